@@ -1,0 +1,43 @@
+import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
+
+import {HachaosError, isHachaosError} from '../src/errors.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof HachaosCommand)['baseFlags'] & T['flags']>
+
+/**
+ * Every hachaos command: `--json` (oclif prints the returned value), user errors mapped from HachaosError to
+ * a message, "Try this:" suggestions and our exit-code table (src/errors.ts), and progress on stderr.
+ */
+export abstract class HachaosCommand extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    quiet: Flags.boolean({char: 'q', description: 'No progress messages on stderr.', helpGroup: 'GLOBAL'}),
+  }
+
+  private t0 = Date.now()
+
+  /** Progress line on stderr, with seconds since the command started (stdout stays clean for --json). */
+  protected progress = (message: string): void => {
+    if (this.argv.includes('--quiet') || this.argv.includes('-q')) return
+    const s = ((Date.now() - this.t0) / 1000).toFixed(2).padStart(6)
+    process.stderr.write(`[${s}s] ${message}\n`)
+  }
+
+  protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
+    if (isHachaosError(err)) {
+      process.exitCode = err.exit
+      if (this.jsonEnabled()) {
+        this.logJson({error: err.toJSON()})
+        return undefined
+      }
+      const where = err.where !== undefined && !err.message.includes(err.where) ? ` (${err.where})` : ''
+      throw new Errors.CLIError(`${err.message}${where}`, {exit: err.exit, code: err.code, suggestions: err.suggestions})
+    }
+    return super.catch(err)
+  }
+
+  protected fail(message: string, opts: ConstructorParameters<typeof HachaosError>[1]): never {
+    throw new HachaosError(message, opts)
+  }
+}

@@ -1,0 +1,29 @@
+import type {LabStatus} from '../../src/lab/driver.js'
+import {labDriver} from '../../src/lab/registry.js'
+import {HachaosCommand} from '../_base.js'
+import {checkPrefix, labFlags} from '../_lab.js'
+
+export type LabStatusCommandResult = LabStatus
+
+export default class LabStatusCmd extends HachaosCommand {
+  static override summary = 'Show the lab: which node holds the VIP, which daemons run where.'
+  static override examples = ['<%= config.bin %> lab status', '<%= config.bin %> lab status --json']
+  static override flags = {...labFlags}
+
+  async run(): Promise<LabStatusCommandResult> {
+    const {flags} = await this.parse(LabStatusCmd)
+    const s = await labDriver(flags.topology).status(checkPrefix(flags.prefix))
+    if (!s.up) {
+      this.log(`no ${s.topology} lab with prefix ${s.prefix} is up (hachaos lab up --topology ${s.topology})`)
+      return s
+    }
+    this.log(`lab ${s.topology} (prefix ${s.prefix}): ${s.healthy ? 'healthy' : 'UNHEALTHY'}`)
+    if (s.vip !== null) this.log(`  VIP ${s.vip} on ${s.vipOwners.join(', ') || 'nobody'}`)
+    for (const n of s.nodes) {
+      const d = n.daemons.map((x) => `${x.service}${x.running ? `[${x.pids.join(',')}]` : ' DOWN'}`).join('  ')
+      this.log(`  ${n.name.padEnd(8)} ${n.ip.padEnd(14)} ${n.nsExists ? '' : '(namespace missing) '}${d}`)
+    }
+    for (const p of s.problems) this.log(`  ! ${p}`)
+    return s
+  }
+}

@@ -1,0 +1,49 @@
+import {Flags} from '@oclif/core'
+
+import type {LabUpResult} from '../../src/lab/driver.js'
+import {labDriver} from '../../src/lab/registry.js'
+import {HachaosCommand} from '../_base.js'
+import {checkPrefix, labFlags} from '../_lab.js'
+
+export type LabUpCommandResult = LabUpResult
+
+export default class LabUp extends HachaosCommand {
+  static override summary = 'Build the built-in lab: real daemons in network namespaces on this machine.'
+  static override description = `The keepalived topology (default) reproduces the seeds' setup: lb1 and lb2 run keepalived (VRRPv2,
+priorities 150/100, advert_int 1, a track_script on HAProxy) and HAProxy (round robin to web1/web2 with
+checks, stats page); web1 and web2 run Apache; a client namespace reaches the VIP through a bridge.
+Nothing leaves these namespaces. Waits until the client gets answers through the VIP from both web
+servers, then writes the lab inventory. Needs root. Running it twice is fine.`
+
+  static override examples = [
+    '<%= config.bin %> lab up',
+    '<%= config.bin %> lab up --subnet 10.67.0.0/24',
+    'HACHAOS_LAB_PREFIX=hc2 <%= config.bin %> lab up --json',
+  ]
+
+  static override flags = {
+    ...labFlags,
+    subnet: Flags.string({description: 'Private /24 for the keepalived lab.', default: '10.66.0.0/24'}),
+    timeout: Flags.integer({description: 'Seconds to wait for the lab to be ready.', default: 60}),
+  }
+
+  async run(): Promise<LabUpCommandResult> {
+    const {flags} = await this.parse(LabUp)
+    const prefix = checkPrefix(flags.prefix)
+    const driver = labDriver(flags.topology)
+    const r = await driver.up({
+      prefix,
+      timeoutMs: flags.timeout * 1000,
+      onProgress: this.progress,
+      options: {subnet: flags.subnet},
+    })
+    this.log(`lab ${r.topology} ${r.alreadyUp ? 'was already up' : `is up in ${(r.timings.readyMs / 1000).toFixed(2)} s`}`)
+    this.log('')
+    this.log('  host     role          namespace      address')
+    for (const h of r.hosts) this.log(`  ${h.name.padEnd(8)} ${h.role.padEnd(13)} ${h.ns.padEnd(14)} ${h.ip}`)
+    this.log('')
+    if (r.vip !== null) this.log(`  VIP ${r.vip} on ${r.vipOwner ?? 'nobody'}; answered by ${r.answeredBy.join(', ') || 'nobody'}`)
+    this.log(`  inventory: ${r.inventory}`)
+    return r
+  }
+}

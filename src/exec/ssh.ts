@@ -1,0 +1,162 @@
+import {mkdirSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {HachaosError} from '../errors.js'
+import {ProcessExecutor, commName, parsePids, type Prepared} from './process.js'
+import {shJoin, shQuote} from './quote.js'
+import type {ExecResult, RunOptions} from './types.js'
+
+export interface SshTarget {
+  /** Address or DNS name to connect to. */
+  address: string
+  user?: string
+  port?: number
+  /** Private key file (`-i`). */
+  key?: string
+  /** Extra `-o Key=Value` options (e.g. a jump host). Validated: no spaces in keys. */
+  options?: Record<string, string>
+  /** `yes` (default) or `accept-new`. hachaos never turns host-key checking off. */
+  strictHostKeyChecking?: 'yes' | 'accept-new'
+  knownHostsFile?: string
+}
+
+/** A DNS name, IPv4 or IPv6 literal. Anything else (leading `-`, spaces, shell characters) is refused. */
+const HOSTNAME = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/
+const IPV6 = /^[0-9A-Fa-f:]+(?:%[A-Za-z0-9_.-]+)?$/
+const USER = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/
+const OPT_KEY = /^[A-Za-z][A-Za-z0-9]*$/
+
+export function validateSshTarget(t: SshTarget, where: string): void {
+  const bad = (what: string, tip: string): HachaosError =>
+    new HachaosError(what, {code: 'E_BAD_SSH_TARGET', exit: 'BAD_INPUT', where, suggestions: [tip]})
+  if (!(HOSTNAME.test(t.address) || (IPV6.test(t.address) && t.address.includes(':')))) {
+    throw bad(`"${t.address}" is not a host name or IP address`, 'use a DNS name, an IPv4 or an IPv6 address')
+  }
+  if (t.user !== undefined && !USER.test(t.user)) throw bad(`"${t.user}" is not a valid user name`, 'use a plain Unix user name')
+  if (t.port !== undefined && !(Number.isInteger(t.port) && t.port > 0 && t.port < 65536)) {
+    throw bad(`port ${t.port} is out of range`, 'use 1-65535')
+  }
+  if (t.key !== undefined && (t.key.startsWith('-') || t.key.includes('\n'))) throw bad(`"${t.key}" is not a key file path`, 'give a path to a private key')
+  for (const [k, v] of Object.entries(t.options ?? {})) {
+    if (!OPT_KEY.test(k) || v.includes('\n')) throw bad(`ssh option "${k}" is not valid`, 'use -o style Key=Value options')
+    if (k.toLowerCase() === 'stricthostkeychecking' && /^(no|off)$/i.test(v)) {
+      throw bad('hachaos does not turn host-key checking off', 'add the host key to known_hosts, or use strictHostKeyChecking: accept-new')
+    }
+  }
+}
+
+function controlDir(): string {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0
+  const dir = join(process.env['XDG_RUNTIME_DIR'] ?? tmpdir(), `hachaos-ssh-${uid}`)
+  mkdirSync(dir, {recursive: true, mode: 0o700})
+  return dir
+}
+
+/**
+ * Runs argv on a remote host through the system OpenSSH client: BatchMode (never prompts), ControlMaster
+ * (one TCP/SSH session reused by every command of a drill), host-key checking on.
+ * The remote command is one string built by shJoin, so the remote shell sees exactly the argv given.
+ */
+export class SshExecutor extends ProcessExecutor {
+  readonly kind = 'ssh' as const
+
+  constructor(
+    host: string,
+    readonly target: SshTarget,
+  ) {
+    super(host)
+    validateSshTarget(target, host)
+  }
+
+  describe(): string {
+    const u = this.target.user === undefined ? '' : `${this.target.user}@`
+    return `ssh ${u}${this.target.address}${this.target.port === undefined ? '' : `:${this.target.port}`}`
+  }
+
+  /** The ssh client options, without the destination. */
+  sshOptions(): string[] {
+    const t = this.target
+    const o = [
+      '-o', 'BatchMode=yes',
+      '-o', `StrictHostKeyChecking=${t.strictHostKeyChecking ?? 'yes'}`,
+      '-o', 'ControlMaster=auto',
+      '-o', `ControlPath=${join(controlDir(), '%C')}`,
+      '-o', 'ControlPersist=60s',
+      '-o', 'ConnectTimeout=10',
+      '-o', 'ServerAliveInterval=5',
+    ]
+    if (t.knownHostsFile !== undefined) o.push('-o', `UserKnownHostsFile=${t.knownHostsFile}`)
+    for (const [k, v] of Object.entries(t.options ?? {})) o.push('-o', `${k}=${v}`)
+    if (t.port !== undefined) o.push('-p', String(t.port))
+    if (t.key !== undefined) o.push('-i', t.key)
+    if (t.user !== undefined) o.push('-l', t.user)
+    return o
+  }
+
+  /** The exact string the remote shell receives for argv (with optional env assignments). */
+  remoteCommand(argv: string[], env?: Record<string, string>): string {
+    const envPart = env === undefined ? [] : ['env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`)]
+    return shJoin([...envPart, ...argv])
+  }
+
+  command(argv: string[]): string[] {
+    return ['ssh', ...this.sshOptions(), '--', this.target.address, this.remoteCommand(argv)]
+  }
+
+  protected override prepare(argv: string[], env: Record<string, string> | undefined): Prepared {
+    return {
+      file: 'ssh',
+      args: [...this.sshOptions(), '--', this.target.address, this.remoteCommand(argv, env)],
+      env: process.env,
+    }
+  }
+
+  override async run(argv: string[], opts: RunOptions = {}): Promise<ExecResult> {
+    const r = await super.run(argv, opts)
+    if (r.code === 255) {
+      throw new HachaosError(`cannot reach ${this.host} over ssh: ${r.stderr.trim().split('\n').pop() ?? ''}`, {
+        code: 'E_SSH',
+        exit: 'HOST',
+        where: this.host,
+        suggestions: [
+          `check that \`ssh ${shQuote(this.target.address)}\` works without a prompt (keys, known_hosts)`,
+          'hachaos uses BatchMode=yes: a password prompt fails instead of waiting',
+        ],
+      })
+    }
+    return r
+  }
+
+  /**
+   * Streams over ssh: the remote command runs under a small sh watchdog that kills it when our stdin
+   * closes, so stopping the local ssh client never leaves a tcpdump or iperf3 running on the remote host.
+   */
+  override spawn(argv: string[], opts: Parameters<ProcessExecutor['spawn']>[1] = {}): ReturnType<ProcessExecutor['spawn']> {
+    const script = '"$@" & p=$!; (cat >/dev/null; kill $p 2>/dev/null) >/dev/null 2>&1 & w=$!; wait $p; r=$?; kill $w 2>/dev/null; exit $r'
+    const watchdog = ['sh', '-c', script, 'hachaos-watchdog', ...argv]
+    return super.spawn(watchdog, opts)
+  }
+
+  protected override stdinKeepsAlive(): boolean {
+    return true
+  }
+
+  async pidsOf(comm: string): Promise<number[]> {
+    const r = await this.run(['pgrep', '-x', commName(comm)])
+    return parsePids(r.stdout)
+  }
+
+  async readFile(path: string): Promise<string> {
+    const r = await this.run(['cat', '--', path])
+    if (r.code !== 0) {
+      throw new HachaosError(`cannot read ${path} on ${this.host}: ${r.stderr.trim()}`, {
+        code: 'E_READ_FILE',
+        exit: 'BAD_INPUT',
+        where: `${this.host}:${path}`,
+        suggestions: ['check the path (or the inventory fact that names it)'],
+      })
+    }
+    return r.stdout
+  }
+}

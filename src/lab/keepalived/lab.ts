@@ -1,0 +1,305 @@
+import {randomBytes} from 'node:crypto'
+import {chmodSync, mkdirSync, rmSync, writeFileSync} from 'node:fs'
+import {dirname} from 'node:path'
+
+import {stringify} from 'yaml'
+
+import {HachaosError} from '../../errors.js'
+import {LocalExecutor} from '../../exec/local.js'
+import {NetnsExecutor} from '../../exec/netns.js'
+import {nowUs} from '../../time.js'
+import {writeFileAtomic} from '../../util/atomic.js'
+import {createNetns, destroyNetns, ip, listNetns, logTail, requireBinaries, requireRoot, startDetached, waitFor} from '../netns-ops.js'
+import {inventoryFile, labDir, stateFile} from '../paths.js'
+import {labDaemonPids} from '../services.js'
+import {readLabState, writeLabState, type LabState} from '../state.js'
+import type {DaemonStatus, LabDownResult, LabDriver, LabHostView, LabNodeStatus, LabStatus, LabUpOptions, LabUpResult} from '../driver.js'
+import {daemonSpecs, renderAll, type LabSecrets} from './render.js'
+import {DEFAULT_SUBNET, keepalivedTopology, parseSubnet, type KaTopology} from './topology.js'
+
+export const TOPOLOGY = 'keepalived'
+
+
+const local = new LocalExecutor()
+
+function secrets(): LabSecrets {
+  // 8 characters: keepalived silently truncates PASS authentication beyond that.
+  return {vrrpPass: randomBytes(6).toString('base64url').slice(0, 8), statsPass: randomBytes(12).toString('base64url')}
+}
+
+/** Which lb nodes hold the VIP right now (by the addresses on their interface). */
+export async function vipOwners(nodes: Array<{name: string; ns: string}>, vip: string, dev = 'eth0'): Promise<string[]> {
+  const owners: string[] = []
+  await Promise.all(
+    nodes.map(async (n) => {
+      const r = await local.run(['ip', '-n', n.ns, '-4', '-o', 'addr', 'show', 'dev', dev])
+      if (r.code === 0 && r.stdout.split('\n').some((l) => l.includes(` ${vip}/`))) owners.push(n.name)
+    }),
+  )
+  return owners.sort()
+}
+
+/** One HTTP request from the client namespace; returns which web server answered (X-Served-By), or null. */
+export async function clientRequest(clientNs: string, url: string, timeoutS = 1): Promise<string | null> {
+  const r = await new NetnsExecutor('client', clientNs).run(['curl', '-s', '-m', String(timeoutS), '-D', '-', '-o', '/dev/null', url])
+  if (r.code !== 0) return null
+  const m = /^x-served-by:\s*(\S+)/im.exec(r.stdout)
+  return m?.[1] ?? (/^HTTP\/\S+ 200/m.test(r.stdout) ? 'unknown' : null)
+}
+
+function hostsOf(t: KaTopology): LabHostView[] {
+  return t.nodes.map((n) => ({name: n.name, role: n.role, ns: n.ns, ip: n.ip, mac: n.mac}))
+}
+
+function renderInventory(t: KaTopology, dir: string, state: string): string {
+  const hosts: Record<string, unknown> = {}
+  for (const n of t.nodes) {
+    const facts: Record<string, string> = {interface: t.dev}
+    if (n.role === 'lb') {
+      facts['vip'] = t.vip
+      facts['keepalived_conf'] = `${dir}/${n.name}/keepalived.conf`
+      facts['haproxy_cfg'] = `${dir}/${n.name}/haproxy.cfg`
+    }
+    if (n.role === 'web') facts['apache_conf'] = `${dir}/${n.name}/apache2.conf`
+    hosts[n.name] = {address: n.ip, via: 'netns', netns: n.ns, roles: [n.role], services: 'lab', facts}
+  }
+  const doc = {
+    version: 1,
+    name: `hachaos lab (${TOPOLOGY}, prefix ${t.prefix})`,
+    vip: t.vip,
+    lab: {topology: TOPOLOGY, prefix: t.prefix, state},
+    hosts,
+  }
+  return `# Written by \`hachaos lab up\`; removed by \`hachaos lab down\`. Copy it as a model for real hosts.\n${stringify(doc)}`
+}
+
+/** Is a /24 already used by an address in this (the root) namespace? */
+async function subnetTakenOnHost(base: string): Promise<string | null> {
+  const r = await local.run(['ip', '-4', '-o', 'addr', 'show'])
+  const line = r.stdout.split('\n').find((l) => l.includes(` inet ${base}.`))
+  return line === undefined ? null : (line.trim().split(/\s+/)[1] ?? '?')
+}
+
+export async function labStatus(prefix: string): Promise<LabStatus> {
+  const sf = stateFile(prefix, TOPOLOGY)
+  const st = readLabState(sf)
+  if (st === null) {
+    return {topology: TOPOLOGY, prefix, up: false, healthy: false, vip: null, vipOwners: [], nodes: [], inventory: null, problems: [], details: {}}
+  }
+  const existing = new Set(await listNetns())
+  const problems: string[] = []
+  const nodes: LabNodeStatus[] = []
+  for (const n of st.nodes) {
+    const nsExists = existing.has(n.ns)
+    if (!nsExists) problems.push(`namespace ${n.ns} (${n.name}) is missing`)
+    const daemons: DaemonStatus[] = []
+    for (const d of st.daemons.filter((x) => x.node === n.name)) {
+      const pids = nsExists ? await labDaemonPids(d) : []
+      daemons.push({service: d.service, running: pids.length > 0, pids})
+      if (pids.length === 0) problems.push(`${d.service} is not running on ${n.name}`)
+    }
+    nodes.push({name: n.name, role: n.role, ns: n.ns, ip: n.ip, mac: n.mac, nsExists, daemons})
+  }
+  if (!existing.has(`${prefix}-sw`)) problems.push(`switch namespace ${prefix}-sw is missing`)
+  const lbs = st.nodes.filter((n) => n.role === 'lb' && existing.has(n.ns))
+  const owners = st.vip === null ? [] : await vipOwners(lbs, st.vip)
+  if (owners.length === 0) problems.push('no node holds the VIP')
+  if (owners.length > 1) problems.push(`the VIP is on ${owners.length} nodes at once: ${owners.join(', ')}`)
+  return {topology: TOPOLOGY, prefix, up: true, healthy: problems.length === 0, vip: st.vip, vipOwners: owners, nodes, inventory: st.inventory, problems, details: {vrid: st.extra['vrid']}}
+}
+
+export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
+  const progress = opts.onProgress ?? ((): void => undefined)
+  const subnet = typeof opts.options?.['subnet'] === 'string' ? opts.options['subnet'] : DEFAULT_SUBNET
+  requireRoot('hachaos lab up')
+  requireBinaries(['ip', 'keepalived', 'haproxy', 'apache2', 'curl'])
+  const t = keepalivedTopology(opts.prefix, subnet)
+  const dir = labDir(opts.prefix, TOPOLOGY)
+  const sf = stateFile(opts.prefix, TOPOLOGY)
+  const inv = inventoryFile(opts.prefix, TOPOLOGY)
+  const start = nowUs()
+  const since = (): number => Math.round((nowUs() - start) / 1000)
+
+  // Already up? Fine when healthy; rebuilt when half-there.
+  const before = await labStatus(opts.prefix)
+  if (before.up) {
+    if (before.healthy) {
+      progress('lab is already up and healthy')
+      const answeredBy = await collectBackends(t, 2000)
+      return {
+        topology: TOPOLOGY, prefix: opts.prefix, alreadyUp: true, vip: t.vip, vipOwner: before.vipOwners[0] ?? null,
+        answeredBy, hosts: hostsOf(t), inventory: inv, stateFile: sf, timings: {readyMs: since()}, details: {vrid: t.vrid},
+      }
+    }
+    progress(`lab is half up (${before.problems[0] ?? 'unhealthy'}): rebuilding it`)
+    await labDown(opts.prefix)
+  }
+
+  // Refuse to clobber what is not ours.
+  const existing = new Set(await listNetns())
+  const ours = [t.switchNs, ...t.nodes.map((n) => n.ns)]
+  const clash = ours.filter((n) => existing.has(n))
+  if (clash.length > 0) {
+    throw new HachaosError(`network namespace${clash.length > 1 ? 's' : ''} ${clash.join(', ')} already exist${clash.length > 1 ? '' : 's'} and hachaos did not make ${clash.length > 1 ? 'them' : 'it'}`, {
+      code: 'E_NAME_TAKEN',
+      exit: 'CONFLICT',
+      where: clash.join(', '),
+      suggestions: ['use another prefix: HACHAOS_LAB_PREFIX=hc2 hachaos lab up', `or remove them if they are leftovers: ${clash.map((c) => `ip netns del ${c}`).join('; ')}`],
+    })
+  }
+  const {base} = parseSubnet(subnet)
+  const takenBy = await subnetTakenOnHost(base)
+  if (takenBy !== null) {
+    throw new HachaosError(`the lab subnet ${base}.0/24 is already used on this machine (interface ${takenBy})`, {
+      code: 'E_ADDRESS_TAKEN',
+      exit: 'CONFLICT',
+      suggestions: ['pick another private /24: hachaos lab up --subnet 10.67.0.0/24'],
+    })
+  }
+
+  const sec = secrets()
+  const specs = daemonSpecs(t, dir)
+  const state: LabState = {
+    schema: 'hachaos.lab/1',
+    topology: TOPOLOGY,
+    prefix: opts.prefix,
+    dir,
+    createdAt: new Date().toISOString(),
+    subnet: `${base}.0/24`,
+    vip: t.vip,
+    namespaces: ours,
+    nodes: t.nodes.map((n) => ({name: n.name, role: n.role, ns: n.ns, ip: n.ip, mac: n.mac, dev: t.dev})),
+    daemons: specs.map((s) => ({node: s.node, service: s.service, comm: s.comm, ns: `${opts.prefix}-${s.node}`, argv: s.argv, log: s.log, pidFile: s.pidFile})),
+    inventory: inv,
+    extra: {vrid: t.vrid, statsUser: 'admin', statsPass: sec.statsPass},
+  }
+  // Write the state first: if anything below fails, `lab down` knows what to remove.
+  mkdirSync(dir, {recursive: true, mode: 0o755})
+  chmodSync(dir, 0o755)
+  writeLabState(sf, state)
+
+  try {
+    progress(`creating namespaces ${ours.join(', ')}`)
+    await createNetns(t.switchNs)
+    await ip(['-n', t.switchNs, 'link', 'add', t.bridge, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0', 'mcast_snooping', '0'])
+    await Promise.all([ip(['-n', t.switchNs, 'link', 'set', 'lo', 'up']), ip(['-n', t.switchNs, 'link', 'set', t.bridge, 'up'])])
+    await Promise.all(
+      t.nodes.map(async (n) => {
+        await createNetns(n.ns)
+        await ip(['-n', t.switchNs, 'link', 'add', n.swPort, 'type', 'veth', 'peer', 'name', t.dev, 'netns', n.ns])
+        await ip(['-n', t.switchNs, 'link', 'set', n.swPort, 'master', t.bridge, 'up'])
+        await ip(['-n', n.ns, 'link', 'set', t.dev, 'address', n.mac])
+        await ip(['-n', n.ns, 'addr', 'add', `${n.ip}/${t.prefixLen}`, 'dev', t.dev])
+        await Promise.all([ip(['-n', n.ns, 'link', 'set', 'lo', 'up']), ip(['-n', n.ns, 'link', 'set', t.dev, 'up'])])
+        if (n.role === 'lb') {
+          // HAProxy on the backup binds the VIP it does not hold yet.
+          await new NetnsExecutor(n.name, n.ns).run(['sysctl', '-q', '-w', 'net.ipv4.ip_nonlocal_bind=1'])
+        }
+      }),
+    )
+    const namespacesMs = since()
+
+    progress('writing keepalived, HAProxy and Apache configurations')
+    for (const f of renderAll(t, dir, sec)) {
+      mkdirSync(dirname(f.path), {recursive: true, mode: 0o755})
+      writeFileSync(f.path, f.content, {mode: f.mode})
+      chmodSync(f.path, f.mode)
+    }
+    writeFileAtomic(inv, renderInventory(t, dir, sf))
+
+    progress('starting apache2 on web1, web2; haproxy and keepalived on lb1, lb2')
+    for (const d of state.daemons) startDetached(d.ns, d.argv, d.log)
+    const daemonsStartedMs = since()
+
+    const timeout = opts.timeoutMs ?? 30_000
+    // A daemon that exits at start (bad config, port taken) fails the wait at once, with its log.
+    const dead = async (): Promise<string | undefined> => {
+      for (const d of state.daemons) if ((await labDaemonPids(d)).length === 0) return d.service
+      return undefined
+    }
+    const apacheUp = await waitFor(async () => {
+      const gone = await dead()
+      if (gone !== undefined) return gone
+      const ok = await Promise.all(t.nodes.filter((n) => n.role === 'web').map((n) => clientRequest(`${opts.prefix}-client`, `http://${n.ip}/`, 1)))
+      return ok.every((x) => x !== null) ? true : undefined
+    }, timeout)
+    if (typeof apacheUp === 'string') throw notReady(`${apacheUp} exited right after its start`, state, apacheUp)
+    if (apacheUp === undefined) throw notReady('apache2 did not answer on web1/web2', state, 'apache2')
+
+    progress(`waiting for the VIP ${t.vip} to answer through lb1`)
+    const answeredBy = await collectBackends(t, timeout)
+    if (answeredBy.length < 2) throw notReady(`the VIP ${t.vip} did not answer from both web servers (saw: ${answeredBy.join(', ') || 'nothing'})`, state, 'keepalived')
+    const vipAnsweredMs = since()
+    const owners = await vipOwners(t.nodes.filter((n) => n.role === 'lb'), t.vip, t.dev)
+    progress(`lab up in ${(vipAnsweredMs / 1000).toFixed(2)} s; VIP on ${owners.join(', ') || 'nobody'}`)
+    return {
+      topology: TOPOLOGY,
+      prefix: opts.prefix,
+      alreadyUp: false,
+      vip: t.vip,
+      vipOwner: owners[0] ?? null,
+      answeredBy,
+      hosts: hostsOf(t),
+      inventory: inv,
+      stateFile: sf,
+      timings: {namespacesMs, daemonsStartedMs, readyMs: vipAnsweredMs},
+      details: {vrid: t.vrid, priorities: {lb1: 150, lb2: 100}, advertInt: 1},
+    }
+  } catch (e) {
+    progress('lab up failed: removing what was made')
+    await labDown(opts.prefix).catch(() => undefined)
+    throw e
+  }
+}
+
+function notReady(msg: string, state: LabState, service: string): HachaosError {
+  const logs = state.daemons.filter((d) => d.service === service).map((d) => `${d.node}: ${logTail(d.log, 3).replace(/\n/g, ' | ')}`)
+  return new HachaosError(msg, {
+    code: 'E_LAB_NOT_READY',
+    exit: 'TIMEOUT',
+    where: state.dir,
+    suggestions: [...logs.filter((l) => !l.endsWith(': ')), 'the lab was removed again; retry with --debug, or look at the daemon logs above'],
+  })
+}
+
+/** Ask through the VIP until both web servers have answered (or time runs out); returns who answered. */
+async function collectBackends(t: KaTopology, timeoutMs: number): Promise<string[]> {
+  const seen = new Set<string>()
+  const want = t.nodes.filter((n) => n.role === 'web').length
+  await waitFor(async () => {
+    const who = await clientRequest(`${t.prefix}-client`, `http://${t.vip}/`, 1)
+    if (who !== null) seen.add(who)
+    return seen.size >= want ? true : undefined
+  }, timeoutMs, 20)
+  return [...seen].sort()
+}
+
+export async function labDown(prefix: string): Promise<LabDownResult> {
+  requireRoot('hachaos lab down')
+  const dir = labDir(prefix, TOPOLOGY)
+  const st = readLabState(stateFile(prefix, TOPOLOGY))
+  // Only what the state names: without a state file, namespaces with our names are not provably ours.
+  const names = st?.namespaces ?? []
+  const existing = new Set(await listNetns())
+  const present = names.filter((n) => existing.has(n))
+  let ended = 0
+  // Nodes first (their daemons), the switch last.
+  for (const ns of [...present].sort((a, b) => Number(a.endsWith('-sw')) - Number(b.endsWith('-sw')))) {
+    const {killed} = await destroyNetns(ns)
+    ended += killed.length
+  }
+  const filesRemoved: string[] = []
+  if (st !== null || present.length > 0) {
+    rmSync(dir, {recursive: true, force: true})
+    filesRemoved.push(dir)
+  }
+  return {topology: TOPOLOGY, prefix, wasUp: st !== null || present.length > 0, namespacesRemoved: present, processesEnded: ended, filesRemoved}
+}
+
+export const keepalivedLab: LabDriver = {
+  topology: TOPOLOGY,
+  summary: 'lb1/lb2 (keepalived VRRPv2 + HAProxy), web1/web2 (Apache), client, VIP',
+  up: labUp,
+  status: labStatus,
+  down: labDown,
+}

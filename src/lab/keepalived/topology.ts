@@ -1,0 +1,79 @@
+import {HachaosError} from '../../errors.js'
+
+export type KaRole = 'lb' | 'web' | 'client'
+
+export interface KaNode {
+  /** Name in the CLI and the inventory: lb1, lb2, web1, web2, client. */
+  name: string
+  role: KaRole
+  /** Network namespace on the system: PREFIX-NAME. */
+  ns: string
+  ip: string
+  mac: string
+  /** veth end inside the switch namespace. */
+  swPort: string
+}
+
+export interface KaTopology {
+  prefix: string
+  /** Switch namespace holding the bridge. */
+  switchNs: string
+  bridge: string
+  /** Network address, e.g. 10.66.0.0 */
+  network: string
+  prefixLen: number
+  vip: string
+  vrid: number
+  /** Interface name inside every node namespace. */
+  dev: string
+  nodes: KaNode[]
+}
+
+export const DEFAULT_SUBNET = '10.66.0.0/24'
+
+const HOST_OCTET: Record<string, number> = {lb1: 11, lb2: 12, web1: 21, web2: 22, client: 50}
+export const VIP_OCTET = 100
+
+/** Parse `A.B.C.0/24`; the lab uses one /24 (host octets fixed above). */
+export function parseSubnet(cidr: string): {network: string; base: string; prefixLen: number} {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.0\/24$/.exec(cidr.trim())
+  if (m === null || [m[1], m[2], m[3]].some((o) => Number(o) > 255)) {
+    throw new HachaosError(`"${cidr}" is not an IPv4 /24 such as 10.66.0.0/24`, {
+      code: 'E_BAD_SUBNET',
+      exit: 'USAGE',
+      suggestions: ['pass --subnet A.B.C.0/24 with a private range (10.x, 172.16-31.x, 192.168.x)'],
+    })
+  }
+  const base = `${m[1]}.${m[2]}.${m[3]}`
+  return {network: `${base}.0`, base, prefixLen: 24}
+}
+
+export function keepalivedTopology(prefix: string, subnet = DEFAULT_SUBNET): KaTopology {
+  const {network, base, prefixLen} = parseSubnet(subnet)
+  const roleOf = (n: string): KaRole => (n.startsWith('lb') ? 'lb' : n.startsWith('web') ? 'web' : 'client')
+  const nodes: KaNode[] = Object.entries(HOST_OCTET).map(([name, octet]) => ({
+    name,
+    role: roleOf(name),
+    ns: `${prefix}-${name}`,
+    ip: `${base}.${octet}`,
+    mac: `02:48:43:00:00:${octet.toString(16).padStart(2, '0')}`,
+    swPort: `v-${name}`,
+  }))
+  return {
+    prefix,
+    switchNs: `${prefix}-sw`,
+    bridge: 'br0',
+    network,
+    prefixLen,
+    vip: `${base}.${VIP_OCTET}`,
+    vrid: 51,
+    dev: 'eth0',
+    nodes,
+  }
+}
+
+export function nodeByName(t: KaTopology, name: string): KaNode {
+  const n = t.nodes.find((x) => x.name === name)
+  if (n === undefined) throw new HachaosError(`no lab node "${name}"`, {code: 'E_UNKNOWN_HOST', exit: 'USAGE', suggestions: [`lab nodes: ${t.nodes.map((x) => x.name).join(', ')}`]})
+  return n
+}

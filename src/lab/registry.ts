@@ -1,0 +1,18 @@
+import {HachaosError} from '../errors.js'
+import type {LabDriver} from './driver.js'
+import {keepalivedLab} from './keepalived/lab.js'
+
+/** Every lab topology. Add new ones here (one line). */
+export const LAB_DRIVERS: readonly LabDriver[] = [keepalivedLab]
+
+export function labDriver(topology: string): LabDriver {
+  const d = LAB_DRIVERS.find((x) => x.topology === topology)
+  if (d === undefined) {
+    throw new HachaosError(`no lab topology "${topology}"`, {
+      code: 'E_USAGE',
+      exit: 'USAGE',
+      suggestions: [`topologies: ${LAB_DRIVERS.map((x) => x.topology).join(', ')}`],
+    })
+  }
+  return d
+}

@@ -1,0 +1,42 @@
+import {HachaosError} from '../errors.js'
+import {commOf, pidsInNetns, startDetached, terminate} from './netns-ops.js'
+import type {LabDaemon, LabState} from './state.js'
+
+/** Service names users type, mapped to the lab's names. */
+const ALIASES: Record<string, string> = {httpd: 'apache2', apache: 'apache2', nginx: 'nginx'}
+
+export function canonicalService(name: string): string {
+  return ALIASES[name] ?? name
+}
+
+export function labDaemon(state: LabState, node: string, service: string): LabDaemon {
+  const want = canonicalService(service)
+  const d = state.daemons.find((x) => x.node === node && x.service === want)
+  if (d === undefined) {
+    const here = state.daemons.filter((x) => x.node === node).map((x) => x.service)
+    throw new HachaosError(`the lab runs no ${service} on ${node}`, {
+      code: 'E_NO_SERVICE',
+      exit: 'USAGE',
+      where: node,
+      suggestions: [here.length > 0 ? `services on ${node}: ${here.join(', ')}` : `${node} runs no daemon`],
+    })
+  }
+  return d
+}
+
+/** PIDs of the daemon's processes inside its node's namespace. */
+export async function labDaemonPids(d: LabDaemon): Promise<number[]> {
+  if (d.ns === null) return []
+  const pids = await pidsInNetns(d.ns)
+  return pids.filter((p) => commOf(p) === d.comm.slice(0, 15))
+}
+
+/** Start a lab daemon unless it already runs. Returns the new PID, or null when it was running. */
+export async function startLabDaemon(d: LabDaemon): Promise<number | null> {
+  if ((await labDaemonPids(d)).length > 0) return null
+  return startDetached(d.ns, d.argv, d.log)
+}
+
+export async function stopLabDaemon(d: LabDaemon, graceMs = 3000): Promise<number[]> {
+  return terminate(await labDaemonPids(d), graceMs)
+}

@@ -1,0 +1,99 @@
+/**
+ * The record of one drill, as saved in the run store and read by `hachaos report`.
+ * Versioned by `schema`; readers must ignore fields they do not know.
+ * All `t` values are epoch microseconds on the observing host (corrected by its clock offset).
+ */
+import type {EpochMicros} from '../time.js'
+
+export const RUN_SCHEMA = 'hachaos.run/1' as const
+
+export type Stack = 'keepalived' | 'pacemaker' | 'bond' | 'haproxy' | 'lvs'
+
+/** One observation on the drill's timeline. */
+export type TimelineEvent =
+  | {type: 'fault.inject'; t: EpochMicros; host: string; phase: 'before' | 'after'; fault: string}
+  | {type: 'fault.revert'; t: EpochMicros; host: string; phase: 'before' | 'after'; fault: string; ok: boolean}
+  | {type: 'vrrp.advert'; t: EpochMicros; host: string; src: string; smac: string; vrid: number; prio: number; intvl: number; ver: 2 | 3; auth?: string}
+  | {type: 'arp'; t: EpochMicros; host: string; op: 'request' | 'reply'; sip: string; smac: string; tip: string; tmac?: string; garp: boolean}
+  | {type: 'probe'; t: EpochMicros; host: string; ok: boolean; latencyMs: number; backend: string | null; error: string | null; status?: number}
+  | {type: 'vip.owner'; t: EpochMicros; host: string; owners: string[]}
+  | {type: 'cluster'; t: EpochMicros; host: string; resource: string; node: string | null; role: string}
+  | {type: 'bond'; t: EpochMicros; host: string; event: string; member: string | null; detail: string}
+  | {type: 'note'; t: EpochMicros; host: string; text: string}
+
+export interface Prediction {
+  /** Expected takeover after the fault, ms (null when no model applies). */
+  takeoverMs: number | null
+  /** Lower and upper bound when the model gives a range (e.g. a check interval adds up to interval × fall). */
+  minMs: number | null
+  maxMs: number | null
+  /** The formula with numbers, e.g. "3×1 s + (256−100)/256 s = 3.609 s (Master_Down_Interval, VRRPv2)". */
+  formula: string
+  /** What the model read: advert interval, priorities, version, check interval × fall, token … */
+  inputs: Record<string, number | string | boolean>
+}
+
+export interface FailoverMetrics {
+  /** Fault moment: the epoch µs just before the inject command ran. */
+  faultAtUs: EpochMicros
+  /** Revert moment (null when not reverted during the run). */
+  revertAtUs: EpochMicros | null
+  oldOwner: string | null
+  newOwner: string | null
+  /** New master's first advert − fault (ms). */
+  takeoverMs: number | null
+  /** New master's first advert − old master's last advert before the fault took effect (ms). */
+  takeoverFromLastAdvertMs: number | null
+  /** First gratuitous ARP for the VIP from the new MAC − fault (ms). */
+  garpMs: number | null
+  /** Client view: first good probe after the fault − last good probe before it (ms). */
+  outageMs: number | null
+  lostProbes: number
+  probesTotal: number
+  probesFailed: number
+  /** After the revert: the original owner's first advert as master again − revert (ms), with preempt. */
+  failbackMs: number | null
+  /** Client view of the failback: outage caused by moving back (ms). */
+  failbackOutageMs: number | null
+  failbackLostProbes: number
+  /** Extra, stack-specific metrics (e.g. backendEjectMs for an Apache kill, relocationMs for Pacemaker). */
+  extra: Record<string, number | null>
+}
+
+export interface SplitBrainFinding {
+  kind: 'dual-master' | 'dual-arp' | 'dual-vip'
+  /** Hosts involved (names or MACs when names are unknown). */
+  parties: string[]
+  startUs: EpochMicros
+  endUs: EpochMicros
+  durationMs: number
+  evidence: string
+}
+
+export interface DrillRun {
+  schema: typeof RUN_SCHEMA
+  id: string
+  startedAt: string
+  endedAt: string
+  stack: Stack
+  target: string
+  fault: {kind: string; params: Record<string, unknown>; inject: string[][]; revert: string[][]}
+  inventory: string | null
+  lab: {topology: string; prefix: string} | null
+  vip: string | null
+  captureHost: string | null
+  probe: {url: string; ratePerS: number; timeoutMs: number} | null
+  hosts: Array<{name: string; clockOffsetUs: number}>
+  holdMs: number
+  prediction: Prediction
+  metrics: FailoverMetrics
+  splitBrain: SplitBrainFinding[]
+  reverted: boolean
+  revertError: string | null
+  warnings: string[]
+  verdict: 'pass' | 'warn' | 'fail'
+  verdictReasons: string[]
+  events: TimelineEvent[]
+  /** Lines of the capture that could not be parsed: counted and kept, never fatal. */
+  unparsed: {count: number; sample: string[]}
+}
