@@ -5,6 +5,8 @@
  */
 import type {z} from 'zod'
 
+import {HachaosError} from '../errors.js'
+
 import type {Executor} from '../exec/types.js'
 import type {HostEntry} from '../inventory/schema.js'
 import type {Inventory, InventoryHost} from '../inventory/inventory.js'
@@ -93,5 +95,35 @@ export function actionArgvForDisplay(a: Action, exec?: (h: HostRef) => Executor)
       return `${a.host.name}: kill -s ${a.signal.replace(/^SIG/, '')} <every ${a.comm} on ${a.host.name}>`
     case 'sleep':
       return `sleep ${a.ms / 1000}`
+  }
+}
+
+/** A fault as the registry holds it: raw params in, validated by the fault's own schema. */
+export interface RegisteredFault {
+  kind: string
+  summary: string
+  stacks: Stack[]
+  paramHelp: Record<string, string>
+  plan(raw: Record<string, unknown>, env: FaultEnv): Promise<FaultPlan>
+}
+
+export function registerFault<P extends Record<string, unknown>>(d: FaultDefinition<P>): RegisteredFault {
+  return {
+    kind: d.kind,
+    summary: d.summary,
+    stacks: d.stacks,
+    paramHelp: d.paramHelp,
+    async plan(raw, env) {
+      const r = d.params.safeParse(raw)
+      if (!r.success) {
+        const i = r.error.issues[0]
+        throw new HachaosError(`fault ${d.kind}: ${i?.path.join('.') ?? ''} ${i?.message ?? 'invalid parameters'}`.replace(/: {2}/, ': '), {
+          code: 'E_FAULT_PARAMS',
+          exit: 'USAGE',
+          suggestions: Object.entries(d.paramHelp).map(([k, v]) => `${k}: ${v}`),
+        })
+      }
+      return d.plan(r.data, env)
+    },
   }
 }

@@ -1,0 +1,17 @@
+import {HachaosError} from '../src/errors.js'
+import {registerFault, type RegisteredFault} from '../src/fault/types.js'
+import {nicDown} from './nic-down.js'
+
+/**
+ * Every fault kind, registered once here (one line per fault file).
+ * Each is validate → plan (exact argv) → journal → inject → revert; see src/fault/types.ts.
+ */
+export const FAULTS: readonly RegisteredFault[] = [registerFault(nicDown)]
+
+export function faultDefinition(kind: string): RegisteredFault {
+  const f = FAULTS.find((x) => x.kind === kind)
+  if (f === undefined) {
+    throw new HachaosError(`no fault "${kind}"`, {code: 'E_USAGE', exit: 'USAGE', suggestions: [`faults: ${FAULTS.map((x) => x.kind).join(', ')}`]})
+  }
+  return f
+}
