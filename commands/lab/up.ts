@@ -18,12 +18,16 @@ servers, then writes the lab inventory. Needs root. Running it twice is fine.`
   static override examples = [
     '<%= config.bin %> lab up',
     '<%= config.bin %> lab up --subnet 10.67.0.0/24',
+    '<%= config.bin %> lab up --topology pacemaker --nodes 3',
+    '<%= config.bin %> lab up --topology pacemaker --nodes 2 --fencing',
     'HACHAOS_LAB_PREFIX=hc2 <%= config.bin %> lab up --json',
   ]
 
   static override flags = {
     ...labFlags,
-    subnet: Flags.string({description: 'Private /24 for the keepalived lab.', default: '10.66.0.0/24'}),
+    subnet: Flags.string({description: 'Private /24 for the lab (default: 10.66.0.0/24 keepalived, 10.77.0.0/24 pacemaker).'}),
+    nodes: Flags.integer({description: 'pacemaker: number of cluster nodes (2 or 3).', min: 2, max: 3, default: 3}),
+    fencing: Flags.boolean({description: 'pacemaker: enable STONITH with the lab fence agent (it power-cycles a node).', default: false}),
     timeout: Flags.integer({description: 'Seconds to wait for the lab to be ready.', default: 60}),
   }
 
@@ -35,7 +39,7 @@ servers, then writes the lab inventory. Needs root. Running it twice is fine.`
       prefix,
       timeoutMs: flags.timeout * 1000,
       onProgress: this.progress,
-      options: {subnet: flags.subnet},
+      options: {subnet: flags.subnet, nodes: flags.nodes, fencing: flags.fencing},
     })
     this.log(`lab ${r.topology} ${r.alreadyUp ? 'was already up' : `is up in ${(r.timings.readyMs / 1000).toFixed(2)} s`}`)
     this.log('')

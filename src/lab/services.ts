@@ -1,4 +1,6 @@
 import {HachaosError} from '../errors.js'
+import {runOk} from '../exec/run-ok.js'
+import {nodeExecutor, nodePidsOf, readInitPid} from './init-node.js'
 import {commOf, pidsInNetns, startDetached, terminate} from './netns-ops.js'
 import type {LabDaemon, LabState} from './state.js'
 
@@ -26,6 +28,7 @@ export function labDaemon(state: LabState, node: string, service: string): LabDa
 
 /** PIDs of the daemon's processes inside its node's namespace. */
 export async function labDaemonPids(d: LabDaemon): Promise<number[]> {
+  if (d.initPidFile !== undefined) return nodePidsOf(readInitPid(d.initPidFile), d.comm)
   if (d.ns === null) return []
   const pids = await pidsInNetns(d.ns)
   return pids.filter((p) => commOf(p) === d.comm.slice(0, 15))
@@ -33,10 +36,20 @@ export async function labDaemonPids(d: LabDaemon): Promise<number[]> {
 
 /** Start a lab daemon unless it already runs. Returns the new PID, or null when it was running. */
 export async function startLabDaemon(d: LabDaemon): Promise<number | null> {
+  if (d.initPidFile !== undefined && d.control !== undefined) {
+    // The node's own service manager decides (it is idempotent and knows what the daemon needs first).
+    await runOk(nodeExecutor(d.node, d.initPidFile), d.control.start, {timeoutMs: 180_000, what: d.control.start.join(' ')})
+    return (await labDaemonPids(d))[0] ?? null
+  }
   if ((await labDaemonPids(d)).length > 0) return null
   return startDetached(d.ns, d.argv, d.log)
 }
 
 export async function stopLabDaemon(d: LabDaemon, graceMs = 3000): Promise<number[]> {
+  if (d.initPidFile !== undefined && d.control !== undefined) {
+    const before = await labDaemonPids(d)
+    await runOk(nodeExecutor(d.node, d.initPidFile), d.control.stop, {timeoutMs: 180_000, what: d.control.stop.join(' ')})
+    return before
+  }
   return terminate(await labDaemonPids(d), graceMs)
 }

@@ -12,6 +12,13 @@ export interface LabDaemon {
   argv: string[]
   log: string
   pidFile?: string
+  /**
+   * The node has its own init (PID + mount namespaces, e.g. the Pacemaker lab): a file on this machine
+   * holding the init's PID. The daemon is then found by PID namespace and started/stopped by `control`.
+   */
+  initPidFile?: string
+  /** Commands run inside such a node, to completion, to start / stop the daemon (the node's service manager). */
+  control?: {start: string[]; stop: string[]}
 }
 
 export interface LabNodeState {
