@@ -142,7 +142,7 @@ const parser = new XMLParser({
   attributeNamePrefix: '',
   parseAttributeValue: false,
   parseTagValue: false,
-  isArray: (name) => ARRAYS.has(name),
+  isArray: (name, _path, _leaf, isAttribute) => isAttribute !== true && ARRAYS.has(name),
 })
 
 const obj = (v: unknown): X => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as X) : {})
@@ -198,9 +198,12 @@ export function parseCrmMonXml(text: string, source = '<crm_mon>'): ClusterState
   }
   const status = obj(root['status'])
   const code = num(status['code'])
-  if (code !== null && code !== 0 && root['summary'] === undefined) {
-    const errs = arr(obj(status['errors'])['error']).map((e) => str(e['#text']) ?? '')
-    throw new HachaosError(`crm_mon on ${source} failed: ${str(status['message']) ?? `code ${code}`}${errs.length > 0 ? `: ${errs.join('; ')}` : ''}`, {
+  // Without a <summary> crm_mon could not read the CIB (it may still say code="0", with <errors>).
+  if (root['summary'] === undefined) {
+    const e = obj(status['errors'])['error']
+    const errs = (Array.isArray(e) ? e : e === undefined ? [] : [e]).map((x) => str(x) ?? str(obj(x)['#text']) ?? '').filter((x) => x !== '')
+    const what = errs.length > 0 ? errs.join('; ') : code !== null && code !== 0 ? (str(status['message']) ?? `code ${code}`) : 'no cluster summary'
+    throw new HachaosError(`crm_mon on ${source} could not read the cluster: ${what}`, {
       code: 'E_CRM_MON',
       exit: 'HOST',
       where: source,
@@ -388,6 +391,8 @@ export function vipResourceOf(s: ClusterState): ClusterResource | null {
 export interface ClusterHealth {
   healthy: boolean
   problems: string[]
+  /** Not unhealthy now, but worth a look: failed actions and fail counts left from earlier failures. */
+  warnings: string[]
 }
 
 /** All configured nodes online (not standby, not unclean), a DC with quorum, no failed resource. */
@@ -408,7 +413,8 @@ export function clusterHealth(s: ClusterState, opts: {group?: string} = {}): Clu
       problems.push(`${opts.group} is not started exactly once (${where})`)
     }
   }
-  return {healthy: problems.length === 0, problems}
+  const warnings = s.failures.map((f) => `failed action: ${f.resource} ${f.task} on ${f.node}: ${f.exitStatus}${f.exitReason ? ` (${f.exitReason})` : ''}`)
+  return {healthy: problems.length === 0, problems, warnings}
 }
 
 export interface CrmMonReading {

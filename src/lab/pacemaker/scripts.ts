@@ -151,7 +151,7 @@ status() {
   done
 }
 
-case "$1 $2" in
+case "$*" in
   "start corosync") start_corosync ;;
   "start pacemaker"|"start cluster") start_pacemaker ;;
   "stop pacemaker") stop_pacemaker ;;

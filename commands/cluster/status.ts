@@ -1,0 +1,139 @@
+import {existsSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
+
+import {Flags} from '@oclif/core'
+
+import {clusterHealth, nodeCondition, parseCrmMonXml, placementOf, type ClusterHealth, type ClusterState} from '../../src/cluster/crm-mon.js'
+import {readClusterSnapshot, type ClusterSnapshot} from '../../src/cluster/snapshot.js'
+import {HachaosError, errorMessage} from '../../src/errors.js'
+import {executorFor, findHost, hostsWithRole, loadInventory} from '../../src/inventory/inventory.js'
+import {inventoryFile, labPrefix} from '../../src/lab/paths.js'
+import {HachaosCommand} from '../_base.js'
+
+export interface ClusterStatusResult {
+  /** Where the state came from: a crm_mon XML file, or a node of an inventory. */
+  source: {kind: 'file'; file: string} | {kind: 'host'; host: string; inventory: string}
+  crmMon: ClusterState
+  quorum: ClusterSnapshot['quorum']
+  links: ClusterSnapshot['links']
+  runtime: ClusterSnapshot['runtime']
+  corosync: Omit<NonNullable<ClusterSnapshot['corosync']>, 'root'> | null
+  health: ClusterHealth
+  notes: string[]
+}
+
+export default class ClusterStatus extends HachaosCommand {
+  static override summary = 'Show a Pacemaker/Corosync cluster: nodes, DC, quorum, resources, failures, corosync links and timers.'
+  static override description = `Reads crm_mon --output-as=xml, corosync-quorumtool -s, corosync-cfgtool -s, corosync-cmapctl and
+corosync.conf on one cluster node (through the inventory: ssh, or nsenter in the lab), or only a saved
+crm_mon XML file with --crm-mon-xml. Without --inventory it uses HACHAOS_INVENTORY, else the inventory of
+the pacemaker lab when it is up. Reading a node needs what its executor needs (root for the lab).`
+
+  static override examples = [
+    '<%= config.bin %> cluster status',
+    '<%= config.bin %> cluster status --inventory cluster.yaml --host node2',
+    '<%= config.bin %> cluster status --crm-mon-xml crm_mon.xml --json',
+  ]
+
+  static override flags = {
+    'crm-mon-xml': Flags.string({description: 'Read this saved `crm_mon -1 --output-as=xml` output instead of asking a node.'}),
+    inventory: Flags.string({char: 'i', description: 'Inventory file (default: HACHAOS_INVENTORY, else the pacemaker lab inventory).'}),
+    host: Flags.string({description: 'Which cluster node to ask (default: the first cluster-node that answers).'}),
+    group: Flags.string({description: 'Also check that this group (or resource) is started exactly once (default: the inventory fact cluster_group).'}),
+  }
+
+  async run(): Promise<ClusterStatusResult> {
+    const {flags} = await this.parse(ClusterStatus)
+    let result: ClusterStatusResult
+    if (flags['crm-mon-xml'] !== undefined) {
+      const file = flags['crm-mon-xml']
+      let text: string
+      try {
+        text = await readFile(file, 'utf8')
+      } catch (e) {
+        throw new HachaosError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}`, {code: 'E_READ_FILE', exit: 'BAD_INPUT', where: file, suggestions: ['capture it on a node: crm_mon -1 --output-as=xml > crm_mon.xml']})
+      }
+      const state = parseCrmMonXml(text, file)
+      result = {source: {kind: 'file', file}, crmMon: state, quorum: null, links: null, runtime: null, corosync: null, health: clusterHealth(state, flags.group === undefined ? {} : {group: flags.group}), notes: []}
+    } else {
+      const invPath = flags.inventory ?? process.env['HACHAOS_INVENTORY'] ?? inventoryFile(labPrefix(), 'pacemaker')
+      if (flags.inventory === undefined && process.env['HACHAOS_INVENTORY'] === undefined && !existsSync(invPath)) {
+        throw new HachaosError('no inventory: pass --inventory FILE, set HACHAOS_INVENTORY, or bring up the lab', {
+          code: 'E_NO_INVENTORY',
+          exit: 'USAGE',
+          suggestions: ['hachaos lab up --topology pacemaker', 'hachaos cluster status --crm-mon-xml crm_mon.xml'],
+        })
+      }
+      const inv = await loadInventory(invPath)
+      const candidates = flags.host === undefined ? hostsWithRole(inv, 'cluster-node') : [findHost(inv, flags.host)]
+      if (candidates.length === 0) {
+        throw new HachaosError(`no host with role cluster-node in ${invPath}`, {code: 'E_USAGE', exit: 'USAGE', where: invPath, suggestions: ['add roles: [cluster-node] to the cluster nodes, or pass --host NAME']})
+      }
+      let snap: ClusterSnapshot | null = null
+      const tried: string[] = []
+      for (const h of candidates) {
+        this.progress(`reading the cluster from ${h.name}`)
+        try {
+          const group = flags.group ?? (typeof h.facts['cluster_group'] === 'string' ? h.facts['cluster_group'] : undefined)
+          const conf = typeof h.facts.corosync_conf === 'string' ? h.facts.corosync_conf : undefined
+          snap = await readClusterSnapshot(executorFor(h), {...(group === undefined ? {} : {group}), ...(conf === undefined ? {} : {corosyncConf: conf})})
+          break
+        } catch (e) {
+          tried.push(`${h.name}: ${errorMessage(e)}`)
+        }
+      }
+      if (snap === null) {
+        throw new HachaosError(`no cluster node answered crm_mon (${tried.join('; ')})`, {code: 'E_HOST', exit: 'HOST', where: invPath, suggestions: ['is the cluster stack running? try `crm_mon -1` on a node']})
+      }
+      const {root: _root, ...corosync} = snap.corosync ?? {root: null}
+      result = {
+        source: {kind: 'host', host: snap.host, inventory: invPath},
+        crmMon: snap.crmMon,
+        quorum: snap.quorum,
+        links: snap.links,
+        runtime: snap.runtime,
+        corosync: snap.corosync === null ? null : (corosync as ClusterStatusResult['corosync']),
+        health: snap.health,
+        notes: [...tried.map((t) => `not answering: ${t}`), ...snap.notes],
+      }
+    }
+    this.print(result)
+    return result
+  }
+
+  private print(r: ClusterStatusResult): void {
+    const s = r.crmMon
+    const from = r.source.kind === 'file' ? r.source.file : `${r.source.host} (${r.source.inventory})`
+    this.log(`cluster: DC ${s.dc ?? 'none'}, ${s.quorum === null ? 'quorum unknown' : s.quorum ? 'quorate' : 'NO QUORUM'}, stonith ${s.stonithEnabled === true ? 'enabled' : 'disabled'}, no-quorum-policy ${s.noQuorumPolicy ?? '?'}   (from ${from})`)
+    this.log('')
+    this.log('  node        state        DC  resources')
+    for (const n of s.nodes) this.log(`  ${n.name.padEnd(11)} ${nodeCondition(n).padEnd(12)} ${n.isDc ? '*' : ' '}   ${n.resourcesRunning}`)
+    this.log('')
+    for (const g of s.groups) {
+      const p = placementOf(s, g.id)
+      this.log(`  group ${g.id}: ${p?.startedOnce === true ? `started on ${p.nodes.join(', ')}` : 'NOT started exactly once'}`)
+      for (const m of p?.members ?? []) this.log(`    ${m.id.padEnd(12)} ${m.role.padEnd(10)} ${m.nodes.join(', ') || '-'}${m.failed ? '  FAILED' : ''}`)
+    }
+    for (const res of s.resources.filter((x) => x.group === null)) this.log(`  ${res.id} (${res.agent}): ${res.role} ${res.nodes.join(', ')}${res.failed ? '  FAILED' : ''}`)
+    const fc = s.history.filter((h) => h.failCount > 0)
+    if (fc.length > 0) this.log(`  fail counts: ${fc.map((h) => `${h.resource} on ${h.node}: ${h.failCount}`).join(', ')}`)
+    if (s.failures.length > 0) {
+      this.log('  failed actions:')
+      for (const f of s.failures) this.log(`    ${f.resource} ${f.task}${f.interval > 0 ? ` (every ${f.interval / 1000} s)` : ''} on ${f.node}: ${f.exitStatus} (exit ${f.exitCode})${f.exitReason ? `: ${f.exitReason}` : ''} at ${f.lastRcChange ?? '?'}`)
+    }
+    if (s.fencing.length > 0) this.log(`  fencing: ${s.fencing.map((e) => `${e.action} ${e.target} ${e.status}${e.completed ? ` at ${e.completed}` : ''}`).join('; ')}`)
+    if (r.corosync !== null) {
+      const c = r.corosync
+      const rt = r.runtime === null ? '' : ` (running: token ${r.runtime.tokenMs} ms, consensus ${r.runtime.consensusMs} ms)`
+      this.log(`  corosync: ${c.transport}, token ${c.effective.tokenFormula}, consensus ${c.effective.consensusFormula}${c.quorum.twoNode ? ', two_node' : ''}${rt}`)
+    }
+    if (r.quorum !== null) this.log(`  quorum: ${r.quorum.quorate ? 'quorate' : 'NOT quorate'}, ${r.quorum.totalVotes ?? '?'} of ${r.quorum.expectedVotes ?? '?'} votes (needs ${r.quorum.quorum ?? '?'}), members ${r.quorum.members.map((m) => m.name).join(', ')}`)
+    if (r.links !== null) {
+      for (const l of r.links.links) this.log(`  link ${l.id} ${l.addr ?? ''}: ${l.peers.map((p) => `node ${p.nodeid} ${p.state}`).join(', ') || l.status || ''}`)
+    }
+    this.log('')
+    this.log(r.health.healthy ? '  healthy' : `  problems:\n${r.health.problems.map((p) => `    ! ${p}`).join('\n')}`)
+    for (const w of r.health.warnings) this.log(`  warning: ${w}`)
+    for (const n of r.notes) this.log(`  note: ${n}`)
+  }
+}
