@@ -163,6 +163,8 @@ export interface RuntimeTotem {
   consensusMs: number
   joinMs: number | null
   tokenRetransmitMs: number | null
+  /** How long an idle node holds the token before passing it on (the ring's rotation ≈ nodes × hold). */
+  holdMs: number | null
 }
 
 export function runtimeTotem(cmap: Map<string, string>): RuntimeTotem | null {
@@ -173,7 +175,7 @@ export function runtimeTotem(cmap: Map<string, string>): RuntimeTotem | null {
   const token = g('token')
   const consensus = g('consensus')
   if (token === null || consensus === null) return null
-  return {tokenMs: token, consensusMs: consensus, joinMs: g('join'), tokenRetransmitMs: g('token_retransmit')}
+  return {tokenMs: token, consensusMs: consensus, joinMs: g('join'), tokenRetransmitMs: g('token_retransmit'), holdMs: g('hold')}
 }
 
 export async function readQuorum(exec: Executor): Promise<QuorumStatus> {

@@ -118,13 +118,30 @@ stop_pacemaker() {
   return 0
 }
 
+# Pacemaker daemons that started before the running corosync lost their corosync (it was killed or
+# restarted under them): they cannot reconnect.
+stale_pacemaker() {
+  local c t p
+  c=$(pgrep -o -x corosync) || return 1
+  t=$(cut -d' ' -f22 "/proc/$c/stat")
+  for p in $(pgrep '^pacemaker'); do
+    [ "$(cut -d' ' -f22 "/proc/$p/stat" 2>/dev/null || echo "$t")" -lt "$t" ] && return 0
+  done
+  return 1
+}
+
+kill_pacemaker() {
+  say "ending pacemaker daemons cut off from corosync: $(pgrep -l '^pacemaker' | tr '\n' ' ')"
+  pkill -KILL '^pacemaker'
+  wait_gone pacemakerd 50
+}
+
 start_pacemaker() {
-  if running corosync && corosync_ready && running pacemakerd; then return 0; fi
-  if ! running corosync && pacemaker_leftovers; then
-    # corosync died under pacemaker: its daemons cannot reconnect; stop them before starting again
-    stop_pacemaker
-  fi
+  if running corosync && corosync_ready && running pacemakerd && running pacemaker-contr && ! stale_pacemaker; then return 0; fi
+  # corosync died under pacemaker: its daemons cannot reconnect (they would only block a clean start)
+  if ! running corosync && pacemaker_leftovers; then kill_pacemaker; fi
   start_corosync || return 1
+  if stale_pacemaker; then kill_pacemaker; fi
   if ! running pacemakerd; then
     say "starting pacemakerd"
     bg "$LOG/pacemakerd.out" env PCMK_logfacility=none pacemakerd

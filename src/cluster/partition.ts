@@ -1,0 +1,61 @@
+/**
+ * A Corosync partition as plain data (Jepsen style): two sets of nodes, and for every node the nftables
+ * ruleset that drops the cluster's UDP traffic (knet/udpu ports) to and from the other set. The rules live in
+ * their own table, so the heal deletes exactly them; both scripts are idempotent.
+ */
+export const PARTITION_TABLE = 'hachaos_partition'
+
+export interface PartitionMember {
+  host: string
+  /** Every address the node's corosync uses (all links). */
+  addrs: string[]
+}
+
+export interface PartitionPlan {
+  sides: [string[], string[]]
+  ports: number[]
+  /** Per host: the nft script that isolates it from the other side. */
+  rules: Array<{host: string; blocks: string[]; script: string}>
+}
+
+const isV6 = (a: string): boolean => a.includes(':')
+
+/** nft -f script: (re)create the table with input/output drops of UDP to `ports` from/to `peers`. */
+export function partitionScript(peers: string[], ports: number[]): string {
+  const v4 = peers.filter((a) => !isV6(a))
+  const v6 = peers.filter(isV6)
+  const portSet = `{ ${ports.join(', ')} }`
+  const lines = (dir: 'saddr' | 'daddr'): string[] => [
+    ...(v4.length > 0 ? [`    ip ${dir} { ${v4.join(', ')} } udp dport ${portSet} drop`] : []),
+    ...(v6.length > 0 ? [`    ip6 ${dir} { ${v6.join(', ')} } udp dport ${portSet} drop`] : []),
+  ]
+  return [
+    `add table inet ${PARTITION_TABLE}`,
+    `delete table inet ${PARTITION_TABLE}`,
+    `table inet ${PARTITION_TABLE} {`,
+    '  chain input {',
+    '    type filter hook input priority -150; policy accept;',
+    ...lines('saddr'),
+    '  }',
+    '  chain output {',
+    '    type filter hook output priority -150; policy accept;',
+    ...lines('daddr'),
+    '  }',
+    '}',
+    '',
+  ].join('\n')
+}
+
+/** nft -f script that removes the partition table whether or not it exists. */
+export function healScript(): string {
+  return `add table inet ${PARTITION_TABLE}\ndelete table inet ${PARTITION_TABLE}\n`
+}
+
+export function planPartition(a: PartitionMember[], b: PartitionMember[], ports: number[]): PartitionPlan {
+  const addrsOf = (side: PartitionMember[]): string[] => [...new Set(side.flatMap((m) => m.addrs))]
+  const rules = [
+    ...a.map((m) => ({host: m.host, blocks: addrsOf(b), script: partitionScript(addrsOf(b), ports)})),
+    ...b.map((m) => ({host: m.host, blocks: addrsOf(a), script: partitionScript(addrsOf(a), ports)})),
+  ]
+  return {sides: [a.map((m) => m.host), b.map((m) => m.host)], ports, rules}
+}
