@@ -1,12 +1,15 @@
 import {HachaosError} from '../src/errors.js'
 import {registerFault, type RegisteredFault} from '../src/fault/types.js'
+import {dropVrrp} from './drop-vrrp.js'
+import {kill} from './kill.js'
 import {nicDown} from './nic-down.js'
+import {serviceStop} from './service-stop.js'
 
 /**
  * Every fault kind, registered once here (one line per fault file).
  * Each is validate → plan (exact argv) → journal → inject → revert; see src/fault/types.ts.
  */
-export const FAULTS: readonly RegisteredFault[] = [registerFault(nicDown)]
+export const FAULTS: readonly RegisteredFault[] = [registerFault(nicDown), registerFault(kill), registerFault(serviceStop), registerFault(dropVrrp)]
 
 export function faultDefinition(kind: string): RegisteredFault {
   const f = FAULTS.find((x) => x.kind === kind)
