@@ -4,7 +4,7 @@ import type {FaultDefinition, FaultEnv, FaultPlan} from '../src/fault/types.js'
 
 const Params = z
   .object({
-    interface: z.string().regex(/^[A-Za-z0-9_.:@-]{1,15}$/, 'an interface name').optional(),
+    interface: z.string().regex(/^[A-Za-z0-9_.:@][A-Za-z0-9_.:@-]{0,14}$/, 'an interface name (not starting with "-")').optional(),
   })
   .strict()
 type P = z.output<typeof Params>

@@ -91,7 +91,8 @@ export interface DrillRun {
   vip: string | null
   captureHost: string | null
   probe: {url: string; ratePerS: number; timeoutMs: number} | null
-  hosts: Array<{name: string; clockOffsetUs: number}>
+  /** Hosts observed, with their clock offset and (for naming adverts and ARP) their VRRP address and MAC. */
+  hosts: Array<{name: string; clockOffsetUs: number; ip?: string; mac?: string}>
   holdMs: number
   prediction: Prediction
   metrics: FailoverMetrics

@@ -65,6 +65,7 @@ function renderInventory(t: KaTopology, dir: string, state: string): string {
       facts['vip'] = t.vip
       facts['keepalived_conf'] = `${dir}/${n.name}/keepalived.conf`
       facts['haproxy_cfg'] = `${dir}/${n.name}/haproxy.cfg`
+      facts['haproxy_socket'] = `${dir}/${n.name}/haproxy.sock`
     }
     if (n.role === 'web') facts['apache_conf'] = `${dir}/${n.name}/apache2.conf`
     hosts[n.name] = {address: n.ip, via: 'netns', netns: n.ns, roles: [n.role], services: 'lab', facts}
