@@ -1,5 +1,7 @@
 import {Flags} from '@oclif/core'
 
+import type {CalendarOptions} from '../src/sla/options.js'
+
 /** Calendar flags shared by `hachaos nines` and `hachaos report` (parsed by src/sla/options.ts). */
 export const calendarFlags = {
   calendar: Flags.string({
@@ -28,7 +30,7 @@ export interface CalendarFlagValues {
   month?: string
 }
 
-export function calendarOptions(f: CalendarFlagValues): import('../src/sla/options.js').CalendarOptions {
+export function calendarOptions(f: CalendarFlagValues): CalendarOptions {
   return {
     ...(f.calendar === undefined ? {} : {calendar: f.calendar}),
     ...(f['hours-per-day'] === undefined ? {} : {hoursPerDay: f['hours-per-day']}),

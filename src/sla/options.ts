@@ -72,7 +72,7 @@ export function calendarFromOptions(o: CalendarOptions): Calendar {
     cal = calendar24x7(year)
   } else if (kind === 'business') {
     const hours = o.hoursPerDay === undefined ? undefined : Number(o.hoursPerDay)
-    if (hours !== undefined && !(hours > 0 && hours <= 24)) throw usage(`--hours-per-day ${String(o.hoursPerDay)} must be in (0, 24]`)
+    if (hours !== undefined && !(hours > 0 && hours <= 24)) throw usage(`--hours-per-day ${String(o.hoursPerDay)} must be in (0, 24]`, 'e.g. --hours-per-day 12')
     let days
     try {
       days = o.days === undefined ? undefined : parseDays(o.days)
@@ -91,7 +91,7 @@ export function calendarFromOptions(o: CalendarOptions): Calendar {
   try {
     validateCalendar(cal)
   } catch (e) {
-    throw usage(`calendar: ${(e as Error).message}`)
+    throw usage(`calendar: ${(e as Error).message}`, 'check --hours-per-day, --days and --holidays')
   }
   return cal
 }
