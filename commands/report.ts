@@ -64,8 +64,8 @@ objective's budget spent in the window), unless --exit-zero.`
       ...(flags.fault === undefined ? {} : {fault: flags.fault}),
     }
     const loaded = loadRuns(filters, dir)
-    for (const s of loaded.skipped) this.warn(`skipped ${s.file}: ${s.reason}`)
     const model = buildReport(loaded.runs, {objectives, period, calendar, maxOutageMs, filters, nowMs, storeDir: dir, skipped: loaded.skipped})
+    for (const s of model.skipped) this.warn(`skipped ${s.file}: ${s.reason}`)
     const doc = RENDERERS[format].render(model)
     if (flags.output !== undefined) {
       writeFileAtomic(flags.output, doc)

@@ -6,6 +6,7 @@ import {CALENDAR_24X7, calendarLabel, describeCalendar, type Calendar, type Peri
 import {errorBudget, spread, type ErrorBudget, type Spread} from '../sla/budget.js'
 import {parseObjective, type Objective} from '../sla/nines.js'
 import type {DrillRun, SplitBrainFinding, TimelineEvent} from '../store/run-types.js'
+import {runProblem} from './validate.js'
 
 export const REPORT_SCHEMA = 'hachaos.report/1' as const
 
@@ -277,7 +278,14 @@ function describeFilters(f: ReportFilters): string {
   return parts.length === 0 ? '' : ` matching ${parts.join(', ')}`
 }
 
-export function buildReport(runs: readonly DrillRun[], opts: ReportOptions = {}): ReportModel {
+export function buildReport(all: readonly DrillRun[], opts: ReportOptions = {}): ReportModel {
+  const skipped = [...(opts.skipped ?? [])]
+  const runs: DrillRun[] = []
+  for (const r of all) {
+    const problem = runProblem(r)
+    if (problem === null) runs.push(r)
+    else skipped.push({file: typeof r.id === 'string' ? `run ${r.id}` : 'a run without id', reason: `not usable for a report: ${problem}`})
+  }
   const nowMs = opts.nowMs ?? Date.now()
   const objectives = opts.objectives ?? [parseObjective('99.99')]
   const calendar = opts.calendar ?? CALENDAR_24X7
@@ -312,7 +320,7 @@ export function buildReport(runs: readonly DrillRun[], opts: ReportOptions = {})
     schema: REPORT_SCHEMA,
     generatedAt: new Date(nowMs).toISOString(),
     storeDir: opts.storeDir ?? null,
-    skipped: opts.skipped ?? [],
+    skipped,
     filters,
     calendar: calendarLabel(calendar),
     calendarDetail: describeCalendar(calendar),

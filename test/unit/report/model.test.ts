@@ -104,6 +104,20 @@ describe('report model edge cases', () => {
     )
     assert.equal(m.verdict.status, 'warn')
   })
+  it('a damaged record is skipped with the field that is wrong, the rest is reported', () => {
+    const good = drill('2026-11-01T10:00:00.000Z', {outageMs: 3000})
+    const bad = drill('2026-11-02T10:00:00.000Z', {outageMs: 3000})
+    const damaged = JSON.parse(JSON.stringify(bad).replace('"outageMs":3000', '"outageMs":"3 s"')) as typeof bad
+    const noEvents = {...drill('2026-11-03T10:00:00.000Z', {}), events: undefined} as unknown as typeof bad
+    const m = buildReport([good, damaged, noEvents], {nowMs: Date.parse('2026-11-22T00:00:00Z')})
+    assert.deepEqual(
+      m.drills.map((d) => d.id),
+      [good.id],
+    )
+    assert.equal(m.skipped.length, 2)
+    assert.match(m.skipped[0]?.reason ?? '', /metrics\.outageMs/)
+    assert.match(m.skipped[1]?.reason ?? '', /^not usable for a report: events/)
+  })
   it('a drill with no probes cannot pass a --max-outage gate', () => {
     const m = buildReport([drill('2026-11-01T10:00:00.000Z', {takeoverMs: 3000})], {nowMs: Date.parse('2026-11-22T00:00:00Z'), maxOutageMs: 4000})
     assert.match(m.drills[0]?.gateFailures[0] ?? '', /not measured/)
