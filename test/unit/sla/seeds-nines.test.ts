@@ -110,8 +110,13 @@ describe('the seeds\' nines tables', () => {
       if (Math.abs(monthS - r.month.seconds) > r.month.resolution / 2) off.push(`${r.target}: ${monthS.toFixed(2)} s vs ${r.month.text}`)
     }
     // The only disagreement: 99 % per month is 9314.81 s exactly (2h 35m 15s); the seed prints 2h 35m 14s.
-    // No month length reproduces it together with table 6.1 (README: "## hachaos nines").
     assert.deepEqual(off, ['99: 9314.81 s vs 2 小时 35 分钟 14 秒'])
+    // With month = year/12 and a year anywhere in table 6.1's interval [362.2425, 362.2436) days, that cell is
+    // 9314.81–9314.84 s: it rounds to 15 s under every such convention (README: "## hachaos nines").
+    for (const days of [362.2425, 362.2436]) {
+      const s = (((days / 12) * 86_400 * 5) / 14) * 0.01
+      assert.ok(s >= 9314.5 && s < 9315.5, `${days}: ${s}`)
+    }
     // "1 秒" for 99.9999 % is 0.93 s, printed by the seed in whole seconds (we print 931ms).
     assert.equal(formatDowntime(allowedDowntimeMs(0.999999, 'month', seedsBusiness)), '931ms')
   })
