@@ -118,7 +118,7 @@ export function timelineSvg(d: DrillSummary): string {
 
 function drillSection(d: DrillSummary): string {
   const facts = [
-    `takeover ${f.ms(d.takeoverMs)} (predicted ${f.predicted(d.predicted.minMs ?? d.predicted.takeoverMs, d.predicted.maxMs ?? d.predicted.takeoverMs)}: ${d.predicted.formula})`,
+    `${d.predicted.label} ${f.ms(d.measuredMs)} (predicted ${f.predicted(d.predicted.minMs ?? d.predicted.takeoverMs, d.predicted.maxMs ?? d.predicted.takeoverMs)}: ${d.predicted.formula})`,
     `outage ${f.ms(d.outageMs)}, ${d.lostProbes} of ${d.probesTotal} probes lost`,
     `failback ${f.ms(d.failbackMs)}, failback outage ${f.ms(d.failbackOutageMs)}`,
     d.reverted ? 'reverted' : `NOT reverted${d.revertError === null ? '' : `: ${d.revertError}`}`,

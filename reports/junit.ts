@@ -21,7 +21,7 @@ function failureType(d: DrillSummary): string {
 function testcase(d: DrillSummary, suite: string): Node {
   const out = [
     `drill ${d.id}`,
-    `takeover ${f.ms(d.takeoverMs)} (predicted ${f.predicted(d.predicted.minMs ?? d.predicted.takeoverMs, d.predicted.maxMs ?? d.predicted.takeoverMs)}: ${d.predicted.formula})`,
+    `${d.predicted.label} ${f.ms(d.measuredMs)} (predicted ${f.predicted(d.predicted.minMs ?? d.predicted.takeoverMs, d.predicted.maxMs ?? d.predicted.takeoverMs)}: ${d.predicted.formula})`,
     `outage ${f.ms(d.outageMs)}, ${d.lostProbes} of ${d.probesTotal} probes lost; failback ${f.ms(d.failbackMs)}, failback outage ${f.ms(d.failbackOutageMs)}`,
     `reverted: ${d.reverted ? 'yes' : `NO${d.revertError === null ? '' : ` (${d.revertError})`}`}`,
     ...d.warnings.map((w) => `warning: ${w}`),

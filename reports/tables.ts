@@ -15,13 +15,14 @@ export interface Table {
 export function drillsTable(m: ReportModel): Table {
   return {
     title: 'Drills',
-    header: ['started (UTC)', 'target', 'fault', 'takeover', 'predicted', 'outage', 'lost', 'failback', 'fb outage', 'split brain', 'reverted', 'gate'],
-    right: new Set([3, 5, 6, 7, 8]),
+    header: ['started (UTC)', 'target', 'fault', 'takeover', 'measured', 'predicted', 'outage', 'lost', 'failback', 'fb outage', 'split brain', 'reverted', 'gate'],
+    right: new Set([3, 4, 6, 7, 8, 9]),
     rows: m.drills.map((d) => [
       f.utc(d.startedAt),
       d.target,
       d.faultLabel,
       f.ms(d.takeoverMs),
+      `${f.ms(d.measuredMs)} ${d.predicted.label}`,
       `${f.predicted(d.predicted.minMs ?? d.predicted.takeoverMs, d.predicted.maxMs ?? d.predicted.takeoverMs)}${d.asPredicted === false ? ' (!)' : ''}`,
       f.ms(d.outageMs),
       `${d.lostProbes}/${d.probesTotal}`,
@@ -31,7 +32,7 @@ export function drillsTable(m: ReportModel): Table {
       d.reverted ? 'yes' : 'NO',
       d.gateFailures.length === 0 ? 'pass' : 'FAIL',
     ]),
-    note: '(!) = takeover outside the predicted range ± 50 ms. lost = failed probes / probes sent.',
+    note: '(!) = the measured figure (the one the prediction is about) is outside the predicted range ± 50 ms. lost = failed probes / probes sent.',
   }
 }
 

@@ -2,6 +2,7 @@
  * The report model: everything `hachaos report` shows, computed once from the run store (pure: runs in, data out).
  * Renderers (reports/*.ts) only lay it out; they never compute numbers.
  */
+import {measuredFor, metricLabel, predictedMetric} from '../store/run-metrics.js'
 import {CALENDAR_24X7, calendarLabel, describeCalendar, type Calendar, type Period} from '../sla/calendar.js'
 import {errorBudget, spread, type ErrorBudget, type Spread} from '../sla/budget.js'
 import {parseObjective, type Objective} from '../sla/nines.js'
@@ -66,7 +67,9 @@ export interface DrillSummary {
   faultLabel: string
   takeoverMs: number | null
   takeoverFromLastAdvertMs: number | null
-  predicted: {takeoverMs: number | null; minMs: number | null; maxMs: number | null; formula: string}
+  predicted: {metric: string; label: string; takeoverMs: number | null; minMs: number | null; maxMs: number | null; formula: string}
+  /** Measured value of the figure the prediction is about (predicted.metric). */
+  measuredMs: number | null
   /** true/false: the takeover is inside the predicted range ± PREDICTION_TOLERANCE_MS; null: nothing to compare. */
   asPredicted: boolean | null
   garpMs: number | null
@@ -136,7 +139,7 @@ export function faultLabel(run: DrillRun): string {
 
 function asPredicted(run: DrillRun): boolean | null {
   const p = run.prediction
-  const m = run.metrics.takeoverMs
+  const m = measuredFor(run)
   if (m === null) return null
   const lo = p.minMs ?? p.takeoverMs
   const hi = p.maxMs ?? p.takeoverMs
@@ -223,7 +226,8 @@ function summarize(run: DrillRun, maxOutageMs: number | null): DrillSummary {
     faultLabel: faultLabel(run),
     takeoverMs: m.takeoverMs,
     takeoverFromLastAdvertMs: m.takeoverFromLastAdvertMs,
-    predicted: {takeoverMs: run.prediction.takeoverMs, minMs: run.prediction.minMs, maxMs: run.prediction.maxMs, formula: run.prediction.formula},
+    predicted: {metric: predictedMetric(run), label: metricLabel(predictedMetric(run)), takeoverMs: run.prediction.takeoverMs, minMs: run.prediction.minMs, maxMs: run.prediction.maxMs, formula: run.prediction.formula},
+    measuredMs: measuredFor(run),
     asPredicted: asPredicted(run),
     garpMs: m.garpMs,
     outageMs: m.outageMs,
@@ -307,7 +311,7 @@ export function buildReport(all: readonly DrillRun[], opts: ReportOptions = {}):
   if (reasons.length > 0) status = 'fail'
   else {
     const off = drills.filter((d) => d.asPredicted === false)
-    for (const d of off) reasons.push(`${d.id}: takeover ${d.takeoverMs?.toFixed(0)} ms is outside the prediction (${d.predicted.formula})`)
+    for (const d of off) reasons.push(`${d.id}: ${d.predicted.label} ${d.measuredMs?.toFixed(0)} ms is outside the prediction (${d.predicted.formula})`)
     const unmeasured = drills.filter((d) => d.outageMs === null)
     if (unmeasured.length > 0) reasons.push(`${unmeasured.length} drill(s) have no client-side outage measured (no probes)`)
     if (reasons.length > 0) status = 'warn'

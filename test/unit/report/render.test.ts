@@ -74,7 +74,7 @@ describe('renderers', () => {
     }
     const drills = section('Drills')
     assert.equal(drills.length, model.drills.length)
-    for (const r of drills) assert.equal(r.split(/(?<!\\)\|/).length - 2, 12, r)
+    for (const r of drills) assert.equal(r.split(/(?<!\\)\|/).length - 2, 13, r)
     assert.equal(section('By fault').length, model.byFault.length)
     assert.equal(section(`Error budget (${model.calendar})`).length, 2)
     assert.equal(section('Split-brain findings').length, model.splitBrain.length)

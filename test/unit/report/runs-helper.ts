@@ -22,7 +22,7 @@ export function drill(startedAt: string, metrics: Partial<FailoverMetrics>, over
     probe: null,
     hosts: [],
     holdMs: 8000,
-    prediction: {takeoverMs: 3609.375, minMs: 2609.375, maxMs: 3609.375, formula: 'Master_Down_Interval', inputs: {}},
+    prediction: {metric: 'takeoverMs', takeoverMs: 3609.375, minMs: 2609.375, maxMs: 3609.375, formula: 'Master_Down_Interval', inputs: {}},
     metrics: {
       faultAtUs: t + 3_000_000,
       revertAtUs: t + 11_000_000,
