@@ -202,7 +202,7 @@ export function analyzeTimeline(events: TimelineEvent[], ctx: AnalyzeContext): T
   const splitBrain = [
     ...dualMaster(adverts, namer),
     ...dualArp(arps, ctx, namer),
-    ...dualVip(owners),
+    ...dualVip(owners, sorted[sorted.length - 1]?.t ?? null),
   ].sort((a, b) => a.startUs - b.startUs)
 
   const metrics = ctx.faultAtUs === null ? null : failoverMetrics(vrid === null ? [] : adverts.filter((a) => a.vrid === vrid), arps, probes, ctx, namer, notes)
@@ -443,30 +443,31 @@ function dualArp(arps: Arp[], ctx: AnalyzeContext, namer: Namer): SplitBrainFind
   return out
 }
 
-function dualVip(owners: VipOwner[]): SplitBrainFinding[] {
+/**
+ * vip.owner events are emitted on change only: a dual ownership lasts from the event that lists two owners
+ * until the next event that lists fewer (or, still dual at the end, until `endUs`, the last observation).
+ */
+function dualVip(owners: VipOwner[], endUs: number | null): SplitBrainFinding[] {
   const out: SplitBrainFinding[] = []
-  let open: {start: VipOwner; last: VipOwner; parties: Set<string>} | null = null
-  const close = (): void => {
+  let open: {start: VipOwner; parties: Set<string>} | null = null
+  const close = (t: number): void => {
     if (open === null) return
     out.push({
       kind: 'dual-vip',
       parties: [...open.parties],
       startUs: open.start.t,
-      endUs: open.last.t,
-      durationMs: ms(open.last.t - open.start.t),
+      endUs: t,
+      durationMs: ms(t - open.start.t),
       evidence: `the VIP was configured on ${[...open.parties].join(' and ')} at once (polled)`,
     })
     open = null
   }
   for (const o of owners) {
     if (o.owners.length >= 2) {
-      if (open === null) open = {start: o, last: o, parties: new Set(o.owners)}
-      else {
-        open.last = o
-        for (const p of o.owners) open.parties.add(p)
-      }
-    } else close()
+      if (open === null) open = {start: o, parties: new Set(o.owners)}
+      else for (const p of o.owners) open.parties.add(p)
+    } else close(o.t)
   }
-  close()
+  if (open !== null) close(Math.max(endUs ?? open.start.t, open.start.t))
   return out
 }
