@@ -10,4 +10,7 @@ node bin/run.js lab up
 echo
 node bin/run.js failover --target lb1
 echo
-node bin/run.js report --since 1h
+# The drills of the last 30 days against a 99.99 % objective, as text and as a self-contained HTML page.
+node bin/run.js report --since 30d --slo 99.99
+node bin/run.js report --since 30d --slo 99.99 --format html -o "${HACHAOS_REPORT:-/tmp/hachaos-report.html}" --quiet
+echo "HTML report (one self-contained file): ${HACHAOS_REPORT:-/tmp/hachaos-report.html}"
