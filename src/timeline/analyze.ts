@@ -69,6 +69,8 @@ export interface MasterSpan {
   /** Priority of the first advert of the stretch (changes are in priorityChanges). */
   prio: number
   adverts: number
+  /** The advert interval of its first advert (ms). */
+  intervalMs: number
   /** Ended by a priority-0 advert (a graceful stop). */
   resigned: boolean
 }
@@ -249,7 +251,7 @@ function collectSource(list: Advert[], namer: Namer, masters: MasterSpan[], chan
     }
     if (a.prio > 0) {
       if (span === null) {
-        span = {vrid: a.vrid, source: name, ip: a.src, mac: a.smac, startUs: a.t, endUs: a.t, prio: a.prio, adverts: 0, resigned: false}
+        span = {vrid: a.vrid, source: name, ip: a.src, mac: a.smac, startUs: a.t, endUs: a.t, prio: a.prio, adverts: 0, intervalMs: ms(intvlUs(a)), resigned: false}
       }
       span.endUs = a.t
       span.adverts += 1
