@@ -43,7 +43,7 @@ describe('live capture on the keepalived lab', () => {
     rmSync(dir, {recursive: true, force: true})
   })
 
-  it('streams adverts and GARPs through a NIC-down failover and failback; takeover = Master_Down_Interval ± 50 ms', async () => {
+  it('streams adverts and GARPs through a NIC-down failover and failback; takeover = Master_Down_Interval ± 50 ms', async (t) => {
     const client = new NetnsExecutor('client', `${prefix}-client`)
     const pcap = join(dir, 'drill.pcap')
     const live: CaptureEvent[] = []
@@ -89,6 +89,10 @@ describe('live capture on the keepalived lab', () => {
     })
     const m = a.metrics
     assert.ok(m !== null)
+    t.diagnostic(
+      `takeover ${m.takeoverMs} ms, from last advert ${m.takeoverFromLastAdvertMs} ms (formula ${masterDownMs(100)}), ` +
+        `GARP ${m.garpMs} ms, failback ${m.failbackMs} ms (formula ${masterDownMs(150)})`,
+    )
     assert.deepEqual([m.oldOwner, m.newOwner], ['lb1', 'lb2'])
     assert.ok(Math.abs((m.takeoverFromLastAdvertMs ?? 0) - masterDownMs(100)) <= TOL_MS, `takeover from last advert ${m.takeoverFromLastAdvertMs} ms`)
     // the fault fell somewhere in lb1's last advert interval
