@@ -69,6 +69,8 @@ export interface MasterSpan {
   /** Priority of the first advert of the stretch (changes are in priorityChanges). */
   prio: number
   adverts: number
+  /** The advert interval of its first advert (ms). */
+  intervalMs: number
   /** Ended by a priority-0 advert (a graceful stop). */
   resigned: boolean
 }
@@ -249,7 +251,7 @@ function collectSource(list: Advert[], namer: Namer, masters: MasterSpan[], chan
     }
     if (a.prio > 0) {
       if (span === null) {
-        span = {vrid: a.vrid, source: name, ip: a.src, mac: a.smac, startUs: a.t, endUs: a.t, prio: a.prio, adverts: 0, resigned: false}
+        span = {vrid: a.vrid, source: name, ip: a.src, mac: a.smac, startUs: a.t, endUs: a.t, prio: a.prio, adverts: 0, intervalMs: ms(intvlUs(a)), resigned: false}
       }
       span.endUs = a.t
       span.adverts += 1
@@ -352,13 +354,20 @@ interface Alive {
 
 /** Union of a source's alive intervals: [advert, advert + 3 × interval], cut at its priority-0 advert. */
 function aliveIntervals(list: Advert[]): Alive[] {
+  // next priority-0 advert at or after each index, found in one backward pass (captures can be long)
+  const nextResign: Array<number | null> = new Array<number | null>(list.length).fill(null)
+  let next: number | null = null
+  for (let i = list.length - 1; i >= 0; i--) {
+    nextResign[i] = next
+    if ((list[i] as Advert).prio === 0) next = (list[i] as Advert).t
+  }
   const out: Alive[] = []
   for (let i = 0; i < list.length; i++) {
     const a = list[i] as Advert
     if (a.prio === 0) continue
     let end = a.t + 3 * intvlUs(a)
-    const resign = list.slice(i + 1).find((x) => x.prio === 0)
-    if (resign !== undefined && resign.t < end) end = resign.t
+    const resign = nextResign[i] ?? null
+    if (resign !== null && resign < end) end = resign
     const last = out[out.length - 1]
     if (last !== undefined && a.t <= last.endUs) last.endUs = Math.max(last.endUs, end)
     else out.push({startUs: a.t, endUs: end})
