@@ -5,7 +5,7 @@ import type {FaultDefinition, FaultEnv, FaultPlan} from '../src/fault/types.js'
 
 const Params = z
   .object({
-    interface: z.string().regex(/^[A-Za-z0-9_.:@-]{1,15}$/, 'an interface name').optional(),
+    interface: z.string().regex(/^[A-Za-z0-9_.:@][A-Za-z0-9_.:@-]{0,14}$/, 'an interface name (not starting with "-")').optional(),
   })
   .strict()
 type P = z.output<typeof Params>
@@ -57,7 +57,8 @@ export const nicDown: FaultDefinition<P> = {
       kind: 'nic-down',
       target: env.target.name,
       summary: `ip link set dev ${dev} down on ${env.target.name}`,
-      effect: 'node-loss',
+      // A web server that vanishes is a backend HAProxy must eject; a load balancer, a VRRP node loss.
+      effect: env.target.roles.includes('web') && !env.target.roles.includes('lb') ? 'backend-loss' : 'node-loss',
       params: {interface: dev},
       inject: [{type: 'exec', host: env.ref, argv: ['ip', 'link', 'set', 'dev', dev, 'down'], what: `${dev} down on ${env.target.name}`}],
       revert: [{type: 'exec', host: env.ref, argv: ['ip', 'link', 'set', 'dev', dev, 'up'], what: `${dev} up on ${env.target.name}`}],

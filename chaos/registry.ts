@@ -4,7 +4,10 @@ import {clusterKill} from './cluster-kill.js'
 import {clusterMove} from './cluster-move.js'
 import {clusterPartition} from './cluster-partition.js'
 import {clusterStandby} from './cluster-standby.js'
+import {dropVrrp} from './drop-vrrp.js'
+import {kill} from './kill.js'
 import {nicDown} from './nic-down.js'
+import {serviceStop} from './service-stop.js'
 
 /**
  * Every fault kind, registered once here (one line per fault file).
@@ -12,6 +15,9 @@ import {nicDown} from './nic-down.js'
  */
 export const FAULTS: readonly RegisteredFault[] = [
   registerFault(nicDown),
+  registerFault(kill),
+  registerFault(serviceStop),
+  registerFault(dropVrrp),
   registerFault(clusterKill),
   registerFault(clusterStandby),
   registerFault(clusterMove),

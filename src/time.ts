@@ -72,7 +72,7 @@ export function parseDuration(text: string): number {
 export function formatMs(ms: number | null | undefined, digits = 0): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—'
   if (Math.abs(ms) < 1000) return `${ms.toFixed(digits)} ms`
-  if (Math.abs(ms) < 120_000) return `${(ms / 1000).toFixed(digits === 0 ? 3 : digits)} s`
+  if (Math.abs(ms) < 120_000) return `${(ms / 1000).toFixed(3)} s`
   const totalS = Math.round(ms / 1000)
   const h = Math.floor(totalS / 3600)
   const m = Math.floor((totalS % 3600) / 60)

@@ -38,7 +38,7 @@ export async function runAction(a: Action, opts: {timeoutMs?: number} = {}): Pro
       case 'signal': {
         const exec = execOf(a.host)
         const pids = await exec.pidsOf(a.comm)
-        if (pids.length === 0) return done(false, `no ${a.comm} process on ${a.host.name}`)
+        if (pids.length === 0) return done(a.ifAny === true, `no ${a.comm} process on ${a.host.name}`)
         const sig = a.signal.replace(/^SIG/, '')
         const r = await exec.run(['kill', '-s', sig, ...pids.map(String)])
         return {what: a.what, ok: r.code === 0, t0: r.t0, t1: r.t1, detail: r.code === 0 ? `pids ${pids.join(',')}` : r.stderr.trim()}

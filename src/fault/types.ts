@@ -32,7 +32,7 @@ export type Action =
     }
   | {type: 'service'; host: HostRef; service: string; op: 'start' | 'stop'; what: string}
   /** Send a signal to every process named `comm` on the host (scoped to the host's namespace). */
-  | {type: 'signal'; host: HostRef; comm: string; signal: NodeJS.Signals; what: string}
+  | {type: 'signal'; host: HostRef; comm: string; signal: NodeJS.Signals; what: string; /** No such process is fine. */ ifAny?: boolean}
   /** Wait, e.g. for a daemon to settle between two steps. */
   | {type: 'sleep'; ms: number; what: string}
 

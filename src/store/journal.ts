@@ -23,6 +23,8 @@ export interface JournalEntry {
   updatedAt: string
   state: JournalState
   plan: FaultPlan
+  /** Observer processes the drill started (capture, probes): ended by `recover` if the drill died. */
+  helpers: Array<{host: string; pid: number; argv: string[]}>
   errors: string[]
 }
 
@@ -42,10 +44,16 @@ export function openJournal(runId: string, plan: FaultPlan, dir = journalDir()):
     updatedAt: now,
     state: 'planned',
     plan,
+    helpers: [],
     errors: [],
   }
   writeFileAtomic(journalFile(e.id, dir), `${JSON.stringify(e, null, 2)}\n`, 0o600)
   return e
+}
+
+export function recordHelpers(e: JournalEntry, helpers: JournalEntry['helpers'], dir = journalDir()): void {
+  e.helpers = helpers
+  writeFileAtomic(journalFile(e.id, dir), `${JSON.stringify(e, null, 2)}\n`, 0o600)
 }
 
 export function updateJournal(e: JournalEntry, state: JournalState, errors: string[] = [], dir = journalDir()): void {

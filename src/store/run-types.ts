@@ -19,10 +19,18 @@ export type TimelineEvent =
   | {type: 'vip.owner'; t: EpochMicros; host: string; owners: string[]}
   | {type: 'cluster'; t: EpochMicros; host: string; resource: string; node: string | null; role: string}
   | {type: 'bond'; t: EpochMicros; host: string; event: string; member: string | null; detail: string}
+  /** A load balancer's view of one backend server (e.g. HAProxy marking web1 DOWN). */
+  | {type: 'lb.server'; t: EpochMicros; host: string; backend: string; server: string; status: string}
   | {type: 'note'; t: EpochMicros; host: string; text: string}
 
 export interface Prediction {
-  /** Expected takeover after the fault, ms (null when no model applies). */
+  /**
+   * Which measured figure the prediction is for: a key of FailoverMetrics (e.g. 'takeoverFromLastAdvertMs'
+   * for a node loss: Master_Down_Interval counts from the last advert heard) or of FailoverMetrics.extra
+   * (e.g. 'backendEjectMs', 'relocationMs', 'bondFailoverMs').
+   */
+  metric: string
+  /** Expected value of that metric, ms (null when no model applies). */
   takeoverMs: number | null
   /** Lower and upper bound when the model gives a range (e.g. a check interval adds up to interval × fall). */
   minMs: number | null
@@ -83,7 +91,8 @@ export interface DrillRun {
   vip: string | null
   captureHost: string | null
   probe: {url: string; ratePerS: number; timeoutMs: number} | null
-  hosts: Array<{name: string; clockOffsetUs: number}>
+  /** Hosts observed, with their clock offset and (for naming adverts and ARP) their VRRP address and MAC. */
+  hosts: Array<{name: string; clockOffsetUs: number; ip?: string; mac?: string}>
   holdMs: number
   prediction: Prediction
   metrics: FailoverMetrics

@@ -1,4 +1,4 @@
-import {LineCounter, isNode, parseDocument} from 'yaml'
+import {LineCounter, isMap, isNode, isScalar, isSeq, parseDocument, type Node} from 'yaml'
 import type {z} from 'zod'
 
 import {HachaosError} from '../errors.js'
@@ -24,13 +24,33 @@ export function parseYamlWith<S extends z.ZodType>(text: string, file: string, s
   if (res.success) return res.data
   const issue = res.error.issues[0]
   if (issue === undefined) return fail('invalid', undefined, [])
-  // Walk down to the deepest node that exists for this path, for the line number.
+  // Walk down the path as far as it exists; the line is that of the deepest map key (or list item) found,
+  // so a bad key, a bad value and a missing child all point at the entry the user must edit.
   const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))
-  let offset: number | undefined
-  for (let n = path.length; n >= 0 && offset === undefined; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true)
-    if (isNode(node) && node.range) offset = node.range[0]
+  let message = issue.message
+  if (issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined) {
+    path.push(issue.keys[0])
+    message = `unknown key "${issue.keys[0]}"`
+  }
+  if (issue.code === 'invalid_key') {
+    message = `"${String(path[path.length - 1])}" is not valid here: ${issue.issues[0]?.message ?? issue.message}`
+  }
+  let offset: number | undefined = doc.contents?.range?.[0]
+  let node: unknown = doc.contents
+  for (const seg of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((it) => isScalar(it.key) && String(it.key.value) === String(seg))
+      if (pair === undefined) break
+      const key = pair.key as Node
+      if (key.range) offset = key.range[0]
+      node = pair.value
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg]
+      if (!isNode(item)) break
+      if (item.range) offset = item.range[0]
+      node = item
+    } else break
   }
   const at = path.length === 0 ? '' : `${path.join('.')}: `
-  return fail(`${at}${issue.message}`, offset, ['see the example in the README (Inventory section)'])
+  return fail(`${at}${message}`, offset, ['see the example in the README (Inventory section)'])
 }

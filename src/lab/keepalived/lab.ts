@@ -14,7 +14,7 @@ import {inventoryFile, labDir, stateFile} from '../paths.js'
 import {labDaemonPids} from '../services.js'
 import {readLabState, writeLabState, type LabState} from '../state.js'
 import type {DaemonStatus, LabDownResult, LabDriver, LabHostView, LabNodeStatus, LabStatus, LabUpOptions, LabUpResult} from '../driver.js'
-import {daemonSpecs, renderAll, type LabSecrets} from './render.js'
+import {HEALTH_PORT, daemonSpecs, renderAll, type LabSecrets} from './render.js'
 import {DEFAULT_SUBNET, keepalivedTopology, parseSubnet, type KaTopology} from './topology.js'
 
 export const TOPOLOGY = 'keepalived'
@@ -39,6 +39,12 @@ export async function vipOwners(nodes: Array<{name: string; ns: string}>, vip: s
   return owners.sort()
 }
 
+/** Does this node's HAProxy answer on its monitor URI (what keepalived's track_script asks)? */
+async function haproxyHealthy(ns: string): Promise<boolean> {
+  const r = await new NetnsExecutor(ns, ns).run(['curl', '-fsS', '-o', '/dev/null', '-m', '1', `http://127.0.0.1:${HEALTH_PORT}/healthz`])
+  return r.code === 0
+}
+
 /** One HTTP request from the client namespace; returns which web server answered (X-Served-By), or null. */
 export async function clientRequest(clientNs: string, url: string, timeoutS = 1): Promise<string | null> {
   const r = await new NetnsExecutor('client', clientNs).run(['curl', '-s', '-m', String(timeoutS), '-D', '-', '-o', '/dev/null', url])
@@ -59,6 +65,7 @@ function renderInventory(t: KaTopology, dir: string, state: string): string {
       facts['vip'] = t.vip
       facts['keepalived_conf'] = `${dir}/${n.name}/keepalived.conf`
       facts['haproxy_cfg'] = `${dir}/${n.name}/haproxy.cfg`
+      facts['haproxy_socket'] = `${dir}/${n.name}/haproxy.sock`
     }
     if (n.role === 'web') facts['apache_conf'] = `${dir}/${n.name}/apache2.conf`
     hosts[n.name] = {address: n.ip, via: 'netns', netns: n.ns, roles: [n.role], services: 'lab', facts}
@@ -207,28 +214,46 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     }
     writeFileAtomic(inv, renderInventory(t, dir, sf))
 
-    progress('starting apache2 on web1, web2; haproxy and keepalived on lb1, lb2')
-    for (const d of state.daemons) startDetached(d.ns, d.argv, d.log)
-    const daemonsStartedMs = since()
-
+    // Order matters: keepalived's track_script checks HAProxy, so HAProxy must answer before keepalived
+    // starts, or lb1 begins in FAULT and lb2 takes the VIP first.
+    progress('starting apache2 on web1, web2 and haproxy on lb1, lb2')
+    for (const d of state.daemons.filter((x) => x.service !== 'keepalived')) startDetached(d.ns, d.argv, d.log)
     const timeout = opts.timeoutMs ?? 30_000
     // A daemon that exits at start (bad config, port taken) fails the wait at once, with its log.
-    const dead = async (): Promise<string | undefined> => {
-      for (const d of state.daemons) if ((await labDaemonPids(d)).length === 0) return d.service
+    const dead = async (services: string[]): Promise<string | undefined> => {
+      for (const d of state.daemons.filter((x) => services.includes(x.service))) if ((await labDaemonPids(d)).length === 0) return d.service
       return undefined
     }
-    const apacheUp = await waitFor(async () => {
-      const gone = await dead()
+    const webs = t.nodes.filter((n) => n.role === 'web')
+    const lbs = t.nodes.filter((n) => n.role === 'lb')
+    const backendsUp = await waitFor(async () => {
+      const gone = await dead(['apache2', 'haproxy'])
       if (gone !== undefined) return gone
-      const ok = await Promise.all(t.nodes.filter((n) => n.role === 'web').map((n) => clientRequest(`${opts.prefix}-client`, `http://${n.ip}/`, 1)))
-      return ok.every((x) => x !== null) ? true : undefined
+      const ok = await Promise.all([
+        ...webs.map((n) => clientRequest(`${opts.prefix}-client`, `http://${n.ip}/`, 1)),
+        ...lbs.map((n) => haproxyHealthy(n.ns)),
+      ])
+      return ok.every((x) => x !== null && x !== false) ? true : undefined
     }, timeout)
-    if (typeof apacheUp === 'string') throw notReady(`${apacheUp} exited right after its start`, state, apacheUp)
-    if (apacheUp === undefined) throw notReady('apache2 did not answer on web1/web2', state, 'apache2')
+    if (typeof backendsUp === 'string') throw notReady(`${backendsUp} exited right after its start`, state, backendsUp)
+    if (backendsUp === undefined) throw notReady('apache2 (web1/web2) or haproxy (lb1/lb2) did not answer', state, 'apache2')
 
-    progress(`waiting for the VIP ${t.vip} to answer through lb1`)
+    progress('starting keepalived on lb1, lb2')
+    for (const d of state.daemons.filter((x) => x.service === 'keepalived')) startDetached(d.ns, d.argv, d.log)
+    const daemonsStartedMs = since()
+
+    // The intended steady state: the highest-priority node (lb1) holds the VIP, and only it.
+    progress(`waiting for VRRP: the VIP ${t.vip} on lb1 (Master_Down_Interval ≈ 3.4 s)`)
+    const settled = await waitFor(async () => {
+      const gone = await dead(['keepalived', 'haproxy', 'apache2'])
+      if (gone !== undefined) return gone
+      const o = await vipOwners(lbs, t.vip, t.dev)
+      return o.length === 1 && o[0] === 'lb1' ? true : undefined
+    }, timeout)
+    if (typeof settled === 'string') throw notReady(`${settled} exited right after its start`, state, settled)
+    if (settled === undefined) throw notReady(`the VIP ${t.vip} did not settle on lb1`, state, 'keepalived')
     const answeredBy = await collectBackends(t, timeout)
-    if (answeredBy.length < 2) throw notReady(`the VIP ${t.vip} did not answer from both web servers (saw: ${answeredBy.join(', ') || 'nothing'})`, state, 'keepalived')
+    if (answeredBy.length < 2) throw notReady(`the VIP ${t.vip} did not answer from both web servers (saw: ${answeredBy.join(', ') || 'nothing'})`, state, 'haproxy')
     const vipAnsweredMs = since()
     const owners = await vipOwners(t.nodes.filter((n) => n.role === 'lb'), t.vip, t.dev)
     progress(`lab up in ${(vipAnsweredMs / 1000).toFixed(2)} s; VIP on ${owners.join(', ') || 'nobody'}`)

@@ -116,7 +116,7 @@ backend www_servers
     default-server inter ${HTTP_CHECK.interMs}ms fall ${HTTP_CHECK.fall} rise ${HTTP_CHECK.rise}
 ${webs.map((w) => `    server ${w.name} ${w.ip}:80 check`).join('\n')}
 
-# The stats page, as in the seed (with a generated password, not admin/passw0rd)
+# The stats page, as in the seed, with a generated password (never the seed's default one)
 listen stats
     bind ${node.ip}:${STATS_PORT}
     stats enable

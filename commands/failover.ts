@@ -1,0 +1,192 @@
+import {join} from 'node:path'
+
+import {Flags} from '@oclif/core'
+
+import {FAULTS, faultDefinition} from '../chaos/registry.js'
+import {HachaosError} from '../src/errors.js'
+import type {FaultPlan} from '../src/fault/types.js'
+import {runDrill} from '../src/drill/engine.js'
+import {makeTcpdumpCapture} from '../src/drill/capture-source.js'
+import {prepareDrill} from '../src/drill/setup.js'
+import {phases} from '../src/drill/summary.js'
+import {resolveInventory} from '../src/inventory/resolve.js'
+import {budgetLine, parseObjective} from '../src/sla/nines.js'
+import {measuredFor, metricLabel} from '../src/store/run-metrics.js'
+import {newRunId, saveRun} from '../src/store/runs.js'
+import type {DrillRun, Prediction} from '../src/store/run-types.js'
+import {formatMs, parseDuration} from '../src/time.js'
+import {HachaosCommand} from './_base.js'
+
+export interface FailoverDryRun {
+  dryRun: true
+  target: string
+  fault: FaultPlan
+  prediction: Prediction
+  commands: {inject: string[]; revert: string[]}
+  warnings: string[]
+}
+
+export type FailoverResult = DrillRun | FailoverDryRun
+
+const dur = (flag: string, v: string | undefined): number | null => {
+  if (v === undefined) return null
+  try {
+    return parseDuration(v)
+  } catch (e) {
+    throw new HachaosError(`--${flag}: ${(e as Error).message}`, {code: 'E_USAGE', exit: 'USAGE', suggestions: ['e.g. 500ms, 5s, 1m']})
+  }
+}
+
+export default class Failover extends HachaosCommand {
+  static override summary = 'Break a node on purpose and measure the failover from real packets and client probes.'
+  static override description = `Captures VRRP adverts and ARP on the client (tcpdump), probes the VIP over HTTP at a fixed rate (a new TCP
+connection each), checks the steady state, journals the revert, injects the fault, holds it until the
+takeover is seen and the service answers again (or for --hold), reverts it, waits for the failback, and
+reports: takeover after the fault and after the old master's last advert, the first gratuitous ARP, the
+client-observed outage and lost probes, the failback — each next to what the keepalived/HAProxy
+configuration predicts (Master_Down_Interval, Skew_Time, track_script interval × fall, HAProxy inter × fall)
+— split-brain findings, and what such an outage costs against an uptime objective. The run is saved for
+\`hachaos report\`. The fault is reverted on any error, on SIGINT/SIGTERM, and after a crash by \`hachaos recover\`.
+
+Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
+
+  static override examples = [
+    '<%= config.bin %> failover --target lb1',
+    '<%= config.bin %> failover --target lb1 --fault kill --process keepalived --signal TERM',
+    '<%= config.bin %> failover --target lb1 --fault kill --process haproxy',
+    '<%= config.bin %> failover --target web1 --fault kill --process apache2',
+    '<%= config.bin %> failover --target lb1 --fault drop-vrrp --hold 8s',
+    '<%= config.bin %> failover --target lb1 --dry-run',
+    '<%= config.bin %> failover --inventory prod.yaml --target lb1 --capture-on client1 --rate 50 --json',
+  ]
+
+  static override flags = {
+    target: Flags.string({char: 't', description: 'Host to break (a name in the inventory).', required: true}),
+    fault: Flags.string({char: 'f', description: 'Fault kind.', options: FAULTS.map((f) => f.kind), default: 'nic-down'}),
+    process: Flags.string({description: 'kill: process name (keepalived, haproxy, apache2, …).'}),
+    signal: Flags.string({description: 'kill: signal (KILL, TERM, STOP, …).'}),
+    service: Flags.string({description: 'kill/service-stop: the service to stop or to restart on revert.'}),
+    interface: Flags.string({description: 'nic-down/drop-vrrp: the interface.'}),
+    param: Flags.string({char: 'p', description: 'Other fault parameter as key=value (repeatable).', multiple: true}),
+    hold: Flags.string({description: 'Keep the fault this long before reverting (default: until the takeover is seen and the service is back).'}),
+    rate: Flags.integer({char: 'r', description: 'Client probes per second (1–200).', default: 20}),
+    'probe-timeout': Flags.string({description: 'Timeout of one probe.', default: '1s'}),
+    'capture-on': Flags.string({description: 'Host that captures and probes (default: the host with role client).'}),
+    vip: Flags.string({description: 'Service address (default: the inventory\'s vip).'}),
+    url: Flags.string({description: 'URL to probe (default: http://VIP/).'}),
+    'lb-server': Flags.string({description: 'HAProxy server name of the target (backend faults; default: found by address).'}),
+    inventory: Flags.string({char: 'i', description: 'Inventory file (default: $HACHAOS_INVENTORY, else the lab\'s).'}),
+    'dry-run': Flags.boolean({description: 'Show the fault\'s exact commands and the prediction; break nothing.'}),
+    force: Flags.boolean({description: 'Allow what is refused by default (downing the interface of our own ssh session).'}),
+    tolerance: Flags.string({description: 'Measured vs predicted tolerance for the verdict.', default: '100ms'}),
+    'max-outage': Flags.string({description: 'Fail the verdict when the client outage exceeds this.'}),
+    slo: Flags.string({description: 'Objective for the budget line (99.99, 99.99%, 0.9999, or a count of nines).', default: '99.99'}),
+    'no-save': Flags.boolean({description: 'Do not save the run in the run store.'}),
+  }
+
+  async run(): Promise<FailoverResult> {
+    const {flags} = await this.parse(Failover)
+    const objective = parseObjective(flags.slo)
+    const params: Record<string, unknown> = {}
+    for (const kv of flags.param ?? []) {
+      const i = kv.indexOf('=')
+      if (i <= 0) throw new HachaosError(`--param ${kv}: expected key=value`, {code: 'E_USAGE', exit: 'USAGE', suggestions: ['e.g. --param interface=eth1']})
+      params[kv.slice(0, i)] = kv.slice(i + 1)
+    }
+    for (const k of ['process', 'signal', 'service', 'interface'] as const) if (flags[k] !== undefined) params[k] = flags[k]
+    const def = faultDefinition(flags.fault)
+    const inventory = await resolveInventory(flags.inventory, flags.target)
+    const runId = newRunId(flags.target, flags.fault)
+    const bin = join(this.config.root, 'bin', 'run.js')
+    const prepared = await prepareDrill({
+      inventory,
+      target: flags.target,
+      planFault: (env) => def.plan(params, env),
+      holdMs: dur('hold', flags.hold),
+      ratePerS: flags.rate,
+      probeTimeoutMs: dur('probe-timeout', flags['probe-timeout']) ?? 1000,
+      ...(flags['capture-on'] === undefined ? {} : {captureOn: flags['capture-on']}),
+      ...(flags.vip === undefined ? {} : {vip: flags.vip}),
+      ...(flags.url === undefined ? {} : {url: flags.url}),
+      ...(flags['lb-server'] === undefined ? {} : {lbServer: flags['lb-server']}),
+      force: flags.force,
+      toleranceMs: dur('tolerance', flags.tolerance) ?? 100,
+      maxOutageMs: dur('max-outage', flags['max-outage']),
+      hachaosArgv: (h) => (h.via === 'ssh' ? ['hachaos'] : [process.execPath, bin]),
+      makeCapture: makeTcpdumpCapture,
+      runId,
+    })
+    for (const w of prepared.spec.warnings) this.warn(w)
+    if (flags['dry-run']) {
+      this.log(`dry run: ${prepared.plan.summary}`)
+      this.log('  inject:')
+      for (const c of prepared.commands.inject) this.log(`    ${c}`)
+      this.log('  revert:')
+      for (const c of prepared.commands.revert) this.log(`    ${c}`)
+      this.log(`  prediction: ${prepared.prediction.formula}`)
+      return {dryRun: true, target: flags.target, fault: prepared.plan, prediction: prepared.prediction, commands: prepared.commands, warnings: [...prepared.spec.warnings, ...prepared.plan.warnings]}
+    }
+
+    // SIGINT/SIGTERM: revert at once (the engine reverts in `finally`); a third signal gives up and leaves
+    // the rest to `hachaos recover`.
+    const ac = new AbortController()
+    let signals = 0
+    const onSignal = (sig: NodeJS.Signals): void => {
+      signals++
+      if (signals === 1) this.progress(`${sig}: reverting the fault now`)
+      ac.abort()
+      if (signals >= 3) {
+        process.stderr.write('giving up: run `hachaos recover` to revert what is left\n')
+        process.exit(130)
+      }
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    let run: DrillRun
+    try {
+      run = await runDrill(prepared.spec, {onProgress: this.progress, signal: ac.signal})
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
+    const file = flags['no-save'] ? null : saveRun(run)
+    this.print(run, objective.availability, objective.label, file)
+    if (ac.signal.aborted) process.exitCode = 130
+    else if (!run.reverted) process.exitCode = 8
+    else if (run.verdict === 'fail' || run.splitBrain.length > 0) process.exitCode = 7
+    return run
+  }
+
+  private print(run: DrillRun, availability: number, label: string, file: string | null): void {
+    const m = run.metrics
+    const p = run.prediction
+    this.log(`drill ${run.id}`)
+    this.log(`  ${run.fault.kind} on ${run.target} (${run.stack}); VIP ${run.vip ?? '—'}; probes ${run.probe === null ? 'none' : `${run.probe.ratePerS}/s to ${run.probe.url}`}`)
+    this.log('')
+    this.log('  phases, relative to the fault:')
+    for (const ph of phases(run)) this.log(`    ${`${ph.atMs >= 0 ? '+' : ''}${(ph.atMs / 1000).toFixed(3)} s`.padStart(10)}  ${ph.what}`)
+    this.log('')
+    this.log('  predicted vs measured:')
+    const measured = measuredFor(run)
+    const range = p.minMs !== null && p.maxMs !== null && p.minMs !== p.maxMs ? `${formatMs(p.minMs, 0)} … ${formatMs(p.maxMs, 0)}` : formatMs(p.takeoverMs, 1)
+    this.log(`    ${metricLabel(p.metric).padEnd(26)} predicted ${range.padEnd(20)} measured ${formatMs(measured, 1)}`)
+    this.log(`    ${''.padEnd(26)} (${p.formula})`)
+    const row = (k: string, v: string): void => this.log(`    ${k.padEnd(26)} ${v}`)
+    if (p.metric !== 'takeoverMs') row('takeover after the fault', formatMs(m.takeoverMs, 1))
+    if (p.metric !== 'takeoverFromLastAdvertMs') row('takeover after last advert', formatMs(m.takeoverFromLastAdvertMs, 1))
+    row('first GARP', formatMs(m.garpMs, 1))
+    row('client outage', `${formatMs(m.outageMs, 1)}, ${m.lostProbes} probes lost (${m.probesFailed} of ${m.probesTotal} failed in the run)`)
+    for (const [k, v] of Object.entries(m.extra)) if (k !== p.metric) row(metricLabel(k), k.endsWith('Ms') ? formatMs(v, 1) : String(v))
+    row('failback', `${formatMs(m.failbackMs, 1)}, client outage ${formatMs(m.failbackOutageMs, 1)}`)
+    this.log('')
+    if (m.outageMs !== null && m.outageMs > 0) this.log(`  budget: ${budgetLine(m.outageMs, availability, 'month')}`)
+    else this.log(`  budget: no client-visible outage against ${label}`)
+    this.log(`  split brain: ${run.splitBrain.length === 0 ? 'none' : run.splitBrain.map((s) => `${s.kind} ${s.parties.join('+')} for ${(s.durationMs / 1000).toFixed(2)} s`).join('; ')}`)
+    this.log(`  reverted: ${run.reverted ? 'yes' : `NO — ${run.revertError ?? ''} (run hachaos recover)`}`)
+    this.log(`  verdict: ${run.verdict.toUpperCase()}`)
+    for (const r of run.verdictReasons) this.log(`    - ${r}`)
+    for (const w of run.warnings) this.log(`  ! ${w}`)
+    if (run.unparsed.count > 0) this.log(`  (${run.unparsed.count} capture lines not understood, kept in the run)`)
+    if (file !== null) this.log(`  saved: ${file}`)
+  }
+}

@@ -1,0 +1,86 @@
+import {Flags} from '@oclif/core'
+
+import {buildReport, type ReportModel} from '../src/report/model.js'
+import {REPORT_FORMATS, type ReportFormat} from '../src/report/renderer.js'
+import {parseObjective} from '../src/sla/nines.js'
+import {calendarFromOptions, durationOption, parsePeriod, sinceOption} from '../src/sla/options.js'
+import {runsDir} from '../src/store/paths.js'
+import {loadRuns} from '../src/store/runs.js'
+import {writeFileAtomic} from '../src/util/atomic.js'
+import {RENDERERS} from '../reports/index.js'
+import {HachaosCommand} from './_base.js'
+import {calendarFlags, calendarOptions} from './_sla.js'
+
+export type ReportCommandResult = ReportModel & {format: ReportFormat; output: string | null}
+
+export default class Report extends HachaosCommand {
+  static override summary = 'Report on the drills in the run store: every drill, per-fault statistics, error budgets, split brain, a verdict.'
+  static override description = `Reads the run store ($HACHAOS_HOME/runs, or --store) that \`hachaos failover\` fills. Formats: text
+(default), md, html (one self-contained file with an SVG timeline per drill), json, junit (one testcase per
+drill: fails on outage > --max-outage, split brain, or a failed revert) and openmetrics (Prometheus text
+format for the node_exporter textfile collector). An empty store gets a clear message and exit 0.
+Exit 7 when the verdict is FAIL (a split brain, a failed revert, an outage over --max-outage, or an
+objective's budget spent in the window), unless --exit-zero.`
+
+  static override examples = [
+    '<%= config.bin %> report',
+    '<%= config.bin %> report --since 30d --slo 99.99 --slo 99.999',
+    '<%= config.bin %> report --target lb1 --fault nic-down --format md',
+    '<%= config.bin %> report --format html -o drills.html',
+    '<%= config.bin %> report --format junit --max-outage 4s -o drills.xml',
+    '<%= config.bin %> report --format openmetrics -o /var/lib/prometheus/node-exporter/hachaos.prom --exit-zero',
+    '<%= config.bin %> report --calendar business --hours-per-day 12 --days mon-fri --holidays 10',
+    '<%= config.bin %> report --json',
+  ]
+
+  static override flags = {
+    since: Flags.string({description: 'Only drills started since: a duration back from now (30d, 12h) or a date (2026-11-01).'}),
+    target: Flags.string({description: 'Only drills on this target host.'}),
+    fault: Flags.string({description: 'Only drills of this fault kind (nic-down, kill, …).'}),
+    slo: Flags.string({description: 'Objective(s) for the budget table: 99.99, 99.99%, 0.9999 or 4. Repeatable.', multiple: true, default: ['99.99']}),
+    'max-outage': Flags.string({description: 'Per-event allowance: a drill whose outage exceeds it fails (e.g. 4s).'}),
+    period: Flags.string({description: 'Budget period: year, quarter, month, week or day.', default: 'month'}),
+    format: Flags.string({char: 'f', description: 'Output format.', options: [...REPORT_FORMATS], default: 'text'}),
+    output: Flags.string({char: 'o', description: 'Write the report to this file (atomically) instead of stdout.'}),
+    store: Flags.string({description: 'Run store directory (default $HACHAOS_HOME/runs).'}),
+    'exit-zero': Flags.boolean({description: 'Exit 0 even when the verdict is FAIL (let a JUnit consumer gate).'}),
+    ...calendarFlags,
+  }
+
+  async run(): Promise<ReportCommandResult> {
+    const {flags} = await this.parse(Report)
+    const nowMs = Date.now()
+    const calendar = calendarFromOptions(calendarOptions(flags))
+    const objectives = flags.slo.map((s) => parseObjective(s))
+    const period = parsePeriod(flags.period)
+    const maxOutageMs = flags['max-outage'] === undefined ? null : durationOption('--max-outage', flags['max-outage'])
+    const sinceMs = flags.since === undefined ? undefined : sinceOption(flags.since, nowMs)
+    const format = flags.format as ReportFormat
+    const dir = flags.store ?? runsDir()
+    this.progress(`reading drills from ${dir}`)
+    const filters = {
+      ...(sinceMs === undefined ? {} : {sinceMs, sinceText: flags.since}),
+      ...(flags.target === undefined ? {} : {target: flags.target}),
+      ...(flags.fault === undefined ? {} : {fault: flags.fault}),
+    }
+    const loaded = loadRuns(filters, dir)
+    const model = buildReport(loaded.runs, {objectives, period, calendar, maxOutageMs, filters, nowMs, storeDir: dir, skipped: loaded.skipped})
+    for (const s of model.skipped) this.warn(`skipped ${s.file}: ${s.reason}`)
+    const doc = RENDERERS[format].render(model)
+    if (flags.output !== undefined) {
+      writeFileAtomic(flags.output, doc)
+      this.log(`${format} report of ${model.drills.length} drill(s), verdict ${model.verdict.status.toUpperCase()}: ${flags.output}`)
+      if (model.empty) this.log(model.emptyMessage ?? '')
+    } else {
+      this.log(doc.trimEnd())
+    }
+    if (model.empty && (format === 'json' || format === 'junit' || format === 'openmetrics') && flags.output === undefined) {
+      process.stderr.write(`${model.emptyMessage ?? ''}\n`)
+    }
+    if (model.verdict.status === 'fail' && !flags['exit-zero']) {
+      process.exitCode = 7
+      process.stderr.write(`verdict FAIL (exit 7; --exit-zero to exit 0): ${model.verdict.reasons.length} reason(s)\n`)
+    }
+    return {...model, format, output: flags.output ?? null}
+  }
+}

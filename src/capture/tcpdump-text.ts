@@ -1,0 +1,261 @@
+/**
+ * Parser for the text tcpdump prints with `tcpdump -l -n -tt -e -i IF 'vrrp or arp'` (with or without -v),
+ * line by line, into typed events. tcpdump 4.99's formats (print-ether.c, print-vrrp.c, print-arp.c):
+ *
+ *   1795388385.257350 02:48:43:00:00:0b > 01:00:5e:00:00:12, ethertype IPv4 (0x0800), length 54: 10.66.0.11 >
+ *     224.0.0.18: VRRPv2, Advertisement, vrid 51, prio 150, authtype simple, intvl 1s, length 20
+ *   … VRRPv3, Advertisement, vrid 51, prio 150, intvl 100cs, length 12           (v3: centiseconds, no auth)
+ *   … ethertype ARP (0x0806), length 42: Request who-has 10.66.0.100 (ff:ff:ff:ff:ff:ff) tell 10.66.0.100, length 28
+ *   … ethertype ARP (0x0806), length 42: Reply 10.66.0.100 is-at 02:48:43:00:00:0b, length 28
+ *   … ethertype 802.1Q (0x8100), length 50: vlan 10, p 0, ethertype IPv4 (0x0800), 10.66.10.1 > …   (802.1Q)
+ *   … length 54: 10.66.0.11 > 224.0.0.18: VRRPv2, Advertisement [|vrrp]                    (truncated, -s)
+ *   -v: the IPv4 header "(tos 0xc0, ttl 255, … proto VRRP (112), length 40)" ends the line and the VRRP part
+ *       follows on the next line, indented by 4 spaces (then ", addrs: VIP auth "…""; the password is not kept).
+ *
+ * Written by hand: no library parses tcpdump's text output (it is meant for people, and changes little).
+ * Rules:
+ * - t is epoch µs from the -tt timestamp, parsed from the decimal string (no float rounding).
+ * - A request's sender MAC is the Ethernet source (tcpdump does not print the ARP sender hardware address of
+ *   a request); a reply's is its "is-at" address. A request's target MAC is the "(MAC)" tcpdump prints when it
+ *   is not zero, else 00:00:00:00:00:00. tcpdump prints neither the target IP nor the target MAC of a reply:
+ *   a reply from text has `tip: ''` and no `tmac` (the pcap reader has both).
+ * - Lines it cannot parse are counted and kept with a reason (never fatal); blank lines are skipped; tcpdump's
+ *   own status lines (stderr, or a file saved with 2>&1) go to `info`; well-formed frames of other kinds
+ *   (other protocols, VRRP packets that are not adverts, RARP/InARP) are counted as `ignored`.
+ */
+import {
+  type ArpEvent,
+  type CaptureEvent,
+  type CaptureParse,
+  type Unparsed,
+  type VrrpAdvertEvent,
+  epochUsFromDecimal,
+  isGratuitous,
+  isIpv4,
+  isMac,
+  ZERO_MAC,
+} from './events.js'
+
+export type LineOutcome =
+  | {kind: 'event'; event: CaptureEvent}
+  | {kind: 'unparsed'; unparsed: Unparsed}
+  | {kind: 'info'}
+  | {kind: 'blank'}
+  | {kind: 'ignored'}
+  /** A -v IPv4 header line: its VRRP part comes on the next line. */
+  | {kind: 'pending'}
+
+const MAC_RE = '[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}'
+/** TIMESTAMP SRCMAC > DSTMAC, ethertype NAME (0xNNNN), length N: REST */
+const FRAME = new RegExp(`^(\\d+)\\.(\\d+) (${MAC_RE}) > (${MAC_RE}), (?:ethertype (.+?) \\((0x[0-9a-fA-F]{4})\\)|(802\\.3|LLC)), length (\\d+): ?(.*)$`)
+/** vlan 10, p 0[, DEI], ethertype IPv4 (0x0800), REST  (one per 802.1Q / 802.1ad tag) */
+const VLAN = /^vlan (\d+), p (\d+)(?:, DEI)?, ethertype (.+?)(?: \((0x[0-9a-fA-F]{4})\))?, (.*)$/
+const VRRP =
+  /^(\S+) > (\S+): VRRPv(\d+), (Advertisement|unknown type \(\d+\))(?:, \(ttl \d+\))?(?:, vrid (\d+), prio (\d+)(?:, authtype (\S+))?, intvl (\d+)(s|cs), length (\d+)(.*))?$/
+const ARP_REQUEST = new RegExp(`^Request who-has (\\S+)(?: \\((${MAC_RE})\\))? tell (\\S+), length \\d+$`)
+const ARP_REPLY = new RegExp(`^Reply (\\S+) is-at (${MAC_RE}), length \\d+$`)
+const ARP_VERBOSE_PREFIX = /^Ethernet \(len 6\), IPv4 \(len 4\), /
+const VERBOSE_IP_HEADER = /^\(tos 0x[0-9a-f]+, ttl \d+, .*\)$/
+/** tcpdump's own lines (stderr, or a capture saved with 2>&1). */
+const INFO = [
+  /^tcpdump: /,
+  /^listening on /,
+  /^reading from file /,
+  /^\d+ packets? (captured|received by filter|dropped by kernel)$/,
+  /^\(.*\)$/,
+]
+
+const TRUNCATED = /\[\|(\w+)\]/
+
+function unparsed(n: number, text: string, reason: string): LineOutcome {
+  return {kind: 'unparsed', unparsed: {n, text, reason}}
+}
+
+/**
+ * Streaming parser: feed it lines as they come (live capture) and read the outcome of each; or use
+ * parseTcpdumpText() on a whole file.
+ */
+export class TcpdumpTextParser {
+  private n = 0
+  /** Frames whose 802.1Q/802.1ad tags were stripped. */
+  vlanTagged = 0
+  private pending: {n: number; text: string; head: FrameHead} | null = null
+
+  /** @param host the name of the host the capture ran on (every event carries it) */
+  constructor(readonly host: string) {}
+
+  /** One line of tcpdump output (without its newline). */
+  push(raw: string): LineOutcome[] {
+    this.n += 1
+    const line = raw.replace(/\r$/, '')
+    const out: LineOutcome[] = []
+    // A -v continuation: the VRRP part of the previous line's IPv4 header.
+    if (/^\s+\S/.test(line) && this.pending !== null) {
+      const p = this.pending
+      this.pending = null
+      out.push(this.ipv4(p.n, `${p.text}\n${line}`, p.head, line.trim()))
+      return out
+    }
+    if (this.pending !== null) {
+      out.push(unparsed(this.pending.n, this.pending.text, 'verbose IPv4 header without the line that should follow it'))
+      this.pending = null
+    }
+    out.push(this.line(this.n, line))
+    return out
+  }
+
+  /** End of input: a -v header still waiting for its continuation is unparsed. */
+  end(): LineOutcome[] {
+    if (this.pending === null) return []
+    const p = this.pending
+    this.pending = null
+    return [unparsed(p.n, p.text, 'verbose IPv4 header at the end of the capture, without its VRRP line')]
+  }
+
+  private line(n: number, line: string): LineOutcome {
+    if (line.trim() === '') return {kind: 'blank'}
+    if (INFO.some((re) => re.test(line))) return {kind: 'info'}
+    if (/^\s/.test(line)) return unparsed(n, line, 'continuation line without a verbose header before it')
+    const m = FRAME.exec(line)
+    if (m === null) {
+      if (/^\d+\.\d+ (IP|ARP|IP6|vlan)\b/.test(line)) return unparsed(n, line, 'no link-level header: capture with tcpdump -e')
+      if (/^\d{2}:\d{2}:\d{2}\.\d+ /.test(line)) return unparsed(n, line, 'time of day instead of epoch seconds: capture with tcpdump -tt')
+      return unparsed(n, line, 'not a tcpdump -n -tt -e line')
+    }
+    const [, sec, frac, smacRaw, dmacRaw, etherName, etherHex, llc, , restRaw] = m as unknown as string[]
+    const t = epochUsFromDecimal(sec as string, frac as string)
+    if (t === null) return unparsed(n, line, 'bad timestamp')
+    if (llc !== undefined) return {kind: 'ignored'}
+    const head: FrameHead = {t, smac: (smacRaw as string).toLowerCase(), dmac: (dmacRaw as string).toLowerCase()}
+    let ether = (etherHex as string).toLowerCase()
+    let name = etherName as string
+    let rest = restRaw as string
+    // Strip 802.1Q / 802.1ad tags (tcpdump prints each as "vlan N, p P, ethertype X (0x…), ").
+    for (let tags = 0; ether === '0x8100' || ether === '0x88a8' || ether === '0x9100'; tags++) {
+      const v = VLAN.exec(rest)
+      if (v === null || tags > 4) {
+        const tr = TRUNCATED.exec(rest)
+        return unparsed(n, line, tr !== null ? `truncated ([|${tr[1]}])` : `802.1Q tag not understood: ${rest.slice(0, 40)}`)
+      }
+      name = v[3] as string
+      ether = (v[4] ?? '').toLowerCase()
+      rest = v[5] as string
+      if (tags === 0) this.vlanTagged += 1
+      if (ether === '') ether = name === 'IPv4' ? '0x0800' : name === 'ARP' ? '0x0806' : ''
+    }
+    if (ether === '0x0806') return this.arp(n, line, head, rest)
+    if (ether === '0x0800') {
+      if (VERBOSE_IP_HEADER.test(rest.trim())) {
+        if (!/proto VRRP \(112\)/.test(rest)) return {kind: 'ignored'}
+        this.pending = {n, text: line, head}
+        return {kind: 'pending'}
+      }
+      return this.ipv4(n, line, head, rest)
+    }
+    return {kind: 'ignored'}
+  }
+
+  private ipv4(n: number, line: string, head: FrameHead, rest: string): LineOutcome {
+    const tr = TRUNCATED.exec(rest)
+    if (tr !== null && (tr[1] === 'vrrp' || tr[1] === 'ip')) return unparsed(n, line, `truncated ([|${tr[1]}])`)
+    if (!/: VRRPv\d/.test(rest)) return /^\S+ > \S+: /.test(rest) ? {kind: 'ignored'} : unparsed(n, line, 'IPv4 part not understood')
+    const v = VRRP.exec(rest)
+    if (v === null) return unparsed(n, line, 'VRRP part not understood')
+    const [, src, , verS, type, vridS, prioS, auth, intvlS, unit] = v as unknown as Array<string | undefined>
+    if (type !== 'Advertisement') return {kind: 'ignored'}
+    const ver = Number(verS)
+    if (ver !== 2 && ver !== 3) return {kind: 'ignored'}
+    if (vridS === undefined || prioS === undefined || intvlS === undefined) return unparsed(n, line, 'VRRP advert without vrid/prio/intvl')
+    const vrid = Number(vridS)
+    const prio = Number(prioS)
+    const intvlRaw = Number(intvlS)
+    if (!isIpv4(src as string)) return unparsed(n, line, `bad source address "${src}"`)
+    if (vrid < 1 || vrid > 255) return unparsed(n, line, `vrid ${vrid} is outside 1–255`)
+    if (prio > 255) return unparsed(n, line, `priority ${prio} is outside 0–255`)
+    if ((ver === 2 && unit !== 's') || (ver === 3 && unit !== 'cs')) return unparsed(n, line, `VRRPv${ver} interval in "${unit}"`)
+    if (ver === 2 && intvlRaw > 255) return unparsed(n, line, `advert interval ${intvlRaw} s is outside 0–255`)
+    if (ver === 3 && intvlRaw > 4095) return unparsed(n, line, `advert interval ${intvlRaw} cs is outside 0–4095`)
+    const ev: VrrpAdvertEvent = {
+      type: 'vrrp.advert',
+      t: head.t,
+      host: this.host,
+      src: src as string,
+      smac: head.smac,
+      vrid,
+      prio,
+      // v3 carries centiseconds: 100 cs = 1 s (integer maths, then one division)
+      intvl: ver === 3 ? intvlRaw / 100 : intvlRaw,
+      ver,
+      ...(ver === 2 && auth !== undefined ? {auth} : {}),
+    }
+    return {kind: 'event', event: ev}
+  }
+
+  private arp(n: number, line: string, head: FrameHead, restRaw: string): LineOutcome {
+    const rest = restRaw.trim().replace(ARP_VERBOSE_PREFIX, '')
+    const tr = TRUNCATED.exec(rest)
+    if (tr !== null) return unparsed(n, line, `truncated ([|${tr[1]}])`)
+    const rq = ARP_REQUEST.exec(rest)
+    if (rq !== null) {
+      const [, tip, tmac, sip] = rq as unknown as [string, string, string | undefined, string]
+      if (!isIpv4(tip) || !isIpv4(sip)) return unparsed(n, line, 'bad address in ARP request')
+      const ev: ArpEvent = {
+        type: 'arp',
+        t: head.t,
+        host: this.host,
+        op: 'request',
+        sip,
+        smac: head.smac,
+        tip,
+        tmac: tmac === undefined ? ZERO_MAC : tmac.toLowerCase(),
+        garp: isGratuitous('request', sip, tip, head.dmac),
+      }
+      return {kind: 'event', event: ev}
+    }
+    const rp = ARP_REPLY.exec(rest)
+    if (rp !== null) {
+      const [, sip, smac] = rp as unknown as [string, string, string]
+      if (!isIpv4(sip) || !isMac(smac.toLowerCase())) return unparsed(n, line, 'bad address in ARP reply')
+      const ev: ArpEvent = {
+        type: 'arp',
+        t: head.t,
+        host: this.host,
+        op: 'reply',
+        sip,
+        smac: smac.toLowerCase(),
+        tip: '',
+        garp: isGratuitous('reply', sip, null, head.dmac),
+      }
+      return {kind: 'event', event: ev}
+    }
+    if (/^(Reverse |InARP |NAK|ATMARP|ARP, )/.test(rest) || /^(Reverse Request|Reverse Reply|Inverse)/.test(rest)) return {kind: 'ignored'}
+    return unparsed(n, line, 'ARP part not understood')
+  }
+}
+
+interface FrameHead {
+  t: number
+  smac: string
+  dmac: string
+}
+
+/** Parse a whole text capture. */
+export function parseTcpdumpText(text: string, host: string): CaptureParse {
+  const p = new TcpdumpTextParser(host)
+  const res: CaptureParse = {events: [], unparsed: [], ignored: 0, info: [], total: 0, vlanTagged: 0}
+  const lines = text.split('\n')
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop()
+  const take = (o: LineOutcome, raw: string): void => {
+    if (o.kind === 'event') res.events.push(o.event)
+    else if (o.kind === 'unparsed') res.unparsed.push(o.unparsed)
+    else if (o.kind === 'ignored') res.ignored += 1
+    else if (o.kind === 'info') res.info.push(raw)
+  }
+  for (const raw of lines) {
+    res.total += 1
+    for (const o of p.push(raw)) take(o, raw)
+  }
+  for (const o of p.end()) take(o, '')
+  res.vlanTagged = p.vlanTagged
+  return res
+}

@@ -1,0 +1,395 @@
+/**
+ * The drill: steady state → journal → inject → hold → revert → failback → analysis.
+ * Observers (packet capture, client probes, pollers) run from before the fault until after the failback, each
+ * on its own timer; this engine only orchestrates and never decides a figure by itself: the numbers come from
+ * the timeline analysis over what the observers recorded (src/timeline/analyze.ts).
+ * A fault is always reverted: in `finally`, when the signal aborts (SIGINT/SIGTERM), and — after a crash —
+ * from the journal by `hachaos recover`.
+ */
+import {hostname} from 'node:os'
+
+import {HachaosError, errorMessage} from '../errors.js'
+import {runInject, runRevert} from '../fault/actions.js'
+import type {FaultPlan} from '../fault/types.js'
+import {closeJournal, openJournal, recordHelpers, updateJournal, type JournalEntry} from '../store/journal.js'
+import type {DrillRun, FailoverMetrics, Prediction, SplitBrainFinding, Stack, TimelineEvent} from '../store/run-types.js'
+import {RUN_SCHEMA} from '../store/run-types.js'
+import {measuredFor} from '../store/run-metrics.js'
+import {analyzeTimeline, type TimelineAnalysis} from '../timeline/analyze.js'
+import {nowUs, sleep, type EpochMicros} from '../time.js'
+import type {Poller} from './pollers.js'
+import type {ProbeSession} from './probe-session.js'
+
+/** A packet capture on some host, streaming events into the drill (src/capture adapts tcpdump to this). */
+export interface CaptureSource {
+  readonly host: string
+  readonly pid: number | undefined
+  /** Resolves once the capture is really listening. */
+  start(): Promise<void>
+  stop(): Promise<{unparsed: {count: number; sample: string[]}; rawLines: string[]}>
+}
+
+/** Where every observer writes its events; the engine reads them while it waits, and analyses them at the end. */
+export class EventLog {
+  readonly events: TimelineEvent[] = []
+  readonly emit = (e: TimelineEvent): void => {
+    this.events.push(e)
+  }
+}
+
+export interface DrillSpec {
+  runId: string
+  log: EventLog
+  stack: Stack
+  target: string
+  plan: FaultPlan
+  prediction: Prediction
+  vip: string | null
+  vrid: number | null
+  /** Names for advert sources and MACs in the capture. */
+  hosts: Array<{name: string; ip?: string; mac?: string}>
+  /** The VRRP master before the fault (by name), when the stack has one. */
+  oldMaster: string | null
+  capture: CaptureSource | null
+  probe: ProbeSession | null
+  probeInfo: DrillRun['probe']
+  pollers: Poller[]
+  /** Exact hold before the revert; null: until recovered (bounded by the prediction). */
+  holdMs: number | null
+  /** Tolerance for the verdict, ms. */
+  toleranceMs: number
+  /** A client-observed outage above this fails the verdict (ms). */
+  maxOutageMs: number | null
+  /** Server name in HAProxy for a backend-loss fault. */
+  lbServer: string | null
+  inventoryFile: string | null
+  lab: DrillRun['lab']
+  clockOffsets: DrillRun['hosts']
+  warnings: string[]
+  /** Observer processes started from this process (journaled: `recover` ends them after a crash). */
+  helperPids: () => Array<{host: string; pid: number; argv: string[]}>
+}
+
+export interface DrillHooks {
+  onProgress?: (message: string) => void
+  /** Aborting skips the rest of the hold and reverts at once. */
+  signal?: AbortSignal
+}
+
+const VRRP_MOVES = new Set(['node-loss', 'graceful-stop', 'service-loss', 'advert-loss'])
+
+/** Everything the hold and failback loops look at, recomputed from the events so far. */
+function view(events: TimelineEvent[], spec: DrillSpec, since: EpochMicros, okForUs = 1_000_000) {
+  const byIp = new Map(spec.hosts.filter((h) => h.ip !== undefined).map((h) => [h.ip as string, h.name]))
+  const adverts = events.filter((e): e is Extract<TimelineEvent, {type: 'vrrp.advert'}> => e.type === 'vrrp.advert' && e.t >= since && (spec.vrid === null || e.vrid === spec.vrid))
+  const masterAdverts = (name: string): number => adverts.filter((a) => a.prio > 0 && (byIp.get(a.src) ?? a.src) === name).length
+  const otherMaster = adverts.some((a) => a.prio > 0 && (byIp.get(a.src) ?? a.src) !== spec.oldMaster)
+  const probes = events.filter((e): e is Extract<TimelineEvent, {type: 'probe'}> => e.type === 'probe' && e.t >= since).sort((a, b) => a.t - b.t)
+  // The service is back when the newest probes have all been good for a full second.
+  let okRunUs = 0
+  let failedSeen = false
+  const last = probes[probes.length - 1]
+  if (last !== undefined) {
+    let firstOfRun: EpochMicros | null = null
+    for (let i = probes.length - 1; i >= 0; i--) {
+      const p = probes[i] as (typeof probes)[number]
+      if (!p.ok) {
+        failedSeen = true
+        break
+      }
+      firstOfRun = p.t
+    }
+    if (firstOfRun !== null) okRunUs = last.t - firstOfRun
+  }
+  const servers = events.filter((e): e is Extract<TimelineEvent, {type: 'lb.server'}> => e.type === 'lb.server' && e.t >= since)
+  return {masterAdverts, otherMaster, probesOk: okRunUs >= okForUs, failedSeen, probes: probes.length, servers}
+}
+
+export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise<DrillRun> {
+  const progress = hooks.onProgress ?? ((): void => undefined)
+  const events = spec.log.events
+  const emit = spec.log.emit
+  const startedAt = new Date()
+  const warnings = [...spec.warnings, ...spec.plan.warnings]
+  const aborted = (): boolean => hooks.signal?.aborted === true
+  let journal: JournalEntry | null = null
+  let faultAt: EpochMicros | null = null
+  let revertAt: EpochMicros | null = null
+  let reverted = false
+  let revertError: string | null = null
+  let injected = false
+  let unparsed = {count: 0, sample: [] as string[]}
+  let interrupted = false
+
+  try {
+    // 1. Observers.
+    if (spec.capture !== null) {
+      progress(`capturing VRRP and ARP on ${spec.capture.host}`)
+      await spec.capture.start()
+    }
+    spec.probe?.start()
+    for (const p of spec.pollers) p.start()
+
+    // 2. Steady state: the service answers (half a second of good probes) and the master advertises (one
+    // advert in the capture), before anything is broken.
+    progress('checking the steady state before the fault')
+    const steadyDeadline = Date.now() + 15_000
+    const t0 = nowUs()
+    for (;;) {
+      if (aborted()) throw interruptedError()
+      const v = view(events, spec, t0, 500_000)
+      const probesOk = spec.probe === null || v.probesOk
+      const advertsOk = spec.oldMaster === null || spec.capture === null || v.masterAdverts(spec.oldMaster) >= 1
+      if (probesOk && advertsOk) break
+      if (Date.now() > steadyDeadline) {
+        throw new HachaosError(
+          `steady state not reached: ${!probesOk ? `the service did not answer for half a second (${spec.probeInfo?.url ?? ''})` : `no adverts from ${spec.oldMaster ?? '?'} (is it the VRRP master? is the capture on the right interface?)`}; nothing was broken`,
+          {code: 'E_STEADY_STATE', exit: 'TIMEOUT', where: spec.target, suggestions: ['hachaos lab status (or check the service by hand) and run the drill again']},
+        )
+      }
+      await sleep(50)
+    }
+
+    // 3. Journal, then inject.
+    journal = openJournal(spec.runId, spec.plan)
+    recordHelpers(journal, spec.helperPids())
+    updateJournal(journal, 'injecting')
+    progress(`fault: ${spec.plan.summary}`)
+    faultAt = nowUs()
+    emit({type: 'fault.inject', t: faultAt, host: hostname(), phase: 'before', fault: spec.plan.kind})
+    injected = true
+    await runInject(spec.plan.inject)
+    emit({type: 'fault.inject', t: nowUs(), host: hostname(), phase: 'after', fault: spec.plan.kind})
+    updateJournal(journal, 'injected')
+
+    // 4. Hold.
+    await hold(spec, events, faultAt, hooks, progress)
+    if (aborted()) interrupted = true
+  } catch (e) {
+    if (aborted()) interrupted = true
+    if (!injected) {
+      await stopObservers(spec).catch(() => undefined)
+      throw e
+    }
+    warnings.push(`drill error: ${errorMessage(e)}`)
+  } finally {
+    if (injected) {
+      // 5. Revert, always, under fresh timeouts.
+      progress('reverting the fault')
+      if (journal !== null) updateJournal(journal, 'reverting')
+      revertAt = nowUs()
+      emit({type: 'fault.revert', t: revertAt, host: hostname(), phase: 'before', fault: spec.plan.kind, ok: true})
+      const out = await runRevert(spec.plan.revert)
+      emit({type: 'fault.revert', t: nowUs(), host: hostname(), phase: 'after', fault: spec.plan.kind, ok: out.ok})
+      reverted = out.ok
+      if (out.ok) {
+        if (journal !== null) closeJournal(journal)
+      } else {
+        revertError = out.errors.join('; ')
+        if (journal !== null) updateJournal(journal, 'revert-failed', out.errors)
+      }
+    }
+  }
+
+  // 6. Failback (not after an interruption: the user wants out).
+  if (reverted && !interrupted && revertAt !== null) await failback(spec, events, revertAt, hooks, progress)
+  const stopped = await stopObservers(spec)
+  unparsed = stopped.unparsed
+  if (interrupted && !injected) throw interruptedError()
+
+  // 7. Analysis.
+  const offsets = new Map(spec.clockOffsets.map((h) => [h.name, h.clockOffsetUs]))
+  const corrected = events.map((e) => {
+    const off = offsets.get(e.host) ?? 0
+    return off === 0 ? e : {...e, t: e.t - off}
+  })
+  corrected.sort((a, b) => a.t - b.t)
+  const analysis = analyzeTimeline(corrected, {vip: spec.vip, vrid: spec.vrid, faultAtUs: faultAt, revertAtUs: revertAt, hosts: spec.hosts, probeIntervalMs: spec.probeInfo === null ? undefined : 1000 / spec.probeInfo.ratePerS})
+  const metrics = withExtras(analysis, corrected, spec, faultAt, revertAt)
+  const {verdict, reasons} = judge(spec, metrics, analysis.splitBrain, reverted, revertError, interrupted)
+  const run: DrillRun = {
+    schema: RUN_SCHEMA,
+    id: spec.runId,
+    startedAt: startedAt.toISOString(),
+    endedAt: new Date().toISOString(),
+    stack: spec.stack,
+    target: spec.target,
+    fault: {kind: spec.plan.kind, params: spec.plan.params, inject: spec.plan.inject.map(describeAction), revert: spec.plan.revert.map(describeAction)},
+    inventory: spec.inventoryFile,
+    lab: spec.lab,
+    vip: spec.vip,
+    captureHost: spec.capture?.host ?? null,
+    probe: spec.probeInfo,
+    hosts: spec.clockOffsets.map((h) => ({...h, ...spec.hosts.find((x) => x.name === h.name)})),
+    holdMs: faultAt !== null && revertAt !== null ? Math.round((revertAt - faultAt) / 1000) : 0,
+    prediction: spec.prediction,
+    metrics,
+    splitBrain: analysis.splitBrain,
+    reverted,
+    revertError,
+    warnings,
+    verdict,
+    verdictReasons: reasons,
+    events: corrected,
+    unparsed,
+  }
+  return run
+}
+
+function interruptedError(): HachaosError {
+  return new HachaosError('interrupted before the fault: nothing was broken', {code: 'E_INTERRUPTED', exit: 'INTERRUPTED'})
+}
+
+function describeAction(a: FaultPlan['inject'][number]): string[] {
+  switch (a.type) {
+    case 'exec':
+      return [a.host.name, ...a.argv]
+    case 'service':
+      return [a.host.name, `service:${a.op}`, a.service]
+    case 'signal':
+      return [a.host.name, 'kill', '-s', a.signal.replace(/^SIG/, ''), `<${a.comm}>`]
+    case 'sleep':
+      return ['sleep', String(a.ms / 1000)]
+  }
+}
+
+async function stopObservers(spec: DrillSpec): Promise<{unparsed: {count: number; sample: string[]}}> {
+  await Promise.all(spec.pollers.map((p) => p.stop()))
+  await spec.probe?.stop()
+  const c = spec.capture === null ? null : await spec.capture.stop()
+  return {unparsed: c?.unparsed ?? {count: 0, sample: []}}
+}
+
+/** Wait after the fault: exactly --hold, or until the stack has visibly reacted and the service is back. */
+async function hold(spec: DrillSpec, events: TimelineEvent[], faultAt: EpochMicros, hooks: DrillHooks, progress: (m: string) => void): Promise<void> {
+  const aborted = (): boolean => hooks.signal?.aborted === true
+  if (spec.holdMs !== null) {
+    progress(`holding the fault for ${(spec.holdMs / 1000).toFixed(1)} s`)
+    const end = Date.now() + spec.holdMs
+    while (Date.now() < end && !aborted()) await sleep(Math.min(50, end - Date.now()))
+    return
+  }
+  const predictedMax = spec.prediction.maxMs ?? spec.prediction.takeoverMs ?? 5000
+  const minEnd = faultAt / 1000 + predictedMax + 500
+  const cap = faultAt / 1000 + predictedMax + 15_000
+  const effect = spec.plan.effect
+  progress(`waiting for the takeover (predicted ${(predictedMax / 1000).toFixed(3)} s at most) and for the service to answer again`)
+  let reactedAt: number | null = null
+  while (!aborted()) {
+    const now = Date.now()
+    if (now > cap) {
+      progress('no recovery seen within the prediction + 15 s: reverting')
+      return
+    }
+    const v = view(events, spec, faultAt)
+    let reacted = true
+    if (VRRP_MOVES.has(effect) && spec.capture !== null) reacted = v.otherMaster
+    if (effect === 'backend-loss' && spec.lbServer !== null) reacted = v.servers.some((s) => s.server === spec.lbServer && s.status.startsWith('DOWN'))
+    if (reacted && reactedAt === null) reactedAt = now
+    // A split brain needs a few advert intervals of overlap to be seen for what it is.
+    const extra = effect === 'advert-loss' ? 3000 : 0
+    const back = spec.probe === null || v.probesOk
+    if (reacted && reactedAt !== null && now >= reactedAt + extra && back && now >= minEnd) return
+    await sleep(50)
+  }
+}
+
+async function failback(spec: DrillSpec, events: TimelineEvent[], revertAt: EpochMicros, hooks: DrillHooks, progress: (m: string) => void): Promise<void> {
+  const effect = spec.plan.effect
+  const mdiBack = Number(spec.prediction.inputs['failbackMasterDownIntervalMs'] ?? 4000)
+  const cap = revertAt / 1000 + mdiBack + 10_000
+  progress('waiting for the failback')
+  while (hooks.signal?.aborted !== true && Date.now() < cap) {
+    const v = view(events, spec, revertAt)
+    let done = spec.probe === null || v.probesOk
+    if (VRRP_MOVES.has(effect) && spec.capture !== null && spec.oldMaster !== null && spec.prediction.inputs['preempt'] !== false) {
+      done = done && v.masterAdverts(spec.oldMaster) >= 1
+    }
+    if (effect === 'backend-loss' && spec.lbServer !== null) done = done && v.servers.some((s) => s.server === spec.lbServer && s.status.startsWith('UP'))
+    if (done) return
+    await sleep(50)
+  }
+}
+
+/** Stack-specific figures the generic analysis does not compute. */
+function withExtras(a: TimelineAnalysis, events: TimelineEvent[], spec: DrillSpec, faultAt: EpochMicros | null, revertAt: EpochMicros | null): FailoverMetrics {
+  const base: FailoverMetrics = a.metrics ?? {
+    faultAtUs: faultAt ?? 0,
+    revertAtUs: revertAt,
+    oldOwner: spec.oldMaster,
+    newOwner: null,
+    takeoverMs: null,
+    takeoverFromLastAdvertMs: null,
+    garpMs: null,
+    outageMs: null,
+    lostProbes: 0,
+    probesTotal: 0,
+    probesFailed: 0,
+    failbackMs: null,
+    failbackOutageMs: null,
+    failbackLostProbes: 0,
+    extra: {},
+  }
+  const extra: Record<string, number | null> = {...base.extra}
+  if (faultAt !== null && spec.lbServer !== null) {
+    const down = events.find((e) => e.type === 'lb.server' && e.server === spec.lbServer && e.t >= faultAt && e.status.startsWith('DOWN'))
+    extra['backendEjectMs'] = down === undefined ? null : round((down.t - faultAt) / 1000)
+    if (revertAt !== null) {
+      const up = events.find((e) => e.type === 'lb.server' && e.server === spec.lbServer && e.t >= revertAt && e.status.startsWith('UP'))
+      extra['backendReturnMs'] = up === undefined ? null : round((up.t - revertAt) / 1000)
+    }
+    // The client's view: the last probe after the fault that failed or was slowed by the dead server.
+    const probes = events.filter((e): e is Extract<TimelineEvent, {type: 'probe'}> => e.type === 'probe')
+    const before = probes.filter((p) => p.t < faultAt && p.ok).map((p) => p.latencyMs).sort((x, y) => x - y)
+    const median = before[Math.floor(before.length / 2)] ?? 1
+    const affected = probes.filter((p) => p.t >= faultAt && (revertAt === null || p.t < revertAt) && (!p.ok || p.latencyMs > Math.max(10 * median, 50)))
+    const lastAffected = affected[affected.length - 1]
+    extra['clientAffectedMs'] = lastAffected === undefined ? 0 : round((lastAffected.t - faultAt) / 1000)
+    extra['clientAffectedProbes'] = affected.length
+  }
+  return {...base, extra}
+}
+
+function judge(spec: DrillSpec, m: FailoverMetrics, split: SplitBrainFinding[], reverted: boolean, revertError: string | null, interrupted: boolean): {verdict: DrillRun['verdict']; reasons: string[]} {
+  const reasons: string[] = []
+  let verdict: DrillRun['verdict'] = 'pass'
+  const worse = (v: DrillRun['verdict']): void => {
+    if (v === 'fail' || (v === 'warn' && verdict === 'pass')) verdict = v
+  }
+  if (!reverted) {
+    worse('fail')
+    reasons.push(`the fault was not reverted: ${revertError ?? 'unknown'} — run hachaos recover`)
+  }
+  if (interrupted) {
+    worse('warn')
+    reasons.push('interrupted: the fault was reverted early')
+  }
+  const p = spec.prediction
+  const metric = measuredFor({prediction: p, metrics: m})
+  if (p.takeoverMs !== null) {
+    if (metric === null || metric === undefined) {
+      worse(VRRP_MOVES.has(spec.plan.effect) || spec.plan.effect === 'backend-loss' ? 'fail' : 'warn')
+      reasons.push(`${p.metric} was not observed (predicted ${p.takeoverMs} ms)`)
+    } else {
+      const lo = (p.minMs ?? p.takeoverMs) - spec.toleranceMs
+      const hi = (p.maxMs ?? p.takeoverMs) + spec.toleranceMs
+      if (metric < lo || metric > hi) {
+        worse('warn')
+        reasons.push(`${p.metric} ${metric.toFixed(1)} ms is outside the prediction ${(p.minMs ?? p.takeoverMs).toFixed(1)}–${(p.maxMs ?? p.takeoverMs).toFixed(1)} ms ± ${spec.toleranceMs} ms`)
+      } else {
+        reasons.push(`${p.metric} ${metric.toFixed(1)} ms matches the prediction ${(p.minMs ?? p.takeoverMs).toFixed(1)}–${(p.maxMs ?? p.takeoverMs).toFixed(1)} ms ± ${spec.toleranceMs} ms`)
+      }
+    }
+  }
+  for (const s of split) {
+    worse(spec.plan.effect === 'advert-loss' ? 'warn' : 'fail')
+    reasons.push(`split brain (${s.kind}) for ${(s.durationMs / 1000).toFixed(2)} s: ${s.parties.join(' and ')}`)
+  }
+  if (spec.maxOutageMs !== null && m.outageMs !== null && m.outageMs > spec.maxOutageMs) {
+    worse('fail')
+    reasons.push(`client outage ${(m.outageMs / 1000).toFixed(3)} s exceeds --max-outage ${(spec.maxOutageMs / 1000).toFixed(3)} s`)
+  }
+  return {verdict, reasons}
+}
+
+const round = (x: number): number => Math.round(x * 1000) / 1000

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+
+import {FAULTS, faultDefinition} from '../../chaos/registry.js'
+import {dropVrrpScript, REMOVE_SCRIPT} from '../../chaos/drop-vrrp.js'
+import {HachaosError} from '../../src/errors.js'
+import {RecordingExecutor} from '../../src/exec/recording.js'
+import type {Executor} from '../../src/exec/types.js'
+import type {FaultEnv} from '../../src/fault/types.js'
+import {parseInventory} from '../../src/inventory/inventory.js'
+
+const inv = parseInventory(`
+hosts:
+  lb1: {address: 10.0.0.11, via: ssh, roles: [lb], facts: {interface: ens3}}
+  lab1: {address: 10.66.0.11, via: netns, netns: hc-lb1, roles: [lb], services: lab}
+`)
+
+function envFor(name: string, exec: Executor, force = false): FaultEnv {
+  const target = inv.hosts.find((h) => h.name === name)
+  assert.ok(target)
+  const {name: n, ...entry} = target
+  return {inventory: inv, target, exec, ref: {name: n, entry}, executorFor: () => exec, refFor: (h) => ({name: h.name, entry: h}), force}
+}
+
+describe('fault plans (data first: the exact argv, before anything runs)', () => {
+  it('every registered fault has a kind, a summary and parameter help', () => {
+    assert.deepEqual(FAULTS.map((f) => f.kind).sort(), ['drop-vrrp', 'kill', 'nic-down', 'service-stop'])
+    for (const f of FAULTS) assert.ok(f.summary.length > 20 && Object.keys(f.paramHelp).length > 0)
+  })
+
+  it('nic-down: ip link set dev IF down, revert up; node-loss', async () => {
+    const ex = new RecordingExecutor('lb1').on(['ip', '-o', 'link'], {stdout: '2: ens3: <BROADCAST,UP> mtu 1500'})
+    const p = await faultDefinition('nic-down').plan({}, envFor('lb1', ex))
+    assert.equal(p.effect, 'node-loss')
+    assert.deepEqual(p.inject.map((a) => (a.type === 'exec' ? a.argv : [])), [['ip', 'link', 'set', 'dev', 'ens3', 'down']])
+    assert.deepEqual(p.revert.map((a) => (a.type === 'exec' ? a.argv : [])), [['ip', 'link', 'set', 'dev', 'ens3', 'up']])
+  })
+
+  it('nic-down refuses the interface carrying our own ssh session unless forced', async () => {
+    const ex = new RecordingExecutor('lb1')
+      .on(['ip', '-o', 'link'], {stdout: '2: ens3: <UP>'})
+      .on(['printenv', 'SSH_CONNECTION'], {stdout: '192.0.2.5 53422 10.0.0.11 22\n'})
+      .on(['ip', '-o', 'route', 'get'], {stdout: '192.0.2.5 via 10.0.0.1 dev ens3 src 10.0.0.11 uid 0\n'})
+    const fakeSsh = Object.assign(Object.create(ex) as RecordingExecutor, {kind: 'ssh'}) as unknown as Executor
+    await assert.rejects(faultDefinition('nic-down').plan({}, envFor('lb1', fakeSsh)), (e: unknown) => e instanceof HachaosError && e.code === 'E_MGMT_INTERFACE')
+    const forced = await faultDefinition('nic-down').plan({}, envFor('lb1', fakeSsh, true))
+    assert.match(forced.warnings.join(), /ssh session/)
+  })
+
+  it('kill: keepalived TERM is a graceful stop, KILL a node loss, STOP reverted by CONT; haproxy a service loss', async () => {
+    const ex = new RecordingExecutor('lb1').on(['pgrep'], {stdout: '101\n102\n'})
+    const def = faultDefinition('kill')
+    assert.equal((await def.plan({process: 'keepalived', signal: 'TERM'}, envFor('lb1', ex))).effect, 'graceful-stop')
+    assert.equal((await def.plan({process: 'keepalived', signal: 'sigkill'}, envFor('lb1', ex))).effect, 'node-loss')
+    const stop = await def.plan({process: 'keepalived', signal: 'STOP'}, envFor('lb1', ex))
+    assert.deepEqual(stop.revert.map((a) => (a.type === 'signal' ? a.signal : a.type)), ['SIGCONT'])
+    const h = await def.plan({process: 'haproxy'}, envFor('lb1', ex))
+    assert.equal(h.effect, 'service-loss')
+    assert.deepEqual(h.revert.map((a) => (a.type === 'service' ? `${a.op} ${a.service}` : a.type)), ['start haproxy'])
+  })
+
+  it('kill: a process that does not run is refused before anything happens; bad params are usage errors', async () => {
+    const ex = new RecordingExecutor('lb1').on(['pgrep'], {code: 1})
+    await assert.rejects(faultDefinition('kill').plan({process: 'haproxy'}, envFor('lb1', ex)), /no haproxy process runs on lb1/)
+    await assert.rejects(faultDefinition('kill').plan({process: 'x; rm -rf /'}, envFor('lb1', ex)), (e: unknown) => e instanceof HachaosError && e.exitName === 'USAGE')
+    await assert.rejects(faultDefinition('kill').plan({signal: 'BOGUS'}, envFor('lb1', ex)), (e: unknown) => e instanceof HachaosError && e.exitName === 'USAGE')
+    await assert.rejects(faultDefinition('nic-down').plan({interface: '-x'}, envFor('lb1', ex)), /fault nic-down/)
+  })
+
+  it('drop-vrrp: one nftables table of our own, removed idempotently', async () => {
+    const p = await faultDefinition('drop-vrrp').plan({}, envFor('lb1', new RecordingExecutor('lb1')))
+    assert.equal(p.effect, 'advert-loss')
+    const inj = p.inject[0]
+    assert.ok(inj?.type === 'exec' && inj.input === dropVrrpScript('ens3'))
+    assert.match(dropVrrpScript('ens3'), /oifname "ens3" ip protocol vrrp counter drop/)
+    const rev = p.revert[0]
+    assert.ok(rev?.type === 'exec' && rev.input === REMOVE_SCRIPT)
+    // Declaring the table before deleting it is what makes the revert succeed twice:
+    assert.match(REMOVE_SCRIPT, /^table inet hachaos_drop_vrrp\ndelete table inet hachaos_drop_vrrp\n$/)
+  })
+
+  it('service-stop on a lab host uses the lab names (httpd → apache2)', async () => {
+    const p = await faultDefinition('service-stop').plan({service: 'httpd'}, envFor('lab1', new RecordingExecutor('lab1')))
+    assert.deepEqual(p.params, {service: 'apache2'})
+    assert.equal(p.effect, 'backend-loss')
+  })
+})
