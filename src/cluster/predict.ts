@@ -34,6 +34,12 @@ export const PACEMAKER_LATENCY = {
   toleranceMs: 1500,
 } as const
 
+/**
+ * The figure a Pacemaker prediction is about (FailoverMetrics.extra): the VIP configured on another node
+ * than the one that had it, after the fault (polled addresses).
+ */
+export const RELOCATION_METRIC = 'relocationMs'
+
 /** The lab fence agent's own time (request → power off → 0.5 s → boot), measured: ~0.75 s. */
 export const LAB_FENCE_MS = 800
 
@@ -144,7 +150,7 @@ export function modelInputFrom(s: ClusterSnapshot, plan: FaultPlan, target: Inve
 const sec = (ms: number): string => `${(ms / 1000).toFixed(3).replace(/\.?0+$/, '')} s`
 
 function none(formula: string, inputs: Prediction['inputs']): Prediction {
-  return {takeoverMs: null, minMs: null, maxMs: null, formula, inputs}
+  return {metric: RELOCATION_METRIC, takeoverMs: null, minMs: null, maxMs: null, formula, inputs}
 }
 
 /**
@@ -196,6 +202,7 @@ export function predictPacemaker(i: PacemakerModelInput): Prediction {
     const takeover = min + PACEMAKER_LATENCY.transitionMs
     inputs['stopMs'] = stopSum
     return {
+      metric: RELOCATION_METRIC,
       takeoverMs: takeover,
       minMs: min,
       maxMs: min + PACEMAKER_LATENCY.transitionMs + PACEMAKER_LATENCY.toleranceMs,
@@ -224,6 +231,7 @@ export function predictPacemaker(i: PacemakerModelInput): Prediction {
     ]
     const warn = i.stonithEnabled ? '' : '; stonith disabled: the old node may keep the VIP (split brain)'
     return {
+      metric: RELOCATION_METRIC,
       takeoverMs: takeover,
       minMs: detectMin + fence + vipStart,
       maxMs: detectMax + fence + vipStart + PACEMAKER_LATENCY.transitionMs + PACEMAKER_LATENCY.toleranceMs,
@@ -235,6 +243,7 @@ export function predictPacemaker(i: PacemakerModelInput): Prediction {
     const mon = Math.max(0, ...i.members.map((m) => m.monitorMs ?? 0))
     const restart = i.members.reduce((a, m) => a + opMs(m, 'startMs'), 0)
     return {
+      metric: 'outageMs',
       takeoverMs: Math.round(mon / 2) + restart,
       minMs: restart,
       maxMs: mon + restart + PACEMAKER_LATENCY.transitionMs + PACEMAKER_LATENCY.toleranceMs,
