@@ -48,6 +48,11 @@ configuration predicts (Master_Down_Interval, Skew_Time, track_script interval Ã
 â€” split-brain findings, and what such an outage costs against an uptime objective. The run is saved for
 \`hachaos report\`. The fault is reverted on any error, on SIGINT/SIGTERM, and after a crash by \`hachaos recover\`.
 
+On a Pacemaker cluster node (role cluster-node) the drill polls the VIP on every node and crm_mon, asks the
+client's ARP for the VIP every second, and reports the VIP relocation (next to token + consensus [+ fence] +
+the resources' own start/stop times), crm_mon's view, and a split brain (VIP on two nodes, two MACs
+answering ARP) with its duration.
+
 Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
 
   static override examples = [
@@ -57,6 +62,8 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     '<%= config.bin %> failover --target web1 --fault kill --process apache2',
     '<%= config.bin %> failover --target lb1 --fault drop-vrrp --hold 8s',
     '<%= config.bin %> failover --target lb1 --dry-run',
+    '<%= config.bin %> failover --target n1 --fault cluster-kill --param daemon=corosync',
+    '<%= config.bin %> failover --target n1 --fault cluster-standby',
     '<%= config.bin %> failover --inventory prod.yaml --target lb1 --capture-on client1 --rate 50 --json',
   ]
 
@@ -172,12 +179,14 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     this.log(`    ${metricLabel(p.metric).padEnd(26)} predicted ${range.padEnd(20)} measured ${formatMs(measured, 1)}`)
     this.log(`    ${''.padEnd(26)} (${p.formula})`)
     const row = (k: string, v: string): void => this.log(`    ${k.padEnd(26)} ${v}`)
-    if (p.metric !== 'takeoverMs') row('takeover after the fault', formatMs(m.takeoverMs, 1))
-    if (p.metric !== 'takeoverFromLastAdvertMs') row('takeover after last advert', formatMs(m.takeoverFromLastAdvertMs, 1))
+    const vrrp = run.stack !== 'pacemaker'
+    if (vrrp && p.metric !== 'takeoverMs') row('takeover after the fault', formatMs(m.takeoverMs, 1))
+    if (vrrp && p.metric !== 'takeoverFromLastAdvertMs') row('takeover after last advert', formatMs(m.takeoverFromLastAdvertMs, 1))
     row('first GARP', formatMs(m.garpMs, 1))
     row('client outage', `${formatMs(m.outageMs, 1)}, ${m.lostProbes} probes lost (${m.probesFailed} of ${m.probesTotal} failed in the run)`)
     for (const [k, v] of Object.entries(m.extra)) if (k !== p.metric) row(metricLabel(k), k.endsWith('Ms') ? formatMs(v, 1) : String(v))
-    row('failback', `${formatMs(m.failbackMs, 1)}, client outage ${formatMs(m.failbackOutageMs, 1)}`)
+    if (vrrp) row('failback', `${formatMs(m.failbackMs, 1)}, client outage ${formatMs(m.failbackOutageMs, 1)}`)
+    else row('after the revert', `client outage ${formatMs(m.failbackOutageMs, 1)}, ${m.failbackLostProbes} probes lost`)
     this.log('')
     if (m.outageMs !== null && m.outageMs > 0) this.log(`  budget: ${budgetLine(m.outageMs, availability, 'month')}`)
     else this.log(`  budget: no client-visible outage against ${label}`)

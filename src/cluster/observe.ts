@@ -1,6 +1,6 @@
 /**
- * Observers of a Pacemaker cluster during a drill, each on its own timer, emitting TimelineEvents:
- *   VipWatcher      polls `ip -4 -o addr show dev DEV` on every node → {type:'vip.owner', owners} on change
+ * Observers of a Pacemaker cluster during a drill, each on its own timer, emitting TimelineEvents (the VIP
+ * owner poller is the drill's own, src/drill/pollers.ts):
  *   ClusterWatcher  polls `crm_mon --output-as=xml` (the first node that answers, preferring the ones not
  *                   under fault) → {type:'cluster'} per change of a resource's placement/role, of a node's
  *                   condition (resource "@node"), of the DC ("@dc") and new fence events ("@fence")
@@ -12,7 +12,7 @@
 import {errorMessage} from '../errors.js'
 import type {Executor, Spawned} from '../exec/types.js'
 import type {TimelineEvent} from '../store/run-types.js'
-import {nowUs, sleep, type EpochMicros} from '../time.js'
+import {sleep, type EpochMicros} from '../time.js'
 import {nodeCondition, readCrmMon, type ClusterState} from './crm-mon.js'
 
 export type Emit = (e: TimelineEvent) => void
@@ -56,47 +56,6 @@ abstract class PollLoop {
     this.running = false
     this.abort.abort()
     await this.loop
-  }
-}
-
-/** Which nodes have `vip` on `dev`, from `ip -4 -o addr show dev DEV` output. */
-export function hasAddress(ipOutput: string, vip: string): boolean {
-  return ipOutput.split('\n').some((l) => new RegExp(`\\sinet ${vip.replace(/\./g, '\\.')}/`).test(l))
-}
-
-export class VipWatcher extends PollLoop {
-  private last: string | null = null
-  owners: string[] = []
-
-  constructor(
-    private readonly opts: {nodes: WatchedNode[]; vip: string; dev: string; host?: string; intervalMs?: number; emit: Emit},
-  ) {
-    super(opts.intervalMs ?? 100)
-  }
-
-  /** One reading of every node (a node that cannot be read — powered off, unreachable — holds nothing). */
-  async read(): Promise<{t: EpochMicros; owners: string[]}> {
-    const res = await Promise.all(
-      this.opts.nodes.map(async (n) => {
-        try {
-          const r = await n.exec.run(['ip', '-4', '-o', 'addr', 'show', 'dev', this.opts.dev], {timeoutMs: 2000})
-          return {name: n.name, has: r.code === 0 && hasAddress(r.stdout, this.opts.vip), t: Math.round((r.t0 + r.t1) / 2)}
-        } catch {
-          return {name: n.name, has: false, t: nowUs()}
-        }
-      }),
-    )
-    return {t: Math.max(...res.map((r) => r.t)), owners: res.filter((r) => r.has).map((r) => r.name).sort()}
-  }
-
-  protected async round(): Promise<void> {
-    const {t, owners} = await this.read()
-    const key = owners.join(',')
-    if (key !== this.last) {
-      this.last = key
-      this.owners = owners
-      this.opts.emit({type: 'vip.owner', t, host: this.opts.host ?? 'hachaos', owners})
-    }
   }
 }
 
@@ -178,6 +137,10 @@ export function parseArpingLine(line: string): {sip: string; smac: string; broad
 export class ArpProber {
   private proc: Spawned | undefined
   replies = 0
+
+  get pid(): number | undefined {
+    return this.proc?.pid
+  }
 
   constructor(
     private readonly opts: {exec: Executor; vip: string; dev: string; clientIp?: string; deadlineS: number; emit: Emit},

@@ -68,6 +68,23 @@ export interface DrillSpec {
   warnings: string[]
   /** Observer processes started from this process (journaled: `recover` ends them after a crash). */
   helperPids: () => Array<{host: string; pid: number; argv: string[]}>
+  /** Stacks without VRRP adverts (Pacemaker) say here how they react and settle; absent: the VRRP/HAProxy rules. */
+  hooks?: StackHooks
+}
+
+/**
+ * How the engine follows a stack that has no VRRP adverts to watch (Pacemaker: the VIP owner and crm_mon).
+ * All are pure functions of the events observed so far.
+ */
+export interface StackHooks {
+  /** The stack visibly reacted to the fault (e.g. the VIP is configured on another node). */
+  reacted(events: readonly TimelineEvent[], faultAt: EpochMicros): boolean
+  /** After the revert: back to a steady state (e.g. every node online, the VIP on exactly one node). */
+  settled(events: readonly TimelineEvent[], revertAt: EpochMicros): boolean
+  /** Longest wait for `settled` after the revert (ms). */
+  settleWaitMs: number
+  /** The stack's own figures, from the generic ones (ownership, relocation …). */
+  metrics(events: readonly TimelineEvent[], base: FailoverMetrics, faultAt: EpochMicros | null, revertAt: EpochMicros | null): FailoverMetrics
 }
 
 export interface DrillHooks {
@@ -139,7 +156,7 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
       if (aborted()) throw interruptedError()
       const v = view(events, spec, t0, 500_000)
       const probesOk = spec.probe === null || v.probesOk
-      const advertsOk = spec.oldMaster === null || spec.capture === null || v.masterAdverts(spec.oldMaster) >= 1
+      const advertsOk = spec.hooks !== undefined || spec.oldMaster === null || spec.capture === null || v.masterAdverts(spec.oldMaster) >= 1
       if (probesOk && advertsOk) break
       if (Date.now() > steadyDeadline) {
         throw new HachaosError(
@@ -285,6 +302,7 @@ async function hold(spec: DrillSpec, events: TimelineEvent[], faultAt: EpochMicr
     let reacted = true
     if (VRRP_MOVES.has(effect) && spec.capture !== null) reacted = v.otherMaster
     if (effect === 'backend-loss' && spec.lbServer !== null) reacted = v.servers.some((s) => s.server === spec.lbServer && s.status.startsWith('DOWN'))
+    if (spec.hooks !== undefined) reacted = spec.prediction.takeoverMs === null || spec.hooks.reacted(events, faultAt)
     if (reacted && reactedAt === null) reactedAt = now
     // A split brain needs a few advert intervals of overlap to be seen for what it is.
     const extra = effect === 'advert-loss' ? 3000 : 0
@@ -297,7 +315,7 @@ async function hold(spec: DrillSpec, events: TimelineEvent[], faultAt: EpochMicr
 async function failback(spec: DrillSpec, events: TimelineEvent[], revertAt: EpochMicros, hooks: DrillHooks, progress: (m: string) => void): Promise<void> {
   const effect = spec.plan.effect
   const mdiBack = Number(spec.prediction.inputs['failbackMasterDownIntervalMs'] ?? 4000)
-  const cap = revertAt / 1000 + mdiBack + 10_000
+  const cap = revertAt / 1000 + (spec.hooks?.settleWaitMs ?? mdiBack + 10_000)
   progress('waiting for the failback')
   while (hooks.signal?.aborted !== true && Date.now() < cap) {
     const v = view(events, spec, revertAt)
@@ -306,6 +324,7 @@ async function failback(spec: DrillSpec, events: TimelineEvent[], revertAt: Epoc
       done = done && v.masterAdverts(spec.oldMaster) >= 1
     }
     if (effect === 'backend-loss' && spec.lbServer !== null) done = done && v.servers.some((s) => s.server === spec.lbServer && s.status.startsWith('UP'))
+    if (spec.hooks !== undefined) done = done && spec.hooks.settled(events, revertAt)
     if (done) return
     await sleep(50)
   }
@@ -347,7 +366,8 @@ function withExtras(a: TimelineAnalysis, events: TimelineEvent[], spec: DrillSpe
     extra['clientAffectedMs'] = lastAffected === undefined ? 0 : round((lastAffected.t - faultAt) / 1000)
     extra['clientAffectedProbes'] = affected.length
   }
-  return {...base, extra}
+  const out = {...base, extra}
+  return spec.hooks === undefined ? out : spec.hooks.metrics(events, out, faultAt, revertAt)
 }
 
 function judge(spec: DrillSpec, m: FailoverMetrics, split: SplitBrainFinding[], reverted: boolean, revertError: string | null, interrupted: boolean): {verdict: DrillRun['verdict']; reasons: string[]} {

@@ -16,6 +16,7 @@ import {EventLog, type CaptureSource, type DrillSpec} from './engine.js'
 import {HaproxyServerPoller, VipOwnerPoller, hostHasAddress, type Poller} from './pollers.js'
 import {ProbeSession} from './probe-session.js'
 import {readLbVrrp, type LbVrrp} from './vrrp-setup.js'
+import {preparePacemakerDrill} from './pacemaker-setup.js'
 
 export interface DrillOptions {
   inventory: Inventory
@@ -91,6 +92,7 @@ async function httpCheckFor(lbs: InventoryHost[], target: InventoryHost, lbServe
 export async function prepareDrill(o: DrillOptions): Promise<PreparedDrill> {
   const inv = o.inventory
   const target = findHost(inv, o.target)
+  if (target.roles.includes('cluster-node')) return preparePacemakerDrill(o, {hostRef, display})
   const exec = executorFor(target)
   const ref = hostRef(inv, target)
   const env: FaultEnv = {inventory: inv, target, exec, ref, executorFor, refFor: (h) => hostRef(inv, h), force: o.force}

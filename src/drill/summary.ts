@@ -28,6 +28,10 @@ export function phases(run: DrillRun): Phase[] {
   for (const [k, v] of Object.entries(m.extra)) {
     if (v === null) continue
     if (k === 'backendEjectMs') out.push({atMs: v, what: 'HAProxy marks the server DOWN'})
+    if (k === 'relocationMs') out.push({atMs: v, what: `the VIP is configured on ${m.newOwner ?? 'another node'}`})
+    if (k === 'vipRemovedMs') out.push({atMs: v, what: `the VIP is gone from ${m.oldOwner ?? 'the old node'}`})
+    if (k === 'nodeLostMs') out.push({atMs: v, what: `crm_mon: ${run.target} lost (offline or unclean)`})
+    if (k === 'resourceRelocationMs') out.push({atMs: v, what: 'crm_mon: the group is started on another node'})
   }
   const probes = run.events.filter((e): e is Extract<TimelineEvent, {type: 'probe'}> => e.type === 'probe')
   const firstFail = probes.find((p) => p.t >= f && !p.ok)

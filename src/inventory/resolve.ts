@@ -22,7 +22,14 @@ export async function resolveInventory(flag: string | undefined, target?: string
   const prefix = labPrefix()
   dirs.sort((a, b) => Number(b.startsWith(`${prefix}-`)) - Number(a.startsWith(`${prefix}-`)))
   const invs: Inventory[] = []
-  for (const d of dirs) invs.push(await loadInventory(join(root, d, 'inventory.yaml')))
+  for (const d of dirs) {
+    try {
+      invs.push(await loadInventory(join(root, d, 'inventory.yaml')))
+    } catch (e) {
+      // Another lab's inventory this version cannot read (another prefix, another topology): not ours to judge.
+      if (d.startsWith(`${prefix}-`)) throw e
+    }
+  }
   const mine = invs.filter((i) => i.lab?.prefix === prefix)
   const pool = mine.length > 0 ? mine : invs
   const withTarget = target === undefined ? pool : pool.filter((i) => i.hosts.some((h) => h.name === target))

@@ -9,6 +9,10 @@ export const METRIC_LABEL: Record<string, string> = {
   failbackMs: 'failback',
   backendEjectMs: 'backend eject',
   relocationMs: 'relocation',
+  vipRemovedMs: 'VIP off the old node',
+  resourceRelocationMs: 'crm_mon relocation',
+  nodeLostMs: 'node lost (crm_mon)',
+  noOwnerMs: 'no VIP owner',
   bondFailoverMs: 'bond failover',
 }
 
