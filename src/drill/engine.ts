@@ -320,7 +320,7 @@ async function failback(spec: DrillSpec, events: TimelineEvent[], revertAt: Epoc
   while (hooks.signal?.aborted !== true && Date.now() < cap) {
     const v = view(events, spec, revertAt)
     let done = spec.probe === null || v.probesOk
-    if (VRRP_MOVES.has(effect) && spec.capture !== null && spec.oldMaster !== null && spec.prediction.inputs['preempt'] !== false) {
+    if (spec.hooks === undefined && VRRP_MOVES.has(effect) && spec.capture !== null && spec.oldMaster !== null && spec.prediction.inputs['preempt'] !== false) {
       done = done && v.masterAdverts(spec.oldMaster) >= 1
     }
     if (effect === 'backend-loss' && spec.lbServer !== null) done = done && v.servers.some((s) => s.server === spec.lbServer && s.status.startsWith('UP'))
