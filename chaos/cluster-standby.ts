@@ -4,7 +4,11 @@ import {clusterNodeName, clusterStateOn, requireClusterNode} from '../src/cluste
 import {HachaosError} from '../src/errors.js'
 import type {FaultDefinition, FaultEnv, FaultPlan} from '../src/fault/types.js'
 
-const Params = z.object({}).strict()
+const Params = z
+  .object({
+    node: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a cluster node name').optional(),
+  })
+  .strict()
 type P = z.output<typeof Params>
 
 /** Put the target in standby (Pacemaker moves its resources away gracefully); revert: standby off. */
@@ -13,10 +17,10 @@ export const clusterStandby: FaultDefinition<P> = {
   summary: 'crm_standby on the target: Pacemaker stops its resources and starts them elsewhere (revert: standby off).',
   stacks: ['pacemaker'],
   params: Params,
-  paramHelp: {},
-  async plan(_p: P, env: FaultEnv): Promise<FaultPlan> {
+  paramHelp: {node: 'Pacemaker node name of the target (default: the inventory fact cluster_node, else the host name)'},
+  async plan(p: P, env: FaultEnv): Promise<FaultPlan> {
     requireClusterNode(env.target, 'cluster-standby')
-    const node = clusterNodeName(env.target)
+    const node = p.node ?? clusterNodeName(env.target)
     const s = await clusterStateOn(env.exec)
     if (!s.nodes.some((n) => n.name === node)) {
       throw new HachaosError(`the cluster has no node "${node}" (it has ${s.nodes.map((n) => n.name).join(', ')})`, {

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict'
-import {readFileSync} from 'node:fs'
 import {describe, it} from 'node:test'
-import {fileURLToPath} from 'node:url'
 
 import {corosyncPorts, effectiveTimers, nodeAddresses, parseCorosyncConf} from '../../../src/cluster/corosync-conf.js'
 import {parseCfgtool, parseCmapctl, parseQuorumtool, runtimeTotem} from '../../../src/cluster/corosync-tools.js'
 import {isHachaosError} from '../../../src/errors.js'
+import {readFixture} from '../../fixture.js'
 
-const FIX = fileURLToPath(new URL('../../../../test/fixtures/cluster/', import.meta.url))
-const fixture = (name: string): string => readFileSync(`${FIX}${name}`, 'utf8')
+const fixture = (name: string): string => readFixture('cluster', name)
 
 describe('corosync.conf', () => {
   it('the lab (3 nodes, token 1000): effective token and consensus match what corosync runs with (cmapctl fixture)', () => {
@@ -87,5 +85,20 @@ describe('corosync tools', () => {
   it('garbage is refused with the source named', () => {
     assert.throws(() => parseQuorumtool('', 'n1'), (e: unknown) => isHachaosError(e) && /^n1: not corosync-quorumtool/.test(e.message))
     assert.throws(() => parseCfgtool('Could not initialize corosync configuration API error 2', 'n1'), (e: unknown) => isHachaosError(e) && /^n1: not corosync-cfgtool/.test(e.message))
+  })
+})
+
+describe('corosync tools in a partition (n1 cut off from n2, n3 by nftables on the lab)', () => {
+  it('quorumtool on the minority: not quorate, 1 of 3 votes, "Activity blocked"', () => {
+    const q = parseQuorumtool(fixture('quorumtool-no-quorum.txt'))
+    assert.equal(q.quorate, false)
+    assert.deepEqual([q.totalVotes, q.expectedVotes, q.quorum], [1, 3, 2])
+    assert.deepEqual(q.flags, [])
+    assert.deepEqual(q.members.map((m) => m.name), ['n1'])
+  })
+
+  it('cfgtool on the minority: both peers disconnected, reported as faults', () => {
+    const c = parseCfgtool(fixture('cfgtool-partitioned.txt'))
+    assert.deepEqual(c.faults, ['link 0: node 2 disconnected', 'link 0: node 3 disconnected'])
   })
 })

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict'
-import {readFileSync} from 'node:fs'
 import {describe, it} from 'node:test'
-import {fileURLToPath} from 'node:url'
 
 import {clusterHealth, nodeCondition, parseCrmMonXml, placementOf, readCrmMon} from '../../../src/cluster/crm-mon.js'
 import {isHachaosError} from '../../../src/errors.js'
+import {readFixture} from '../../fixture.js'
 import {RecordingExecutor} from '../../../src/exec/recording.js'
 
-const FIX = fileURLToPath(new URL('../../../../test/fixtures/cluster/', import.meta.url))
-const fixture = (name: string): string => readFileSync(`${FIX}${name}`, 'utf8')
+const fixture = (name: string): string => readFixture('cluster', name)
 
 describe('crm_mon XML (captured from the 3-node lab)', () => {
   it('online: three nodes online, DC n1 with quorum, g_web started once on n1', () => {
@@ -99,5 +97,16 @@ describe('crm_mon XML (captured from the 3-node lab)', () => {
     assert.deepEqual(ex.calls.map((c) => c.argv), [['crm_mon', '-1', '--output-as=xml']])
     assert.equal(r.state.dc, 'n1')
     assert.equal(r.host, 'n1')
+  })
+})
+
+describe('crm_mon XML on the minority of a partition', () => {
+  it('n1 is its own DC without quorum; the others look offline from there', () => {
+    const s = parseCrmMonXml(fixture('crm_mon-no-quorum.xml'))
+    assert.equal(s.dc, 'n1')
+    assert.equal(s.quorum, false)
+    const h = clusterHealth(s)
+    assert.ok(h.problems.includes('partition of n1 has no quorum'), h.problems.join('; '))
+    assert.deepEqual(s.nodes.filter((n) => !n.online).map((n) => n.name).sort(), ['n2', 'n3'])
   })
 })
