@@ -266,6 +266,11 @@ export class LiveCapture {
   }
 
   /** Whether tcpdump is still running (it can die under us: interface removed, killed). */
+  /** PID of tcpdump (or of the ssh client carrying it), for the fault journal. */
+  get pid(): number | undefined {
+    return this.proc?.pid
+  }
+
   get running(): boolean {
     return !this.exited && this.result === null
   }
