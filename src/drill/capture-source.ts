@@ -7,7 +7,8 @@ import type {Executor} from '../exec/types.js'
 import type {TimelineEvent} from '../store/run-types.js'
 import type {CaptureSource} from './engine.js'
 
-export function makeTcpdumpCapture(exec: Executor, iface: string, emit: (e: TimelineEvent) => void): CaptureSource {
+/** With `pcapPath`, tcpdump also writes the packets there (`-w FILE --print`), on the capture host. */
+export function makeTcpdumpCapture(exec: Executor, iface: string, emit: (e: TimelineEvent) => void, pcapPath?: string): CaptureSource {
   let live: LiveCapture | undefined
   return {
     host: exec.host,
@@ -15,12 +16,12 @@ export function makeTcpdumpCapture(exec: Executor, iface: string, emit: (e: Time
       return live?.pid
     },
     async start() {
-      live = await startCapture({executor: exec, iface, onEvent: emit})
+      live = await startCapture({executor: exec, iface, onEvent: emit, ...(pcapPath === undefined ? {} : {pcapPath})})
     },
     async stop() {
-      if (live === undefined) return {unparsed: {count: 0, sample: []}, rawLines: []}
+      if (live === undefined) return {unparsed: {count: 0, sample: []}, rawLines: [], pcap: null}
       const r = await live.stop()
-      return {unparsed: {count: r.unparsed.length, sample: r.unparsed.slice(0, 20).map((u) => u.text)}, rawLines: r.raw}
+      return {unparsed: {count: r.unparsed.length, sample: r.unparsed.slice(0, 20).map((u) => u.text)}, rawLines: r.raw, pcap: r.pcapPath}
     },
   }
 }

@@ -26,7 +26,7 @@ export interface CaptureSource {
   readonly pid: number | undefined
   /** Resolves once the capture is really listening. */
   start(): Promise<void>
-  stop(): Promise<{unparsed: {count: number; sample: string[]}; rawLines: string[]}>
+  stop(): Promise<{unparsed: {count: number; sample: string[]}; rawLines: string[]; pcap: string | null}>
 }
 
 /** Where every observer writes its events; the engine reads them while it waits, and analyses them at the end. */
@@ -195,6 +195,7 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
   if (reverted && !interrupted && revertAt !== null) await failback(spec, events, revertAt, hooks, progress)
   const stopped = await stopObservers(spec)
   unparsed = stopped.unparsed
+  const pcap = stopped.pcap
   if (interrupted && !injected) throw interruptedError()
 
   // 7. Analysis.
@@ -232,6 +233,7 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
     verdictReasons: reasons,
     events: corrected,
     unparsed,
+    ...(pcap === null ? {} : {pcap}),
   }
   return run
 }
@@ -253,11 +255,11 @@ function describeAction(a: FaultPlan['inject'][number]): string[] {
   }
 }
 
-async function stopObservers(spec: DrillSpec): Promise<{unparsed: {count: number; sample: string[]}}> {
+async function stopObservers(spec: DrillSpec): Promise<{unparsed: {count: number; sample: string[]}; pcap: string | null}> {
   await Promise.all(spec.pollers.map((p) => p.stop()))
   await spec.probe?.stop()
   const c = spec.capture === null ? null : await spec.capture.stop()
-  return {unparsed: c?.unparsed ?? {count: 0, sample: []}}
+  return {unparsed: c?.unparsed ?? {count: 0, sample: []}, pcap: c?.pcap ?? null}
 }
 
 /** Wait after the fault: exactly --hold, or until the stack has visibly reacted and the service is back. */
