@@ -155,6 +155,19 @@ describe('gluster volume info and sysctl', () => {
     }
   })
 
+  it('reads GlusterFS 10.3 output (captured): all volumes and one volume', () => {
+    const g = parseGlusterVolumeInfo(readFixture('gluster', 'volume-info-gluster10.txt'), {file: 'g'})
+    assert.deepEqual(
+      g.volumes.map((v) => [v.name, v.type, v.status, v.replica, v.arbiterCount, v.bricks.map((b) => `${b.host}:${b.path}${b.arbiter ? '(A)' : ''}`), v.line]),
+      [
+        ['gv_data', 'Replicate', 'Created', 3, 1, ['10.97.0.1:/tmp/hcd/gl/bricks/c', '10.97.0.1:/tmp/hcd/gl/bricks/d', '10.97.0.1:/tmp/hcd/gl/bricks/e(A)'], 2],
+        ['gv_web', 'Replicate', 'Started', 2, 0, ['10.97.0.1:/tmp/hcd/gl/bricks/a', '10.97.0.1:/tmp/hcd/gl/bricks/b'], 20],
+      ],
+    )
+    assert.equal(g.volumes[1]?.numberOfBricksLine, 25)
+    assert.deepEqual(parseGlusterVolumeInfo(readFixture('gluster', 'volume-info-one-gluster10.txt'), {file: 'g'}).volumes.map((v) => v.name), ['gv_data'])
+  })
+
   it('reads sysctl output (captured in the lab) and sysctl.conf', () => {
     const s = parseSysctl(readFixture('sysctl', 'lab-lb2-sysctl.txt'), {file: 's'})
     assert.deepEqual([s['net.ipv4.ip_nonlocal_bind']?.value, s['net.ipv4.ip_nonlocal_bind']?.line], ['1', 1])
