@@ -391,7 +391,11 @@ export async function collectHost(h: InventoryHost, exec: Executor, inv: Invento
     for (const b of r.stdout.split('\n').filter((x) => /^[A-Za-z0-9_.-]+$/.test(x))) {
       const path = `/proc/net/bonding/${b}`
       const text = await tryRead(exec, path)
-      if (text !== null) addSource(host, 'bonding', path, text)
+      if (text === null) continue
+      addSource(host, 'bonding', path, text)
+      // how many peers the bond talks to: with one (the gateway), a layer2 hash uses one member only
+      const n = await tryRun(exec, ['ip', '-o', 'neigh', 'show', 'dev', b], timeoutMs)
+      if (n?.ok === true) host.bondPeers[b] = new Set([...n.stdout.matchAll(/lladdr ([0-9a-f:]{17})/gi)].map((m) => (m[1] ?? '').toLowerCase())).size
     }
   })
   const lvs = roles.has('lvs-director') || host.keepalived.some((k) => k.virtualServers.length > 0)

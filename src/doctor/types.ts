@@ -32,6 +32,8 @@ export interface HostConfigs {
   gluster: GlusterInfo[]
   /** Kernel settings (from `sysctl` output, sysctl.conf or /proc/sys live). Empty: unknown. */
   sysctl: SysctlSet
+  /** Live: distinct neighbour MACs seen on each bond (`ip neigh`), for the layer2-hash rule. */
+  bondPeers: Record<string, number>
   /** Service addresses this host fronts, from the inventory (facts.vip, inventory vip). */
   vips: string[]
   /** The host's own address (inventory `address`), to find real servers / peers among the hosts. */
@@ -48,7 +50,7 @@ export interface DoctorInput {
 }
 
 export function emptyHost(host: string): HostConfigs {
-  return {host, keepalived: [], haproxy: [], corosync: [], cib: [], crmMon: [], bonds: [], ipvs: [], gluster: [], sysctl: {}, vips: [], roles: [], sources: [], problems: []}
+  return {host, keepalived: [], haproxy: [], corosync: [], cib: [], crmMon: [], bonds: [], ipvs: [], gluster: [], sysctl: {}, bondPeers: {}, vips: [], roles: [], sources: [], problems: []}
 }
 
 /** Where a finding is: a file:line, and/or the host and the state seen there. */

@@ -161,11 +161,20 @@ export const infraRules: Rule[] = [
     title: 'layer2 transmit hash in a load-balancing mode',
     why: 'layer2 hashes on MAC addresses: all traffic to one peer (typically the default gateway) goes over a single member, so the bond gives redundancy but no extra bandwidth for routed traffic.',
     fix: 'Use `xmit_hash_policy layer3+4` (or layer2+3) when most traffic goes to few MACs.',
-    explain: 'balance-xor and 802.3ad pick the member by hashing the packet; with layer2 the hash input is source and destination MAC only. A host that talks mostly to its router has one destination MAC. Measured in the bond VM: the per-member counters follow the hash.',
+    explain: 'balance-xor and 802.3ad pick the member by hashing the packet; with layer2 the hash input is source and destination MAC only. A host that talks mostly to its router has one destination MAC. Live runs count the neighbour MACs on the bond (`ip neigh`): with one peer it is a warning, otherwise a note.',
     check: (input) =>
       bonds(input)
         .filter(({b}) => (b.mode === 'balance-xor' || b.mode === '802.3ad') && (b.hashPolicy ?? 'layer2') === 'layer2' && b.members.length > 1)
-        .map(({host, b}) => ({message: `${bname(host, b)}: ${b.mode} with xmit_hash_policy layer2`, host: host.host, evidence: [ev({file: b.file, line: b.modeLine + 1}, host.host, 'Transmit Hash Policy: layer2')]})),
+        .map(({host, b}) => {
+          const peers = host.bondPeers[b.name]
+          const one = peers !== undefined && peers <= 1
+          return {
+            message: `${bname(host, b)}: ${b.mode} with xmit_hash_policy layer2${peers === undefined ? '' : `, ${peers} neighbour MAC${peers === 1 ? '' : 's'} seen`}${one ? ': all its traffic uses one member' : ''}`,
+            host: host.host,
+            evidence: [ev({file: b.file, line: b.modeLine + 1}, host.host, 'Transmit Hash Policy: layer2'), ...(peers === undefined ? [] : [{host: host.host, state: `ip neigh show dev ${b.name}: ${peers} MAC${peers === 1 ? '' : 's'}`}])],
+            ...(one ? {severity: 'warning' as const} : {}),
+          }
+        }),
   },
   {
     id: 'bond-member-down',

@@ -150,6 +150,13 @@ describe('gluster volume info and sysctl', () => {
     assert.equal(g.volumes[0]?.options['nfs.disable'], 'on')
     assert.deepEqual([g.volumes[1]?.bricks[2]?.host, g.volumes[1]?.bricks[2]?.path], ['stor3', '/data/glusterfs/gv_data/arbiter'])
     assert.deepEqual(parseGlusterVolumeInfo('No volumes present\n', {file: 'g'}).volumes, [])
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.constantFrom('Volume Name: ', 'v', 'Type: Replicate', 'Number of Bricks: ', '1 x 2 = 2', '1 x (2 + 1) = 3', 'Brick1: ', 'h:/b', ' (arbiter)', 'Options Reconfigured:', ':', '\n'), fc.string({maxLength: 4})), {maxLength: 40}), (a) => {
+        cleanFailure(() => parseGlusterVolumeInfo(a.join(''), {file: 'f'}), /^f:\d+$/)
+        cleanFailure(() => parseSysctl(a.join(''), {file: 'f'}), /^f:\d+$/)
+      }),
+      {numRuns: 1500},
+    )
     for (const [t, where] of [['Type: Replicate\n', 'g:1'], ['Volume Name: v\nNumber of Bricks: lots\n', 'g:2'], ['Volume Name: v\nBrick1: nohostpath\n', 'g:2'], ['hello\n', 'g:1']] as const) {
       assert.throws(() => parseGlusterVolumeInfo(t, {file: 'g'}), (e: unknown) => isHachaosError(e) && e.where === where, t)
     }

@@ -358,6 +358,14 @@ describe('doctor rules: every rule has a failing and a passing case', () => {
     assert.deepEqual(r.findings.map((f) => `${f.rule}: ${f.message}`), [])
   })
 
+  it('layer2 hash: a warning when the bond has one peer MAC, a note otherwise', () => {
+    const h = host('h', [['bonding', fx('bonding', 'xor-layer2.txt'), '/proc/net/bonding/bond0']])
+    h.bondPeers['bond0'] = 1
+    assert.deepEqual(findings({hosts: [h]}, 'bond-layer2-hash').map((f) => f.severity), ['warning'])
+    h.bondPeers['bond0'] = 5
+    assert.deepEqual(findings({hosts: [h]}, 'bond-layer2-hash').map((f) => f.severity), ['note'])
+  })
+
   it('priority 255 is a warning, 300 an error', () => {
     const f = findings(CASES['keepalived-priority-range']?.fail() ?? {hosts: []}, 'keepalived-priority-range')
     assert.deepEqual(f.map((x) => x.severity).sort(), ['error', 'warning'])
