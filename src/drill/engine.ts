@@ -302,7 +302,7 @@ async function failback(spec: DrillSpec, events: TimelineEvent[], revertAt: Epoc
   const cap = revertAt / 1000 + mdiBack + 10_000
   progress('waiting for the failback')
   while (hooks.signal?.aborted !== true && Date.now() < cap) {
-    const v = view(events, spec, revertAt)
+    const v = view(events, spec, revertAt, 500_000)
     let done = spec.probe === null || v.probesOk
     if (VRRP_MOVES.has(effect) && spec.capture !== null && spec.oldMaster !== null && spec.prediction.inputs['preempt'] !== false) {
       done = done && v.masterAdverts(spec.oldMaster) >= 1
