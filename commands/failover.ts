@@ -1,3 +1,4 @@
+import {mkdirSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {Flags} from '@oclif/core'
@@ -12,6 +13,7 @@ import {phases} from '../src/drill/summary.js'
 import {resolveInventory} from '../src/inventory/resolve.js'
 import {budgetLine, parseObjective} from '../src/sla/nines.js'
 import {measuredFor, metricLabel} from '../src/store/run-metrics.js'
+import {runsDir} from '../src/store/paths.js'
 import {newRunId, saveRun} from '../src/store/runs.js'
 import type {DrillRun, Prediction} from '../src/store/run-types.js'
 import {formatMs, parseDuration} from '../src/time.js'
@@ -105,6 +107,7 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     const inventory = await resolveInventory(flags.inventory, flags.target)
     const runId = newRunId(flags.target, flags.fault)
     const bin = join(this.config.root, 'bin', 'run.js')
+    if (!flags['no-save']) mkdirSync(runsDir(), {recursive: true})
     const prepared = await prepareDrill({
       inventory,
       target: flags.target,
@@ -121,6 +124,7 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
       maxOutageMs: dur('max-outage', flags['max-outage']),
       hachaosArgv: (h) => (h.via === 'ssh' ? ['hachaos'] : [process.execPath, bin]),
       makeCapture: makeTcpdumpCapture,
+      ...(flags['no-save'] ? {} : {pcapPath: join(runsDir(), `${runId}.pcap`)}),
       runId,
     })
     for (const w of prepared.spec.warnings) this.warn(w)

@@ -78,7 +78,9 @@ export function tcpdumpArgv(o: Pick<CaptureOptions, 'iface' | 'filter' | 'pcapPa
     '-i',
     o.iface,
     ...(o.snaplen === undefined ? [] : ['-s', String(o.snaplen)]),
-    ...(o.pcapPath === undefined ? [] : ['-w', o.pcapPath, '--print']),
+    // Debian's tcpdump drops to the tcpdump user after opening the device; the pcap goes where hachaos keeps
+    // its runs (e.g. under /root), so keep root for it.
+    ...(o.pcapPath === undefined ? [] : ['-Z', 'root', '-w', o.pcapPath, '--print']),
     o.filter ?? DEFAULT_FILTER,
   ]
 }
@@ -266,6 +268,11 @@ export class LiveCapture {
   }
 
   /** Whether tcpdump is still running (it can die under us: interface removed, killed). */
+  /** PID of tcpdump (or of the ssh client carrying it), for the fault journal. */
+  get pid(): number | undefined {
+    return this.proc?.pid
+  }
+
   get running(): boolean {
     return !this.exited && this.result === null
   }

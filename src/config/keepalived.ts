@@ -18,7 +18,7 @@ export interface KaDirective extends Loc {
   args: string[]
   /** Children when the directive opens a `{ … }` block. */
   block?: KaDirective[]
-  /** Line of the closing brace (in `endFile`). */
+  /** Line of the closing brace. */
   endLine?: number
 }
 

@@ -26,7 +26,7 @@ export interface CaptureSource {
   readonly pid: number | undefined
   /** Resolves once the capture is really listening. */
   start(): Promise<void>
-  stop(): Promise<{unparsed: {count: number; sample: string[]}; rawLines: string[]}>
+  stop(): Promise<{unparsed: {count: number; sample: string[]}; rawLines: string[]; pcap: string | null}>
 }
 
 /** Where every observer writes its events; the engine reads them while it waits, and analyses them at the end. */
@@ -212,6 +212,7 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
   if (reverted && !interrupted && revertAt !== null) await failback(spec, events, revertAt, hooks, progress)
   const stopped = await stopObservers(spec)
   unparsed = stopped.unparsed
+  const pcap = stopped.pcap
   if (interrupted && !injected) throw interruptedError()
 
   // 7. Analysis.
@@ -249,6 +250,7 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
     verdictReasons: reasons,
     events: corrected,
     unparsed,
+    ...(pcap === null ? {} : {pcap}),
   }
   return run
 }
@@ -270,11 +272,11 @@ function describeAction(a: FaultPlan['inject'][number]): string[] {
   }
 }
 
-async function stopObservers(spec: DrillSpec): Promise<{unparsed: {count: number; sample: string[]}}> {
+async function stopObservers(spec: DrillSpec): Promise<{unparsed: {count: number; sample: string[]}; pcap: string | null}> {
   await Promise.all(spec.pollers.map((p) => p.stop()))
   await spec.probe?.stop()
   const c = spec.capture === null ? null : await spec.capture.stop()
-  return {unparsed: c?.unparsed ?? {count: 0, sample: []}}
+  return {unparsed: c?.unparsed ?? {count: 0, sample: []}, pcap: c?.pcap ?? null}
 }
 
 /** Wait after the fault: exactly --hold, or until the stack has visibly reacted and the service is back. */
@@ -318,7 +320,7 @@ async function failback(spec: DrillSpec, events: TimelineEvent[], revertAt: Epoc
   const cap = revertAt / 1000 + (spec.hooks?.settleWaitMs ?? mdiBack + 10_000)
   progress('waiting for the failback')
   while (hooks.signal?.aborted !== true && Date.now() < cap) {
-    const v = view(events, spec, revertAt)
+    const v = view(events, spec, revertAt, 500_000)
     let done = spec.probe === null || v.probesOk
     if (spec.hooks === undefined && VRRP_MOVES.has(effect) && spec.capture !== null && spec.oldMaster !== null && spec.prediction.inputs['preempt'] !== false) {
       done = done && v.masterAdverts(spec.oldMaster) >= 1

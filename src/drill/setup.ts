@@ -35,7 +35,9 @@ export interface DrillOptions {
   /** argv that starts hachaos on the probe host. */
   hachaosArgv: (host: InventoryHost) => string[]
   /** Starts a packet capture on a host (src/capture). */
-  makeCapture: (exec: Executor, iface: string, emit: (e: DrillRun['events'][number]) => void) => CaptureSource
+  makeCapture: (exec: Executor, iface: string, emit: (e: DrillRun['events'][number]) => void, pcapPath?: string) => CaptureSource
+  /** Where to keep the capture's packets when the capture host shares our file system (local, lab). */
+  pcapPath?: string
   runId: string
   /** HAProxy server name of a backend-loss target (default: the server whose address is the target's). */
   lbServer?: string
@@ -171,7 +173,8 @@ export async function prepareDrill(o: DrillOptions): Promise<PreparedDrill> {
   const pollers: Poller[] = []
   if (clientHost !== null) {
     const cexec = executorFor(clientHost)
-    capture = o.makeCapture(cexec, clientHost.facts.interface ?? 'eth0', emit)
+    const sharedFs = cexec.kind === 'local' || cexec.kind === 'netns'
+    capture = o.makeCapture(cexec, clientHost.facts.interface ?? 'eth0', emit, sharedFs ? o.pcapPath : undefined)
     const url = o.url ?? (vip === null ? null : `http://${vip.includes(':') ? `[${vip}]` : vip}/`)
     if (url !== null) {
       probeInfo = {url, ratePerS: o.ratePerS, timeoutMs: o.probeTimeoutMs}

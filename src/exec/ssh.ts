@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {HachaosError} from '../errors.js'
+import {LocalExecutor} from './local.js'
 import {ProcessExecutor, commName, parsePids, type Prepared} from './process.js'
 import {shJoin, shQuote} from './quote.js'
 import type {ExecResult, RunOptions} from './types.js'
@@ -40,9 +41,13 @@ export function validateSshTarget(t: SshTarget, where: string): void {
   if (t.key !== undefined && (t.key.startsWith('-') || t.key.includes('\n'))) throw bad(`"${t.key}" is not a key file path`, 'give a path to a private key')
   for (const [k, v] of Object.entries(t.options ?? {})) {
     if (!OPT_KEY.test(k) || v.includes('\n')) throw bad(`ssh option "${k}" is not valid`, 'use -o style Key=Value options')
-    if (k.toLowerCase() === 'stricthostkeychecking' && /^(no|off)$/i.test(v)) {
-      throw bad('hachaos does not turn host-key checking off', 'add the host key to known_hosts, or use strictHostKeyChecking: accept-new')
+    if (k.toLowerCase() === 'stricthostkeychecking') {
+      throw bad(
+        /^(no|off)$/i.test(v) ? 'hachaos does not turn host-key checking off' : 'set host-key checking with strictHostKeyChecking:, not as an ssh option',
+        'add the host key to known_hosts, or use strictHostKeyChecking: accept-new',
+      )
     }
+    if (k.toLowerCase() === 'batchmode') throw bad('hachaos always runs ssh with BatchMode=yes (it must never wait at a prompt)', 'use keys (ssh-agent or key:) for the hosts')
   }
 }
 
@@ -77,7 +82,10 @@ export class SshExecutor extends ProcessExecutor {
   /** The ssh client options, without the destination. */
   sshOptions(): string[] {
     const t = this.target
-    const o = [
+    // ssh keeps the first value it is given for an option: the inventory's own options go first.
+    const o: string[] = []
+    for (const [k, v] of Object.entries(t.options ?? {})) o.push('-o', `${k}=${v}`)
+    o.push(
       '-o', 'BatchMode=yes',
       '-o', `StrictHostKeyChecking=${t.strictHostKeyChecking ?? 'yes'}`,
       '-o', 'ControlMaster=auto',
@@ -85,9 +93,8 @@ export class SshExecutor extends ProcessExecutor {
       '-o', 'ControlPersist=60s',
       '-o', 'ConnectTimeout=10',
       '-o', 'ServerAliveInterval=5',
-    ]
+    )
     if (t.knownHostsFile !== undefined) o.push('-o', `UserKnownHostsFile=${t.knownHostsFile}`)
-    for (const [k, v] of Object.entries(t.options ?? {})) o.push('-o', `${k}=${v}`)
     if (t.port !== undefined) o.push('-p', String(t.port))
     if (t.key !== undefined) o.push('-i', t.key)
     if (t.user !== undefined) o.push('-l', t.user)
@@ -133,13 +140,20 @@ export class SshExecutor extends ProcessExecutor {
    * closes, so stopping the local ssh client never leaves a tcpdump or iperf3 running on the remote host.
    */
   override spawn(argv: string[], opts: Parameters<ProcessExecutor['spawn']>[1] = {}): ReturnType<ProcessExecutor['spawn']> {
-    const script = '"$@" & p=$!; (cat >/dev/null; kill $p 2>/dev/null) >/dev/null 2>&1 & w=$!; wait $p; r=$?; kill $w 2>/dev/null; exit $r'
+    // fd 3 keeps ssh's stdin for the watchdog (a background job's own stdin is /dev/null in sh): when the
+    // local side closes it, `cat` ends and the command is killed; when the command ends first, so does sh.
+    const script = 'exec 3<&0; "$@" </dev/null 3<&- & p=$!; (cat <&3 >/dev/null 2>&1; kill $p 2>/dev/null) >/dev/null 2>&1 & w=$!; exec 3<&-; wait $p; r=$?; kill $w 2>/dev/null; exit $r'
     const watchdog = ['sh', '-c', script, 'hachaos-watchdog', ...argv]
     return super.spawn(watchdog, opts)
   }
 
   protected override stdinKeepsAlive(): boolean {
     return true
+  }
+
+  /** End the shared ControlMaster connection now (it would otherwise linger for ControlPersist). */
+  async close(): Promise<void> {
+    await new LocalExecutor().run(['ssh', ...this.sshOptions(), '-O', 'exit', '--', this.target.address], {timeoutMs: 5000})
   }
 
   async pidsOf(comm: string): Promise<number[]> {

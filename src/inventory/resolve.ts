@@ -20,21 +20,23 @@ export async function resolveInventory(flag: string | undefined, target?: string
     dirs = []
   }
   const prefix = labPrefix()
-  dirs.sort((a, b) => Number(b.startsWith(`${prefix}-`)) - Number(a.startsWith(`${prefix}-`)))
-  const invs: Inventory[] = []
-  for (const d of dirs) {
-    try {
-      invs.push(await loadInventory(join(root, d, 'inventory.yaml')))
-    } catch (e) {
-      // Another lab's inventory this version cannot read (another prefix, another topology): not ours to judge.
-      if (d.startsWith(`${prefix}-`)) throw e
+  // This prefix's labs first; another lab's inventory is read only when needed, and one that cannot be read
+  // (another hachaos version, a half-written file) is skipped, never fatal for this command.
+  const mine = dirs.filter((d) => d.startsWith(`${prefix}-`))
+  const others = dirs.filter((d) => !d.startsWith(`${prefix}-`))
+  const pool: Inventory[] = []
+  for (const group of [mine, others]) {
+    for (const d of group) {
+      let inv: Inventory
+      try {
+        inv = await loadInventory(join(root, d, 'inventory.yaml'))
+      } catch {
+        continue
+      }
+      pool.push(inv)
+      if (target === undefined || inv.hosts.some((h) => h.name === target)) return inv
     }
   }
-  const mine = invs.filter((i) => i.lab?.prefix === prefix)
-  const pool = mine.length > 0 ? mine : invs
-  const withTarget = target === undefined ? pool : pool.filter((i) => i.hosts.some((h) => h.name === target))
-  const pick = withTarget[0] ?? (target === undefined ? undefined : undefined)
-  if (pick !== undefined) return pick
   throw new HachaosError(
     pool.length === 0 ? 'no inventory: no --inventory given and no lab is up' : `no lab inventory has a host "${target ?? ''}"`,
     {

@@ -105,4 +105,6 @@ export interface DrillRun {
   events: TimelineEvent[]
   /** Lines of the capture that could not be parsed: counted and kept, never fatal. */
   unparsed: {count: number; sample: string[]}
+  /** The packets of the drill's capture (`tcpdump -w`), when the capture host shares our file system. */
+  pcap?: string
 }

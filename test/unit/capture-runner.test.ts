@@ -16,7 +16,7 @@ describe('capture runner: argv and tcpdump errors (real tcpdump stderr)', () => 
   it('builds the tcpdump argv: line-buffered, numeric, epoch timestamps, link headers; pcap with --print', () => {
     assert.deepEqual(tcpdumpArgv({iface: 'eth0'}), ['tcpdump', '-l', '-n', '-tt', '-e', '-i', 'eth0', DEFAULT_FILTER])
     assert.deepEqual(tcpdumpArgv({iface: 'eth0', pcapPath: '/tmp/x.pcap', snaplen: 96, filter: 'vrrp'}), [
-      'tcpdump', '-l', '-n', '-tt', '-e', '-i', 'eth0', '-s', '96', '-w', '/tmp/x.pcap', '--print', 'vrrp',
+      'tcpdump', '-l', '-n', '-tt', '-e', '-i', 'eth0', '-s', '96', '-Z', 'root', '-w', '/tmp/x.pcap', '--print', 'vrrp',
     ])
     assert.throws(() => tcpdumpArgv({iface: '-w/etc/passwd'}), HachaosError)
     assert.throws(() => tcpdumpArgv({iface: 'eth0; reboot'}), HachaosError)

@@ -321,7 +321,11 @@ describe('timeline analysis, synthetic events', () => {
     const own = (t: number, owners: string[]): TimelineEvent => ({type: 'vip.owner', t, host: 'hachaos', owners})
     const sb = analyzeTimeline([own(T0, ['lb1']), own(T0 + S, ['lb1', 'lb2']), own(T0 + 2 * S, ['lb2', 'lb1']), own(T0 + 3 * S, ['lb2'])], ctx()).splitBrain
     assert.equal(sb.length, 1)
-    assert.deepEqual([sb[0]?.kind, sb[0]?.durationMs], ['dual-vip', 1000])
+    // Owners are emitted on change: the dual ownership lasts until the event that lists one owner again.
+    assert.deepEqual([sb[0]?.kind, sb[0]?.durationMs], ['dual-vip', 2000])
+    // Still dual when the observation ends: it lasts until the last event seen.
+    const open = analyzeTimeline([own(T0, ['lb1', 'lb2']), {type: 'note', t: T0 + 5 * S, host: 'x', text: 'end'}], ctx()).splitBrain
+    assert.deepEqual([open[0]?.kind, open[0]?.durationMs], ['dual-vip', 5000])
   })
 
   it('passes the unparsed count through', () => {

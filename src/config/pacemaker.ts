@@ -1,0 +1,321 @@
+/**
+ * Pacemaker configuration and state, from files: the CIB (`cibadmin -Q`, or /var/lib/pacemaker/cib/cib.xml)
+ * and `crm_mon --output-as=xml` (Pacemaker 2.x; the older `crm_mon --as-xml` root `<crm_mon>` too).
+ * Self-contained (XML via fast-xml-parser): the live-cluster code in src/cluster/ is separate.
+ */
+import {type Loc, configError} from './common.js'
+import {type XmlEl, descendants, kid, kids, parseXml} from './xml.js'
+
+export interface PcmkNvpair extends Loc {
+  id?: string
+  name: string
+  value: string
+}
+
+export interface PcmkOp extends Loc {
+  id?: string
+  name: string
+  interval: string
+  timeout?: string
+  role?: string
+}
+
+export type PcmkParentKind = 'group' | 'clone' | 'master' | 'bundle'
+
+export interface PcmkPrimitive extends Loc {
+  id: string
+  class: string
+  provider?: string
+  type: string
+  /** class:provider:type, e.g. ocf:heartbeat:IPaddr2. */
+  agent: string
+  params: Record<string, string>
+  meta: Record<string, string>
+  ops: PcmkOp[]
+  /** The group it is in, if any. */
+  group?: string
+  /** The clone / master / bundle around it (or around its group). */
+  clone?: string
+}
+
+export interface PcmkGroup extends Loc {
+  id: string
+  members: string[]
+  clone?: string
+}
+
+export interface PcmkClone extends Loc {
+  id: string
+  kind: 'clone' | 'master' | 'bundle'
+  promotable: boolean
+  /** Id of the primitive or group inside. */
+  child?: string
+}
+
+export interface PcmkConstraint extends Loc {
+  kind: 'colocation' | 'order' | 'location' | 'ticket'
+  id: string
+  /** Resources it ties together (rsc/with-rsc, first/then, or every resource_ref of its sets). */
+  resources: string[]
+  score?: string
+}
+
+export interface CibConfig {
+  file: string
+  /** cluster_property_set nvpairs by name (the last one wins). */
+  crmConfig: Record<string, PcmkNvpair>
+  rscDefaults: Record<string, PcmkNvpair>
+  opDefaults: Record<string, PcmkNvpair>
+  nodes: Array<Loc & {id: string; uname: string}>
+  primitives: PcmkPrimitive[]
+  groups: PcmkGroup[]
+  clones: PcmkClone[]
+  constraints: PcmkConstraint[]
+  /** `<cib have-quorum="1">`. */
+  haveQuorum?: boolean
+  /** Line of <resources>, for findings about the resource set as a whole. */
+  resourcesLine: number
+  crmConfigLine: number
+}
+
+const CIB = 'CIB'
+const MON = 'crm_mon XML'
+
+function nvpairs(el: XmlEl | undefined): Record<string, PcmkNvpair> {
+  const out: Record<string, PcmkNvpair> = {}
+  for (const nv of descendants(el, 'nvpair')) {
+    const name = nv.attrs['name']
+    if (name === undefined) continue
+    const p: PcmkNvpair = {name, value: nv.attrs['value'] ?? '', file: nv.file, line: nv.line}
+    if (nv.attrs['id'] !== undefined) p.id = nv.attrs['id']
+    out[name] = p
+  }
+  return out
+}
+
+function need(el: XmlEl, attr: string, what: string): string {
+  const v = el.attrs[attr]
+  if (v === undefined || v === '') throw configError(what, el, `<${el.name}> without ${attr}="…"`, `every <${el.name}> needs ${attr}; was the CIB edited by hand?`)
+  return v
+}
+
+function primitiveOf(el: XmlEl, parent: {group?: string; clone?: string}): PcmkPrimitive {
+  const id = need(el, 'id', CIB)
+  const cls = need(el, 'class', CIB)
+  const type = need(el, 'type', CIB)
+  const provider = el.attrs['provider']
+  const params: Record<string, string> = {}
+  for (const [k, v] of Object.entries(nvpairs(kid(el, 'instance_attributes')))) params[k] = v.value
+  const meta: Record<string, string> = {}
+  for (const [k, v] of Object.entries(nvpairs(kid(el, 'meta_attributes')))) meta[k] = v.value
+  const ops: PcmkOp[] = kids(kid(el, 'operations'), 'op').map((o) => {
+    const op: PcmkOp = {name: o.attrs['name'] ?? '', interval: o.attrs['interval'] ?? '0', file: o.file, line: o.line}
+    if (o.attrs['id'] !== undefined) op.id = o.attrs['id']
+    if (o.attrs['timeout'] !== undefined) op.timeout = o.attrs['timeout']
+    if (o.attrs['role'] !== undefined) op.role = o.attrs['role']
+    return op
+  })
+  const p: PcmkPrimitive = {id, class: cls, type, agent: [cls, provider, type].filter((x) => x !== undefined).join(':'), params, meta, ops, file: el.file, line: el.line}
+  if (provider !== undefined) p.provider = provider
+  if (parent.group !== undefined) p.group = parent.group
+  if (parent.clone !== undefined) p.clone = parent.clone
+  return p
+}
+
+/** Parse a CIB (`cibadmin -Q` output or cib.xml). Throws HachaosError (BAD_INPUT, file:line) when it is not one. */
+export function parseCib(text: string, opts: {file: string}): CibConfig {
+  const roots = parseXml(text, opts.file, CIB)
+  const cib = roots.find((r) => r.name === 'cib')
+  if (cib === undefined) {
+    throw configError(CIB, roots[0] ?? {file: opts.file, line: 1}, `no <cib> element (found ${roots.map((r) => `<${r.name}>`).join(', ') || 'nothing'})`, 'give the output of `cibadmin -Q` (or /var/lib/pacemaker/cib/cib.xml)')
+  }
+  const conf = kid(cib, 'configuration')
+  if (conf === undefined) throw configError(CIB, cib, '<cib> without <configuration>', 'give the whole output of `cibadmin -Q`')
+  const crm = kid(conf, 'crm_config')
+  const resources = kid(conf, 'resources')
+  const out: CibConfig = {
+    file: opts.file,
+    crmConfig: nvpairs(crm),
+    rscDefaults: nvpairs(kid(conf, 'rsc_defaults')),
+    opDefaults: nvpairs(kid(conf, 'op_defaults')),
+    nodes: kids(kid(conf, 'nodes'), 'node').map((n) => ({id: n.attrs['id'] ?? '', uname: n.attrs['uname'] ?? '', file: n.file, line: n.line})),
+    primitives: [],
+    groups: [],
+    clones: [],
+    constraints: [],
+    resourcesLine: resources?.line ?? conf.line,
+    crmConfigLine: crm?.line ?? conf.line,
+  }
+  if (cib.attrs['have-quorum'] !== undefined) out.haveQuorum = /^(1|true)$/.test(cib.attrs['have-quorum'])
+  const walk = (el: XmlEl, parent: {group?: string; clone?: string}): void => {
+    for (const c of el.children) {
+      if (c.name === 'primitive') out.primitives.push(primitiveOf(c, parent))
+      else if (c.name === 'group') {
+        const id = need(c, 'id', CIB)
+        const g: PcmkGroup = {id, members: kids(c, 'primitive').map((p) => p.attrs['id'] ?? ''), file: c.file, line: c.line}
+        if (parent.clone !== undefined) g.clone = parent.clone
+        out.groups.push(g)
+        walk(c, {...parent, group: id})
+      } else if (c.name === 'clone' || c.name === 'master' || c.name === 'bundle') {
+        const id = need(c, 'id', CIB)
+        const meta = nvpairs(kid(c, 'meta_attributes'))
+        const inner = c.children.find((x) => x.name === 'primitive' || x.name === 'group')
+        const cl: PcmkClone = {id, kind: c.name, promotable: c.name === 'master' || meta['promotable']?.value === 'true', file: c.file, line: c.line}
+        if (inner?.attrs['id'] !== undefined) cl.child = inner.attrs['id']
+        out.clones.push(cl)
+        walk(c, {clone: id})
+      }
+    }
+  }
+  if (resources !== undefined) walk(resources, {})
+  for (const c of kid(conf, 'constraints')?.children ?? []) {
+    const kind = c.name === 'rsc_colocation' ? 'colocation' : c.name === 'rsc_order' ? 'order' : c.name === 'rsc_location' ? 'location' : c.name === 'rsc_ticket' ? 'ticket' : undefined
+    if (kind === undefined) continue
+    const refs = ['rsc', 'with-rsc', 'first', 'then'].map((a) => c.attrs[a]).filter((x): x is string => x !== undefined)
+    for (const r of descendants(c, 'resource_ref')) if (r.attrs['id'] !== undefined) refs.push(r.attrs['id'])
+    const k: PcmkConstraint = {kind, id: c.attrs['id'] ?? '', resources: refs, file: c.file, line: c.line}
+    if (c.attrs['score'] !== undefined) k.score = c.attrs['score']
+    out.constraints.push(k)
+  }
+  return out
+}
+
+/** A cluster property with Pacemaker's default when unset. */
+export function clusterProperty(cib: CibConfig, name: string, dflt: string): {value: string; set?: PcmkNvpair} {
+  const p = cib.crmConfig[name]
+  return p === undefined ? {value: dflt} : {value: p.value, set: p}
+}
+
+/** Stonith (fencing) devices configured. */
+export function stonithDevices(cib: CibConfig): PcmkPrimitive[] {
+  return cib.primitives.filter((p) => p.class === 'stonith')
+}
+
+/** Ids that stand for a primitive in constraints: itself, its group, its clone. */
+export function aliasesOf(p: PcmkPrimitive): string[] {
+  return [p.id, p.group, p.clone].filter((x): x is string => x !== undefined)
+}
+
+/** True when a and b are kept on one node: same group, or a colocation constraint ties them (or their group/clone). */
+export function keptTogether(cib: CibConfig, a: PcmkPrimitive, b: PcmkPrimitive): boolean {
+  if (a.group !== undefined && a.group === b.group) return true
+  const aa = aliasesOf(a)
+  const bb = aliasesOf(b)
+  return cib.constraints.some((c) => c.kind === 'colocation' && !/^-/.test(c.score ?? '') && c.resources.some((r) => aa.includes(r)) && c.resources.some((r) => bb.includes(r)))
+}
+
+// --- crm_mon ---------------------------------------------------------------------------------------
+
+export interface MonNode extends Loc {
+  name: string
+  id: string
+  online: boolean
+  standby: boolean
+  maintenance: boolean
+  unclean: boolean
+  isDc: boolean
+  resourcesRunning: number
+  type: string
+}
+
+export interface MonResource extends Loc {
+  id: string
+  agent: string
+  role: string
+  active: boolean
+  failed: boolean
+  managed: boolean
+  blocked: boolean
+  /** Nodes it runs on (more than one for a primitive = running twice). */
+  nodes: string[]
+  group?: string
+  clone?: string
+}
+
+export interface MonFailure extends Loc {
+  opKey: string
+  node: string
+  exitstatus: string
+  exitreason?: string
+  task?: string
+  lastRcChange?: string
+}
+
+export interface CrmMon {
+  file: string
+  stack?: string
+  dc?: Loc & {name: string; withQuorum: boolean}
+  /** No DC at all (`current_dc present="false"`). */
+  noDc: boolean
+  clusterOptions: Record<string, string>
+  nodes: MonNode[]
+  resources: MonResource[]
+  failures: MonFailure[]
+  summaryLine: number
+}
+
+const bool = (s: string | undefined): boolean => s === 'true' || s === '1'
+
+/** Parse `crm_mon --output-as=xml` (or the older `crm_mon --as-xml`). Throws HachaosError (BAD_INPUT, file:line). */
+export function parseCrmMon(text: string, opts: {file: string}): CrmMon {
+  const roots = parseXml(text, opts.file, MON)
+  const root = roots.find((r) => r.name === 'pacemaker-result' || r.name === 'crm_mon')
+  if (root === undefined) {
+    throw configError(MON, roots[0] ?? {file: opts.file, line: 1}, `no <pacemaker-result> or <crm_mon> element`, 'give the output of `crm_mon --output-as=xml` (or `crm_mon -1 --as-xml` on old Pacemaker)')
+  }
+  const summary = kid(root, 'summary')
+  const out: CrmMon = {file: opts.file, noDc: false, clusterOptions: {}, nodes: [], resources: [], failures: [], summaryLine: summary?.line ?? root.line}
+  const stack = kid(summary, 'stack')?.attrs['type']
+  if (stack !== undefined) out.stack = stack
+  const dc = kid(summary, 'current_dc')
+  if (dc !== undefined) {
+    if (dc.attrs['present'] === 'false') out.noDc = true
+    else out.dc = {name: dc.attrs['name'] ?? '', withQuorum: bool(dc.attrs['with_quorum']), file: dc.file, line: dc.line}
+  }
+  const co = kid(summary, 'cluster_options')
+  if (co !== undefined) out.clusterOptions = {...co.attrs}
+  out.nodes = kids(kid(root, 'nodes'), 'node').map((n) => ({
+    name: n.attrs['name'] ?? '',
+    id: n.attrs['id'] ?? '',
+    online: bool(n.attrs['online']),
+    standby: bool(n.attrs['standby']),
+    maintenance: bool(n.attrs['maintenance']),
+    unclean: bool(n.attrs['unclean']),
+    isDc: bool(n.attrs['is_dc']),
+    resourcesRunning: Number(n.attrs['resources_running'] ?? 0),
+    type: n.attrs['type'] ?? 'member',
+    file: n.file,
+    line: n.line,
+  }))
+  const walk = (el: XmlEl | undefined, ctx: {group?: string; clone?: string}): void => {
+    for (const c of el?.children ?? []) {
+      if (c.name === 'resource') {
+        const r: MonResource = {
+          id: c.attrs['id'] ?? '',
+          agent: c.attrs['resource_agent'] ?? '',
+          role: c.attrs['role'] ?? '',
+          active: bool(c.attrs['active']),
+          failed: bool(c.attrs['failed']),
+          managed: c.attrs['managed'] !== 'false',
+          blocked: bool(c.attrs['blocked']),
+          nodes: kids(c, 'node').map((n) => n.attrs['name'] ?? ''),
+          file: c.file,
+          line: c.line,
+        }
+        if (ctx.group !== undefined) r.group = ctx.group
+        if (ctx.clone !== undefined) r.clone = ctx.clone
+        out.resources.push(r)
+      } else if (c.name === 'group') walk(c, {...ctx, group: c.attrs['id'] ?? ''})
+      else if (c.name === 'clone' || c.name === 'bundle') walk(c, {clone: c.attrs['id'] ?? ''})
+    }
+  }
+  walk(kid(root, 'resources'), {})
+  out.failures = kids(kid(root, 'failures'), 'failure').map((f) => {
+    const x: MonFailure = {opKey: f.attrs['op_key'] ?? '', node: f.attrs['node'] ?? '', exitstatus: f.attrs['exitstatus'] ?? '', file: f.file, line: f.line}
+    if (f.attrs['exitreason'] !== undefined) x.exitreason = f.attrs['exitreason']
+    if (f.attrs['task'] !== undefined) x.task = f.attrs['task']
+    if (f.attrs['last-rc-change'] !== undefined) x.lastRcChange = f.attrs['last-rc-change']
+    return x
+  })
+  return out
+}

@@ -1,0 +1,284 @@
+/** Bonding, LVS and Gluster rules. */
+import {ZERO_MAC, type BondInfo} from '../../config/bonding.js'
+import type {IpvsService} from '../../config/ipvs.js'
+import type {KaVirtualServer} from '../../config/keepalived.js'
+import {normAddr} from '../net.js'
+import {type DoctorInput, type FindingDraft, type HostConfigs, type Rule, ev} from '../types.js'
+
+function bonds(input: DoctorInput): Array<{host: HostConfigs; b: BondInfo}> {
+  return input.hosts.flatMap((host) => host.bonds.map((b) => ({host, b})))
+}
+
+const bname = (host: HostConfigs, b: BondInfo): string => `${host.host} ${b.name}`
+
+interface LvsService {
+  host: HostConfigs
+  key: string
+  label: string
+  file: string
+  line: number
+  /** Real servers with weight > 0 (quiesced ones do not count). */
+  liveReals: number
+  reals: Array<{address: string; port: number; forward: string; file: string; line: number; checkers?: string[]}>
+  dr: boolean
+  managedByKeepalived: boolean
+}
+
+const svcKey = (proto: string, address: string, port: number): string => (proto === 'FWM' ? `FWM ${address}` : `${proto} ${normAddr(address)}:${port}`)
+
+function lvsServices(input: DoctorInput): LvsService[] {
+  const out: LvsService[] = []
+  for (const host of input.hosts) {
+    const kaKeys = new Set<string>()
+    for (const k of host.keepalived) {
+      for (const vs of k.virtualServers) {
+        const proto = vs.kind === 'fwmark' ? 'FWM' : vs.protocol
+        const key = svcKey(proto, vs.address, vs.port)
+        kaKeys.add(key)
+        out.push(fromKa(host, vs, key))
+      }
+    }
+    for (const t of host.ipvs) {
+      for (const s of t.services) {
+        const key = svcKey(s.protocol, s.address, s.port)
+        if (kaKeys.has(key)) continue // keepalived's own view has the checkers: report it once, from there
+        out.push(fromIpvs(host, s, key))
+      }
+    }
+  }
+  return out
+}
+
+function fromKa(host: HostConfigs, vs: KaVirtualServer, key: string): LvsService {
+  return {
+    host,
+    key,
+    label: `virtual_server ${vs.kind === 'ip' ? `${vs.address} ${vs.port}` : `${vs.kind} ${vs.address}`}`,
+    file: vs.file,
+    line: vs.line,
+    liveReals: vs.realServers.filter((r) => r.weight === undefined || r.weight > 0).length,
+    reals: vs.realServers.map((r) => ({address: r.address, port: r.port, forward: vs.lbKind ?? 'NAT', file: r.file, line: r.line, checkers: r.checkers})),
+    dr: (vs.lbKind ?? '') === 'DR',
+    managedByKeepalived: true,
+  }
+}
+
+function fromIpvs(host: HostConfigs, s: IpvsService, key: string): LvsService {
+  return {
+    host,
+    key,
+    label: `${s.protocol} ${s.protocol === 'FWM' ? s.address : `${s.address}:${s.port}`}`,
+    file: s.file,
+    line: s.line,
+    liveReals: s.reals.filter((r) => r.weight === undefined || r.weight > 0).length,
+    reals: s.reals.map((r) => ({address: r.address, port: r.port, forward: r.forward, file: r.file, line: r.line})),
+    dr: s.reals.some((r) => r.forward === 'DR'),
+    managedByKeepalived: false,
+  }
+}
+
+export const infraRules: Rule[] = [
+  {
+    id: 'bond-single-member',
+    area: 'bonding',
+    severity: 'warning',
+    title: 'Bond with a single member',
+    why: 'A bond of one NIC has no redundancy: the cable, the NIC or the switch port is a single point of failure.',
+    fix: 'Enslave a second NIC, cabled to a different switch (for active-backup) or to the same LACP group.',
+    explain: 'Common after a NIC replacement or a typo in the ifcfg/netplan file: the bond comes up and works, so nobody notices it is not redundant until the one link fails.',
+    check: (input) =>
+      bonds(input)
+        .filter(({b}) => b.members.length < 2)
+        .map(({host, b}) => ({message: `${bname(host, b)}: ${b.members.length === 0 ? 'no members' : `one member (${b.members[0]?.name ?? ''})`}`, host: host.host, evidence: [ev(b.members[0] ?? {file: b.file, line: b.modeLine}, host.host)]})),
+  },
+  {
+    id: 'bond-no-link-monitor',
+    area: 'bonding',
+    severity: 'error',
+    title: '`miimon 0` and no ARP monitor',
+    why: 'The bond never checks its links: a dead member keeps getting its share of traffic (or stays the active one in active-backup), so a cable pull is an outage instead of a failover.',
+    fix: 'Set `miimon=100` (or an ARP monitor: `arp_interval=100 arp_ip_target=GATEWAY`, which also catches failures beyond the switch port).',
+    explain:
+      'Measured in the hachaos bond VM: miimon=100 detects a cable pull in 7–99 ms (mean 51 ms), miimon=1000 in 107–950 ms, the ARP monitor (interval 100) in about 300 ms. With miimon 0 and arp_interval 0 the bonding driver does not monitor at all. An ARP monitor with no arp_ip_target is just as blind (and brings the bond down).',
+    check: (input) =>
+      bonds(input)
+        .filter(({b}) => b.miimonMs === 0 && (b.arpIntervalMs === 0 || b.arpTargets.length === 0))
+        .map(({host, b}) => ({
+          message: `${bname(host, b)}: miimon 0 and ${b.arpIntervalMs === 0 ? 'no ARP monitor' : `arp_interval ${b.arpIntervalMs} with no arp_ip_target`}`,
+          host: host.host,
+          evidence: [ev({file: b.file, line: b.miimonLine || b.modeLine}, host.host, `miimon ${b.miimonMs}, arp_interval ${b.arpIntervalMs}`)],
+        })),
+  },
+  {
+    id: 'bond-mixed-speeds',
+    area: 'bonding',
+    severity: 'warning',
+    title: 'Members with different speeds',
+    why: 'Load-balancing modes spread flows evenly, so the slow link saturates first; in active-backup a failover to the slow member silently cuts capacity. 802.3ad does not aggregate ports of different speeds at all.',
+    fix: 'Use members of the same speed (check `ethtool IFACE`: a 1G port that negotiated 100M is a cable or switch problem).',
+    explain: 'A speed mismatch is often not a design choice but a bad cable or auto-negotiation failure on one port.',
+    check: (input) =>
+      bonds(input).flatMap(({host, b}): FindingDraft[] => {
+        const speeds = b.members.filter((m) => m.speedMbps !== undefined)
+        if (new Set(speeds.map((m) => m.speedMbps)).size < 2) return []
+        return [{message: `${bname(host, b)}: ${speeds.map((m) => `${m.name} ${m.speedMbps ?? '?'} Mb/s`).join(', ')}`, host: host.host, evidence: speeds.map((m) => ev(m, host.host, `Speed: ${m.speedMbps ?? '?'} Mbps`))}]
+      }),
+  },
+  {
+    id: 'bond-lacp-rate-slow',
+    area: 'bonding',
+    severity: 'warning',
+    title: '802.3ad with `lacp_rate slow`',
+    why: 'LACPDUs every 30 s and a 90 s timeout: a link that fails without losing carrier (a broken switch, a misconfigured port) keeps receiving traffic for up to 90 s.',
+    fix: 'Set `lacp_rate fast` (LACPDU every second, 3 s timeout) on the bond and the switch port-channel.',
+    explain: 'IEEE 802.1AX: slow periodic rate 30 s, timeout 3 × 30 = 90 s; fast rate 1 s, timeout 3 s. miimon catches carrier loss either way; LACP timeouts catch the rest.',
+    check: (input) =>
+      bonds(input)
+        .filter(({b}) => b.mode === '802.3ad' && b.lacpRate === 'slow')
+        .map(({host, b}) => ({message: `${bname(host, b)}: lacp_rate slow (90 s to detect a silent link failure)`, host: host.host, evidence: [ev({file: b.file, line: b.lacpRateLine ?? b.modeLine}, host.host, 'LACP rate: slow')]})),
+  },
+  {
+    id: 'bond-lacp-not-negotiated',
+    area: 'bonding',
+    severity: 'error',
+    title: '802.3ad not negotiated (partner MAC all zeros)',
+    why: 'No LACP partner answered: the switch side is not a port-channel (or LACP is off there), so the bond runs on one member only, or not at all.',
+    fix: 'Configure the switch ports as an LACP (active) port-channel; check `cat /proc/net/bonding/BOND` until "Partner Mac Address" shows the switch.',
+    explain: 'When LACP does not negotiate, each member ends up in its own aggregator (different Aggregator IDs) and only the active aggregator carries traffic. Captured in the hachaos bond VM: members in aggregators 1 and 2, partner 00:00:00:00:00:00. LACP also does not pass through a plain Linux bridge.',
+    check: (input) =>
+      bonds(input)
+        .filter(({b}) => b.mode === '802.3ad' && (b.partnerMac === ZERO_MAC || (b.partnerMac === undefined && b.members.some((m) => m.partnerMac === ZERO_MAC))))
+        .map(({host, b}) => ({
+          message: `${bname(host, b)}: no LACP partner (partner MAC ${ZERO_MAC}); members in aggregators ${[...new Set(b.members.map((m) => m.aggregatorId ?? '?'))].join(', ')}`,
+          host: host.host,
+          evidence: [ev({file: b.file, line: b.partnerMacLine ?? b.modeLine}, host.host, `Partner Mac Address: ${ZERO_MAC}`)],
+        })),
+  },
+  {
+    id: 'bond-layer2-hash',
+    area: 'bonding',
+    severity: 'note',
+    title: 'layer2 transmit hash in a load-balancing mode',
+    why: 'layer2 hashes on MAC addresses: all traffic to one peer (typically the default gateway) goes over a single member, so the bond gives redundancy but no extra bandwidth for routed traffic.',
+    fix: 'Use `xmit_hash_policy layer3+4` (or layer2+3) when most traffic goes to few MACs.',
+    explain: 'balance-xor and 802.3ad pick the member by hashing the packet; with layer2 the hash input is source and destination MAC only. A host that talks mostly to its router has one destination MAC. Live runs count the neighbour MACs on the bond (`ip neigh`): with one peer it is a warning, otherwise a note.',
+    check: (input) =>
+      bonds(input)
+        .filter(({b}) => (b.mode === 'balance-xor' || b.mode === '802.3ad') && (b.hashPolicy ?? 'layer2') === 'layer2' && b.members.length > 1)
+        .map(({host, b}) => {
+          const peers = host.bondPeers[b.name]
+          const one = peers !== undefined && peers <= 1
+          return {
+            message: `${bname(host, b)}: ${b.mode} with xmit_hash_policy layer2${peers === undefined ? '' : `, ${peers} neighbour MAC${peers === 1 ? '' : 's'} seen`}${one ? ': all its traffic uses one member' : ''}`,
+            host: host.host,
+            evidence: [ev({file: b.file, line: b.modeLine + 1}, host.host, 'Transmit Hash Policy: layer2'), ...(peers === undefined ? [] : [{host: host.host, state: `ip neigh show dev ${b.name}: ${peers} MAC${peers === 1 ? '' : 's'}`}])],
+            ...(one ? {severity: 'warning' as const} : {}),
+          }
+        }),
+  },
+  {
+    id: 'bond-member-down',
+    area: 'bonding',
+    severity: 'error',
+    title: 'Bond member down',
+    why: 'The bond is running without its redundancy (or without any link, if all members are down).',
+    fix: 'Check the cable, the switch port and `ip link show MEMBER`; `Link Failure Count` in /proc/net/bonding says how often it flapped.',
+    explain: 'Live state: "MII Status" of each member in /proc/net/bonding ("going back"/"going down" are transitions during updelay/downdelay).',
+    check: (input) =>
+      bonds(input).flatMap(({host, b}) => {
+        const down = b.members.filter((m) => m.miiStatus !== undefined && m.miiStatus !== 'up')
+        return down.map((m) => ({
+          message: `${bname(host, b)}: member ${m.name} is ${m.miiStatus ?? '?'}${down.length === b.members.length ? ' (all members down)' : ''} (link failures: ${m.linkFailureCount ?? '?'})`,
+          host: host.host,
+          evidence: [ev(m, host.host, `MII Status: ${m.miiStatus ?? '?'}`)],
+        }))
+      }),
+  },
+  {
+    id: 'lvs-single-real-server',
+    area: 'lvs',
+    severity: 'warning',
+    title: 'Virtual service with one real server',
+    why: 'The director is redundant, the service is not: one real server down is the service down.',
+    fix: 'Add a second real server (with a weight above 0), or a sorry_server so clients get an answer.',
+    explain: 'Real servers with weight 0 are quiesced (no new connections) and do not count.',
+    check: (input) =>
+      lvsServices(input)
+        .filter((s) => s.liveReals < 2)
+        .map((s) => ({message: `${s.host.host} ${s.label}: ${s.liveReals} real server${s.liveReals === 1 ? '' : 's'} with weight > 0 (of ${s.reals.length})`, host: s.host.host, evidence: [ev(s, s.host.host)]})),
+  },
+  {
+    id: 'lvs-no-health-check',
+    area: 'lvs',
+    severity: 'error',
+    title: 'LVS real servers without health checks',
+    why: 'IPVS itself never checks real servers: without a checker a dead one keeps its share of new connections, which all fail.',
+    fix: 'Manage the service with keepalived and give every real_server a checker (TCP_CHECK, HTTP_GET …), or use ldirectord.',
+    explain: 'ipvsadm only configures the kernel table. keepalived\'s checkers (the field manual uses TCP_CHECK with connect_timeout 3) remove a failed real server and add it back when it recovers. A service in `ipvsadm -Ln` that no keepalived virtual_server on the host describes is reported as a warning (something else may manage it).',
+    check: (input) =>
+      lvsServices(input).flatMap((s): FindingDraft[] => {
+        if (s.managedByKeepalived) {
+          return s.reals
+            .filter((r) => (r.checkers ?? []).length === 0)
+            .map((r) => ({message: `${s.host.host} ${s.label}: real_server ${r.address} ${r.port} has no checker`, host: s.host.host, evidence: [ev(r, s.host.host)]}))
+        }
+        return [{message: `${s.host.host} ${s.label}: no keepalived virtual_server checks its ${s.reals.length} real server${s.reals.length === 1 ? '' : 's'}`, host: s.host.host, evidence: [ev(s, s.host.host)], severity: 'warning'}]
+      }),
+  },
+  {
+    id: 'lvs-dr-arp',
+    area: 'lvs',
+    severity: 'note',
+    title: 'LVS-DR: real servers must not answer ARP for the VIP',
+    why: 'In direct routing every real server holds the VIP; if they answer ARP for it, clients and the router send traffic straight to one real server, bypassing the director (and its failover).',
+    fix: 'On each real server: VIP on lo (/32), `net.ipv4.conf.all.arp_ignore = 1` and `net.ipv4.conf.all.arp_announce = 2` (or arptables rules as in the field manual).',
+    explain: 'The field manual\'s DR recipe adds the VIP on the real servers and drops ARP for it with arptables. When a real server of the inventory has a known arp_ignore/arp_announce, a wrong value is a warning; otherwise this is a reminder.',
+    check: (input) =>
+      lvsServices(input)
+        .filter((s) => s.dr)
+        .flatMap((s): FindingDraft[] => {
+          const out: FindingDraft[] = []
+          for (const r of s.reals) {
+            const rh = input.hosts.find((h) => h.address !== undefined && normAddr(h.address) === normAddr(r.address))
+            const ign = rh?.sysctl['net.ipv4.conf.all.arp_ignore']
+            const ann = rh?.sysctl['net.ipv4.conf.all.arp_announce']
+            if (rh !== undefined && ign !== undefined && ann !== undefined && (ign.value !== '1' || ann.value !== '2')) {
+              out.push({
+                message: `${s.host.host} ${s.label}: real server ${rh.host} (${r.address}) has arp_ignore ${ign.value}, arp_announce ${ann.value}`,
+                host: rh.host,
+                evidence: [ev(r, s.host.host), ev(ign, rh.host, `arp_ignore = ${ign.value}`), ev(ann, rh.host, `arp_announce = ${ann.value}`)],
+                severity: 'warning',
+              })
+            }
+          }
+          if (out.length > 0) return out
+          return [{message: `${s.host.host} ${s.label} uses direct routing: check ARP on its ${s.reals.length} real server${s.reals.length === 1 ? '' : 's'}`, host: s.host.host, evidence: [ev(s, s.host.host)]}]
+        }),
+  },
+  {
+    id: 'gluster-replica2-no-arbiter',
+    area: 'gluster',
+    severity: 'error',
+    title: 'Replica 2 volume without an arbiter',
+    why: 'Two copies cannot outvote each other: when the bricks lose contact and both take writes, files end up in split-brain and need manual repair (or the volume goes read-only).',
+    fix: 'Add an arbiter brick on a third node (`gluster volume add-brick VOL replica 3 arbiter 1 host3:/brick`), or use replica 3.',
+    explain: 'Gluster warns at creation that replica 2 volumes are prone to split-brain. An arbiter brick stores only metadata, so it is small, and gives client quorum a third vote. "Number of Bricks: 1 x (2 + 1) = 3" is the arbiter layout.',
+    check: (input) => {
+      // `gluster volume info` shows the whole pool: the same volume collected on several peers is reported once
+      const seen = new Set<string>()
+      return input.hosts.flatMap((host) =>
+        host.gluster.flatMap((g) =>
+          g.volumes
+            .filter((v) => /replicate/i.test(v.type) && v.replica === 2 && v.arbiterCount === 0)
+            .filter((v) => {
+              const key = `${v.name}|${v.bricks.map((b) => `${b.host}:${b.path}`).join(',')}`
+              if (seen.has(key)) return false
+              seen.add(key)
+              return true
+            })
+            .map((v) => ({message: `${host.host}: volume ${v.name} is replica 2 without an arbiter`, host: host.host, evidence: [ev({file: v.file, line: v.numberOfBricksLine ?? v.line}, host.host, `Number of Bricks: ${v.subvolumes} x 2 = ${v.brickCount}`)]})),
+        ),
+      )
+    },
+  },
+]
