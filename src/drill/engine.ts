@@ -69,7 +69,7 @@ export interface DrillSpec {
   /** Observer processes started from this process (journaled: `recover` ends them after a crash). */
   helperPids: () => Array<{host: string; pid: number; argv: string[]}>
   /** Stacks without VRRP adverts (Pacemaker) say here how they react and settle; absent: the VRRP/HAProxy rules. */
-  hooks?: StackHooks
+  stackHooks?: StackHooks
 }
 
 /**
@@ -156,7 +156,7 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
       if (aborted()) throw interruptedError()
       const v = view(events, spec, t0, 500_000)
       const probesOk = spec.probe === null || v.probesOk
-      const advertsOk = spec.hooks !== undefined || spec.oldMaster === null || spec.capture === null || v.masterAdverts(spec.oldMaster) >= 1
+      const advertsOk = spec.stackHooks !== undefined || spec.oldMaster === null || spec.capture === null || v.masterAdverts(spec.oldMaster) >= 1
       if (probesOk && advertsOk) break
       if (Date.now() > steadyDeadline) {
         throw new HachaosError(
@@ -304,7 +304,7 @@ async function hold(spec: DrillSpec, events: TimelineEvent[], faultAt: EpochMicr
     let reacted = true
     if (VRRP_MOVES.has(effect) && spec.capture !== null) reacted = v.otherMaster
     if (effect === 'backend-loss' && spec.lbServer !== null) reacted = v.servers.some((s) => s.server === spec.lbServer && s.status.startsWith('DOWN'))
-    if (spec.hooks !== undefined) reacted = spec.prediction.takeoverMs === null || spec.hooks.reacted(events, faultAt)
+    if (spec.stackHooks !== undefined) reacted = spec.prediction.takeoverMs === null || spec.stackHooks.reacted(events, faultAt)
     if (reacted && reactedAt === null) reactedAt = now
     // A split brain needs a few advert intervals of overlap to be seen for what it is.
     const extra = effect === 'advert-loss' ? 3000 : 0
@@ -317,16 +317,16 @@ async function hold(spec: DrillSpec, events: TimelineEvent[], faultAt: EpochMicr
 async function failback(spec: DrillSpec, events: TimelineEvent[], revertAt: EpochMicros, hooks: DrillHooks, progress: (m: string) => void): Promise<void> {
   const effect = spec.plan.effect
   const mdiBack = Number(spec.prediction.inputs['failbackMasterDownIntervalMs'] ?? 4000)
-  const cap = revertAt / 1000 + (spec.hooks?.settleWaitMs ?? mdiBack + 10_000)
+  const cap = revertAt / 1000 + (spec.stackHooks?.settleWaitMs ?? mdiBack + 10_000)
   progress('waiting for the failback')
   while (hooks.signal?.aborted !== true && Date.now() < cap) {
     const v = view(events, spec, revertAt, 500_000)
     let done = spec.probe === null || v.probesOk
-    if (spec.hooks === undefined && VRRP_MOVES.has(effect) && spec.capture !== null && spec.oldMaster !== null && spec.prediction.inputs['preempt'] !== false) {
+    if (spec.stackHooks === undefined && VRRP_MOVES.has(effect) && spec.capture !== null && spec.oldMaster !== null && spec.prediction.inputs['preempt'] !== false) {
       done = done && v.masterAdverts(spec.oldMaster) >= 1
     }
     if (effect === 'backend-loss' && spec.lbServer !== null) done = done && v.servers.some((s) => s.server === spec.lbServer && s.status.startsWith('UP'))
-    if (spec.hooks !== undefined) done = done && spec.hooks.settled(events, revertAt)
+    if (spec.stackHooks !== undefined) done = done && spec.stackHooks.settled(events, revertAt)
     if (done) return
     await sleep(50)
   }
@@ -369,7 +369,7 @@ function withExtras(a: TimelineAnalysis, events: TimelineEvent[], spec: DrillSpe
     extra['clientAffectedProbes'] = affected.length
   }
   const out = {...base, extra}
-  return spec.hooks === undefined ? out : spec.hooks.metrics(events, out, faultAt, revertAt)
+  return spec.stackHooks === undefined ? out : spec.stackHooks.metrics(events, out, faultAt, revertAt)
 }
 
 function judge(spec: DrillSpec, m: FailoverMetrics, split: SplitBrainFinding[], reverted: boolean, revertError: string | null, interrupted: boolean): {verdict: DrillRun['verdict']; reasons: string[]} {

@@ -153,7 +153,7 @@ export async function preparePacemakerDrill(o: DrillOptions, helpers: SetupHelpe
       ...(probe?.pid === undefined || clientHost === null ? [] : [{host: clientHost.name, pid: probe.pid, argv: probe.argv}]),
       ...(arp?.pid === undefined || clientHost === null ? [] : [{host: clientHost.name, pid: arp.pid, argv: ['arping']}]),
     ],
-    hooks,
+    stackHooks: hooks,
   }
   return {spec, plan, prediction, stack: 'pacemaker', commands: helpers.display(plan, inv)}
 }
