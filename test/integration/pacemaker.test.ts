@@ -73,7 +73,7 @@ describe('pacemaker lab: 3 nodes, drills, fencing', () => {
     assert.equal(up.topology, 'pacemaker')
     assert.deepEqual(up.hosts.map((h) => [h.name, h.role, h.ns]), [['n1', 'cluster-node', `${prefix}-n1`], ['n2', 'cluster-node', `${prefix}-n2`], ['n3', 'cluster-node', `${prefix}-n3`], ['client', 'client', `${prefix}-pkcl`]])
     assert.ok(up.vipOwner !== null && up.answeredBy[0] === up.vipOwner)
-    // dc-deadtime 5 s written into the seed CIB, token 1000 ms: formed well before Pacemaker's 20 s default
+    // dc-deadtime 2 s written into the seed CIB, token 1000 ms: formed well before Pacemaker's 20 s default
     assert.ok(up.timings['formedMs'] !== undefined && up.timings['formedMs'] < 20_000, JSON.stringify(up.timings))
     const st = (await runCli(['lab', 'status', ...TOPO, '--json'])).json as LabStatus
     assert.equal(st.healthy, true, st.problems.join('; '))

@@ -82,7 +82,7 @@ export function pacemakerTopology(prefix: string, opts: {nodes?: number; fencing
     webResource: 'web',
     fenceResource: 'fence_lab',
     tokenMs: 1000,
-    dcDeadtime: '5s',
+    dcDeadtime: '2s',
     vipMonitorS: 5,
     webMonitorS: 10,
   }

@@ -35,7 +35,7 @@ describe('pacemaker lab: topology and rendered files', () => {
     const t = pacemakerTopology('hc')
     for (const x of [groupXml(t), fenceXml(t)]) assert.equal(XMLValidator.validate(x), true)
     assert.match(groupXml(t), /type="IPaddr2"[\s\S]*name="ip" value="10\.77\.0\.100"[\s\S]*type="apache"/)
-    assert.deepEqual(crmConfigOptions(t), [['stonith-enabled', 'false'], ['dc-deadtime', '5s']])
+    assert.deepEqual(crmConfigOptions(t), [['stonith-enabled', 'false'], ['dc-deadtime', '2s']])
     const f = pacemakerTopology('hc', {fencing: true})
     assert.deepEqual(crmConfigOptions(f)[0], ['stonith-enabled', 'true'])
     assert.match(fenceXml(f), /pcmk_host_list" value="n1 n2 n3"/)
