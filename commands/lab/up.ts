@@ -13,7 +13,11 @@ export default class LabUp extends HachaosCommand {
 priorities 150/100, advert_int 1, a track_script on HAProxy) and HAProxy (round robin to web1/web2 with
 checks, stats page); web1 and web2 run Apache; a client namespace reaches the VIP through a bridge.
 Nothing leaves these namespaces. Waits until the client gets answers through the VIP from both web
-servers, then writes the lab inventory. Needs root. Running it twice is fine.`
+servers, then writes the lab inventory. Needs root. Running it twice is fine.
+
+The pacemaker topology builds a real Corosync 3 + Pacemaker 2 cluster of --nodes 2 or 3 (n1, n2, n3), each node
+its own network, PID, mount and UTS namespace, with the seed's group (an IPaddr2 VIP and apache) and a client;
+stonith is off unless --fencing, which adds a lab fence agent that power-cycles a node for real.`
 
   static override examples = [
     '<%= config.bin %> lab up',

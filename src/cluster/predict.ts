@@ -24,13 +24,16 @@ import type {ClusterSnapshot} from './snapshot.js'
 import {clusterNodeName} from './targets.js'
 
 /**
- * Pacemaker's own work (ms): from the membership or CIB change to the first start on the new node (the DC's
- * scheduler run and the transition). Measured on the 3-node lab (README): ~0.1 s in most runs, ~1.1 s in
- * about a third (the DC's scheduler then runs a second after the node failure), whether or not the DC itself
- * was lost. The prediction uses the mean; the upper bound adds the tolerance.
+ * Pacemaker's own work (ms), from the membership or CIB change to the first start on the new node (the DC's
+ * scheduler run and the transition), measured on the 3-node lab (README, Pacemaker / Corosync):
+ *   after a node loss ~0.1 s in most runs and ~1.1 s in about a third (the DC's scheduler then runs a second
+ *   after the node failure), whether or not the DC itself was lost: the model uses the mean;
+ *   in a graceful move (standby, crm_resource --move) ~0.1 s between the VIP's stop and its start elsewhere.
+ * The upper bound adds the tolerance.
  */
 export const PACEMAKER_LATENCY = {
-  transitionMs: 500,
+  nodeLossMs: 500,
+  gracefulMs: 150,
   toleranceMs: 1500,
 } as const
 
@@ -177,7 +180,7 @@ export function predictPacemaker(i: PacemakerModelInput): Prediction {
     targetIsDc: i.targetIsDc,
     targetHoldsGroup: i.targetHoldsGroup,
     vipStartMs: vipStart,
-    pacemakerLatencyMs: PACEMAKER_LATENCY.transitionMs,
+    pacemakerLatencyMs: PACEMAKER_LATENCY.nodeLossMs,
   }
   for (const m of i.members) if (m.monitorMs !== null) inputs[`${m.id}MonitorMs`] = m.monitorMs
   if (!i.targetHoldsGroup && i.kind !== 'cluster-move') {
@@ -199,14 +202,15 @@ export function predictPacemaker(i: PacemakerModelInput): Prediction {
     const stops = [...i.members].reverse().map((m) => ({id: m.id, ms: opMs(m, 'stopMs')}))
     const stopSum = stops.reduce((a, b) => a + b.ms, 0)
     const min = stopSum + vipStart
-    const takeover = min + PACEMAKER_LATENCY.transitionMs
+    const takeover = min + PACEMAKER_LATENCY.gracefulMs
     inputs['stopMs'] = stopSum
+    inputs['pacemakerLatencyMs'] = PACEMAKER_LATENCY.gracefulMs
     return {
       metric: RELOCATION_METRIC,
       takeoverMs: takeover,
       minMs: min,
-      maxMs: min + PACEMAKER_LATENCY.transitionMs + PACEMAKER_LATENCY.toleranceMs,
-      formula: `stop ${stops.map((s) => `${s.id} ${sec(s.ms)}`).join(' + ')} + start ${vip?.id ?? 'VIP'} ${sec(vipStart)} + Pacemaker ${sec(PACEMAKER_LATENCY.transitionMs)} = ${sec(takeover)} (${i.kind === 'cluster-move' ? 'crm_resource --move' : 'standby'}: graceful, no timer)`,
+      maxMs: takeover + PACEMAKER_LATENCY.toleranceMs,
+      formula: `stop ${stops.map((s) => `${s.id} ${sec(s.ms)}`).join(' + ')} + start ${vip?.id ?? 'VIP'} ${sec(vipStart)} + Pacemaker ${sec(PACEMAKER_LATENCY.gracefulMs)} = ${sec(takeover)} (${i.kind === 'cluster-move' ? 'crm_resource --move' : 'standby'}: graceful, no timer)`,
       inputs,
     }
   }
@@ -218,7 +222,7 @@ export function predictPacemaker(i: PacemakerModelInput): Prediction {
     const detectMin = Math.max(i.consensusMs, detectMax - rotation)
     const detectMid = Math.round((detectMin + detectMax) / 2)
     const fence = i.stonithEnabled ? (i.fenceMs ?? 0) : 0
-    const takeover = detectMid + fence + vipStart + PACEMAKER_LATENCY.transitionMs
+    const takeover = detectMid + fence + vipStart + PACEMAKER_LATENCY.nodeLossMs
     inputs['holdMs'] = i.holdMs
     inputs['detectMinMs'] = detectMin
     inputs['detectMaxMs'] = detectMax
@@ -227,14 +231,14 @@ export function predictPacemaker(i: PacemakerModelInput): Prediction {
       `token ${i.tokenMs} ms (${i.tokenFormula}) + consensus ${i.consensusMs} ms − up to one token rotation (${i.nodeCount} × hold ${i.holdMs} ms) = ${sec(detectMin)} … ${sec(detectMax)}`,
       ...(i.stonithEnabled ? [`fence ${i.fenceMs === null ? '?' : sec(fence)}`] : []),
       `start ${vip?.id ?? 'VIP'} ${sec(vipStart)}`,
-      `Pacemaker ${sec(PACEMAKER_LATENCY.transitionMs)}`,
+      `Pacemaker ${sec(PACEMAKER_LATENCY.nodeLossMs)}`,
     ]
     const warn = i.stonithEnabled ? '' : '; stonith disabled: the old node may keep the VIP (split brain)'
     return {
       metric: RELOCATION_METRIC,
       takeoverMs: takeover,
       minMs: detectMin + fence + vipStart,
-      maxMs: detectMax + fence + vipStart + PACEMAKER_LATENCY.transitionMs + PACEMAKER_LATENCY.toleranceMs,
+      maxMs: detectMax + fence + vipStart + PACEMAKER_LATENCY.nodeLossMs + PACEMAKER_LATENCY.toleranceMs,
       formula: `${parts.join(' + ')} ≈ ${sec(takeover)} (node loss${warn})`,
       inputs,
     }
@@ -246,7 +250,7 @@ export function predictPacemaker(i: PacemakerModelInput): Prediction {
       metric: 'outageMs',
       takeoverMs: Math.round(mon / 2) + restart,
       minMs: restart,
-      maxMs: mon + restart + PACEMAKER_LATENCY.transitionMs + PACEMAKER_LATENCY.toleranceMs,
+      maxMs: mon + restart + PACEMAKER_LATENCY.nodeLossMs + PACEMAKER_LATENCY.toleranceMs,
       formula: `monitor interval ${sec(mon)} (detection 0 … ${sec(mon)}) + restart ${sec(restart)}: recovery in place, the VIP stays`,
       inputs,
     }

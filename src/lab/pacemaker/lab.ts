@@ -17,9 +17,9 @@ import {LocalExecutor} from '../../exec/local.js'
 import {NetnsExecutor} from '../../exec/netns.js'
 import {runOk} from '../../exec/run-ok.js'
 import {clusterHealth, placementOf, readCrmMon, type ClusterState} from '../../cluster/crm-mon.js'
-import {nowUs, sleep} from '../../time.js'
+import {nowUs} from '../../time.js'
 import {writeFileAtomic} from '../../util/atomic.js'
-import {nodeExecutor, nodePidsOf, processesInNode, readInitPid} from '../init-node.js'
+import {nodeExecutor, processesInNode, readInitPid} from '../init-node.js'
 import {alive, createNetns, destroyNetns, ip, listNetns, logTail, requireBinaries, requireRoot, startDetached, terminate, waitFor} from '../netns-ops.js'
 import {inventoryFile, labDir, stateFile} from '../paths.js'
 import {readLabState, writeLabState, type LabDaemon, type LabState} from '../state.js'
@@ -518,7 +518,6 @@ export async function labDown(prefix: string): Promise<LabDownResult> {
     for (const n of st.nodes.filter((q) => q.role === 'cluster-node')) {
       const init = readInitPid(p.initPidFile(n.name))
       if (init !== null) await terminate([init], 100)
-      await sleep(0)
     }
   }
   for (const ns of [...present].sort((a, b) => Number(a.endsWith('-pksw')) - Number(b.endsWith('-pksw')))) {
@@ -531,11 +530,6 @@ export async function labDown(prefix: string): Promise<LabDownResult> {
     filesRemoved.push(dir)
   }
   return {topology: TOPOLOGY, prefix, wasUp: st !== null || present.length > 0, namespacesRemoved: present, processesEnded: ended, filesRemoved}
-}
-
-/** Host PIDs of a daemon (by comm) on a lab node, or [] when the node is off. */
-export function labNodePids(st: LabState, node: string, comm: string): number[] {
-  return nodePidsOf(readInitPid(pkPaths(st.dir).initPidFile(node)), comm)
 }
 
 export const pacemakerLab: LabDriver = {

@@ -48,8 +48,8 @@ describe('Pacemaker prediction (inputs from the lab: crm_mon history, corosync-c
     const detectMax = 1650 + 1980
     const detectMin = detectMax - 3 * 303
     assert.equal(p.minMs, detectMin + 83)
-    assert.equal(p.takeoverMs, Math.round((detectMin + detectMax) / 2) + 83 + PACEMAKER_LATENCY.transitionMs)
-    assert.equal(p.maxMs, detectMax + 83 + PACEMAKER_LATENCY.transitionMs + PACEMAKER_LATENCY.toleranceMs)
+    assert.equal(p.takeoverMs, Math.round((detectMin + detectMax) / 2) + 83 + PACEMAKER_LATENCY.nodeLossMs)
+    assert.equal(p.maxMs, detectMax + 83 + PACEMAKER_LATENCY.nodeLossMs + PACEMAKER_LATENCY.toleranceMs)
     assert.match(p.formula, /stonith disabled/)
   })
 
@@ -76,7 +76,7 @@ describe('Pacemaker prediction (inputs from the lab: crm_mon history, corosync-c
     const stopWeb = AGENT_OP_FALLBACK_MS['ocf:heartbeat:apache']?.stopMs ?? 0
     const stopVip = AGENT_OP_FALLBACK_MS['ocf:heartbeat:IPaddr2']?.stopMs ?? 0
     assert.equal(p.minMs, stopWeb + stopVip + 83)
-    assert.equal(p.takeoverMs, (p.minMs ?? 0) + PACEMAKER_LATENCY.transitionMs)
+    assert.equal(p.takeoverMs, (p.minMs ?? 0) + PACEMAKER_LATENCY.gracefulMs)
     assert.match(p.formula, /^stop web 2 s \+ vip 0\.1 s \+ start vip 0\.083 s/)
   })
 
