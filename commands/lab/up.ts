@@ -25,6 +25,8 @@ servers, then writes the lab inventory. Needs root. Running it twice is fine.`
     ...labFlags,
     subnet: Flags.string({description: 'Private /24 for the keepalived lab.', default: '10.66.0.0/24'}),
     timeout: Flags.integer({description: 'Seconds to wait for the lab to be ready.', default: 60}),
+    'vrrp-version': Flags.string({description: 'keepalived lab: VRRP version (2, as in the seeds, or 3).', options: ['2', '3'], default: '2'}),
+    'advert-int': Flags.string({description: 'keepalived lab: advert interval in seconds (VRRPv2: whole seconds; VRRPv3: down to 0.01).', default: '1'}),
   }
 
   async run(): Promise<LabUpCommandResult> {
@@ -35,7 +37,7 @@ servers, then writes the lab inventory. Needs root. Running it twice is fine.`
       prefix,
       timeoutMs: flags.timeout * 1000,
       onProgress: this.progress,
-      options: {subnet: flags.subnet},
+      options: {subnet: flags.subnet, vrrpVersion: Number(flags['vrrp-version']), advertInt: Number(flags['advert-int'])},
     })
     this.log(`lab ${r.topology} ${r.alreadyUp ? 'was already up' : `is up in ${(r.timings.readyMs / 1000).toFixed(2)} s`}`)
     this.log('')
