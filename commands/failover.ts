@@ -11,6 +11,7 @@ import {makeTcpdumpCapture} from '../src/drill/capture-source.js'
 import {prepareDrill} from '../src/drill/setup.js'
 import {phases} from '../src/drill/summary.js'
 import {resolveInventory} from '../src/inventory/resolve.js'
+import {MAX_RATE} from '../src/probe/http.js'
 import {budgetLine, parseObjective} from '../src/sla/nines.js'
 import {measuredFor, metricLabel} from '../src/store/run-metrics.js'
 import {runsDir} from '../src/store/paths.js'
@@ -96,6 +97,9 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
   async run(): Promise<FailoverResult> {
     const {flags} = await this.parse(Failover)
     const objective = parseObjective(flags.slo)
+    if (flags.rate < 1 || flags.rate > MAX_RATE) {
+      throw new HachaosError(`--rate ${flags.rate} is out of range`, {code: 'E_USAGE', exit: 'USAGE', suggestions: [`use 1–${MAX_RATE} probes per second`]})
+    }
     const params: Record<string, unknown> = {}
     for (const kv of flags.param ?? []) {
       const i = kv.indexOf('=')

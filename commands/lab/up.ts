@@ -33,6 +33,8 @@ stonith is off unless --fencing, which adds a lab fence agent that power-cycles 
     nodes: Flags.integer({description: 'pacemaker: number of cluster nodes (2 or 3).', min: 2, max: 3, default: 3}),
     fencing: Flags.boolean({description: 'pacemaker: enable STONITH with the lab fence agent (it power-cycles a node).', default: false}),
     timeout: Flags.integer({description: 'Seconds to wait for the lab to be ready.', default: 60}),
+    'vrrp-version': Flags.string({description: 'keepalived lab: VRRP version (2, as in the seeds, or 3).', options: ['2', '3'], default: '2'}),
+    'advert-int': Flags.string({description: 'keepalived lab: advert interval in seconds (VRRPv2: whole seconds; VRRPv3: down to 0.01).', default: '1'}),
   }
 
   async run(): Promise<LabUpCommandResult> {
@@ -43,7 +45,7 @@ stonith is off unless --fencing, which adds a lab fence agent that power-cycles 
       prefix,
       timeoutMs: flags.timeout * 1000,
       onProgress: this.progress,
-      options: {subnet: flags.subnet, nodes: flags.nodes, fencing: flags.fencing},
+      options: {subnet: flags.subnet, nodes: flags.nodes, fencing: flags.fencing, vrrpVersion: Number(flags['vrrp-version']), advertInt: Number(flags['advert-int'])},
     })
     this.log(`lab ${r.topology} ${r.alreadyUp ? 'was already up' : `is up in ${(r.timings.readyMs / 1000).toFixed(2)} s`}`)
     this.log('')

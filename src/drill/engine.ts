@@ -119,7 +119,10 @@ function view(events: TimelineEvent[], spec: DrillSpec, since: EpochMicros, okFo
     if (firstOfRun !== null) okRunUs = last.t - firstOfRun
   }
   const servers = events.filter((e): e is Extract<TimelineEvent, {type: 'lb.server'}> => e.type === 'lb.server' && e.t >= since)
-  return {masterAdverts, otherMaster, probesOk: okRunUs >= okForUs, failedSeen, probes: probes.length, servers}
+  // Did a client probe get an answer from this backend (when the service names its backends at all)?
+  const namesBackends = events.some((e) => e.type === 'probe' && e.backend !== null)
+  const answeredBy = (names: Array<string | null>): boolean => !namesBackends || probes.some((p) => p.ok && p.backend !== null && names.includes(p.backend))
+  return {masterAdverts, otherMaster, probesOk: okRunUs >= okForUs, failedSeen, probes: probes.length, servers, answeredBy}
 }
 
 export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise<DrillRun> {
@@ -325,7 +328,10 @@ async function failback(spec: DrillSpec, events: TimelineEvent[], revertAt: Epoc
     if (spec.stackHooks === undefined && VRRP_MOVES.has(effect) && spec.capture !== null && spec.oldMaster !== null && spec.prediction.inputs['preempt'] !== false) {
       done = done && v.masterAdverts(spec.oldMaster) >= 1
     }
-    if (effect === 'backend-loss' && spec.lbServer !== null) done = done && v.servers.some((s) => s.server === spec.lbServer && s.status.startsWith('UP'))
+    if (effect === 'backend-loss' && spec.lbServer !== null) {
+      // Back means HAProxy has it UP again and a client request was answered by it.
+      done = done && v.servers.some((s) => s.server === spec.lbServer && s.status === 'UP') && v.answeredBy([spec.lbServer, spec.target])
+    }
     if (spec.stackHooks !== undefined) done = done && spec.stackHooks.settled(events, revertAt)
     if (done) return
     await sleep(50)

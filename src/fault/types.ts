@@ -117,7 +117,10 @@ export function registerFault<P extends Record<string, unknown>>(d: FaultDefinit
       const r = d.params.safeParse(raw)
       if (!r.success) {
         const i = r.error.issues[0]
-        throw new HachaosError(`fault ${d.kind}: ${i?.path.join('.') ?? ''} ${i?.message ?? 'invalid parameters'}`.replace(/: {2}/, ': '), {
+        const key = i?.path.map(String).join('.') ?? ''
+        const given = key !== '' && key in raw ? ` ${JSON.stringify(raw[key])}` : ''
+        const what = i?.code === 'unrecognized_keys' ? `unknown parameter ${i.keys.join(', ')}` : `${key === '' ? 'parameters' : `--${key}${given}`}: expected ${i?.message ?? 'valid parameters'}`
+        throw new HachaosError(`fault ${d.kind}: ${what}`, {
           code: 'E_FAULT_PARAMS',
           exit: 'USAGE',
           suggestions: Object.entries(d.paramHelp).map(([k, v]) => `${k}: ${v}`),

@@ -166,6 +166,42 @@ describe('failover drills on the keepalived lab', () => {
     await assertNothingLeft()
   })
 
+  it('--dry-run shows the exact commands and the prediction, and breaks nothing; a non-master target is warned about', async () => {
+    const r = await runCli(['failover', '--target', 'lb2', '--fault', 'kill', '--process', 'keepalived', '--signal', 'TERM', '--dry-run', '--json'], {env})
+    assert.equal(r.code, 0, r.stdout)
+    const d = r.json as {dryRun: boolean; commands: {inject: string[]; revert: string[]}; warnings: string[]; prediction: {metric: string}}
+    assert.equal(d.dryRun, true)
+    assert.match(d.commands.inject[0] ?? '', /kill -s TERM/)
+    assert.match(d.commands.revert[0] ?? '', /start keepalived/)
+    assert.ok(d.warnings.some((w) => /lb2 is not the current VRRP master/.test(w)), d.warnings.join('; '))
+    const nic = await runCli(['failover', '--target', 'lb1', '--dry-run', '--json'], {env})
+    assert.deepEqual((nic.json as {commands: {inject: string[]}}).commands.inject, [`ip netns exec ${prefix}-lb1 ip link set dev eth0 down`])
+    await assertNothingLeft()
+  })
+
+  it('SIGINT during the hold reverts at once and exits 130', async () => {
+    const child = spawn(process.execPath, [BIN, 'failover', '--target', 'lb1', '--hold', '60s', '--json'], {env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'ignore']})
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    const journal = join(HOME, 'journal')
+    let injected = false
+    for (let i = 0; i < 200 && !injected; i++) {
+      await sleep(100)
+      const f = existsSync(journal) ? readdirSync(journal).find((x) => x.endsWith('.json')) : undefined
+      if (f !== undefined) injected = (JSON.parse(readFileSync(join(journal, f), 'utf8')) as {state: string}).state === 'injected'
+    }
+    assert.ok(injected)
+    const t0 = Date.now()
+    child.kill('SIGINT')
+    const code = await new Promise<number | null>((r) => child.once('exit', r))
+    assert.equal(code, 130)
+    assert.ok(Date.now() - t0 < 10_000, 'reverted without waiting for the hold')
+    const run = JSON.parse(out) as DrillRun
+    assert.equal(run.reverted, true)
+    assert.ok(run.verdictReasons.some((x) => /interrupted/.test(x)))
+    await assertNothingLeft()
+  })
+
   it('SIGKILL of hachaos mid-drill: `hachaos recover` reverts the fault and ends its observers; the lab is as before', async () => {
     const child = spawn(process.execPath, [BIN, 'failover', '--target', 'lb1', '--hold', '60s', '--json'], {env: {...process.env, ...env}, stdio: 'ignore'})
     const journal = join(HOME, 'journal')

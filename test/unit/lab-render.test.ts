@@ -55,6 +55,15 @@ describe('rendered keepalived.conf', () => {
     assert.doesNotMatch(script, /pidof|pgrep|killall/)
   })
 
+  it('VRRPv3 with sub-second adverts when asked; VRRPv2 refuses fractions', () => {
+    const t3 = keepalivedTopology('hc', undefined, {vrrpVersion: 3, advertInt: 0.5})
+    const c = text(renderKeepalived(t3, nodeByName(t3, 'lb2'), DIR, secrets), 'keepalived.conf')
+    assert.match(c, /vrrp_version 3\n/)
+    assert.match(c, /advert_int 0\.5\n/)
+    assert.throws(() => keepalivedTopology('hc', undefined, {vrrpVersion: 2, advertInt: 0.5}), /not valid for VRRPv2/)
+    assert.throws(() => keepalivedTopology('hc', undefined, {vrrpVersion: 3, advertInt: 0.005}), /not valid for VRRPv3/)
+  })
+
   it('auth_pass is at most 8 characters (keepalived truncates longer ones)', () => {
     const pass = /auth_pass (\S+)/.exec(lb1)?.[1] ?? ''
     assert.ok(pass.length > 0 && pass.length <= 8)

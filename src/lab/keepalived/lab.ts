@@ -14,8 +14,9 @@ import {inventoryFile, labDir, stateFile} from '../paths.js'
 import {labDaemonPids} from '../services.js'
 import {readLabState, writeLabState, type LabState} from '../state.js'
 import type {DaemonStatus, LabDownResult, LabDriver, LabHostView, LabNodeStatus, LabStatus, LabUpOptions, LabUpResult} from '../driver.js'
-import {HEALTH_PORT, daemonSpecs, renderAll, type LabSecrets} from './render.js'
-import {DEFAULT_SUBNET, keepalivedTopology, parseSubnet, type KaTopology} from './topology.js'
+import {masterDownIntervalMs} from '../../vrrp/timing.js'
+import {HEALTH_PORT, LB_PRIORITY, daemonSpecs, renderAll, type LabSecrets} from './render.js'
+import {DEFAULT_SUBNET, keepalivedTopology, parseSubnet, type KaTopology, type KaVrrpOptions} from './topology.js'
 
 export const TOPOLOGY = 'keepalived'
 
@@ -118,9 +119,12 @@ export async function labStatus(prefix: string): Promise<LabStatus> {
 export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   const progress = opts.onProgress ?? ((): void => undefined)
   const subnet = typeof opts.options?.['subnet'] === 'string' ? opts.options['subnet'] : DEFAULT_SUBNET
+  const v = opts.options?.['vrrpVersion']
+  const a = opts.options?.['advertInt']
+  const vrrp: KaVrrpOptions = {...(v === 3 ? {vrrpVersion: 3 as const} : v === 2 ? {vrrpVersion: 2 as const} : {}), ...(typeof a === 'number' ? {advertInt: a} : {})}
   requireRoot('hachaos lab up')
   requireBinaries(['ip', 'keepalived', 'haproxy', 'apache2', 'curl'])
-  const t = keepalivedTopology(opts.prefix, subnet)
+  const t = keepalivedTopology(opts.prefix, subnet, vrrp)
   const dir = labDir(opts.prefix, TOPOLOGY)
   const sf = stateFile(opts.prefix, TOPOLOGY)
   const inv = inventoryFile(opts.prefix, TOPOLOGY)
@@ -129,7 +133,12 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
 
   // Already up? Fine when healthy; rebuilt when half-there.
   const before = await labStatus(opts.prefix)
-  if (before.up) {
+  const prior = readLabState(sf)
+  const same = prior !== null && prior.subnet === `${parseSubnet(subnet).base}.0/24` && prior.extra['vrrpVersion'] === t.vrrpVersion && prior.extra['advertInt'] === t.advertInt
+  if (before.up && !same) {
+    progress('the lab is up with other settings (subnet or VRRP): rebuilding it')
+    await labDown(opts.prefix)
+  } else if (before.up) {
     if (before.healthy) {
       progress('lab is already up and healthy')
       const answeredBy = await collectBackends(t, 2000)
@@ -178,7 +187,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     nodes: t.nodes.map((n) => ({name: n.name, role: n.role, ns: n.ns, ip: n.ip, mac: n.mac, dev: t.dev})),
     daemons: specs.map((s) => ({node: s.node, service: s.service, comm: s.comm, ns: `${opts.prefix}-${s.node}`, argv: s.argv, log: s.log, pidFile: s.pidFile})),
     inventory: inv,
-    extra: {vrid: t.vrid, statsUser: 'admin', statsPass: sec.statsPass},
+    extra: {vrid: t.vrid, statsUser: 'admin', statsPass: sec.statsPass, vrrpVersion: t.vrrpVersion, advertInt: t.advertInt},
   }
   // Write the state first: if anything below fails, `lab down` knows what to remove.
   mkdirSync(dir, {recursive: true, mode: 0o755})
@@ -243,7 +252,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     const daemonsStartedMs = since()
 
     // The intended steady state: the highest-priority node (lb1) holds the VIP, and only it.
-    progress(`waiting for VRRP: the VIP ${t.vip} on lb1 (Master_Down_Interval ≈ 3.4 s)`)
+    progress(`waiting for VRRP: the VIP ${t.vip} on lb1 (its Master_Down_Interval, ${(masterDownIntervalMs(LB_PRIORITY['lb1'] ?? 150, t.advertInt, t.vrrpVersion) / 1000).toFixed(3)} s)`)
     const settled = await waitFor(async () => {
       const gone = await dead(['keepalived', 'haproxy', 'apache2'])
       if (gone !== undefined) return gone
@@ -268,7 +277,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
       inventory: inv,
       stateFile: sf,
       timings: {namespacesMs, daemonsStartedMs, readyMs: vipAnsweredMs},
-      details: {vrid: t.vrid, priorities: {lb1: 150, lb2: 100}, advertInt: 1},
+      details: {vrid: t.vrid, priorities: LB_PRIORITY, vrrpVersion: t.vrrpVersion, advertInt: t.advertInt},
     }
   } catch (e) {
     progress('lab up failed: removing what was made')

@@ -43,7 +43,7 @@ global_defs {
     enable_script_security
     # keepalived's defaults, spelled out: 5 gratuitous ARPs on takeover, 5 more 5 s later
     vrrp_garp_master_delay 5
-    vrrp_garp_master_repeat 5
+    vrrp_garp_master_repeat 5${t.vrrpVersion === 3 ? '\n    vrrp_version 3' : ''}
 }
 
 # The VIP must leave a node whose HAProxy is dead: check this node's own HAProxy on its monitor port
@@ -61,7 +61,7 @@ vrrp_instance VI_1 {
     interface ${t.dev}
     virtual_router_id ${t.vrid}
     priority ${prio}
-    advert_int 1
+    advert_int ${t.advertInt}
     authentication {
         auth_type PASS
         auth_pass ${secrets.vrrpPass}

@@ -27,6 +27,32 @@ export interface KaTopology {
   /** Interface name inside every node namespace. */
   dev: string
   nodes: KaNode[]
+  /** VRRP of the lab's keepalived: version 2 (default, the seeds') or 3, and the advert interval in seconds. */
+  vrrpVersion: 2 | 3
+  advertInt: number
+}
+
+export interface KaVrrpOptions {
+  vrrpVersion?: 2 | 3
+  advertInt?: number
+}
+
+/** VRRPv2 adverts are whole seconds (1–255); VRRPv3 centiseconds (0.01–40.95 s). */
+export function checkVrrpOptions(o: KaVrrpOptions): {vrrpVersion: 2 | 3; advertInt: number} {
+  const vrrpVersion = o.vrrpVersion ?? 2
+  const advertInt = o.advertInt ?? 1
+  const ok =
+    vrrpVersion === 2
+      ? Number.isInteger(advertInt) && advertInt >= 1 && advertInt <= 255
+      : advertInt >= 0.01 && advertInt <= 40.95 && Math.abs(Math.round(advertInt * 100) - advertInt * 100) < 1e-9
+  if (!ok) {
+    throw new HachaosError(`advert interval ${advertInt} s is not valid for VRRPv${vrrpVersion}`, {
+      code: 'E_USAGE',
+      exit: 'USAGE',
+      suggestions: [vrrpVersion === 2 ? 'VRRPv2 adverts are whole seconds, 1–255' : 'VRRPv3 adverts are centiseconds: 0.01–40.95 s'],
+    })
+  }
+  return {vrrpVersion, advertInt}
 }
 
 export const DEFAULT_SUBNET = '10.66.0.0/24'
@@ -48,7 +74,8 @@ export function parseSubnet(cidr: string): {network: string; base: string; prefi
   return {network: `${base}.0`, base, prefixLen: 24}
 }
 
-export function keepalivedTopology(prefix: string, subnet = DEFAULT_SUBNET): KaTopology {
+export function keepalivedTopology(prefix: string, subnet = DEFAULT_SUBNET, vrrp: KaVrrpOptions = {}): KaTopology {
+  const {vrrpVersion, advertInt} = checkVrrpOptions(vrrp)
   const {network, base, prefixLen} = parseSubnet(subnet)
   const roleOf = (n: string): KaRole => (n.startsWith('lb') ? 'lb' : n.startsWith('web') ? 'web' : 'client')
   const nodes: KaNode[] = Object.entries(HOST_OCTET).map(([name, octet]) => ({
@@ -69,6 +96,8 @@ export function keepalivedTopology(prefix: string, subnet = DEFAULT_SUBNET): KaT
     vrid: 51,
     dev: 'eth0',
     nodes,
+    vrrpVersion,
+    advertInt,
   }
 }
 

@@ -333,21 +333,18 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     const st = readLabState(sf)
     const same = st !== null && extraOf(st).fencing === t.fencing && st.nodes.filter((n) => n.role === 'cluster-node').length === t.nodes.length
     if (!same) {
-      throw new HachaosError(`a pacemaker lab with prefix ${opts.prefix} is already up with other options`, {
-        code: 'E_LAB_STATE',
-        exit: 'CONFLICT',
-        suggestions: [`hachaos lab down --topology pacemaker, then lab up again`, 'or use another prefix: HACHAOS_LAB_PREFIX=hc2'],
-      })
-    }
-    if (before.healthy) {
+      progress(`the lab is up with other settings (fencing ${st !== null && extraOf(st).fencing ? 'on' : 'off'}, ${st?.nodes.filter((n) => n.role === 'cluster-node').length ?? '?'} nodes): rebuilding it`)
+      await labDown(opts.prefix)
+    } else if (before.healthy) {
       progress('lab is already up and healthy')
       return {
         topology: TOPOLOGY, prefix: opts.prefix, alreadyUp: true, vip: t.vip, vipOwner: before.vipOwners[0] ?? null,
         answeredBy: before.vipOwners, hosts: hostsOf(t), inventory: inv, stateFile: sf, timings: {readyMs: since()}, details: before.details,
       }
+    } else {
+      progress(`lab is half up (${before.problems[0] ?? 'unhealthy'}): rebuilding it`)
+      await labDown(opts.prefix)
     }
-    progress(`lab is half up (${before.problems[0] ?? 'unhealthy'}): rebuilding it`)
-    await labDown(opts.prefix)
   }
 
   const ours = [t.switchNs, ...t.nodes.map((n) => n.ns), t.clientNs]
