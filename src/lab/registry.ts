@@ -1,9 +1,10 @@
 import {HachaosError} from '../errors.js'
 import type {LabDriver} from './driver.js'
+import {bondLab} from './bond/lab.js'
 import {keepalivedLab} from './keepalived/lab.js'
 
 /** Every lab topology. Add new ones here (one line). */
-export const LAB_DRIVERS: readonly LabDriver[] = [keepalivedLab]
+export const LAB_DRIVERS: readonly LabDriver[] = [keepalivedLab, bondLab]
 
 export function labDriver(topology: string): LabDriver {
   const d = LAB_DRIVERS.find((x) => x.topology === topology)

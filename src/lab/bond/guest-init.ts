@@ -44,6 +44,7 @@ hx_serve() {
   mkdir -p $HXD; rm -f $HXD/out; mkfifo $HXD/out
   if [ "$1" = - ]; then exec 4<&0 5>&1; else exec 4<"$1" 5>"$2"; fi
   [ -t 4 ] && stty raw -echo <&4
+  : > $HXD/ready
   ( exec 3<>$HXD/out
     while IFS= read -r m <&3; do
       case "$m" in
@@ -113,8 +114,11 @@ echo "hx-init: bond0 $MODE ready uptime $(up)s"
 
 i=0; while [ ! -e /dev/hvc0 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
 ${HX_SERVER_SH}
+mkdir -p $HXD
 if [ -e /dev/hvc0 ]; then
   ( while true; do hx_serve /dev/hvc0 /dev/hvc0; sleep 0.2; done ) &
+  # ready once the console is in raw mode (no echo, no line-length limit)
+  i=0; while [ ! -e $HXD/ready ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i+1)); done
   echo "HX-READY"
 else
   echo "hx-init: no /dev/hvc0: no control channel"
