@@ -253,7 +253,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     const namespacesMs = since()
 
     progress(`booting the guest under QEMU (TCG, ${o.memMb} MiB): bond0 ${o.mode}, miimon ${o.miimon}${o.arpInterval > 0 ? `, arp_interval ${o.arpInterval} → ${o.arpIpTarget ?? ''}` : ''}`)
-    const argv = qemuArgv({kernel: img.kernel, initrd: img.initrd, cmdline: kernelCmdline(o), memMb: o.memMb, members: t.members, files})
+    const argv = qemuArgv({kernel: img.kernel, initrd: img.initrd, cmdline: kernelCmdline(o), memMb: o.memMb, nicSpeed: o.nicSpeed, members: t.members, files})
     await runOk(new NetnsExecutor('bond-switch', t.switchNs), argv, {timeoutMs: 30_000, what: 'qemu-system-x86_64', suggestions: [`see ${files.consoleLog}`]})
     x.qemuPid = readPid(files.pidFile)
     writeLabState(sf, state)

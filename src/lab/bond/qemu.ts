@@ -20,6 +20,7 @@ export interface QemuSpec {
   initrd: string
   cmdline: string
   memMb: number
+  nicSpeed: boolean
   members: BondLabMember[]
   files: QemuFiles
 }
@@ -48,7 +49,7 @@ export function qemuArgv(s: QemuSpec): string[] {
   for (const m of s.members) {
     // speed/duplex: without them virtio-net reports "Speed: Unknown" and bonding cannot weigh the links
     argv.push('-netdev', `tap,id=${m.netdev},ifname=${m.tap},script=no,downscript=no`)
-    argv.push('-device', `virtio-net-pci,netdev=${m.netdev},mac=${m.mac},speed=1000,duplex=full`)
+    argv.push('-device', `virtio-net-pci,netdev=${m.netdev},mac=${m.mac}${s.nicSpeed ? ',speed=1000,duplex=full' : ''}`)
   }
   argv.push('-pidfile', s.files.pidFile, '-daemonize')
   return argv

@@ -22,6 +22,8 @@ export interface BondLabOptions {
   lacpRate: 'slow' | 'fast' | null
   /** Guest RAM in MiB. */
   memMb: number
+  /** Give the NICs speed=1000,duplex=full (default). Without, bonding shows "Speed: Unknown". */
+  nicSpeed: boolean
 }
 
 export const BOND_SUBNET = '10.88.0.0/24'
@@ -124,7 +126,8 @@ export function parseBondLabOptions(o: Record<string, string | number | boolean 
   if (lacpRaw !== undefined && lacpRaw !== '' && lacpRate === null) throw usage('--lacp-rate is slow or fast')
   const memMb = intOpt(o['memMb'], 'mem', 256, 4096)
   if (memMb < 96) throw usage('the guest needs at least 96 MiB')
-  return {mode, miimon, downdelay, updelay, arpInterval, arpIpTarget, xmitHashPolicy, lacpRate, memMb}
+  const nicSpeed = o['nicSpeed'] !== false && o['nicSpeed'] !== 'false'
+  return {mode, miimon, downdelay, updelay, arpInterval, arpIpTarget, xmitHashPolicy, lacpRate, memMb, nicSpeed}
 }
 
 /**
