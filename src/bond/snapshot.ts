@@ -29,6 +29,8 @@ export interface BondSnapshot {
   sysfs: BondSysfs | null
   members: MemberSnapshot[]
   bondCounters: Counters | null
+  /** The bond's MAC address (/sys/class/net/BOND/address). */
+  bondMac: string | null
 }
 
 const SLAVE_ATTRS = ['state', 'mii_status', 'link_failure_count', 'perm_hwaddr', 'queue_id', 'ad_aggregator_id', 'ad_actor_oper_port_state', 'ad_partner_oper_port_state']
@@ -57,7 +59,7 @@ export class BondReader {
   }
 
   private request(full: boolean, members: string[]): {files: string[]; dumps: string[]} {
-    const files = [`/proc/net/bonding/${this.bond}`, `${NET}/${this.bond}/bonding/slaves`, ...statisticsPaths(this.bond)]
+    const files = [`/proc/net/bonding/${this.bond}`, `${NET}/${this.bond}/bonding/slaves`, `${NET}/${this.bond}/address`, ...statisticsPaths(this.bond)]
     for (const m of members) {
       files.push(...statisticsPaths(m), `${NET}/${m}/carrier`, ...SLAVE_ATTRS.map((a) => `${NET}/${m}/bonding_slave/${a}`))
     }
@@ -102,7 +104,7 @@ export class BondReader {
         counters: countersFrom(m, r.files),
       }
     })
-    return {host: this.host, bond: this.bond, t: Math.round((r.t0 + r.t1) / 2), monoNs: r.monoNs, proc, sysfs, members, bondCounters: countersFrom(this.bond, r.files)}
+    return {host: this.host, bond: this.bond, t: Math.round((r.t0 + r.t1) / 2), monoNs: r.monoNs, proc, sysfs, members, bondCounters: countersFrom(this.bond, r.files), bondMac: r.files.get(`${NET}/${this.bond}/address`)?.trim() || null}
   }
 
   /** The last full read of the bonding attributes. */
