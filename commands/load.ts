@@ -122,7 +122,7 @@ Default with the bond lab: client1 → guest:8001 and client2 → guest:8002.`
     }
     const t = r.totals
     this.log(`  ${'total'.padEnd(30)} sent ${formatBps(t.sentBps).padStart(13)}  received ${formatBps(t.receivedBps).padStart(13)}  ${flags.udp ? `loss ${t.lostPercent?.toFixed(2) ?? '—'} %  max jitter ${t.jitterMsMax?.toFixed(3) ?? '—'} ms` : `retransmits ${t.retransmits ?? '—'}`}`)
-    if (land !== null) {
+    if (land !== null && r.pairs.some((p) => p.result !== null)) {
       this.log('')
       this.log(`${land.bond} on ${land.host} (${land.mode ?? '?'}) during the load (${land.dtS.toFixed(1)} s):`)
       for (const m of land.members) this.log(`  ${m.name.padEnd(8)} ${m.miiStatus.padEnd(10)} rx ${mb(m.rxBytes).padStart(10)} (${pct(m.rxShare).padStart(5)})   tx ${mb(m.txBytes).padStart(10)} (${pct(m.txShare).padStart(5)})`)
@@ -134,7 +134,7 @@ Default with the bond lab: client1 → guest:8001 and client2 → guest:8002.`
       throw new HachaosError(`${failed.length} of ${r.pairs.length} iperf3 client${r.pairs.length > 1 ? 's' : ''} failed: ${failed.map((f) => `${f.client} → ${f.target}: ${f.error ?? '?'}`).join('; ')}`, {
         code: 'E_IPERF',
         exit: 'HOST',
-        suggestions: ['see the messages above; run the same iperf3 command by hand with the argv in --json output'],
+        suggestions: [...new Set(failed.map((f) => f.hint).filter((h): h is string => h !== null)), `run it by hand: ${failed[0]?.argv.join(' ') ?? ''}`],
       })
     }
     return result

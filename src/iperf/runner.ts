@@ -46,6 +46,8 @@ export interface PairResult {
   t1: EpochMicros
   result: IperfResult | null
   error: string | null
+  /** What to try about the error (from iperf3's own message). */
+  hint: string | null
 }
 
 export interface LoadTotals {
@@ -149,10 +151,10 @@ async function runPair(p: LoadPair, o: LoadOptions): Promise<PairResult> {
     attempts++
     try {
       const r = await p.client.exec.run(argv, {timeoutMs: (o.durationS + 20) * 1000, ...(o.signal === undefined ? {} : {signal: o.signal})})
-      if (r.timedOut) return {client: p.client.name, target, argv, attempts, t0, t1: nowUs(), result: null, error: o.signal?.aborted === true ? 'stopped' : `no answer within ${o.durationS + 20} s`}
+      if (r.timedOut) return {client: p.client.name, target, argv, attempts, t0, t1: nowUs(), result: null, error: o.signal?.aborted === true ? 'stopped' : `no answer within ${o.durationS + 20} s`, hint: null}
       const where = `${p.client.name} → ${target}`
       const j = parseIperfJsonText(r.stdout.trim() === '' ? JSON.stringify({start: {}, intervals: [], end: {}, error: r.stderr.trim() || `exit ${r.code}`}) : r.stdout, where)
-      return {client: p.client.name, target, argv, attempts, t0, t1: nowUs(), result: summarizeIperf(j), error: null}
+      return {client: p.client.name, target, argv, attempts, t0, t1: nowUs(), result: summarizeIperf(j), error: null, hint: null}
     } catch (e) {
       if (e instanceof IperfError && (e.kind === 'reset' || e.kind === 'busy') && attempts < 2 && o.signal?.aborted !== true) {
         o.onProgress?.(`${p.client.name} → ${target}: ${e.iperfError}; retrying`)
@@ -160,7 +162,7 @@ async function runPair(p: LoadPair, o: LoadOptions): Promise<PairResult> {
         continue
       }
       if (e instanceof HachaosError && !(e instanceof IperfError)) throw e
-      return {client: p.client.name, target, argv, attempts, t0, t1: nowUs(), result: null, error: errorMessage(e)}
+      return {client: p.client.name, target, argv, attempts, t0, t1: nowUs(), result: null, error: errorMessage(e), hint: e instanceof IperfError ? (e.suggestions[0] ?? null) : null}
     }
   }
 }
