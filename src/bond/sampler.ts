@@ -153,8 +153,12 @@ export function imbalance(rates: RateSample, mode: string | null, upMembers: str
     Object.fromEntries(rates.members.filter((m) => upMembers.includes(m.name)).map((m) => [m.name, m[k] ?? 0]))
   const rx = spread(pick('rxBytesPerS'))
   const tx = spread(pick('txBytesPerS'))
-  const worst = Math.max(rx.index ?? -1, tx.index ?? -1)
   const byDesign = mode === 'active-backup'
+  if (upMembers.length === 1) {
+    const busy = rates.members.some((m) => (m.rxBytesPerS ?? 0) + (m.txBytesPerS ?? 0) >= IDLE_BYTES_PER_S)
+    return {rx: busy ? 1 : null, tx: busy ? 1 : null, rxShare: rx.share, txShare: tx.share, verdict: busy ? 'one-member' : 'idle', byDesign, note: `only ${upMembers[0] ?? '?'} is up: it carries everything`}
+  }
+  const worst = Math.max(rx.index ?? -1, tx.index ?? -1)
   const verdict: Imbalance['verdict'] = worst < 0 ? 'idle' : worst >= 0.95 ? 'one-member' : worst >= 0.3 ? 'skewed' : 'balanced'
   const note =
     verdict === 'idle'
