@@ -1,12 +1,13 @@
 import {HachaosError} from '../src/errors.js'
 import {registerFault, type RegisteredFault} from '../src/fault/types.js'
+import {memberDown} from './member-down.js'
 import {nicDown} from './nic-down.js'
 
 /**
  * Every fault kind, registered once here (one line per fault file).
  * Each is validate → plan (exact argv) → journal → inject → revert; see src/fault/types.ts.
  */
-export const FAULTS: readonly RegisteredFault[] = [registerFault(nicDown)]
+export const FAULTS: readonly RegisteredFault[] = [registerFault(nicDown), registerFault(memberDown)]
 
 export function faultDefinition(kind: string): RegisteredFault {
   const f = FAULTS.find((x) => x.kind === kind)

@@ -2,7 +2,9 @@
  * Process entry for the bond lab's console broker, and a way to run one guest command by hand:
  *   node dist/src/exec/vm-main.js broker CONSOLE_SOCKET LISTEN_SOCKET
  *   node dist/src/exec/vm-main.js exec BROKER_SOCKET -- argv…
+ *   node dist/src/exec/vm-main.js set-link MONITOR_SOCKET NETDEV on|off   (QEMU HMP: cable plug/pull)
  */
+import {setLink} from '../lab/bond/qemu.js'
 import {startBroker} from './vm-broker.js'
 import {VmExecutor} from './vm.js'
 
@@ -22,7 +24,13 @@ async function main(args: string[]): Promise<number> {
     process.stderr.write(r.stderr)
     return r.code ?? 1
   }
-  process.stderr.write('usage: vm-main.js broker CONSOLE_SOCKET LISTEN_SOCKET | exec BROKER_SOCKET -- argv…\n')
+  if (cmd === 'set-link' && sock !== undefined && rest.length === 2 && (rest[1] === 'on' || rest[1] === 'off')) {
+    // QEMU monitor: a cable pull (off) or plug (on); fails when QEMU refuses (unknown netdev).
+    const r = await setLink(sock, rest[0] as string, rest[1] === 'on')
+    process.stdout.write(`${rest[0] as string} ${rest[1]} at ${r.answeredAt} (sent ${r.sentAt})\n`)
+    return 0
+  }
+  process.stderr.write('usage: vm-main.js broker CONSOLE_SOCKET LISTEN_SOCKET | exec BROKER_SOCKET -- argv… | set-link MONITOR_SOCKET NETDEV on|off\n')
   return 2
 }
 
