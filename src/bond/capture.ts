@@ -25,7 +25,7 @@ export async function captureBondTree(fs: BondFs, bond: string, outDir: string, 
   const members = (first.files.get(`${net}/${bond}/bonding/slaves`) ?? '').trim().split(/\s+/).filter((x) => x !== '')
   const ifaces = [bond, ...members]
   const dirs = [...members.map((m) => `${net}/${m}/bonding_slave`), ...ifaces.map((i) => `${net}/${i}/statistics`)]
-  const paths = [`/proc/net/bonding/${bond}`, `${net}/bonding_masters`]
+  const paths = [`/proc/net/bonding/${bond}`, '/proc/net/dev', `${net}/bonding_masters`]
   for (const i of ifaces) for (const a of IFACE_ATTRS) paths.push(`${net}/${i}/${a}`)
   const got = await fs.batch({files: paths, dumps: [`${net}/${bond}/bonding`, ...dirs]})
   const written: string[] = []

@@ -3,7 +3,7 @@
  * fs, no process per read), through any Executor (one shell round trip per batch: a loop of shell builtins,
  * no process per file — it matters in a TCG guest), or from an offline copy of the tree (`--root DIR`).
  */
-import {readdir, readFile} from 'node:fs/promises'
+import {closeSync, openSync, readdirSync, readSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {HachaosError} from '../errors.js'
@@ -142,8 +142,16 @@ export class ExecBondFs implements BondFs {
   }
 }
 
-/** This machine's files (root "/"), or an offline copy of the tree (root = `--root DIR`). */
+/**
+ * This machine's files (root "/"), or an offline copy of the tree (root = `--root DIR`).
+ * Files stay open between batches and are re-read with pread at offset 0: sysfs attributes and /proc seq
+ * files produce a fresh value on every read from offset 0, and one syscall per file per reading keeps a
+ * 10-readings-a-second dashboard cheap. A file that disappears (member removed) is reopened next time.
+ */
 export class LocalBondFs implements BondFs {
+  private readonly fds = new Map<string, number>()
+  private buf = Buffer.alloc(64 * 1024)
+
   constructor(readonly root = '/') {}
 
   get where(): string {
@@ -154,12 +162,40 @@ export class LocalBondFs implements BondFs {
     return this.root === '/' ? path : join(this.root, path)
   }
 
-  private async names(d: string): Promise<string[] | null> {
+  private names(d: string): string[] | null {
     try {
-      const ents = await readdir(this.p(d), {withFileTypes: true})
+      const ents = readdirSync(this.p(d), {withFileTypes: true})
       // sysfs attributes are files; in a copied tree too. Symlinks and subdirectories are skipped.
       return ents.filter((e) => e.isFile()).map((e) => e.name).sort()
     } catch {
+      return null
+    }
+  }
+
+  private readOne(path: string, retry = true): string | null {
+    let fd = this.fds.get(path)
+    try {
+      if (fd === undefined) {
+        fd = openSync(this.p(path), 'r')
+        this.fds.set(path, fd)
+      }
+      let n = readSync(fd, this.buf, 0, this.buf.length, 0)
+      while (n === this.buf.length) {
+        // a file larger than the buffer: grow and read again from the start
+        this.buf = Buffer.alloc(this.buf.length * 2)
+        n = readSync(fd, this.buf, 0, this.buf.length, 0)
+      }
+      return this.buf.toString('utf8', 0, n)
+    } catch {
+      if (fd !== undefined) {
+        this.fds.delete(path)
+        try {
+          closeSync(fd)
+        } catch {
+          // already gone
+        }
+        if (retry) return this.readOne(path, false)
+      }
       return null
     }
   }
@@ -168,19 +204,24 @@ export class LocalBondFs implements BondFs {
     const t0 = nowUs()
     // The real machine's clock; an offline tree has none.
     const monoNs = req.clock === true && this.root === '/' ? process.hrtime.bigint() : null
-    const files = [...(req.files ?? [])]
-    for (const d of req.dumps ?? []) for (const n of (await this.names(d)) ?? []) files.push(`${d}/${n}`)
-    const [vals, lists] = await Promise.all([
-      Promise.all(files.map((p) => readFile(this.p(p), 'utf8').catch(() => null))),
-      Promise.all((req.lists ?? []).map((d) => this.names(d))),
-    ])
-    return {
-      files: new Map(files.map((p, i) => [p, vals[i] ?? null])),
-      lists: new Map((req.lists ?? []).map((d, i) => [d, lists[i] ?? null])),
-      monoNs,
-      t0,
-      t1: nowUs(),
+    const files = new Map<string, string | null>()
+    for (const p of req.files ?? []) files.set(p, this.readOne(p))
+    for (const d of req.dumps ?? []) for (const n of this.names(d) ?? []) files.set(`${d}/${n}`, this.readOne(`${d}/${n}`))
+    const lists = new Map<string, string[] | null>()
+    for (const d of req.lists ?? []) lists.set(d, this.names(d))
+    return {files, lists, monoNs, t0, t1: nowUs()}
+  }
+
+  /** Close the cached file descriptors. */
+  close(): void {
+    for (const fd of this.fds.values()) {
+      try {
+        closeSync(fd)
+      } catch {
+        // gone
+      }
     }
+    this.fds.clear()
   }
 }
 

@@ -26,6 +26,15 @@ declare module 'blessed-contrib' {
   }
   function line(opts: LineOptions): LineElement
 
+  interface SparklineOptions extends Widgets.BoxOptions {
+    tags?: boolean
+    style?: {fg?: string; titleFg?: string}
+  }
+  interface SparklineElement extends Widgets.BoxElement {
+    setData(titles: string[], datasets: number[][]): void
+  }
+  function sparkline(opts: SparklineOptions): SparklineElement
+
   interface TableOptions extends Widgets.BoxOptions {
     columnWidth: number[]
     columnSpacing?: number

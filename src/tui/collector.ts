@@ -72,7 +72,7 @@ export interface MemberHistory {
 
 export interface CollectorState {
   latest: MonitorSample | null
-  /** Per member, bytes/s, oldest first, at most `historyLength` points. */
+  /** Per member, bytes/s, oldest first, at most `historyLength` points (one per history step). */
   history: Map<string, MemberHistory>
   /** Time of each history point (µs). */
   times: EpochMicros[]
@@ -136,10 +136,58 @@ export class Collector {
   private prev: BondSnapshot | null = null
   private st: CollectorState = {latest: null, history: new Map(), times: [], events: [], samples: 0}
 
+  /** Samples of the history step being filled: summed bytes/s per member and their count. */
+  private bucket: {start: EpochMicros; n: number; rx: Map<string, number>; tx: Map<string, number>} | null = null
+
   constructor(
     readonly historyLength = 60,
     readonly eventLength = 200,
+    /**
+     * One history point per this many ms (mean of the samples in it), like bmon's per-second graphs:
+     * reading 10 times a second does not make the charts scroll 10 times a second.
+     */
+    readonly historyStepMs = 1000,
   ) {}
+
+  private addHistory(t: EpochMicros, members: MemberSample[], names: string[]): void {
+    const st = this.st
+    const b = this.bucket
+    if (b !== null && t - b.start < this.historyStepMs * 1000) {
+      b.n++
+      for (const m of members) {
+        b.rx.set(m.name, (b.rx.get(m.name) ?? 0) + (m.rxBytesPerS ?? 0))
+        b.tx.set(m.name, (b.tx.get(m.name) ?? 0) + (m.txBytesPerS ?? 0))
+      }
+      // the newest point is the bucket's running mean
+      for (const m of members) {
+        const h = st.history.get(m.name)
+        if (h !== undefined && h.rx.length > 0) {
+          h.rx[h.rx.length - 1] = (b.rx.get(m.name) ?? 0) / b.n
+          h.tx[h.tx.length - 1] = (b.tx.get(m.name) ?? 0) / b.n
+        }
+      }
+      return
+    }
+    this.bucket = {start: t, n: 1, rx: new Map(members.map((m) => [m.name, m.rxBytesPerS ?? 0])), tx: new Map(members.map((m) => [m.name, m.txBytesPerS ?? 0]))}
+    st.times.push(t)
+    if (st.times.length > this.historyLength) st.times.shift()
+    for (const m of members) {
+      const h = st.history.get(m.name) ?? {rx: [], tx: []}
+      // a member that joined late is padded so every series lines up with `times`
+      while (h.rx.length < st.times.length - 1) {
+        h.rx.unshift(0)
+        h.tx.unshift(0)
+      }
+      h.rx.push(m.rxBytesPerS ?? 0)
+      h.tx.push(m.txBytesPerS ?? 0)
+      while (h.rx.length > st.times.length) {
+        h.rx.shift()
+        h.tx.shift()
+      }
+      st.history.set(m.name, h)
+    }
+    for (const name of [...st.history.keys()]) if (!names.includes(name)) st.history.delete(name)
+  }
 
   push(s: BondSnapshot): MonitorSample {
     const rates = this.prev === null ? null : computeRates(this.prev, s)
@@ -166,26 +214,7 @@ export class Collector {
     const st = this.st
     st.samples++
     st.latest = sample
-    if (rates !== null) {
-      st.times.push(s.t)
-      if (st.times.length > this.historyLength) st.times.shift()
-      for (const m of members) {
-        const h = st.history.get(m.name) ?? {rx: [], tx: []}
-        // a member that joined late is padded so every series lines up with `times`
-        while (h.rx.length < st.times.length - 1) {
-          h.rx.unshift(0)
-          h.tx.unshift(0)
-        }
-        h.rx.push(m.rxBytesPerS ?? 0)
-        h.tx.push(m.txBytesPerS ?? 0)
-        while (h.rx.length > st.times.length) {
-          h.rx.shift()
-          h.tx.shift()
-        }
-        st.history.set(m.name, h)
-      }
-      for (const name of [...st.history.keys()]) if (!names.includes(name)) st.history.delete(name)
-    }
+    if (rates !== null) this.addHistory(s.t, members, names)
     st.events.push(...events)
     if (st.events.length > this.eventLength) st.events.splice(0, st.events.length - this.eventLength)
     return sample

@@ -13,10 +13,14 @@ import type {ViewModel} from './view.js'
 
 export type DashboardKey = 'quit' | 'pause' | 'load'
 
+/** 'spark': sparklines (text, cheap: the default); 'line': braille line charts (nicer, ~3× the CPU). */
+export type ChartStyle = 'spark' | 'line'
+
 export interface ScreenIo {
   input?: Readable
   output?: Writable
   terminal?: string
+  charts?: ChartStyle
 }
 
 export interface Dashboard {
@@ -32,11 +36,11 @@ export interface Dashboard {
 
 interface Widgets {
   header: blessed.Widgets.BoxElement
-  charts: contrib.LineElement[]
+  charts: Array<contrib.LineElement | contrib.SparklineElement>
   table: contrib.TableElement
   /** Which view-model columns fit the terminal's width. */
   tableCols: number[]
-  gauge: contrib.GaugeElement
+  gauge: blessed.Widgets.ProgressBarElement
   log: contrib.LogElement
   footer: blessed.Widgets.BoxElement
 }
@@ -57,6 +61,7 @@ export function fitColumns(width: number): number[] {
 }
 
 export function createDashboard(io: ScreenIo = {}): Dashboard {
+  const style: ChartStyle = io.charts ?? 'spark'
   const screen = blessed.screen({
     smartCSR: true,
     fullUnicode: true,
@@ -84,11 +89,26 @@ export function createDashboard(io: ScreenIo = {}): Dashboard {
     for (const c of [...screen.children]) c.detach()
     const n = Math.max(1, members)
     const header = blessed.box({parent: screen, top: 0, left: 0, width: '65%', height: 6, border: {type: 'line'}, style: {border: {fg: 'cyan'}}, tags: false})
-    const gauge = contrib.gauge({top: 0, left: '65%', width: '35%', height: 6, label: ' imbalance ', border: {type: 'line'}, stroke: 'yellow', fill: 'white', percent: 0})
-    screen.append(gauge)
-    const charts: contrib.LineElement[] = []
+    // blessed's own progress bar: a gauge without contrib's canvas (which redraws a braille frame every render)
+    const gauge = blessed.progressbar({parent: screen, top: 0, left: '65%', width: '35%', height: 6, label: ' imbalance ', border: {type: 'line'}, orientation: 'horizontal', filled: 0, pch: ' ', style: {bar: {bg: 'yellow'}, border: {fg: 'cyan'}}})
+    const charts: Widgets['charts'] = []
     const chartWidth = Math.floor(100 / n)
     for (let i = 0; i < n; i++) {
+      if (style === 'spark') {
+        const sp = contrib.sparkline({
+          top: 6,
+          left: `${i * chartWidth}%`,
+          width: i === n - 1 ? `${100 - i * chartWidth}%` : `${chartWidth}%`,
+          height: '45%-6',
+          label: ' member ',
+          border: {type: 'line'},
+          tags: true,
+          style: {fg: 'green', titleFg: 'white'},
+        })
+        screen.append(sp)
+        charts.push(sp)
+        continue
+      }
       const chart = contrib.line({
         top: 6,
         left: `${i * chartWidth}%`,
@@ -96,8 +116,8 @@ export function createDashboard(io: ScreenIo = {}): Dashboard {
         height: '45%-6',
         label: ' member ',
         border: {type: 'line'},
-        showLegend: true,
-        legend: {width: 8},
+        // no legend: contrib rebuilds its legend box on every setData (costly); the label names rx/tx
+        showLegend: false,
         minY: 0,
         maxY: 1,
         xLabelPadding: 2,
@@ -128,40 +148,85 @@ export function createDashboard(io: ScreenIo = {}): Dashboard {
     return {header, charts, table, tableCols: cols, gauge, log, footer}
   }
 
+  /** Widgets whose content changed since the last render; null = render everything (new layout, resize). */
+  let dirty: Set<blessed.Widgets.BlessedElement> | null = null
+  const setText = (el: blessed.Widgets.BoxElement, text: string): void => {
+    if (el.getContent() === text) return
+    el.setContent(text)
+    dirty?.add(el)
+  }
+  const setLabel = (el: blessed.Widgets.BoxElement, label: string): void => {
+    const cur = (el as unknown as {_label?: {getContent(): string}})._label?.getContent()
+    if (cur === label) return
+    el.setLabel(label)
+    dirty?.add(el)
+  }
+
   const apply = (vm: ViewModel): void => {
     if (w === null || vm.charts.length !== memberCount) {
       memberCount = vm.charts.length
       w = build(memberCount)
+      dirty = null
     }
-    w.header.setLabel(` ${vm.title} `)
-    w.header.setContent([...vm.header, vm.imbalance.lines.join('   ')].join('\n'))
+    setLabel(w.header, ` ${vm.title} `)
+    setText(w.header, [...vm.header, vm.imbalance.lines.join('   ')].join('\n'))
     vm.charts.forEach((c, i) => {
       const chart = w?.charts[i]
       if (chart === undefined) return
-      chart.setLabel(` ${c.title} `)
+      setLabel(chart, ` ${c.title} `)
       if (c.series[0].y.length === 0) return
+      dirty?.add(chart)
+      if (style === 'spark') {
+        // the newest points that fit (contrib would keep the oldest)
+        const fit = Math.max(1, (chart.width as number) - 4)
+        const rx = c.series[0].y.slice(-fit)
+        const tx = c.series[1].y.slice(-fit)
+        const last = (a: number[]): string => (a.at(-1) ?? 0).toFixed(1)
+        ;(chart as contrib.SparklineElement).setData([`rx ${last(rx)} Mbit/s (max ${Math.max(...rx).toFixed(1)})`, `tx ${last(tx)} Mbit/s (max ${Math.max(...tx).toFixed(1)})`], [rx, tx])
+        return
+      }
+      const line = chart as contrib.LineElement
       const max = Math.max(...c.series[0].y, ...c.series[1].y)
       // contrib's line chart divides by maxY: never 0; headroom of 20 %
-      chart.options.maxY = Math.max(1, max * 1.2)
-      chart.setData([
+      line.options.maxY = Math.max(1, max * 1.2)
+      line.setData([
         {...c.series[0], style: {line: 'green'}},
         {...c.series[1], style: {line: 'yellow'}},
       ])
     })
     const cols = w.tableCols
-    w.table.setData({headers: cols.map((c) => vm.table.headers[c] ?? ''), data: vm.table.rows.map((r) => cols.map((c) => r[c] ?? ''))})
-    w.gauge.setPercent(vm.imbalance.percent)
-    w.gauge.setLabel(` imbalance: ${vm.imbalance.label} `)
-    w.log.logLines = [...vm.log]
-    w.log.setItems(w.log.logLines)
-    w.log.scrollTo(w.log.logLines.length)
-    w.footer.setContent(` ${vm.footer}`)
+    const rows = vm.table.rows.map((r) => cols.map((c) => r[c] ?? ''))
+    const key = JSON.stringify(rows)
+    if (key !== tableKey) {
+      tableKey = key
+      w.table.setData({headers: cols.map((c) => vm.table.headers[c] ?? ''), data: rows})
+      dirty?.add(w.table)
+    }
+    if ((w.gauge as unknown as {filled: number}).filled !== vm.imbalance.percent) {
+      w.gauge.setProgress(vm.imbalance.percent)
+      dirty?.add(w.gauge)
+    }
+    setLabel(w.gauge, ` imbalance ${vm.imbalance.percent} % `)
+    // Only when the events changed: scrollTo on a labelled box makes blessed render the whole screen.
+    if (w.log.logLines.length !== vm.log.length || w.log.logLines.at(-1) !== vm.log.at(-1)) {
+      w.log.logLines = [...vm.log]
+      w.log.setItems(w.log.logLines)
+      w.log.scrollTo(w.log.logLines.length)
+      dirty?.add(w.log)
+    }
+    setText(w.footer, ` ${vm.footer}`)
   }
+  let tableKey = ''
 
+  const renderAll = (): void => {
+    screen.render()
+    dirty = new Set()
+  }
   screen.on('resize', () => {
     w = null
+    tableKey = ''
     if (last !== null) apply(last)
-    screen.render()
+    renderAll()
   })
 
   return {
@@ -170,7 +235,16 @@ export function createDashboard(io: ScreenIo = {}): Dashboard {
       apply(vm)
     },
     render() {
-      screen.render()
+      // Only the widgets that changed are drawn into blessed's screen buffer, then blessed writes the
+      // changed cells. Top-level widgets do not overlap, so this is what a full render would produce.
+      if (dirty === null) {
+        renderAll()
+        return
+      }
+      if (dirty.size === 0) return
+      for (const el of dirty) el.render()
+      dirty.clear()
+      screen.draw(0, (screen.height as number) - 1)
     },
     onKey(h) {
       handlers.push(h)

@@ -125,6 +125,7 @@ describe('imbalance', () => {
   })
   it('members that are down do not count', () => {
     const r = imbalance(rs({eth0: 0, eth1: 1e8}, {eth0: 0, eth1: 1e8}), 'balance-rr', ['eth1'])
-    assert.equal(r.verdict, 'idle')
+    assert.equal(r.verdict, 'one-member')
+    assert.equal(r.note, 'only eth1 is up: it carries everything')
   })
 })

@@ -63,6 +63,7 @@ describe('dashboard rendered headless (blessed on in-memory streams)', () => {
       const vm = viewModel(st, {paused: false, load: 'idle', message: null, intervalMs: 1000})
       d.show(vm)
       d.render()
+      await new Promise((r) => setImmediate(r))
       const text = d.text().join('\n')
       assert.ok(term.written() > 0, 'blessed wrote to the terminal')
       assert.match(text, /eth0/)
