@@ -62,6 +62,7 @@ lab's VM console), or an offline copy of the tree with --root.`
     'load-time': Flags.string({description: 'Duration of a load run.', default: '10s'}),
     parallel: Flags.integer({char: 'P', description: 'iperf3 streams per client for the load.', default: 1, min: 1, max: 128}),
     reverse: Flags.boolean({char: 'R', description: 'Load in reverse (the bond host sends).', default: false}),
+    chart: Flags.string({description: 'Member charts: sparklines (cheap) or braille line charts (prettier, about 3× the CPU).', options: ['spark', 'line'], default: 'spark'}),
   }
 
   /** NDJSON: every line one JSON value, including the final summary (oclif would pretty-print it). */
@@ -125,7 +126,7 @@ lab's VM console), or an offline copy of the tree with --root.`
         return result
       }
       const {createDashboard} = await import('../../src/tui/screen.js')
-      const dash = createDashboard()
+      const dash = createDashboard({charts: flags.chart === 'line' ? 'line' : 'spark'})
       try {
         const summary = await runMonitor({
           reader,
