@@ -52,7 +52,7 @@ set_link on even after Ctrl-C) while a watcher on the guest logs carrier, MII st
 every few ms on the guest's monotonic clock, and a client pings the bond every 10 ms. Reports
 carrier drop → MII down → active member change (guest clock), inject → traffic flowing again (client
 view), and compares them with the bonding driver's own bound: miimon + downdelay (MII monitor) or
-(arp_missed_max + 1) × arp_interval (ARP monitor). Each trial is saved in the run store.`
+(arp_missed_max + 1.5) × arp_interval (ARP monitor). Each trial is saved in the run store.`
 
   static override examples = [
     '<%= config.bin %> bond failover',

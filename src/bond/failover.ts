@@ -8,7 +8,7 @@
  *     this machine: the lab clients are namespaces here);
  *   - the link between them: a measured offset (best of 3 round trips, ± half the round trip).
  * Predicted: MII monitoring notices within miimon + downdelay (a check every miimon ms, then downdelay);
- * the ARP monitor within (arp_missed_max + 1) × arp_interval.
+ * the ARP monitor within (arp_missed_max + 1.5) × arp_interval (see predictDetection).
  */
 import {HachaosError} from '../errors.js'
 import type {Executor} from '../exec/types.js'
@@ -63,9 +63,12 @@ export function predictDetection(p: BondProc): Prediction {
     return {monitor: 'mii', maxDetectMs: miimon + dd, formula: `miimon ${miimon} ms + downdelay ${dd} ms = ${miimon + dd} ms`}
   }
   if (p.arp !== null && (p.arp.intervalMs ?? 0) > 0) {
+    // bond_ab_arp_inspect: the active member is down once nothing arrived for missed_max × Δ + Δ/2
+    // (bond_time_in_interval), and that is checked every Δ: at most (missed_max + 1.5) × Δ after the last frame.
     const iv = p.arp.intervalMs ?? 0
     const mm = p.arp.missedMax ?? 2
-    return {monitor: 'arp', maxDetectMs: (mm + 1) * iv, formula: `(arp_missed_max ${mm} + 1) × arp_interval ${iv} ms = ${(mm + 1) * iv} ms`}
+    const max = (mm + 1.5) * iv
+    return {monitor: 'arp', maxDetectMs: max, formula: `(arp_missed_max ${mm} + ½ + 1 check) × arp_interval ${iv} ms = ${max} ms`}
   }
   return {monitor: 'none', maxDetectMs: null, formula: 'no link monitoring (miimon 0, no ARP monitor): the bond never notices'}
 }

@@ -4,7 +4,7 @@
  *  - balance-rr under load: both members' counters move; `hachaos load` totals agree with the counters;
  *  - active-backup, member-down: the active member changes, traffic resumes, the failover is within
  *    miimon + downdelay + tolerance (with downdelay 0 and 200 ms);
- *  - the ARP monitor: within (arp_missed_max + 1) × arp_interval + tolerance;
+ *  - the ARP monitor: within (arp_missed_max + 1.5) × arp_interval + tolerance;
  *  - `lab down` leaves nothing.
  * Every lab is removed in after(), even when a test fails.
  */
@@ -110,13 +110,15 @@ describe('bond lab', {skip: root ? false : 'needs root (namespaces, QEMU taps)'}
     })
   }
 
-  it('ARP monitor (arp_interval 100 → 10.88.0.11): the failover is within (missed_max + 1) × interval', async () => {
+  it('ARP monitor (arp_interval 100 → 10.88.0.11): the failover is within (missed_max + 1.5) × interval', async () => {
     await up({mode: 'active-backup', arpInterval: 100, arpIpTarget: '10.88.0.11'})
     const r = await cli<BondFailoverResult>(['bond', 'failover', '--hold', '2s'], 180_000)
     const t = r.trials[0]
     assert.ok(t !== undefined && t.measuredMs !== null)
-    assert.equal(t.predictedMaxMs, 300)
-    assert.ok(t.measuredMs <= 300 + toleranceMs(2), `ARP failover ${t.measuredMs.toFixed(1)} ms`)
+    assert.equal(t.predictedMaxMs, 350)
+    assert.ok(t.measuredMs <= 350 + toleranceMs(2), `ARP failover ${t.measuredMs.toFixed(1)} ms`)
+    // and not before missed_max × interval + interval/2 without frames (the ping keeps frames coming until the pull)
+    assert.ok(t.measuredMs >= 150, `ARP failover ${t.measuredMs.toFixed(1)} ms is faster than the driver allows`)
     assert.notEqual(t.measurement.activeAfter, t.measurement.activeBefore)
   })
 

@@ -48,7 +48,7 @@ describe('failover helpers', () => {
     assert.equal(predictDetection(parseBondProc(procText('active-backup-going-down'))).maxDetectMs, 3100)
     const arp = predictDetection(parseBondProc(procText('arp-active-backup')))
     assert.equal(arp.monitor, 'arp')
-    assert.equal(arp.maxDetectMs, 300)
+    assert.equal(arp.maxDetectMs, 350)
   })
   it('picks the active member by default, and refuses a stranger', () => {
     assert.equal(pickMember(parseBondProc(procText('active-backup-one-down'))), 'eth1')
