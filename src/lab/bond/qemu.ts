@@ -23,6 +23,8 @@ export interface QemuSpec {
   nicSpeed: boolean
   members: BondLabMember[]
   files: QemuFiles
+  /** Replace each member's `-netdev` value (default: a tap in the switch namespace), e.g. a stream socket. */
+  netdevs?: string[]
 }
 
 export function qemuArgv(s: QemuSpec): string[] {
@@ -46,9 +48,9 @@ export function qemuArgv(s: QemuSpec): string[] {
     '-device', 'virtconsole,chardev=hxctl',
     '-monitor', `unix:${s.files.monitorSocket},server=on,wait=off`,
   ]
-  for (const m of s.members) {
+  for (const [i, m] of s.members.entries()) {
     // speed/duplex: without them virtio-net reports "Speed: Unknown" and bonding cannot weigh the links
-    argv.push('-netdev', `tap,id=${m.netdev},ifname=${m.tap},script=no,downscript=no`)
+    argv.push('-netdev', s.netdevs?.[i] ?? `tap,id=${m.netdev},ifname=${m.tap},script=no,downscript=no`)
     argv.push('-device', `virtio-net-pci,netdev=${m.netdev},mac=${m.mac}${s.nicSpeed ? ',speed=1000,duplex=full' : ''}`)
   }
   argv.push('-pidfile', s.files.pidFile, '-daemonize')

@@ -146,7 +146,7 @@ export function bondSysfsOptions(o: BondLabOptions): Array<[string, string]> {
 }
 
 /** The guest kernel command line (read by the guest's /init). */
-export function kernelCmdline(o: BondLabOptions): string {
+export function kernelCmdline(o: BondLabOptions, ip = GUEST_IP): string {
   const opts = bondSysfsOptions(o).map(([k, v]) => `${k}=${v}`).join(',')
   return [
     'console=ttyS0',
@@ -154,7 +154,7 @@ export function kernelCmdline(o: BondLabOptions): string {
     'panic=-1',
     `hx.mode=${o.mode}`,
     `hx.miimon=${o.miimon}`,
-    `hx.ip=${GUEST_IP}/${PREFIX_LEN}`,
+    `hx.ip=${ip}/${PREFIX_LEN}`,
     `hx.iperf=${IPERF_PORTS.join(',')}`,
     ...(opts === '' ? [] : [`hx.opts=${opts}`]),
   ].join(' ')

@@ -101,6 +101,33 @@ describe('parseBondProc on real captures from the bond lab (kernel 6.1)', () => 
     assert.equal(down.members[0]?.miiStatus, 'down')
   })
 
+  it('802.3ad NEGOTIATED (two guests back to back): one aggregator of 2 ports, the partner known, distributing', () => {
+    const p = parseBondProc(procText('802.3ad-negotiated'))
+    assert.equal(p.ad?.lacpRate, 'fast')
+    assert.deepEqual(p.ad?.activeAggregator, {id: 1, ports: 2, actorKey: 9, partnerKey: 9, partnerMac: '52:54:00:88:01:b0'})
+    assert.equal(p.xmitHashPolicy, 'layer3+4')
+    for (const m of p.members) {
+      assert.equal(m.aggregatorId, 1)
+      assert.equal(m.partnerLacp?.systemMac, '52:54:00:88:01:b0')
+      assert.equal(m.actorLacp?.portState?.value, 63)
+      assert.equal(m.actorLacp?.portState?.distributing, true)
+      assert.equal(m.actorLacp?.portState?.shortTimeout, true, 'lacp_rate fast')
+      assert.equal(m.partnerLacp?.portState?.collecting, true)
+    }
+    assert.deepEqual(p.members.map((m) => m.partnerLacp?.portNumber), [1, 2])
+    const down = parseBondProc(procText('802.3ad-negotiated-one-down'))
+    assert.equal(down.ad?.activeAggregator?.ports, 1)
+    assert.equal(down.members[0]?.actorLacp?.portState?.value, 15)
+    assert.equal(down.members[0]?.actorLacp?.portState?.distributing, false)
+    assert.equal(down.members[0]?.actorLacp?.key, 0)
+    const rejoin = parseBondProc(procText('802.3ad-negotiated-rejoining'))
+    assert.equal(rejoin.members[0]?.miiStatus, 'up')
+    assert.equal(rejoin.members[0]?.actorLacp?.portState?.synchronization, false, 'eth0 back but not in sync yet')
+    const back = parseBondProc(procText('802.3ad-negotiated-back'))
+    assert.equal(back.members[0]?.actorLacp?.portState?.value, 63)
+    assert.equal(back.ad?.activeAggregator?.ports, 2)
+  })
+
   it('"Speed: Unknown" and "Duplex: Unknown" become null', () => {
     const p = parseBondProc(procText('balance-alb-speed-unknown'))
     for (const m of p.members) {
