@@ -134,6 +134,7 @@ lab's VM console), or an offline copy of the tree with --root.`
           ...(quitAfterMs === undefined ? {} : {quitAfterMs}),
           signal: ac.signal,
           dashboard: dash,
+          chartLabels: flags.chart === 'line',
           ...(load === undefined ? {} : {load}),
           startLoad: flags.load,
         })

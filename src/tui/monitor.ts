@@ -28,6 +28,8 @@ export interface MonitorOptions {
   signal?: AbortSignal
   onSample?: (s: MonitorSample) => void
   dashboard?: Dashboard
+  /** Line charts need time labels; sparklines do not. */
+  chartLabels?: boolean
   /** Render loop period (default: 100 ms, bounded by the data rate anyway: it draws only when dirty). */
   renderIntervalMs?: number
   load?: LoadControl
@@ -77,7 +79,7 @@ export async function runMonitor(o: MonitorOptions): Promise<MonitorSummary> {
   let frozen: ReturnType<typeof viewModel> | null = null
   const draw = (): void => {
     if (d === undefined) return
-    const ui = {paused, load: o.load?.status() ?? null, message, intervalMs: o.intervalMs}
+    const ui = {paused, load: o.load?.status() ?? null, message, intervalMs: o.intervalMs, chartLabels: o.chartLabels ?? true}
     const vm = viewModel(collector.state(), ui)
     if (paused) {
       frozen = frozen ?? vm

@@ -11,6 +11,8 @@ export interface UiState {
   /** A transient message (an error from the collector, a key hint). */
   message: string | null
   intervalMs: number
+  /** Time labels under the charts (line charts show them; sparklines do not: skip the work). */
+  chartLabels?: boolean
 }
 
 export interface ChartSeries {
@@ -100,7 +102,7 @@ export function viewModel(st: CollectorState, ui: UiState): ViewModel {
     `hash ${h.xmitHashPolicy ?? '—'}   miimon ${ms(h.miimonMs)}   updelay ${ms(h.updelayMs)}   downdelay ${ms(h.downdelayMs)}   lacp_rate ${h.lacpRate ?? '—'}${h.arpIntervalMs === null ? '' : `   ARP ${h.arpIntervalMs} ms → ${h.arpTargets.join(',') || '—'}`}${h.activeAggregator === null ? '' : `   aggregator ${h.activeAggregator} (partner ${h.partnerMac ?? '?'})`}`,
     `bond rx ${mbit(s.bondRates?.rxBytesPerS ?? null)} Mbit/s   tx ${mbit(s.bondRates?.txBytesPerS ?? null)} Mbit/s   ${s.dtS === null ? '' : `over ${s.dtS.toFixed(2)} s (${s.clock ?? '?'} clock)`}   ${s.time.slice(11, 23)}`,
   ]
-  const labels = st.times.map((t) => clock(t).slice(3, 8))
+  const labels = ui.chartLabels === false ? [] : st.times.map((t) => clock(t).slice(3, 8))
   const charts: ChartModel[] = s.members.map((m) => {
     const hist = st.history.get(m.name) ?? {rx: [], tx: []}
     const toMbit = (a: number[]): number[] => a.map((b) => (b * 8) / 1e6)

@@ -14,7 +14,7 @@ import {LocalExecutor} from '../../exec/local.js'
 import {NetnsExecutor} from '../../exec/netns.js'
 import {runOk} from '../../exec/run-ok.js'
 import {VM_MAIN, VmExecutor} from '../../exec/vm.js'
-import {nowUs, sleep} from '../../time.js'
+import {nowUs} from '../../time.js'
 import {writeFileAtomic} from '../../util/atomic.js'
 import type {LabDownResult, LabDriver, LabHostView, LabNodeStatus, LabStatus, LabUpOptions, LabUpResult} from '../driver.js'
 import {alive, commOf, createNetns, destroyNetns, ip, listNetns, logTail, requireBinaries, requireRoot, startDetached, terminate, waitFor} from '../netns-ops.js'
@@ -341,7 +341,8 @@ export async function labDown(prefix: string): Promise<LabDownResult> {
     if (q !== null) {
       await hmp(x.files.monitorSocket, 'quit', 2000).catch(() => undefined)
       await waitFor(async () => (alive(q) ? undefined : true), 3000, 50)
-      ended += (await terminate(alive(q) ? [q] : [])).length + (alive(q) ? 0 : 1)
+      if (alive(q)) await terminate([q])
+      ended++
     }
     const b = brokerPidOf(x)
     if (b !== null) ended += (await terminate([b])).length
@@ -357,7 +358,6 @@ export async function labDown(prefix: string): Promise<LabDownResult> {
     rmSync(dir, {recursive: true, force: true})
     filesRemoved.push(dir)
   }
-  await sleep(0)
   return {topology: TOPOLOGY, prefix, wasUp: st !== null || present.length > 0, namespacesRemoved: present, processesEnded: ended, filesRemoved}
 }
 
