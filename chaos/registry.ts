@@ -6,6 +6,7 @@ import {clusterPartition} from './cluster-partition.js'
 import {clusterStandby} from './cluster-standby.js'
 import {dropVrrp} from './drop-vrrp.js'
 import {kill} from './kill.js'
+import {memberDown} from './member-down.js'
 import {nicDown} from './nic-down.js'
 import {serviceStop} from './service-stop.js'
 
@@ -22,6 +23,7 @@ export const FAULTS: readonly RegisteredFault[] = [
   registerFault(clusterStandby),
   registerFault(clusterMove),
   registerFault(clusterPartition),
+  registerFault(memberDown),
 ]
 
 export function faultDefinition(kind: string): RegisteredFault {

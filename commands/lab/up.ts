@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import type {LabUpResult} from '../../src/lab/driver.js'
+import {BOND_MODES, XMIT_HASH_POLICIES} from '../../src/lab/bond/topology.js'
 import {labDriver} from '../../src/lab/registry.js'
 import {HachaosCommand} from '../_base.js'
 import {checkPrefix, labFlags} from '../_lab.js'
@@ -17,7 +18,12 @@ servers, then writes the lab inventory. Needs root. Running it twice is fine.
 
 The pacemaker topology builds a real Corosync 3 + Pacemaker 2 cluster of --nodes 2 or 3 (n1, n2, n3), each node
 its own network, PID, mount and UTS namespace, with the seed's group (an IPaddr2 VIP and apache) and a client;
-stonith is off unless --fencing, which adds a lab fence agent that power-cycles a node for real.`
+stonith is off unless --fencing, which adds a lab fence agent that power-cycles a node for real.
+
+The bond topology boots a real Linux kernel with the bonding driver under QEMU (software emulation): bond0
+over eth0/eth1, whose NICs are bridged with client1 and client2 (namespaces), iperf3 servers on 8001/8002
+in the guest. Kernel, busybox and iperf3 come from Debian packages (apt-get download, cached in
+/var/cache/hachaos/bond-lab). The guest is reached through its console (inventory host "guest", via: vm).`
 
   static override examples = [
     '<%= config.bin %> lab up',
@@ -25,6 +31,9 @@ stonith is off unless --fencing, which adds a lab fence agent that power-cycles 
     '<%= config.bin %> lab up --topology pacemaker --nodes 3',
     '<%= config.bin %> lab up --topology pacemaker --nodes 2 --fencing',
     'HACHAOS_LAB_PREFIX=hc2 <%= config.bin %> lab up --json',
+    '<%= config.bin %> lab up --topology bond --mode balance-rr',
+    '<%= config.bin %> lab up --topology bond --mode active-backup --miimon 100 --downdelay 200 --updelay 200',
+    '<%= config.bin %> lab up --topology bond --mode active-backup --arp-interval 100 --arp-ip-target 10.88.0.11',
   ]
 
   static override flags = {
@@ -35,6 +44,14 @@ stonith is off unless --fencing, which adds a lab fence agent that power-cycles 
     timeout: Flags.integer({description: 'Seconds to wait for the lab to be ready.', default: 60}),
     'vrrp-version': Flags.string({description: 'keepalived lab: VRRP version (2, as in the seeds, or 3).', options: ['2', '3'], default: '2'}),
     'advert-int': Flags.string({description: 'keepalived lab: advert interval in seconds (VRRPv2: whole seconds; VRRPv3: down to 0.01).', default: '1'}),
+    mode: Flags.string({description: 'bond lab: bonding mode.', options: [...BOND_MODES], helpGroup: 'BOND LAB'}),
+    miimon: Flags.integer({description: 'bond lab: MII link monitoring interval (ms); default 100, 0 with the ARP monitor.', min: 0, helpGroup: 'BOND LAB'}),
+    downdelay: Flags.integer({description: 'bond lab: ms a member must stay down before it is disabled (multiple of miimon).', min: 0, helpGroup: 'BOND LAB'}),
+    updelay: Flags.integer({description: 'bond lab: ms a member must stay up before it is used again (multiple of miimon).', min: 0, helpGroup: 'BOND LAB'}),
+    'arp-interval': Flags.integer({description: 'bond lab: ARP monitor interval (ms), instead of MII monitoring.', min: 0, helpGroup: 'BOND LAB', dependsOn: ['arp-ip-target']}),
+    'arp-ip-target': Flags.string({description: 'bond lab: IPv4 address the ARP monitor probes (client1 is 10.88.0.11).', helpGroup: 'BOND LAB', dependsOn: ['arp-interval']}),
+    'xmit-hash-policy': Flags.string({description: 'bond lab: transmit hash policy (balance-xor, 802.3ad, balance-tlb/alb).', options: [...XMIT_HASH_POLICIES], helpGroup: 'BOND LAB'}),
+    'lacp-rate': Flags.string({description: 'bond lab: LACPDU rate in 802.3ad mode.', options: ['slow', 'fast'], helpGroup: 'BOND LAB'}),
   }
 
   async run(): Promise<LabUpCommandResult> {
@@ -45,13 +62,28 @@ stonith is off unless --fencing, which adds a lab fence agent that power-cycles 
       prefix,
       timeoutMs: flags.timeout * 1000,
       onProgress: this.progress,
-      options: {subnet: flags.subnet, nodes: flags.nodes, fencing: flags.fencing, vrrpVersion: Number(flags['vrrp-version']), advertInt: Number(flags['advert-int'])},
+      options: {
+        subnet: flags.subnet,
+        nodes: flags.nodes,
+        fencing: flags.fencing,
+        vrrpVersion: Number(flags['vrrp-version']),
+        advertInt: Number(flags['advert-int']),
+        mode: flags.mode,
+        miimon: flags.miimon,
+        downdelay: flags.downdelay,
+        updelay: flags.updelay,
+        arpInterval: flags['arp-interval'],
+        arpIpTarget: flags['arp-ip-target'],
+        xmitHashPolicy: flags['xmit-hash-policy'],
+        lacpRate: flags['lacp-rate'],
+      },
     })
     this.log(`lab ${r.topology} ${r.alreadyUp ? 'was already up' : `is up in ${(r.timings.readyMs / 1000).toFixed(2)} s`}`)
     this.log('')
     this.log('  host     role          namespace      address')
     for (const h of r.hosts) this.log(`  ${h.name.padEnd(8)} ${h.role.padEnd(13)} ${h.ns.padEnd(14)} ${h.ip}`)
     this.log('')
+    if (r.topology === 'bond') this.log(`  bond0 ${String(r.details['mode'])} in the guest (kernel ${String(r.details['kernel'])}); iperf3 servers on ${r.hosts[0]?.ip ?? ''}:8001 and :8002`)
     if (r.vip !== null) this.log(`  VIP ${r.vip} on ${r.vipOwner ?? 'nobody'}; answered by ${r.answeredBy.join(', ') || 'nobody'}`)
     this.log(`  inventory: ${r.inventory}`)
     return r

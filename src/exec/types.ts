@@ -1,6 +1,6 @@
 import type {EpochMicros} from '../time.js'
 
-export type ExecutorKind = 'local' | 'netns' | 'nsenter' | 'ssh' | 'recording'
+export type ExecutorKind = 'local' | 'netns' | 'nsenter' | 'ssh' | 'vm' | 'recording'
 
 /** Outcome of one command on one host. Times are epoch µs on the machine running hachaos. */
 export interface ExecResult {

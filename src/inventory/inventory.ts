@@ -5,6 +5,7 @@ import {LocalExecutor} from '../exec/local.js'
 import {NetnsExecutor} from '../exec/netns.js'
 import {NsenterExecutor} from '../exec/nsenter.js'
 import {SshExecutor} from '../exec/ssh.js'
+import {VmExecutor} from '../exec/vm.js'
 import type {Executor} from '../exec/types.js'
 import {parseYamlWith} from '../util/yaml-zod.js'
 import {InventorySchema, type HostEntry, type HostFacts, type InventoryFile} from './schema.js'
@@ -87,5 +88,7 @@ export function executorFor(h: InventoryHost): Executor {
     }
     case 'ssh':
       return new SshExecutor(h.name, {address: h.address, ...h.ssh})
+    case 'vm':
+      return new VmExecutor(h.name, h.vm_socket ?? '')
   }
 }

@@ -36,10 +36,12 @@ export const FactsSchema = z
 export const HostSchema = z
   .object({
     address: z.string().min(1),
-    via: z.enum(['local', 'netns', 'nsenter', 'ssh']).default('ssh'),
+    via: z.enum(['local', 'netns', 'nsenter', 'ssh', 'vm']).default('ssh'),
     netns: z.string().optional(),
     /** For `via: nsenter`: a file holding the PID whose namespaces the host lives in (a lab node's init). */
     init_pid_file: z.string().optional(),
+    /** For `via: vm`: the console broker socket of a QEMU guest (the bond lab writes it). */
+    vm_socket: z.string().optional(),
     ssh: SshSchema.optional(),
     roles: z.array(z.string()).default([]),
     /** How daemons are started/stopped: systemd, the lab's own control, or auto (systemd when present). */
@@ -49,6 +51,7 @@ export const HostSchema = z
   .strict()
   .superRefine((h, ctx) => {
     if (h.via === 'netns' && h.netns === undefined) ctx.addIssue({code: 'custom', message: 'via: netns needs "netns: NAME"', path: ['netns']})
+    if (h.via === 'vm' && h.vm_socket === undefined) ctx.addIssue({code: 'custom', message: 'via: vm needs "vm_socket: PATH"', path: ['vm_socket']})
     if (h.via === 'nsenter' && h.init_pid_file === undefined) {
       ctx.addIssue({code: 'custom', message: 'via: nsenter needs "init_pid_file: PATH"', path: ['init_pid_file']})
     }

@@ -1,0 +1,326 @@
+/**
+ * The bond-lab guest: Debian's cloud kernel (it has bonding.ko) and a small initramfs of busybox-static,
+ * iperf3 with the libraries it loads, the kernel modules the guest needs, and our /init. Everything comes
+ * from Debian packages fetched with `apt-get download` and unpacked with `dpkg -x` into a cache directory
+ * that later runs reuse; nothing else is downloaded.
+ */
+import {createHash} from 'node:crypto'
+import {existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {basename, dirname, join, relative} from 'node:path'
+import {gzipSync} from 'node:zlib'
+
+import {HachaosError} from '../../errors.js'
+import {LocalExecutor} from '../../exec/local.js'
+import {runOk} from '../../exec/run-ok.js'
+import {writeFileAtomic} from '../../util/atomic.js'
+import type {Progress} from '../driver.js'
+import {cpioNewc, type CpioEntry} from './cpio.js'
+import {GUEST_INIT_SH} from './guest-init.js'
+
+const local = new LocalExecutor()
+
+/** Bump when the image layout changes: cached initramfs files with another version are rebuilt. */
+const IMAGE_VERSION = 3
+
+/** Modules the guest loads (with their dependencies, found in each .ko's modinfo). */
+export const WANTED_MODULES = ['virtio_pci', 'virtio_console', 'virtio_net', 'bonding'] as const
+
+export const KERNEL_META_PACKAGE = 'linux-image-cloud-amd64'
+
+export function cacheDir(): string {
+  return join(process.env['HACHAOS_CACHE_DIR'] ?? '/var/cache/hachaos', 'bond-lab')
+}
+
+export interface GuestImage {
+  kernel: string
+  initrd: string
+  kernelVersion: string
+  /** Debian package files used (in the cache). */
+  debs: string[]
+  /** Package files fetched during this call (empty when the cache had everything). */
+  downloaded: string[]
+  initrdBytes: number
+  modules: string[]
+}
+
+interface Manifest {
+  version: number
+  kernelPackage: string
+  packages: string[]
+}
+
+function envError(msg: string, ...suggestions: string[]): HachaosError {
+  return new HachaosError(msg, {code: 'E_GUEST_IMAGE', exit: 'ENVIRONMENT', suggestions})
+}
+
+async function aptCache(args: string[]): Promise<string> {
+  const r = await local.run(['apt-cache', ...args], {timeoutMs: 60_000})
+  return r.code === 0 ? r.stdout : ''
+}
+
+/** `Depends:` of a package (names only, no virtual `<…>` entries). */
+async function dependsOf(pkg: string): Promise<string[]> {
+  const out = await aptCache(['depends', '--no-recommends', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances', pkg])
+  const deps: string[] = []
+  for (const l of out.split('\n')) {
+    const m = /^\s+\|?(?:Pre)?Depends: ([^\s<>]+)/.exec(l)
+    if (m?.[1] !== undefined) deps.push(m[1].replace(/:any$/, ''))
+  }
+  return deps
+}
+
+/** The versioned kernel image package the meta package points at (e.g. linux-image-6.1.0-56-cloud-amd64). */
+async function kernelPackage(progress: Progress): Promise<string> {
+  let deps = await dependsOf(KERNEL_META_PACKAGE)
+  if (deps.length === 0) {
+    progress('apt does not know linux-image-cloud-amd64 yet: apt-get update')
+    await runOk(local, ['apt-get', 'update', '-qq'], {timeoutMs: 300_000, what: 'apt-get update'})
+    deps = await dependsOf(KERNEL_META_PACKAGE)
+  }
+  const k = deps.find((d) => /^linux-image-\d.*-cloud-amd64$/.test(d))
+  if (k === undefined) {
+    throw envError(`apt cannot resolve ${KERNEL_META_PACKAGE} to a kernel package`, 'this lab needs Debian (bookworm or later) apt sources on amd64', 'check: apt-cache depends linux-image-cloud-amd64')
+  }
+  return k
+}
+
+/** iperf3 and the library packages it needs (lib* Depends, transitively). */
+async function iperfPackages(): Promise<string[]> {
+  const seen = new Set<string>(['iperf3'])
+  const todo = ['iperf3']
+  while (todo.length > 0) {
+    const p = todo.pop() as string
+    for (const d of await dependsOf(p)) {
+      if (d.startsWith('lib') && !seen.has(d)) {
+        seen.add(d)
+        todo.push(d)
+      }
+    }
+  }
+  return [...seen].sort()
+}
+
+function debFor(debs: string, pkg: string): string | null {
+  if (!existsSync(debs)) return null
+  const files = readdirSync(debs).filter((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'))
+  return files.length === 0 ? null : join(debs, files.sort().at(-1) as string)
+}
+
+function extractDir(cache: string, deb: string): string {
+  return join(cache, 'x', basename(deb, '.deb'))
+}
+
+async function extract(cache: string, deb: string): Promise<string> {
+  const dir = extractDir(cache, deb)
+  if (existsSync(join(dir, '.hachaos-extracted'))) return dir
+  rmSync(dir, {recursive: true, force: true})
+  mkdirSync(dir, {recursive: true})
+  await runOk(local, ['dpkg', '-x', deb, dir], {timeoutMs: 300_000, what: `dpkg -x ${basename(deb)}`})
+  writeFileSync(join(dir, '.hachaos-extracted'), '')
+  return dir
+}
+
+/** Kernel module dependencies from the `depends=` entry of a .ko's .modinfo section. */
+export function moduleDepends(ko: Buffer): string[] {
+  const key = Buffer.from('depends=')
+  let at = ko.indexOf(key)
+  while (at > 0 && ko[at - 1] !== 0) at = ko.indexOf(key, at + 1)
+  if (at < 0) return []
+  const end = ko.indexOf(0, at)
+  const v = ko.subarray(at + key.length, end < 0 ? undefined : end).toString('utf8')
+  return v === '' ? [] : v.split(',').map((x) => x.trim().replace(/-/g, '_')).filter((x) => x !== '')
+}
+
+/** Module name → file, from modules.order; builtin modules (modules.builtin) need no file. */
+function moduleIndex(modRoot: string): {files: Map<string, string>; builtin: Set<string>} {
+  const nameOf = (p: string): string => basename(p).replace(/\.ko(\.\w+)?$/, '').replace(/-/g, '_')
+  const files = new Map<string, string>()
+  for (const l of readFileSync(join(modRoot, 'modules.order'), 'utf8').split('\n')) {
+    const p = l.trim()
+    if (p !== '') files.set(nameOf(p), join(modRoot, p))
+  }
+  const builtin = new Set<string>()
+  try {
+    for (const l of readFileSync(join(modRoot, 'modules.builtin'), 'utf8').split('\n')) if (l.trim() !== '') builtin.add(nameOf(l.trim()))
+  } catch {
+    // none listed
+  }
+  return {files, builtin}
+}
+
+/** Dependency-ordered list of modules to insmod (dependencies first). */
+export function moduleLoadOrder(wanted: readonly string[], depsOf: (name: string) => string[] | null): string[] {
+  const order: string[] = []
+  const state = new Map<string, 'visiting' | 'done'>()
+  const visit = (m: string): void => {
+    const s = state.get(m)
+    if (s === 'done') return
+    if (s === 'visiting') throw envError(`kernel module dependency loop at ${m}`)
+    state.set(m, 'visiting')
+    const deps = depsOf(m)
+    if (deps !== null) {
+      for (const d of deps) visit(d)
+      order.push(m)
+    }
+    state.set(m, 'done')
+  }
+  for (const w of wanted) visit(w)
+  return order
+}
+
+/** Libraries the dynamic loader would map for a binary, resolved inside the unpacked packages. */
+async function neededLibs(ldso: string, libDirs: string[], binary: string): Promise<string[]> {
+  const r = await runOk(local, [ldso, '--library-path', libDirs.join(':'), '--list', binary], {what: `${basename(ldso)} --list ${basename(binary)}`})
+  const libs: string[] = []
+  for (const l of r.stdout.split('\n')) {
+    if (/not found/.test(l)) throw envError(`${basename(binary)} needs a library no unpacked package provides: ${l.trim()}`)
+    const m = /=>\s+(\/\S+)/.exec(l)
+    if (m?.[1] !== undefined) libs.push(m[1])
+  }
+  return libs
+}
+
+function walkFind(root: string, test: (rel: string) => boolean): string | null {
+  const stack = ['']
+  while (stack.length > 0) {
+    const rel = stack.pop() as string
+    for (const e of readdirSync(join(root, rel), {withFileTypes: true})) {
+      const r = join(rel, e.name)
+      if (e.isDirectory()) stack.push(r)
+      else if (test(r)) return r
+    }
+  }
+  return null
+}
+
+export async function ensureGuestImage(opts: {progress?: Progress} = {}): Promise<GuestImage> {
+  const progress = opts.progress ?? ((): void => undefined)
+  const cache = cacheDir()
+  const debsDir = join(cache, 'debs')
+  mkdirSync(debsDir, {recursive: true})
+  const manifestFile = join(cache, 'manifest.json')
+  let manifest: Manifest | null = null
+  try {
+    const m = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest
+    if (m.version === IMAGE_VERSION) manifest = m
+  } catch {
+    // first run
+  }
+  const have = (pkgs: string[]): boolean => pkgs.every((p) => debFor(debsDir, p) !== null)
+  if (manifest === null || !have([manifest.kernelPackage, 'busybox-static', ...manifest.packages])) {
+    progress(`resolving Debian packages (${KERNEL_META_PACKAGE}, busybox-static, iperf3 and its libraries)`)
+    manifest = {version: IMAGE_VERSION, kernelPackage: await kernelPackage(progress), packages: await iperfPackages()}
+  }
+  const all = [manifest.kernelPackage, 'busybox-static', ...manifest.packages]
+  const missing = all.filter((p) => debFor(debsDir, p) === null)
+  const downloaded: string[] = []
+  if (missing.length > 0) {
+    progress(`apt-get download ${missing.join(' ')} → ${debsDir}`)
+    // apt-get download saves into the working directory: change to the cache first (argv stays argv).
+    const r = await local.run(['sh', '-c', 'cd "$1" && shift && exec apt-get download -o APT::Sandbox::User=root "$@"', 'sh', debsDir, ...missing], {timeoutMs: 600_000})
+    if (r.code !== 0) {
+      throw envError(`apt-get download failed: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`, 'check the apt sources and network (apt-get update)', `the packages: ${missing.join(' ')}`)
+    }
+    downloaded.push(...missing)
+  }
+  writeFileAtomic(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`)
+  const debs = all.map((p) => debFor(debsDir, p) as string)
+
+  const dirs = new Map<string, string>()
+  for (const [i, p] of all.entries()) dirs.set(p, await extract(cache, debs[i] as string))
+  const kdir = dirs.get(manifest.kernelPackage) as string
+  const kver = readdirSync(join(kdir, 'lib', 'modules'))[0]
+  if (kver === undefined) throw envError(`${basename(debs[0] as string)} holds no kernel modules`)
+  const kernel = join(kdir, 'boot', `vmlinuz-${kver}`)
+  if (!existsSync(kernel)) throw envError(`${kernel} is missing from the kernel package`)
+
+  const key = createHash('sha256').update(JSON.stringify({IMAGE_VERSION, GUEST_INIT_SH, debs: debs.map((d) => basename(d))})).digest('hex').slice(0, 16)
+  const initrd = join(cache, `initramfs-${kver}-${key}.cpio.gz`)
+  const modRoot = join(kdir, 'lib', 'modules', kver)
+  const idx = moduleIndex(modRoot)
+  const modules = moduleLoadOrder(WANTED_MODULES, (m) => {
+    if (idx.builtin.has(m)) return null
+    const f = idx.files.get(m)
+    if (f === undefined) throw envError(`kernel ${kver} has no module ${m}`, 'the bond lab needs a Debian cloud kernel with bonding and virtio modules')
+    return moduleDepends(readFileSync(f))
+  })
+  if (!existsSync(initrd)) {
+    progress(`building the guest initramfs (${modules.length} modules: ${modules.join(' ')})`)
+    for (const f of readdirSync(cache).filter((x) => x.startsWith('initramfs-') && x.endsWith('.cpio.gz'))) rmSync(join(cache, f), {force: true})
+    const entries = await initramfsEntries(dirs, manifest, idx.files, modules)
+    writeFileAtomic(initrd, '')
+    writeFileSync(initrd, gzipSync(cpioNewc(entries), {level: 6}))
+  }
+  return {kernel, initrd, kernelVersion: kver, debs, downloaded, initrdBytes: statSync(initrd).size, modules}
+}
+
+async function initramfsEntries(dirs: Map<string, string>, manifest: Manifest, modFiles: Map<string, string>, modules: string[]): Promise<CpioEntry[]> {
+  const entries: CpioEntry[] = []
+  const madeDirs = new Set<string>()
+  const dir = (p: string): void => {
+    const parts = p.split('/').filter((x) => x !== '')
+    for (let i = 1; i <= parts.length; i++) {
+      const d = parts.slice(0, i).join('/')
+      if (!madeDirs.has(d)) {
+        madeDirs.add(d)
+        entries.push({type: 'dir', path: d})
+      }
+    }
+  }
+  for (const d of ['bin', 'sbin', 'etc', 'proc', 'sys', 'dev', 'tmp', 'run', 'lib/modules', 'lib64', 'usr/bin', 'usr/sbin', 'root']) dir(d)
+  entries.push({type: 'char', path: 'dev/console', major: 5, minor: 1})
+  entries.push({type: 'char', path: 'dev/null', major: 1, minor: 3, mode: 0o666})
+
+  // busybox and its applets
+  const bbRoot = dirs.get('busybox-static') as string
+  const bb = join(bbRoot, 'bin', 'busybox')
+  if (!existsSync(bb)) throw envError('busybox-static holds no bin/busybox')
+  entries.push({type: 'file', path: 'bin/busybox', data: readFileSync(bb), mode: 0o755})
+  const list = await runOk(local, [bb, '--list'], {what: 'busybox --list'})
+  for (const a of list.stdout.split('\n').map((x) => x.trim())) {
+    if (a === '' || a === 'busybox' || !/^[\w.[\]-]+$/.test(a)) continue
+    entries.push({type: 'symlink', path: `bin/${a}`, target: 'busybox'})
+  }
+
+  // iperf3 and the libraries the loader maps for it, found in the unpacked packages
+  const libcRoot = dirs.get('libc6')
+  if (libcRoot === undefined) throw envError('iperf3 does not depend on libc6 here: cannot find the dynamic loader')
+  const ldRel = walkFind(libcRoot, (r) => /(^|\/)ld-linux-x86-64\.so\.2$/.test(r) && !statIsLink(join(libcRoot, r)))
+  if (ldRel === null) throw envError('libc6 holds no ld-linux-x86-64.so.2')
+  const ldso = join(libcRoot, ldRel)
+  const libDirs: string[] = []
+  for (const p of manifest.packages) {
+    const root = dirs.get(p) as string
+    for (const d of ['lib/x86_64-linux-gnu', 'usr/lib/x86_64-linux-gnu']) if (existsSync(join(root, d))) libDirs.push(join(root, d))
+  }
+  const iperfRoot = dirs.get('iperf3') as string
+  const iperf = join(iperfRoot, 'usr', 'bin', 'iperf3')
+  entries.push({type: 'file', path: 'usr/bin/iperf3', data: readFileSync(iperf), mode: 0o755})
+  for (const lib of await neededLibs(ldso, libDirs, iperf)) {
+    const real = realpathSync(lib)
+    const owner = [...dirs.values()].find((root) => lib.startsWith(`${root}/`))
+    if (owner === undefined) throw envError(`${lib} is outside the unpacked packages`)
+    const rel = relative(owner, lib)
+    dir(dirname(rel))
+    entries.push({type: 'file', path: rel, data: readFileSync(real), mode: 0o755})
+  }
+  entries.push({type: 'file', path: 'lib64/ld-linux-x86-64.so.2', data: readFileSync(ldso), mode: 0o755})
+
+  // kernel modules, flat, with the load order
+  for (const m of modules) entries.push({type: 'file', path: `lib/modules/${m}.ko`, data: readFileSync(modFiles.get(m) as string)})
+  entries.push({type: 'file', path: 'lib/modules/load-order', data: Buffer.from(`${modules.join('\n')}\n`)})
+
+  entries.push({type: 'file', path: 'etc/passwd', data: Buffer.from('root:x:0:0:root:/root:/bin/sh\n')})
+  entries.push({type: 'file', path: 'etc/group', data: Buffer.from('root:x:0:\n')})
+  entries.push({type: 'file', path: 'init', data: Buffer.from(GUEST_INIT_SH), mode: 0o755})
+  return entries
+}
+
+function statIsLink(p: string): boolean {
+  try {
+    readlinkSync(p)
+    return true
+  } catch {
+    return false
+  }
+}
