@@ -6,7 +6,9 @@
  *   takeover figure vs the pcap            goal ≤ 5 ms between hachaos's live figure and the packet timestamps
  *   drill wall time beyond hold+failback   goal < 2 s
  *
- * Other sections register in SECTIONS (the bond dashboard's CPU, iperf3 orchestration).
+ *   bond dashboard CPU at 10 refreshes/s, 4 members, next to bmon   goal ≤ 2 % of a core
+ *   hachaos load vs bare iperf3 on the same path                     goal ≥ 95 %
+ * (Pacemaker failover timings per fault: test/bench/pacemaker-failover.ts, on a running pacemaker lab.)
  */
 import {spawnSync} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
@@ -18,6 +20,7 @@ import type {LabUpResult} from '../../src/lab/driver.js'
 import type {DrillRun} from '../../src/store/run-types.js'
 import {masterDownIntervalMs} from '../../src/vrrp/timing.js'
 import {BIN} from '../helpers/cli.js'
+import {benchBond} from './bond.js'
 
 interface Row {
   what: string
@@ -88,7 +91,20 @@ async function keepalivedSection(): Promise<Row[]> {
   return rows
 }
 
-export const SECTIONS: Array<{name: string; run: () => Promise<Row[]>}> = [{name: 'keepalived lab and drills', run: keepalivedSection}]
+/** The bond dashboard's CPU next to bmon, and iperf3 orchestration vs bare iperf3 (test/bench/bond.ts). */
+async function bondSection(): Promise<Row[]> {
+  return (await benchBond()).map((l) => ({
+    what: l.name,
+    value: `${Number.isFinite(l.value) ? l.value.toFixed(2) : '—'} ${l.unit}`,
+    goal: l.goal ?? '',
+    ratio: l.goal === undefined ? (l.note ?? '') : `${l.ok === true ? 'met' : 'NOT met'}${l.note === undefined ? '' : ` (${l.note})`}`,
+  }))
+}
+
+export const SECTIONS: Array<{name: string; run: () => Promise<Row[]>}> = [
+  {name: 'keepalived lab and drills', run: keepalivedSection},
+  {name: 'bond dashboard and iperf3 load', run: bondSection},
+]
 
 async function main(): Promise<void> {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
@@ -105,7 +121,7 @@ async function main(): Promise<void> {
     }
   }
   const w = Math.max(...all.map((r) => r.what.length))
-  for (const r of all) process.stdout.write(`${r.what.padEnd(w)}  ${r.value.padStart(10)}  ${r.goal.padEnd(7)}  ${r.ratio}\n`)
+  for (const r of all) process.stdout.write(`${r.what.padEnd(w)}  ${r.value.padStart(12)}  ${r.goal.padEnd(12)}  ${r.ratio}\n`)
 }
 
 await main()

@@ -126,7 +126,7 @@ describe('member-down fault plan', () => {
     const f = faultDefinition('member-down')
     assert.deepEqual(f.stacks, ['bond'])
     const ex = guestExec()
-    await assert.rejects(f.plan({member: '$(reboot)'}, env(ex)), /fault member-down: member an interface name/)
+    await assert.rejects(f.plan({member: '$(reboot)'}, env(ex)), /fault member-down: --member "\$\(reboot\)": expected an interface name/)
     await assert.rejects(f.plan({interface: 'eth0'}, env(ex)), /fault member-down/)
     assert.equal(ex.calls.length, 0)
   })
