@@ -1,0 +1,29 @@
+/** Helpers shared by the config parser tests. */
+import assert from 'node:assert/strict'
+
+import fc from 'fast-check'
+
+import {HachaosError} from '../../../src/errors.js'
+
+/** 1-based number of the first line of `text` that contains `needle`. */
+export function lineOf(text: string, needle: string): number {
+  const i = text.split('\n').findIndex((l) => l.includes(needle))
+  assert.ok(i >= 0, `"${needle}" not in the text`)
+  return i + 1
+}
+
+/** Random concatenations of `words`: the parser returns, or throws BAD_INPUT naming `file`:line. */
+export function fuzzFailsCleanly(parse: (t: string) => unknown, words: string[], file: string): void {
+  fc.assert(
+    fc.property(fc.array(fc.oneof(fc.constantFrom(...words), fc.string({maxLength: 5})), {maxLength: 50}), (a) => {
+      try {
+        parse(a.join(''))
+      } catch (e) {
+        if (!(e instanceof HachaosError)) throw e
+        assert.equal(e.exitName, 'BAD_INPUT')
+        assert.match(e.where ?? '', new RegExp(`^${file.replace('.', '\\.')}:\\d+$`))
+      }
+    }),
+    {numRuns: 1500},
+  )
+}
