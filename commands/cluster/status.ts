@@ -3,7 +3,8 @@ import {readFile} from 'node:fs/promises'
 
 import {Flags} from '@oclif/core'
 
-import {clusterHealth, nodeCondition, parseCrmMonXml, placementOf, type ClusterHealth, type ClusterState} from '../../src/cluster/crm-mon.js'
+import {clusterHealth, nodeCondition, placementOf, type ClusterHealth} from '../../src/cluster/crm-mon.js'
+import {parseCrmMonXml, type ClusterState} from '../../src/config/crm-mon.js'
 import {readClusterSnapshot, type ClusterSnapshot} from '../../src/cluster/snapshot.js'
 import {HachaosError, errorMessage} from '../../src/errors.js'
 import {executorFor, findHost, hostsWithRole, loadInventory} from '../../src/inventory/inventory.js'

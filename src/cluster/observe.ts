@@ -13,7 +13,8 @@ import {errorMessage} from '../errors.js'
 import type {Executor, Spawned} from '../exec/types.js'
 import type {TimelineEvent} from '../store/run-types.js'
 import {sleep, type EpochMicros} from '../time.js'
-import {nodeCondition, readCrmMon, type ClusterState} from './crm-mon.js'
+import type {ClusterState} from '../config/crm-mon.js'
+import {nodeCondition, readCrmMon} from './crm-mon.js'
 
 export type Emit = (e: TimelineEvent) => void
 

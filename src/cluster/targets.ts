@@ -3,11 +3,12 @@
  * `cluster_node`, else the host name), the cluster's nodes in an inventory, and where corosync.conf is.
  */
 import {corosyncSummary, parseCorosyncConf, type CorosyncSummary} from '../config/corosync.js'
+import type {ClusterState} from '../config/crm-mon.js'
 import {HachaosError} from '../errors.js'
 import type {Executor} from '../exec/types.js'
 import type {Inventory, InventoryHost} from '../inventory/inventory.js'
 import {hostsWithRole} from '../inventory/inventory.js'
-import {readCrmMon, type ClusterState} from './crm-mon.js'
+import {readCrmMon} from './crm-mon.js'
 import {DEFAULT_COROSYNC_CONF} from './snapshot.js'
 
 export const CLUSTER_ROLE = 'cluster-node'

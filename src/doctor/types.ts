@@ -5,11 +5,12 @@
 import type {BondInfo} from '../config/bonding.js'
 import type {Loc} from '../config/common.js'
 import type {CorosyncConfig} from '../config/corosync.js'
+import type {CrmMon} from '../config/crm-mon.js'
 import type {GlusterInfo} from '../config/gluster.js'
 import type {HaproxyConfig} from '../config/haproxy.js'
 import type {IpvsTable} from '../config/ipvs.js'
 import type {KeepalivedConfig} from '../config/keepalived.js'
-import type {CibConfig, CrmMon} from '../config/pacemaker.js'
+import type {CibConfig} from '../config/pacemaker.js'
 import type {SysctlSet} from '../config/sysctl.js'
 
 export type Severity = 'error' | 'warning' | 'note'

@@ -3,7 +3,8 @@
  * online, a DC with quorum, the group started exactly once, the VIP on exactly that node, HTTP through the
  * VIP answered by it.
  */
-import {clusterHealth, placementOf, type ClusterState} from '../../src/cluster/crm-mon.js'
+import {clusterHealth, placementOf} from '../../src/cluster/crm-mon.js'
+import type {ClusterState} from '../../src/config/crm-mon.js'
 import {ClusterWatcher} from '../../src/cluster/observe.js'
 import {clusterHosts, clusterNodeName} from '../../src/cluster/targets.js'
 import {hostHasAddress} from '../../src/drill/pollers.js'

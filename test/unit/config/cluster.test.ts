@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {clusterProperty, keptTogether, parseCib, parseCrmMon, stonithDevices} from '../../../src/config/pacemaker.js'
+import {clusterProperty, keptTogether, parseCib, stonithDevices} from '../../../src/config/pacemaker.js'
 import {isHachaosError} from '../../../src/errors.js'
 import {fixturePath, readFixture} from '../../fixture.js'
-import {fuzzFailsCleanly, lineOf} from './helpers.js'
+import {PACEMAKER_XML_WORDS, fuzzFailsCleanly, lineOf} from './helpers.js'
 
-describe('Pacemaker CIB and crm_mon XML', () => {
+describe('Pacemaker CIB', () => {
   it('reads the lab CIB (cibadmin -Q, 2 nodes, VIP + apache group)', () => {
     const text = readFixture('pacemaker', 'lab-2node-cib.xml')
     const cib = parseCib(text, {file: fixturePath('pacemaker', 'lab-2node-cib.xml')})
@@ -62,40 +62,17 @@ describe('Pacemaker CIB and crm_mon XML', () => {
     assert.deepEqual(cib.constraints.map((c) => [c.id, c.line]), [['col-ip-db', 6], ['set', 7], ['apart', 8]])
   })
 
-  it('reads crm_mon XML: healthy, failed action, standby, killed node', () => {
-    const ok = parseCrmMon(readFixture('pacemaker', 'lab-2node-crm_mon.xml'), {file: 'm.xml'})
-    assert.deepEqual([ok.stack, ok.dc?.name, ok.dc?.withQuorum], ['corosync', 'hcdk-n2', true])
-    assert.equal(ok.clusterOptions['stonith-enabled'], 'false')
-    assert.deepEqual(ok.nodes.map((n) => [n.name, n.online, n.standby, n.isDc]), [['hcdk-n1', true, false, false], ['hcdk-n2', true, false, true]])
-    assert.deepEqual(ok.resources.map((r) => [r.id, r.group, r.role, r.nodes]), [['vip', 'g_web', 'Started', ['hcdk-n1']], ['web', 'g_web', 'Started', ['hcdk-n1']]])
-    assert.deepEqual(ok.failures, [])
-    const bad = parseCrmMon(readFixture('pacemaker', 'lab-2node-bad-crm_mon.xml'), {file: 'm.xml'})
-    assert.deepEqual(bad.failures.map((f) => [f.opKey, f.node, f.exitstatus, f.exitreason]), [['broken_start_0', 'hcdk-n1', 'not configured', '[findif] failed']])
-    assert.deepEqual(bad.resources.filter((r) => r.clone === 'cl_ping_dummy').map((r) => r.nodes[0]), ['hcdk-n2', 'hcdk-n1'])
-    const sb = parseCrmMon(readFixture('pacemaker', 'lab-2node-standby-crm_mon.xml'), {file: 'm.xml'})
-    assert.equal(sb.nodes.find((n) => n.name === 'hcdk-n2')?.standby, true)
-    const killed = parseCrmMon(readFixture('pacemaker', 'lab-2node-n2-killed-crm_mon.xml'), {file: 'm.xml'})
-    assert.deepEqual(killed.nodes.map((n) => [n.name, n.online]), [['hcdk-n1', true], ['hcdk-n2', false]])
-    assert.equal(killed.dc?.name, 'hcdk-n1')
-  })
-
   it('names file:line for malformed or wrong XML', () => {
     const cases: Array<[() => unknown, string]> = [
       [() => parseCib('<cib>\n<configuration>\n</cib>', {file: 'c.xml'}), 'c.xml:3'],
       [() => parseCib('<pacemaker-result/>', {file: 'c.xml'}), 'c.xml:1'],
       [() => parseCib('<cib/>', {file: 'c.xml'}), 'c.xml:1'],
       [() => parseCib('<cib><configuration><resources>\n<primitive id="x"/></resources></configuration></cib>', {file: 'c.xml'}), 'c.xml:2'],
-      [() => parseCrmMon('', {file: 'm.xml'}), 'm.xml:1'],
-      [() => parseCrmMon('<cib/>', {file: 'm.xml'}), 'm.xml:1'],
-      [() => parseCrmMon(readFixture('pacemaker', 'lab-2node-crm_mon.xml').slice(0, 900), {file: 'm.xml'}), 'm.xml:13'], // cut inside line 13,
     ]
     for (const [fn, where] of cases) assert.throws(fn, (e: unknown) => isHachaosError(e) && e.exitName === 'BAD_INPUT' && e.where === where, where)
   })
 
   it('fuzzed input: a config or a clean error', () => {
-    const words = ['<cib>', '</cib>', '<configuration>', '</configuration>', '<resources>', '</resources>', '<primitive id="a" class="ocf" type="x"/>', '<group id="g">', '</group>',
-      '<nvpair name="stonith-enabled" value="false"/>', '<', '>', '"', '\n', '<pacemaker-result>', '</pacemaker-result>', '<node name="n" online="true"/>']
-    fuzzFailsCleanly((t) => parseCib(t, {file: 'f.xml'}), words, 'f.xml')
-    fuzzFailsCleanly((t) => parseCrmMon(t, {file: 'f.xml'}), words, 'f.xml')
+    fuzzFailsCleanly((t) => parseCib(t, {file: 'f.xml'}), PACEMAKER_XML_WORDS, 'f.xml')
   })
 })

@@ -27,3 +27,7 @@ export function fuzzFailsCleanly(parse: (t: string) => unknown, words: string[],
     {numRuns: 1500},
   )
 }
+
+/** Pieces of CIB and crm_mon XML for the fuzzers of both readers. */
+export const PACEMAKER_XML_WORDS = ['<cib>', '</cib>', '<configuration>', '</configuration>', '<resources>', '</resources>', '<primitive id="a" class="ocf" type="x"/>', '<group id="g">', '</group>',
+  '<nvpair name="stonith-enabled" value="false"/>', '<', '>', '"', '\n', '<pacemaker-result>', '</pacemaker-result>', '<node name="n" online="true"/>']
