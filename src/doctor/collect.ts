@@ -5,7 +5,8 @@
 import {readFileSync, readdirSync, statSync} from 'node:fs'
 import {basename, join, relative} from 'node:path'
 
-import {parseBondingSysfs, parseProcBonding, parseSysfsDump} from '../config/bonding.js'
+import {parseBondProcFile} from '../bond/proc.js'
+import {parseBondSysfsFile, parseSysfsDump} from '../bond/sysfs.js'
 import {expandGlob, fsListInclude, fsReadInclude, hasGlob} from '../config/common.js'
 import {parseCorosyncConf} from '../config/corosync.js'
 import {parseCrmMon} from '../config/crm-mon.js'
@@ -71,12 +72,12 @@ export function addSource(host: HostConfigs, kind: SourceKind, path: string, tex
       host.crmMon.push(parseCrmMon(text, {file}))
       break
     case 'bonding':
-      host.bonds.push(parseProcBonding(text, {file}))
+      host.bonds.push(parseBondProcFile(text, {file}))
       break
     case 'bonding-sysfs': {
       const files = parseSysfsDump(text)
       const m = /==> \S*\/net\/([^/]+)\/bonding\//.exec(text)
-      host.bonds.push(parseBondingSysfs(files, {file, name: m?.[1] ?? basename(path)}))
+      host.bonds.push(parseBondSysfsFile(files, {file, name: m?.[1] ?? basename(path)}))
       break
     }
     case 'ipvsadm':
