@@ -9,6 +9,7 @@ import {fileURLToPath} from 'node:url'
 import {HachaosError} from '../errors.js'
 import {nowUs} from '../time.js'
 import {missingBinaryError} from './process.js'
+import {catFile} from './run-ok.js'
 import {decodeAnswer, encodeKill, encodeRequest, LineSplitter} from './vm-protocol.js'
 import type {ExecResult, Executor, OutputLine, RunOptions, Spawned, SpawnOptions} from './types.js'
 
@@ -128,16 +129,7 @@ export class VmExecutor implements Executor {
   }
 
   async readFile(path: string): Promise<string> {
-    const r = await this.run(['cat', '--', path])
-    if (r.code !== 0) {
-      throw new HachaosError(`cannot read ${path} on ${this.host}: ${r.stderr.trim()}`, {
-        code: 'E_READ_FILE',
-        exit: 'BAD_INPUT',
-        where: `${this.host}:${path}`,
-        suggestions: ['check the path'],
-      })
-    }
-    return r.stdout
+    return catFile(this, path)
   }
 
   /** @internal used by VmStream */
