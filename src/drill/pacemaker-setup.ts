@@ -16,9 +16,10 @@ import {executorFor, findHost, hostsWithRole, type Inventory, type InventoryHost
 import type {DrillRun} from '../store/run-types.js'
 import {clockOffsetUs} from './clock.js'
 import {EventLog, type CaptureSource, type DrillSpec, type StackHooks} from './engine.js'
-import {VipOwnerPoller, hostHasAddress, type Poller} from './pollers.js'
+import {VipOwnerPoller, hostHasAddress} from './pollers.js'
 import {ProbeSession} from './probe-session.js'
 import type {DrillOptions, PreparedDrill} from './setup.js'
+import type {Poller} from '../util/poll-loop.js'
 
 export interface SetupHelpers {
   hostRef(inv: Inventory, h: InventoryHost): HostRef

@@ -13,10 +13,11 @@ import {parseDuration} from '../time.js'
 import {predictBackendEject, predictVrrp} from '../vrrp/predict.js'
 import {clockOffsetUs} from './clock.js'
 import {EventLog, type CaptureSource, type DrillSpec} from './engine.js'
-import {HaproxyServerPoller, VipOwnerPoller, hostHasAddress, type Poller} from './pollers.js'
+import {HaproxyServerPoller, VipOwnerPoller, hostHasAddress} from './pollers.js'
 import {ProbeSession} from './probe-session.js'
 import {readLbVrrp, type LbVrrp} from './vrrp-setup.js'
 import {preparePacemakerDrill} from './pacemaker-setup.js'
+import type {Poller} from '../util/poll-loop.js'
 
 export interface DrillOptions {
   inventory: Inventory
