@@ -12,6 +12,12 @@ export async function hostHasAddress(exec: Executor, vip: string): Promise<boole
   return r.code === 0 && r.stdout.split('\n').some((l) => l.includes(` ${vip}/`))
 }
 
+/** The hosts (in the order given) that carry the VIP now; a host that cannot be asked counts as not. */
+export async function vipHolders(hosts: Array<{name: string; exec: Executor}>, vip: string): Promise<string[]> {
+  const have = await Promise.all(hosts.map(async (h) => ((await hostHasAddress(h.exec, vip).catch(() => false)) ? h.name : null)))
+  return have.filter((x): x is string => x !== null)
+}
+
 /** Emits `vip.owner` whenever the set of hosts holding the VIP changes. */
 export class VipOwnerPoller extends PollLoop {
   private last = ''
@@ -28,8 +34,7 @@ export class VipOwnerPoller extends PollLoop {
 
   protected async round(): Promise<void> {
     const t = Math.round((performance.timeOrigin + performance.now()) * 1000)
-    const have = await Promise.all(this.hosts.map(async (h) => ((await hostHasAddress(h.exec, this.vip).catch(() => false)) ? h.name : null)))
-    const owners = have.filter((x): x is string => x !== null).sort()
+    const owners = (await vipHolders(this.hosts, this.vip)).sort()
     const key = owners.join(',')
     if (key !== this.last) {
       this.last = key
