@@ -96,6 +96,14 @@ function blocks(block: CsItem[] | undefined, key: string): CsItem[] {
   return (block ?? []).filter((i) => i.key === key && i.block !== undefined)
 }
 
+/** Copy `key: value` items of a block into the typed view: field name → corosync key. */
+function setValues<K extends string>(target: Partial<Record<NoInfer<K>, CsValue>>, block: CsItem[] | undefined, keys: Record<K, string>): void {
+  for (const [field, key] of Object.entries(keys) as Array<[K, string]>) {
+    const v = val(block, key)
+    if (v !== undefined) target[field] = v
+  }
+}
+
 function intVal(v: CsValue | undefined, what: string): number | undefined {
   if (v === undefined) return undefined
   const n = toInt(v.value)
@@ -155,20 +163,18 @@ export function parseCorosyncConf(text: string, opts: {file: string}): CorosyncC
     cfg.totem.line = totemB.line
     const version = intVal(val(t, 'version'), 'totem.version')
     if (version !== undefined) cfg.totem.version = version
-    const set = <K extends 'clusterName' | 'transport' | 'consensus' | 'join' | 'tokenRetransmitsBeforeLoss' | 'cryptoCipher' | 'cryptoHash' | 'secauth' | 'rrpMode' | 'linkMode'>(k: K, key: string): void => {
-      const v = val(t, key)
-      if (v !== undefined) cfg.totem[k] = v
-    }
-    set('clusterName', 'cluster_name')
-    set('transport', 'transport')
-    set('consensus', 'consensus')
-    set('join', 'join')
-    set('tokenRetransmitsBeforeLoss', 'token_retransmits_before_loss_const')
-    set('cryptoCipher', 'crypto_cipher')
-    set('cryptoHash', 'crypto_hash')
-    set('secauth', 'secauth')
-    set('rrpMode', 'rrp_mode')
-    set('linkMode', 'link_mode')
+    setValues(cfg.totem, t, {
+      clusterName: 'cluster_name',
+      transport: 'transport',
+      consensus: 'consensus',
+      join: 'join',
+      tokenRetransmitsBeforeLoss: 'token_retransmits_before_loss_const',
+      cryptoCipher: 'crypto_cipher',
+      cryptoHash: 'crypto_hash',
+      secauth: 'secauth',
+      rrpMode: 'rrp_mode',
+      linkMode: 'link_mode',
+    })
     const token = ms(val(t, 'token'), 'totem.token')
     if (token !== undefined) cfg.totem.token = token
     const tc = ms(val(t, 'token_coefficient'), 'totem.token_coefficient')
@@ -205,15 +211,7 @@ export function parseCorosyncConf(text: string, opts: {file: string}): CorosyncC
   if (quorumB !== undefined) {
     const q = quorumB.block
     cfg.quorum.line = quorumB.line
-    const set = <K extends 'provider' | 'expectedVotes' | 'waitForAll' | 'lastManStanding' | 'autoTieBreaker'>(k: K, key: string): void => {
-      const v = val(q, key)
-      if (v !== undefined) cfg.quorum[k] = v
-    }
-    set('provider', 'provider')
-    set('expectedVotes', 'expected_votes')
-    set('waitForAll', 'wait_for_all')
-    set('lastManStanding', 'last_man_standing')
-    set('autoTieBreaker', 'auto_tie_breaker')
+    setValues(cfg.quorum, q, {provider: 'provider', expectedVotes: 'expected_votes', waitForAll: 'wait_for_all', lastManStanding: 'last_man_standing', autoTieBreaker: 'auto_tie_breaker'})
     const tn = val(q, 'two_node')
     if (tn !== undefined) cfg.quorum.twoNode = {...tn, on: tn.value === '1' || /^(yes|on|true)$/i.test(tn.value)}
     const dev = blocks(q, 'device')[0]
