@@ -5,9 +5,10 @@ import fc from 'fast-check'
 
 import {ZERO_MAC, lacpPortState, parseBondProc, parseBondProcFile, type BondFile} from '../../../src/bond/proc.js'
 import {parseBondSysfsFile, parseSysfsDump} from '../../../src/bond/sysfs.js'
-import {HachaosError, isHachaosError} from '../../../src/errors.js'
+import {isHachaosError} from '../../../src/errors.js'
 import {BOND_MODES} from '../../../src/lab/bond/topology.js'
 import {readFixture} from '../../fixture.js'
+import {cleanFailure} from '../config/helpers.js'
 import {procText} from './fixtures.js'
 
 describe('parseBondProc on real captures from the bond lab (kernel 6.1)', () => {
@@ -180,15 +181,6 @@ describe('parseBondProc on real captures from the bond lab (kernel 6.1)', () => 
 
 describe('bond files as doctor reads them: /proc/net/bonding with lines, sysfs dumps (test/fixtures/bonding, kernel 6.1)', () => {
   const bond = (name: string): BondFile => parseBondProcFile(readFixture('bonding', name), {file: '/proc/net/bonding/bond0'})
-  const cleanFailure = (fn: () => unknown, where: RegExp): void => {
-    try {
-      fn()
-    } catch (e) {
-      if (!(e instanceof HachaosError)) throw e
-      assert.equal(e.exitName, 'BAD_INPUT')
-      assert.match(e.where ?? '', where)
-    }
-  }
 
   it('active-backup with miimon 100, both members up', () => {
     const b = bond('ab-miimon100.txt')

@@ -12,18 +12,21 @@ export function lineOf(text: string, needle: string): number {
   return i + 1
 }
 
+/** `fn` returns, or throws a HachaosError with exit BAD_INPUT whose `where` matches. */
+export function cleanFailure(fn: () => unknown, where: RegExp): void {
+  try {
+    fn()
+  } catch (e) {
+    if (!(e instanceof HachaosError)) throw e
+    assert.equal(e.exitName, 'BAD_INPUT')
+    assert.match(e.where ?? '', where)
+  }
+}
+
 /** Random concatenations of `words`: the parser returns, or throws BAD_INPUT naming `file`:line. */
 export function fuzzFailsCleanly(parse: (t: string) => unknown, words: string[], file: string): void {
   fc.assert(
-    fc.property(fc.array(fc.oneof(fc.constantFrom(...words), fc.string({maxLength: 5})), {maxLength: 50}), (a) => {
-      try {
-        parse(a.join(''))
-      } catch (e) {
-        if (!(e instanceof HachaosError)) throw e
-        assert.equal(e.exitName, 'BAD_INPUT')
-        assert.match(e.where ?? '', new RegExp(`^${file.replace('.', '\\.')}:\\d+$`))
-      }
-    }),
+    fc.property(fc.array(fc.oneof(fc.constantFrom(...words), fc.string({maxLength: 5})), {maxLength: 50}), (a) => cleanFailure(() => parse(a.join('')), new RegExp(`^${file.replace('.', '\\.')}:\\d+$`))),
     {numRuns: 1500},
   )
 }

@@ -6,18 +6,9 @@ import fc from 'fast-check'
 import {parseGlusterVolumeInfo} from '../../../src/config/gluster.js'
 import {parseIpvsadm} from '../../../src/config/ipvs.js'
 import {parseSysctl} from '../../../src/config/sysctl.js'
-import {HachaosError, isHachaosError} from '../../../src/errors.js'
+import {isHachaosError} from '../../../src/errors.js'
 import {readFixture} from '../../fixture.js'
-
-function cleanFailure(fn: () => unknown, where: RegExp): void {
-  try {
-    fn()
-  } catch (e) {
-    if (!(e instanceof HachaosError)) throw e
-    assert.equal(e.exitName, 'BAD_INPUT')
-    assert.match(e.where ?? '', where)
-  }
-}
+import {cleanFailure} from './helpers.js'
 
 describe('ipvsadm (captured from ipvsadm 1.31)', () => {
   const expectServices = (t: ReturnType<typeof parseIpvsadm>): void => {
