@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {corosyncPorts, nodeAddresses} from '../src/cluster/corosync-conf.js'
+import {corosyncPorts, nodeAddresses} from '../src/config/corosync.js'
 import {healScript, planPartition, type PartitionMember} from '../src/cluster/partition.js'
 import {CLUSTER_ROLE, clusterHosts, clusterNodeName, corosyncConfOn, requireClusterNode} from '../src/cluster/targets.js'
 import {HachaosError} from '../src/errors.js'

@@ -3,7 +3,8 @@ import {readFile} from 'node:fs/promises'
 
 import {Flags} from '@oclif/core'
 
-import {clusterHealth, nodeCondition, parseCrmMonXml, placementOf, type ClusterHealth, type ClusterState} from '../../src/cluster/crm-mon.js'
+import {clusterHealth, nodeCondition, placementOf, type ClusterHealth} from '../../src/cluster/crm-mon.js'
+import {parseCrmMonXml, type ClusterState} from '../../src/config/crm-mon.js'
 import {readClusterSnapshot, type ClusterSnapshot} from '../../src/cluster/snapshot.js'
 import {HachaosError, errorMessage} from '../../src/errors.js'
 import {executorFor, findHost, hostsWithRole, loadInventory} from '../../src/inventory/inventory.js'
@@ -17,7 +18,7 @@ export interface ClusterStatusResult {
   quorum: ClusterSnapshot['quorum']
   links: ClusterSnapshot['links']
   runtime: ClusterSnapshot['runtime']
-  corosync: Omit<NonNullable<ClusterSnapshot['corosync']>, 'root'> | null
+  corosync: ClusterSnapshot['corosync']
   health: ClusterHealth
   notes: string[]
 }
@@ -85,14 +86,13 @@ the pacemaker lab when it is up. Reading a node needs what its executor needs (r
       if (snap === null) {
         throw new HachaosError(`no cluster node answered crm_mon (${tried.join('; ')})`, {code: 'E_HOST', exit: 'HOST', where: invPath, suggestions: ['is the cluster stack running? try `crm_mon -1` on a node']})
       }
-      const {root: _root, ...corosync} = snap.corosync ?? {root: null}
       result = {
         source: {kind: 'host', host: snap.host, inventory: invPath},
         crmMon: snap.crmMon,
         quorum: snap.quorum,
         links: snap.links,
         runtime: snap.runtime,
-        corosync: snap.corosync === null ? null : (corosync as ClusterStatusResult['corosync']),
+        corosync: snap.corosync,
         health: snap.health,
         notes: [...tried.map((t) => `not answering: ${t}`), ...snap.notes],
       }

@@ -3,7 +3,10 @@
  * balance-rr, balance-xor, broadcast, 802.3ad, balance-tlb, balance-alb. Line-oriented "Key: value" text
  * in sections (master, ARP, 802.3ad info, one section per member with its LACP PDU details). Every line is
  * kept: known keys become typed fields, unknown keys stay in `fields` (per section) and never fail the parse.
+ * The monitor reads it leniently (parseBondProc); `doctor` reads a file strictly, with the line of every
+ * key (parseBondProcFile: not a bonding file → BAD_INPUT naming file:line).
  */
+import {type Loc, configError} from '../config/common.js'
 
 export const MODE_NAMES: Readonly<Record<string, string>> = {
   'load balancing (round-robin)': 'balance-rr',
@@ -170,7 +173,28 @@ function memberOf(name: string, f: Record<string, string>, actor: Record<string,
 
 const noneToNull = (v: string | undefined): string | null => (v === undefined || v === 'None' ? null : v)
 
+/** A member with nothing known but its name (a bond read from sysfs, where only `slaves` lists them). */
+export function bareMember(name: string): BondMember {
+  return memberOf(name, {}, null, null)
+}
+
+/** 1-based lines of the keys of a /proc/net/bonding file, by the same names as BondProc's `fields`. */
+export interface BondProcLines {
+  /** Master-section keys ("Bonding Mode", "MII Polling Interval (ms)" …). */
+  master: Record<string, number>
+  /** 802.3ad-section keys, the active aggregator's as "Active Aggregator Info/KEY" (as in `ad.fields`). */
+  ad: Record<string, number>
+  /** The "Slave Interface:" line of each member, parallel to `members`. */
+  members: number[]
+}
+
 export function parseBondProc(text: string): BondProc {
+  return parseBondProcLines(text).proc
+}
+
+/** parseBondProc, with the line of every key. */
+export function parseBondProcLines(text: string): {proc: BondProc; lines: BondProcLines} {
+  const lines: BondProcLines = {master: {}, ad: {}, members: []}
   const master: Record<string, string> = {}
   const ad: Record<string, string> = {}
   const agg: Record<string, string> = {}
@@ -184,8 +208,9 @@ export function parseBondProc(text: string): BondProc {
     if (cur !== null) members.push(memberOf(cur.name, cur.f, cur.actor, cur.partner))
     cur = null
   }
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/\s+$/, '')
+  const rows = text.split('\n')
+  for (let i = 0; i < rows.length; i++) {
+    const line = (rows[i] ?? '').replace(/\s+$/, '')
     if (line.trim() === '') {
       if (section === 'agg') section = 'ad'
       continue
@@ -229,6 +254,7 @@ export function parseBondProc(text: string): BondProc {
     if (key === 'Slave Interface') {
       closeMember()
       cur = {name: value, f: {}, actor: null, partner: null}
+      lines.members.push(i + 1)
       section = 'member'
       continue
     }
@@ -239,12 +265,15 @@ export function parseBondProc(text: string): BondProc {
     switch (section) {
       case 'master':
         master[key] = value
+        lines.master[key] = i + 1
         break
       case 'ad':
         ad[key] = value
+        lines.ad[key] = i + 1
         break
       case 'agg':
         agg[key] = value
+        lines.ad[`Active Aggregator Info/${key}`] = i + 1
         break
       case 'member':
         if (c !== null) c.f[key] = value
@@ -284,7 +313,7 @@ export function parseBondProc(text: string): BondProc {
   const arpInterval = master['ARP Polling Interval (ms)']
   const list = (v: string | undefined): string[] => (v ?? '').split(/[,\s]+/).map((x) => x.trim()).filter((x) => x !== '')
   const isAd = Object.keys(ad).length > 0 || Object.keys(agg).length > 0 || noActiveAggregator
-  return {
+  const proc: BondProc = {
     driverVersion,
     mode,
     modeDescription,
@@ -322,4 +351,43 @@ export function parseBondProc(text: string): BondProc {
     fields: master,
     unparsed,
   }
+  return {proc, lines}
+}
+
+export const ZERO_MAC = '00:00:00:00:00:00'
+
+/** A bond as `doctor` reads it from a file: /proc/net/bonding/BOND, or the bonding attributes from sysfs. */
+export interface BondFile {
+  file: string
+  name: string
+  source: 'proc' | 'sysfs'
+  proc: BondProc
+  /** Lines of the keys in `file` (empty for sysfs: one value per file). */
+  lines: BondProcLines
+}
+
+const PROC = '/proc/net/bonding'
+
+/** Where a key of a bond file stands; the "Bonding Mode" line (or line 1) when the file does not have it. */
+export function bondLine(b: BondFile, line: number | undefined): Loc {
+  return {file: b.file, line: line ?? b.lines.master['Bonding Mode'] ?? 1}
+}
+
+/**
+ * Read /proc/net/bonding/BOND strictly (`name` defaults to the file's base name). Throws HachaosError
+ * (BAD_INPUT, file:line) when it is not one: no or an unknown "Bonding Mode", a member without a name.
+ */
+export function parseBondProcFile(text: string, opts: {file: string; name?: string}): BondFile {
+  const file = opts.file
+  const {proc, lines} = parseBondProcLines(text.replace(/\r\n?/g, '\n'))
+  const modeLine = lines.master['Bonding Mode']
+  if (modeLine === undefined) {
+    throw configError(PROC, {file, line: 1}, 'no "Bonding Mode:" line: not a /proc/net/bonding file', 'give `cat /proc/net/bonding/BOND` output (the bonding driver must be loaded)')
+  }
+  if (proc.mode === null) throw configError(PROC, {file, line: modeLine}, `unknown bonding mode "${proc.modeDescription ?? ''}"`, 'is this a /proc/net/bonding file from Linux?')
+  const nameless = proc.members.findIndex((m) => m.name === '')
+  if (nameless >= 0) {
+    throw configError(PROC, {file, line: lines.members[nameless] ?? 1}, '"Slave Interface:" without a name', 'give the whole file, as `cat /proc/net/bonding/bond0` prints it')
+  }
+  return {file, name: opts.name ?? (file.split('/').filter((x) => x !== '').pop() ?? 'bond0'), source: 'proc', proc, lines}
 }

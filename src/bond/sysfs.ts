@@ -4,8 +4,9 @@
  * (the interface counters). Values are kept raw; known ones are typed. "name N" values (mode, policies)
  * keep both the name and the number.
  */
+import {configError} from '../config/common.js'
 import type {BondFs} from './fs.js'
-import {lacpPortState, type LacpPortState} from './proc.js'
+import {MODE_NAMES, bareMember, lacpPortState, type BondFile, type LacpPortState} from './proc.js'
 
 export const NET = '/sys/class/net'
 
@@ -109,6 +110,74 @@ export function parseBondSysfs(raw: Record<string, string>): BondSysfs {
     numGratArp: num(r['num_grat_arp']),
     useCarrier: num(r['use_carrier']),
     raw: r,
+  }
+}
+
+/** `==> /sys/…/bonding/NAME <==` blocks (as `head`/`tail` print several files) → file name → content. */
+export function parseSysfsDump(text: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  let cur: string | undefined
+  for (const line of text.replace(/\r\n?/g, '\n').split('\n')) {
+    const h = /^==> (.+) <==$/.exec(line)
+    if (h !== null) {
+      cur = (h[1] ?? '').split('/').pop() ?? ''
+      out[cur] = ''
+    } else if (cur !== undefined && line !== '') out[cur] = out[cur] === '' ? line : `${out[cur] ?? ''}\n${line}`
+  }
+  return out
+}
+
+/**
+ * A bond from its sysfs attributes (/sys/class/net/BOND/bonding/*: file name → content) in the model of
+ * /proc/net/bonding, for `doctor`: mode, monitors, hash policy, LACP rate and partner (802.3ad), the
+ * members by name. Throws HachaosError (BAD_INPUT, FILE:1) without a known mode.
+ */
+export function parseBondSysfsFile(files: Record<string, string>, opts: {file: string; name: string}): BondFile {
+  const s = parseBondSysfs(files)
+  const modes = Object.values(MODE_NAMES)
+  const mode = s.mode?.name
+  if (mode === undefined || !modes.includes(mode)) {
+    throw configError('sysfs bonding', {file: opts.file, line: 1}, mode === undefined ? 'no "mode" file' : `unknown bonding mode "${mode}"`, 'give the files of /sys/class/net/BOND/bonding/')
+  }
+  const ad = mode === '802.3ad'
+  const lacpRate = s.lacpRate?.name
+  return {
+    file: opts.file,
+    name: opts.name,
+    source: 'sysfs',
+    proc: {
+      driverVersion: null,
+      mode,
+      modeDescription: null,
+      failOverMac: s.failOverMac?.name ?? null,
+      xmitHashPolicy: s.xmitHashPolicy?.name ?? null,
+      primary: s.primary,
+      primaryReselect: s.primaryReselect?.name ?? null,
+      activeSlave: s.activeSlave,
+      miiStatus: s.miiStatus,
+      miimonMs: s.miimon,
+      updelayMs: s.updelay,
+      downdelayMs: s.downdelay,
+      peerNotifyDelayMs: null,
+      arp: s.arpInterval === null ? null : {intervalMs: s.arpInterval, missedMax: s.arpMissedMax, ipTargets: s.arpIpTarget, ns6Targets: []},
+      ad: ad
+        ? {
+            lacpActive: s.lacpActive === null ? null : s.lacpActive.name === 'on',
+            lacpRate: lacpRate === 'slow' || lacpRate === 'fast' ? lacpRate : null,
+            minLinks: s.minLinks,
+            adSelect: s.adSelect?.name ?? null,
+            systemPriority: null,
+            systemMac: s.adActorSystem,
+            activeAggregator: s.adPartnerMac === null ? null : {id: s.adAggregator, ports: s.adNumPorts, actorKey: s.adActorKey, partnerKey: s.adPartnerKey, partnerMac: s.adPartnerMac.toLowerCase()},
+            noActiveAggregator: false,
+            fields: {},
+          }
+        : null,
+      members: s.slaves.map(bareMember),
+      fields: {},
+      unparsed: [],
+    },
+    lines: {master: {}, ad: {}, members: []},
   }
 }
 

@@ -1,5 +1,6 @@
 /**
- * Observers of a Pacemaker cluster during a drill, each on its own timer, emitting TimelineEvents (the VIP
+ * Observers of a Pacemaker cluster during a drill, each on its own timer (the ClusterWatcher on
+ * src/util/poll-loop.ts, like the drill's pollers), emitting TimelineEvents (the VIP
  * owner poller is the drill's own, src/drill/pollers.ts):
  *   ClusterWatcher  polls `crm_mon --output-as=xml` (the first node that answers, preferring the ones not
  *                   under fault) → {type:'cluster'} per change of a resource's placement/role, of a node's
@@ -9,54 +10,18 @@
  * All go through Executors, so they work in the lab (nsenter) and on real clusters (ssh).
  * Times are epoch µs on this machine (the executor's t0/t1 around each read).
  */
-import {errorMessage} from '../errors.js'
+import type {ClusterState} from '../config/crm-mon.js'
 import type {Executor, Spawned} from '../exec/types.js'
 import type {TimelineEvent} from '../store/run-types.js'
-import {sleep, type EpochMicros} from '../time.js'
-import {nodeCondition, readCrmMon, type ClusterState} from './crm-mon.js'
+import type {EpochMicros} from '../time.js'
+import {PollLoop} from '../util/poll-loop.js'
+import {nodeCondition, readCrmMon} from './crm-mon.js'
 
 export type Emit = (e: TimelineEvent) => void
 
 export interface WatchedNode {
   name: string
   exec: Executor
-}
-
-/** Owns one timer loop; `stop()` waits for the round in flight. */
-abstract class PollLoop {
-  private running = false
-  private loop: Promise<void> | undefined
-  private readonly abort = new AbortController()
-  rounds = 0
-  errors: string[] = []
-
-  constructor(protected readonly intervalMs: number) {}
-
-  protected abstract round(): Promise<void>
-
-  start(): void {
-    if (this.running) return
-    this.running = true
-    this.loop = (async () => {
-      while (this.running) {
-        const t = Date.now()
-        try {
-          await this.round()
-        } catch (e) {
-          if (this.errors.length < 20) this.errors.push(errorMessage(e))
-        }
-        this.rounds++
-        const wait = this.intervalMs - (Date.now() - t)
-        if (this.running && wait > 0) await sleep(wait, this.abort.signal).catch(() => undefined)
-      }
-    })()
-  }
-
-  async stop(): Promise<void> {
-    this.running = false
-    this.abort.abort()
-    await this.loop
-  }
 }
 
 /** The facts of one crm_mon reading the ClusterWatcher compares between rounds. */

@@ -3,12 +3,13 @@
  * corosync-cfgtool, the runtime totem timers and corosync.conf, all through the node's Executor (local,
  * nsenter in the lab, ssh on real clusters). Only crm_mon is required; the rest is reported when readable.
  */
+import {corosyncSummary, parseCorosyncConf, type CorosyncSummary} from '../config/corosync.js'
+import type {ClusterState} from '../config/crm-mon.js'
 import {errorMessage} from '../errors.js'
 import type {Executor} from '../exec/types.js'
 import type {EpochMicros} from '../time.js'
 import {nowUs} from '../time.js'
-import {clusterHealth, readCrmMon, type ClusterHealth, type ClusterState} from './crm-mon.js'
-import {parseCorosyncConf, type CorosyncConfig} from './corosync-conf.js'
+import {clusterHealth, readCrmMon, type ClusterHealth} from './crm-mon.js'
 import {readLinks, readQuorum, readRuntimeTotem, type CfgtoolStatus, type QuorumStatus, type RuntimeTotem} from './corosync-tools.js'
 
 export interface ClusterSnapshot {
@@ -18,7 +19,7 @@ export interface ClusterSnapshot {
   quorum: QuorumStatus | null
   links: CfgtoolStatus | null
   runtime: RuntimeTotem | null
-  corosync: CorosyncConfig | null
+  corosync: CorosyncSummary | null
   /** What could not be read, and why (never fatal except crm_mon). */
   notes: string[]
   health: ClusterHealth
@@ -42,7 +43,7 @@ export async function readClusterSnapshot(exec: Executor, opts: {corosyncConf?: 
     soft('corosync-quorumtool', () => readQuorum(exec)),
     soft('corosync-cfgtool', () => readLinks(exec)),
     soft('corosync-cmapctl', () => readRuntimeTotem(exec)),
-    soft(confPath, async () => parseCorosyncConf(await exec.readFile(confPath), `${exec.host}:${confPath}`)),
+    soft(confPath, async () => corosyncSummary(parseCorosyncConf(await exec.readFile(confPath), {file: `${exec.host}:${confPath}`}))),
   ])
   const health = clusterHealth(mon.state, opts.group === undefined ? {} : {group: opts.group})
   if (links !== null) health.problems.push(...links.faults.map((f) => `corosync ${f}`))

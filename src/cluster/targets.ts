@@ -2,12 +2,13 @@
  * How faults and drills name cluster things: the Pacemaker node name of an inventory host (fact
  * `cluster_node`, else the host name), the cluster's nodes in an inventory, and where corosync.conf is.
  */
+import {corosyncSummary, parseCorosyncConf, type CorosyncSummary} from '../config/corosync.js'
+import type {ClusterState} from '../config/crm-mon.js'
 import {HachaosError} from '../errors.js'
 import type {Executor} from '../exec/types.js'
 import type {Inventory, InventoryHost} from '../inventory/inventory.js'
 import {hostsWithRole} from '../inventory/inventory.js'
-import {parseCorosyncConf, type CorosyncConfig} from './corosync-conf.js'
-import {readCrmMon, type ClusterState} from './crm-mon.js'
+import {readCrmMon} from './crm-mon.js'
 import {DEFAULT_COROSYNC_CONF} from './snapshot.js'
 
 export const CLUSTER_ROLE = 'cluster-node'
@@ -42,10 +43,10 @@ export async function clusterStateOn(exec: Executor): Promise<ClusterState> {
 }
 
 /** corosync.conf of a host, or null when it cannot be read (callers fall back to inventory addresses). */
-export async function corosyncConfOn(exec: Executor, h: InventoryHost): Promise<CorosyncConfig | null> {
+export async function corosyncConfOn(exec: Executor, h: InventoryHost): Promise<CorosyncSummary | null> {
   const path = corosyncConfPath(h)
   try {
-    return parseCorosyncConf(await exec.readFile(path), `${h.name}:${path}`)
+    return corosyncSummary(parseCorosyncConf(await exec.readFile(path), {file: `${h.name}:${path}`}))
   } catch {
     return null
   }

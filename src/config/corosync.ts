@@ -2,6 +2,10 @@
  * corosync.conf parser (corosync 2/3, corosync.conf(5)): `key: value` lines and `name {` … `}` blocks, `#`
  * comment lines, every item with file:line. Typed views of totem (transport, crypto, token, interfaces),
  * nodelist and quorum (votequorum, two_node, qdevice). Unknown keys are kept in the tree.
+ * The one reader of this file: `doctor` uses the located model, the cluster commands and the failover model
+ * (src/cluster/) its plain-value summary (corosyncSummary: effective timers, links, ring addresses, ports).
+ * Like corosync 3 itself (checked with `corosync -t`), a section opens and closes on lines of its own and
+ * quotes are part of a value.
  * Hand-written: the format is small and no maintained JavaScript parser for it exists.
  */
 import {type Loc, configError, splitLines, toInt} from './common.js'
@@ -32,6 +36,9 @@ export interface CsInterface extends Loc {
   number: number
   bindnetaddr?: string
   mcastaddr?: string
+  /** As written; read as a number by corosyncSummary. */
+  mcastport?: CsValue
+  knetTransport?: string
 }
 
 export interface CorosyncConfig {
@@ -46,6 +53,8 @@ export interface CorosyncConfig {
     token?: CsValue & {ms: number}
     tokenCoefficient?: CsValue & {ms: number}
     consensus?: CsValue
+    join?: CsValue
+    tokenRetransmitsBeforeLoss?: CsValue
     cryptoCipher?: CsValue
     cryptoHash?: CsValue
     /** corosync 2: `secauth: on|off`. */
@@ -85,6 +94,14 @@ function val(block: CsItem[] | undefined, key: string): CsValue | undefined {
 
 function blocks(block: CsItem[] | undefined, key: string): CsItem[] {
   return (block ?? []).filter((i) => i.key === key && i.block !== undefined)
+}
+
+/** Copy `key: value` items of a block into the typed view: field name → corosync key. */
+function setValues<K extends string>(target: Partial<Record<NoInfer<K>, CsValue>>, block: CsItem[] | undefined, keys: Record<K, string>): void {
+  for (const [field, key] of Object.entries(keys) as Array<[K, string]>) {
+    const v = val(block, key)
+    if (v !== undefined) target[field] = v
+  }
 }
 
 function intVal(v: CsValue | undefined, what: string): number | undefined {
@@ -146,18 +163,18 @@ export function parseCorosyncConf(text: string, opts: {file: string}): CorosyncC
     cfg.totem.line = totemB.line
     const version = intVal(val(t, 'version'), 'totem.version')
     if (version !== undefined) cfg.totem.version = version
-    const set = <K extends 'clusterName' | 'transport' | 'consensus' | 'cryptoCipher' | 'cryptoHash' | 'secauth' | 'rrpMode' | 'linkMode'>(k: K, key: string): void => {
-      const v = val(t, key)
-      if (v !== undefined) cfg.totem[k] = v
-    }
-    set('clusterName', 'cluster_name')
-    set('transport', 'transport')
-    set('consensus', 'consensus')
-    set('cryptoCipher', 'crypto_cipher')
-    set('cryptoHash', 'crypto_hash')
-    set('secauth', 'secauth')
-    set('rrpMode', 'rrp_mode')
-    set('linkMode', 'link_mode')
+    setValues(cfg.totem, t, {
+      clusterName: 'cluster_name',
+      transport: 'transport',
+      consensus: 'consensus',
+      join: 'join',
+      tokenRetransmitsBeforeLoss: 'token_retransmits_before_loss_const',
+      cryptoCipher: 'crypto_cipher',
+      cryptoHash: 'crypto_hash',
+      secauth: 'secauth',
+      rrpMode: 'rrp_mode',
+      linkMode: 'link_mode',
+    })
     const token = ms(val(t, 'token'), 'totem.token')
     if (token !== undefined) cfg.totem.token = token
     const tc = ms(val(t, 'token_coefficient'), 'totem.token_coefficient')
@@ -169,6 +186,10 @@ export function parseCorosyncConf(text: string, opts: {file: string}): CorosyncC
       if (bn !== undefined) iface.bindnetaddr = bn.value
       const mc = val(b.block, 'mcastaddr')
       if (mc !== undefined) iface.mcastaddr = mc.value
+      const mp = val(b.block, 'mcastport')
+      if (mp !== undefined) iface.mcastport = mp
+      const kt = val(b.block, 'knet_transport')
+      if (kt !== undefined) iface.knetTransport = kt.value
       cfg.totem.interfaces.push(iface)
     }
   }
@@ -190,15 +211,7 @@ export function parseCorosyncConf(text: string, opts: {file: string}): CorosyncC
   if (quorumB !== undefined) {
     const q = quorumB.block
     cfg.quorum.line = quorumB.line
-    const set = <K extends 'provider' | 'expectedVotes' | 'waitForAll' | 'lastManStanding' | 'autoTieBreaker'>(k: K, key: string): void => {
-      const v = val(q, key)
-      if (v !== undefined) cfg.quorum[k] = v
-    }
-    set('provider', 'provider')
-    set('expectedVotes', 'expected_votes')
-    set('waitForAll', 'wait_for_all')
-    set('lastManStanding', 'last_man_standing')
-    set('autoTieBreaker', 'auto_tie_breaker')
+    setValues(cfg.quorum, q, {provider: 'provider', expectedVotes: 'expected_votes', waitForAll: 'wait_for_all', lastManStanding: 'last_man_standing', autoTieBreaker: 'auto_tie_breaker'})
     const tn = val(q, 'two_node')
     if (tn !== undefined) cfg.quorum.twoNode = {...tn, on: tn.value === '1' || /^(yes|on|true)$/i.test(tn.value)}
     const dev = blocks(q, 'device')[0]
@@ -215,23 +228,147 @@ export function parseCorosyncConf(text: string, opts: {file: string}): CorosyncC
   return cfg
 }
 
-/** corosync 3 defaults (corosync.conf(5) of 3.1): token 3000 ms, token_coefficient 650 ms. */
+/** corosync 3 defaults (corosync.conf(5) of 3.1): token 3000 ms (corosync 2: 1000), token_coefficient 650 ms, consensus 1.2 × token. */
 export const COROSYNC_DEFAULT_TOKEN_MS = 3000
 export const COROSYNC_DEFAULT_TOKEN_COEFFICIENT_MS = 650
+export const COROSYNC_DEFAULT_CONSENSUS_FACTOR = 1.2
+
+/** Timers corosync will really use (corosync.conf(5)), before runtime overrides. */
+export interface EffectiveTimers {
+  tokenMs: number
+  consensusMs: number
+  /** "1000 + (3 − 2) × 650 = 1650 ms" */
+  tokenFormula: string
+  consensusFormula: string
+}
+
+/** Token and consensus as corosync computes them (token_coefficient applies with a nodelist of ≥ 3 nodes). */
+export function effectiveTimers(token: number | null, coefficient: number | null, consensus: number | null, nodeCount: number): EffectiveTimers {
+  const base = token ?? COROSYNC_DEFAULT_TOKEN_MS
+  const coef = coefficient ?? COROSYNC_DEFAULT_TOKEN_COEFFICIENT_MS
+  const extra = nodeCount >= 3 ? (nodeCount - 2) * coef : 0
+  const tokenMs = base + extra
+  const tokenFormula = extra > 0 ? `${base} + (${nodeCount} − 2) × ${coef} = ${tokenMs} ms` : `${tokenMs} ms`
+  const consensusMs = consensus ?? Math.round(COROSYNC_DEFAULT_CONSENSUS_FACTOR * tokenMs)
+  const consensusFormula = consensus === null ? `1.2 × ${tokenMs} = ${consensusMs} ms` : `${consensusMs} ms`
+  return {tokenMs, consensusMs, tokenFormula, consensusFormula}
+}
 
 /**
  * The token timeout corosync really uses: token + (nodes − 2) × token_coefficient when the nodelist has
  * 3 or more nodes (corosync.conf(5), token_coefficient).
  */
 export function effectiveTokenMs(cfg: CorosyncConfig): number {
-  const token = cfg.totem.token?.ms ?? COROSYNC_DEFAULT_TOKEN_MS
-  const coeff = cfg.totem.tokenCoefficient?.ms ?? COROSYNC_DEFAULT_TOKEN_COEFFICIENT_MS
-  const n = cfg.nodes.length
-  return n >= 3 ? token + (n - 2) * coeff : token
+  return effectiveTimers(cfg.totem.token?.ms ?? null, cfg.totem.tokenCoefficient?.ms ?? null, null, cfg.nodes.length).tokenMs
 }
 
 /** Links (rings) a cluster has: the number of distinct ringN_addr per node, at least. */
 export function linkCount(cfg: CorosyncConfig): number {
   if (cfg.nodes.length === 0) return cfg.totem.interfaces.length
   return Math.min(...cfg.nodes.map((n) => Object.keys(n.addrs).length))
+}
+
+export interface CorosyncLink {
+  linknumber: number
+  bindnetaddr: string | null
+  mcastport: number | null
+  knetTransport: string | null
+  line: number
+}
+
+export interface CorosyncNode {
+  name: string | null
+  nodeid: number | null
+  /** Addresses by link number: ring0_addr → rings[0]. */
+  rings: string[]
+  line: number
+}
+
+/**
+ * corosync.conf in plain values, as the cluster commands and the Pacemaker model use it and
+ * `cluster status --json` prints it: defaults applied where corosync has one (transport knet), the
+ * effective timers, links and ring addresses.
+ */
+export interface CorosyncSummary {
+  file: string
+  clusterName: string | null
+  version: number | null
+  /** knet (Corosync 3 default), udpu, udp. */
+  transport: string
+  crypto: {cipher: string | null; hash: string | null}
+  totem: {
+    /** As written (null: the default applies). */
+    token: number | null
+    tokenCoefficient: number | null
+    consensus: number | null
+    join: number | null
+    tokenRetransmitsBeforeLoss: number | null
+  }
+  effective: EffectiveTimers
+  links: CorosyncLink[]
+  nodes: CorosyncNode[]
+  quorum: {
+    provider: string | null
+    twoNode: boolean
+    expectedVotes: number | null
+    waitForAll: boolean | null
+    lastManStanding: boolean | null
+    autoTieBreaker: boolean | null
+  }
+}
+
+const onOff = (v: CsValue | undefined): boolean | null => (v === undefined ? null : ['1', 'yes', 'on', 'true'].includes(v.value.toLowerCase()))
+
+/** The plain-value summary of a parsed corosync.conf. Throws HachaosError (BAD_INPUT, file:line) on a non-integer timer or port. */
+export function corosyncSummary(cfg: CorosyncConfig): CorosyncSummary {
+  const t = cfg.totem
+  const token = t.token?.ms ?? null
+  const tokenCoefficient = t.tokenCoefficient?.ms ?? null
+  const consensus = intVal(t.consensus, 'totem.consensus') ?? null
+  const q = cfg.quorum
+  return {
+    file: cfg.file,
+    clusterName: t.clusterName?.value ?? null,
+    version: t.version ?? null,
+    transport: t.transport?.value ?? 'knet',
+    crypto: {cipher: t.cryptoCipher?.value ?? null, hash: t.cryptoHash?.value ?? null},
+    totem: {token, tokenCoefficient, consensus, join: intVal(t.join, 'totem.join') ?? null, tokenRetransmitsBeforeLoss: intVal(t.tokenRetransmitsBeforeLoss, 'totem.token_retransmits_before_loss_const') ?? null},
+    effective: effectiveTimers(token, tokenCoefficient, consensus, cfg.nodes.length),
+    links: t.interfaces.map((i) => ({
+      linknumber: i.number,
+      bindnetaddr: i.bindnetaddr ?? null,
+      mcastport: intVal(i.mcastport, 'interface.mcastport') ?? null,
+      knetTransport: i.knetTransport ?? null,
+      line: i.line,
+    })),
+    nodes: cfg.nodes.map((n) => {
+      const rings: string[] = []
+      for (const [k, a] of Object.entries(n.addrs)) rings[Number(k)] = a
+      return {name: n.name ?? null, nodeid: n.nodeid ?? null, rings, line: n.line}
+    }),
+    quorum: {
+      provider: q.provider?.value ?? null,
+      twoNode: q.twoNode?.on ?? false,
+      expectedVotes: intVal(q.expectedVotes, 'quorum.expected_votes') ?? null,
+      waitForAll: onOff(q.waitForAll),
+      lastManStanding: onOff(q.lastManStanding),
+      autoTieBreaker: onOff(q.autoTieBreaker),
+    },
+  }
+}
+
+/** Every address a node uses on any link (ring0_addr, ring1_addr …). */
+export function nodeAddresses(c: CorosyncSummary, name: string): string[] {
+  return c.nodes.find((n) => n.name === name)?.rings.filter((a) => a !== undefined && a !== '') ?? []
+}
+
+/** The UDP port(s) corosync uses: knet/udpu default 5405 for link 0, the interface's mcastport when set. */
+export function corosyncPorts(c: CorosyncSummary): number[] {
+  const ports = new Set<number>()
+  const links = Math.max(1, ...c.nodes.map((n) => n.rings.length))
+  for (let i = 0; i < links; i++) {
+    const l = c.links.find((x) => x.linknumber === i)
+    ports.add(l?.mcastport ?? 5405 + (c.transport === 'knet' ? i : 0))
+  }
+  return [...ports].sort((a, b) => a - b)
 }

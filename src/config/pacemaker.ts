@@ -1,7 +1,6 @@
 /**
- * Pacemaker configuration and state, from files: the CIB (`cibadmin -Q`, or /var/lib/pacemaker/cib/cib.xml)
- * and `crm_mon --output-as=xml` (Pacemaker 2.x; the older `crm_mon --as-xml` root `<crm_mon>` too).
- * Self-contained (XML via fast-xml-parser): the live-cluster code in src/cluster/ is separate.
+ * Pacemaker configuration, from files: the CIB (`cibadmin -Q`, or /var/lib/pacemaker/cib/cib.xml), XML via
+ * fast-xml-parser with line numbers. crm_mon's state is read by src/config/crm-mon.ts.
  */
 import {type Loc, configError} from './common.js'
 import {type XmlEl, descendants, kid, kids, parseXml} from './xml.js'
@@ -79,7 +78,6 @@ export interface CibConfig {
 }
 
 const CIB = 'CIB'
-const MON = 'crm_mon XML'
 
 function nvpairs(el: XmlEl | undefined): Record<string, PcmkNvpair> {
   const out: Record<string, PcmkNvpair> = {}
@@ -202,120 +200,4 @@ export function keptTogether(cib: CibConfig, a: PcmkPrimitive, b: PcmkPrimitive)
   const aa = aliasesOf(a)
   const bb = aliasesOf(b)
   return cib.constraints.some((c) => c.kind === 'colocation' && !/^-/.test(c.score ?? '') && c.resources.some((r) => aa.includes(r)) && c.resources.some((r) => bb.includes(r)))
-}
-
-// --- crm_mon ---------------------------------------------------------------------------------------
-
-export interface MonNode extends Loc {
-  name: string
-  id: string
-  online: boolean
-  standby: boolean
-  maintenance: boolean
-  unclean: boolean
-  isDc: boolean
-  resourcesRunning: number
-  type: string
-}
-
-export interface MonResource extends Loc {
-  id: string
-  agent: string
-  role: string
-  active: boolean
-  failed: boolean
-  managed: boolean
-  blocked: boolean
-  /** Nodes it runs on (more than one for a primitive = running twice). */
-  nodes: string[]
-  group?: string
-  clone?: string
-}
-
-export interface MonFailure extends Loc {
-  opKey: string
-  node: string
-  exitstatus: string
-  exitreason?: string
-  task?: string
-  lastRcChange?: string
-}
-
-export interface CrmMon {
-  file: string
-  stack?: string
-  dc?: Loc & {name: string; withQuorum: boolean}
-  /** No DC at all (`current_dc present="false"`). */
-  noDc: boolean
-  clusterOptions: Record<string, string>
-  nodes: MonNode[]
-  resources: MonResource[]
-  failures: MonFailure[]
-  summaryLine: number
-}
-
-const bool = (s: string | undefined): boolean => s === 'true' || s === '1'
-
-/** Parse `crm_mon --output-as=xml` (or the older `crm_mon --as-xml`). Throws HachaosError (BAD_INPUT, file:line). */
-export function parseCrmMon(text: string, opts: {file: string}): CrmMon {
-  const roots = parseXml(text, opts.file, MON)
-  const root = roots.find((r) => r.name === 'pacemaker-result' || r.name === 'crm_mon')
-  if (root === undefined) {
-    throw configError(MON, roots[0] ?? {file: opts.file, line: 1}, `no <pacemaker-result> or <crm_mon> element`, 'give the output of `crm_mon --output-as=xml` (or `crm_mon -1 --as-xml` on old Pacemaker)')
-  }
-  const summary = kid(root, 'summary')
-  const out: CrmMon = {file: opts.file, noDc: false, clusterOptions: {}, nodes: [], resources: [], failures: [], summaryLine: summary?.line ?? root.line}
-  const stack = kid(summary, 'stack')?.attrs['type']
-  if (stack !== undefined) out.stack = stack
-  const dc = kid(summary, 'current_dc')
-  if (dc !== undefined) {
-    if (dc.attrs['present'] === 'false') out.noDc = true
-    else out.dc = {name: dc.attrs['name'] ?? '', withQuorum: bool(dc.attrs['with_quorum']), file: dc.file, line: dc.line}
-  }
-  const co = kid(summary, 'cluster_options')
-  if (co !== undefined) out.clusterOptions = {...co.attrs}
-  out.nodes = kids(kid(root, 'nodes'), 'node').map((n) => ({
-    name: n.attrs['name'] ?? '',
-    id: n.attrs['id'] ?? '',
-    online: bool(n.attrs['online']),
-    standby: bool(n.attrs['standby']),
-    maintenance: bool(n.attrs['maintenance']),
-    unclean: bool(n.attrs['unclean']),
-    isDc: bool(n.attrs['is_dc']),
-    resourcesRunning: Number(n.attrs['resources_running'] ?? 0),
-    type: n.attrs['type'] ?? 'member',
-    file: n.file,
-    line: n.line,
-  }))
-  const walk = (el: XmlEl | undefined, ctx: {group?: string; clone?: string}): void => {
-    for (const c of el?.children ?? []) {
-      if (c.name === 'resource') {
-        const r: MonResource = {
-          id: c.attrs['id'] ?? '',
-          agent: c.attrs['resource_agent'] ?? '',
-          role: c.attrs['role'] ?? '',
-          active: bool(c.attrs['active']),
-          failed: bool(c.attrs['failed']),
-          managed: c.attrs['managed'] !== 'false',
-          blocked: bool(c.attrs['blocked']),
-          nodes: kids(c, 'node').map((n) => n.attrs['name'] ?? ''),
-          file: c.file,
-          line: c.line,
-        }
-        if (ctx.group !== undefined) r.group = ctx.group
-        if (ctx.clone !== undefined) r.clone = ctx.clone
-        out.resources.push(r)
-      } else if (c.name === 'group') walk(c, {...ctx, group: c.attrs['id'] ?? ''})
-      else if (c.name === 'clone' || c.name === 'bundle') walk(c, {clone: c.attrs['id'] ?? ''})
-    }
-  }
-  walk(kid(root, 'resources'), {})
-  out.failures = kids(kid(root, 'failures'), 'failure').map((f) => {
-    const x: MonFailure = {opKey: f.attrs['op_key'] ?? '', node: f.attrs['node'] ?? '', exitstatus: f.attrs['exitstatus'] ?? '', file: f.file, line: f.line}
-    if (f.attrs['exitreason'] !== undefined) x.exitreason = f.attrs['exitreason']
-    if (f.attrs['task'] !== undefined) x.task = f.attrs['task']
-    if (f.attrs['last-rc-change'] !== undefined) x.lastRcChange = f.attrs['last-rc-change']
-    return x
-  })
-  return out
 }

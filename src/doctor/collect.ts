@@ -5,14 +5,16 @@
 import {readFileSync, readdirSync, statSync} from 'node:fs'
 import {basename, join, relative} from 'node:path'
 
-import {parseBondingSysfs, parseProcBonding, parseSysfsDump} from '../config/bonding.js'
+import {parseBondProcFile} from '../bond/proc.js'
+import {parseBondSysfsFile, parseSysfsDump} from '../bond/sysfs.js'
 import {expandGlob, fsListInclude, fsReadInclude, hasGlob} from '../config/common.js'
 import {parseCorosyncConf} from '../config/corosync.js'
+import {parseCrmMon} from '../config/crm-mon.js'
 import {parseGlusterVolumeInfo} from '../config/gluster.js'
 import {parseHaproxyCfg} from '../config/haproxy.js'
 import {parseIpvsadm} from '../config/ipvs.js'
 import {type KeepalivedConfig, parseKeepalivedConf} from '../config/keepalived.js'
-import {parseCib, parseCrmMon} from '../config/pacemaker.js'
+import {parseCib} from '../config/pacemaker.js'
 import {parseSysctl, sysctlFromProc} from '../config/sysctl.js'
 import {HachaosError, errorMessage, isHachaosError} from '../errors.js'
 import type {Executor} from '../exec/types.js'
@@ -70,12 +72,12 @@ export function addSource(host: HostConfigs, kind: SourceKind, path: string, tex
       host.crmMon.push(parseCrmMon(text, {file}))
       break
     case 'bonding':
-      host.bonds.push(parseProcBonding(text, {file}))
+      host.bonds.push(parseBondProcFile(text, {file}))
       break
     case 'bonding-sysfs': {
       const files = parseSysfsDump(text)
       const m = /==> \S*\/net\/([^/]+)\/bonding\//.exec(text)
-      host.bonds.push(parseBondingSysfs(files, {file, name: m?.[1] ?? basename(path)}))
+      host.bonds.push(parseBondSysfsFile(files, {file, name: m?.[1] ?? basename(path)}))
       break
     }
     case 'ipvsadm':

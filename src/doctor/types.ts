@@ -2,14 +2,15 @@
  * `hachaos doctor`: the data the rules read (configs and state per host) and what they produce (findings).
  * Rules are data (id, severity, why, fix, explanation) plus one pure function over DoctorInput.
  */
-import type {BondInfo} from '../config/bonding.js'
+import type {BondFile} from '../bond/proc.js'
 import type {Loc} from '../config/common.js'
 import type {CorosyncConfig} from '../config/corosync.js'
+import type {CrmMon} from '../config/crm-mon.js'
 import type {GlusterInfo} from '../config/gluster.js'
 import type {HaproxyConfig} from '../config/haproxy.js'
 import type {IpvsTable} from '../config/ipvs.js'
 import type {KeepalivedConfig} from '../config/keepalived.js'
-import type {CibConfig, CrmMon} from '../config/pacemaker.js'
+import type {CibConfig} from '../config/pacemaker.js'
 import type {SysctlSet} from '../config/sysctl.js'
 
 export type Severity = 'error' | 'warning' | 'note'
@@ -27,7 +28,7 @@ export interface HostConfigs {
   corosync: CorosyncConfig[]
   cib: CibConfig[]
   crmMon: CrmMon[]
-  bonds: BondInfo[]
+  bonds: BondFile[]
   ipvs: IpvsTable[]
   gluster: GlusterInfo[]
   /** Kernel settings (from `sysctl` output, sysctl.conf or /proc/sys live). Empty: unknown. */

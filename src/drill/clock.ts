@@ -1,4 +1,5 @@
 import type {Executor} from '../exec/types.js'
+import {executorFor, type InventoryHost} from '../inventory/inventory.js'
 
 /**
  * Offset of a host's CLOCK_REALTIME from ours, in µs (host − local), measured Cristian-style: the sample
@@ -18,4 +19,9 @@ export async function clockOffsetUs(exec: Executor, samples = 5): Promise<{offse
     if (best === null || rtt < best.rttUs) best = {offsetUs: Math.round(off), rttUs: rtt}
   }
   return best ?? {offsetUs: 0, rttUs: null}
+}
+
+/** The clock offset of every host that observes a drill, each host once. */
+export async function clockOffsetsOf(hosts: InventoryHost[]): Promise<Array<{name: string; clockOffsetUs: number}>> {
+  return Promise.all([...new Set(hosts)].map(async (h) => ({name: h.name, clockOffsetUs: (await clockOffsetUs(executorFor(h))).offsetUs})))
 }

@@ -17,7 +17,7 @@ import {RUN_SCHEMA} from '../store/run-types.js'
 import {measuredFor} from '../store/run-metrics.js'
 import {analyzeTimeline, type TimelineAnalysis} from '../timeline/analyze.js'
 import {nowUs, sleep, type EpochMicros} from '../time.js'
-import type {Poller} from './pollers.js'
+import type {Poller} from '../util/poll-loop.js'
 import type {ProbeSession} from './probe-session.js'
 
 /** A packet capture on some host, streaming events into the drill (src/capture adapts tcpdump to this). */

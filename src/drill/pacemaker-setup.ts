@@ -14,11 +14,12 @@ import type {Executor} from '../exec/types.js'
 import type {FaultEnv, FaultPlan, HostRef} from '../fault/types.js'
 import {executorFor, findHost, hostsWithRole, type Inventory, type InventoryHost} from '../inventory/inventory.js'
 import type {DrillRun} from '../store/run-types.js'
-import {clockOffsetUs} from './clock.js'
+import {clockOffsetsOf} from './clock.js'
 import {EventLog, type CaptureSource, type DrillSpec, type StackHooks} from './engine.js'
-import {VipOwnerPoller, hostHasAddress, type Poller} from './pollers.js'
-import {ProbeSession} from './probe-session.js'
+import {VipOwnerPoller, vipHolders} from './pollers.js'
+import {drillProbe, vipUrl, type ProbeSession} from './probe-session.js'
 import type {DrillOptions, PreparedDrill} from './setup.js'
+import type {Poller} from '../util/poll-loop.js'
 
 export interface SetupHelpers {
   hostRef(inv: Inventory, h: InventoryHost): HostRef
@@ -66,7 +67,7 @@ export async function preparePacemakerDrill(o: DrillOptions, helpers: SetupHelpe
 
   const vip = o.vip ?? inv.vip ?? target.facts.vip ?? null
   if (vip === null) throw new HachaosError('which VIP? the inventory has no vip', {code: 'E_USAGE', exit: 'USAGE', suggestions: ['add "vip: ADDRESS" to the inventory, or pass --vip']})
-  const owners = (await Promise.all(nodes.map(async (n) => ((await hostHasAddress(executorFor(n), vip).catch(() => false)) ? n.name : null)))).filter((x): x is string => x !== null)
+  const owners = await vipHolders(nodes.map((n) => ({name: n.name, exec: executorFor(n)})), vip)
   const oldOwner = owners[0] ?? null
   if (owners.length > 1) warnings.push(`the VIP ${vip} is on ${owners.join(' and ')} already before the fault`)
   if (oldOwner !== target.name) warnings.push(`${target.name} does not hold the VIP (it is on ${oldOwner ?? 'no node'})`)
@@ -90,9 +91,9 @@ export async function preparePacemakerDrill(o: DrillOptions, helpers: SetupHelpe
     const cexec = executorFor(clientHost)
     const cdev = clientHost.facts.interface ?? 'eth0'
     capture = o.makeCapture(cexec, cdev, emit)
-    const url = o.url ?? `http://${vip.includes(':') ? `[${vip}]` : vip}/`
-    probeInfo = {url, ratePerS: o.ratePerS, timeoutMs: o.probeTimeoutMs}
-    probe = new ProbeSession({exec: cexec, hachaosArgv: o.hachaosArgv(clientHost), url, ratePerS: o.ratePerS, timeoutMs: o.probeTimeoutMs, onEvent: emit})
+    const p = drillProbe(o, clientHost, cexec, o.url ?? vipUrl(vip), emit)
+    probe = p.probe
+    probeInfo = p.info
     if (!vip.includes(':')) {
       const prober = new ArpProber({exec: cexec, vip, dev: cdev, clientIp: clientHost.address, deadlineS: 600, emit})
       arp = prober
@@ -122,8 +123,7 @@ export async function preparePacemakerDrill(o: DrillOptions, helpers: SetupHelpe
     },
   }
 
-  const observed = [...new Set([target, ...(clientHost === null ? [] : [clientHost]), ...nodes])]
-  const clockOffsets = await Promise.all(observed.map(async (h) => ({name: h.name, clockOffsetUs: (await clockOffsetUs(executorFor(h))).offsetUs})))
+  const clockOffsets = await clockOffsetsOf([target, ...(clientHost === null ? [] : [clientHost]), ...nodes])
 
   const spec: DrillSpec = {
     runId: o.runId,

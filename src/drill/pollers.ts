@@ -1,44 +1,10 @@
 /**
  * Small pollers that watch state the packets do not show: which node holds the VIP, and what HAProxy thinks of
- * its servers. Each runs on its own timer and emits timeline events only on change.
+ * its servers. Each runs on its own timer (src/util/poll-loop.ts) and emits timeline events only on change.
  */
 import type {Executor} from '../exec/types.js'
 import type {TimelineEvent} from '../store/run-types.js'
-import {sleep} from '../time.js'
-
-export interface Poller {
-  start(): void
-  stop(): Promise<void>
-}
-
-abstract class LoopPoller implements Poller {
-  private running = false
-  private loop: Promise<void> | undefined
-
-  constructor(private readonly everyMs: number) {}
-
-  protected abstract poll(): Promise<void>
-
-  start(): void {
-    this.running = true
-    this.loop = (async () => {
-      while (this.running) {
-        const t0 = Date.now()
-        try {
-          await this.poll()
-        } catch {
-          // a failed poll (host unreachable while broken) is no event
-        }
-        await sleep(Math.max(0, this.everyMs - (Date.now() - t0)))
-      }
-    })()
-  }
-
-  async stop(): Promise<void> {
-    this.running = false
-    await this.loop
-  }
-}
+import {PollLoop} from '../util/poll-loop.js'
 
 /** Does a host carry the VIP on any interface? (`ip -o -4 addr show`; IPv6 VIPs with -6.) */
 export async function hostHasAddress(exec: Executor, vip: string): Promise<boolean> {
@@ -46,8 +12,14 @@ export async function hostHasAddress(exec: Executor, vip: string): Promise<boole
   return r.code === 0 && r.stdout.split('\n').some((l) => l.includes(` ${vip}/`))
 }
 
+/** The hosts (in the order given) that carry the VIP now; a host that cannot be asked counts as not. */
+export async function vipHolders(hosts: Array<{name: string; exec: Executor}>, vip: string): Promise<string[]> {
+  const have = await Promise.all(hosts.map(async (h) => ((await hostHasAddress(h.exec, vip).catch(() => false)) ? h.name : null)))
+  return have.filter((x): x is string => x !== null)
+}
+
 /** Emits `vip.owner` whenever the set of hosts holding the VIP changes. */
-export class VipOwnerPoller extends LoopPoller {
+export class VipOwnerPoller extends PollLoop {
   private last = ''
 
   constructor(
@@ -60,10 +32,9 @@ export class VipOwnerPoller extends LoopPoller {
     super(everyMs)
   }
 
-  protected async poll(): Promise<void> {
+  protected async round(): Promise<void> {
     const t = Math.round((performance.timeOrigin + performance.now()) * 1000)
-    const have = await Promise.all(this.hosts.map(async (h) => ((await hostHasAddress(h.exec, this.vip).catch(() => false)) ? h.name : null)))
-    const owners = have.filter((x): x is string => x !== null).sort()
+    const owners = (await vipHolders(this.hosts, this.vip)).sort()
     const key = owners.join(',')
     if (key !== this.last) {
       this.last = key
@@ -97,7 +68,7 @@ export function parseShowStat(csv: string): HaproxyServerState[] {
 }
 
 /** Emits `lb.server` whenever HAProxy's status of a server changes (through its admin socket, with socat). */
-export class HaproxyServerPoller extends LoopPoller {
+export class HaproxyServerPoller extends PollLoop {
   private readonly last = new Map<string, string>()
 
   constructor(
@@ -109,7 +80,7 @@ export class HaproxyServerPoller extends LoopPoller {
     super(everyMs)
   }
 
-  protected async poll(): Promise<void> {
+  protected async round(): Promise<void> {
     const r = await this.exec.run(['socat', '-t', '1', 'stdio', `UNIX-CONNECT:${this.socket}`], {input: 'show stat\n', timeoutMs: 2000})
     if (r.code !== 0) return
     const t = r.t0 + Math.round((r.t1 - r.t0) / 2)

@@ -3,8 +3,10 @@
  * and turns its NDJSON stream into probe timeline events.
  */
 import type {Executor, Spawned} from '../exec/types.js'
+import type {InventoryHost} from '../inventory/inventory.js'
 import type {ProbeResult} from '../probe/http.js'
-import type {TimelineEvent} from '../store/run-types.js'
+import type {DrillRun, TimelineEvent} from '../store/run-types.js'
+import type {DrillOptions} from './setup.js'
 
 export interface ProbeSessionOptions {
   exec: Executor
@@ -61,5 +63,18 @@ export class ProbeSession {
 
   async stop(): Promise<void> {
     await this.proc?.stop({signal: 'SIGTERM', graceMs: 3000})
+  }
+}
+
+/** http://VIP/ (an IPv6 VIP in brackets). */
+export function vipUrl(vip: string): string {
+  return `http://${vip.includes(':') ? `[${vip}]` : vip}/`
+}
+
+/** A drill's probe session from its client host, and what the run record says about it. */
+export function drillProbe(o: Pick<DrillOptions, 'hachaosArgv' | 'ratePerS' | 'probeTimeoutMs'>, client: InventoryHost, exec: Executor, url: string, onEvent: ProbeSessionOptions['onEvent']): {probe: ProbeSession; info: NonNullable<DrillRun['probe']>} {
+  return {
+    probe: new ProbeSession({exec, hachaosArgv: o.hachaosArgv(client), url, ratePerS: o.ratePerS, timeoutMs: o.probeTimeoutMs, onEvent}),
+    info: {url, ratePerS: o.ratePerS, timeoutMs: o.probeTimeoutMs},
   }
 }

@@ -11,12 +11,13 @@ import {executorFor, findHost, hostsWithRole, type Inventory, type InventoryHost
 import type {DrillRun, Prediction, Stack} from '../store/run-types.js'
 import {parseDuration} from '../time.js'
 import {predictBackendEject, predictVrrp} from '../vrrp/predict.js'
-import {clockOffsetUs} from './clock.js'
+import {clockOffsetsOf} from './clock.js'
 import {EventLog, type CaptureSource, type DrillSpec} from './engine.js'
-import {HaproxyServerPoller, VipOwnerPoller, hostHasAddress, type Poller} from './pollers.js'
-import {ProbeSession} from './probe-session.js'
+import {HaproxyServerPoller, VipOwnerPoller, hostHasAddress} from './pollers.js'
+import {drillProbe, vipUrl, type ProbeSession} from './probe-session.js'
 import {readLbVrrp, type LbVrrp} from './vrrp-setup.js'
 import {preparePacemakerDrill} from './pacemaker-setup.js'
+import type {Poller} from '../util/poll-loop.js'
 
 export interface DrillOptions {
   inventory: Inventory
@@ -175,10 +176,11 @@ export async function prepareDrill(o: DrillOptions): Promise<PreparedDrill> {
     const cexec = executorFor(clientHost)
     const sharedFs = cexec.kind === 'local' || cexec.kind === 'netns'
     capture = o.makeCapture(cexec, clientHost.facts.interface ?? 'eth0', emit, sharedFs ? o.pcapPath : undefined)
-    const url = o.url ?? (vip === null ? null : `http://${vip.includes(':') ? `[${vip}]` : vip}/`)
+    const url = o.url ?? (vip === null ? null : vipUrl(vip))
     if (url !== null) {
-      probeInfo = {url, ratePerS: o.ratePerS, timeoutMs: o.probeTimeoutMs}
-      probe = new ProbeSession({exec: cexec, hachaosArgv: o.hachaosArgv(clientHost), url, ratePerS: o.ratePerS, timeoutMs: o.probeTimeoutMs, onEvent: emit})
+      const p = drillProbe(o, clientHost, cexec, url, emit)
+      probe = p.probe
+      probeInfo = p.info
     }
   }
   if (vip !== null && lbs.length > 0) pollers.push(new VipOwnerPoller(lbs.map((l) => ({name: l.host.name, exec: l.exec})), vip, 'hachaos', emit))
@@ -188,8 +190,7 @@ export async function prepareDrill(o: DrillOptions): Promise<PreparedDrill> {
   }
 
   // Clocks of the observing hosts.
-  const observed = [...new Set([target, ...(clientHost === null ? [] : [clientHost]), ...lbHosts])]
-  const clockOffsets = await Promise.all(observed.map(async (h) => ({name: h.name, clockOffsetUs: (await clockOffsetUs(executorFor(h))).offsetUs})))
+  const clockOffsets = await clockOffsetsOf([target, ...(clientHost === null ? [] : [clientHost]), ...lbHosts])
 
   const spec: DrillSpec = {
     runId: o.runId,

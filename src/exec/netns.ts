@@ -3,6 +3,7 @@ import {readFile} from 'node:fs/promises'
 import {HachaosError} from '../errors.js'
 import {LocalExecutor, readLocalFile} from './local.js'
 import {ProcessExecutor, commName, parsePids} from './process.js'
+import {catFile} from './run-ok.js'
 
 const NS_NAME = /^[A-Za-z0-9_.-]{1,64}$/
 
@@ -74,16 +75,7 @@ export class NetnsExecutor extends ProcessExecutor {
   /** sysfs and /proc/net show the namespace's own view only from inside it; other files are shared. */
   async readFile(path: string): Promise<string> {
     if (path.startsWith('/sys/') || path.startsWith('/proc/net/') || path.startsWith('/proc/sys/net/')) {
-      const r = await this.run(['cat', '--', path])
-      if (r.code !== 0) {
-        throw new HachaosError(`cannot read ${path} in ${this.netns}: ${r.stderr.trim()}`, {
-          code: 'E_READ_FILE',
-          exit: 'BAD_INPUT',
-          where: `${this.host}:${path}`,
-          suggestions: ['check the path'],
-        })
-      }
-      return r.stdout
+      return catFile(this, path, {where: `in ${this.netns}`})
     }
     return readLocalFile(path, this.host)
   }

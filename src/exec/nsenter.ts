@@ -1,5 +1,6 @@
 import {HachaosError} from '../errors.js'
 import {ProcessExecutor, commName, parsePids} from './process.js'
+import {catFile} from './run-ok.js'
 
 export type NsKind = 'net' | 'pid' | 'mount' | 'uts' | 'ipc'
 
@@ -48,15 +49,6 @@ export class NsenterExecutor extends ProcessExecutor {
   }
 
   async readFile(path: string): Promise<string> {
-    const r = await this.run(['cat', '--', path])
-    if (r.code !== 0) {
-      throw new HachaosError(`cannot read ${path} on ${this.host}: ${r.stderr.trim()}`, {
-        code: 'E_READ_FILE',
-        exit: 'BAD_INPUT',
-        where: `${this.host}:${path}`,
-        suggestions: ['check the path'],
-      })
-    }
-    return r.stdout
+    return catFile(this, path)
   }
 }

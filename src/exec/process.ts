@@ -3,6 +3,7 @@ import {createInterface} from 'node:readline'
 
 import {HachaosError} from '../errors.js'
 import {nowUs} from '../time.js'
+import {LineQueue} from './line-queue.js'
 import {packageHint} from './packages.js'
 import type {ExecResult, Executor, ExecutorKind, OutputLine, RunOptions, Spawned, SpawnOptions} from './types.js'
 
@@ -137,9 +138,7 @@ class ChildStream implements Spawned {
   readonly done: Promise<ExecResult>
   readonly pid: number | undefined
   private readonly child: ChildProcess
-  private readonly queue: OutputLine[] = []
-  private waiters: Array<(v: IteratorResult<OutputLine>) => void> = []
-  private ended = false
+  private readonly out = new LineQueue()
   private stopping: Promise<ExecResult> | undefined
   private exited = false
 
@@ -170,7 +169,7 @@ class ChildStream implements Spawned {
           keptBytes[stream] -= (kept[stream].shift() ?? '').length + 1
         }
         opts.onLine?.(line)
-        this.push(line)
+        this.out.push(line)
       })
     }
     this.done = new Promise<ExecResult>((resolve) => {
@@ -181,7 +180,7 @@ class ChildStream implements Spawned {
       this.child.on('close', (code, signal) => {
         this.exited = true
         void Promise.all(closed).then(() => {
-          this.finish()
+          this.out.finish()
           resolve({
             host,
             argv,
@@ -198,29 +197,8 @@ class ChildStream implements Spawned {
     })
   }
 
-  private push(line: OutputLine): void {
-    const w = this.waiters.shift()
-    if (w) w({value: line, done: false})
-    else this.queue.push(line)
-  }
-
-  private finish(): void {
-    this.ended = true
-    for (const w of this.waiters) w({value: undefined, done: true})
-    this.waiters = []
-  }
-
   lines(): AsyncIterable<OutputLine> {
-    return {
-      [Symbol.asyncIterator]: () => ({
-        next: (): Promise<IteratorResult<OutputLine>> => {
-          const v = this.queue.shift()
-          if (v !== undefined) return Promise.resolve({value: v, done: false})
-          if (this.ended) return Promise.resolve({value: undefined, done: true})
-          return new Promise((res) => this.waiters.push(res))
-        },
-      }),
-    }
+    return this.out.lines()
   }
 
   stop(opts: {signal?: NodeJS.Signals; graceMs?: number} = {}): Promise<ExecResult> {

@@ -18,3 +18,21 @@ export async function runOk(exec: Executor, argv: string[], opts: RunOptions & {
   }
   return r
 }
+
+/**
+ * A file of the executor's host, read with `cat -- PATH` through run() (the readFile of the executors that
+ * reach their host through a command: netns for /proc/net and /sys, nsenter, ssh, vm). A failure is
+ * E_READ_FILE naming HOST:PATH. `where` says where it was read ("on HOST" by default).
+ */
+export async function catFile(exec: Pick<Executor, 'host' | 'run'>, path: string, opts: {where?: string; suggestion?: string} = {}): Promise<string> {
+  const r = await exec.run(['cat', '--', path])
+  if (r.code !== 0) {
+    throw new HachaosError(`cannot read ${path} ${opts.where ?? `on ${exec.host}`}: ${r.stderr.trim()}`, {
+      code: 'E_READ_FILE',
+      exit: 'BAD_INPUT',
+      where: `${exec.host}:${path}`,
+      suggestions: [opts.suggestion ?? 'check the path'],
+    })
+  }
+  return r.stdout
+}

@@ -6,6 +6,7 @@ import {HachaosError} from '../errors.js'
 import {LocalExecutor} from './local.js'
 import {ProcessExecutor, commName, parsePids, type Prepared} from './process.js'
 import {shJoin, shQuote} from './quote.js'
+import {catFile} from './run-ok.js'
 import type {ExecResult, RunOptions} from './types.js'
 
 export interface SshTarget {
@@ -162,15 +163,6 @@ export class SshExecutor extends ProcessExecutor {
   }
 
   async readFile(path: string): Promise<string> {
-    const r = await this.run(['cat', '--', path])
-    if (r.code !== 0) {
-      throw new HachaosError(`cannot read ${path} on ${this.host}: ${r.stderr.trim()}`, {
-        code: 'E_READ_FILE',
-        exit: 'BAD_INPUT',
-        where: `${this.host}:${path}`,
-        suggestions: ['check the path (or the inventory fact that names it)'],
-      })
-    }
-    return r.stdout
+    return catFile(this, path, {suggestion: 'check the path (or the inventory fact that names it)'})
   }
 }

@@ -8,7 +8,9 @@ import {fileURLToPath} from 'node:url'
 
 import {HachaosError} from '../errors.js'
 import {nowUs} from '../time.js'
+import {LineQueue} from './line-queue.js'
 import {missingBinaryError} from './process.js'
+import {catFile} from './run-ok.js'
 import {decodeAnswer, encodeKill, encodeRequest, LineSplitter} from './vm-protocol.js'
 import type {ExecResult, Executor, OutputLine, RunOptions, Spawned, SpawnOptions} from './types.js'
 
@@ -128,16 +130,7 @@ export class VmExecutor implements Executor {
   }
 
   async readFile(path: string): Promise<string> {
-    const r = await this.run(['cat', '--', path])
-    if (r.code !== 0) {
-      throw new HachaosError(`cannot read ${path} on ${this.host}: ${r.stderr.trim()}`, {
-        code: 'E_READ_FILE',
-        exit: 'BAD_INPUT',
-        where: `${this.host}:${path}`,
-        suggestions: ['check the path'],
-      })
-    }
-    return r.stdout
+    return catFile(this, path)
   }
 
   /** @internal used by VmStream */
@@ -152,9 +145,7 @@ class VmStream implements Spawned {
   readonly done: Promise<ExecResult>
   private readonly tag = newTag()
   private readonly sock: Socket
-  private readonly queue: OutputLine[] = []
-  private waiters: Array<(v: IteratorResult<OutputLine>) => void> = []
-  private ended = false
+  private readonly out = new LineQueue()
   private stopping: Promise<ExecResult> | undefined
 
   constructor(
@@ -171,8 +162,8 @@ class VmStream implements Spawned {
       let code: number | null = null
       let error = ''
       const end = (): void => {
-        if (this.ended) return
-        this.finish()
+        if (this.out.ended) return
+        this.out.finish()
         resolve({host: this.host, argv, code, signal: null, stdout: kept.stdout.join('\n'), stderr: error === '' ? kept.stderr.join('\n') : `${error}\n${kept.stderr.join('\n')}`, t0, t1: nowUs(), timedOut: false})
       }
       this.sock.on('data', (chunk: string) => {
@@ -183,7 +174,7 @@ class VmStream implements Spawned {
             const line: OutputLine = {stream: a.stream, text: a.text, t: nowUs()}
             if (kept[a.stream].length < 10_000) kept[a.stream].push(a.text)
             opts.onLine?.(line)
-            this.push(line)
+            this.out.push(line)
           } else if (a.type === 'exit') {
             code = a.code
             this.sock.end()
@@ -206,34 +197,13 @@ class VmStream implements Spawned {
     this.sock.write(request)
   }
 
-  private push(line: OutputLine): void {
-    const w = this.waiters.shift()
-    if (w) w({value: line, done: false})
-    else this.queue.push(line)
-  }
-
-  private finish(): void {
-    this.ended = true
-    for (const w of this.waiters) w({value: undefined, done: true})
-    this.waiters = []
-  }
-
   lines(): AsyncIterable<OutputLine> {
-    return {
-      [Symbol.asyncIterator]: () => ({
-        next: (): Promise<IteratorResult<OutputLine>> => {
-          const v = this.queue.shift()
-          if (v !== undefined) return Promise.resolve({value: v, done: false})
-          if (this.ended) return Promise.resolve({value: undefined, done: true})
-          return new Promise((res) => this.waiters.push(res))
-        },
-      }),
-    }
+    return this.out.lines()
   }
 
   stop(opts: {signal?: NodeJS.Signals; graceMs?: number} = {}): Promise<ExecResult> {
     if (this.stopping) return this.stopping
-    if (this.ended) return this.done
+    if (this.out.ended) return this.done
     const sig = (opts.signal ?? 'SIGTERM').replace(/^SIG/, '')
     if (!this.sock.destroyed) this.sock.write(encodeKill(this.tag, sig))
     const killer = setTimeout(() => {

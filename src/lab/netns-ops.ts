@@ -1,8 +1,8 @@
 /**
- * Building blocks shared by every lab topology: namespaces, detached daemons, and cleanup that only ever
- * touches what lives inside the lab's own namespaces.
+ * Building blocks shared by every lab topology: namespaces, the switch and its ports, detached daemons,
+ * the VIP's owners, and cleanup that only ever touches what lives inside the lab's own namespaces.
  */
-import {openSync, closeSync, readFileSync} from 'node:fs'
+import {openSync, closeSync, existsSync, readFileSync, rmSync} from 'node:fs'
 import {spawn} from 'node:child_process'
 
 import {HachaosError} from '../errors.js'
@@ -11,6 +11,8 @@ import {packageHint} from '../exec/packages.js'
 import {runOk} from '../exec/run-ok.js'
 import {findBinary} from '../exec/which.js'
 import {sleep} from '../time.js'
+import type {LabDownResult, LabStatus} from './driver.js'
+import type {LabState} from './state.js'
 
 const local = new LocalExecutor()
 
@@ -169,4 +171,88 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs:
     if (Date.now() >= deadline) return undefined
     await sleep(everyMs)
   }
+}
+
+/** `lab status` of a lab that is not up (no state file). */
+export function labNotUp(topology: string, prefix: string): LabStatus {
+  return {topology, prefix, up: false, healthy: false, vip: null, vipOwners: [], nodes: [], inventory: null, problems: [], details: {}}
+}
+
+/**
+ * Refuse to build a lab over namespaces hachaos did not make: any of `ours` that exists already (without a
+ * state file naming it) is a CONFLICT. `retry` is the `lab up` command with another prefix.
+ */
+export async function refuseTakenNamespaces(ours: string[], retry: string, removeHint = 'or remove them if they are leftovers'): Promise<void> {
+  const existing = new Set(await listNetns())
+  const clash = ours.filter((n) => existing.has(n))
+  if (clash.length > 0) {
+    throw new HachaosError(`network namespace${clash.length > 1 ? 's' : ''} ${clash.join(', ')} already exist${clash.length > 1 ? '' : 's'} and hachaos did not make ${clash.length > 1 ? 'them' : 'it'}`, {
+      code: 'E_NAME_TAKEN',
+      exit: 'CONFLICT',
+      where: clash.join(', '),
+      suggestions: [`use another prefix: ${retry}`, `${removeHint}: ${clash.map((c) => `ip netns del ${c}`).join('; ')}`],
+    })
+  }
+}
+
+/** Is a /24 (`base` = its first three octets) already used by an address in this (the root) namespace? The interface, or null. */
+export async function subnetTakenOnHost(base: string): Promise<string | null> {
+  const r = await local.run(['ip', '-4', '-o', 'addr', 'show'])
+  const line = r.stdout.split('\n').find((l) => l.includes(` inet ${base}.`))
+  return line === undefined ? null : (line.trim().split(/\s+/)[1] ?? '?')
+}
+
+/** The lab's switch: a namespace with a bridge (`bridgeArgs`: its `ip link add … type bridge` options), up. */
+export async function createSwitch(ns: string, bridge: string, bridgeArgs: string[]): Promise<void> {
+  await createNetns(ns)
+  await ip(['-n', ns, 'link', 'add', bridge, 'type', 'bridge', ...bridgeArgs])
+  await Promise.all([ip(['-n', ns, 'link', 'set', 'lo', 'up']), ip(['-n', ns, 'link', 'set', bridge, 'up'])])
+}
+
+/** A new namespace on the switch: a veth pair, `port` on the bridge, `dev` with `mac` inside the namespace. */
+export async function plugIntoSwitch(sw: {ns: string; bridge: string}, ns: string, port: string, dev: string, mac: string): Promise<void> {
+  await createNetns(ns)
+  await ip(['-n', sw.ns, 'link', 'add', port, 'type', 'veth', 'peer', 'name', dev, 'netns', ns])
+  await ip(['-n', sw.ns, 'link', 'set', port, 'master', sw.bridge, 'up'])
+  await ip(['-n', ns, 'link', 'set', dev, 'address', mac])
+}
+
+/** Give a namespace's `dev` its address (`cidr`, e.g. 10.66.0.11/24) and bring it and lo up. */
+export async function addressUp(ns: string, dev: string, cidr: string): Promise<void> {
+  await ip(['-n', ns, 'addr', 'add', cidr, 'dev', dev])
+  await Promise.all([ip(['-n', ns, 'link', 'set', 'lo', 'up']), ip(['-n', ns, 'link', 'set', dev, 'up'])])
+}
+
+/** Which of these nodes hold the VIP right now (the addresses on their `dev`, read from this machine). */
+export async function vipOwners(nodes: Array<{name: string; ns: string}>, vip: string, dev = 'eth0'): Promise<string[]> {
+  const owners: string[] = []
+  await Promise.all(
+    nodes.map(async (n) => {
+      const r = await local.run(['ip', '-n', n.ns, '-4', '-o', 'addr', 'show', 'dev', dev])
+      if (r.code === 0 && r.stdout.split('\n').some((l) => l.includes(` ${vip}/`))) owners.push(n.name)
+    }),
+  )
+  return owners.sort()
+}
+
+/**
+ * The end of every `lab down`, after the topology stopped what it runs outside namespaces: delete the
+ * namespaces the state names (nodes first, the switch — the name ending in `switchSuffix` — last), then
+ * the lab directory. Without a state file nothing is provably ours: only `strayDir` lets the directory go.
+ * `ended` counts the processes the topology already ended.
+ */
+export async function finishLabDown(a: {topology: string; prefix: string; dir: string; st: LabState | null; switchSuffix: string; ended: number; strayDir?: boolean}): Promise<LabDownResult> {
+  const existing = new Set(await listNetns())
+  const present = (a.st?.namespaces ?? []).filter((n) => existing.has(n))
+  let ended = a.ended
+  for (const ns of [...present].sort((x, y) => Number(x.endsWith(a.switchSuffix)) - Number(y.endsWith(a.switchSuffix)))) {
+    ended += (await destroyNetns(ns)).killed.length
+  }
+  const wasUp = a.st !== null || present.length > 0
+  const filesRemoved: string[] = []
+  if (wasUp || (a.strayDir === true && existsSync(a.dir))) {
+    rmSync(a.dir, {recursive: true, force: true})
+    filesRemoved.push(a.dir)
+  }
+  return {topology: a.topology, prefix: a.prefix, wasUp, namespacesRemoved: present, processesEnded: ended, filesRemoved}
 }

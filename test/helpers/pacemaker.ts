@@ -3,10 +3,11 @@
  * online, a DC with quorum, the group started exactly once, the VIP on exactly that node, HTTP through the
  * VIP answered by it.
  */
-import {clusterHealth, placementOf, type ClusterState} from '../../src/cluster/crm-mon.js'
+import {clusterHealth, placementOf} from '../../src/cluster/crm-mon.js'
+import type {ClusterState} from '../../src/config/crm-mon.js'
 import {ClusterWatcher} from '../../src/cluster/observe.js'
 import {clusterHosts, clusterNodeName} from '../../src/cluster/targets.js'
-import {hostHasAddress} from '../../src/drill/pollers.js'
+import {vipHolders} from '../../src/drill/pollers.js'
 import {executorFor, findHost, loadInventory, type Inventory, type InventoryHost} from '../../src/inventory/inventory.js'
 import {clientGet} from '../../src/lab/pacemaker/lab.js'
 import {inventoryFile} from '../../src/lab/paths.js'
@@ -27,8 +28,7 @@ export async function labContext(prefix: string): Promise<LabCtx> {
 }
 
 export async function vipOwners(ctx: LabCtx): Promise<string[]> {
-  const has = await Promise.all(ctx.nodes.map(async (n) => ((await hostHasAddress(executorFor(n), ctx.vip).catch(() => false)) ? n.name : null)))
-  return has.filter((x): x is string => x !== null).sort()
+  return (await vipHolders(ctx.nodes.map((n) => ({name: n.name, exec: executorFor(n)})), ctx.vip)).sort()
 }
 
 export interface Health {

@@ -1,5 +1,6 @@
 /** Corosync and Pacemaker rules (configuration from corosync.conf / the CIB, state from crm_mon). */
 import {COROSYNC_DEFAULT_TOKEN_MS, type CorosyncConfig, effectiveTokenMs, linkCount} from '../../config/corosync.js'
+import {crmMonLoc} from '../../config/crm-mon.js'
 import {type CibConfig, clusterProperty, keptTogether, stonithDevices} from '../../config/pacemaker.js'
 import {type DoctorInput, type FindingDraft, type HostConfigs, type Rule, ev} from '../types.js'
 
@@ -140,8 +141,7 @@ export const clusterRules: Rule[] = [
       if (out.length === 0) {
         for (const host of input.hosts) {
           for (const m of host.crmMon) {
-            const v = m.clusterOptions['stonith-enabled']
-            if (v === 'false') out.push({message: `${host.host}: crm_mon reports stonith-enabled=false`, host: host.host, evidence: [ev({file: m.file, line: m.summaryLine}, host.host, 'cluster_options stonith-enabled="false"')]})
+            if (m.state.stonithEnabled === false) out.push({message: `${host.host}: crm_mon reports stonith-enabled=false`, host: host.host, evidence: [ev(crmMonLoc(m, m.lines.summary), host.host, 'cluster_options stonith-enabled="false"')]})
           }
         }
       }
@@ -206,12 +206,13 @@ export const clusterRules: Rule[] = [
     check: (input) =>
       input.hosts.flatMap((host) =>
         host.crmMon.flatMap((m) =>
-          m.nodes
-            .filter((n) => !n.online || n.unclean || n.standby)
-            .map((n) => ({
+          m.state.nodes
+            .map((n, i) => ({n, loc: crmMonLoc(m, m.lines.nodes[i])}))
+            .filter(({n}) => !n.online || n.unclean || n.standby)
+            .map(({n, loc}) => ({
               message: `${host.host}: node ${n.name} is ${[!n.online ? 'offline' : '', n.unclean ? 'unclean' : '', n.standby ? 'in standby' : ''].filter((x) => x !== '').join(', ')}`,
               host: host.host,
-              evidence: [ev(n, host.host, `online=${n.online} standby=${n.standby} unclean=${n.unclean}`)],
+              evidence: [ev(loc, host.host, `online=${n.online} standby=${n.standby} unclean=${n.unclean}`)],
               ...(n.online && !n.unclean ? {severity: 'note' as const} : {}),
             })),
         ),
@@ -228,10 +229,10 @@ export const clusterRules: Rule[] = [
     check: (input) =>
       input.hosts.flatMap((host) =>
         host.crmMon.flatMap((m) =>
-          m.failures.map((f) => ({
-            message: `${host.host}: ${f.opKey} on ${f.node} failed: ${f.exitstatus}${f.exitreason === undefined ? '' : ` (${f.exitreason})`}`,
+          m.state.failures.map((f, i) => ({
+            message: `${host.host}: ${f.opKey} on ${f.node} failed: ${f.exitStatus}${f.exitReason === '' ? '' : ` (${f.exitReason})`}`,
             host: host.host,
-            evidence: [ev(f, host.host, `${f.task ?? 'op'} ${f.exitstatus}`)],
+            evidence: [ev(crmMonLoc(m, m.lines.failures[i]), host.host, `${f.task} ${f.exitStatus}`)],
           })),
         ),
       ),
@@ -247,8 +248,9 @@ export const clusterRules: Rule[] = [
     check: (input) =>
       input.hosts.flatMap((host) =>
         host.crmMon.flatMap((m): FindingDraft[] => {
-          if (m.noDc) return [{message: `${host.host}: no DC elected`, host: host.host, evidence: [ev({file: m.file, line: m.summaryLine}, host.host, 'current_dc present="false"')]}]
-          if (m.dc !== undefined && !m.dc.withQuorum) return [{message: `${host.host}: partition without quorum (DC ${m.dc.name})`, host: host.host, evidence: [ev(m.dc, host.host, 'with_quorum="false"')]}]
+          // a <current_dc> that says present="false" (no element at all: crm_mon could not tell)
+          if (m.state.dc === null && m.lines.dc !== null) return [{message: `${host.host}: no DC elected`, host: host.host, evidence: [ev(crmMonLoc(m, m.lines.summary), host.host, 'current_dc present="false"')]}]
+          if (m.state.dc !== null && m.state.quorum === false) return [{message: `${host.host}: partition without quorum (DC ${m.state.dc})`, host: host.host, evidence: [ev(crmMonLoc(m, m.lines.dc), host.host, 'with_quorum="false"')]}]
           return []
         }),
       ),

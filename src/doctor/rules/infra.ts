@@ -1,15 +1,21 @@
 /** Bonding, LVS and Gluster rules. */
-import {ZERO_MAC, type BondInfo} from '../../config/bonding.js'
+import {ZERO_MAC, bondLine, type BondFile, type BondMember} from '../../bond/proc.js'
+import type {Loc} from '../../config/common.js'
 import type {IpvsService} from '../../config/ipvs.js'
 import type {KaVirtualServer} from '../../config/keepalived.js'
 import {normAddr} from '../net.js'
 import {type DoctorInput, type FindingDraft, type HostConfigs, type Rule, ev} from '../types.js'
 
-function bonds(input: DoctorInput): Array<{host: HostConfigs; b: BondInfo}> {
+function bonds(input: DoctorInput): Array<{host: HostConfigs; b: BondFile}> {
   return input.hosts.flatMap((host) => host.bonds.map((b) => ({host, b})))
 }
 
-const bname = (host: HostConfigs, b: BondInfo): string => `${host.host} ${b.name}`
+const bname = (host: HostConfigs, b: BondFile): string => `${host.host} ${b.name}`
+
+/** A member's "Slave Interface:" line (the mode's line from sysfs). */
+const memberLoc = (b: BondFile, i: number): Loc => bondLine(b, b.lines.members[i])
+/** A member's MII Status as the driver printed it (undefined from sysfs, which has no per-member line). */
+const memberMii = (m: BondMember): string | undefined => m.fields['MII Status']
 
 interface LvsService {
   host: HostConfigs
@@ -88,8 +94,8 @@ export const infraRules: Rule[] = [
     explain: 'Common after a NIC replacement or a typo in the ifcfg/netplan file: the bond comes up and works, so nobody notices it is not redundant until the one link fails.',
     check: (input) =>
       bonds(input)
-        .filter(({b}) => b.members.length < 2)
-        .map(({host, b}) => ({message: `${bname(host, b)}: ${b.members.length === 0 ? 'no members' : `one member (${b.members[0]?.name ?? ''})`}`, host: host.host, evidence: [ev(b.members[0] ?? {file: b.file, line: b.modeLine}, host.host)]})),
+        .filter(({b}) => b.proc.members.length < 2)
+        .map(({host, b}) => ({message: `${bname(host, b)}: ${b.proc.members.length === 0 ? 'no members' : `one member (${b.proc.members[0]?.name ?? ''})`}`, host: host.host, evidence: [ev(memberLoc(b, 0), host.host)]})),
   },
   {
     id: 'bond-no-link-monitor',
@@ -102,11 +108,12 @@ export const infraRules: Rule[] = [
       'Measured in the hachaos bond VM: miimon=100 detects a cable pull in 7–99 ms (mean 51 ms), miimon=1000 in 107–950 ms, the ARP monitor (interval 100) in about 300 ms. With miimon 0 and arp_interval 0 the bonding driver does not monitor at all. An ARP monitor with no arp_ip_target is just as blind (and brings the bond down).',
     check: (input) =>
       bonds(input)
-        .filter(({b}) => b.miimonMs === 0 && (b.arpIntervalMs === 0 || b.arpTargets.length === 0))
-        .map(({host, b}) => ({
-          message: `${bname(host, b)}: miimon 0 and ${b.arpIntervalMs === 0 ? 'no ARP monitor' : `arp_interval ${b.arpIntervalMs} with no arp_ip_target`}`,
+        .map(({host, b}) => ({host, b, miimon: b.proc.miimonMs ?? 0, arp: b.proc.arp?.intervalMs ?? 0}))
+        .filter(({b, miimon, arp}) => miimon === 0 && (arp === 0 || (b.proc.arp?.ipTargets ?? []).length === 0))
+        .map(({host, b, miimon, arp}) => ({
+          message: `${bname(host, b)}: miimon 0 and ${arp === 0 ? 'no ARP monitor' : `arp_interval ${arp} with no arp_ip_target`}`,
           host: host.host,
-          evidence: [ev({file: b.file, line: b.miimonLine || b.modeLine}, host.host, `miimon ${b.miimonMs}, arp_interval ${b.arpIntervalMs}`)],
+          evidence: [ev(bondLine(b, b.lines.master['MII Polling Interval (ms)']), host.host, `miimon ${miimon}, arp_interval ${arp}`)],
         })),
   },
   {
@@ -119,9 +126,9 @@ export const infraRules: Rule[] = [
     explain: 'A speed mismatch is often not a design choice but a bad cable or auto-negotiation failure on one port.',
     check: (input) =>
       bonds(input).flatMap(({host, b}): FindingDraft[] => {
-        const speeds = b.members.filter((m) => m.speedMbps !== undefined)
-        if (new Set(speeds.map((m) => m.speedMbps)).size < 2) return []
-        return [{message: `${bname(host, b)}: ${speeds.map((m) => `${m.name} ${m.speedMbps ?? '?'} Mb/s`).join(', ')}`, host: host.host, evidence: speeds.map((m) => ev(m, host.host, `Speed: ${m.speedMbps ?? '?'} Mbps`))}]
+        const speeds = b.proc.members.map((m, i) => ({m, loc: memberLoc(b, i)})).filter(({m}) => m.speedMbps !== null)
+        if (new Set(speeds.map(({m}) => m.speedMbps)).size < 2) return []
+        return [{message: `${bname(host, b)}: ${speeds.map(({m}) => `${m.name} ${m.speedMbps ?? '?'} Mb/s`).join(', ')}`, host: host.host, evidence: speeds.map(({m, loc}) => ev(loc, host.host, `Speed: ${m.speedMbps ?? '?'} Mbps`))}]
       }),
   },
   {
@@ -134,8 +141,8 @@ export const infraRules: Rule[] = [
     explain: 'IEEE 802.1AX: slow periodic rate 30 s, timeout 3 × 30 = 90 s; fast rate 1 s, timeout 3 s. miimon catches carrier loss either way; LACP timeouts catch the rest.',
     check: (input) =>
       bonds(input)
-        .filter(({b}) => b.mode === '802.3ad' && b.lacpRate === 'slow')
-        .map(({host, b}) => ({message: `${bname(host, b)}: lacp_rate slow (90 s to detect a silent link failure)`, host: host.host, evidence: [ev({file: b.file, line: b.lacpRateLine ?? b.modeLine}, host.host, 'LACP rate: slow')]})),
+        .filter(({b}) => b.proc.mode === '802.3ad' && b.proc.ad?.lacpRate === 'slow')
+        .map(({host, b}) => ({message: `${bname(host, b)}: lacp_rate slow (90 s to detect a silent link failure)`, host: host.host, evidence: [ev(bondLine(b, b.lines.ad['LACP rate']), host.host, 'LACP rate: slow')]})),
   },
   {
     id: 'bond-lacp-not-negotiated',
@@ -147,11 +154,15 @@ export const infraRules: Rule[] = [
     explain: 'When LACP does not negotiate, each member ends up in its own aggregator (different Aggregator IDs) and only the active aggregator carries traffic. Captured in the hachaos bond VM: members in aggregators 1 and 2, partner 00:00:00:00:00:00. LACP also does not pass through a plain Linux bridge.',
     check: (input) =>
       bonds(input)
-        .filter(({b}) => b.mode === '802.3ad' && (b.partnerMac === ZERO_MAC || (b.partnerMac === undefined && b.members.some((m) => m.partnerMac === ZERO_MAC))))
+        .filter(({b}) => {
+          if (b.proc.mode !== '802.3ad') return false
+          const partner = b.proc.ad?.activeAggregator?.partnerMac?.toLowerCase()
+          return partner === ZERO_MAC || (partner === undefined && b.proc.members.some((m) => m.partnerLacp?.systemMac?.toLowerCase() === ZERO_MAC))
+        })
         .map(({host, b}) => ({
-          message: `${bname(host, b)}: no LACP partner (partner MAC ${ZERO_MAC}); members in aggregators ${[...new Set(b.members.map((m) => m.aggregatorId ?? '?'))].join(', ')}`,
+          message: `${bname(host, b)}: no LACP partner (partner MAC ${ZERO_MAC}); members in aggregators ${[...new Set(b.proc.members.map((m) => m.fields['Aggregator ID'] ?? '?'))].join(', ')}`,
           host: host.host,
-          evidence: [ev({file: b.file, line: b.partnerMacLine ?? b.modeLine}, host.host, `Partner Mac Address: ${ZERO_MAC}`)],
+          evidence: [ev(bondLine(b, b.lines.ad['Active Aggregator Info/Partner Mac Address']), host.host, `Partner Mac Address: ${ZERO_MAC}`)],
         })),
   },
   {
@@ -164,14 +175,14 @@ export const infraRules: Rule[] = [
     explain: 'balance-xor and 802.3ad pick the member by hashing the packet; with layer2 the hash input is source and destination MAC only. A host that talks mostly to its router has one destination MAC. Live runs count the neighbour MACs on the bond (`ip neigh`): with one peer it is a warning, otherwise a note.',
     check: (input) =>
       bonds(input)
-        .filter(({b}) => (b.mode === 'balance-xor' || b.mode === '802.3ad') && (b.hashPolicy ?? 'layer2') === 'layer2' && b.members.length > 1)
+        .filter(({b}) => (b.proc.mode === 'balance-xor' || b.proc.mode === '802.3ad') && (b.proc.xmitHashPolicy ?? 'layer2') === 'layer2' && b.proc.members.length > 1)
         .map(({host, b}) => {
           const peers = host.bondPeers[b.name]
           const one = peers !== undefined && peers <= 1
           return {
-            message: `${bname(host, b)}: ${b.mode} with xmit_hash_policy layer2${peers === undefined ? '' : `, ${peers} neighbour MAC${peers === 1 ? '' : 's'} seen`}${one ? ': all its traffic uses one member' : ''}`,
+            message: `${bname(host, b)}: ${b.proc.mode ?? ''} with xmit_hash_policy layer2${peers === undefined ? '' : `, ${peers} neighbour MAC${peers === 1 ? '' : 's'} seen`}${one ? ': all its traffic uses one member' : ''}`,
             host: host.host,
-            evidence: [ev({file: b.file, line: b.modeLine + 1}, host.host, 'Transmit Hash Policy: layer2'), ...(peers === undefined ? [] : [{host: host.host, state: `ip neigh show dev ${b.name}: ${peers} MAC${peers === 1 ? '' : 's'}`}])],
+            evidence: [ev({file: b.file, line: bondLine(b, undefined).line + 1}, host.host, 'Transmit Hash Policy: layer2'), ...(peers === undefined ? [] : [{host: host.host, state: `ip neigh show dev ${b.name}: ${peers} MAC${peers === 1 ? '' : 's'}`}])],
             ...(one ? {severity: 'warning' as const} : {}),
           }
         }),
@@ -186,11 +197,11 @@ export const infraRules: Rule[] = [
     explain: 'Live state: "MII Status" of each member in /proc/net/bonding ("going back"/"going down" are transitions during updelay/downdelay).',
     check: (input) =>
       bonds(input).flatMap(({host, b}) => {
-        const down = b.members.filter((m) => m.miiStatus !== undefined && m.miiStatus !== 'up')
-        return down.map((m) => ({
-          message: `${bname(host, b)}: member ${m.name} is ${m.miiStatus ?? '?'}${down.length === b.members.length ? ' (all members down)' : ''} (link failures: ${m.linkFailureCount ?? '?'})`,
+        const down = b.proc.members.map((m, i) => ({m, mii: memberMii(m), loc: memberLoc(b, i)})).filter(({mii}) => mii !== undefined && mii !== 'up')
+        return down.map(({m, mii, loc}) => ({
+          message: `${bname(host, b)}: member ${m.name} is ${mii ?? '?'}${down.length === b.proc.members.length ? ' (all members down)' : ''} (link failures: ${m.linkFailureCount ?? '?'})`,
           host: host.host,
-          evidence: [ev(m, host.host, `MII Status: ${m.miiStatus ?? '?'}`)],
+          evidence: [ev(loc, host.host, `MII Status: ${mii ?? '?'}`)],
         }))
       }),
   },

@@ -10,14 +10,13 @@ import {join} from 'node:path'
 import {stringify} from 'yaml'
 
 import {HachaosError} from '../../errors.js'
-import {LocalExecutor} from '../../exec/local.js'
 import {NetnsExecutor} from '../../exec/netns.js'
 import {runOk} from '../../exec/run-ok.js'
 import {VM_MAIN, VmExecutor} from '../../exec/vm.js'
 import {nowUs} from '../../time.js'
 import {writeFileAtomic} from '../../util/atomic.js'
 import type {LabDownResult, LabDriver, LabHostView, LabNodeStatus, LabStatus, LabUpOptions, LabUpResult} from '../driver.js'
-import {alive, commOf, createNetns, destroyNetns, ip, listNetns, logTail, requireBinaries, requireRoot, startDetached, terminate, waitFor} from '../netns-ops.js'
+import {addressUp, alive, commOf, createSwitch, finishLabDown, ip, labNotUp, listNetns, logTail, plugIntoSwitch, refuseTakenNamespaces, requireBinaries, requireRoot, startDetached, terminate, waitFor} from '../netns-ops.js'
 import {inventoryFile, labDir, stateFile} from '../paths.js'
 import {readLabState, writeLabState, type LabState} from '../state.js'
 import {ensureGuestImage} from './guest-image.js'
@@ -25,7 +24,6 @@ import {hmp, qemuArgv, type QemuFiles} from './qemu.js'
 import {BOND_SUBNET, bondTopology, IPERF_PORTS, kernelCmdline, optionsKey, parseBondLabOptions, PREFIX_LEN, type BondLabOptions, type BondLabTopology} from './topology.js'
 
 export const TOPOLOGY = 'bond'
-const local = new LocalExecutor()
 const QEMU_COMM = 'qemu-system-x86'
 
 export interface BondLabExtra {
@@ -122,9 +120,7 @@ async function guestAnswers(sock: string, timeoutMs = 5000): Promise<string | nu
 
 export async function labStatus(prefix: string): Promise<LabStatus> {
   const st = readLabState(stateFile(prefix, TOPOLOGY))
-  if (st === null) {
-    return {topology: TOPOLOGY, prefix, up: false, healthy: false, vip: null, vipOwners: [], nodes: [], inventory: null, problems: [], details: {}}
-  }
+  if (st === null) return labNotUp(TOPOLOGY, prefix)
   const x = bondExtra(st)
   const existing = new Set(await listNetns())
   const problems: string[] = []
@@ -183,16 +179,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     await labDown(opts.prefix)
   }
   const namespaces = [t.switchNs, ...t.clients.map((c) => c.ns)]
-  const existing = new Set(await listNetns())
-  const clash = namespaces.filter((n) => existing.has(n))
-  if (clash.length > 0) {
-    throw new HachaosError(`network namespace${clash.length > 1 ? 's' : ''} ${clash.join(', ')} already exist${clash.length > 1 ? '' : 's'} and hachaos did not make ${clash.length > 1 ? 'them' : 'it'}`, {
-      code: 'E_NAME_TAKEN',
-      exit: 'CONFLICT',
-      where: clash.join(', '),
-      suggestions: ['use another prefix: HACHAOS_LAB_PREFIX=hc2 hachaos lab up --topology bond', `or remove leftovers: ${clash.map((c) => `ip netns del ${c}`).join('; ')}`],
-    })
-  }
+  await refuseTakenNamespaces(namespaces, 'HACHAOS_LAB_PREFIX=hc2 hachaos lab up --topology bond', 'or remove leftovers')
 
   progress('preparing the guest image (kernel, busybox, iperf3 from Debian packages; cached)')
   const img = await ensureGuestImage({progress})
@@ -233,22 +220,14 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
 
   try {
     progress(`creating namespaces ${namespaces.join(', ')}`)
-    await createNetns(t.switchNs)
-    await ip(['-n', t.switchNs, 'link', 'add', t.bridge, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0'])
-    await ip(['-n', t.switchNs, 'link', 'set', 'lo', 'up'])
-    await ip(['-n', t.switchNs, 'link', 'set', t.bridge, 'up'])
+    await createSwitch(t.switchNs, t.bridge, ['stp_state', '0', 'forward_delay', '0'])
     for (const m of t.members) {
       await ip(['-n', t.switchNs, 'tuntap', 'add', 'dev', m.tap, 'mode', 'tap'])
       await ip(['-n', t.switchNs, 'link', 'set', m.tap, 'master', t.bridge, 'up'])
     }
     for (const c of t.clients) {
-      await createNetns(c.ns)
-      await ip(['-n', t.switchNs, 'link', 'add', c.swPort, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', c.ns])
-      await ip(['-n', t.switchNs, 'link', 'set', c.swPort, 'master', t.bridge, 'up'])
-      await ip(['-n', c.ns, 'link', 'set', 'eth0', 'address', c.mac])
-      await ip(['-n', c.ns, 'addr', 'add', `${c.ip}/${PREFIX_LEN}`, 'dev', 'eth0'])
-      await ip(['-n', c.ns, 'link', 'set', 'lo', 'up'])
-      await ip(['-n', c.ns, 'link', 'set', 'eth0', 'up'])
+      await plugIntoSwitch({ns: t.switchNs, bridge: t.bridge}, c.ns, c.swPort, 'eth0', c.mac)
+      await addressUp(c.ns, 'eth0', `${c.ip}/${PREFIX_LEN}`)
     }
     const namespacesMs = since()
 
@@ -331,7 +310,6 @@ function notReady(msg: string, log: string): HachaosError {
 
 export async function labDown(prefix: string): Promise<LabDownResult> {
   requireRoot('hachaos lab down --topology bond')
-  const dir = labDir(prefix, TOPOLOGY)
   const st = readLabState(stateFile(prefix, TOPOLOGY))
   let ended = 0
   if (st !== null) {
@@ -347,18 +325,8 @@ export async function labDown(prefix: string): Promise<LabDownResult> {
     const b = brokerPidOf(x)
     if (b !== null) ended += (await terminate([b])).length
   }
-  const names = st?.namespaces ?? []
-  const existing = new Set(await listNetns())
-  const present = names.filter((n) => existing.has(n))
-  for (const ns of [...present].sort((a, b) => Number(a.endsWith('-bsw')) - Number(b.endsWith('-bsw')))) {
-    ended += (await destroyNetns(ns)).killed.length
-  }
-  const filesRemoved: string[] = []
-  if (st !== null || present.length > 0 || existsSync(dir)) {
-    rmSync(dir, {recursive: true, force: true})
-    filesRemoved.push(dir)
-  }
-  return {topology: TOPOLOGY, prefix, wasUp: st !== null || present.length > 0, namespacesRemoved: present, processesEnded: ended, filesRemoved}
+  // strayDir: this lab's directory goes even when no state file names it
+  return finishLabDown({topology: TOPOLOGY, prefix, dir: labDir(prefix, TOPOLOGY), st, switchSuffix: '-bsw', ended, strayDir: true})
 }
 
 export const bondLab: LabDriver = {

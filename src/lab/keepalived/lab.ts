@@ -1,15 +1,14 @@
 import {randomBytes} from 'node:crypto'
-import {chmodSync, mkdirSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, writeFileSync} from 'node:fs'
 import {dirname} from 'node:path'
 
 import {stringify} from 'yaml'
 
 import {HachaosError} from '../../errors.js'
-import {LocalExecutor} from '../../exec/local.js'
 import {NetnsExecutor} from '../../exec/netns.js'
 import {nowUs} from '../../time.js'
 import {writeFileAtomic} from '../../util/atomic.js'
-import {createNetns, destroyNetns, ip, listNetns, logTail, requireBinaries, requireRoot, startDetached, waitFor} from '../netns-ops.js'
+import {addressUp, createSwitch, finishLabDown, labNotUp, listNetns, logTail, plugIntoSwitch, refuseTakenNamespaces, requireBinaries, requireRoot, startDetached, subnetTakenOnHost, vipOwners, waitFor} from '../netns-ops.js'
 import {inventoryFile, labDir, stateFile} from '../paths.js'
 import {labDaemonPids} from '../services.js'
 import {readLabState, writeLabState, type LabState} from '../state.js'
@@ -20,24 +19,9 @@ import {DEFAULT_SUBNET, keepalivedTopology, parseSubnet, type KaTopology, type K
 
 export const TOPOLOGY = 'keepalived'
 
-
-const local = new LocalExecutor()
-
 function secrets(): LabSecrets {
   // 8 characters: keepalived silently truncates PASS authentication beyond that.
   return {vrrpPass: randomBytes(6).toString('base64url').slice(0, 8), statsPass: randomBytes(12).toString('base64url')}
-}
-
-/** Which lb nodes hold the VIP right now (by the addresses on their interface). */
-export async function vipOwners(nodes: Array<{name: string; ns: string}>, vip: string, dev = 'eth0'): Promise<string[]> {
-  const owners: string[] = []
-  await Promise.all(
-    nodes.map(async (n) => {
-      const r = await local.run(['ip', '-n', n.ns, '-4', '-o', 'addr', 'show', 'dev', dev])
-      if (r.code === 0 && r.stdout.split('\n').some((l) => l.includes(` ${vip}/`))) owners.push(n.name)
-    }),
-  )
-  return owners.sort()
 }
 
 /** Does this node's HAProxy answer on its monitor URI (what keepalived's track_script asks)? */
@@ -81,19 +65,10 @@ function renderInventory(t: KaTopology, dir: string, state: string): string {
   return `# Written by \`hachaos lab up\`; removed by \`hachaos lab down\`. Copy it as a model for real hosts.\n${stringify(doc)}`
 }
 
-/** Is a /24 already used by an address in this (the root) namespace? */
-async function subnetTakenOnHost(base: string): Promise<string | null> {
-  const r = await local.run(['ip', '-4', '-o', 'addr', 'show'])
-  const line = r.stdout.split('\n').find((l) => l.includes(` inet ${base}.`))
-  return line === undefined ? null : (line.trim().split(/\s+/)[1] ?? '?')
-}
-
 export async function labStatus(prefix: string): Promise<LabStatus> {
   const sf = stateFile(prefix, TOPOLOGY)
   const st = readLabState(sf)
-  if (st === null) {
-    return {topology: TOPOLOGY, prefix, up: false, healthy: false, vip: null, vipOwners: [], nodes: [], inventory: null, problems: [], details: {}}
-  }
+  if (st === null) return labNotUp(TOPOLOGY, prefix)
   const existing = new Set(await listNetns())
   const problems: string[] = []
   const nodes: LabNodeStatus[] = []
@@ -152,17 +127,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   }
 
   // Refuse to clobber what is not ours.
-  const existing = new Set(await listNetns())
   const ours = [t.switchNs, ...t.nodes.map((n) => n.ns)]
-  const clash = ours.filter((n) => existing.has(n))
-  if (clash.length > 0) {
-    throw new HachaosError(`network namespace${clash.length > 1 ? 's' : ''} ${clash.join(', ')} already exist${clash.length > 1 ? '' : 's'} and hachaos did not make ${clash.length > 1 ? 'them' : 'it'}`, {
-      code: 'E_NAME_TAKEN',
-      exit: 'CONFLICT',
-      where: clash.join(', '),
-      suggestions: ['use another prefix: HACHAOS_LAB_PREFIX=hc2 hachaos lab up', `or remove them if they are leftovers: ${clash.map((c) => `ip netns del ${c}`).join('; ')}`],
-    })
-  }
+  await refuseTakenNamespaces(ours, 'HACHAOS_LAB_PREFIX=hc2 hachaos lab up')
   const {base} = parseSubnet(subnet)
   const takenBy = await subnetTakenOnHost(base)
   if (takenBy !== null) {
@@ -196,17 +162,11 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
 
   try {
     progress(`creating namespaces ${ours.join(', ')}`)
-    await createNetns(t.switchNs)
-    await ip(['-n', t.switchNs, 'link', 'add', t.bridge, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0', 'mcast_snooping', '0'])
-    await Promise.all([ip(['-n', t.switchNs, 'link', 'set', 'lo', 'up']), ip(['-n', t.switchNs, 'link', 'set', t.bridge, 'up'])])
+    await createSwitch(t.switchNs, t.bridge, ['stp_state', '0', 'forward_delay', '0', 'mcast_snooping', '0'])
     await Promise.all(
       t.nodes.map(async (n) => {
-        await createNetns(n.ns)
-        await ip(['-n', t.switchNs, 'link', 'add', n.swPort, 'type', 'veth', 'peer', 'name', t.dev, 'netns', n.ns])
-        await ip(['-n', t.switchNs, 'link', 'set', n.swPort, 'master', t.bridge, 'up'])
-        await ip(['-n', n.ns, 'link', 'set', t.dev, 'address', n.mac])
-        await ip(['-n', n.ns, 'addr', 'add', `${n.ip}/${t.prefixLen}`, 'dev', t.dev])
-        await Promise.all([ip(['-n', n.ns, 'link', 'set', 'lo', 'up']), ip(['-n', n.ns, 'link', 'set', t.dev, 'up'])])
+        await plugIntoSwitch({ns: t.switchNs, bridge: t.bridge}, n.ns, n.swPort, t.dev, n.mac)
+        await addressUp(n.ns, t.dev, `${n.ip}/${t.prefixLen}`)
         if (n.role === 'lb') {
           // HAProxy on the backup binds the VIP it does not hold yet.
           await new NetnsExecutor(n.name, n.ns).run(['sysctl', '-q', '-w', 'net.ipv4.ip_nonlocal_bind=1'])
@@ -310,24 +270,9 @@ async function collectBackends(t: KaTopology, timeoutMs: number): Promise<string
 
 export async function labDown(prefix: string): Promise<LabDownResult> {
   requireRoot('hachaos lab down')
-  const dir = labDir(prefix, TOPOLOGY)
-  const st = readLabState(stateFile(prefix, TOPOLOGY))
   // Only what the state names: without a state file, namespaces with our names are not provably ours.
-  const names = st?.namespaces ?? []
-  const existing = new Set(await listNetns())
-  const present = names.filter((n) => existing.has(n))
-  let ended = 0
-  // Nodes first (their daemons), the switch last.
-  for (const ns of [...present].sort((a, b) => Number(a.endsWith('-sw')) - Number(b.endsWith('-sw')))) {
-    const {killed} = await destroyNetns(ns)
-    ended += killed.length
-  }
-  const filesRemoved: string[] = []
-  if (st !== null || present.length > 0) {
-    rmSync(dir, {recursive: true, force: true})
-    filesRemoved.push(dir)
-  }
-  return {topology: TOPOLOGY, prefix, wasUp: st !== null || present.length > 0, namespacesRemoved: present, processesEnded: ended, filesRemoved}
+  // The daemons all live in the nodes' namespaces: they end with them.
+  return finishLabDown({topology: TOPOLOGY, prefix, dir: labDir(prefix, TOPOLOGY), st: readLabState(stateFile(prefix, TOPOLOGY)), switchSuffix: '-sw', ended: 0})
 }
 
 export const keepalivedLab: LabDriver = {

@@ -7,7 +7,7 @@
  * cluster forms in seconds. Recipe and measured timings: ../shared/labs/README.md section 2.
  */
 import {randomBytes} from 'node:crypto'
-import {chmodSync, chownSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {stringify} from 'yaml'
@@ -16,11 +16,12 @@ import {HachaosError, errorMessage} from '../../errors.js'
 import {LocalExecutor} from '../../exec/local.js'
 import {NetnsExecutor} from '../../exec/netns.js'
 import {runOk} from '../../exec/run-ok.js'
-import {clusterHealth, placementOf, readCrmMon, type ClusterState} from '../../cluster/crm-mon.js'
+import {clusterHealth, placementOf, readCrmMon} from '../../cluster/crm-mon.js'
+import type {ClusterState} from '../../config/crm-mon.js'
 import {nowUs} from '../../time.js'
 import {writeFileAtomic} from '../../util/atomic.js'
 import {nodeExecutor, processesInNode, readInitPid} from '../init-node.js'
-import {alive, createNetns, destroyNetns, ip, listNetns, logTail, requireBinaries, requireRoot, startDetached, terminate, waitFor} from '../netns-ops.js'
+import {addressUp, alive, createSwitch, finishLabDown, labNotUp, listNetns, logTail, plugIntoSwitch, refuseTakenNamespaces, requireBinaries, requireRoot, startDetached, subnetTakenOnHost, terminate, vipOwners, waitFor} from '../netns-ops.js'
 import {inventoryFile, labDir, stateFile} from '../paths.js'
 import {readLabState, writeLabState, type LabDaemon, type LabState} from '../state.js'
 import type {DaemonStatus, LabDownResult, LabDriver, LabHostView, LabNodeStatus, LabStatus, LabUpOptions, LabUpResult} from '../driver.js'
@@ -211,18 +212,6 @@ function renderInventory(t: PkTopology, p: PkPaths, state: string): string {
   return `# Written by \`hachaos lab up --topology pacemaker\`; removed by \`hachaos lab down\`.\n# Cluster nodes are reached with nsenter into their init (own PID, mount, UTS and network namespaces).\n${stringify(doc)}`
 }
 
-/** Which nodes hold the VIP right now (addresses on their interface, read from this machine). */
-export async function vipOwners(nodes: Array<{name: string; ns: string}>, vip: string, dev = 'eth0'): Promise<string[]> {
-  const owners: string[] = []
-  await Promise.all(
-    nodes.map(async (n) => {
-      const r = await local.run(['ip', '-n', n.ns, '-4', '-o', 'addr', 'show', 'dev', dev])
-      if (r.code === 0 && r.stdout.split('\n').some((l) => l.includes(` ${vip}/`))) owners.push(n.name)
-    }),
-  )
-  return owners.sort()
-}
-
 /** One HTTP GET from the client namespace; the node that answered ("served by nX"), or null. */
 export async function clientGet(clientNs: string, url: string, timeoutS = 1): Promise<string | null> {
   const r = await new NetnsExecutor('client', clientNs).run(['curl', '-s', '-m', String(timeoutS), url])
@@ -247,9 +236,7 @@ export async function labCrmMon(st: LabState): Promise<{host: string; state: Clu
 
 export async function labStatus(prefix: string): Promise<LabStatus> {
   const st = readLabState(stateFile(prefix, TOPOLOGY))
-  if (st === null) {
-    return {topology: TOPOLOGY, prefix, up: false, healthy: false, vip: null, vipOwners: [], nodes: [], inventory: null, problems: [], details: {}}
-  }
+  if (st === null) return labNotUp(TOPOLOGY, prefix)
   const x = extraOf(st)
   const p = pkPaths(st.dir)
   const existing = new Set(await listNetns())
@@ -348,18 +335,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   }
 
   const ours = [t.switchNs, ...t.nodes.map((n) => n.ns), t.clientNs]
-  const existing = new Set(await listNetns())
-  const clash = ours.filter((n) => existing.has(n))
-  if (clash.length > 0) {
-    throw new HachaosError(`network namespace${clash.length > 1 ? 's' : ''} ${clash.join(', ')} already exist${clash.length > 1 ? '' : 's'} and hachaos did not make ${clash.length > 1 ? 'them' : 'it'}`, {
-      code: 'E_NAME_TAKEN',
-      exit: 'CONFLICT',
-      where: clash.join(', '),
-      suggestions: ['use another prefix: HACHAOS_LAB_PREFIX=hc2 hachaos lab up --topology pacemaker', `or remove them if they are leftovers: ${clash.map((c) => `ip netns del ${c}`).join('; ')}`],
-    })
-  }
-  const hostAddrs = await local.run(['ip', '-4', '-o', 'addr', 'show'])
-  if (hostAddrs.stdout.includes(` inet ${t.base}.`)) {
+  await refuseTakenNamespaces(ours, 'HACHAOS_LAB_PREFIX=hc2 hachaos lab up --topology pacemaker')
+  if ((await subnetTakenOnHost(t.base)) !== null) {
     throw new HachaosError(`the lab subnet ${t.base}.0/24 is already used on this machine`, {code: 'E_ADDRESS_TAKEN', exit: 'CONFLICT', suggestions: ['pick another private /24: --subnet 10.78.0.0/24']})
   }
 
@@ -396,19 +373,12 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     writeFileAtomic(inv, renderInventory(t, p, sf))
 
     progress(`creating namespaces ${ours.join(', ')}`)
-    await createNetns(t.switchNs)
-    await ip(['-n', t.switchNs, 'link', 'add', t.bridge, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0', 'mcast_snooping', '0'])
-    await Promise.all([ip(['-n', t.switchNs, 'link', 'set', 'lo', 'up']), ip(['-n', t.switchNs, 'link', 'set', t.bridge, 'up'])])
-    const wire = async (ns: string, port: string, macAddr: string): Promise<void> => {
-      await createNetns(ns)
-      await ip(['-n', t.switchNs, 'link', 'add', port, 'type', 'veth', 'peer', 'name', t.dev, 'netns', ns])
-      await ip(['-n', t.switchNs, 'link', 'set', port, 'master', t.bridge, 'up'])
-      await ip(['-n', ns, 'link', 'set', t.dev, 'address', macAddr])
-    }
-    await Promise.all(t.nodes.map((n) => wire(n.ns, n.swPort, n.mac)))
-    await wire(t.clientNs, 'v-client', t.clientMac)
-    await ip(['-n', t.clientNs, 'addr', 'add', `${t.clientIp}/${t.prefixLen}`, 'dev', t.dev])
-    await Promise.all([ip(['-n', t.clientNs, 'link', 'set', 'lo', 'up']), ip(['-n', t.clientNs, 'link', 'set', t.dev, 'up'])])
+    await createSwitch(t.switchNs, t.bridge, ['stp_state', '0', 'forward_delay', '0', 'mcast_snooping', '0'])
+    const sw = {ns: t.switchNs, bridge: t.bridge}
+    // the nodes' addresses are their own init's business (the chassis); the client's is ours
+    await Promise.all(t.nodes.map((n) => plugIntoSwitch(sw, n.ns, n.swPort, t.dev, n.mac)))
+    await plugIntoSwitch(sw, t.clientNs, 'v-client', t.dev, t.clientMac)
+    await addressUp(t.clientNs, t.dev, `${t.clientIp}/${t.prefixLen}`)
     const namespacesMs = since()
 
     progress(`powering on ${t.nodes.map((n) => n.name).join(', ')} (each boots corosync and pacemaker)`)
@@ -492,11 +462,7 @@ function notReady(msg: string, logs: string[]): HachaosError {
 
 export async function labDown(prefix: string): Promise<LabDownResult> {
   requireRoot('hachaos lab down')
-  const dir = labDir(prefix, TOPOLOGY)
   const st = readLabState(stateFile(prefix, TOPOLOGY))
-  const names = st?.namespaces ?? []
-  const existing = new Set(await listNetns())
-  const present = names.filter((n) => existing.has(n))
   let ended = 0
   if (st !== null) {
     const p = pkPaths(st.dir)
@@ -517,16 +483,7 @@ export async function labDown(prefix: string): Promise<LabDownResult> {
       if (init !== null) await terminate([init], 100)
     }
   }
-  for (const ns of [...present].sort((a, b) => Number(a.endsWith('-pksw')) - Number(b.endsWith('-pksw')))) {
-    const {killed} = await destroyNetns(ns)
-    ended += killed.length
-  }
-  const filesRemoved: string[] = []
-  if (st !== null || present.length > 0) {
-    rmSync(dir, {recursive: true, force: true})
-    filesRemoved.push(dir)
-  }
-  return {topology: TOPOLOGY, prefix, wasUp: st !== null || present.length > 0, namespacesRemoved: present, processesEnded: ended, filesRemoved}
+  return finishLabDown({topology: TOPOLOGY, prefix, dir: labDir(prefix, TOPOLOGY), st, switchSuffix: '-pksw', ended})
 }
 
 export const pacemakerLab: LabDriver = {

@@ -4,6 +4,7 @@
  */
 import {NODE_SHARED} from './scripts.js'
 import type {PkNode, PkTopology} from './topology.js'
+import {renderApacheConfText} from '../apache.js'
 
 const xmlAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')
 
@@ -101,47 +102,28 @@ export function fenceXml(t: PkTopology): string {
   </primitive>`
 }
 
-const APACHE_MODULES = ['mpm_event', 'authz_core', 'authz_host', 'dir', 'mime', 'headers', 'status']
-
 /**
  * One apache2.conf for all nodes (each node has its own /run, /var/log and /var/www/html), so the apache
  * resource agent finds the same file everywhere, as on a real cluster with a shared configuration.
  */
 export function renderApacheConf(): string {
-  return `# apache2.conf of the hachaos Pacemaker lab (the web resource of group g_web), written by hachaos lab up
-# Every node sees its own /run, /var/log and /var/www/html (private mounts), so the paths are the usual ones.
-ServerRoot "/etc/apache2"
-ServerName localhost
-DefaultRuntimeDir "/run/apache2"
-PidFile "/run/apache2/apache2.pid"
-Mutex file:/run/apache2 default
-ErrorLog "/var/log/apache2/error.log"
-LogLevel warn
-User www-data
-Group www-data
-Listen 80
-${APACHE_MODULES.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`).join('\n')}
-TypesConfig /etc/mime.types
-StartServers 1
-ServerLimit 2
-ThreadsPerChild 25
-MaxRequestWorkers 50
-MinSpareThreads 5
-MaxSpareThreads 50
-KeepAlive Off
-DocumentRoot "/var/www/html"
-DirectoryIndex index.html
-<Directory "/var/www/html">
-    Require all granted
-</Directory>
-<Location "/server-status">
-    SetHandler server-status
-    Require ip 127.0.0.1
-</Location>
-ExtendedStatus Off
-# Which node answered: Pacemaker's execd passes the node name to the resource agent, and apache inherits it.
-Header always set X-Served-By "\${OCF_RESKEY_CRM_meta_on_node}"
-`
+  return renderApacheConfText({
+    comments: [
+      'apache2.conf of the hachaos Pacemaker lab (the web resource of group g_web), written by hachaos lab up',
+      'Every node sees its own /run, /var/log and /var/www/html (private mounts), so the paths are the usual ones.',
+    ],
+    serverName: 'localhost',
+    runDir: '/run/apache2',
+    pidFile: '/run/apache2/apache2.pid',
+    errorLog: '/var/log/apache2/error.log',
+    listen: '80',
+    docRoot: '/var/www/html',
+    tail: [
+      'ExtendedStatus Off',
+      "# Which node answered: Pacemaker's execd passes the node name to the resource agent, and apache inherits it.",
+      'Header always set X-Served-By "${OCF_RESKEY_CRM_meta_on_node}"',
+    ],
+  })
 }
 
 export function renderIndex(n: PkNode): string {

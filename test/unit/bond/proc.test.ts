@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {lacpPortState, parseBondProc} from '../../../src/bond/proc.js'
+import fc from 'fast-check'
+
+import {ZERO_MAC, lacpPortState, parseBondProc, parseBondProcFile, type BondFile} from '../../../src/bond/proc.js'
+import {parseBondSysfsFile, parseSysfsDump} from '../../../src/bond/sysfs.js'
+import {isHachaosError} from '../../../src/errors.js'
 import {BOND_MODES} from '../../../src/lab/bond/topology.js'
+import {readFixture} from '../../fixture.js'
+import {cleanFailure} from '../config/helpers.js'
 import {procText} from './fixtures.js'
 
 describe('parseBondProc on real captures from the bond lab (kernel 6.1)', () => {
@@ -170,5 +176,70 @@ describe('parseBondProc on real captures from the bond lab (kernel 6.1)', () => 
 
   it('decodes LACP port state bits', () => {
     assert.deepEqual(lacpPortState(0x3d), {value: 61, activity: true, shortTimeout: false, aggregation: true, synchronization: true, collecting: true, distributing: true, defaulted: false, expired: false})
+  })
+})
+
+describe('bond files as doctor reads them: /proc/net/bonding with lines, sysfs dumps (test/fixtures/bonding, kernel 6.1)', () => {
+  const bond = (name: string): BondFile => parseBondProcFile(readFixture('bonding', name), {file: '/proc/net/bonding/bond0'})
+
+  it('active-backup with miimon 100, both members up', () => {
+    const b = bond('ab-miimon100.txt')
+    assert.equal(b.name, 'bond0')
+    assert.equal(b.proc.mode, 'active-backup')
+    assert.equal(b.lines.master['Bonding Mode'], 3)
+    assert.equal(b.proc.miimonMs, 100)
+    assert.equal(b.lines.master['MII Polling Interval (ms)'], 7)
+    assert.equal(b.proc.activeSlave, 'eth0')
+    assert.deepEqual(b.proc.members.map((m, i) => [m.name, m.miiStatus, m.speedMbps, m.duplex, m.linkFailureCount, b.lines.members[i]]), [
+      ['eth0', 'up', 1000, 'full', 0, 12],
+      ['eth1', 'up', 1000, 'full', 0, 20],
+    ])
+  })
+
+  it('a member down, a single member, mixed speeds, miimon 0, ARP monitor', () => {
+    assert.deepEqual(bond('ab-member-down.txt').proc.members.map((m) => [m.name, m.miiStatus, m.linkFailureCount]), [['eth0', 'up', 0], ['eth1', 'down', 1]])
+    assert.equal(bond('ab-single.txt').proc.members.length, 1)
+    assert.deepEqual(bond('alb-mixed-speed.txt').proc.members.map((m) => m.speedMbps), [1000, 100])
+    assert.equal(bond('alb-mixed-speed.txt').proc.mode, 'balance-alb')
+    const m0 = bond('ab-miimon0.txt').proc
+    assert.deepEqual([m0.miimonMs, m0.arp?.intervalMs ?? 0, m0.arp?.ipTargets ?? []], [0, 0, []])
+    const arp = bond('ab-arpmon.txt').proc
+    assert.deepEqual([arp.miimonMs, arp.arp?.intervalMs, arp.arp?.ipTargets], [0, 100, ['10.0.2.2']])
+    const nt = bond('ab-arp-no-target.txt').proc
+    assert.deepEqual([nt.arp?.intervalMs, nt.arp?.ipTargets, nt.miiStatus], [100, [], 'down'])
+  })
+
+  it('802.3ad without a partner: lacp_rate, hash policy, partner MAC all zeros', () => {
+    const b = bond('lacp-slow-unnegotiated.txt')
+    assert.equal(b.proc.mode, '802.3ad')
+    assert.equal(b.proc.xmitHashPolicy, 'layer2')
+    assert.equal(b.proc.ad?.lacpRate, 'slow')
+    assert.equal(b.lines.ad['LACP rate'], 13)
+    assert.equal(b.proc.ad?.activeAggregator?.partnerMac, ZERO_MAC)
+    assert.equal(b.lines.ad['Active Aggregator Info/Partner Mac Address'], 23)
+    assert.deepEqual(b.proc.members.map((m) => [m.name, m.aggregatorId, m.partnerLacp?.systemMac]), [['eth0', 1, ZERO_MAC], ['eth1', 2, ZERO_MAC]])
+    const f = bond('lacp-fast-l34.txt').proc
+    assert.deepEqual([f.ad?.lacpRate, f.xmitHashPolicy], ['fast', 'layer3+4'])
+    assert.equal(bond('xor-layer2.txt').proc.mode, 'balance-xor')
+  })
+
+  it('sysfs files give the same picture', () => {
+    const ab = parseBondSysfsFile(parseSysfsDump(readFixture('bonding', 'ab-miimon100-sysfs.txt')), {file: '/sys/class/net/bond0/bonding', name: 'bond0'}).proc
+    assert.deepEqual([ab.mode, ab.miimonMs, ab.arp?.intervalMs, ab.members.map((m) => m.name), ab.activeSlave, ab.ad?.lacpRate], ['active-backup', 100, 0, ['eth0', 'eth1'], 'eth0', undefined])
+    const lacp = parseBondSysfsFile(parseSysfsDump(readFixture('bonding', 'lacp-slow-unnegotiated-sysfs.txt')), {file: 's', name: 'bond0'}).proc
+    assert.deepEqual([lacp.mode, lacp.ad?.lacpRate, lacp.xmitHashPolicy, lacp.ad?.activeAggregator?.partnerMac], ['802.3ad', 'slow', 'layer2', ZERO_MAC])
+  })
+
+  it('rejects what is not a bonding file, with file:line', () => {
+    assert.throws(() => parseBondProcFile('hello\n', {file: 'b'}), (e: unknown) => isHachaosError(e) && e.where === 'b:1')
+    assert.throws(() => parseBondProcFile('Bonding Mode: quantum entanglement\n', {file: 'b'}), (e: unknown) => isHachaosError(e) && e.where === 'b:1')
+    assert.throws(() => parseBondProcFile('Bonding Mode: adaptive load balancing\n\nSlave Interface:\n', {file: 'b'}), (e: unknown) => isHachaosError(e) && e.where === 'b:3')
+    assert.throws(() => parseBondSysfsFile({}, {file: 's', name: 'bond0'}), (e: unknown) => isHachaosError(e) && e.where === 's:1')
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.constantFrom('Bonding Mode: ', 'IEEE 802.3ad', 'Slave Interface: ', 'eth0', 'MII Status: ', 'Speed: ', '100 Mbps', ':', '\n', 'details partner lacp pdu:', 'system mac address: '), fc.string({maxLength: 4})), {maxLength: 40}), (a) =>
+        cleanFailure(() => parseBondProcFile(a.join(''), {file: 'f'}), /^f:\d+$/),
+      ),
+      {numRuns: 1500},
+    )
   })
 })

@@ -23,7 +23,7 @@ hosts:
 function node(name: string, crm = 'crm_mon-online.xml'): RecordingExecutor {
   return new RecordingExecutor(name)
     .on(['crm_mon'], {stdout: readFixture('cluster', crm)})
-    .on(['cat', '--', '/etc/corosync/corosync.conf'], {stdout: readFixture('cluster', 'corosync-lab-3node.conf')})
+    .on(['cat', '--', '/etc/corosync/corosync.conf'], {stdout: readFixture('corosync', 'lab-3node.conf')})
     .on(['pgrep'], {stdout: '4242\n'})
 }
 

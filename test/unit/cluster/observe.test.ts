@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
 import {ClusterWatcher, clusterFacts, parseArpingLine} from '../../../src/cluster/observe.js'
-import {parseCrmMonXml} from '../../../src/cluster/crm-mon.js'
+import {parseCrmMonXml} from '../../../src/config/crm-mon.js'
 import {RecordingExecutor} from '../../../src/exec/recording.js'
 import type {TimelineEvent} from '../../../src/store/run-types.js'
 import {readFixture} from '../../fixture.js'

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {parseCorosyncConf} from '../../../src/cluster/corosync-conf.js'
+import {corosyncSummary, parseCorosyncConf} from '../../../src/config/corosync.js'
+import {parseCrmMonXml} from '../../../src/config/crm-mon.js'
 import {parseCmapctl, runtimeTotem} from '../../../src/cluster/corosync-tools.js'
-import {clusterHealth, parseCrmMonXml} from '../../../src/cluster/crm-mon.js'
+import {clusterHealth} from '../../../src/cluster/crm-mon.js'
 import {AGENT_OP_FALLBACK_MS, PACEMAKER_LATENCY, RELOCATION_METRIC, modelInputFrom, predictPacemaker} from '../../../src/cluster/predict.js'
 import type {ClusterSnapshot} from '../../../src/cluster/snapshot.js'
 import type {FaultEffect, FaultPlan} from '../../../src/fault/types.js'
@@ -26,7 +27,7 @@ function snapshot(xml: string, withRuntime = true): ClusterSnapshot {
     quorum: null,
     links: null,
     runtime: withRuntime ? runtimeTotem(parseCmapctl(readFixture('cluster', 'cmapctl-runtime-totem.txt'))) : null,
-    corosync: parseCorosyncConf(readFixture('cluster', 'corosync-lab-3node.conf')),
+    corosync: corosyncSummary(parseCorosyncConf(readFixture('corosync', 'lab-3node.conf'), {file: '<corosync.conf>'})),
     notes: [],
     health: clusterHealth(crmMon),
   }

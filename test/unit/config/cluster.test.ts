@@ -1,104 +1,12 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import fc from 'fast-check'
-
-import {effectiveTokenMs, linkCount, parseCorosyncConf} from '../../../src/config/corosync.js'
-import {clusterProperty, keptTogether, parseCib, parseCrmMon, stonithDevices} from '../../../src/config/pacemaker.js'
-import {HachaosError, isHachaosError} from '../../../src/errors.js'
+import {clusterProperty, keptTogether, parseCib, stonithDevices} from '../../../src/config/pacemaker.js'
+import {isHachaosError} from '../../../src/errors.js'
 import {fixturePath, readFixture} from '../../fixture.js'
+import {PACEMAKER_XML_WORDS, fuzzFailsCleanly, lineOf} from './helpers.js'
 
-function lineOf(text: string, needle: string): number {
-  const i = text.split('\n').findIndex((l) => l.includes(needle))
-  assert.ok(i >= 0, `"${needle}" not in the text`)
-  return i + 1
-}
-
-function fuzzFailsCleanly(parse: (t: string) => unknown, words: string[], file: string): void {
-  fc.assert(
-    fc.property(fc.array(fc.oneof(fc.constantFrom(...words), fc.string({maxLength: 5})), {maxLength: 50}), (a) => {
-      try {
-        parse(a.join(''))
-      } catch (e) {
-        if (!(e instanceof HachaosError)) throw e
-        assert.equal(e.exitName, 'BAD_INPUT')
-        assert.match(e.where ?? '', new RegExp(`^${file.replace('.', '\\.')}:\\d+$`))
-      }
-    }),
-    {numRuns: 1500},
-  )
-}
-
-describe('corosync.conf parser', () => {
-  it('reads the 2-node Pacemaker lab config (captured)', () => {
-    const text = readFixture('corosync', 'lab-2node.conf')
-    const c = parseCorosyncConf(text, {file: 'lab-2node.conf'})
-    assert.equal(c.totem.clusterName?.value, 'pklab')
-    assert.equal(c.totem.transport?.value, 'knet')
-    assert.equal(c.totem.cryptoCipher?.value, 'aes256')
-    assert.equal(c.totem.token?.ms, 1000)
-    assert.equal(c.totem.token?.line, lineOf(text, 'token: 1000'))
-    assert.equal(c.quorum.twoNode?.on, true)
-    assert.equal(c.quorum.twoNode?.line, lineOf(text, 'two_node'))
-    assert.deepEqual(
-      c.nodes.map((n) => [n.name, n.nodeid, n.addrs[0]]),
-      [
-        ['hcdk-n1', 1, '10.78.0.11'],
-        ['hcdk-n2', 2, '10.78.0.12'],
-      ],
-    )
-    assert.equal(linkCount(c), 1)
-    assert.equal(effectiveTokenMs(c), 1000)
-  })
-
-  it("reads Debian's shipped default (tabs, comment lines, nested logger_subsys)", () => {
-    const text = readFixture('corosync', 'debian-default.conf')
-    const c = parseCorosyncConf(text, {file: 'corosync.conf'})
-    assert.equal(c.totem.cryptoCipher?.value, 'none')
-    assert.equal(c.totem.token, undefined)
-    assert.equal(c.nodes.length, 1)
-    assert.deepEqual(c.nodes[0]?.addrs, {0: '127.0.0.1'}, '#ring1_addr is a comment')
-    const logging = c.tree.find((i) => i.key === 'logging')
-    assert.equal(logging?.block?.find((i) => i.key === 'logger_subsys')?.block?.find((i) => i.key === 'subsys')?.value, 'QUORUM')
-  })
-
-  it('reads a pcs 3-node cluster with two knet links, and computes the real token', () => {
-    const c = parseCorosyncConf(readFixture('corosync', 'pcs-3node-2links.conf'), {file: 'c.conf'})
-    assert.equal(c.nodes.length, 3)
-    assert.equal(linkCount(c), 2)
-    assert.deepEqual(c.totem.interfaces.map((i) => i.number), [0, 1])
-    assert.equal(effectiveTokenMs(c), 3000 + 650, 'token + (3 − 2) × token_coefficient')
-  })
-
-  it('reads qdevice and corosync 2 secauth', () => {
-    const q = parseCorosyncConf(readFixture('corosync', 'qdevice-4node.conf'), {file: 'q.conf'})
-    assert.deepEqual([q.quorum.device?.model, q.quorum.device?.host], ['net', 'qnetd.example.net'])
-    const l = parseCorosyncConf(readFixture('corosync', 'c2-udpu-4node.conf'), {file: 'l.conf'})
-    assert.equal(l.totem.secauth?.value, 'off')
-    assert.equal(l.quorum.waitForAll?.value, '1')
-    assert.equal(l.nodes.length, 4)
-  })
-
-  it('names file:line for malformed input', () => {
-    const cases: Array<[string, string]> = [
-      ['totem {\n  version: 2\n', 'c.conf:1'],
-      ['totem {\n}\n}\n', 'c.conf:3'],
-      ['totem {\n  token:\n}\n', 'c.conf:2'],
-      ['totem {\n  token: fast\n}\n', 'c.conf:2'],
-      ['totem {\n  what is this\n}\n', 'c.conf:2'],
-      ['totem { token: 1 }\n', 'c.conf:1'],
-    ]
-    for (const [t, where] of cases) {
-      assert.throws(() => parseCorosyncConf(t, {file: 'c.conf'}), (e: unknown) => isHachaosError(e) && e.where === where, t)
-    }
-  })
-
-  it('fuzzed input: a config or a clean error', () => {
-    fuzzFailsCleanly((t) => parseCorosyncConf(t, {file: 'f.conf'}), ['totem', 'nodelist', 'node', 'quorum', ' {', '}', '\n', ':', ': ', 'token', '1000', 'ring0_addr', '#', 'two_node: 1'], 'f.conf')
-  })
-})
-
-describe('Pacemaker CIB and crm_mon XML', () => {
+describe('Pacemaker CIB', () => {
   it('reads the lab CIB (cibadmin -Q, 2 nodes, VIP + apache group)', () => {
     const text = readFixture('pacemaker', 'lab-2node-cib.xml')
     const cib = parseCib(text, {file: fixturePath('pacemaker', 'lab-2node-cib.xml')})
@@ -154,40 +62,17 @@ describe('Pacemaker CIB and crm_mon XML', () => {
     assert.deepEqual(cib.constraints.map((c) => [c.id, c.line]), [['col-ip-db', 6], ['set', 7], ['apart', 8]])
   })
 
-  it('reads crm_mon XML: healthy, failed action, standby, killed node', () => {
-    const ok = parseCrmMon(readFixture('pacemaker', 'lab-2node-crm_mon.xml'), {file: 'm.xml'})
-    assert.deepEqual([ok.stack, ok.dc?.name, ok.dc?.withQuorum], ['corosync', 'hcdk-n2', true])
-    assert.equal(ok.clusterOptions['stonith-enabled'], 'false')
-    assert.deepEqual(ok.nodes.map((n) => [n.name, n.online, n.standby, n.isDc]), [['hcdk-n1', true, false, false], ['hcdk-n2', true, false, true]])
-    assert.deepEqual(ok.resources.map((r) => [r.id, r.group, r.role, r.nodes]), [['vip', 'g_web', 'Started', ['hcdk-n1']], ['web', 'g_web', 'Started', ['hcdk-n1']]])
-    assert.deepEqual(ok.failures, [])
-    const bad = parseCrmMon(readFixture('pacemaker', 'lab-2node-bad-crm_mon.xml'), {file: 'm.xml'})
-    assert.deepEqual(bad.failures.map((f) => [f.opKey, f.node, f.exitstatus, f.exitreason]), [['broken_start_0', 'hcdk-n1', 'not configured', '[findif] failed']])
-    assert.deepEqual(bad.resources.filter((r) => r.clone === 'cl_ping_dummy').map((r) => r.nodes[0]), ['hcdk-n2', 'hcdk-n1'])
-    const sb = parseCrmMon(readFixture('pacemaker', 'lab-2node-standby-crm_mon.xml'), {file: 'm.xml'})
-    assert.equal(sb.nodes.find((n) => n.name === 'hcdk-n2')?.standby, true)
-    const killed = parseCrmMon(readFixture('pacemaker', 'lab-2node-n2-killed-crm_mon.xml'), {file: 'm.xml'})
-    assert.deepEqual(killed.nodes.map((n) => [n.name, n.online]), [['hcdk-n1', true], ['hcdk-n2', false]])
-    assert.equal(killed.dc?.name, 'hcdk-n1')
-  })
-
   it('names file:line for malformed or wrong XML', () => {
     const cases: Array<[() => unknown, string]> = [
       [() => parseCib('<cib>\n<configuration>\n</cib>', {file: 'c.xml'}), 'c.xml:3'],
       [() => parseCib('<pacemaker-result/>', {file: 'c.xml'}), 'c.xml:1'],
       [() => parseCib('<cib/>', {file: 'c.xml'}), 'c.xml:1'],
       [() => parseCib('<cib><configuration><resources>\n<primitive id="x"/></resources></configuration></cib>', {file: 'c.xml'}), 'c.xml:2'],
-      [() => parseCrmMon('', {file: 'm.xml'}), 'm.xml:1'],
-      [() => parseCrmMon('<cib/>', {file: 'm.xml'}), 'm.xml:1'],
-      [() => parseCrmMon(readFixture('pacemaker', 'lab-2node-crm_mon.xml').slice(0, 900), {file: 'm.xml'}), 'm.xml:13'], // cut inside line 13,
     ]
     for (const [fn, where] of cases) assert.throws(fn, (e: unknown) => isHachaosError(e) && e.exitName === 'BAD_INPUT' && e.where === where, where)
   })
 
   it('fuzzed input: a config or a clean error', () => {
-    const words = ['<cib>', '</cib>', '<configuration>', '</configuration>', '<resources>', '</resources>', '<primitive id="a" class="ocf" type="x"/>', '<group id="g">', '</group>',
-      '<nvpair name="stonith-enabled" value="false"/>', '<', '>', '"', '\n', '<pacemaker-result>', '</pacemaker-result>', '<node name="n" online="true"/>']
-    fuzzFailsCleanly((t) => parseCib(t, {file: 'f.xml'}), words, 'f.xml')
-    fuzzFailsCleanly((t) => parseCrmMon(t, {file: 'f.xml'}), words, 'f.xml')
+    fuzzFailsCleanly((t) => parseCib(t, {file: 'f.xml'}), PACEMAKER_XML_WORDS, 'f.xml')
   })
 })

@@ -3,87 +3,12 @@ import {describe, it} from 'node:test'
 
 import fc from 'fast-check'
 
-import {ZERO_MAC, parseBondingSysfs, parseProcBonding, parseSysfsDump} from '../../../src/config/bonding.js'
 import {parseGlusterVolumeInfo} from '../../../src/config/gluster.js'
 import {parseIpvsadm} from '../../../src/config/ipvs.js'
 import {parseSysctl} from '../../../src/config/sysctl.js'
-import {HachaosError, isHachaosError} from '../../../src/errors.js'
+import {isHachaosError} from '../../../src/errors.js'
 import {readFixture} from '../../fixture.js'
-
-const bond = (name: string): ReturnType<typeof parseProcBonding> => parseProcBonding(readFixture('bonding', name), {file: '/proc/net/bonding/bond0'})
-
-function cleanFailure(fn: () => unknown, where: RegExp): void {
-  try {
-    fn()
-  } catch (e) {
-    if (!(e instanceof HachaosError)) throw e
-    assert.equal(e.exitName, 'BAD_INPUT')
-    assert.match(e.where ?? '', where)
-  }
-}
-
-describe('/proc/net/bonding and sysfs (captured from a 6.1 kernel)', () => {
-  it('active-backup with miimon 100, both members up', () => {
-    const b = bond('ab-miimon100.txt')
-    assert.equal(b.name, 'bond0')
-    assert.equal(b.mode, 'active-backup')
-    assert.equal(b.modeLine, 3)
-    assert.equal(b.miimonMs, 100)
-    assert.equal(b.miimonLine, 7)
-    assert.equal(b.activeSlave, 'eth0')
-    assert.deepEqual(b.members.map((m) => [m.name, m.miiStatus, m.speedMbps, m.duplex, m.linkFailureCount, m.line]), [
-      ['eth0', 'up', 1000, 'full', 0, 12],
-      ['eth1', 'up', 1000, 'full', 0, 20],
-    ])
-  })
-
-  it('a member down, a single member, mixed speeds, miimon 0, ARP monitor', () => {
-    assert.deepEqual(bond('ab-member-down.txt').members.map((m) => [m.name, m.miiStatus, m.linkFailureCount]), [['eth0', 'up', 0], ['eth1', 'down', 1]])
-    assert.equal(bond('ab-single.txt').members.length, 1)
-    assert.deepEqual(bond('alb-mixed-speed.txt').members.map((m) => m.speedMbps), [1000, 100])
-    assert.equal(bond('alb-mixed-speed.txt').mode, 'balance-alb')
-    const m0 = bond('ab-miimon0.txt')
-    assert.deepEqual([m0.miimonMs, m0.arpIntervalMs, m0.arpTargets], [0, 0, []])
-    const arp = bond('ab-arpmon.txt')
-    assert.deepEqual([arp.miimonMs, arp.arpIntervalMs, arp.arpTargets], [0, 100, ['10.0.2.2']])
-    const nt = bond('ab-arp-no-target.txt')
-    assert.deepEqual([nt.arpIntervalMs, nt.arpTargets, nt.miiStatus], [100, [], 'down'])
-  })
-
-  it('802.3ad without a partner: lacp_rate, hash policy, partner MAC all zeros', () => {
-    const b = bond('lacp-slow-unnegotiated.txt')
-    assert.equal(b.mode, '802.3ad')
-    assert.equal(b.hashPolicy, 'layer2')
-    assert.equal(b.lacpRate, 'slow')
-    assert.equal(b.lacpRateLine, 13)
-    assert.equal(b.partnerMac, ZERO_MAC)
-    assert.equal(b.partnerMacLine, 23)
-    assert.deepEqual(b.members.map((m) => [m.name, m.aggregatorId, m.partnerMac]), [['eth0', 1, ZERO_MAC], ['eth1', 2, ZERO_MAC]])
-    const f = bond('lacp-fast-l34.txt')
-    assert.deepEqual([f.lacpRate, f.hashPolicy], ['fast', 'layer3+4'])
-    assert.equal(bond('xor-layer2.txt').mode, 'balance-xor')
-  })
-
-  it('sysfs files give the same picture', () => {
-    const ab = parseBondingSysfs(parseSysfsDump(readFixture('bonding', 'ab-miimon100-sysfs.txt')), {file: '/sys/class/net/bond0/bonding', name: 'bond0'})
-    assert.deepEqual([ab.mode, ab.miimonMs, ab.arpIntervalMs, ab.members.map((m) => m.name), ab.activeSlave, ab.lacpRate], ['active-backup', 100, 0, ['eth0', 'eth1'], 'eth0', undefined])
-    const lacp = parseBondingSysfs(parseSysfsDump(readFixture('bonding', 'lacp-slow-unnegotiated-sysfs.txt')), {file: 's', name: 'bond0'})
-    assert.deepEqual([lacp.mode, lacp.lacpRate, lacp.hashPolicy, lacp.partnerMac], ['802.3ad', 'slow', 'layer2', ZERO_MAC])
-  })
-
-  it('rejects what is not a bonding file, with file:line', () => {
-    assert.throws(() => parseProcBonding('hello\n', {file: 'b'}), (e: unknown) => isHachaosError(e) && e.where === 'b:1')
-    assert.throws(() => parseProcBonding('Bonding Mode: quantum entanglement\n', {file: 'b'}), (e: unknown) => isHachaosError(e) && e.where === 'b:1')
-    assert.throws(() => parseProcBonding('Bonding Mode: adaptive load balancing\n\nSlave Interface:\n', {file: 'b'}), (e: unknown) => isHachaosError(e) && e.where === 'b:3')
-    assert.throws(() => parseBondingSysfs({}, {file: 's', name: 'bond0'}), (e: unknown) => isHachaosError(e) && e.where === 's:1')
-    fc.assert(
-      fc.property(fc.array(fc.oneof(fc.constantFrom('Bonding Mode: ', 'IEEE 802.3ad', 'Slave Interface: ', 'eth0', 'MII Status: ', 'Speed: ', '100 Mbps', ':', '\n', 'details partner lacp pdu:', 'system mac address: '), fc.string({maxLength: 4})), {maxLength: 40}), (a) =>
-        cleanFailure(() => parseProcBonding(a.join(''), {file: 'f'}), /^f:\d+$/),
-      ),
-      {numRuns: 1500},
-    )
-  })
-})
+import {cleanFailure} from './helpers.js'
 
 describe('ipvsadm (captured from ipvsadm 1.31)', () => {
   const expectServices = (t: ReturnType<typeof parseIpvsadm>): void => {

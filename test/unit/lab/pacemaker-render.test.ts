@@ -4,7 +4,7 @@ import {describe, it} from 'node:test'
 
 import {XMLValidator} from 'fast-xml-parser'
 
-import {parseCorosyncConf} from '../../../src/cluster/corosync-conf.js'
+import {corosyncSummary, parseCorosyncConf} from '../../../src/config/corosync.js'
 import {crmConfigOptions, fenceXml, groupXml, renderApacheConf, renderCorosyncConf} from '../../../src/lab/pacemaker/render.js'
 import {CHASSIS_SH, FENCE_AGENT_SH, NODE_INIT_SH, RC_SH} from '../../../src/lab/pacemaker/scripts.js'
 import {pacemakerTopology} from '../../../src/lab/pacemaker/topology.js'
@@ -24,10 +24,10 @@ describe('pacemaker lab: topology and rendered files', () => {
   })
 
   it('corosync.conf reads back with the timers the lab means: 3 nodes → token 1650, consensus 1980; 2 nodes → two_node', () => {
-    const c3 = parseCorosyncConf(renderCorosyncConf(pacemakerTopology('hc')))
+    const c3 = corosyncSummary(parseCorosyncConf(renderCorosyncConf(pacemakerTopology('hc')), {file: '<corosync.conf>'}))
     assert.deepEqual([c3.totem.token, c3.effective.tokenMs, c3.effective.consensusMs, c3.quorum.twoNode, c3.transport], [1000, 1650, 1980, false, 'knet'])
     assert.deepEqual(c3.nodes.map((n) => n.rings[0]), ['10.77.0.11', '10.77.0.12', '10.77.0.13'])
-    const c2 = parseCorosyncConf(renderCorosyncConf(pacemakerTopology('hc', {nodes: 2})))
+    const c2 = corosyncSummary(parseCorosyncConf(renderCorosyncConf(pacemakerTopology('hc', {nodes: 2})), {file: '<corosync.conf>'}))
     assert.deepEqual([c2.effective.tokenMs, c2.effective.consensusMs, c2.quorum.twoNode], [1000, 1200, true])
   })
 
