@@ -58,7 +58,14 @@ export const kill: FaultDefinition<P> = {
       summary: `SIG${sig} to ${p.process} on ${env.target.name} (pids ${pids.join(', ')})`,
       effect,
       params: {process: p.process, signal: sig, service},
-      inject: [{type: 'signal', host: env.ref, comm, signal: `SIG${sig}` as NodeJS.Signals, what: `SIG${sig} to every ${p.process} on ${env.target.name}`}],
+      // A KILL must leave no process a chance to clean up: keepalived's children turn the parent's death into
+      // a SIGTERM (PR_SET_PDEATHSIG) and would send a priority-0 advert. Freeze them all first, then kill.
+      inject: [
+        ...(sig === 'KILL' && pids.length > 1
+          ? [{type: 'signal' as const, host: env.ref, comm, signal: 'SIGSTOP' as NodeJS.Signals, what: `SIGSTOP to every ${p.process} on ${env.target.name} (freeze before the kill)`}]
+          : []),
+        {type: 'signal', host: env.ref, comm, signal: `SIG${sig}` as NodeJS.Signals, what: `SIG${sig} to every ${p.process} on ${env.target.name}`},
+      ],
       revert,
       warnings: known === undefined ? [`${p.process} is not a daemon hachaos knows: no prediction, the revert runs "start ${service}"`] : [],
     }

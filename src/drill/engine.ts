@@ -14,7 +14,7 @@ import type {FaultPlan} from '../fault/types.js'
 import {closeJournal, openJournal, recordHelpers, updateJournal, type JournalEntry} from '../store/journal.js'
 import type {DrillRun, FailoverMetrics, Prediction, SplitBrainFinding, Stack, TimelineEvent} from '../store/run-types.js'
 import {RUN_SCHEMA} from '../store/run-types.js'
-import {measuredFor} from '../store/run-metrics.js'
+import {emptyMetrics, measuredFor} from '../store/run-metrics.js'
 import {analyzeTimeline, type TimelineAnalysis} from '../timeline/analyze.js'
 import {nowUs, sleep, type EpochMicros} from '../time.js'
 import type {Poller} from '../util/poll-loop.js'
@@ -340,23 +340,7 @@ async function failback(spec: DrillSpec, events: TimelineEvent[], revertAt: Epoc
 
 /** Stack-specific figures the generic analysis does not compute. */
 function withExtras(a: TimelineAnalysis, events: TimelineEvent[], spec: DrillSpec, faultAt: EpochMicros | null, revertAt: EpochMicros | null): FailoverMetrics {
-  const base: FailoverMetrics = a.metrics ?? {
-    faultAtUs: faultAt ?? 0,
-    revertAtUs: revertAt,
-    oldOwner: spec.oldMaster,
-    newOwner: null,
-    takeoverMs: null,
-    takeoverFromLastAdvertMs: null,
-    garpMs: null,
-    outageMs: null,
-    lostProbes: 0,
-    probesTotal: 0,
-    probesFailed: 0,
-    failbackMs: null,
-    failbackOutageMs: null,
-    failbackLostProbes: 0,
-    extra: {},
-  }
+  const base: FailoverMetrics = a.metrics ?? emptyMetrics(faultAt ?? 0, revertAt, spec.oldMaster)
   const extra: Record<string, number | null> = {...base.extra}
   if (faultAt !== null && spec.lbServer !== null) {
     const down = events.find((e) => e.type === 'lb.server' && e.server === spec.lbServer && e.t >= faultAt && e.status.startsWith('DOWN'))

@@ -36,3 +36,24 @@ export function measuredFor(run: Pick<DrillRun, 'prediction' | 'metrics'>): numb
   const v = m.extra?.[key]
   return typeof v === 'number' ? v : null
 }
+
+/** Metrics of a drill in which nothing was observed yet: every figure unknown, no probe counted. */
+export function emptyMetrics(faultAtUs: number, revertAtUs: number | null, oldOwner: string | null): FailoverMetrics {
+  return {
+    faultAtUs,
+    revertAtUs,
+    oldOwner,
+    newOwner: null,
+    takeoverMs: null,
+    takeoverFromLastAdvertMs: null,
+    garpMs: null,
+    outageMs: null,
+    lostProbes: 0,
+    probesTotal: 0,
+    probesFailed: 0,
+    failbackMs: null,
+    failbackOutageMs: null,
+    failbackLostProbes: 0,
+    extra: {},
+  }
+}

@@ -8,7 +8,8 @@ import {computeRates, imbalance, type Imbalance, type InterfaceRates} from '../b
 import type {BondSnapshot} from '../bond/snapshot.js'
 import {isoFromUs, type EpochMicros} from '../time.js'
 
-export interface MemberSample {
+/** One member as the monitor shows it: its state, and its rates and error counts of the last interval. */
+export interface MemberSample extends Pick<InterfaceRates, 'rxBytesPerS' | 'txBytesPerS' | 'rxPacketsPerS' | 'txPacketsPerS' | 'rxErrors' | 'txErrors' | 'rxDropped' | 'txDropped'> {
   name: string
   mii: string
   carrier: boolean | null
@@ -21,14 +22,6 @@ export interface MemberSample {
   linkFailures: number | null
   aggregatorId: number | null
   partnerMac: string | null
-  rxBytesPerS: number | null
-  txBytesPerS: number | null
-  rxPacketsPerS: number | null
-  txPacketsPerS: number | null
-  rxErrors: number | null
-  txErrors: number | null
-  rxDropped: number | null
-  txDropped: number | null
 }
 
 export interface BondHeader {

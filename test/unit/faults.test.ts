@@ -51,7 +51,10 @@ describe('fault plans (data first: the exact argv, before anything runs)', () =>
     const ex = new RecordingExecutor('lb1').on(['pgrep'], {stdout: '101\n102\n'})
     const def = faultDefinition('kill')
     assert.equal((await def.plan({process: 'keepalived', signal: 'TERM'}, envFor('lb1', ex))).effect, 'graceful-stop')
-    assert.equal((await def.plan({process: 'keepalived', signal: 'sigkill'}, envFor('lb1', ex))).effect, 'node-loss')
+    const k9 = await def.plan({process: 'keepalived', signal: 'sigkill'}, envFor('lb1', ex))
+    assert.equal(k9.effect, 'node-loss')
+    // Frozen first, so no child turns the parent's death into a graceful exit (priority-0 advert).
+    assert.deepEqual(k9.inject.map((a) => (a.type === 'signal' ? a.signal : a.type)), ['SIGSTOP', 'SIGKILL'])
     const stop = await def.plan({process: 'keepalived', signal: 'STOP'}, envFor('lb1', ex))
     assert.deepEqual(stop.revert.map((a) => (a.type === 'signal' ? a.signal : a.type)), ['SIGCONT'])
     const h = await def.plan({process: 'haproxy'}, envFor('lb1', ex))

@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {RUN_SCHEMA, type DrillRun, type FailoverMetrics} from '../../../src/store/run-types.js'
+import {emptyMetrics} from '../../../src/store/run-metrics.js'
 
 export function drill(startedAt: string, metrics: Partial<FailoverMetrics>, over: Partial<DrillRun> = {}): DrillRun {
   const t = Date.parse(startedAt) * 1000
@@ -24,21 +25,8 @@ export function drill(startedAt: string, metrics: Partial<FailoverMetrics>, over
     holdMs: 8000,
     prediction: {metric: 'takeoverMs', takeoverMs: 3609.375, minMs: 2609.375, maxMs: 3609.375, formula: 'Master_Down_Interval', inputs: {}},
     metrics: {
-      faultAtUs: t + 3_000_000,
-      revertAtUs: t + 11_000_000,
-      oldOwner: 'lb1',
+      ...emptyMetrics(t + 3_000_000, t + 11_000_000, 'lb1'),
       newOwner: 'lb2',
-      takeoverMs: null,
-      takeoverFromLastAdvertMs: null,
-      garpMs: null,
-      outageMs: null,
-      lostProbes: 0,
-      probesTotal: 0,
-      probesFailed: 0,
-      failbackMs: null,
-      failbackOutageMs: null,
-      failbackLostProbes: 0,
-      extra: {},
       ...metrics,
     },
     splitBrain: [],
