@@ -92,7 +92,7 @@ export interface DrillRun {
   captureHost: string | null
   probe: {url: string; ratePerS: number; timeoutMs: number} | null
   /** Hosts observed, with their clock offset and (for naming adverts and ARP) their VRRP address and MAC. */
-  hosts: Array<{name: string; clockOffsetUs: number; ip?: string; mac?: string}>
+  hosts: Array<{name: string; clockOffsetUs: number; /** ± of the measured offset (ssh hosts). */ clockUncertaintyUs?: number; ip?: string; mac?: string}>
   holdMs: number
   prediction: Prediction
   metrics: FailoverMetrics
