@@ -5,7 +5,7 @@
  */
 import {HachaosError} from '../errors.js'
 import type {EpochMicros} from '../time.js'
-import type {BondFs} from './fs.js'
+import type {BatchRequest, BondFs} from './fs.js'
 import {parseProcNetDev} from './netdev.js'
 import {parseBondProc, type BondProc} from './proc.js'
 import {countersFrom, dumpOf, NET, parseBondSysfs, parseSlaveSysfs, statisticsPaths, type BondSysfs, type Counters, type SlaveSysfs} from './sysfs.js'
@@ -54,6 +54,22 @@ export class BondReader {
   private procCache: {text: string; proc: BondProc} | null = null
   /** Whether /proc/net/dev has the bond (null: not known yet). */
   private netdev: boolean | null = null
+  /**
+   * What a reading needs for the current members, built once per membership rather than per reading (a
+   * 10-readings-a-second dashboard): the two requests, the interfaces whose /proc/net/dev lines are parsed,
+   * and each member's file paths.
+   */
+  private plan: {
+    members: string[]
+    netdev: boolean | null
+    fast: BatchRequest
+    full: BatchRequest
+    wanted: Set<string>
+    paths: Array<{name: string; carrier: string; attrs: Array<[string, string]>}>
+  } | null = null
+  /** The last bonding/slaves text and its member list. */
+  private slavesText: string | null = null
+  private listed: string[] = []
 
   constructor(
     readonly fs: BondFs,
@@ -65,7 +81,28 @@ export class BondReader {
     checkBondName(bond)
   }
 
-  private request(full: boolean, members: string[]): {files: string[]; dumps: string[]} {
+  private planFor(members: string[]): NonNullable<BondReader['plan']> {
+    let q = this.plan
+    if (q === null || q.members !== members || q.netdev !== this.netdev) {
+      q = {
+        members,
+        netdev: this.netdev,
+        fast: this.buildRequest(false, members),
+        full: this.buildRequest(true, members),
+        wanted: new Set([this.bond, ...members]),
+        paths: members.map((m) => ({name: m, carrier: `${NET}/${m}/carrier`, attrs: SLAVE_ATTRS.map((a): [string, string] => [a, `${NET}/${m}/bonding_slave/${a}`])})),
+      }
+      this.plan = q
+    }
+    return q
+  }
+
+  private request(full: boolean, members: string[]): BatchRequest {
+    const q = this.planFor(members)
+    return full ? q.full : q.fast
+  }
+
+  private buildRequest(full: boolean, members: string[]): BatchRequest {
     // Counters: /proc/net/dev (one file for all interfaces) unless it is missing (an offline tree without
     // it), then each interface's statistics directory.
     const counters = this.netdev === false ? [this.bond, ...members].flatMap((i) => statisticsPaths(i)) : []
@@ -73,13 +110,13 @@ export class BondReader {
     for (const m of members) {
       files.push(`${NET}/${m}/carrier`, ...(full ? SLAVE_ATTRS : SLAVE_ATTRS_FAST).map((a) => `${NET}/${m}/bonding_slave/${a}`))
     }
-    return {files, dumps: full ? [`${NET}/${this.bond}/bonding`] : []}
+    return {files, dumps: full ? [`${NET}/${this.bond}/bonding`] : [], clock: true}
   }
 
   async read(): Promise<BondSnapshot> {
     const full = this.reads % this.fullEvery === 0
     this.reads++
-    let r = await this.fs.batch({...this.request(full, this.members), clock: true})
+    let r = await this.fs.batch(this.request(full, this.members))
     const procText = r.files.get(`/proc/net/bonding/${this.bond}`)
     if (procText == null) {
       throw new HachaosError(`no bond ${this.bond} on ${this.fs.where} (/proc/net/bonding/${this.bond} is missing)`, {
@@ -94,28 +131,34 @@ export class BondReader {
       this.netdev = dev != null && parseProcNetDev(dev).has(this.bond)
       if (!this.netdev) this.members = [] // read again below, with the statistics directories
     }
-    const listed = (r.files.get(`${NET}/${this.bond}/bonding/slaves`) ?? '').trim().split(/\s+/).filter((x) => x !== '')
+    const slavesText = r.files.get(`${NET}/${this.bond}/bonding/slaves`) ?? ''
+    if (slavesText !== this.slavesText) {
+      this.slavesText = slavesText
+      this.listed = slavesText.trim().split(/\s+/).filter((x) => x !== '')
+    }
+    const listed = this.listed
     const proc0 = this.procCache?.text === procText ? this.procCache.proc : parseBondProc(procText)
     const now = listed.length > 0 ? listed : proc0.members.map((m) => m.name)
-    if (now.join(' ') !== this.members.join(' ')) {
+    if (now !== this.members && now.join(' ') !== this.members.join(' ')) {
       // Membership changed (or first reading): read again with the right members.
       this.members = now
-      r = await this.fs.batch({...this.request(full, now), clock: true})
+      r = await this.fs.batch(this.request(full, now))
     }
     const text = r.files.get(`/proc/net/bonding/${this.bond}`) ?? procText
     const proc = this.procCache?.text === text ? this.procCache.proc : parseBondProc(text)
     this.procCache = {text, proc}
     const sysfs = full ? parseBondSysfs(dumpOf(`${NET}/${this.bond}/bonding`, r.files)) : null
     if (sysfs !== null) this.lastSysfs = sysfs
-    const dev = this.netdev === true ? parseProcNetDev(r.files.get('/proc/net/dev') ?? '') : null
+    const plan = this.planFor(this.members)
+    const dev = this.netdev === true ? parseProcNetDev(r.files.get('/proc/net/dev') ?? '', plan.wanted) : null
     const countersOf = (i: string): Counters | null => (dev !== null ? (dev.get(i) ?? null) : countersFrom(i, r.files))
-    const members: MemberSnapshot[] = this.members.map((m) => {
+    const members: MemberSnapshot[] = plan.paths.map(({name: m, carrier, attrs}) => {
       const slaveRaw: Record<string, string> = {}
-      for (const a of SLAVE_ATTRS) {
-        const v = r.files.get(`${NET}/${m}/bonding_slave/${a}`)
+      for (const [a, path] of attrs) {
+        const v = r.files.get(path)
         if (v != null) slaveRaw[a] = v
       }
-      const c = r.files.get(`${NET}/${m}/carrier`)
+      const c = r.files.get(carrier)
       return {
         name: m,
         carrier: c == null || c.trim() === '' ? null : c.trim() === '1',

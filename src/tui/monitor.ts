@@ -6,7 +6,7 @@
 import type {BondEvent} from '../bond/events.js'
 import type {BondReader} from '../bond/snapshot.js'
 import {errorMessage} from '../errors.js'
-import {nowUs, sleep} from '../time.js'
+import {nowUs} from '../time.js'
 import {Collector, type MonitorSample} from './collector.js'
 import type {Dashboard} from './screen.js'
 import {viewModel} from './view.js'
@@ -134,9 +134,14 @@ export async function runMonitor(o: MonitorOptions): Promise<MonitorSummary> {
       }
       const wait = Math.max(0, o.intervalMs - (Date.now() - started))
       if (wait > 0 && !stopped) {
-        const ac = new AbortController()
-        wake = () => ac.abort()
-        await sleep(wait, ac.signal).catch(() => undefined)
+        // a bare timer that stop() can cut short (no AbortController and listener per reading)
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, wait)
+          wake = () => {
+            clearTimeout(t)
+            resolve()
+          }
+        })
         wake = null
       }
     }

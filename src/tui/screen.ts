@@ -37,7 +37,7 @@ export interface Dashboard {
 interface Widgets {
   header: blessed.Widgets.BoxElement
   charts: Array<contrib.LineElement | contrib.SparklineElement>
-  table: contrib.TableElement
+  table: blessed.Widgets.BoxElement
   /** Which view-model columns fit the terminal's width. */
   tableCols: number[]
   gauge: blessed.Widgets.ProgressBarElement
@@ -60,11 +60,51 @@ export function fitColumns(width: number): number[] {
   return cols
 }
 
+/**
+ * setContent without blessed's clearPos: the element is drawn again in place before the next write, and
+ * drawing fills every cell of its box, so the clear only dirtied screen lines whose cells did not change
+ * (and made blessed compare and rewrite them).
+ */
+function put(el: blessed.Widgets.BlessedElement, text: string): void {
+  ;(el as unknown as {setContent(text: string, noClear: boolean): void}).setContent(text, true)
+}
+
+/** The bar glyphs of contrib's sparkline (its `sparkline` dependency), lowest to highest. */
+/** Borders and the six lines of sparkText. */
+const SPARK_HEIGHT = 8
+const TICKS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█']
+const BOLD_WHITE = '\x1b[1m\x1b[37m'
+const RESET_FG_BOLD = '\x1b[39m\x1b[22m'
+
+/** One series as contrib's sparkline draws it: scaled between its own min and max. */
+function bars(ys: number[]): string {
+  let min = Infinity
+  let max = -Infinity
+  for (const y of ys) {
+    if (y < min) min = y
+    if (y > max) max = y
+  }
+  const span = max - min
+  let out = ''
+  for (const y of ys) out += TICKS[span > 0 ? Math.min(7, Math.floor(((y - min) / span) * 7 + 0.5)) : 0] ?? ' '
+  return out
+}
+
+/**
+ * What contrib's Sparkline.setData shows (bold white titles, one bar line per series), built here with
+ * escape codes instead of blessed tags: setData makes blessed parse tags and clear the widget's region on
+ * every call, which at 10 readings a second was a good part of the dashboard's CPU.
+ */
+export function sparkText(rx: number[], tx: number[]): string {
+  const title = (name: string, ys: number[]): string => `${BOLD_WHITE}${name} ${(ys.at(-1) ?? 0).toFixed(1)} Mbit/s (max ${Math.max(...ys).toFixed(1)}):${RESET_FG_BOLD}`
+  return `\n${title('rx', rx)}\n${bars(rx)}\n\n${title('tx', tx)}\n${bars(tx)}`
+}
+
 export function createDashboard(io: ScreenIo = {}): Dashboard {
   const style: ChartStyle = io.charts ?? 'spark'
   const screen = blessed.screen({
     smartCSR: true,
-    fullUnicode: true,
+    fullUnicode: false,
     forceUnicode: true,
     autoPadding: true,
     warnings: false,
@@ -93,16 +133,23 @@ export function createDashboard(io: ScreenIo = {}): Dashboard {
     const gauge = blessed.progressbar({parent: screen, top: 0, left: '65%', width: '35%', height: 6, label: ' imbalance ', border: {type: 'line'}, orientation: 'horizontal', filled: 0, pch: ' ', style: {bar: {bg: 'yellow'}, border: {fg: 'cyan'}}})
     const charts: Widgets['charts'] = []
     const chartWidth = Math.floor(100 / n)
+    // Line charts take the upper 45 % of the screen; sparklines only what their two bars and titles need
+    // (a bigger box is more cells to draw on every reading), and the event log gets the rest.
+    const rows = screen.height as number
+    const lineH = Math.floor(rows * 0.45) - 6
+    const chartH = style === 'spark' ? Math.min(SPARK_HEIGHT, lineH) : lineH
+    const tableTop = 6 + chartH
+    const logTop = tableTop + n + 5
     for (let i = 0; i < n; i++) {
       if (style === 'spark') {
         const sp = contrib.sparkline({
           top: 6,
           left: `${i * chartWidth}%`,
           width: i === n - 1 ? `${100 - i * chartWidth}%` : `${chartWidth}%`,
-          height: '45%-6',
+          height: chartH,
           label: ' member ',
           border: {type: 'line'},
-          tags: true,
+          tags: false,
           style: {fg: 'green', titleFg: 'white'},
         })
         screen.append(sp)
@@ -113,7 +160,7 @@ export function createDashboard(io: ScreenIo = {}): Dashboard {
         top: 6,
         left: `${i * chartWidth}%`,
         width: i === n - 1 ? `${100 - i * chartWidth}%` : `${chartWidth}%`,
-        height: '45%-6',
+        height: chartH,
         label: ' member ',
         border: {type: 'line'},
         // no legend: contrib rebuilds its legend box on every setData (costly); the label names rx/tx
@@ -129,20 +176,8 @@ export function createDashboard(io: ScreenIo = {}): Dashboard {
       charts.push(chart)
     }
     const cols = fitColumns((screen.width as number) - 4)
-    const table = contrib.table({
-      top: '45%',
-      left: 0,
-      width: '100%',
-      height: n + 5,
-      label: ' members (* = carries traffic) ',
-      border: {type: 'line'},
-      columnWidth: cols.map((c) => TABLE_WIDTHS[c] ?? 4),
-      columnSpacing: 2, // contrib pads with spacing-1 blanks
-      interactive: false,
-      fg: 'white',
-    })
-    screen.append(table)
-    const log = contrib.log({top: `45%+${n + 5}`, left: 0, width: '100%', height: `55%-${n + 6}`, label: ' events ', border: {type: 'line'}, fg: 'green', bufferLength: 100})
+    const table = blessed.box({parent: screen, top: tableTop, left: 0, width: '100%', height: n + 5, label: ' members (* = carries traffic) ', border: {type: 'line'}, style: {fg: 'white', border: {fg: 'cyan'}}, tags: false, wrap: false})
+    const log = contrib.log({top: logTop, left: 0, width: '100%', height: Math.max(0, rows - 1 - logTop), label: ' events ', border: {type: 'line'}, fg: 'green', bufferLength: 100})
     screen.append(log)
     const footer = blessed.box({parent: screen, bottom: 0, left: 0, width: '100%', height: 1, style: {fg: 'black', bg: 'cyan'}})
     return {header, charts, table, tableCols: cols, gauge, log, footer}
@@ -151,8 +186,8 @@ export function createDashboard(io: ScreenIo = {}): Dashboard {
   /** Widgets whose content changed since the last render; null = render everything (new layout, resize). */
   let dirty: Set<blessed.Widgets.BlessedElement> | null = null
   const setText = (el: blessed.Widgets.BoxElement, text: string): void => {
-    if (el.getContent() === text) return
-    el.setContent(text)
+    if (el.content === text) return
+    put(el, text)
     dirty?.add(el)
   }
   const setLabel = (el: blessed.Widgets.BoxElement, label: string): void => {
@@ -173,18 +208,18 @@ export function createDashboard(io: ScreenIo = {}): Dashboard {
     vm.charts.forEach((c, i) => {
       const chart = w?.charts[i]
       if (chart === undefined) return
-      setLabel(chart, ` ${c.title} `)
+      // a label longer than its box wraps into the box's first line: cut it to the border
+      setLabel(chart, ` ${c.title} `.slice(0, Math.max(0, (chart.width as number) - 3)))
       if (c.series[0].y.length === 0) return
-      dirty?.add(chart)
       if (style === 'spark') {
         // the newest points that fit (contrib would keep the oldest)
         const fit = Math.max(1, (chart.width as number) - 4)
         const rx = c.series[0].y.slice(-fit)
         const tx = c.series[1].y.slice(-fit)
-        const last = (a: number[]): string => (a.at(-1) ?? 0).toFixed(1)
-        ;(chart as contrib.SparklineElement).setData([`rx ${last(rx)} Mbit/s (max ${Math.max(...rx).toFixed(1)})`, `tx ${last(tx)} Mbit/s (max ${Math.max(...tx).toFixed(1)})`], [rx, tx])
+        setText(chart, sparkText(rx, tx))
         return
       }
+      dirty?.add(chart)
       const line = chart as contrib.LineElement
       const max = Math.max(...c.series[0].y, ...c.series[1].y)
       // contrib's line chart divides by maxY: never 0; headroom of 20 %
@@ -195,13 +230,8 @@ export function createDashboard(io: ScreenIo = {}): Dashboard {
       ])
     })
     const cols = w.tableCols
-    const rows = vm.table.rows.map((r) => cols.map((c) => r[c] ?? ''))
-    const key = JSON.stringify(rows)
-    if (key !== tableKey) {
-      tableKey = key
-      w.table.setData({headers: cols.map((c) => vm.table.headers[c] ?? ''), data: rows})
-      dirty?.add(w.table)
-    }
+    const row = (r: string[]): string => cols.map((c) => (r[c] ?? '').slice(0, TABLE_WIDTHS[c]).padEnd((TABLE_WIDTHS[c] ?? 0) + 1)).join('')
+    setText(w.table, [row(vm.table.headers), '', ...vm.table.rows.map(row)].join('\n'))
     if ((w.gauge as unknown as {filled: number}).filled !== vm.imbalance.percent) {
       w.gauge.setProgress(vm.imbalance.percent)
       dirty?.add(w.gauge)
@@ -216,7 +246,6 @@ export function createDashboard(io: ScreenIo = {}): Dashboard {
     }
     setText(w.footer, ` ${vm.footer}`)
   }
-  let tableKey = ''
 
   const renderAll = (): void => {
     screen.render()
@@ -224,7 +253,6 @@ export function createDashboard(io: ScreenIo = {}): Dashboard {
   }
   screen.on('resize', () => {
     w = null
-    tableKey = ''
     if (last !== null) apply(last)
     renderAll()
   })
