@@ -69,14 +69,18 @@ function put(el: blessed.Widgets.BlessedElement, text: string): void {
   ;(el as unknown as {setContent(text: string, noClear: boolean): void}).setContent(text, true)
 }
 
-/** The bar glyphs of contrib's sparkline (its `sparkline` dependency), lowest to highest. */
 /** Borders and the six lines of sparkText. */
 const SPARK_HEIGHT = 8
+/** The bar glyphs of contrib's sparkline (its `sparkline` dependency), lowest to highest. */
 const TICKS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█']
 const BOLD_WHITE = '\x1b[1m\x1b[37m'
 const RESET_FG_BOLD = '\x1b[39m\x1b[22m'
 
-/** One series as contrib's sparkline draws it: scaled between its own min and max. */
+/**
+ * One series scaled between its own min and max, as contrib's sparkline draws it. Written here rather than
+ * calling the `sparkline` package: it scales with 32-bit integer shifts (`(max - min) << 8`), which truncate
+ * fractional Mbit/s, so a series varying by less than 1 Mbit/s (a quiet link: 0.1, 0.5, 0.9) draws flat.
+ */
 function bars(ys: number[]): string {
   let min = Infinity
   let max = -Infinity

@@ -25,6 +25,9 @@ describe('/proc/net/dev (captured in the guest after iperf3, with the sysfs coun
       }
     }
     assert.equal(dev.get('bond0')?.['rx_bytes'], 303347646n)
+    const only = parseProcNetDev(readFileSync(join(dir, 'proc/net/dev'), 'utf8'), new Set(['bond0', 'eth1', 'eth9']))
+    assert.deepEqual([...only.keys()], ['eth1', 'bond0'])
+    assert.equal(only.get('bond0')?.['rx_bytes'], 303347646n)
   })
   it('the reader uses /proc/net/dev when it has the bond, the statistics directories otherwise', async () => {
     const withDev = await new BondReader(new LocalBondFs(dir), 'bond0', 'g').read()

@@ -5,7 +5,7 @@ import {describe, it} from 'node:test'
 import {LocalBondFs} from '../../../src/bond/fs.js'
 import {BondReader, type BondSnapshot} from '../../../src/bond/snapshot.js'
 import {Collector} from '../../../src/tui/collector.js'
-import {createDashboard} from '../../../src/tui/screen.js'
+import {createDashboard, sparkText} from '../../../src/tui/screen.js'
 import {ACTIVE_MARK, viewModel} from '../../../src/tui/view.js'
 import {fixtureDir} from '../bond/fixtures.js'
 
@@ -92,5 +92,17 @@ describe('dashboard rendered headless (blessed on in-memory streams)', () => {
     } finally {
       d.destroy()
     }
+  })
+})
+
+describe('sparkText', () => {
+  it('scales each series between its own min and max, including spans under 1 Mbit/s', () => {
+    const t = sparkText([0.1, 0.5, 0.9], [400, 400, 400])
+    const lines = t.split('\n')
+    assert.equal(lines[2], '▁▅█')
+    // a flat series is the lowest bar throughout (contrib draws it so)
+    assert.equal(lines[5], '▁▁▁')
+    assert.match(lines[1] ?? '', /rx 0\.9 Mbit\/s \(max 0\.9\)/)
+    assert.match(lines[4] ?? '', /tx 400\.0 Mbit\/s \(max 400\.0\)/)
   })
 })
