@@ -5,24 +5,20 @@
  */
 import assert from 'node:assert/strict'
 import {spawnSync, type SpawnSyncReturns} from 'node:child_process'
-import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join, relative, sep} from 'node:path'
+import {basename, join, relative, sep} from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {describe, it} from 'node:test'
 
 const ROOT = join(import.meta.dirname, '..', '..', '..')
 const DIST_COMMANDS = join(ROOT, 'dist', 'commands')
 
-function commandFiles(dir: string): string[] {
-  const out: string[] = []
-  for (const n of readdirSync(dir)) {
-    const p = join(dir, n)
-    if (statSync(p).isDirectory()) out.push(...commandFiles(p))
-    else if (n.endsWith('.js') && !n.startsWith('_')) out.push(p)
-  }
-  return out
-}
+/** The built command files (not the shared `_*.js` bases). */
+const commandFiles = (dir: string): string[] =>
+  readdirSync(dir, {recursive: true, encoding: 'utf8'})
+    .filter((p) => p.endsWith('.js') && !basename(p).startsWith('_'))
+    .map((p) => join(dir, p))
 
 interface Manifest {
   version: string
