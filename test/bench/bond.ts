@@ -113,6 +113,9 @@ export async function benchDashboard(windowMs = 10_000): Promise<BenchLine[]> {
   const timer = feed(dir)
   const ns = `${labPrefix()}-bbench`
   try {
+    // a session that lives through the bench: with none left (after each kill-session) the tmux server exits,
+    // and the next new-session can race its shutdown ("server exited unexpectedly")
+    await inTmux('hold', 'sleep 900')
     const dash = await inTmux('dash', `${process.execPath} ${RUN} bond monitor bond0 --root ${dir} --interval 100ms --quit-after 120s`)
     // Consecutive windows from 10 s after start. The first two (10–30 s) still carry V8's warm-up: TurboFan
     // compiling blessed's draw path and the memory reducer's full GCs (seen with --trace-gc and perf); the goal
