@@ -30,7 +30,10 @@ export interface MonitorOptions {
   dashboard?: Dashboard
   /** Line charts need time labels; sparklines do not. */
   chartLabels?: boolean
-  /** Render loop period (default: 100 ms, bounded by the data rate anyway: it draws only when dirty). */
+  /**
+   * How often the load's status is polled for the footer (default 250 ms). Readings and keys draw at once,
+   * in the same wakeup: one timer per reading rather than a render timer beside it.
+   */
   renderIntervalMs?: number
   load?: LoadControl
   startLoad?: boolean
@@ -66,12 +69,6 @@ export async function runMonitor(o: MonitorOptions): Promise<MonitorSummary> {
     wake?.()
   }
   const d = o.dashboard
-  d?.onKey((k) => {
-    if (k === 'quit') stop('key')
-    if (k === 'pause') paused = !paused
-    if (k === 'load') o.load?.toggle()
-    dirty = true
-  })
   o.signal?.addEventListener('abort', () => stop('signal'), {once: true})
   const quitTimer = o.quitAfterMs === undefined ? undefined : setTimeout(() => stop('quit-after'), o.quitAfterMs)
 
@@ -90,7 +87,18 @@ export async function runMonitor(o: MonitorOptions): Promise<MonitorSummary> {
     }
     d.render()
   }
-  // THE render loop: draws only when data, keys or the load status changed (frozen data while paused).
+  const redraw = (): void => {
+    dirty = false
+    draw()
+  }
+  d?.onKey((k) => {
+    if (k === 'quit') stop('key')
+    if (k === 'pause') paused = !paused
+    if (k === 'load') o.load?.toggle()
+    redraw()
+  })
+  // Drawing happens in one place: right after a reading or a key (same wakeup, no extra latency), and when
+  // the load's status changes (polled: the load runs on its own).
   let lastLoad = ''
   const renderTimer =
     d === undefined
@@ -101,11 +109,8 @@ export async function runMonitor(o: MonitorOptions): Promise<MonitorSummary> {
             lastLoad = ls
             dirty = true
           }
-          if (dirty) {
-            dirty = false
-            draw()
-          }
-        }, o.renderIntervalMs ?? 100)
+          if (dirty) redraw()
+        }, o.renderIntervalMs ?? 250)
   if (o.startLoad === true) o.load?.toggle()
 
   let first = true
@@ -118,14 +123,14 @@ export async function runMonitor(o: MonitorOptions): Promise<MonitorSummary> {
         if (s.dtS !== null) withRates++
         o.onSample?.(s)
         message = null
-        dirty = true
+        redraw()
       } catch (e) {
         // The first reading must work (wrong host, no bond); later ones may fail for a while (a reboot).
         if (first) throw e
         const m = errorMessage(e)
         errors.push(m)
         message = `read failed: ${m}`
-        dirty = true
+        redraw()
       }
       first = false
       if (o.maxSamples !== undefined && withRates >= o.maxSamples) {

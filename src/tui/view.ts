@@ -102,14 +102,18 @@ export function viewModel(st: CollectorState, ui: UiState): ViewModel {
     `hash ${h.xmitHashPolicy ?? '—'}   miimon ${ms(h.miimonMs)}   updelay ${ms(h.updelayMs)}   downdelay ${ms(h.downdelayMs)}   lacp_rate ${h.lacpRate ?? '—'}${h.arpIntervalMs === null ? '' : `   ARP ${h.arpIntervalMs} ms → ${h.arpTargets.join(',') || '—'}`}${h.activeAggregator === null ? '' : `   aggregator ${h.activeAggregator} (partner ${h.partnerMac ?? '?'})`}`,
     `bond rx ${mbit(s.bondRates?.rxBytesPerS ?? null)} Mbit/s   tx ${mbit(s.bondRates?.txBytesPerS ?? null)} Mbit/s   ${s.dtS === null ? '' : `over ${s.dtS.toFixed(2)} s (${s.clock ?? '?'} clock)`}   ${s.time.slice(11, 23)}`,
   ]
-  const labels = ui.chartLabels === false ? [] : st.times.map((t) => clock(t).slice(3, 8))
+  // Charts show completed history steps only (the newest point is the running mean of the step still being
+  // filled): they change once a step, as bmon's graphs do, and the screen redraws them once a second rather
+  // than at every reading. The live rates are in the table; the chart titles name the member and its state.
+  const done = Math.max(0, st.times.length - 1)
+  const labels = ui.chartLabels === false ? [] : st.times.slice(0, done).map((t) => clock(t).slice(3, 8))
   const charts: ChartModel[] = s.members.map((m) => {
     const hist = st.history.get(m.name) ?? {rx: [], tx: []}
-    const toMbit = (a: number[]): number[] => a.map((b) => (b * 8) / 1e6)
+    const toMbit = (a: number[]): number[] => a.slice(0, done).map((b) => (b * 8) / 1e6)
     return {
       member: m.name,
       active: m.active,
-      title: `${m.active ? `${ACTIVE_MARK} ` : ''}${m.name} ${m.mii}  rx ${mbit(m.rxBytesPerS)} / tx ${mbit(m.txBytesPerS)} Mbit/s`,
+      title: `${m.active ? `${ACTIVE_MARK} ` : ''}${m.name} ${m.mii}`,
       series: [
         {title: 'rx', x: labels, y: toMbit(hist.rx)},
         {title: 'tx', x: labels, y: toMbit(hist.tx)},

@@ -52,6 +52,19 @@ describe('view model (pure)', () => {
     assert.match(vm.charts[1]?.title ?? '', /^\* eth1 up/)
     assert.match(vm.footer, /q quit/)
   })
+
+  it('charts show completed seconds only; the table shows every reading', async () => {
+    const c = new Collector()
+    const base = await snap('active-backup', 1_795_000_000_000_000, 10_000_000_000n)
+    // readings 100 ms apart with the same counters: the third starts a new second, so the first is complete
+    for (const dtMs of [0, 100, 200, 1100, 1200]) c.push({...base, t: base.t + dtMs * 1000, monoNs: base.monoNs === null ? null : base.monoNs + BigInt(dtMs) * 1_000_000n} as BondSnapshot)
+    const vm = viewModel(c.state(), {paused: false, load: null, message: null, intervalMs: 100, chartLabels: true})
+    assert.equal(c.state().times.length, 2, 'two history steps: one complete, one being filled')
+    assert.equal(vm.charts[0]?.series[0].y.length, 1)
+    assert.equal(vm.charts[0]?.series[0].x.length, 1)
+    assert.equal(vm.table.rows.length, 2)
+    assert.doesNotMatch(vm.charts[0]?.title ?? '', /Mbit/, 'no live rate in the chart title (it is in the table)')
+  })
 })
 
 describe('dashboard rendered headless (blessed on in-memory streams)', () => {
