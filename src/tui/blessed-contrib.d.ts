@@ -26,29 +26,6 @@ declare module 'blessed-contrib' {
   }
   function line(opts: LineOptions): LineElement
 
-  interface SparklineOptions extends Widgets.BoxOptions {
-    tags?: boolean
-    style?: {fg?: string; titleFg?: string}
-  }
-  interface SparklineElement extends Widgets.BoxElement {
-    setData(titles: string[], datasets: number[][]): void
-  }
-  function sparkline(opts: SparklineOptions): SparklineElement
-
-  interface TableOptions extends Widgets.BoxOptions {
-    columnWidth: number[]
-    columnSpacing?: number
-    interactive?: boolean
-    fg?: string
-    selectedFg?: string
-    selectedBg?: string
-    keys?: boolean
-  }
-  interface TableElement extends Widgets.BoxElement {
-    setData(d: {headers: string[]; data: string[][]}): void
-  }
-  function table(opts: TableOptions): TableElement
-
   interface LogOptions extends Widgets.BoxOptions {
     bufferLength?: number
     fg?: string
@@ -61,15 +38,4 @@ declare module 'blessed-contrib' {
     scrollTo(index: number): void
   }
   function log(opts: LogOptions): LogElement
-
-  interface GaugeOptions extends Widgets.BoxOptions {
-    stroke?: string
-    fill?: string
-    percent?: number
-    showLabel?: boolean
-  }
-  interface GaugeElement extends Widgets.BoxElement {
-    setPercent(p: number): void
-  }
-  function gauge(opts: GaugeOptions): GaugeElement
 }

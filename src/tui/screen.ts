@@ -36,7 +36,7 @@ export interface Dashboard {
 
 interface Widgets {
   header: blessed.Widgets.BoxElement
-  charts: Array<contrib.LineElement | contrib.SparklineElement>
+  charts: Array<contrib.LineElement | blessed.Widgets.BoxElement>
   table: blessed.Widgets.BoxElement
   /** Which view-model columns fit the terminal's width. */
   tableCols: number[]
@@ -145,28 +145,22 @@ export function createDashboard(io: ScreenIo = {}): Dashboard {
     const tableTop = 6 + chartH
     const logTop = tableTop + n + 5
     for (let i = 0; i < n; i++) {
-      if (style === 'spark') {
-        const sp = contrib.sparkline({
-          top: 6,
-          left: `${i * chartWidth}%`,
-          width: i === n - 1 ? `${100 - i * chartWidth}%` : `${chartWidth}%`,
-          height: chartH,
-          label: ' member ',
-          border: {type: 'line'},
-          tags: false,
-          style: {fg: 'green', titleFg: 'white'},
-        })
-        screen.append(sp)
-        charts.push(sp)
-        continue
-      }
-      const chart = contrib.line({
+      const place = {
         top: 6,
         left: `${i * chartWidth}%`,
         width: i === n - 1 ? `${100 - i * chartWidth}%` : `${chartWidth}%`,
         height: chartH,
         label: ' member ',
-        border: {type: 'line'},
+        border: {type: 'line' as const},
+      }
+      if (style === 'spark') {
+        // a plain box: the bars are text from sparkText (contrib's sparkline widget is a box with setData,
+        // which this dashboard does not use)
+        charts.push(blessed.box({parent: screen, ...place, tags: false, style: {fg: 'green'}}))
+        continue
+      }
+      const chart = contrib.line({
+        ...place,
         // no legend: contrib rebuilds its legend box on every setData (costly); the label names rx/tx
         showLegend: false,
         minY: 0,
