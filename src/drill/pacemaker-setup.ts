@@ -12,12 +12,12 @@ import {clusterHosts, clusterNodeName, corosyncConfPath, defaultGroup} from '../
 import {HachaosError, errorMessage} from '../errors.js'
 import type {Executor} from '../exec/types.js'
 import type {FaultEnv, FaultPlan, HostRef} from '../fault/types.js'
-import {executorFor, findHost, hostsWithRole, type Inventory, type InventoryHost} from '../inventory/inventory.js'
-import type {DrillRun} from '../store/run-types.js'
+import {executorFor, findHost, type Inventory, type InventoryHost} from '../inventory/inventory.js'
 import {clockOffsetsOf} from './clock.js'
-import {EventLog, type CaptureSource, type DrillSpec, type StackHooks} from './engine.js'
+import {EventLog, type DrillSpec, type StackHooks} from './engine.js'
 import {VipOwnerPoller, vipHolders} from './pollers.js'
-import {drillProbe, vipUrl, type ProbeSession} from './probe-session.js'
+import {clientObservers} from './observers.js'
+import {vipUrl} from './probe-session.js'
 import type {DrillOptions, PreparedDrill} from './setup.js'
 import type {Poller} from '../util/poll-loop.js'
 
@@ -77,29 +77,16 @@ export async function preparePacemakerDrill(o: DrillOptions, helpers: SetupHelpe
   prediction.inputs['failbackWaitMs'] = 60_000
 
   // Observers.
-  const clientHost = o.captureOn !== undefined ? findHost(inv, o.captureOn) : (hostsWithRole(inv, 'client')[0] ?? null)
-  if (clientHost === null) warnings.push('no host with role client: no packet capture, no probes, no ARP probe (add one, or --capture-on HOST)')
   const log = new EventLog()
   const emit = log.emit
-  let capture: CaptureSource | null = null
-  let probe: ProbeSession | null = null
-  let probeInfo: DrillRun['probe'] = null
-  let arp: ArpProber | null = null
+  const client = clientObservers(o, inv, o.url ?? vipUrl(vip), emit, warnings, 'no packet capture, no probes, no ARP probe')
+  const clientHost = client?.host ?? null
+  const capture = client?.capture ?? null
+  const probe = client?.probe ?? null
+  const probeInfo = client?.probeInfo ?? null
+  const arp = client !== null && !vip.includes(':') ? new ArpProber({exec: client.exec, vip, dev: client.dev, clientIp: client.host.address, deadlineS: 600, emit}) : null
   const dev = target.facts.interface ?? 'eth0'
-  const pollers: Poller[] = []
-  if (clientHost !== null) {
-    const cexec = executorFor(clientHost)
-    const cdev = clientHost.facts.interface ?? 'eth0'
-    capture = o.makeCapture(cexec, cdev, emit)
-    const p = drillProbe(o, clientHost, cexec, o.url ?? vipUrl(vip), emit)
-    probe = p.probe
-    probeInfo = p.info
-    if (!vip.includes(':')) {
-      const prober = new ArpProber({exec: cexec, vip, dev: cdev, clientIp: clientHost.address, deadlineS: 600, emit})
-      arp = prober
-      pollers.push(prober)
-    }
-  }
+  const pollers: Poller[] = arp === null ? [] : [arp]
   pollers.push(new VipOwnerPoller(nodes.map((n) => ({name: n.name, exec: executorFor(n)})), vip, 'hachaos', emit, VIP_POLL_MS))
   pollers.push(new ClusterWatcher({nodes: nodes.map((n) => ({name: clusterNodeName(n), exec: executorFor(n)})), avoid: [clusterNodeName(target)], intervalMs: CRM_MON_POLL_MS, emit}))
 

@@ -14,7 +14,8 @@ import {predictBackendEject, predictVrrp} from '../vrrp/predict.js'
 import {clockOffsetsOf} from './clock.js'
 import {EventLog, type CaptureSource, type DrillSpec} from './engine.js'
 import {HaproxyServerPoller, VipOwnerPoller, hostHasAddress} from './pollers.js'
-import {drillProbe, vipUrl, type ProbeSession} from './probe-session.js'
+import {clientObservers} from './observers.js'
+import {vipUrl} from './probe-session.js'
 import {readLbVrrp, type LbVrrp} from './vrrp-setup.js'
 import {preparePacemakerDrill} from './pacemaker-setup.js'
 import type {Poller} from '../util/poll-loop.js'
@@ -164,25 +165,14 @@ export async function prepareDrill(o: DrillOptions): Promise<PreparedDrill> {
   const lbServer = plan.effect === 'backend-loss' ? (o.lbServer ?? (prediction.inputs['server'] as string | undefined) ?? target.name) : null
 
   // Observers: capture and probes from the client.
-  const clientHost = o.captureOn !== undefined ? findHost(inv, o.captureOn) : (hostsWithRole(inv, 'client')[0] ?? null)
-  if (clientHost === null) warnings.push('no host with role client: no packet capture and no probes (add one, or --capture-on HOST)')
   const log = new EventLog()
   const emit = log.emit
-  let capture: CaptureSource | null = null
-  let probe: ProbeSession | null = null
-  let probeInfo: DrillRun['probe'] = null
+  const client = clientObservers(o, inv, o.url ?? (vip === null ? null : vipUrl(vip)), emit, warnings, 'no packet capture and no probes')
+  const clientHost = client?.host ?? null
+  const capture = client?.capture ?? null
+  const probe = client?.probe ?? null
+  const probeInfo = client?.probeInfo ?? null
   const pollers: Poller[] = []
-  if (clientHost !== null) {
-    const cexec = executorFor(clientHost)
-    const sharedFs = cexec.kind === 'local' || cexec.kind === 'netns'
-    capture = o.makeCapture(cexec, clientHost.facts.interface ?? 'eth0', emit, sharedFs ? o.pcapPath : undefined)
-    const url = o.url ?? (vip === null ? null : vipUrl(vip))
-    if (url !== null) {
-      const p = drillProbe(o, clientHost, cexec, url, emit)
-      probe = p.probe
-      probeInfo = p.info
-    }
-  }
   if (vip !== null && lbs.length > 0) pollers.push(new VipOwnerPoller(lbs.map((l) => ({name: l.host.name, exec: l.exec})), vip, 'hachaos', emit))
   for (const lb of lbHosts) {
     const sock = lb.facts['haproxy_socket']
