@@ -21,8 +21,8 @@
  */
 import type {CaptureEvent} from './events.js'
 import {type CaptureTally, hexPreview} from './events.js'
-import {captureError, corruptError, decodeFrame, LINKTYPE_ETHERNET, linkTypeOf} from './pcap.js'
-import {type ByteSource, framed} from './source.js'
+import {captureError, corruptError, decodeAt, decoded, LINKTYPE_ETHERNET, linkTypeOf} from './pcap.js'
+import {BATCH, type ByteSource, framed} from './source.js'
 
 const SHB = 0x0a0d0d0a
 const IDB = 1
@@ -114,18 +114,18 @@ export async function* pcapngEvents(src: ByteSource, host: string, tally: Captur
     return iface
   }
 
-  const packet = (frame: Buffer, t: number | null, iface: Iface, out: CaptureEvent[]): void => {
+  const packet = (b: Buffer, fs: number, fe: number, t: number | null, iface: Iface, out: CaptureEvent[]): void => {
     tally.frames += 1
     if (t !== null) lastT = t
     if (iface.linkType !== LINKTYPE_ETHERNET) {
-      tally.addUnparsed({n: tally.frames, text: hexPreview(frame), reason: `interface ${iface.name} has link type ${iface.linkType}; hachaos decodes Ethernet (1) only`})
+      tally.addUnparsed({n: tally.frames, text: hexPreview(b.subarray(fs, fe)), reason: `interface ${iface.name} has link type ${iface.linkType}; hachaos decodes Ethernet (1) only`})
       return
     }
-    const o = decodeFrame(frame, lastT, host, iface.name)
-    if (o.vlan) tally.vlanTagged += 1
-    if (o.kind === 'event') out.push(o.event)
-    else if (o.kind === 'ignored') tally.ignored += 1
-    else tally.addUnparsed({n: tally.frames, text: hexPreview(frame), reason: o.reason})
+    const ev = decodeAt(b, fs, fe, lastT, host, iface.name)
+    if (decoded.tagged) tally.vlanTagged += 1
+    if (ev !== null) out.push(ev)
+    else if (decoded.reason === '') tally.ignored += 1
+    else tally.addUnparsed({n: tally.frames, text: hexPreview(b.subarray(fs, fe)), reason: decoded.reason})
   }
 
   const gen = framed<CaptureEvent>(src.chunks(), WORK, (b, start, end, base) => {
@@ -133,6 +133,7 @@ export async function* pcapngEvents(src: ByteSource, host: string, tally: Captur
     const out: CaptureEvent[] = []
     try {
       while (end - p >= 12) {
+        if (out.length >= BATCH) return {used: p - start, out, more: true}
         block += 1 // 1-based number of this block (taken back below if it is not all here yet)
         let type = rd(b, p)
         if (type === SHB) {
@@ -178,7 +179,7 @@ export async function* pcapngEvents(src: ByteSource, host: string, tally: Captur
           const caplen = rd(b, p + 20)
           if (caplen > len - 32) throw corruptError(path, `${path}: ${where(base, p)}: a packet of ${caplen} captured bytes in a block of ${len}: the file is corrupt from there`)
           const t = toUs(iface, rd(b, p + 12), rd(b, p + 16))
-          packet(b.subarray(p + 28, p + 28 + caplen), t, iface, out)
+          packet(b, p + 28, p + 28 + caplen, t, iface, out)
         } else if (type === SPB) {
           if (len < 16) throw corruptError(path, `${path}: ${where(base, p)}: simple packet block of ${len} bytes (at least 16)`)
           const iface = ifaces[0]
@@ -186,7 +187,7 @@ export async function* pcapngEvents(src: ByteSource, host: string, tally: Captur
           const orig = rd(b, p + 8)
           let caplen = Math.min(orig, len - 16)
           if (iface.snaplen > 0) caplen = Math.min(caplen, iface.snaplen)
-          packet(b.subarray(p + 12, p + 12 + caplen), null, iface, out)
+          packet(b, p + 12, p + 12 + caplen, null, iface, out)
         }
         p += len
       }

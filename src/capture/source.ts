@@ -10,6 +10,8 @@ import {HachaosError} from '../errors.js'
 
 /** Bytes per read. */
 export const CHUNK = 1 << 20
+/** Events per batch handed out (then the reader goes on where it stopped). */
+export const BATCH = 1024
 /** Bytes read ahead to tell the format. */
 export const HEAD = 4096
 
@@ -105,13 +107,15 @@ export class ByteSource {
 /**
  * A fixed-size work buffer fed from chunks: `parse(buf, start, end)` consumes whole records from the window and
  * returns how many bytes it used (more than it was given = skip that many bytes, e.g. an unknown block too big
- * for the buffer) and the records' output; an `error` (corruption) is thrown after that output is yielded. Bytes left over (a record cut by the chunk boundary) move to the front. `base` is the
+ * for the buffer) and the records' output; an `error` (corruption) is thrown after that output is yielded;
+ * `more`: it stopped early (a batch is full: small batches die young, cheap for the garbage collector) and
+ * wants to be called again from where it stopped. Bytes left over (a record cut by the chunk boundary) move to the front. `base` is the
  * input offset of buf[0], for error messages. Returns the bytes left over at the end of the input.
  */
 export async function* framed<T>(
   chunks: AsyncIterable<Buffer>,
   size: number,
-  parse: (buf: Buffer, start: number, end: number, base: number) => {used: number; out: T[] | null; error?: Error},
+  parse: (buf: Buffer, start: number, end: number, base: number) => {used: number; out: T[] | null; error?: Error; more?: boolean},
 ): AsyncGenerator<T[], {left: Buffer; base: number}> {
   const work = Buffer.allocUnsafe(size)
   let len = 0 // valid bytes in work[0, len)
@@ -131,18 +135,26 @@ export async function* framed<T>(
       chunk.copy(work, len, off, off + n)
       len += n
       off += n
-      const {used, out, error} = parse(work, 0, len, base)
-      if (out !== null && out.length > 0) yield out
-      // corruption: the records before it were handed out above; the read stops here
-      if (error !== undefined) throw error
-      if (used > len) {
-        skip = used - len
-        base += len
-        len = 0
-      } else if (used > 0) {
-        work.copyWithin(0, used, len)
-        len -= used
-        base += used
+      let start = 0
+      for (;;) {
+        const r = parse(work, start, len, base)
+        if (r.out !== null && r.out.length > 0) yield r.out
+        // corruption: the records before it were handed out above; the read stops here
+        if (r.error !== undefined) throw r.error
+        if (start + r.used > len) {
+          skip = start + r.used - len
+          base += len
+          len = 0
+          start = 0
+          break
+        }
+        start += r.used
+        if (r.more !== true) break
+      }
+      if (start > 0) {
+        work.copyWithin(0, start, len)
+        len -= start
+        base += start
       } else if (len === size) {
         // parse() must take records that fit; a full buffer it cannot use is its own error to raise
         throw new Error(`framed(): a ${size}-byte buffer full and nothing parsed`)

@@ -34,6 +34,7 @@
  *   own status lines (stderr, or a file saved with 2>&1) go to `info`; well-formed frames of other kinds
  *   (other protocols, VRRP packets that are not adverts, RARP/InARP) are counted as `ignored`.
  */
+import {isAscii} from 'node:buffer'
 import {StringDecoder} from 'node:string_decoder'
 
 import {
@@ -85,6 +86,7 @@ const INFO = [
 ]
 
 const TRUNCATED = /\[\|(\w+)\]/
+const TIMESTAMP_START = /^\d+\.\d/
 
 function unparsed(n: number, text: string, reason: string): LineOutcome {
   return {kind: 'unparsed', unparsed: {n, text, reason}}
@@ -106,10 +108,10 @@ export class TcpdumpTextParser {
   /** One line of tcpdump output (without its newline). */
   push(raw: string): LineOutcome[] {
     this.n += 1
-    const line = raw.replace(/\r$/, '')
+    const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw
     const out: LineOutcome[] = []
     // A -v continuation: the VRRP part of the previous line's IPv4 header.
-    if (/^\s+\S/.test(line) && this.pending !== null) {
+    if (this.pending !== null && /^\s+\S/.test(line)) {
       const p = this.pending
       this.pending = null
       out.push(this.ipv4(p.n, `${p.text}\n${line}`, p.head, line.trim()))
@@ -134,7 +136,8 @@ export class TcpdumpTextParser {
   private line(n: number, line: string): LineOutcome {
     if (n === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1)
     if (line.trim() === '') return {kind: 'blank'}
-    if (INFO.some((re) => re.test(line))) return {kind: 'info'}
+    // (a line that starts like a -tt timestamp is not one of tcpdump's status lines: skip the five tests)
+    if (!TIMESTAMP_START.test(line) && INFO.some((re) => re.test(line))) return {kind: 'info'}
     if (/^\s/.test(line)) return unparsed(n, line, 'continuation line without a verbose header before it')
     const m = FRAME.exec(line)
     if (m === null) {
@@ -296,6 +299,17 @@ export function parseTcpdumpText(text: string, host: string): CaptureParse {
   return res
 }
 
+/** Does b end inside a UTF-8 character (a lead byte whose continuation bytes are not all there)? */
+function cutCharacter(b: Buffer): boolean {
+  for (let i = b.length - 1, k = 1; i >= 0 && k <= 4; i--, k++) {
+    const x = b[i] as number
+    if ((x & 0xc0) === 0x80) continue // a continuation byte: look further back
+    const need = x >= 0xf0 ? 4 : x >= 0xe0 ? 3 : x >= 0xc0 ? 2 : 1
+    return need > k
+  }
+  return false
+}
+
 /** The longest line kept whole; a longer one is unparsed (its first bytes kept) and skipped to its end. */
 export const MAX_LINE = 1 << 20
 
@@ -327,8 +341,12 @@ export async function* textEvents(chunks: AsyncIterable<Buffer>, host: string, t
     take(p.push(''), '', out)
     tally.addUnparsed({n: tally.frames, text: carry.slice(0, 100), reason: `a line longer than ${MAX_LINE} characters`})
   }
+  let pending = false // the decoder holds the first bytes of a character cut by the last chunk
   for await (const chunk of chunks) {
-    const text = carry + dec.write(chunk)
+    // tcpdump's text is ASCII (it escapes the rest): decode it as one-byte text, the fast way; else UTF-8
+    const ascii = !pending && isAscii(chunk)
+    const text = carry + (ascii ? chunk.toString('latin1') : dec.write(chunk))
+    if (!ascii) pending = cutCharacter(chunk)
     const out: CaptureEvent[] = []
     let start = 0
     for (;;) {

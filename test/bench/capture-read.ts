@@ -1,0 +1,77 @@
+/**
+ * Capture reader speed: a pcap of N frames (default 1,000,000) made from the real frames of
+ * test/fixtures/capture/nicdown-v2.pcap repeated with advancing timestamps, read
+ * - by `tcpdump -r FILE -n -tt -e > /dev/null` (the peer tool),
+ * - by openCapture() event by event (`for await … of events`) and a buffer-full at a time (`batches`),
+ * - and the same capture as tcpdump's text, by openCapture() (text is slower: one regex pass per line),
+ * printed as ratios to tcpdump in the same run, with the peak RSS of this process.
+ *   npm run build && node dist/test/bench/capture-read.js [FRAMES]
+ */
+import {execFileSync, spawnSync} from 'node:child_process'
+import {mkdtempSync, openSync, closeSync, rmSync, writeFileSync, statSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {openCapture} from '../../src/capture/file.js'
+import {pcapFile, readPcapFrames} from '../helpers/capture-writer.js'
+import {ROOT} from '../helpers/cli.js'
+
+const N = Number(process.argv[2] ?? 1_000_000)
+const dir = mkdtempSync(join(tmpdir(), 'hachaos-bench-cap-'))
+const pcap = join(dir, 'big.pcap')
+const txt = join(dir, 'big.txt')
+
+function make(): void {
+  const {frames} = readPcapFrames(join(ROOT, 'test', 'fixtures', 'capture', 'nicdown-v2.pcap'))
+  const t0 = (frames[0] as {sec: number}).sec
+  const span = (frames[frames.length - 1] as {sec: number}).sec - t0 + 1
+  const out: Array<{sec: number; frac: number; data: Buffer}> = []
+  for (let i = 0; i < N; i++) {
+    const f = frames[i % frames.length] as {sec: number; frac: number; data: Buffer}
+    out.push({sec: f.sec + Math.floor(i / frames.length) * span, frac: f.frac, data: f.data})
+  }
+  writeFileSync(pcap, pcapFile(out))
+  const fd = openSync(txt, 'w')
+  spawnSync('tcpdump', ['-r', '-', '-n', '-tt', '-e'], {input: undefined, stdio: [openSync(pcap, 'r'), fd, 'ignore']})
+  closeSync(fd)
+}
+
+const secs = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e9
+
+async function readEvents(path: string): Promise<number> {
+  const c = await openCapture(path)
+  let n = 0
+  for await (const _ of c.events) n += 1
+  return n
+}
+
+async function readBatches(path: string): Promise<number> {
+  const c = await openCapture(path)
+  let n = 0
+  for await (const b of c.batches) n += b.length
+  return n
+}
+
+async function main(): Promise<void> {
+  make()
+  console.log(`${N} frames: pcap ${(statSync(pcap).size / 1e6).toFixed(1)} MB, text ${(statSync(txt).size / 1e6).toFixed(1)} MB`)
+  let t = process.hrtime.bigint()
+  execFileSync('sh', ['-c', `tcpdump -r - -n -tt -e < '${pcap}' > /dev/null 2>&1`])
+  const tcpdump = secs(t)
+  const rows: Array<[string, number, number]> = []
+  for (const [name, f, path] of [
+    ['pcap, events', readEvents, pcap],
+    ['pcap, batches', readBatches, pcap],
+    ['text, events', readEvents, txt],
+  ] as const) {
+    t = process.hrtime.bigint()
+    const n = await f(path)
+    rows.push([name, secs(t), n])
+  }
+  console.log(`tcpdump -r -n -tt -e: ${tcpdump.toFixed(2)} s`)
+  for (const [name, s, n] of rows) console.log(`openCapture ${name}: ${s.toFixed(2)} s (${(s / tcpdump).toFixed(2)} × tcpdump), ${n} events`)
+  console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`)
+  rmSync(dir, {recursive: true, force: true})
+}
+
+await main()
