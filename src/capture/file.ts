@@ -50,6 +50,8 @@ export interface OpenCapture {
   /** The same events a buffer-full at a time (fewer awaits for a fast consumer). Read once. */
   batches: AsyncIterable<TimelineEvent[]>
   stats(): OpenCaptureStats
+  /** Close the input without reading on (breaking out of a for-await loop over events does it too). */
+  close(): Promise<void>
 }
 
 /**
@@ -150,7 +152,7 @@ function flatten<T>(batches: AsyncIterator<T[]>): AsyncIterable<T> {
 export async function openCapture(path: string, opts: {host?: string} = {}): Promise<OpenCapture> {
   const host = opts.host ?? (path === '-' ? 'stdin' : basename(path))
   const tally = new CaptureTally(false)
-  const {format, gen} = await open(path, host, tally)
+  const {format, gen, src} = await open(path, host, tally)
   let used = false
   const once = (): AsyncGenerator<CaptureEvent[]> => {
     if (used) throw new Error(`openCapture(${path}): the events were already read`)
@@ -171,6 +173,11 @@ export async function openCapture(path: string, opts: {host?: string} = {}): Pro
       truncated: tally.truncated,
       info: tally.infoCount,
     }),
+    close: async () => {
+      used = true
+      await gen.return(undefined)
+      await src.close()
+    },
   }
 }
 

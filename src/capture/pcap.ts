@@ -379,9 +379,14 @@ export async function* pcapEvents(src: ByteSource, host: string, tally: CaptureT
     return {used: p - start, out}
   })
   let r = await gen.next()
-  while (r.done !== true) {
-    yield r.value
-    r = await gen.next()
+  try {
+    while (r.done !== true) {
+      yield r.value
+      r = await gen.next()
+    }
+  } finally {
+    // stopped early (the consumer broke off): close the input
+    if (r.done !== true) await gen.return({left: Buffer.alloc(0), base: 0})
   }
   const {left} = r.value
   if (!started) throw captureError(path, `${path} ends inside the pcap file header (${left.length} of 24 bytes)`)

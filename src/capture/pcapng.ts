@@ -197,9 +197,14 @@ export async function* pcapngEvents(src: ByteSource, host: string, tally: Captur
     return {used: p - start, out}
   })
   let r = await gen.next()
-  while (r.done !== true) {
-    yield r.value
-    r = await gen.next()
+  try {
+    while (r.done !== true) {
+      yield r.value
+      r = await gen.next()
+    }
+  } finally {
+    // stopped early (the consumer broke off): close the input
+    if (r.done !== true) await gen.return({left: Buffer.alloc(0), base: 0})
   }
   const {left} = r.value
   if (section < 0) throw captureError(path, `${path} ends inside its pcapng section header (${left.length} bytes)`)

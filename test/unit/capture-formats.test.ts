@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {execFileSync, spawnSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
@@ -319,6 +319,18 @@ describe('tcpdump -v text details (item 18), streams (items 17, 11.2)', () => {
     assert.match(got.stats.unparsed.sample[0] ?? '', /longer than/)
     const one = parseTcpdumpText(lines.join('\n'), 'client')
     assert.deepEqual(got.events, [...one.events, ...one.events])
+  })
+
+  it('breaking off after one event closes the file; close() without reading too', async () => {
+    const fds = (): number => readdirSync('/proc/self/fd').length
+    const before = fds()
+    for (const f of ['v6.pcap', 'two-ifaces.pcapng', 'v6.txt']) {
+      const c = await openCapture(fx(f))
+      for await (const _ of c.events) break
+      const d = await openCapture(fx(f))
+      await d.close()
+    }
+    assert.equal(fds(), before)
   })
 
   it('a 200 000-frame pcap streams in bounded memory: unparsed beyond 20 only counted', async () => {
