@@ -74,8 +74,8 @@ async function open(path: string, host: string, tally: CaptureTally): Promise<{f
     throw new HachaosError(`${path} is empty`, {code: 'E_CAPTURE_EMPTY', exit: 'BAD_INPUT', where: path, suggestions: ['was tcpdump stopped before any packet arrived?']})
   }
   const magic = pcapMagic(head)
-  if (magic === 'pcap-us' || magic === 'pcap-ns') return {format: 'pcap', gen: pcapEvents(src, host, tally), src}
-  if (magic === 'pcapng') return {format: 'pcapng', gen: pcapngEvents(src, host, tally), src}
+  if (magic === 'pcap-us' || magic === 'pcap-ns') return {format: 'pcap', gen: closing(pcapEvents(src, host, tally), src), src}
+  if (magic === 'pcapng') return {format: 'pcapng', gen: closing(pcapngEvents(src, host, tally), src), src}
   if (looksBinary(head)) {
     await src.close()
     throw new HachaosError(`${path} is neither a pcap file nor a tcpdump text capture (binary, magic ${head.subarray(0, 4).toString('hex')})`, {
@@ -85,7 +85,16 @@ async function open(path: string, host: string, tally: CaptureTally): Promise<{f
       suggestions: ["capture with: tcpdump -n -tt -e -i IF -w FILE.pcap 'vrrp or arp or ip6 proto 112'  (or save its text output)"],
     })
   }
-  return {format: 'text', gen: checkedText(path, textEvents(src.chunks(), host, tally), tally), src}
+  return {format: 'text', gen: closing(checkedText(path, textEvents(src.chunks(), host, tally), tally), src), src}
+}
+
+/** The input is closed however the reading ends: exhausted, broken off, or failed (even before its first read). */
+async function* closing<T>(gen: AsyncGenerator<T>, src: ByteSource): AsyncGenerator<T> {
+  try {
+    yield* gen
+  } finally {
+    await src.close()
+  }
 }
 
 /** Refuse, at the end, a text file in which not one line looks like tcpdump's (truncated lines still count). */

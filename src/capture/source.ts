@@ -99,7 +99,12 @@ export class ByteSource {
     }
   }
 
+  private closed = false
+
+  /** Close the file (idempotent; stdin is left alone). */
   async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
     if (this.fh !== null) await this.fh.close().catch(() => undefined)
   }
 }
