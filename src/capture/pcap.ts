@@ -362,6 +362,12 @@ export async function* pcapEvents(src: ByteSource, host: string, tally: CaptureT
         const fs = p + 16
         const fe = fs + caplen
         p = fe
+        const orig = u32(b, fs - 4, le)
+        if (orig < caplen) {
+          // tcpdump prints "[Invalid header: len(…) < caplen(…)]" and decodes nothing of it: likewise
+          tally.addUnparsed({n: record, text: hexPreview(b.subarray(fs, fe)), reason: `invalid record header: len(${orig}) < caplen(${caplen})`})
+          continue
+        }
         if (frac > fracMax) {
           tally.addUnparsed({n: record, text: hexPreview(b.subarray(fs, fe)), reason: `bad record timestamp (${frac} ${nano ? 'ns' : 'µs'})`})
           continue

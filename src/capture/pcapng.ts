@@ -178,8 +178,12 @@ export async function* pcapngEvents(src: ByteSource, host: string, tally: Captur
           if (iface === undefined) throw corruptError(path, `${path}: ${where(base, p)}: a packet on interface ${id}, which no interface description block declared`)
           const caplen = rd(b, p + 20)
           if (caplen > len - 32) throw corruptError(path, `${path}: ${where(base, p)}: a packet of ${caplen} captured bytes in a block of ${len}: the file is corrupt from there`)
-          const t = toUs(iface, rd(b, p + 12), rd(b, p + 16))
-          packet(b, p + 28, p + 28 + caplen, t, iface, out)
+          const orig = rd(b, p + 24)
+          if (orig < caplen) {
+            // as tcpdump: "[Invalid header: len(…) < caplen(…)]", nothing decoded
+            tally.frames += 1
+            tally.addUnparsed({n: tally.frames, text: hexPreview(b.subarray(p + 28, p + 28 + caplen)), reason: `invalid packet header: len(${orig}) < caplen(${caplen})`})
+          } else packet(b, p + 28, p + 28 + caplen, toUs(iface, rd(b, p + 12), rd(b, p + 16)), iface, out)
         } else if (type === SPB) {
           if (len < 16) throw corruptError(path, `${path}: ${where(base, p)}: simple packet block of ${len} bytes (at least 16)`)
           const iface = ifaces[0]

@@ -203,9 +203,10 @@ describe('VRRPv3 over IPv6 (item 13)', () => {
     assert.equal(count(DEFAULT_FILTER, 'vlan.pcap'), readPcapFrames(fx('vlan.pcap')).frames.length)
     // IPv6 VRRP in an 802.1Q tag
     const {frames} = readPcapFrames(fx('v6.pcap'))
-    const tagged = frames.map((f) => ({...f, data: Buffer.concat([f.data.subarray(0, 12), Buffer.from('8100000a', 'hex'), f.data.subarray(12)])}))
+    const tagged = frames.map((f) => ({...f, data: Buffer.concat([f.data.subarray(0, 12), Buffer.from('8100000a', 'hex'), f.data.subarray(12)]), orig: undefined}))
     const p = tmp('v6-vlan.pcap', pcapFile(tagged))
     assert.equal(count(DEFAULT_FILTER, p), 7)
+    assert.equal(count('vrrp or arp or (vlan and (vrrp or arp))', p), 0) // the filter before
   })
 })
 
@@ -319,6 +320,17 @@ describe('tcpdump -v text details (item 18), streams (items 17, 11.2)', () => {
     assert.match(got.stats.unparsed.sample[0] ?? '', /longer than/)
     const one = parseTcpdumpText(lines.join('\n'), 'client')
     assert.deepEqual(got.events, [...one.events, ...one.events])
+  })
+
+  it('a record whose captured length exceeds its original length: unparsed, as tcpdump prints "[Invalid header …]"', async () => {
+    const {frames} = readPcapFrames(fx('steady-v2.pcap'))
+    const bad = frames.map((f, i) => (i === 0 ? {...f, orig: f.data.length - 1} : f))
+    const p = await readCaptureFile(tmp('len-lt-caplen.pcap', pcapFile(bad)), 'client')
+    assert.equal(p.unparsed.length, 1)
+    assert.match(p.unparsed[0]?.reason ?? '', /invalid record header: len\(53\) < caplen\(54\)/)
+    assert.equal(p.events.length, frames.length - 1)
+    const text = execFileSync('tcpdump', ['-r', '-', '-n', '-tt', '-e'], {input: pcapFile(bad), stdio: ['pipe', 'pipe', 'ignore']}).toString()
+    assert.match(text, /\[Invalid header: len\(53\) < caplen\(54\)\]/)
   })
 
   it('breaking off after one event closes the file; close() without reading too', async () => {
