@@ -42,9 +42,17 @@ export function vrrpAuthName(n: number): string {
 }
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/
+/** Addresses already checked (a capture repeats a few a million times); at most 4096, then cleared. */
+const seenIpv4 = new Map<string, boolean>()
 export function isIpv4(s: string): boolean {
-  const m = IPV4.exec(s)
-  return m !== null && m.slice(1).every((o) => Number(o) <= 255 && !(o.length > 1 && o.startsWith('0')))
+  let ok = seenIpv4.get(s)
+  if (ok === undefined) {
+    const m = IPV4.exec(s)
+    ok = m !== null && m.slice(1).every((o) => Number(o) <= 255 && !(o.length > 1 && o.startsWith('0')))
+    if (seenIpv4.size >= 4096) seenIpv4.clear()
+    seenIpv4.set(s, ok)
+  }
+  return ok
 }
 
 const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/
