@@ -10,7 +10,8 @@ export interface Phase {
   what: string
 }
 
-export function phases(run: DrillRun): Phase[] {
+/** `labels`: how to say the stacks' own figures (keys of metrics.extra), from src/stacks/registry.ts. */
+export function phases(run: DrillRun, labels: Readonly<Record<string, (run: DrillRun) => string>> = {}): Phase[] {
   const m = run.metrics
   const f = m.faultAtUs
   const rel = (t: number): number => Math.round((t - f) / 10) / 100
@@ -27,11 +28,8 @@ export function phases(run: DrillRun): Phase[] {
   if (m.garpMs !== null) out.push({atMs: m.garpMs, what: `first gratuitous ARP for ${run.vip ?? 'the VIP'} from the new master`})
   for (const [k, v] of Object.entries(m.extra)) {
     if (v === null) continue
-    if (k === 'backendEjectMs') out.push({atMs: v, what: 'HAProxy marks the server DOWN'})
-    if (k === 'relocationMs') out.push({atMs: v, what: `the VIP is configured on ${m.newOwner ?? 'another node'}`})
-    if (k === 'vipRemovedMs') out.push({atMs: v, what: `the VIP is gone from ${m.oldOwner ?? 'the old node'}`})
-    if (k === 'nodeLostMs') out.push({atMs: v, what: `crm_mon: ${run.target} lost (offline or unclean)`})
-    if (k === 'resourceRelocationMs') out.push({atMs: v, what: 'crm_mon: the group is started on another node'})
+    const label = labels[k]
+    if (label !== undefined) out.push({atMs: v, what: label(run)})
   }
   const probes = run.events.filter((e): e is Extract<TimelineEvent, {type: 'probe'}> => e.type === 'probe')
   const firstFail = probes.find((p) => p.t >= f && !p.ok)

@@ -18,7 +18,7 @@ import {join} from 'node:path'
 import {readPcap} from '../../src/capture/pcap.js'
 import type {LabUpResult} from '../../src/lab/driver.js'
 import type {DrillRun} from '../../src/store/run-types.js'
-import {masterDownIntervalMs} from '../../src/vrrp/timing.js'
+import {masterDownIntervalMs} from '../../src/stacks/keepalived/timing.js'
 import {BIN} from '../helpers/cli.js'
 import {benchBond} from './bond.js'
 

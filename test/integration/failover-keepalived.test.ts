@@ -15,7 +15,7 @@ import type {LabStatus} from '../../src/lab/driver.js'
 import {CHECK, HTTP_CHECK, LB_PRIORITY} from '../../src/lab/keepalived/render.js'
 import type {DrillRun} from '../../src/store/run-types.js'
 import {sleep} from '../../src/time.js'
-import {masterDownIntervalMs, skewTimeMs} from '../../src/vrrp/timing.js'
+import {masterDownIntervalMs, skewTimeMs} from '../../src/stacks/keepalived/timing.js'
 import {BIN, labPrefixForTests, runCli} from '../helpers/cli.js'
 
 const prefix = labPrefixForTests()

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {parseCmapctl, runtimeTotem} from '../../../src/cluster/corosync-tools.js'
+import {parseCmapctl, runtimeTotem} from '../../../src/stacks/pacemaker/corosync-tools.js'
 import {corosyncPorts, corosyncSummary, effectiveTimers, effectiveTokenMs, linkCount, nodeAddresses, parseCorosyncConf} from '../../../src/config/corosync.js'
 import {isHachaosError} from '../../../src/errors.js'
 import {readFixture} from '../../fixture.js'
