@@ -9,8 +9,8 @@
  *
  * State: the newest probe time, the newest failure time, and the start times of the good probes after that
  * failure — but only the first of them plus those within `horizonUs` of the newest probe (a failure can only
- * arrive that late, so only those can become the run's new first). Memory bound: 1 + rate × horizon entries
- * (200/s × 3 s = 600 at most), whatever the length of the drill. Every probe costs O(1) amortised: an append
+ * arrive that late, so only those can become the run's new first). Memory bound: 2 + rate × horizon entries
+ * (602 at 200/s with a 1 s probe timeout), whatever the length of the drill. Every probe costs O(1) amortised: an append
  * (or, out of order, an insertion inside the horizon window) and pruning that removes each entry once.
  */
 import type {TimelineEvent} from '../store/run-types.js'
