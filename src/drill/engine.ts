@@ -57,10 +57,11 @@ export interface DrillSpec {
   plan: FaultPlan
   prediction: Prediction
   vip: string | null
+  /** The VRRP instance the timeline analysis follows (set by stacks that have one; null: none). */
   vrid: number | null
   /** Names for advert sources and MACs in the capture. */
   hosts: Array<{name: string; ip?: string; mac?: string}>
-  /** The VRRP master before the fault (by name), when the stack has one. */
+  /** Who held the service before the fault (by name: the VRRP master, the node with the VIP), when known. */
   oldMaster: string | null
   capture: CaptureSource | null
   probe: ProbeSession | null
@@ -144,7 +145,7 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
   try {
     // 1. Observers.
     if (spec.capture !== null) {
-      progress(`capturing VRRP and ARP on ${spec.capture.host}`)
+      progress(`capturing packets on ${spec.capture.host}`)
       await spec.capture.start()
     }
     spec.probe?.start()

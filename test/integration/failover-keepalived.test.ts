@@ -1,6 +1,6 @@
 /**
  * One drill per fault on the keepalived lab, through the real CLI. Every timing is checked against the
- * protocol's own formula (src/vrrp/timing.ts), with the tolerance stated next to it; after every drill the
+ * protocol's own formula (src/stacks/keepalived/timing.ts), with the tolerance stated next to it; after every drill the
  * lab must be exactly as before: links up, daemons running, no nftables table, the VIP back on lb1 only.
  */
 import assert from 'node:assert/strict'

@@ -1,6 +1,6 @@
 /**
  * The Pacemaker lab (3 nodes), through the real CLI: lab up, cluster status, drills with the cluster faults,
- * fencing, lab down. Timings are checked against the model's own formula (src/cluster/predict.ts) with the
+ * fencing, lab down. Timings are checked against the model's own formula (src/stacks/pacemaker/predict.ts) with the
  * tolerances stated next to them; after every revert the cluster must be healthy again: every node online,
  * the group started exactly once, the VIP on that node only, HTTP answered by it.
  * Bounded: about 3 minutes; the lab is removed in after(), even on failure.

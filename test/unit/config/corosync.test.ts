@@ -76,7 +76,7 @@ describe('corosync.conf parser', () => {
   })
 })
 
-/** What the cluster commands read: the parsed file in plain values (src/cluster/ snapshot, targets). */
+/** What the cluster commands read: the parsed file in plain values (src/stacks/pacemaker/ snapshot, targets). */
 const summary = (text: string, file = '<corosync.conf>') => corosyncSummary(parseCorosyncConf(text, {file}))
 
 describe('corosync.conf summary (cluster status, the Pacemaker model, cluster-partition)', () => {
