@@ -82,20 +82,6 @@ export function commOf(pid: number): string | null {
   }
 }
 
-/**
- * A process that has exited but is not reaped yet (state Z in /proc/PID/stat): it still has its comm and its
- * namespace, but it is no daemon. Orphans of the lab are reaped by this machine's PID 1, which may take
- * seconds (about 2 s on the CI VM).
- */
-export function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z'
-  } catch {
-    return false
-  }
-}
-
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0)

@@ -1,7 +1,8 @@
 import {HachaosError} from '../errors.js'
 import {runOk} from '../exec/run-ok.js'
+import {sleep} from '../time.js'
 import {nodeExecutor, nodePidsOf, readInitPid} from './node-ns.js'
-import {commOf, isZombie, pidsInNetns, startDetached, terminate, waitFor} from './netns-ops.js'
+import {alive, commOf, pidsInNetns, startDetached, terminate, waitFor} from './netns-ops.js'
 import type {LabDaemon, LabState} from './state.js'
 
 /** Service names users type, mapped to the lab's names. */
@@ -31,8 +32,7 @@ export async function labDaemonPids(d: LabDaemon): Promise<number[]> {
   if (d.initPidFile !== undefined) return nodePidsOf(readInitPid(d.initPidFile), d.comm)
   if (d.ns === null) return []
   const pids = await pidsInNetns(d.ns)
-  // A daemon killed a moment ago may linger as a zombie until it is reaped: it does not run (a revert must start it).
-  return pids.filter((p) => commOf(p) === d.comm.slice(0, 15) && !isZombie(p))
+  return pids.filter((p) => commOf(p) === d.comm.slice(0, 15))
 }
 
 /** Start a lab daemon unless it already runs. Returns the new PID, or null when it was running. */
@@ -43,14 +43,16 @@ export async function startLabDaemon(d: LabDaemon): Promise<number | null> {
     return (await labDaemonPids(d))[0] ?? null
   }
   if ((await labDaemonPids(d)).length > 0) return null
-  // A daemon killed a moment ago may linger as a zombie until this machine's PID 1 reaps it (seconds); some
-  // daemons (keepalived) refuse to start while the PID in their pid file still exists. Wait for the reaping.
-  if (d.ns !== null) {
-    const ns = d.ns
-    const lingering = async (): Promise<true | undefined> => ((await pidsInNetns(ns)).some((p) => commOf(p) === d.comm.slice(0, 15) && isZombie(p)) ? undefined : true)
-    await waitFor(lingering, 5000, 50)
+  // A daemon killed a moment ago leaves a zombie until this machine's PID 1 reaps it (seconds), and daemons
+  // that check their pid file (keepalived, apache2) take that PID for a running copy and exit at once. So:
+  // start it, and while the new process exits without the daemon showing up, start it again (up to 8 s).
+  const deadline = Date.now() + 8000
+  for (;;) {
+    const pid = startDetached(d.ns, d.argv, d.log)
+    const up = await waitFor(async () => ((await labDaemonPids(d)).length > 0 ? true : !alive(pid) ? false : undefined), 5000, 50)
+    if (up !== false || Date.now() > deadline) return pid
+    await sleep(250)
   }
-  return startDetached(d.ns, d.argv, d.log)
 }
 
 export async function stopLabDaemon(d: LabDaemon, graceMs = 3000): Promise<number[]> {
