@@ -33,11 +33,9 @@ export function prepareDrill(o: DrillOptions): Promise<PreparedDrill> {
   return stackFor(findHost(o.inventory, o.target), o.inventory).prepare(o)
 }
 
-/** The moments of a drill for a reader, with every stack's own figures named. */
+/** The moments of a drill for a reader, with those of the stack that ran it. */
 export function drillPhases(run: DrillRun): Phase[] {
-  const labels: Record<string, (run: DrillRun) => string> = {}
-  for (const s of STACKS) Object.assign(labels, s.phaseLabels)
-  return phases(run, labels)
+  return phases(run, (r) => STACKS.filter((s) => s.records.includes(r.stack)).flatMap((s) => s.phases(r)))
 }
 
 export type {DrillOptions, PreparedDrill} from '../drill/options.js'

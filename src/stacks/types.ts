@@ -7,7 +7,8 @@
  */
 import type {DrillOptions, PreparedDrill} from '../drill/options.js'
 import type {Inventory, InventoryHost} from '../inventory/inventory.js'
-import type {DrillRun} from '../store/run-types.js'
+import type {Phase} from '../drill/summary.js'
+import type {DrillRun, Stack} from '../store/run-types.js'
 
 export interface StackModule {
   /** Short name (the folder's). */
@@ -18,6 +19,8 @@ export interface StackModule {
   matches(target: InventoryHost, inventory: Inventory): boolean
   /** Discovery, configuration, prediction, observers and live hooks → a drill ready to run. */
   prepare(o: DrillOptions): Promise<PreparedDrill>
-  /** How the phase list (src/drill/summary.ts) says this stack's own figures (keys of FailoverMetrics.extra). */
-  readonly phaseLabels: Readonly<Record<string, (run: DrillRun) => string>>
+  /** The `stack` values of the run records it writes. */
+  readonly records: readonly Stack[]
+  /** Its own moments of a saved run, for the phase list (src/drill/summary.ts). */
+  phases(run: DrillRun): Phase[]
 }

@@ -12,9 +12,10 @@ import {clientObservers} from '../../drill/observers.js'
 import type {DrillOptions, PreparedDrill} from '../../drill/options.js'
 import {VipOwnerPoller, hostHasAddress} from '../../drill/pollers.js'
 import {vipUrl} from '../../drill/probe-session.js'
+import {extraPhases, relMs, type Phase} from '../../drill/summary.js'
 import {display, faultEnv, labOf} from '../../drill/setup-kit.js'
 import {executorFor, findHost, hostsWithRole} from '../../inventory/inventory.js'
-import type {Prediction, Stack} from '../../store/run-types.js'
+import type {DrillRun, Prediction, Stack, TimelineEvent} from '../../store/run-types.js'
 import type {Poller} from '../../util/poll-loop.js'
 import type {StackModule} from '../types.js'
 import {readLbVrrp, type LbVrrp} from './config.js'
@@ -153,7 +154,24 @@ export const keepalivedStack: StackModule = {
   summary: 'keepalived (VRRP) load balancers with HAProxy in front of web servers: targets with role lb or web',
   matches: (target) => target.roles.includes('lb') || target.roles.includes('web'),
   prepare,
-  phaseLabels: {
-    backendEjectMs: () => 'HAProxy marks the server DOWN',
-  },
+  records: ['keepalived', 'haproxy'],
+  phases,
+}
+
+/** The VRRP and HAProxy moments of a run: the old master's last advert, a goodbye, takeover, eject, failback. */
+function phases(run: DrillRun): Phase[] {
+  const m = run.metrics
+  const f = m.faultAtUs
+  const out: Phase[] = []
+  const byIp = new Map(run.hosts.filter((h) => h.ip !== undefined).map((h) => [h.ip as string, h.name]))
+  const adverts = run.events.filter((e): e is Extract<TimelineEvent, {type: 'vrrp.advert'}> => e.type === 'vrrp.advert')
+  const nameOf = (ip: string): string => byIp.get(ip) ?? ip
+  const lastOld = [...adverts].reverse().find((a) => a.t < f && nameOf(a.src) === m.oldOwner)
+  if (lastOld !== undefined) out.push({atMs: relMs(run, lastOld.t), what: `last advert from ${m.oldOwner ?? lastOld.src} before the fault (prio ${lastOld.prio})`})
+  const prio0 = adverts.find((a) => a.t >= f && a.prio === 0)
+  if (prio0 !== undefined) out.push({atMs: relMs(run, prio0.t), what: `priority-0 advert from ${nameOf(prio0.src)} (graceful leave)`})
+  if (m.takeoverMs !== null) out.push({atMs: m.takeoverMs, what: `${m.newOwner ?? 'the backup'} takes over (first advert as master)`})
+  out.push(...extraPhases(run, {backendEjectMs: () => 'HAProxy marks the server DOWN'}))
+  if (m.failbackMs !== null && m.revertAtUs !== null) out.push({atMs: relMs(run, m.revertAtUs) + m.failbackMs, what: `${m.oldOwner ?? 'the old master'} is master again (failback)`})
+  return out
 }

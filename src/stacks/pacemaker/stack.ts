@@ -12,6 +12,7 @@ import {clientObservers} from '../../drill/observers.js'
 import type {DrillOptions, PreparedDrill} from '../../drill/options.js'
 import {VipOwnerPoller, vipHolders} from '../../drill/pollers.js'
 import {vipUrl} from '../../drill/probe-session.js'
+import {extraPhases} from '../../drill/summary.js'
 import {display, faultEnv, labOf} from '../../drill/setup-kit.js'
 import type {Executor} from '../../exec/types.js'
 import {executorFor, findHost} from '../../inventory/inventory.js'
@@ -145,10 +146,12 @@ export const pacemakerStack: StackModule = {
   summary: `Pacemaker/Corosync clusters with an IPaddr2 VIP: targets with role ${CLUSTER_ROLE}`,
   matches: (target) => target.roles.includes(CLUSTER_ROLE),
   prepare,
-  phaseLabels: {
-    relocationMs: (run) => `the VIP is configured on ${run.metrics.newOwner ?? 'another node'}`,
-    vipRemovedMs: (run) => `the VIP is gone from ${run.metrics.oldOwner ?? 'the old node'}`,
-    nodeLostMs: (run) => `crm_mon: ${run.target} lost (offline or unclean)`,
-    resourceRelocationMs: () => 'crm_mon: the group is started on another node',
-  },
+  records: ['pacemaker'],
+  phases: (run) =>
+    extraPhases(run, {
+      relocationMs: (r) => `the VIP is configured on ${r.metrics.newOwner ?? 'another node'}`,
+      vipRemovedMs: (r) => `the VIP is gone from ${r.metrics.oldOwner ?? 'the old node'}`,
+      nodeLostMs: (r) => `crm_mon: ${r.target} lost (offline or unclean)`,
+      resourceRelocationMs: () => 'crm_mon: the group is started on another node',
+    }),
 }
