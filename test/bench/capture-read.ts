@@ -8,20 +8,18 @@
  *   npm run build && node dist/test/bench/capture-read.js [FRAMES]
  */
 import {execFileSync, spawnSync} from 'node:child_process'
-import {mkdtempSync, openSync, closeSync, rmSync, writeFileSync, statSync} from 'node:fs'
+import {closeSync, mkdtempSync, openSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 import {openCapture} from '../../src/capture/file.js'
 import {pcapFile, readPcapFrames} from '../helpers/capture-writer.js'
 import {ROOT} from '../helpers/cli.js'
 
-const N = Number(process.argv[2] === '--read' ? 0 : (process.argv[2] ?? 1_000_000))
-const dir = process.argv[2] === '--read' ? '' : mkdtempSync(join(tmpdir(), 'hachaos-bench-cap-'))
-const pcap = join(dir, 'big.pcap')
-const txt = join(dir, 'big.txt')
+const SELF = fileURLToPath(import.meta.url)
 
-function make(): void {
+function make(N: number, pcap: string, txt: string): void {
   const {frames} = readPcapFrames(join(ROOT, 'test', 'fixtures', 'capture', 'nicdown-v2.pcap'))
   const t0 = (frames[0] as {sec: number}).sec
   const span = (frames[frames.length - 1] as {sec: number}).sec - t0 + 1
@@ -32,7 +30,9 @@ function make(): void {
   }
   writeFileSync(pcap, pcapFile(out))
   const fd = openSync(txt, 'w')
-  spawnSync('tcpdump', ['-r', '-', '-n', '-tt', '-e'], {input: undefined, stdio: [openSync(pcap, 'r'), fd, 'ignore']})
+  const input = openSync(pcap, 'r')
+  spawnSync('tcpdump', ['-r', '-', '-n', '-tt', '-e'], {stdio: [input, fd, 'ignore']})
+  closeSync(input)
   closeSync(fd)
 }
 
@@ -51,35 +51,63 @@ async function childRead(mode: string, path: string): Promise<void> {
 
 /** A read in a fresh node process: its own peak RSS, its CPU including start-up (module loading). */
 function read(mode: string, path: string): {wall: number; cpu: number; n: number; rssMb: number} {
-  const r = spawnSync(process.execPath, [process.argv[1] as string, '--read', mode, path], {encoding: 'utf8'})
+  const r = spawnSync(process.execPath, [SELF, '--read', mode, path], {encoding: 'utf8'})
   if (r.status !== 0) throw new Error(`read ${mode} ${path}: ${r.stderr}`)
   return JSON.parse(r.stdout) as {wall: number; cpu: number; n: number; rssMb: number}
 }
 
-async function main(): Promise<void> {
-  make()
-  console.log(`${N} frames: pcap ${(statSync(pcap).size / 1e6).toFixed(1)} MB, text ${(statSync(txt).size / 1e6).toFixed(1)} MB`)
-  const t = process.hrtime.bigint()
-  // bash's `times`: the CPU time of its children (tcpdump), user and system, "0m0.712s 0m0.071s" on line 2
-  const times = execFileSync('bash', ['-c', `tcpdump -r - -n -tt -e < '${pcap}' > /dev/null 2>&1; times`]).toString()
-  const tcpdump = secs(t)
-  const cpuOf = (line: string): number => [...line.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0)
-  const tcpdumpCpu = cpuOf(times.trim().split('\n')[1] ?? '')
-  // CPU time too: on a shared machine the wall time says as much about the neighbours as about the reader
-  console.log(`tcpdump -r -n -tt -e: ${tcpdump.toFixed(2)} s, CPU ${tcpdumpCpu.toFixed(2)} s`)
-  for (const [name, mode, path] of [
-    ['pcap, events', 'events', pcap],
-    ['pcap, batches', 'batches', pcap],
-    ['text, events', 'events', txt],
-  ] as const) {
-    const r = read(mode, path)
-    console.log(
-      `openCapture ${name}: ${r.wall.toFixed(2)} s (${(r.wall / tcpdump).toFixed(2)} × tcpdump), CPU ${r.cpu.toFixed(2)} s ` +
-        `(${(r.cpu / tcpdumpCpu).toFixed(2)} ×, node start-up included), peak RSS ${r.rssMb.toFixed(0)} MB, ${r.n} events`,
-    )
-  }
-  rmSync(dir, {recursive: true, force: true})
+export interface CaptureReadRow {
+  what: string
+  wallS: number
+  cpuS: number
+  /** CPU time relative to tcpdump's in the same run. */
+  cpuRatio: number
+  rssMb: number
+  events: number
 }
 
-if (process.argv[2] === '--read') await childRead(process.argv[3] as string, process.argv[4] as string)
-else await main()
+/** Make the N-frame pcap and its text, time tcpdump and the readers (each in a fresh node process). */
+export function benchCaptureRead(N = 1_000_000): {frames: number; tcpdumpWallS: number; tcpdumpCpuS: number; rows: CaptureReadRow[]} {
+  const dir = mkdtempSync(join(tmpdir(), 'hachaos-bench-cap-'))
+  try {
+    const pcap = join(dir, 'big.pcap')
+    const txt = join(dir, 'big.txt')
+    make(N, pcap, txt)
+    const t = process.hrtime.bigint()
+    // bash's `times`: the CPU time of its children (tcpdump), user and system, "0m0.712s 0m0.071s" on line 2
+    const times = execFileSync('bash', ['-c', `tcpdump -r - -n -tt -e < '${pcap}' > /dev/null 2>&1; times`]).toString()
+    const tcpdumpWallS = secs(t)
+    const cpuOf = (line: string): number => [...line.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0)
+    const tcpdumpCpuS = cpuOf(times.trim().split('\n')[1] ?? '')
+    const rows: CaptureReadRow[] = []
+    for (const [name, mode, path] of [
+      ['pcap, for await events', 'events', pcap],
+      ['pcap, for await batches', 'batches', pcap],
+      ['tcpdump text, for await events', 'events', txt],
+    ] as const) {
+      const r = read(mode, path)
+      rows.push({what: name, wallS: r.wall, cpuS: r.cpu, cpuRatio: r.cpu / tcpdumpCpuS, rssMb: r.rssMb, events: r.n})
+    }
+    return {frames: N, tcpdumpWallS, tcpdumpCpuS, rows}
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+}
+
+function main(): void {
+  const N = Number(process.argv[2] ?? 1_000_000)
+  const r = benchCaptureRead(N)
+  // CPU time too: on a shared machine the wall time says as much about the neighbours as about the reader
+  console.log(`${N} frames; tcpdump -r -n -tt -e: ${r.tcpdumpWallS.toFixed(2)} s, CPU ${r.tcpdumpCpuS.toFixed(2)} s`)
+  for (const x of r.rows) {
+    console.log(
+      `openCapture ${x.what}: ${x.wallS.toFixed(2)} s (${(x.wallS / r.tcpdumpWallS).toFixed(2)} × tcpdump), CPU ${x.cpuS.toFixed(2)} s ` +
+        `(${x.cpuRatio.toFixed(2)} ×, node start-up included), peak RSS ${x.rssMb.toFixed(0)} MB, ${x.events} events`,
+    )
+  }
+}
+
+if (process.argv[1] === SELF) {
+  if (process.argv[2] === '--read') await childRead(process.argv[3] as string, process.argv[4] as string)
+  else main()
+}
