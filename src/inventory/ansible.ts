@@ -708,3 +708,4 @@ export function renderAnsibleIni(inv: Pick<Inventory, 'name' | 'vip' | 'hosts'>,
   if (vars.length > 0) out.push('', '[all:vars]', ...vars.map(([k, x]) => `${k}=${x}`))
   return `${out.join('\n')}\n`
 }
+

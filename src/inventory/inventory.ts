@@ -8,7 +8,7 @@ import {SshExecutor} from '../exec/ssh.js'
 import {VmExecutor} from '../exec/vm.js'
 import type {Executor} from '../exec/types.js'
 import {parseYamlWith} from '../util/yaml-zod.js'
-import {looksLikeAnsible, parseAnsibleInventory} from './ansible.js'
+import {looksLikeAnsible, parseAnsibleInventory, renderAnsibleIni} from './ansible.js'
 import {InventorySchema, type HostEntry, type HostFacts, type InventoryFile} from './schema.js'
 import {readFileSync} from 'node:fs'
 
@@ -124,4 +124,13 @@ export function describeReach(h: InventoryHost): {via: InventoryHost['via']; com
       return {via: 'ssh', command: o}
     }
   }
+}
+
+/**
+ * The labs' `inventory.ini` next to their `inventory.yaml`: the same hosts in Ansible's INI format (read back
+ * by --inventory; Ansible itself reaches the lab's namespaces locally, hachaos_via says how hachaos does).
+ */
+export function labInventoryIni(yamlText: string, yamlFile: string): string {
+  const name = yamlFile.split('/').pop() ?? yamlFile
+  return renderAnsibleIni(parseInventory(yamlText, yamlFile), `Written by \`hachaos lab up\` next to ${name}: the same hosts in Ansible's INI format.\nRemoved by \`hachaos lab down\`. hachaos reads it with --inventory; hachaos_via says how it reaches each host.`)
 }

@@ -141,6 +141,23 @@ describe('Ansible inventories', () => {
     assert.equal(back.name, yaml.name)
   })
 
+  it("inventory show on the keepalived lab's INI inventory (written by hachaos lab up)", () => {
+    const file = fixturePath('inventory', 'ansible-lab', 'lab-keepalived.ini')
+    const yaml = parseInventory(readFixture('inventory', 'ansible-lab', 'lab-keepalived.yaml'), 'lab.yaml')
+    const byName = (i: Inventory): unknown[] => view(i).sort((a, b) => String((a as {name: string}).name).localeCompare(String((b as {name: string}).name)))
+    assert.deepEqual(byName(parseInventory(readFixture('inventory', 'ansible-lab', 'lab-keepalived.ini'), file)), byName(yaml), 'both formats the lab writes say the same')
+    const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'run.js'), 'inventory', 'show', '--inventory', file, '--json'], {cwd: REPO_ROOT, encoding: 'utf8', env: {...process.env, HACHAOS_INVENTORY: ''}, timeout: 60000})
+    assert.equal(r.status, 0, r.stderr)
+    const out = JSON.parse(r.stdout) as {format: string; vip: string; hosts: Array<{name: string; via: string; command: string[]; roles: string[]; groups?: string[]}>}
+    assert.equal(out.format, 'ansible-ini')
+    assert.equal(out.vip, yaml.vip)
+    const lb1 = out.hosts.find((h) => h.name === 'lb1')
+    assert.deepEqual([lb1?.via, lb1?.command.slice(0, 3), lb1?.roles, lb1?.groups], ['netns', ['ip', 'netns', 'exec'], ['lb'], ['loadbalancers']])
+    const text = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'run.js'), 'inventory', 'show', '--inventory', file], {cwd: REPO_ROOT, encoding: 'utf8', env: {...process.env, HACHAOS_INVENTORY: ''}, timeout: 60000})
+    assert.match(text.stdout, /^ {2}lb1 +\S+ +roles lb$/m)
+    assert.match(text.stdout, /reached: ip netns exec \S+-lb1/)
+  })
+
   it('fuzz: the INI reader returns or fails with BAD_INPUT naming file:line, never crashes', () => {
     const words = ['[web]', '[web:vars]', '[web:children]', '[all:vars]', '\n', ' ', 'w1', 'web[01:03]', '[a:c]', 'ansible_host=', 'ansible_port=', '10.0.0.1', '22', '=', "'", '"', '#', ';', 'hachaos_roles=', 'lb', 'ansible_ssh_common_args=', '-o ', 'ProxyJump=x', ':', '[', ']', '$ANSIBLE_VAULT', 'ansible_connection=local', 'hachaos_via=netns']
     const file = '/nonexistent-hachaos-fuzz/inv.ini'
