@@ -79,6 +79,26 @@ describe('Ansible inventories', () => {
     assert.ok(argv.join(' ').includes('-o BatchMode=yes'))
   })
 
+  it('agrees with Ansible itself: `ansible-inventory --list` (ansible-core 2.14.18) on the same INI file', async () => {
+    const inv = (await loadInventory(fixturePath('inventory', 'ansible', 'hosts.ini'))) as Inventory & {origins: Record<string, {groups: string[]}>}
+    const list = JSON.parse(readFixture('inventory', 'ansible', 'ansible-inventory-list.json')) as Record<string, {hosts?: string[]; hostvars?: Record<string, Record<string, unknown>>}>
+    const hv = list['_meta']?.hostvars ?? {}
+    assert.deepEqual(inv.hosts.map((h) => h.name).sort(), Object.keys(hv).sort())
+    for (const h of inv.hosts) {
+      const v = hv[h.name] ?? {}
+      assert.equal(h.address, v['ansible_host'] ?? h.name, h.name)
+      for (const [g, d] of Object.entries(list)) if (g !== '_meta' && g !== 'all' && g !== 'ungrouped' && d.hosts?.includes(h.name)) assert.ok(inv.origins[h.name]?.groups.includes(g), `${h.name} in ${g}`)
+      assert.equal(h.via, v['ansible_connection'] === 'local' ? 'local' : 'ssh')
+      if (h.via === 'local') continue
+      assert.equal(h.ssh?.user, v['ansible_user'], `${h.name} user`)
+      assert.equal(h.ssh?.port, v['ansible_port'], `${h.name} port`)
+      assert.equal(h.ssh?.key, v['ansible_ssh_private_key_file'], `${h.name} key`)
+      const args = v['ansible_ssh_common_args']
+      assert.deepEqual(h.ssh?.options, typeof args === 'string' ? sshArgsToOptions(args, 'x') : undefined, `${h.name} ssh options`)
+    }
+    assert.deepEqual(hv['lb2']?.['hachaos_facts'], {haproxy_cfg: '/etc/haproxy/haproxy.cfg', keepalived_conf: '/etc/keepalived/keepalived.conf', rack: 'B4'})
+  })
+
   it('roles: a configurable group mapping (hachaos_group_roles) and hachaos_roles on a host', () => {
     const f = write('roles/hosts.yml', 'all:\n  vars:\n    hachaos_group_roles:\n      edge: [lb]\n      shop_web: web\n  children:\n    edge:\n      hosts:\n        e1:\n    shop_web:\n      hosts:\n        w1:\n        w2:\n          hachaos_roles: [web, real-server]\n')
     const inv = parseInventory(readFixtureAbs(f), f)
