@@ -15,7 +15,9 @@ import {failedActionText, maintenanceReasons, parseCrmMon} from '../../../src/co
 import {parseHaproxyCfg} from '../../../src/config/haproxy.js'
 import {parseKeepalivedConf} from '../../../src/config/keepalived.js'
 import {clusterProperty, parseCib} from '../../../src/config/pacemaker.js'
-import {addSource, collectFiles, notAConfig, SOURCE_KINDS} from '../../../src/doctor/collect.js'
+import {addSource, collectFiles, collectHost, notAConfig, SOURCE_KINDS} from '../../../src/doctor/collect.js'
+import {RecordingExecutor} from '../../../src/exec/recording.js'
+import {parseInventory} from '../../../src/inventory/inventory.js'
 import {RULES, runDoctor} from '../../../src/doctor/index.js'
 import {type DoctorInput, type Finding, type SourceKind, emptyHost} from '../../../src/doctor/types.js'
 import {isHachaosError} from '../../../src/errors.js'
@@ -167,6 +169,23 @@ describe('field configs and cluster state (issue 13 items 1–11)', () => {
     assert.equal(note?.severity, 'note')
     assert.match(note?.message ?? '', /3 conditional lines skipped for config id "lb-east": 4 \(@lb-west router_id lb_west\), 18 \(@\^lb-east state BACKUP\), 20/)
     assert.deepEqual(note?.evidence.map((e) => e.line), [4, 18, 20])
+  })
+
+  it('8. live runs use the host\'s own config id (uname -n up to the first dot), as keepalived does; --config-id overrides', async () => {
+    const inv = parseInventory('[loadbalancers]\nlb-west ansible_host=192.0.2.12\n', '/nonexistent-field/hosts.ini')
+    const h = inv.hosts[0]
+    assert.ok(h !== undefined)
+    const exec = (): RecordingExecutor =>
+      new RecordingExecutor('lb-west')
+        .on(['uname', '-n'], {stdout: 'lb-west.shop.example\n'})
+        .on(['cat', '--', '/etc/keepalived/keepalived.conf'], {stdout: fx('keepalived-conditional.conf')})
+        .on(['cat', '--', '/etc/haproxy/haproxy.cfg'], {code: 1, stderr: 'No such file'})
+        .on(['pgrep'], {code: 1})
+    const live = await collectHost(h, exec(), inv)
+    const k = live.keepalived[0]
+    assert.deepEqual([k?.configId, k?.globalDefs.routerId, k?.vrrpInstances[0]?.state, k?.vrrpInstances[0]?.priority], ['lb-west', 'lb_west', 'BACKUP', 100])
+    const forced = await collectHost(h, exec(), inv, {configId: 'lb-east'})
+    assert.deepEqual([forced.keepalived[0]?.configId, forced.keepalived[0]?.vrrpInstances[0]?.priority], ['lb-east', 150])
   })
 
   it('9. parser warnings are shown as notes with file:line (an include of a missing file)', () => {
