@@ -2,7 +2,7 @@
  * The one reader of `crm_mon --output-as=xml` (Pacemaker 2.x, api-version 2.x; the root `<crm_mon>` of older
  * versions too): nodes, resources, groups, DC, quorum, fail counts, failed actions, the operation history
  * and the fence history, with the line of each node, resource and failure for file:line evidence (`doctor`).
- * The live-cluster code (src/cluster/) reads the same model through parseCrmMonXml. The XML is parsed by
+ * The live-cluster code (src/stacks/pacemaker/) reads the same model through parseCrmMonXml. The XML is parsed by
  * fast-xml-parser (src/config/xml.ts, which keeps line numbers); this file only maps elements to records.
  */
 import {HachaosError} from '../errors.js'

@@ -22,8 +22,7 @@ import {LineCounter, isMap, isScalar, isSeq, parseDocument, visit, type Document
 
 import {HachaosError} from '../errors.js'
 import {validateSshTarget} from '../exec/ssh.js'
-import {HOST_NAME, ROLES, type HostFacts} from './schema.js'
-import type {Inventory, InventoryHost} from './inventory.js'
+import {HOST_NAME, ROLES, type HostFacts, type Inventory, type InventoryHost} from './schema.js'
 
 interface Loc {
   file: string

@@ -9,22 +9,10 @@ import {VmExecutor} from '../exec/vm.js'
 import type {Executor} from '../exec/types.js'
 import {parseYamlWith} from '../util/yaml-zod.js'
 import {looksLikeAnsible, parseAnsibleInventory, renderAnsibleIni} from './ansible.js'
-import {InventorySchema, type HostEntry, type HostFacts, type InventoryFile} from './schema.js'
+import {InventorySchema, type Inventory, type InventoryHost} from './schema.js'
 import {readFileSync} from 'node:fs'
 
-export interface InventoryHost extends HostEntry {
-  name: string
-  facts: HostFacts
-}
-
-export interface Inventory {
-  /** Where it was read from (or `<memory>`). */
-  file: string
-  name: string | undefined
-  vip: string | undefined
-  lab: InventoryFile['lab']
-  hosts: InventoryHost[]
-}
+export type {Inventory, InventoryHost} from './schema.js'
 
 /** A hachaos YAML inventory, or an Ansible one (INI or YAML, with group_vars/ and host_vars/ next to `file`). */
 export function parseInventory(text: string, file = '<memory>'): Inventory {

@@ -10,7 +10,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
 
-import {clusterHealth, collectionSummary, isBundleNode} from '../../../src/cluster/crm-mon.js'
+import {clusterHealth, collectionSummary, isBundleNode} from '../../../src/stacks/pacemaker/crm-mon.js'
 import {failedActionText, maintenanceReasons, parseCrmMon} from '../../../src/config/crm-mon.js'
 import {parseHaproxyCfg} from '../../../src/config/haproxy.js'
 import {parseKeepalivedConf} from '../../../src/config/keepalived.js'
