@@ -42,10 +42,27 @@ const RunFields = z.looseObject({
   events: z.array(Event),
 })
 
+const SummaryFields = RunFields.omit({events: true})
+const Events = z.array(Event)
+
+function first(r: {success: boolean; error?: z.ZodError}): string | null {
+  if (r.success) return null
+  const i = r.error?.issues[0]
+  return i === undefined ? 'invalid record' : `${i.path.join('.') || '(record)'}: ${i.message}`
+}
+
 /** null when the run has what the report needs, else the first problem ("metrics.outageMs: expected number"). */
 export function runProblem(run: DrillRun): string | null {
-  const r = RunFields.safeParse(run)
-  if (r.success) return null
-  const i = r.error.issues[0]
-  return i === undefined ? 'invalid record' : `${i.path.join('.') || '(record)'}: ${i.message}`
+  return first(RunFields.safeParse(run))
+}
+
+/** The same check without the events (a summary from the run store: events are loaded only when drawn). */
+export function summaryProblem(run: unknown): string | null {
+  return first(SummaryFields.safeParse(run))
+}
+
+/** The events of a run, checked when they are loaded for a timeline. */
+export function eventsProblem(events: unknown): string | null {
+  const p = first(Events.safeParse(events))
+  return p === null ? null : `events${p.startsWith('(record)') ? p.slice(8) : `.${p}`}`
 }

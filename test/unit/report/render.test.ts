@@ -149,7 +149,7 @@ describe('renderers', () => {
     assert.ok(!/<script|<link|<img|<iframe|@import|url\(/i.test(h))
     assert.ok(!/\s(src|href)\s*=/i.test(h)) // data-src (advert source address) is data, not a reference
     assert.equal((h.match(/<svg class="timeline"/g) ?? []).length, runs.length)
-    assert.equal((h.match(/<rect class="outage"/g) ?? []).length, model.drills.reduce((a, d) => a + d.timeline.outages.length, 0))
+    assert.equal((h.match(/<rect class="outage"/g) ?? []).length, model.drills.reduce((a, d) => a + (d.timeline?.outages.length ?? 0), 0))
     const e = RENDERERS.html.render(empty)
     assert.ok(e.includes('No drills in the run store') && !e.includes('<svg'))
   })
