@@ -11,7 +11,7 @@
  * - A file that is not JSON or not a run record is skipped with a message naming it: never fatal, nothing lost
  *   (the file stays where it is). This is the one place that decides it.
  */
-import {closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, type Stats} from 'node:fs'
+import {closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync, type Stats} from 'node:fs'
 import {basename, join} from 'node:path'
 
 import {HachaosError} from '../errors.js'
@@ -45,6 +45,7 @@ export function saveRun(run: DrillRun, dir = runsDir()): string {
   writeFileAtomic(file, `${JSON.stringify(run)}\n`)
   const {events, ...rest} = run
   try {
+    mkdirSync(join(dir, SUMMARY_DIR), {recursive: true})
     writeSummary(file, statSync(file), {...rest, eventCount: events.length})
   } catch {
     // the record is saved; a missing summary is rebuilt by the next reader
@@ -56,9 +57,17 @@ function summaryPath(file: string): string {
   return join(file, '..', SUMMARY_DIR, basename(file))
 }
 
+/**
+ * A summary is a cache: written by rename (never half a file under its name) but without fsync — after a crash a
+ * lost or torn summary is simply rebuilt from its record (an fsync per summary made the first report over an old
+ * store of 5,000 runs wait a minute on the disk).
+ */
 function writeSummary(file: string, st: Stats, run: RunSummary): void {
   const s: SummaryFile = {schema: SUMMARY_SCHEMA, source: {size: st.size, mtimeMs: st.mtimeMs}, run}
-  writeFileAtomic(summaryPath(file), `${JSON.stringify(s)}\n`)
+  const path = summaryPath(file)
+  const tmp = `${path}.${process.pid}.tmp`
+  writeFileSync(tmp, `${JSON.stringify(s)}\n`)
+  renameSync(tmp, path)
 }
 
 export interface RunFilter {
