@@ -94,7 +94,8 @@ unless --exit-zero; WARN exits 0.`
         loadEvents: (run) => loadRunEvents(files.get(run.id) ?? `${dir}/${run.id}.json`),
       },
     )
-    for (const s of model.skipped) this.warn(`skipped ${s.file}: ${s.reason} (the file is left as it is)`)
+    // on stderr even with --json (the skipped files are also in the result's `skipped`)
+    for (const s of model.skipped) process.stderr.write(`Warning: skipped ${s.file}: ${s.reason} (the file is left as it is)\n`)
     const doc = RENDERERS[format].render(model)
     if (flags.output !== undefined) {
       writeFileAtomic(flags.output, doc)

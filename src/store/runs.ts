@@ -159,6 +159,10 @@ function notJson(file: string): string {
 function jsonProblem(e: SyntaxError, text: string): string {
   const msg = e.message
   const pos = /position (\d+)/.exec(msg)
+  if (pos === null && /end of JSON/.test(msg)) {
+    const lines = text.split('\n')
+    return text.trim() === '' ? 'not JSON: the file is empty' : `not JSON (line ${lines.length}, column ${(lines[lines.length - 1]?.length ?? 0) + 1}): the file ends too early (cut short?)`
+  }
   if (pos === null) return `not JSON: ${msg}`
   const at = Number(pos[1])
   const before = text.slice(0, at).split('\n')
