@@ -8,7 +8,7 @@
  * templating library is installed; every value goes through esc().
  */
 import * as f from '../src/report/format.js'
-import type {DrillSummary, DrillTimeline, FaultStats, Histogram, ReportModel} from '../src/report/model.js'
+import {niceStep, type DrillSummary, type DrillTimeline, type FaultStats, type Histogram, type ReportModel} from '../src/report/model.js'
 import type {Renderer} from '../src/report/renderer.js'
 import {budgetTable, drillsTable, faultTable, headerLines, splitBrainTable, SPLIT_BRAIN_ROWS, type Table} from './tables.js'
 
@@ -62,10 +62,10 @@ const RIGHT = 20
 const LANE_H = 26
 const TOP = 22
 
-/** "nice" tick step in ms so that there are at most ~24 ticks. */
+/** "nice" tick step in ms so that there are at most ~24 ticks, whatever the span (a clock jump can make it days). */
 function tickStep(spanMs: number): number {
-  for (const s of [100, 200, 500, 1000, 2000, 5000, 10_000, 30_000, 60_000, 300_000, 600_000]) if (spanMs / s <= 24) return s
-  return 3_600_000
+  for (const s of [100, 200, 500, 1000, 2000, 5000, 10_000, 30_000, 60_000, 300_000, 600_000, 3_600_000]) if (spanMs / s <= 24) return s
+  return niceStep(spanMs / 24)
 }
 
 const n2 = (v: number): string => v.toFixed(2)

@@ -22,8 +22,11 @@ export const PREDICTION_TOLERANCE_MS = DEFAULT_TOLERANCE_MS
 
 /** Timelines drawn by default: the failing drills and this many of the worst others (`--timelines`). */
 export const DEFAULT_TIMELINES = 20
-/** At most this many failing drills get a timeline (worst first), so a report of thousands stays readable. */
-export const MAX_FAILING_TIMELINES = 200
+/**
+ * At most this many failing drills get a timeline (worst first), so a report of thousands stays readable and
+ * small: a timeline of a 20 s drill at 20 probes/s is about 20 KB of SVG.
+ */
+export const MAX_FAILING_TIMELINES = 50
 
 /**
  * What the report reads of a run: a whole record (tests, small stores), or a summary from the run store

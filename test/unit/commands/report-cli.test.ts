@@ -17,6 +17,9 @@ const BIN = fileURLToPath(new URL('../../../../bin/run.js', import.meta.url))
 const LAB = fileURLToPath(new URL('../../../../test/fixtures/runs-lab', import.meta.url))
 const home = mkdtempSync(join(tmpdir(), 'hachaos-report-cli-'))
 after(() => rmSync(home, {recursive: true, force: true}))
+/** The recorded runs whose fault was reverted (the lab store also holds one real failed revert: a FAIL). */
+const REVERTED = join(home, 'reverted')
+cpSync(LAB, REVERTED, {recursive: true, filter: (src) => !src.endsWith('.json') || src.endsWith('runs-lab') || (JSON.parse(readFileSync(src, 'utf8')) as {reverted?: boolean}).reverted === true})
 
 function run(...args: string[]): {code: number | null; out: string; err: string} {
   const r = spawnSync(process.execPath, [BIN, 'report', ...args], {encoding: 'utf8', env: {...process.env, HACHAOS_HOME: home}})
@@ -56,7 +59,7 @@ describe('hachaos report (CLI)', () => {
 
   it('the recorded drop-vrrp drill is WARN in the report too: exit 0; a corrupt run file is named and skipped', () => {
     const store = join(home, 'store')
-    cpSync(LAB, store, {recursive: true})
+    cpSync(REVERTED, store, {recursive: true})
     writeFileSync(join(store, 'broken.json'), '{"schema": "hachaos.run/1", "id": ')
     const r = run('--store', store, '--json')
     assert.equal(r.code, 0, r.err)
@@ -71,13 +74,18 @@ describe('hachaos report (CLI)', () => {
 
   it('--timelines 0: no timeline but for failing drills, and the HTML says what was left out', () => {
     const file = join(home, 'r.html')
-    const r = run('--store', LAB, '--format', 'html', '--timelines', '0', '-o', file, '-q')
+    const r = run('--store', REVERTED, '--format', 'html', '--timelines', '0', '-o', file, '-q')
     assert.equal(r.code, 0, r.err)
     const h = readFileSync(file, 'utf8')
     assert.equal((h.match(/<svg class="timeline"/g) ?? []).length, 0)
     assert.match(h, /No timelines drawn \(--timelines 0 and no failing drill\)/)
-    const all = run('--store', LAB, '--format', 'html', '-o', file, '-q')
+    const all = run('--store', REVERTED, '--format', 'html', '-o', file, '-q')
     assert.equal(all.code, 0)
+
     assert.match(readFileSync(file, 'utf8'), /Timelines drawn for the \d+ worst others? by client downtime \(--timelines 20\): every drill\./)
+    const labFile = join(home, 'lab.html')
+    const lab = run('--store', LAB, '--format', 'html', '--timelines', '0', '-o', labFile, '-q')
+    assert.equal(lab.code, 7, 'the failed revert fails the report')
+    assert.equal((readFileSync(labFile, 'utf8').match(/<svg class="timeline"/g) ?? []).length, 1, 'the failing drill is drawn')
   })
 })

@@ -13,11 +13,11 @@ import type {DrillRun} from '../../../src/store/run-types.js'
 import {labRuns} from '../../bench/report.js'
 
 const N = 5000
-const bases = labRuns()
+const bases = labRuns().filter((r) => r.reverted)
 const t0 = Date.parse('2026-06-01T00:00:00Z')
 
-/** N summaries (no events) from the recorded lab runs, every 30th not reverted (a failing drill). */
-function summaries(n: number): {runs: ReportRun[]; failing: number} {
+/** N summaries (no events) from the recorded lab runs, every `failEvery`th not reverted (a failing drill). */
+function summaries(n: number, failEvery = 100): {runs: ReportRun[]; failing: number} {
   let failing = 0
   const runs: ReportRun[] = []
   for (let i = 0; i < n; i++) {
@@ -25,7 +25,7 @@ function summaries(n: number): {runs: ReportRun[]; failing: number} {
     const {events, ...rest} = b
     const start = t0 + i * 1_800_000
     const shift = (start - Date.parse(b.startedAt)) * 1000
-    const notReverted = i % 30 === 7
+    const notReverted = i % failEvery === 7
     if (notReverted) failing++
     runs.push({
       ...rest,
@@ -87,11 +87,26 @@ describe('report over 5,000 drills', () => {
   })
 
   it('--timelines 0 draws only the failing drills; the verdict names at most 10 drills and counts the rest', () => {
-    const z = buildReport(runs, {nowMs: t0 + N * 1_800_000, timelines: 0, loadEvents: (r) => (byId.get(r.id) as DrillRun).events})
+    const z = buildReport(runs, {nowMs: t0 + N * 1_800_000, timelines: 0, loadEvents: () => []})
     assert.equal(z.drills.filter((d) => d.timeline !== null).length, failing)
     assert.equal(z.verdict.status, 'fail')
     assert.ok(z.verdict.reasons.length <= 10 + 2)
     assert.ok(z.verdict.reasons.some((r) => r.includes(`and ${failing - 10} more failing drills`)))
+  })
+
+  it('at most MAX_FAILING_TIMELINES failing drills are drawn (the worst), and the sentence says how many were', () => {
+    const many = summaries(N, 20)
+    assert.ok(many.failing > MAX_FAILING_TIMELINES)
+    const x = buildReport(many.runs, {
+      nowMs: t0 + N * 1_800_000,
+      loadEvents: (r) => {
+        const b = bases[Number(r.id.slice(4)) % bases.length] as DrillRun
+        return b.events.map((e) => ({...e, t: e.t + r.metrics.faultAtUs - b.metrics.faultAtUs}))
+      },
+    })
+    assert.equal(x.drills.filter((d) => d.timeline !== null).length, MAX_FAILING_TIMELINES + DEFAULT_TIMELINES)
+    assert.match(x.timelines.note, new RegExp(`^Timelines drawn for ${MAX_FAILING_TIMELINES} of the ${many.failing} failing drills \\(the worst; at most ${MAX_FAILING_TIMELINES}\\)`))
+    assert.ok(htmlRenderer.render(x).length < 5e6)
   })
 
   it('the text report: one line per drill, at most 120 columns', () => {

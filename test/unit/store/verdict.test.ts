@@ -18,8 +18,9 @@ const runs = readdirSync(LAB)
   .filter((f) => f.endsWith('.json'))
   .sort()
   .map((f) => JSON.parse(readFileSync(join(LAB, f), 'utf8')) as DrillRun)
+/** The recorded drill of that kind whose fault was reverted. */
 const byKind = (k: string): DrillRun => {
-  const r = runs.find((x) => x.fault.kind === k)
+  const r = runs.find((x) => x.fault.kind === k && x.reverted)
   assert.ok(r !== undefined, k)
   return r
 }
@@ -41,14 +42,19 @@ describe('verdict model on recorded runs', () => {
     assert.ok(!junitRenderer.render(m).includes('<failure'))
   })
 
-  it('the record says what it was judged against; an older record without it is inferred the same', () => {
+  it('every recorded run is judged by the report as the drill judged it; what it was judged against is stored, or inferred the same', () => {
+    assert.ok(runs.some((r) => r.judgedBy === undefined), 'one record from before judgedBy')
+    assert.ok(runs.some((r) => !r.reverted && r.verdict === 'fail'), 'one real failed revert')
     for (const r of runs) {
-      assert.ok(r.judgedBy !== undefined, r.id)
+      assert.equal(judgeRun(r).verdict, r.verdict, `${r.id}: the report judges as the drill did`)
+      if (r.judgedBy === undefined) continue
       assert.equal(inferEffect(r), r.judgedBy.effect, r.id)
       const {judgedBy: _j, ...old} = r
       assert.deepEqual(judgeRun(old), judgeRun(r), r.id)
-      assert.equal(judgeRun(r).verdict, r.verdict, `${r.id}: the report judges as the drill did`)
     }
+    const failed = runs.find((r) => !r.reverted) as DrillRun
+    assert.ok(judgeRun(failed).reasons.some((x) => x.level === 'fail' && x.code === 'revert-failed'))
+    assert.equal(drillExitCode(failed), 8)
   })
 
   it('nic-down and kill TERM: PASS within the prediction, exit 0; reasons name the figure, no degenerate range', () => {
