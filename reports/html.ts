@@ -38,8 +38,8 @@ svg .split-brain{fill:#bc4c00;fill-opacity:.15}
 svg .fault{stroke:#cf222e;stroke-width:2}svg .revert{stroke:#0969da;stroke-width:2;stroke-dasharray:5 3}
 svg .marker-label{font-size:10px}
 svg.trend,svg.histogram{display:inline-block;border:1px solid #d0d7de;background:#fbfcfd;margin:6px 8px 6px 0;vertical-align:top}
-svg .title{font-size:12px;fill:#1d232a;font-weight:600}svg .band{fill:#1a7f37;fill-opacity:.14}svg .band-edge{stroke:#1a7f37;stroke-opacity:.5;stroke-dasharray:4 3}
-svg .pts-measured{stroke:#0969da;stroke-width:4;stroke-linecap:round}svg .pts-outage{stroke:#cf222e;stroke-width:4;stroke-linecap:round;stroke-opacity:.7}
+svg .title{font-size:12px;fill:#1d232a;font-weight:600}svg .band{fill:#1a7f37;fill-opacity:.18}svg .band-edge{stroke:#1a7f37;stroke-width:1.5}
+svg .pts-measured{stroke:#0969da;stroke-width:4;stroke-linecap:round;stroke-opacity:.55}svg .pts-outage{stroke:#cf222e;stroke-width:4;stroke-linecap:round;stroke-opacity:.7}
 svg .bar{fill:#0969da;fill-opacity:.75}svg .bar.outage-bar{fill:#cf222e}
 svg .legend{font-size:10px;fill:#424a53}
 `
@@ -127,7 +127,7 @@ export function timelineSvg(d: DrillSummary, tl: DrillTimeline): string {
   return `<svg class="timeline" data-drill="${esc(d.id)}" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img">\n${parts.join('\n')}\n</svg>`
 }
 
-const TW = 560
+const TW = 480
 const TH = 200
 const HW = 300
 const PAD = {l: 56, r: 12, t: 22, b: 30}
@@ -169,15 +169,16 @@ function trendSvg(m: ReportModel, s: FaultStats): string {
   vmax = Math.max(vmax, (s.predictedMaxMs ?? 0) + tol) * 1.08 || 1000
   const x = (t: number): number => PAD.l + ((t - t0) / (t1 - t0)) * (TW - PAD.l - PAD.r)
   const y = (v: number): number => TH - PAD.b - (v / vmax) * (TH - PAD.t - PAD.b)
-  const parts: string[] = [`<title>${esc(`${s.faultLabel}: ${s.measuredLabel} and client outage per drill over time`)}</title>`, `<text class="title" x="${PAD.l}" y="14">${esc(`${s.measuredLabel} (blue) and client outage (red) per drill`)}</text>`]
+  const parts: string[] = [`<title>${esc(`${s.faultLabel}: ${s.measuredLabel} and client outage per drill over time`)}</title>`, `<text class="title" x="${PAD.l}" y="14">${esc(`${s.measuredLabel} (blue), client outage (red)`)}</text>`]
   const ticks = axisTicks(0, vmax, 4)
   parts.push(`<g class="axis">${ticks.map((v) => `<line x1="${PAD.l}" y1="${n1(y(v))}" x2="${TW - PAD.r}" y2="${n1(y(v))}"/><text x="${PAD.l - 4}" y="${n1(y(v) + 3)}" text-anchor="end">${esc(msLabel(v))}</text>`).join('')}`)
   parts.push(`<text x="${PAD.l}" y="${TH - 8}">${esc(f.utc(t0))}</text><text x="${TW - PAD.r}" y="${TH - 8}" text-anchor="end">${esc(f.utc(t1))}</text></g>`)
   if (s.predictedMinMs !== null && s.predictedMaxMs !== null) {
-    const top = y(s.predictedMaxMs)
-    const bot = y(s.predictedMinMs)
-    parts.push(`<rect class="band" x="${PAD.l}" y="${n1(top)}" width="${TW - PAD.l - PAD.r}" height="${n1(Math.max(1, bot - top))}"><title>${esc(`predicted ${f.predicted(s.predictedMinMs, s.predictedMaxMs)}`)}</title></rect>`)
-    for (const v of [s.predictedMinMs - tol, s.predictedMaxMs + tol]) if (v > 0) parts.push(`<line class="band-edge" x1="${PAD.l}" y1="${n1(y(v))}" x2="${TW - PAD.r}" y2="${n1(y(v))}"/>`)
+    // the band: the predicted range ± the tolerance (what the verdict accepts); solid lines: the range itself
+    const top = y(s.predictedMaxMs + tol)
+    const bot = y(Math.max(0, s.predictedMinMs - tol))
+    parts.push(`<rect class="band" x="${PAD.l}" y="${n1(top)}" width="${TW - PAD.l - PAD.r}" height="${n1(Math.max(2, bot - top))}"><title>${esc(`predicted ${f.predicted(s.predictedMinMs, s.predictedMaxMs)} ± ${tol} ms`)}</title></rect>`)
+    for (const v of new Set([s.predictedMinMs, s.predictedMaxMs])) parts.push(`<line class="band-edge" x1="${PAD.l}" y1="${n1(y(v))}" x2="${TW - PAD.r}" y2="${n1(y(v))}"/>`)
   }
   const series = (get: (d: DrillSummary) => number | null): string => {
     let path = ''
@@ -251,7 +252,7 @@ export const htmlRenderer: Renderer = {
       body.push(m.splitBrain.length > 0 ? table(splitBrainTable(m, SPLIT_BRAIN_ROWS)) : '<h2>Split-brain findings</h2>\n<p>none</p>')
       body.push(
         '<h2>Trends per fault</h2>',
-        '<p class="note">Left: every drill over time — blue: the figure the prediction is about, red: the client outage; green band: the predicted range (dashed: ± the drill\'s tolerance). Right: histograms of the same two figures.</p>',
+        '<p class="note">Left: every drill over time — blue: the figure the prediction is about, red: the client outage; green band: the predicted range ± the drill\'s tolerance (lines: the range itself). Right: histograms of the same two figures.</p>',
         ...m.byFault.map((s) => `<div class="fault-trend"><h3>${esc(`${s.faultLabel} (${s.count} drill${s.count === 1 ? '' : 's'})`)}</h3>${trendSvg(m, s)}${histogramSvg(s.measuredHistogram, `${s.measuredLabel}`, s, false)}${histogramSvg(s.outageHistogram, 'client outage', s, true)}</div>`),
       )
       body.push(table(drillsTable(m), 12))
