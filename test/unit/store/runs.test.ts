@@ -73,9 +73,11 @@ describe('the lazy run store', () => {
   it('saveRun writes a summary beside the record; the summaries carry everything but the events', () => {
     const dir = join(work, 'saved')
     for (const f of records(LAB)) saveRun(read(join(LAB, f)), dir)
-    assert.deepEqual(readdirSync(join(dir, SUMMARY_DIR)).sort(), records(LAB))
+    assert.deepEqual(readdirSync(join(dir, SUMMARY_DIR)).filter((f) => f !== 'index.json').sort(), records(LAB))
     const s = loadRunSummaries({}, dir)
     assert.equal(s.summarized, 0, 'read from the summaries, no record parsed')
+    assert.equal(s.fromIndex, 0, 'no index yet: one summary file per record; the reader writes the index')
+    assert.equal(loadRunSummaries({}, dir).fromIndex, records(LAB).length)
     assert.equal(s.runs.length, records(LAB).length)
     for (const r of s.runs) {
       const full = read(r.file)
@@ -94,9 +96,10 @@ describe('the lazy run store', () => {
     const n = records(HAND).length
     assert.equal(first.summarized, n)
     assert.equal(first.cached, n)
-    assert.equal(readdirSync(join(dir, SUMMARY_DIR)).length, n)
+    assert.equal(readdirSync(join(dir, SUMMARY_DIR)).filter((f) => f !== 'index.json').length, n)
     const second = loadRunSummaries({}, dir)
     assert.equal(second.summarized, 0)
+    assert.equal(second.fromIndex, n, 'all from the one index file')
     assert.deepEqual(
       second.runs.map((r) => r.run),
       first.runs.map((r) => r.run),
@@ -118,7 +121,13 @@ describe('the lazy run store', () => {
     utimesSync(f, new Date(), new Date(Date.now() + 5000))
     const s = loadRunSummaries({}, dir)
     assert.equal(s.summarized, 1)
+    assert.equal(s.fromIndex, records(dir).length - 1, 'the index serves the unchanged ones')
     assert.equal(s.runs.find((x) => x.file === f)?.run.target, 'lb9')
+    // a run added by saveRun is picked up beside the index
+    saveRun({...r, id: 'added-later'}, dir)
+    const t = loadRunSummaries({}, dir)
+    assert.equal(t.runs.length, records(dir).length)
+    assert.equal(t.summarized, 0)
   })
 
   it('files that are not runs are skipped with a message naming them, and left where they are', () => {
