@@ -109,6 +109,8 @@ export interface DrillRun {
   judgedBy?: {
     /** The fault's effect (FaultEffect), null when unknown. */
     effect: string | null
+    /** The stack said the predicted figure must be observed (StackHooks.mustObserve). */
+    mustObserve?: boolean
     toleranceMs: number
     maxOutageMs: number | null
     interrupted: boolean

@@ -59,6 +59,11 @@ export interface VerdictInput {
   interrupted: boolean
   /** The fault's effect (src/fault/types.ts FaultEffect), null when unknown. */
   effect: string | null
+  /**
+   * The stack says the predicted figure must be seen after this fault (StackHooks.mustObserve): not seeing it is
+   * a FAIL, else a WARN. Absent (older records): the VIP-moving and backend-loss effects must be seen.
+   */
+  mustObserve?: boolean
   toleranceMs: number
   /** Per-event allowance for the client outage (ms), null: none. */
   maxOutageMs: number | null
@@ -97,7 +102,7 @@ export function judge(i: VerdictInput): Judgement {
     const lo = p.minMs ?? p.takeoverMs
     const hi = p.maxMs ?? p.takeoverMs
     if (measured === null) {
-      add(i.effect !== null && MUST_MOVE.has(i.effect) ? 'fail' : 'warn', 'not-observed', `${label} was not observed (predicted ${range(lo, hi)})`)
+      add((i.mustObserve ?? (i.effect !== null && MUST_MOVE.has(i.effect))) ? 'fail' : 'warn', 'not-observed', `${label} was not observed (predicted ${range(lo, hi)})`)
     } else if (measured < lo - i.toleranceMs || measured > hi + i.toleranceMs) {
       add('warn', 'off-prediction', `${label} ${ms1(measured)} is outside the prediction ${range(lo, hi)} ± ${i.toleranceMs} ms`)
     } else {
@@ -168,6 +173,7 @@ export function judgeRun(run: JudgeableRun, over: {maxOutageMs?: number | null} 
     revertError: run.revertError,
     interrupted: b.interrupted,
     effect: b.effect,
+    ...(b.mustObserve === undefined ? {} : {mustObserve: b.mustObserve}),
     toleranceMs: b.toleranceMs,
     maxOutageMs: over.maxOutageMs ?? b.maxOutageMs,
   })
