@@ -9,7 +9,7 @@
  *
  * Measured per run of the CLI (a child process): wall time, peak RSS (VmHWM of the child, read at its exit by a
  * preloaded hook: no /usr/bin/time needed), output size. Goals: text < 2 s, HTML < 4 s and < 5 MB.
- *   node dist/test/bench/index.js report        (this section only)
+ *   HACHAOS_BENCH_ONLY=report node dist/test/bench/index.js   (this section only)
  *   node dist/test/bench/report.js [N]          (the same, with N runs)
  */
 import {spawnSync} from 'node:child_process'
