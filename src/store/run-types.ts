@@ -109,6 +109,19 @@ export interface DrillRun {
   warnings: string[]
   verdict: 'pass' | 'warn' | 'fail'
   verdictReasons: string[]
+  /**
+   * What the verdict was judged against (src/store/verdict.ts), so that the report judges the record by the same
+   * rules. Absent in records written before it existed: inferred from the fault (judgedBy()).
+   */
+  judgedBy?: {
+    /** The fault's effect (FaultEffect), null when unknown. */
+    effect: string | null
+    /** The stack said the predicted figure must be observed (StackHooks.mustObserve). */
+    mustObserve?: boolean
+    toleranceMs: number
+    maxOutageMs: number | null
+    interrupted: boolean
+  }
   events: TimelineEvent[]
   /** Lines of the capture that could not be parsed: counted and kept, never fatal. */
   unparsed: {count: number; sample: string[]}
