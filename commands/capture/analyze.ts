@@ -3,11 +3,12 @@ import {basename} from 'node:path'
 import {Args, Flags} from '@oclif/core'
 
 import {renderTimelineText} from '../../reports/timeline-text.js'
-import {epochUsFromDecimal, isIpv4, isMac, type Unparsed} from '../../src/capture/events.js'
-import {readCaptureFile} from '../../src/capture/file.js'
+import {epochUsFromDecimal, isIpv4, isMac} from '../../src/capture/events.js'
+import {eventsOf} from '../../src/capture/open.js'
 import {ExitCode, usageError} from '../../src/errors.js'
 import {loadInventory} from '../../src/inventory/index.js'
-import {type AnalyzeContext, type TimelineAnalysis, analyzeTimeline} from '../../src/timeline/analyze.js'
+import {type AnalyzeContext, type TimelineAnalysis, type TimelineSink, TimelineMachine} from '../../src/timeline/analyze.js'
+import {FLUSH_AT, StreamOut, writeJson} from '../../src/util/json-out.js'
 import {HachaosCommand} from '../_base.js'
 
 export interface CaptureAnalyzeResult {
@@ -19,12 +20,23 @@ export interface CaptureAnalyzeResult {
   /** Well-formed frames of other kinds (not VRRP adverts or ARP requests/replies). */
   ignored: number
   vlanTagged: number
-  unparsed: {count: number; sample: Unparsed[]}
+  /** All unparsed lines/frames are counted; the first 20 are kept as "N: reason: text" (N: line or frame). */
+  unparsed: {count: number; sample: string[]}
   vip: string | null
+  /**
+   * With --json the lists (masters, GARPs, …) are complete. Without it, and with --events ndjson (where every
+   * entry has been written as its own line), they hold the first and last LIST_KEEP of each and
+   * `analysis.listed` gives the totals.
+   */
   analysis: TimelineAnalysis
 }
 
-const SAMPLE = 20
+/** Entries of each list kept for the text summary and the last line of --events ndjson: the first and last N. */
+const LIST_KEEP = 20
+/** Events may be this much out of time order in a capture (µs): merged captures, clock steps. */
+const REORDER_US = 2_000_000
+/** A progress line every this many events. */
+const PROGRESS_EVERY = 1_000_000
 
 /** Control characters from a hostile or binary file are shown escaped, never sent to the terminal. */
 const printable = (s: string): string =>
@@ -68,6 +80,18 @@ parsed are counted, never fatal. No root needed.`
     vrid: Flags.integer({description: 'The VRRP instance to measure (default: the vrid with the most adverts).', min: 1, max: 255}),
     name: Flags.string({description: 'Name a source: IP=NAME or MAC=NAME (repeatable).', multiple: true}),
     inventory: Flags.string({char: 'i', description: 'Inventory file: names hosts by address and gives the VIP.'}),
+    events: Flags.string({
+      description:
+        'Write the events as they are read, as NDJSON on stdout: one line per event, one per timeline entry as it closes (type timeline.master, timeline.garp, …), and last the result (type "result", lists cut to the first and last 20). Memory stays flat for any capture size.',
+      options: ['ndjson'],
+    }),
+  }
+
+  /** Set once the JSON result has been written here (streamed): oclif must not print it again. */
+  private wroteJson = false
+
+  override logJson(json: unknown): void {
+    if (!this.wroteJson) super.logJson(json)
   }
 
   async run(): Promise<CaptureAnalyzeResult> {
@@ -92,42 +116,62 @@ parsed are counted, never fatal. No root needed.`
     if (vip !== null && !isIpv4(vip)) throw usageError(`--vip ${vip} is not an IPv4 address`)
 
     this.progress(`reading ${args.file}`)
-    const cap = await readCaptureFile(args.file, basename(args.file))
-    const unparsed = {count: cap.unparsed.length, sample: cap.unparsed.slice(0, SAMPLE)}
-    const analysis = analyzeTimeline(cap.events, {
-      vip,
-      vrid: flags.vrid ?? null,
-      faultAtUs,
-      revertAtUs,
-      hosts,
-      unparsed: {count: unparsed.count, sample: unparsed.sample.map((u) => `${u.n}: ${u.reason}: ${u.text}`)},
-    })
+    const cap = await eventsOf(args.file, basename(args.file))
+    const ndjson = flags.events === 'ndjson'
+    const json = this.jsonEnabled()
+    const out = new StreamOut(process.stdout)
+    const sink: TimelineSink = ndjson
+      ? {
+          master: (m) => out.line({type: 'timeline.master', ...m}),
+          garp: (g) => out.line({type: 'timeline.garp', ...g}),
+          priorityChange: (c) => out.line({type: 'timeline.priorityChange', ...c}),
+          advertGap: (g) => out.line({type: 'timeline.advertGap', ...g}),
+          splitBrain: (f) => out.line({type: 'timeline.splitBrain', ...f}),
+        }
+      : {}
+    // --json keeps every list entry for the result; otherwise (text, ndjson) the first and last LIST_KEEP
+    const machine = new TimelineMachine({vip, vrid: flags.vrid ?? null, faultAtUs, revertAtUs, hosts}, {reorderWindowUs: REORDER_US, keep: json && !ndjson ? 'all' : LIST_KEEP, sink})
+    let events = 0
+    for await (const e of cap.events) {
+      machine.push(e)
+      events += 1
+      if (ndjson) {
+        out.line(e)
+        if (out.pending > FLUSH_AT) await out.flush()
+      }
+      if (events % PROGRESS_EVERY === 0) this.progress(`${events} events`)
+    }
+    const st = cap.stats()
+    const unparsed = st.unparsed
+    const analysis = machine.finish(unparsed)
+    if (analysis.splitBrain.length > 0) process.exitCode = ExitCode.FINDINGS
+    const format = cap.format === 'pcap' ? 'pcap' : 'text'
+    const result: CaptureAnalyzeResult = {file: args.file, format, total: st.frames, events, ignored: st.ignored ?? 0, vlanTagged: st.vlanTagged ?? 0, unparsed, vip, analysis}
+    if (ndjson || json) {
+      if (ndjson) out.line({type: 'result', ...result})
+      else {
+        await writeJson(result, out)
+        out.write('\n')
+      }
+      await out.flush()
+      this.wroteJson = true
+      return result
+    }
 
     const adverts = analysis.counts.adverts
     this.log(
-      `${args.file} (${cap.format}, ${cap.total} ${cap.format === 'pcap' ? 'frames' : 'lines'}): ${adverts} VRRP advert${adverts === 1 ? '' : 's'}, ` +
+      `${args.file} (${format}, ${st.frames} ${format === 'pcap' ? 'frames' : 'lines'}): ${adverts} VRRP advert${adverts === 1 ? '' : 's'}, ` +
         `${analysis.counts.arps} ARP (${analysis.counts.garps} gratuitous)` +
-        `${cap.vlanTagged > 0 ? `, ${cap.vlanTagged} 802.1Q-tagged` : ''}${cap.ignored > 0 ? `, ${cap.ignored} other frames ignored` : ''}, ` +
+        `${result.vlanTagged > 0 ? `, ${result.vlanTagged} 802.1Q-tagged` : ''}${result.ignored > 0 ? `, ${result.ignored} other frames ignored` : ''}, ` +
         `${unparsed.count} unparsed`,
     )
     const zeroUs = faultAtUs ?? analysis.firstUs
     for (const line of renderTimelineText(analysis, {zeroUs, zeroLabel: faultAtUs !== null ? 'the fault' : 'the first packet'})) this.log(line)
     if (unparsed.count > 0) {
       this.log('', `Unparsed (${unparsed.count}, counted and skipped)`)
-      for (const u of unparsed.sample.slice(0, 5)) this.log(`  ${cap.format === 'pcap' ? 'frame' : 'line'} ${u.n}: ${printable(u.reason)}: ${printable(u.text.slice(0, 100))}`)
-      if (unparsed.count > 5) this.log(`  … ${unparsed.count - 5} more (--json shows ${Math.min(SAMPLE, unparsed.count)})`)
+      for (const u of unparsed.sample.slice(0, 5)) this.log(`  ${format === 'pcap' ? 'frame' : 'line'} ${printable(u.slice(0, 140))}`)
+      if (unparsed.count > 5) this.log(`  … ${unparsed.count - 5} more (--json shows ${unparsed.sample.length})`)
     }
-    if (analysis.splitBrain.length > 0) process.exitCode = ExitCode.FINDINGS
-    return {
-      file: args.file,
-      format: cap.format,
-      total: cap.total,
-      events: cap.events.length,
-      ignored: cap.ignored,
-      vlanTagged: cap.vlanTagged,
-      unparsed,
-      vip,
-      analysis,
-    }
+    return result
   }
 }
