@@ -273,8 +273,12 @@ export class TimelineMachine {
   private faultAt: number | null
   private revertAt: number | null
 
-  // reorder buffer
+  // reorder buffer: events that arrive in time order wait in a FIFO queue (the common case: no heap work);
+  // the others in a heap; release takes the earlier head of the two (ties: arrival order)
   private readonly pending = new MinHeap<{e: TimelineEvent; seq: number}>((x, y) => x.e.t < y.e.t || (x.e.t === y.e.t && x.seq < y.seq))
+  private qe: TimelineEvent[] = []
+  private qs: number[] = []
+  private qHead = 0
   private seq = 0
   private maxSeenT = -Infinity
   private lastReleasedT = -Infinity
@@ -354,15 +358,43 @@ export class TimelineMachine {
       this.step(e)
       return
     }
-    this.pending.push({e, seq: this.seq++})
-    if (e.t > this.maxSeenT) this.maxSeenT = e.t
-    const upTo = this.maxSeenT - this.window
-    while (this.pending.size > 0 && (this.pending.peek() as {e: TimelineEvent}).e.t <= upTo) this.release((this.pending.pop() as {e: TimelineEvent}).e)
+    const seq = this.seq++
+    if (e.t >= this.maxSeenT) {
+      this.qe.push(e)
+      this.qs.push(seq)
+      this.maxSeenT = e.t
+    } else this.pending.push({e, seq})
+    this.drain(this.maxSeenT - this.window)
+  }
+
+  /** Release the buffered events up to `upTo` (all: Infinity), in time order, ties in arrival order. */
+  private drain(upTo: number): void {
+    for (;;) {
+      const q = this.qHead < this.qe.length ? (this.qe[this.qHead] as TimelineEvent) : null
+      const h = this.pending.peek()
+      let fromQueue: boolean
+      if (q === null) {
+        if (h === undefined) break
+        fromQueue = false
+      } else if (h === undefined) fromQueue = true
+      else fromQueue = q.t < h.e.t || (q.t === h.e.t && (this.qs[this.qHead] as number) < h.seq)
+      const t = fromQueue ? (q as TimelineEvent).t : (h as {e: TimelineEvent}).e.t
+      if (t > upTo) break
+      if (fromQueue) {
+        this.qHead += 1
+        if (this.qHead >= 1024 && this.qHead * 2 >= this.qe.length) {
+          this.qe = this.qe.slice(this.qHead)
+          this.qs = this.qs.slice(this.qHead)
+          this.qHead = 0
+        }
+        this.release(q as TimelineEvent)
+      } else this.release((this.pending.pop() as {e: TimelineEvent}).e)
+    }
   }
 
   /** State entries held now (not counting the kept output lists): the bound stated at the top of this file. */
   stateSize(): number {
-    let n = this.vrids.size + this.arpIps.size + this.garpAfterFault.size + this.pending.size + this.completions.size + (this.vipOpen?.parties.size ?? 0) + this.namer.size
+    let n = this.vrids.size + this.arpIps.size + this.garpAfterFault.size + this.pending.size + (this.qe.length - this.qHead) + this.completions.size + (this.vipOpen?.parties.size ?? 0) + this.namer.size
     for (const v of this.vrids.values()) {
       n += v.list.length + v.pairs.size
       for (const s of v.list) n += (s.span === null ? 0 : 1) + (s.alive === null ? 0 : 1)
@@ -767,7 +799,7 @@ export class TimelineMachine {
   /** No more events: close what is open and return the analysis (`unparsed` as known at the end). */
   finish(unparsed?: {count: number; sample: string[]}): TimelineAnalysis {
     if (this.finished) throw new Error('TimelineMachine: finish twice')
-    while (this.pending.size > 0) this.release((this.pending.pop() as {e: TimelineEvent}).e)
+    this.drain(Infinity)
     this.finished = true
     while (this.completions.size > 0) this.completion(this.completions.pop() as number)
     for (const v of this.vrids.values()) {

@@ -8,7 +8,12 @@
  *
  *   bond dashboard CPU at 10 refreshes/s, 4 members, next to bmon   goal ≤ 2 % of a core
  *   hachaos load vs bare iperf3 on the same path                     goal ≥ 95 %
+ *   capture analyze on 1,000,000 frames vs tcpdump -r -n -tt -e     goal ≤ 0.5 × tcpdump, peak RSS < 150 MB
+ *   the timeline machine alone                                       goal ≥ 10^6 events/s
  * (Pacemaker failover timings per fault: test/bench/pacemaker-failover.ts, on a running pacemaker lab.)
+ *
+ * `node dist/test/bench/index.js SECTION…` runs the sections whose names start with SECTION (e.g. `capture`,
+ * which needs no root).
  */
 import {spawnSync} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
@@ -21,6 +26,7 @@ import type {DrillRun} from '../../src/store/run-types.js'
 import {masterDownIntervalMs} from '../../src/vrrp/timing.js'
 import {BIN} from '../helpers/cli.js'
 import {benchBond} from './bond.js'
+import {benchCapture} from './capture.js'
 
 interface Row {
   what: string
@@ -101,18 +107,26 @@ async function bondSection(): Promise<Row[]> {
   }))
 }
 
-export const SECTIONS: Array<{name: string; run: () => Promise<Row[]>}> = [
-  {name: 'keepalived lab and drills', run: keepalivedSection},
-  {name: 'bond dashboard and iperf3 load', run: bondSection},
+/** capture analyze at scale next to tcpdump (test/bench/capture.ts). */
+async function captureSection(): Promise<Row[]> {
+  return (await benchCapture()).map((l) => ({what: l.name, value: l.value, goal: l.goal, ratio: l.note}))
+}
+
+export const SECTIONS: Array<{name: string; root: boolean; run: () => Promise<Row[]>}> = [
+  {name: 'keepalived lab and drills', root: true, run: keepalivedSection},
+  {name: 'bond dashboard and iperf3 load', root: true, run: bondSection},
+  {name: 'capture analyze at scale', root: false, run: captureSection},
 ]
 
 async function main(): Promise<void> {
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    process.stderr.write('npm run bench needs root (it builds the labs)\n')
+  const want = process.argv.slice(2)
+  const chosen = want.length === 0 ? SECTIONS : SECTIONS.filter((s) => want.some((w) => s.name.startsWith(w)))
+  if (chosen.some((s) => s.root) && typeof process.getuid === 'function' && process.getuid() !== 0) {
+    process.stderr.write('npm run bench needs root (it builds the labs); `node dist/test/bench/index.js capture` does not\n')
     process.exit(4)
   }
   const all: Row[] = []
-  for (const s of SECTIONS) {
+  for (const s of chosen) {
     process.stderr.write(`bench: ${s.name} …\n`)
     try {
       all.push(...(await s.run()))
