@@ -60,13 +60,18 @@ seconds) it also measures the failover: takeover after the fault and after the o
 (Master_Down_Interval for a node loss, Skew_Time after a graceful stop), the first GARP for the VIP from the
 new MAC, and with --revert-at the failback. Split brain (two masters advertising for one vrid, or two MACs
 answering ARP for the VIP in turn) is reported and makes the exit code 7. Lines or frames that cannot be
-parsed are counted, never fatal. No root needed.`
+parsed are counted, never fatal. No root needed.
+
+The capture is analysed in one pass as it is read, in bounded memory: the text summary lists the first and
+last 20 entries of each list and says how many there were; --json lists all; --events ndjson writes every
+event and every entry as one JSON line as it goes, and the result last.`
 
   static override examples = [
     '<%= config.bin %> capture analyze drill.pcap',
     '<%= config.bin %> capture analyze drill.pcap --fault-at 1795388398.646432 --revert-at 1795388406.651997 --vip 10.66.0.100',
     '<%= config.bin %> capture analyze capture.txt --fault-at 1795388462.118095 --name 10.66.0.11=lb1 --name 10.66.0.12=lb2 --json',
     '<%= config.bin %> capture analyze drill.pcap --inventory hosts.yaml --fault-at 1795388398.6',
+    '<%= config.bin %> capture analyze day.pcap --events ndjson > day.ndjson',
   ]
 
   static override args = {
