@@ -8,12 +8,13 @@ import {eventsOf} from '../../src/capture/open.js'
 import {ExitCode, usageError} from '../../src/errors.js'
 import {loadInventory} from '../../src/inventory/index.js'
 import {type AnalyzeContext, type TimelineAnalysis, type TimelineSink, TimelineMachine} from '../../src/timeline/analyze.js'
+import type {TimelineEvent} from '../../src/store/run-types.js'
 import {FLUSH_AT, StreamOut, writeJson} from '../../src/util/json-out.js'
 import {HachaosCommand} from '../_base.js'
 
 export interface CaptureAnalyzeResult {
   file: string
-  format: 'pcap' | 'text'
+  format: 'pcap' | 'pcapng' | 'text'
   /** Text lines or pcap frames read. */
   total: number
   events: number
@@ -137,20 +138,27 @@ event and every entry as one JSON line as it goes, and the result last.`
     // --json keeps every list entry for the result; otherwise (text, ndjson) the first and last LIST_KEEP
     const machine = new TimelineMachine({vip, vrid: flags.vrid ?? null, faultAtUs, revertAtUs, hosts}, {reorderWindowUs: REORDER_US, keep: json && !ndjson ? 'all' : LIST_KEEP, sink})
     let events = 0
-    for await (const e of cap.events) {
-      machine.push(e)
-      events += 1
-      if (ndjson) {
-        out.line(e)
-        if (out.pending > FLUSH_AT) await out.flush()
+    let nextProgress = PROGRESS_EVERY
+    const batches: AsyncIterable<TimelineEvent[]> = cap.batches ?? (async function* one() {
+      for await (const e of cap.events) yield [e]
+    })()
+    for await (const batch of batches) {
+      for (const e of batch) {
+        machine.push(e)
+        if (ndjson) out.line(e)
       }
-      if (events % PROGRESS_EVERY === 0) this.progress(`${events} events`)
+      events += batch.length
+      if (out.pending > FLUSH_AT) await out.flush()
+      if (events >= nextProgress) {
+        this.progress(`${events} events`)
+        nextProgress += PROGRESS_EVERY
+      }
     }
     const st = cap.stats()
     const unparsed = st.unparsed
     const analysis = machine.finish(unparsed)
     if (analysis.splitBrain.length > 0) process.exitCode = ExitCode.FINDINGS
-    const format = cap.format === 'pcap' ? 'pcap' : 'text'
+    const format = cap.format === 'pcap' || cap.format === 'pcapng' ? cap.format : 'text'
     const result: CaptureAnalyzeResult = {file: args.file, format, total: st.frames, events, ignored: st.ignored ?? 0, vlanTagged: st.vlanTagged ?? 0, unparsed, vip, analysis}
     if (ndjson || json) {
       if (ndjson) out.line({type: 'result', ...result})
@@ -165,7 +173,7 @@ event and every entry as one JSON line as it goes, and the result last.`
 
     const adverts = analysis.counts.adverts
     this.log(
-      `${args.file} (${format}, ${st.frames} ${format === 'pcap' ? 'frames' : 'lines'}): ${adverts} VRRP advert${adverts === 1 ? '' : 's'}, ` +
+      `${args.file} (${format}, ${st.frames} ${format !== 'text' ? 'frames' : 'lines'}): ${adverts} VRRP advert${adverts === 1 ? '' : 's'}, ` +
         `${analysis.counts.arps} ARP (${analysis.counts.garps} gratuitous)` +
         `${result.vlanTagged > 0 ? `, ${result.vlanTagged} 802.1Q-tagged` : ''}${result.ignored > 0 ? `, ${result.ignored} other frames ignored` : ''}, ` +
         `${unparsed.count} unparsed`,
@@ -174,7 +182,7 @@ event and every entry as one JSON line as it goes, and the result last.`
     for (const line of renderTimelineText(analysis, {zeroUs, zeroLabel: faultAtUs !== null ? 'the fault' : 'the first packet'})) this.log(line)
     if (unparsed.count > 0) {
       this.log('', `Unparsed (${unparsed.count}, counted and skipped)`)
-      for (const u of unparsed.sample.slice(0, 5)) this.log(`  ${format === 'pcap' ? 'frame' : 'line'} ${printable(u.slice(0, 140))}`)
+      for (const u of unparsed.sample.slice(0, 5)) this.log(`  ${format !== 'text' ? 'frame' : 'line'} ${printable(u.slice(0, 140))}`)
       if (unparsed.count > 5) this.log(`  … ${unparsed.count - 5} more (--json shows ${unparsed.sample.length})`)
     }
     return result
