@@ -5,38 +5,59 @@
  */
 import {once} from 'node:events'
 
-/** Buffered output with backpressure: `write` appends; `await flush()` whenever `pending` is large. */
+/**
+ * Buffered output with backpressure: `write` encodes into a 1 MiB buffer (no string concatenation: the
+ * strings die young); `await flush()` whenever `pending` is large. A full buffer is handed to the stream and a
+ * new one taken (the stream may still hold the old one).
+ */
 export class StreamOut {
-  private buf: string[] = []
-  private len = 0
+  private static readonly SIZE = 1 << 20
+  private buf = Buffer.allocUnsafe(StreamOut.SIZE)
+  private pos = 0
+  private readonly full: Buffer[] = []
 
   constructor(private readonly out: NodeJS.WritableStream) {}
 
+  /** Bytes buffered. */
   get pending(): number {
-    return this.len
+    return this.pos + this.full.length * StreamOut.SIZE
   }
 
   write(s: string): void {
-    this.buf.push(s)
-    this.len += s.length
+    // at most 3 bytes per UTF-16 unit
+    if (s.length * 3 > StreamOut.SIZE - this.pos) {
+      if (s.length * 3 > StreamOut.SIZE) {
+        this.spill()
+        this.full.push(Buffer.from(s, 'utf8'))
+        return
+      }
+      this.spill()
+    }
+    this.pos += this.buf.write(s, this.pos, 'utf8')
   }
 
   /** One JSON value per line (NDJSON). */
   line(v: unknown): void {
-    this.write(`${JSON.stringify(v)}\n`)
+    this.write(JSON.stringify(v))
+    this.write('\n')
+  }
+
+  private spill(): void {
+    if (this.pos === 0) return
+    this.full.push(this.buf.subarray(0, this.pos))
+    this.buf = Buffer.allocUnsafe(StreamOut.SIZE)
+    this.pos = 0
   }
 
   async flush(): Promise<void> {
-    if (this.len === 0) return
-    const chunk = this.buf.join('')
-    this.buf = []
-    this.len = 0
-    if (!this.out.write(chunk)) await once(this.out, 'drain')
+    this.spill()
+    const chunks = this.full.splice(0)
+    for (const c of chunks) if (!this.out.write(c)) await once(this.out, 'drain')
   }
 }
 
 /** Flush when this much is buffered. */
-export const FLUSH_AT = 1 << 16
+export const FLUSH_AT = 1 << 20
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as {toJSON?: unknown}).toJSON !== 'function'
 
