@@ -1,4 +1,9 @@
-import {basename} from 'node:path'
+import {once} from 'node:events'
+import {createReadStream, createWriteStream} from 'node:fs'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {basename, join} from 'node:path'
+import {createInterface} from 'node:readline'
 
 import {Args, Flags} from '@oclif/core'
 
@@ -7,9 +12,9 @@ import {epochUsFromDecimal, isIpv4, isMac} from '../../src/capture/events.js'
 import {eventsOf} from '../../src/capture/open.js'
 import {ExitCode, usageError} from '../../src/errors.js'
 import {loadInventory} from '../../src/inventory/index.js'
-import {type AnalyzeContext, type TimelineAnalysis, type TimelineSink, TimelineMachine} from '../../src/timeline/analyze.js'
+import {type AnalyzeContext, type GarpEntry, type TimelineAnalysis, type TimelineSink, TimelineMachine} from '../../src/timeline/analyze.js'
 import type {TimelineEvent} from '../../src/store/run-types.js'
-import {FLUSH_AT, StreamOut, writeJson} from '../../src/util/json-out.js'
+import {FLUSH_AT, type Splice, StreamOut, writeJson} from '../../src/util/json-out.js'
 import {HachaosCommand} from '../_base.js'
 
 export interface CaptureAnalyzeResult {
@@ -135,45 +140,66 @@ event and every entry as one JSON line as it goes, and the result last.`
           splitBrain: (f) => out.line({type: 'timeline.splitBrain', ...f}),
         }
       : {}
-    // --json keeps every list entry for the result; otherwise (text, ndjson) the first and last LIST_KEEP
-    const machine = new TimelineMachine({vip, vrid: flags.vrid ?? null, faultAtUs, revertAtUs, hosts}, {reorderWindowUs: REORDER_US, keep: json && !ndjson ? 'all' : LIST_KEEP, sink})
-    let events = 0
-    let nextProgress = PROGRESS_EVERY
-    const batches: AsyncIterable<TimelineEvent[]> = cap.batches ?? (async function* one() {
-      for await (const e of cap.events) yield [e]
-    })()
-    for await (const batch of batches) {
-      for (const e of batch) {
-        machine.push(e)
-        if (ndjson) out.line(e)
+    // --json keeps every list entry for the result, except the GARPs (the longest list: as many as a tenth
+    // of the frames), which are spooled to a temporary file in their final order and copied into the
+    // output; text and ndjson keep the first and last LIST_KEEP
+    const spool = json && !ndjson ? await GarpSpool.open() : null
+    if (spool !== null) sink.garp = (g) => spool.add(g)
+    try {
+      const machine = new TimelineMachine(
+        {vip, vrid: flags.vrid ?? null, faultAtUs, revertAtUs, hosts},
+        {reorderWindowUs: REORDER_US, keep: json && !ndjson ? 'all' : LIST_KEEP, sink, omitGarps: spool !== null},
+      )
+      let events = 0
+      let nextProgress = PROGRESS_EVERY
+      const batches: AsyncIterable<TimelineEvent[]> =
+        cap.batches ??
+        (async function* one() {
+          for await (const e of cap.events) yield [e]
+        })()
+      for await (const batch of batches) {
+        for (const e of batch) {
+          machine.push(e)
+          if (ndjson) out.line(e)
+        }
+        events += batch.length
+        if (out.pending > FLUSH_AT) await out.flush()
+        if (spool !== null) await spool.flushIfLarge()
+        if (events >= nextProgress) {
+          this.progress(`${events} events`)
+          nextProgress += PROGRESS_EVERY
+        }
       }
-      events += batch.length
-      if (out.pending > FLUSH_AT) await out.flush()
-      if (events >= nextProgress) {
-        this.progress(`${events} events`)
-        nextProgress += PROGRESS_EVERY
+      const st = cap.stats()
+      const unparsed = st.unparsed
+      const analysis = machine.finish(unparsed)
+      if (analysis.splitBrain.length > 0) process.exitCode = ExitCode.FINDINGS
+      const format = cap.format === 'pcap' || cap.format === 'pcapng' ? cap.format : 'text'
+      const result: CaptureAnalyzeResult = {file: args.file, format, total: st.frames, events, ignored: st.ignored ?? 0, vlanTagged: st.vlanTagged ?? 0, unparsed, vip, analysis}
+      if (ndjson || json) {
+        if (ndjson) out.line({type: 'result', ...result})
+        else {
+          const splices = new Map<unknown, Splice>()
+          if (spool !== null) splices.set(analysis.garps, await spool.splice((mac) => machine.macName(mac)))
+          await writeJson(result, out, '', splices)
+          out.write('\n')
+        }
+        await out.flush()
+        this.wroteJson = true
+        return result
       }
-    }
-    const st = cap.stats()
-    const unparsed = st.unparsed
-    const analysis = machine.finish(unparsed)
-    if (analysis.splitBrain.length > 0) process.exitCode = ExitCode.FINDINGS
-    const format = cap.format === 'pcap' || cap.format === 'pcapng' ? cap.format : 'text'
-    const result: CaptureAnalyzeResult = {file: args.file, format, total: st.frames, events, ignored: st.ignored ?? 0, vlanTagged: st.vlanTagged ?? 0, unparsed, vip, analysis}
-    if (ndjson || json) {
-      if (ndjson) out.line({type: 'result', ...result})
-      else {
-        await writeJson(result, out)
-        out.write('\n')
-      }
-      await out.flush()
-      this.wroteJson = true
+      this.text(args.file, format, result, faultAtUs)
       return result
+    } finally {
+      await spool?.remove()
     }
+  }
 
+  private text(file: string, format: string, result: CaptureAnalyzeResult, faultAtUs: number | null): void {
+    const {analysis, unparsed} = result
     const adverts = analysis.counts.adverts
     this.log(
-      `${args.file} (${format}, ${st.frames} ${format !== 'text' ? 'frames' : 'lines'}): ${adverts} VRRP advert${adverts === 1 ? '' : 's'}, ` +
+      `${file} (${format}, ${result.total} ${format !== 'text' ? 'frames' : 'lines'}): ${adverts} VRRP advert${adverts === 1 ? '' : 's'}, ` +
         `${analysis.counts.arps} ARP (${analysis.counts.garps} gratuitous)` +
         `${result.vlanTagged > 0 ? `, ${result.vlanTagged} 802.1Q-tagged` : ''}${result.ignored > 0 ? `, ${result.ignored} other frames ignored` : ''}, ` +
         `${unparsed.count} unparsed`,
@@ -185,6 +211,74 @@ event and every entry as one JSON line as it goes, and the result last.`
       for (const u of unparsed.sample.slice(0, 5)) this.log(`  ${format !== 'text' ? 'frame' : 'line'} ${printable(u.slice(0, 140))}`)
       if (unparsed.count > 5) this.log(`  … ${unparsed.count - 5} more (--json shows ${unparsed.sample.length})`)
     }
-    return result
   }
 }
+
+/**
+ * The GARPs of a --json result, spooled to a temporary file as they are seen (already in their final order
+ * and in the output's layout: one per line, comma-separated) and copied into the output at the end, so
+ * that their number does not weigh on memory. A GARP from a MAC that had no name yet but got one later (from
+ * an advert) is renamed on the way out, as the in-memory result would have it.
+ */
+class GarpSpool {
+  private n = 0
+  private readonly unnamed = new Set<string>()
+  private readonly out: StreamOut
+
+  private constructor(
+    private readonly dir: string,
+    private readonly ws: ReturnType<typeof createWriteStream>,
+  ) {
+    this.out = new StreamOut(ws)
+  }
+
+  static async open(): Promise<GarpSpool> {
+    const dir = await mkdtemp(join(tmpdir(), 'hachaos-garps-'))
+    return new GarpSpool(dir, createWriteStream(join(dir, 'garps.json')))
+  }
+
+  add(g: GarpEntry): void {
+    if (g.source === g.mac) this.unnamed.add(g.mac)
+    this.out.write(this.n++ === 0 ? SPOOL_INDENT : `,\n${SPOOL_INDENT}`)
+    this.out.write(JSON.stringify(g))
+  }
+
+  async flushIfLarge(): Promise<void> {
+    if (this.out.pending > FLUSH_AT) await this.out.flush()
+  }
+
+  /** Close the spool; the Splice that copies it (renaming late-named MACs) into the output. */
+  async splice(macName: (mac: string) => string): Promise<Splice> {
+    await this.out.flush()
+    this.ws.end()
+    await once(this.ws, 'finish')
+    const path = join(this.dir, 'garps.json')
+    const renamed = [...this.unnamed].some((m) => macName(m) !== m)
+    return async (o: StreamOut): Promise<void> => {
+      if (!renamed) {
+        for await (const chunk of createReadStream(path)) {
+          o.bytes(chunk as Buffer)
+          if (o.pending > FLUSH_AT) await o.flush()
+        }
+        return
+      }
+      let first = true
+      for await (const line of createInterface({input: createReadStream(path), crlfDelay: Infinity})) {
+        // the spool's lines: indent, the GARP, a comma (all but the last)
+        const g = JSON.parse(line.trim().replace(/,$/, '')) as GarpEntry
+        if (g.source === g.mac) g.source = macName(g.mac)
+        o.write(`${first ? '' : ',\n'}${SPOOL_INDENT}${JSON.stringify(g)}`)
+        first = false
+        if (o.pending > FLUSH_AT) await o.flush()
+      }
+    }
+  }
+
+  async remove(): Promise<void> {
+    this.ws.destroy()
+    await rm(this.dir, {recursive: true, force: true})
+  }
+}
+
+/** analysis.garps elements sit at this depth in the --json output. */
+const SPOOL_INDENT = '      '

@@ -79,6 +79,12 @@ export interface TimelineMachineOptions {
   reorderWindowUs?: number
   /** The result's lists: 'all' (default), or N: the first and the last N of each, with the totals. */
   keep?: 'all' | number
+  /**
+   * The caller takes the GARPs from the sink (e.g. spooled to a file in their final order: GARPs close as
+   * they are seen): the result's `garps` is empty and not counted as cut. Names are those known when each
+   * GARP was seen; `macName()` gives the final ones.
+   */
+  omitGarps?: boolean
   sink?: TimelineSink
   /**
    * Take the fault and revert moments from the first fault.inject / fault.revert event (phase 'before')
@@ -267,6 +273,7 @@ export class TimelineMachine {
   private readonly namer: Namer
   private readonly window: number
   private readonly keepN: number
+  private readonly omitGarps: boolean
   private readonly sink: TimelineSink
   private readonly fromEvents: boolean
 
@@ -332,8 +339,14 @@ export class TimelineMachine {
     this.masters = new Kept(this.keepN)
     this.prios = new Kept(this.keepN)
     this.gaps = new Kept(this.keepN)
-    this.garps = new Kept(this.keepN)
+    this.omitGarps = opts.omitGarps ?? false
+    this.garps = new Kept(this.omitGarps ? 0 : this.keepN)
     this.findings = new Kept(this.keepN)
+  }
+
+  /** An ARP sender's name as known now (its MAC when unnamed). */
+  macName(mac: string): string {
+    return this.namer.mac(mac)
   }
 
   /** The fault moment, when it becomes known during the run (before any later event is released). */
@@ -848,7 +861,7 @@ export class TimelineMachine {
     const u = unparsed ?? ctx.unparsed
     const truncated =
       this.keepN === Infinity ||
-      [this.masters, this.prios, this.gaps, this.garps, this.findings].every((k) => k.total === k.size)
+      [this.masters, this.prios, this.gaps, ...(this.omitGarps ? [] : [this.garps]), this.findings].every((k) => k.total === k.size)
         ? {}
         : {
             listed: {

@@ -36,6 +36,11 @@ export class StreamOut {
     this.pos += this.buf.write(s, this.pos, 'utf8')
   }
 
+  bytes(b: Buffer): void {
+    this.spill()
+    this.full.push(b)
+  }
+
   /** One JSON value per line (NDJSON). */
   line(v: unknown): void {
     this.write(JSON.stringify(v))
@@ -61,8 +66,24 @@ export const FLUSH_AT = 1 << 20
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as {toJSON?: unknown}).toJSON !== 'function'
 
-/** Write `v` as indented JSON; arrays of objects one element per line. */
-export async function writeJson(v: unknown, out: StreamOut, indent = ''): Promise<void> {
+/**
+ * Writes the elements of one array itself (e.g. copied from a spool file), each on its own line after
+ * `indent`, separated by ",\n"; it is called instead of writing that array's (empty) placeholder.
+ */
+export type Splice = (out: StreamOut, indent: string) => Promise<void>
+
+/**
+ * Write `v` as indented JSON; arrays of objects one element per line. `splices`: arrays (by identity)
+ * whose elements are written by a Splice.
+ */
+export async function writeJson(v: unknown, out: StreamOut, indent = '', splices: Map<unknown, Splice> = new Map()): Promise<void> {
+  const splice = splices.get(v)
+  if (splice !== undefined) {
+    out.write('[\n')
+    await splice(out, `${indent}  `)
+    out.write(`\n${indent}]`)
+    return
+  }
   if (Array.isArray(v)) {
     if (v.every((x) => x === null || typeof x !== 'object')) {
       out.write(JSON.stringify(v))
@@ -86,7 +107,7 @@ export async function writeJson(v: unknown, out: StreamOut, indent = ''): Promis
     for (let i = 0; i < entries.length; i++) {
       const [k, x] = entries[i] as [string, unknown]
       out.write(`${indent}  ${JSON.stringify(k)}: `)
-      await writeJson(x, out, `${indent}  `)
+      await writeJson(x, out, `${indent}  `, splices)
       out.write(i < entries.length - 1 ? ',\n' : '\n')
     }
     out.write(`${indent}}`)

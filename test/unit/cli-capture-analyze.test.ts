@@ -147,3 +147,38 @@ describe('hachaos capture analyze, streamed', () => {
     assert.doesNotMatch(res.stdout, /10\.66\.0\.11 +10\.66\.0\.11/)
   })
 })
+
+describe('hachaos capture analyze --json, GARPs spooled', () => {
+  it('the GARPs in the --json output are exactly the analysis of the same events (names learned later too)', async () => {
+    const {readCaptureFile} = await import('../../src/capture/file.js')
+    const {analyzeTimeline} = await import('../../src/timeline/analyze.js')
+    for (const f of ['nicdown-v2.pcap', 'garp.pcap', 'splitbrain-v2.pcap', 'graceful-v2.txt', 'steady-v2.pcap']) {
+      const {r} = await analyze([join(FIX, f), '--vip', '10.66.0.100', ...NAMES])
+      const cap = await readCaptureFile(join(FIX, f), 'client')
+      const want = analyzeTimeline(cap.events, {vip: '10.66.0.100', vrid: null, faultAtUs: null, revertAtUs: null, hosts: [{name: 'lb2', ip: '10.66.0.12'}, {name: 'lb1', ip: '10.66.0.11'}], unparsed: {count: 0, sample: []}})
+      assert.deepEqual(r.analysis.garps, want.garps, f)
+      assert.deepEqual(r.analysis, want, f)
+    }
+  })
+
+  it("a GARP seen before its sender's first advert is named as the in-memory analysis names it", async () => {
+    const {mkdtempSync, readFileSync, rmSync, writeFileSync} = await import('node:fs')
+    const {tmpdir} = await import('node:os')
+    const {analyzeTimeline} = await import('../../src/timeline/analyze.js')
+    const {readCaptureFile} = await import('../../src/capture/file.js')
+    const dir = mkdtempSync(join(tmpdir(), 'hachaos-cap-'))
+    try {
+      // without lb2's first advert, its first GARPs come before anything ties its MAC to 10.66.0.12
+      const lines = readFileSync(join(FIX, 'nicdown-v2.txt'), 'utf8').split('\n')
+      const file = join(dir, 'late-name.txt')
+      writeFileSync(file, lines.filter((l) => !l.startsWith('1795388401.870139 ')).join('\n'))
+      const {r} = await analyze([file, '--vip', '10.66.0.100', ...NAMES])
+      const cap = await readCaptureFile(file, 'client')
+      const want = analyzeTimeline(cap.events, {vip: '10.66.0.100', vrid: null, faultAtUs: null, revertAtUs: null, hosts: [{name: 'lb1', ip: '10.66.0.11'}, {name: 'lb2', ip: '10.66.0.12'}]})
+      assert.deepEqual(r.analysis.garps, want.garps)
+      assert.equal(r.analysis.garps[0]?.source, 'lb2')
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+})
