@@ -171,7 +171,7 @@ event and every entry as one JSON line as it goes, and the result last.`
         }
       }
       const st = cap.stats()
-      const unparsed = st.unparsed
+      const unparsed = {count: st.unparsed.count, sample: st.unparsed.sample}
       const analysis = machine.finish(unparsed)
       if (analysis.splitBrain.length > 0) process.exitCode = ExitCode.FINDINGS
       const format = cap.format === 'pcap' || cap.format === 'pcapng' ? cap.format : 'text'
