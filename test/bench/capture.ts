@@ -7,7 +7,7 @@
  *   … without --json (text), and --events ndjson
  *
  * and, in this process, the timeline machine alone on the decoded events (goal ≥ 10^6 events/s) and the
- * reader alone, so that the time of each part is known. No root needed: `HACHAOS_BENCH_ONLY=capture npm run bench`.
+ * reader alone, so that the time of each part is known. No root needed: `HACHAOS_BENCH_ONLY='capture analyze' npm run bench`.
  * Frames: BENCH_CAPTURE_FRAMES (default 1,000,000); BENCH_CAPTURE_10M=1 adds a 10,000,000-frame file.
  */
 import {spawn} from 'node:child_process'
