@@ -40,6 +40,13 @@ export function garpBursts(garps: GarpEntry[]): Array<{first: GarpEntry; count: 
 
 const ms3 = (v: number | null): string => formatMs(v, 3)
 
+/** A list cut to its first and last N (a streamed analysis, src/timeline/machine.ts): say how many there were. */
+function cut(a: TimelineAnalysis, list: keyof NonNullable<TimelineAnalysis['listed']>['totals'], shown: number, what: string): string[] {
+  const total = a.listed?.totals[list]
+  if (total === undefined || total <= shown) return []
+  return [`  … ${total - shown} more: ${total} ${what} in all, the first and last ${a.listed?.keep} shown (--json or --events ndjson lists all)`]
+}
+
 export function renderTimelineText(a: TimelineAnalysis, o: TimelineTextOptions): string[] {
   const L: string[] = []
   const z = o.zeroUs
@@ -56,12 +63,15 @@ export function renderTimelineText(a: TimelineAnalysis, o: TimelineTextOptions):
       L.push(`  … no master advertising for ${ms3((m.startUs - prevEnd) / 1000)}`)
     }
     prevIntervalMs = m.intervalMs
+    // a source without a name is its IP: shown once
+    const who = m.source === m.ip ? m.ip.padEnd(28) : `${m.source.padEnd(12)} ${m.ip.padEnd(15)}`
     L.push(
-      `  ${m.source.padEnd(12)} ${m.ip.padEnd(15)} prio ${String(m.prio).padStart(3)}  ${rel(m.startUs, z)} … ${rel(m.endUs, z)}  ` +
+      `  ${who} prio ${String(m.prio).padStart(3)}  ${rel(m.startUs, z)} … ${rel(m.endUs, z)}  ` +
         `${m.adverts} advert${m.adverts === 1 ? '' : 's'}${m.resigned ? ', ended with priority 0' : ''}`,
     )
     prevEnd = prevEnd === null ? m.endUs : Math.max(prevEnd, m.endUs)
   }
+  L.push(...cut(a, 'masters', a.masters.length, 'master spans'))
 
   L.push('', 'Gratuitous ARP')
   const bursts = garpBursts(a.garps)
@@ -72,16 +82,19 @@ export function renderTimelineText(a: TimelineAnalysis, o: TimelineTextOptions):
         `${b.first.source !== b.first.mac ? ` (${b.first.mac})` : ''}, ${[...b.ops].join('/')}`,
     )
   }
+  L.push(...cut(a, 'garps', a.garps.length, 'gratuitous ARPs'))
 
   L.push('', 'Priority changes')
   if (a.priorityChanges.length === 0) L.push('  none')
   for (const c of a.priorityChanges) L.push(`  ${rel(c.t, z).padStart(10)}  ${c.source} vrid ${c.vrid}: ${c.from} → ${c.to}`)
+  L.push(...cut(a, 'priorityChanges', a.priorityChanges.length, 'priority changes'))
 
   L.push('', 'Advert gaps (adverts missing for more than 1.5 × the interval)')
   if (a.advertGaps.length === 0) L.push('  none')
   for (const g of a.advertGaps) {
     L.push(`  ${g.source.padEnd(12)} vrid ${g.vrid}  ${rel(g.fromUs, z)} … ${rel(g.toUs, z)}  ${ms3(g.gapMs)} (interval ${ms3(g.intervalMs)})`)
   }
+  L.push(...cut(a, 'advertGaps', a.advertGaps.length, 'advert gaps'))
 
   const m = a.metrics
   if (m !== null) {
@@ -108,6 +121,7 @@ export function renderTimelineText(a: TimelineAnalysis, o: TimelineTextOptions):
   for (const s of a.splitBrain) {
     L.push(`  ! ${s.kind}: ${s.parties.join(' and ')}, ${rel(s.startUs, z)} … ${rel(s.endUs, z)} (${ms3(s.durationMs)})`, `    ${s.evidence}`)
   }
+  L.push(...cut(a, 'splitBrain', a.splitBrain.length, 'findings'))
   for (const n of a.notes) L.push('', `note: ${n}`)
   return L
 }

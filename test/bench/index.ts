@@ -14,8 +14,11 @@
  *   drill live state over a 2 h hold at 200 probes/s: CPU per simulated minute, last 10 min vs first 10
  *                                                                    goal ≤ 1.10 (no root: runs without it)
  *   capture readers: 1,000,000 frames, CPU vs tcpdump -r -n -tt -e    goal < 1 × (no root)
+ *   capture analyze on 1,000,000 frames vs tcpdump -r -n -tt -e     goal ≤ 0.5 × tcpdump, peak RSS < 150 MB
+ *   the timeline machine alone                                       goal ≥ 10^6 events/s (no root)
  * (Pacemaker failover timings per fault: test/bench/pacemaker-failover.ts, on a running pacemaker lab.)
- * One section: HACHAOS_BENCH_ONLY=report node dist/test/bench/index.js
+ *
+ * HACHAOS_BENCH_ONLY=WORD runs only the sections whose name contains WORD (e.g. `capture`, `report`).
  */
 import {spawnSync} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
@@ -28,6 +31,7 @@ import type {DrillRun} from '../../src/store/run-types.js'
 import {masterDownIntervalMs} from '../../src/stacks/keepalived/timing.js'
 import {BIN} from '../helpers/cli.js'
 import {benchBond} from './bond.js'
+import {benchCapture} from './capture.js'
 import {benchCaptureRead} from './capture-read.js'
 import {benchDrillLive} from './drill-live.js'
 import {benchReport} from './report.js'
@@ -149,6 +153,11 @@ async function captureReadSection(): Promise<Row[]> {
   ]
 }
 
+/** capture analyze at scale next to tcpdump (test/bench/capture.ts). */
+async function captureSection(): Promise<Row[]> {
+  return (await benchCapture()).map((l) => ({what: l.name, value: l.value, goal: l.goal, ratio: l.note}))
+}
+
 /** `root: false`: the section needs no root (default: it does). */
 export const SECTIONS: Array<{name: string; root?: boolean; run: () => Promise<Row[]>}> = [
   {name: 'drill live state over a long hold', root: false, run: drillLiveSection},
@@ -156,6 +165,7 @@ export const SECTIONS: Array<{name: string; root?: boolean; run: () => Promise<R
   {name: 'keepalived lab and drills', run: keepalivedSection},
   {name: 'bond dashboard and iperf3 load', run: bondSection},
   {name: 'report over 5,000 runs', run: reportSection, root: false},
+  {name: 'capture analyze at scale', root: false, run: captureSection},
 ]
 
 async function main(): Promise<void> {

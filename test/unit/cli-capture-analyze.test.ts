@@ -100,3 +100,85 @@ describe('hachaos capture analyze (CLI)', () => {
     assert.equal(vip.code, 2)
   })
 })
+
+describe('hachaos capture analyze, streamed', () => {
+  it('--events ndjson: one line per event and per timeline entry as it closes, the result last; the same figures as --json', async () => {
+    const args = [join(FIX, 'nicdown-v2.pcap'), '--fault-at', '1795388398.646432', '--revert-at', '1795388406.651997', '--vip', '10.66.0.100', ...NAMES]
+    const nd = await runCli(['capture', 'analyze', ...args, '--events', 'ndjson', '-q'])
+    assert.equal(nd.code, 0)
+    const lines = nd.stdout.trim().split('\n').map((l) => JSON.parse(l) as {type: string} & Record<string, unknown>)
+    const kinds = new Map<string, number>()
+    for (const l of lines) kinds.set(l.type, (kinds.get(l.type) ?? 0) + 1)
+    assert.equal((kinds.get('vrrp.advert') ?? 0) + (kinds.get('arp') ?? 0), 41)
+    assert.deepEqual([kinds.get('timeline.master'), kinds.get('timeline.garp'), kinds.get('timeline.advertGap'), kinds.get('result')], [3, 20, 1, 1])
+    const last = lines[lines.length - 1] as unknown as {type: string} & CaptureAnalyzeResult
+    assert.equal(last.type, 'result')
+    const {r} = await analyze(args)
+    assert.deepEqual(last.analysis.metrics, r.analysis.metrics)
+    assert.deepEqual(last.analysis.masters, r.analysis.masters)
+    assert.equal(last.events, 41)
+  })
+
+  it('a long capture (the NIC-down capture 60 times): the text lists the first and last 20 and says how many in all; --json lists all', async () => {
+    const {mkdtempSync, rmSync} = await import('node:fs')
+    const {tmpdir} = await import('node:os')
+    const {writeRepeatedPcap} = await import('../helpers/pcap-repeat.js')
+    const dir = mkdtempSync(join(tmpdir(), 'hachaos-cap-'))
+    try {
+      const file = join(dir, 'long.pcap')
+      assert.equal(await writeRepeatedPcap(join(FIX, 'nicdown-v2.pcap'), file, 41 * 60), 60)
+      const text = await runCli(['capture', 'analyze', file, '-q', '--vip', '10.66.0.100'])
+      assert.equal(text.code, 0)
+      assert.match(text.stdout, /2460 frames\): 1140 VRRP adverts, 1320 ARP \(1200 gratuitous\)/)
+      assert.match(text.stdout, /… 81 more: 121 master spans in all, the first and last 20 shown/)
+      assert.match(text.stdout, /… 1160 more: 1200 gratuitous ARPs in all/)
+      const {r} = await analyze([file, '--vip', '10.66.0.100'])
+      assert.equal(r.analysis.masters.length, 121) // lb1 keeps one span across repetitions (1 s apart)
+      assert.equal(r.analysis.garps.length, 1200)
+      assert.equal(r.analysis.listed, undefined)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
+  it('sources without a name are shown by their IP once', async () => {
+    const res = await runCli(['capture', 'analyze', join(FIX, 'nicdown-v2.pcap'), '-q'])
+    assert.match(res.stdout, /^ {2}10\.66\.0\.11 +prio 150/m)
+    assert.doesNotMatch(res.stdout, /10\.66\.0\.11 +10\.66\.0\.11/)
+  })
+})
+
+describe('hachaos capture analyze --json, GARPs spooled', () => {
+  it('the GARPs in the --json output are exactly the analysis of the same events (names learned later too)', async () => {
+    const {readCaptureFile} = await import('../../src/capture/file.js')
+    const {analyzeTimeline} = await import('../../src/timeline/analyze.js')
+    for (const f of ['nicdown-v2.pcap', 'garp.pcap', 'splitbrain-v2.pcap', 'graceful-v2.txt', 'steady-v2.pcap']) {
+      const {r} = await analyze([join(FIX, f), '--vip', '10.66.0.100', ...NAMES])
+      const cap = await readCaptureFile(join(FIX, f), 'client')
+      const want = analyzeTimeline(cap.events, {vip: '10.66.0.100', vrid: null, faultAtUs: null, revertAtUs: null, hosts: [{name: 'lb2', ip: '10.66.0.12'}, {name: 'lb1', ip: '10.66.0.11'}], unparsed: {count: 0, sample: []}})
+      assert.deepEqual(r.analysis.garps, want.garps, f)
+      assert.deepEqual(r.analysis, want, f)
+    }
+  })
+
+  it("a GARP seen before its sender's first advert is named as the in-memory analysis names it", async () => {
+    const {mkdtempSync, readFileSync, rmSync, writeFileSync} = await import('node:fs')
+    const {tmpdir} = await import('node:os')
+    const {analyzeTimeline} = await import('../../src/timeline/analyze.js')
+    const {readCaptureFile} = await import('../../src/capture/file.js')
+    const dir = mkdtempSync(join(tmpdir(), 'hachaos-cap-'))
+    try {
+      // without lb2's first advert, its first GARPs come before anything ties its MAC to 10.66.0.12
+      const lines = readFileSync(join(FIX, 'nicdown-v2.txt'), 'utf8').split('\n')
+      const file = join(dir, 'late-name.txt')
+      writeFileSync(file, lines.filter((l) => !l.startsWith('1795388401.870139 ')).join('\n'))
+      const {r} = await analyze([file, '--vip', '10.66.0.100', ...NAMES])
+      const cap = await readCaptureFile(file, 'client')
+      const want = analyzeTimeline(cap.events, {vip: '10.66.0.100', vrid: null, faultAtUs: null, revertAtUs: null, hosts: [{name: 'lb1', ip: '10.66.0.11'}, {name: 'lb2', ip: '10.66.0.12'}]})
+      assert.deepEqual(r.analysis.garps, want.garps)
+      assert.equal(r.analysis.garps[0]?.source, 'lb2')
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+})

@@ -1,0 +1,943 @@
+/**
+ * The timeline analysis as a state machine fed one event at a time (src/timeline/analyze.ts is this machine
+ * fed from an array). Every figure is the one the metric definitions in analyze.ts give; this file says how
+ * each is kept in one pass.
+ *
+ * Cost: O(1) amortised per event, O(S) for an advert (S = sources advertising for its vrid: the dual-master
+ * check looks at each other source's current alive interval) and O(log W) for the reorder buffer.
+ *
+ * Memory (the bound `stateSize()` reports and test/unit/timeline/machine.test.ts checks with counts):
+ *   per vrid × source: one state (last advert, open master span, current alive interval, metric fields);
+ *   per vrid × pair of sources: one open overlap (counts, first/last advert);
+ *   per address answered by ARP (the VIP when one is given): the last frame and the open run of MAC changes;
+ *   per MAC sending GARPs after the fault: three timestamps;
+ *   the reorder buffer: the events of the last `reorderWindowUs` (W × event rate);
+ *   the probe completion heap: the successful probes in flight (probe timeout × probe rate);
+ *   the output lists only as the caller asks (`keep`: all, or the first and last N of each).
+ * Nothing grows with the number of events.
+ *
+ * Names (host names for IPs and MACs) are learned from the adverts as they come; the lists the result holds
+ * are named when the result is made, with everything learned by then (as the batch analysis always did).
+ * A sink gets each entry named with what was known when it closed.
+ */
+import type {FailoverMetrics, SplitBrainFinding, TimelineEvent} from '../store/run-types.js'
+import {MinHeap} from './heap.js'
+import type {Advert, AdvertGap, AnalyzeContext, Arp, GarpEntry, MasterSpan, PriorityChange, Probe, TimelineAnalysis, VipOwner} from './types.js'
+
+const ms = (us: number): number => us / 1000
+
+/** Interval in µs of an advert (0 s would make every advert a gap: use 1 s then). */
+const intvlUs = (a: Advert): number => (a.intvl > 0 ? a.intvl : 1) * 1_000_000
+
+export class Namer {
+  private readonly byIp = new Map<string, string>()
+  private readonly byMac = new Map<string, string>()
+
+  constructor(hosts: AnalyzeContext['hosts']) {
+    for (const h of hosts) {
+      if (h.ip !== undefined) this.byIp.set(h.ip, h.name)
+      if (h.mac !== undefined) this.byMac.set(h.mac.toLowerCase(), h.name)
+    }
+  }
+
+  /** A VRRP source: its host name by IP, else by MAC, else the IP. */
+  source(ip: string, mac: string): string {
+    return this.byIp.get(ip) ?? this.byMac.get(mac) ?? ip
+  }
+
+  /** An ARP sender: its host name by MAC, else the MAC. */
+  mac(mac: string): string {
+    return this.byMac.get(mac) ?? mac
+  }
+
+  learn(ip: string, mac: string): void {
+    const name = this.byIp.get(ip)
+    if (name !== undefined && !this.byMac.has(mac)) this.byMac.set(mac, name)
+  }
+
+  get size(): number {
+    return this.byIp.size + this.byMac.size
+  }
+}
+
+/** Where the lists go as their entries close (a master span ends, a GARP is seen, a finding ends …). */
+export interface TimelineSink {
+  master?(m: MasterSpan): void
+  garp?(g: GarpEntry): void
+  priorityChange?(c: PriorityChange): void
+  advertGap?(g: AdvertGap): void
+  splitBrain?(f: SplitBrainFinding): void
+}
+
+export interface TimelineMachineOptions {
+  /**
+   * Events may arrive this much out of time order (µs; several hosts' streams, probes recorded when they
+   * complete): they are held in a heap and released in time order (ties in arrival order) once an event
+   * this much later has arrived. 0: the input is time-ordered. An event later than that is analysed where
+   * it arrives and counted (a note says how many).
+   */
+  reorderWindowUs?: number
+  /** The result's lists: 'all' (default), or N: the first and the last N of each, with the totals. */
+  keep?: 'all' | number
+  /**
+   * The caller takes the GARPs from the sink (e.g. spooled to a file in their final order: GARPs close as
+   * they are seen): the result's `garps` is empty and not counted as cut. Names are those known when each
+   * GARP was seen; `macName()` gives the final ones.
+   */
+  omitGarps?: boolean
+  sink?: TimelineSink
+  /**
+   * Take the fault and revert moments from the first fault.inject / fault.revert event (phase 'before')
+   * when the context has none (a live drill). Either way a moment must be known before events after it
+   * leave the reorder buffer.
+   */
+  faultFromEvents?: boolean
+}
+
+/** The first and last N of a list, with the count of all (N = Infinity: all). */
+class Kept<T> {
+  total = 0
+  private readonly head: T[] = []
+  private tail: T[] = []
+  private at = 0
+
+  constructor(private readonly n: number) {}
+
+  push(x: T): void {
+    this.total += 1
+    if (this.head.length < this.n) {
+      this.head.push(x)
+      return
+    }
+    if (this.n === 0) return
+    if (this.tail.length < this.n) this.tail.push(x)
+    else {
+      this.tail[this.at] = x
+      this.at = (this.at + 1) % this.n
+    }
+  }
+
+  items(): T[] {
+    return [...this.head, ...this.tail.slice(this.at), ...this.tail.slice(0, this.at)]
+  }
+
+  get size(): number {
+    return this.head.length + this.tail.length
+  }
+}
+
+interface MasterRec {
+  g: number
+  vrid: number
+  ip: string
+  mac: string
+  startUs: number
+  endUs: number
+  prio: number
+  adverts: number
+  intervalMs: number
+  resigned: boolean
+}
+interface PrioRec {
+  g: number
+  t: number
+  vrid: number
+  ip: string
+  mac: string
+  from: number
+  to: number
+}
+interface GapRec {
+  g: number
+  vrid: number
+  ip: string
+  mac: string
+  fromUs: number
+  toUs: number
+  gapMs: number
+  intervalMs: number
+}
+interface GarpRec {
+  t: number
+  op: 'request' | 'reply'
+  mac: string
+  ip: string
+  forVip: boolean
+}
+/** A finding before it is named; `key` orders findings exactly as the batch analysis did. */
+type FindingRec = {key: number[]; startUs: number; endUs: number} & (
+  | {kind: 'dual-master'; vrid: number; ipA: string; ipB: string; macA: string; macB: string; prioA: number; prioB: number; nA: number; nB: number}
+  | {kind: 'dual-arp'; ip: string; macs: string[]; changes: number; frames: number; replies: number}
+  | {kind: 'dual-vip'; parties: string[]}
+)
+
+/** A source's current alive interval: [advert, advert + 3 × interval] merged, cut at a priority-0 advert. */
+interface Alive {
+  start: number
+  end: number
+  /** Index among this source's intervals (orders findings as the batch analysis did). */
+  n: number
+}
+
+interface SourceState {
+  /** Order of first appearance of vrid/source among all adverts (orders the lists). */
+  g: number
+  /** Order of first appearance among this vrid's sources. */
+  idx: number
+  ip: string
+  hasPrev: boolean
+  prevT: number
+  prevPrio: number
+  prevIv: number
+  span: MasterRec | null
+  alive: Alive | null
+  aliveCount: number
+  /** First advert with priority > 0 at or after the revert (failback). */
+  firstPosFromRevert: number | null
+}
+
+/** The overlap of two sources' current alive intervals: their adverts with priority > 0 inside it. */
+interface Pair {
+  a: SourceState
+  b: SourceState
+  xIdx: number
+  yIdx: number
+  nA: number
+  fA: number
+  pA: number
+  mA: string
+  lA: number
+  nB: number
+  fB: number
+  pB: number
+  mB: string
+  lB: number
+}
+
+interface VridState {
+  vrid: number
+  idx: number
+  count: number
+  sources: Map<string, SourceState>
+  list: SourceState[]
+  pairs: Map<number, Pair>
+  /** Last advert with priority > 0 before the fault (the old master). */
+  lastPos: {src: string; smac: string} | null
+  /** First advert with priority > 0 at or after the fault from another source (the new master). */
+  newFirst: {src: string; smac: string; t: number} | null
+  /** The old master's last advert (any priority) at or before newFirst. */
+  oldLastT: number | null
+}
+
+interface ArpRun {
+  seq: number
+  firstT: number
+  lastSwitchT: number
+  switches: number
+  macs: string[]
+  /** Frames and replies from the frame before the first switch to the last switch. */
+  frames: number
+  replies: number
+  /** Frames and replies after the last switch (they join the run if another switch comes in the window). */
+  pendFrames: number
+  pendReplies: number
+}
+
+interface ArpIpState {
+  idx: number
+  prevT: number
+  prevMac: string
+  /** The last answer was a plain reply (counted when a run starts at it). */
+  prevReply: number
+  run: ArpRun | null
+  runs: number
+}
+
+interface GarpAfterFault {
+  first: {t: number; sip: string}
+  /** First GARP from this MAC for another address than `first.sip`. */
+  other: number | null
+  /** First GARP from this MAC for the VIP. */
+  vip: number | null
+}
+
+interface Gap {
+  startUs: number
+  endUs: number
+  lost: number
+}
+
+const pairKey = (i: number, j: number): number => i * 1_048_576 + j
+
+export class TimelineMachine {
+  private readonly namer: Namer
+  private readonly window: number
+  private readonly keepN: number
+  private readonly omitGarps: boolean
+  private readonly sink: TimelineSink
+  private readonly fromEvents: boolean
+
+  private faultAt: number | null
+  private revertAt: number | null
+
+  // reorder buffer: events that arrive in time order wait in a FIFO queue (the common case: no heap work);
+  // the others in a heap; release takes the earlier head of the two (ties: arrival order)
+  private readonly pending = new MinHeap<{e: TimelineEvent; seq: number}>((x, y) => x.e.t < y.e.t || (x.e.t === y.e.t && x.seq < y.seq))
+  private qe: TimelineEvent[] = []
+  private qs: number[] = []
+  private qHead = 0
+  private seq = 0
+  private maxSeenT = -Infinity
+  private lastReleasedT = -Infinity
+  private late = 0
+  private finished = false
+
+  private firstUs: number | null = null
+  private lastUs: number | null = null
+  private nAdverts = 0
+  private nArps = 0
+  private nGarps = 0
+  private nProbes = 0
+
+  private readonly vrids = new Map<number, VridState>()
+  private groups = 0
+
+  private readonly masters: Kept<MasterRec>
+  private readonly prios: Kept<PrioRec>
+  private readonly gaps: Kept<GapRec>
+  private readonly garps: Kept<GarpRec>
+  private readonly findings: Kept<FindingRec>
+
+  private readonly arpIps = new Map<string, ArpIpState>()
+  private readonly garpAfterFault = new Map<string, GarpAfterFault>()
+
+  private vipOpen: {start: number; parties: Set<string>} | null = null
+  private vipSeq = 0
+
+  // probes
+  private readonly completions = new MinHeap<number>((x, y) => x < y)
+  private prevCompletion: number | null = null
+  private pendingFailed = 0
+  private lastFailedT = -1
+  private atLastFailed = 0
+  private probesFailed = 0
+  private okAfterFault = false
+  private outage: Gap | null = null
+  private failbackGap: Gap | null = null
+
+  constructor(
+    private readonly ctx: AnalyzeContext,
+    opts: TimelineMachineOptions = {},
+  ) {
+    this.namer = new Namer(ctx.hosts)
+    this.window = opts.reorderWindowUs ?? 0
+    this.keepN = opts.keep === undefined || opts.keep === 'all' ? Infinity : opts.keep
+    this.sink = opts.sink ?? {}
+    this.fromEvents = opts.faultFromEvents ?? false
+    this.faultAt = ctx.faultAtUs
+    this.revertAt = ctx.revertAtUs
+    this.masters = new Kept(this.keepN)
+    this.prios = new Kept(this.keepN)
+    this.gaps = new Kept(this.keepN)
+    this.omitGarps = opts.omitGarps ?? false
+    this.garps = new Kept(this.omitGarps ? 0 : this.keepN)
+    this.findings = new Kept(this.keepN)
+  }
+
+  /** An ARP sender's name as known now (its MAC when unnamed). */
+  macName(mac: string): string {
+    return this.namer.mac(mac)
+  }
+
+  /** The fault moment, when it becomes known during the run (before any later event is released). */
+  setFault(tUs: number): void {
+    this.faultAt ??= tUs
+  }
+
+  setRevert(tUs: number): void {
+    this.revertAt ??= tUs
+  }
+
+  /** Feed one event. */
+  push(e: TimelineEvent): void {
+    if (this.finished) throw new Error('TimelineMachine: push after finish')
+    if (this.window <= 0) {
+      this.release(e)
+      return
+    }
+    if (e.t < this.lastReleasedT) {
+      // later than the window allows: analysed now, counted
+      this.late += 1
+      this.step(e)
+      return
+    }
+    const seq = this.seq++
+    if (e.t >= this.maxSeenT) {
+      this.qe.push(e)
+      this.qs.push(seq)
+      this.maxSeenT = e.t
+    } else this.pending.push({e, seq})
+    this.drain(this.maxSeenT - this.window)
+  }
+
+  /** Release the buffered events up to `upTo` (all: Infinity), in time order, ties in arrival order. */
+  private drain(upTo: number): void {
+    for (;;) {
+      const q = this.qHead < this.qe.length ? (this.qe[this.qHead] as TimelineEvent) : null
+      const h = this.pending.peek()
+      let fromQueue: boolean
+      if (q === null) {
+        if (h === undefined) break
+        fromQueue = false
+      } else if (h === undefined) fromQueue = true
+      else fromQueue = q.t < h.e.t || (q.t === h.e.t && (this.qs[this.qHead] as number) < h.seq)
+      const t = fromQueue ? (q as TimelineEvent).t : (h as {e: TimelineEvent}).e.t
+      if (t > upTo) break
+      if (fromQueue) {
+        this.qHead += 1
+        if (this.qHead >= 1024 && this.qHead * 2 >= this.qe.length) {
+          this.qe = this.qe.slice(this.qHead)
+          this.qs = this.qs.slice(this.qHead)
+          this.qHead = 0
+        }
+        this.release(q as TimelineEvent)
+      } else this.release((this.pending.pop() as {e: TimelineEvent}).e)
+    }
+  }
+
+  /** State entries held now (not counting the kept output lists): the bound stated at the top of this file. */
+  stateSize(): number {
+    let n = this.vrids.size + this.arpIps.size + this.garpAfterFault.size + this.pending.size + (this.qe.length - this.qHead) + this.completions.size + (this.vipOpen?.parties.size ?? 0) + this.namer.size
+    for (const v of this.vrids.values()) {
+      n += v.list.length + v.pairs.size
+      for (const s of v.list) n += (s.span === null ? 0 : 1) + (s.alive === null ? 0 : 1)
+    }
+    for (const a of this.arpIps.values()) n += a.run === null ? 0 : 1 + a.run.macs.length
+    return n
+  }
+
+  /** Entries held in the output lists (all of them, or at most 2 × keep per list). */
+  keptSize(): number {
+    return this.masters.size + this.prios.size + this.gaps.size + this.garps.size + this.findings.size
+  }
+
+  private release(e: TimelineEvent): void {
+    if (e.t < this.lastReleasedT) this.late += 1
+    else this.lastReleasedT = e.t
+    this.step(e)
+  }
+
+  private step(e: TimelineEvent): void {
+    const t = e.t
+    if (this.firstUs === null || t < this.firstUs) this.firstUs = t
+    if (this.lastUs === null || t > this.lastUs) this.lastUs = t
+    // probe completions before this moment can no longer be preceded by another: fold them in
+    while (this.completions.size > 0 && (this.completions.peek() as number) < t) this.completion(this.completions.pop() as number)
+    switch (e.type) {
+      case 'vrrp.advert':
+        this.advert(e)
+        break
+      case 'arp':
+        this.arp(e)
+        break
+      case 'probe':
+        this.probe(e)
+        break
+      case 'vip.owner':
+        this.vipOwner(e)
+        break
+      case 'fault.inject':
+        if (this.fromEvents && e.phase === 'before') this.setFault(t)
+        break
+      case 'fault.revert':
+        if (this.fromEvents && e.phase === 'before') this.setRevert(t)
+        break
+      default:
+        break
+    }
+  }
+
+  // ---- adverts: master spans, priority changes, gaps, alive intervals, failover ------------------------
+
+  private advert(a: Advert): void {
+    this.nAdverts += 1
+    this.namer.learn(a.src, a.smac)
+    let v = this.vrids.get(a.vrid)
+    if (v === undefined) {
+      v = {vrid: a.vrid, idx: this.vrids.size, count: 0, sources: new Map(), list: [], pairs: new Map(), lastPos: null, newFirst: null, oldLastT: null}
+      this.vrids.set(a.vrid, v)
+    }
+    v.count += 1
+    let s = v.sources.get(a.src)
+    if (s === undefined) {
+      s = {g: this.groups++, idx: v.list.length, ip: a.src, hasPrev: false, prevT: 0, prevPrio: 0, prevIv: 0, span: null, alive: null, aliveCount: 0, firstPosFromRevert: null}
+      v.sources.set(a.src, s)
+      v.list.push(s)
+    }
+    const iv = intvlUs(a)
+
+    // master spans, priority changes, advert gaps (as collectSource in the batch analysis did)
+    if (s.hasPrev) {
+      if (a.prio !== s.prevPrio) this.emitPrio({g: s.g, t: a.t, vrid: a.vrid, ip: a.src, mac: a.smac, from: s.prevPrio, to: a.prio})
+      const limit = 1.5 * s.prevIv
+      if (a.t - s.prevT > limit) {
+        this.emitGap({g: s.g, vrid: a.vrid, ip: a.src, mac: a.smac, fromUs: s.prevT, toUs: a.t, gapMs: ms(a.t - s.prevT), intervalMs: ms(s.prevIv)})
+      }
+      if (s.span !== null && (a.t - s.prevT > 3 * s.prevIv || a.prio === 0)) {
+        if (a.prio === 0 && a.t - s.prevT <= 3 * s.prevIv) {
+          s.span.endUs = a.t
+          s.span.resigned = true
+        }
+        this.emitMaster(s.span)
+        s.span = null
+      }
+    }
+    if (a.prio > 0) {
+      s.span ??= {g: s.g, vrid: a.vrid, ip: a.src, mac: a.smac, startUs: a.t, endUs: a.t, prio: a.prio, adverts: 0, intervalMs: ms(iv), resigned: false}
+      s.span.endUs = a.t
+      s.span.adverts += 1
+    }
+    // the old master's last advert up to the new master's first (same-moment adverts count)
+    if (v.newFirst !== null && v.lastPos !== null && a.src === v.lastPos.src && a.t <= v.newFirst.t) v.oldLastT = a.t
+    s.hasPrev = true
+    s.prevT = a.t
+    s.prevPrio = a.prio
+    s.prevIv = iv
+
+    this.alive(v, s, a, iv)
+
+    // failover: old master, new master, failback
+    const F = this.faultAt
+    if (F === null || a.t < F) {
+      if (a.prio > 0) {
+        if (v.lastPos === null) v.lastPos = {src: a.src, smac: a.smac}
+        else {
+          v.lastPos.src = a.src
+          v.lastPos.smac = a.smac
+        }
+      }
+    } else if (v.newFirst === null && a.prio > 0 && (v.lastPos === null || a.src !== v.lastPos.src)) {
+      v.newFirst = {src: a.src, smac: a.smac, t: a.t}
+      if (v.lastPos !== null) {
+        const old = v.sources.get(v.lastPos.src)
+        v.oldLastT = old !== undefined && old.hasPrev ? old.prevT : null
+      }
+    }
+    const R = this.revertAt
+    if (R !== null && a.t >= R && a.prio > 0 && s.firstPosFromRevert === null) s.firstPosFromRevert = a.t
+  }
+
+  /**
+   * Alive intervals and dual-master overlaps. An advert with priority > 0 extends its source's current
+   * interval (or starts the next, which closes the overlaps of the last one); a priority-0 advert cuts it.
+   * The advert counts for every other source whose current interval still reaches it: any later cut is at
+   * a later moment, so the advert stays inside the overlap.
+   */
+  private alive(v: VridState, s: SourceState, a: Advert, iv: number): void {
+    if (a.prio === 0) {
+      if (s.alive !== null && a.t < s.alive.end) s.alive.end = a.t
+      return
+    }
+    const end = a.t + 3 * iv
+    if (s.alive !== null && a.t <= s.alive.end) {
+      if (end > s.alive.end) s.alive.end = end
+    } else {
+      if (s.alive !== null) this.closePairs(v, s)
+      s.alive = {start: a.t, end, n: s.aliveCount++}
+    }
+    if (v.list.length < 2) return
+    for (const o of v.list) {
+      if (o === s || o.alive === null || o.alive.end < a.t) continue
+      const isA = s.idx < o.idx
+      const key = isA ? pairKey(s.idx, o.idx) : pairKey(o.idx, s.idx)
+      let p = v.pairs.get(key)
+      if (p === undefined) {
+        const A = isA ? s : o
+        const B = isA ? o : s
+        p = {a: A, b: B, xIdx: (A.alive as Alive).n, yIdx: (B.alive as Alive).n, nA: 0, fA: 0, pA: 0, mA: '', lA: 0, nB: 0, fB: 0, pB: 0, mB: '', lB: 0}
+        v.pairs.set(key, p)
+      }
+      if (isA) {
+        if (p.nA === 0) {
+          p.fA = a.t
+          p.pA = a.prio
+          p.mA = a.smac
+        }
+        p.nA += 1
+        p.lA = a.t
+      } else {
+        if (p.nB === 0) {
+          p.fB = a.t
+          p.pB = a.prio
+          p.mB = a.smac
+        }
+        p.nB += 1
+        p.lB = a.t
+      }
+    }
+  }
+
+  /** Close the overlaps of `s`'s current interval (it ends, or the run does). */
+  private closePairs(v: VridState, s: SourceState): void {
+    for (const o of v.list) {
+      if (o === s) continue
+      const key = s.idx < o.idx ? pairKey(s.idx, o.idx) : pairKey(o.idx, s.idx)
+      const p = v.pairs.get(key)
+      if (p === undefined) continue
+      v.pairs.delete(key)
+      this.closePair(v, p)
+    }
+  }
+
+  private closePair(v: VridState, p: Pair): void {
+    const x = p.a.alive as Alive
+    const y = p.b.alive as Alive
+    const lo = Math.max(x.start, y.start)
+    const hi = Math.min(x.end, y.end)
+    if (hi <= lo || p.nA < 2 || p.nB < 2) return
+    const startUs = Math.max(p.fA, p.fB)
+    const endUs = Math.min(p.lA, p.lB)
+    this.emitFinding({
+      key: [startUs, 0, v.idx, p.a.idx, p.b.idx, p.xIdx, p.yIdx],
+      startUs,
+      endUs,
+      kind: 'dual-master',
+      vrid: v.vrid,
+      ipA: p.a.ip,
+      ipB: p.b.ip,
+      macA: p.mA,
+      macB: p.mB,
+      prioA: p.pA,
+      prioB: p.pB,
+      nA: p.nA,
+      nB: p.nB,
+    })
+  }
+
+  // ---- ARP: GARPs, dual-ARP runs, the new master's first GARP ----------------------------------------
+
+  private arp(a: Arp): void {
+    this.nArps += 1
+    const vip = this.ctx.vip
+    if (a.garp) {
+      this.nGarps += 1
+      this.emitGarp({t: a.t, op: a.op, mac: a.smac, ip: a.sip, forVip: vip !== null && a.sip === vip})
+      const F = this.faultAt
+      if (F !== null && a.t >= F) {
+        const g = this.garpAfterFault.get(a.smac)
+        if (g === undefined) this.garpAfterFault.set(a.smac, {first: {t: a.t, sip: a.sip}, other: null, vip: vip !== null && a.sip === vip ? a.t : null})
+        else {
+          if (g.other === null && a.sip !== g.first.sip) g.other = a.t
+          if (g.vip === null && vip !== null && a.sip === vip) g.vip = a.t
+        }
+      }
+    }
+    if (!(a.garp || a.op === 'reply')) return
+    if (vip !== null ? a.sip !== vip : a.sip === '0.0.0.0') return
+    const isReply = a.op === 'reply' && !a.garp ? 1 : 0
+    const st = this.arpIps.get(a.sip)
+    if (st === undefined) {
+      this.arpIps.set(a.sip, {idx: this.arpIps.size, prevT: a.t, prevMac: a.smac, prevReply: isReply, run: null, runs: 0})
+      return
+    }
+    const prevReply = st.prevReply
+    if (a.smac !== st.prevMac) {
+      const run = st.run
+      if (run !== null && a.t - run.lastSwitchT <= (this.ctx.dualArpWindowMs ?? 2000) * 1000) {
+        run.frames += run.pendFrames + 1
+        run.replies += run.pendReplies + isReply
+        run.pendFrames = 0
+        run.pendReplies = 0
+        if (!run.macs.includes(a.smac)) run.macs.push(a.smac)
+        run.switches += 1
+        run.lastSwitchT = a.t
+      } else {
+        if (run !== null) this.closeArpRun(a.sip, st)
+        st.run = {seq: st.runs++, firstT: st.prevT, lastSwitchT: a.t, switches: 1, macs: [st.prevMac, a.smac], frames: 2, replies: prevReply + isReply, pendFrames: 0, pendReplies: 0}
+      }
+    } else if (st.run !== null) {
+      st.run.pendFrames += 1
+      st.run.pendReplies += isReply
+    }
+    st.prevT = a.t
+    st.prevMac = a.smac
+    st.prevReply = isReply
+  }
+
+  private closeArpRun(ip: string, st: ArpIpState): void {
+    const r = st.run
+    st.run = null
+    if (r === null || r.switches < 2) return
+    this.emitFinding({key: [r.firstT, 1, st.idx, r.seq], startUs: r.firstT, endUs: r.lastSwitchT, kind: 'dual-arp', ip, macs: r.macs, changes: r.switches, frames: r.frames, replies: r.replies})
+  }
+
+  // ---- VIP owners ----------------------------------------------------------------------------------
+
+  private vipOwner(o: VipOwner): void {
+    if (o.owners.length >= 2) {
+      if (this.vipOpen === null) this.vipOpen = {start: o.t, parties: new Set(o.owners)}
+      else for (const p of o.owners) this.vipOpen.parties.add(p)
+    } else this.closeVip(o.t)
+  }
+
+  private closeVip(t: number): void {
+    const open = this.vipOpen
+    if (open === null) return
+    this.vipOpen = null
+    this.emitFinding({key: [open.start, 2, this.vipSeq++], startUs: open.start, endUs: t, kind: 'dual-vip', parties: [...open.parties]})
+  }
+
+  // ---- probes: the outage as the largest gap between successful completions ------------------------
+
+  private probe(p: Probe): void {
+    this.nProbes += 1
+    if (!p.ok) {
+      this.probesFailed += 1
+      this.pendingFailed += 1
+      if (p.t === this.lastFailedT) this.atLastFailed += 1
+      else {
+        this.lastFailedT = p.t
+        this.atLastFailed = 1
+      }
+      return
+    }
+    this.completions.push(p.t + Math.round(p.latencyMs * 1000))
+    if (this.faultAt !== null && p.t >= this.faultAt) this.okAfterFault = true
+  }
+
+  /**
+   * A successful completion at `c`, in completion order. The failed probes counted since the last one were
+   * all sent after it and at or before `c` (a completion is folded in only once an event later than it has
+   * arrived); those sent exactly at `c` are in no gap.
+   */
+  private completion(c: number): void {
+    const start = this.prevCompletion
+    if (start !== null) {
+      const lost = this.pendingFailed - (this.lastFailedT === c ? this.atLastFailed : 0)
+      const F = this.faultAt
+      const R = this.revertAt
+      const len = c - start
+      if (F !== null && c > F && (R === null || start < R) && (this.outage === null || len > this.outage.endUs - this.outage.startUs)) {
+        this.outage = {startUs: start, endUs: c, lost}
+      }
+      if (R !== null && c > R && (this.failbackGap === null || len > this.failbackGap.endUs - this.failbackGap.startUs)) {
+        this.failbackGap = {startUs: start, endUs: c, lost}
+      }
+    }
+    this.pendingFailed = 0
+    this.atLastFailed = 0
+    this.prevCompletion = c
+  }
+
+  // ---- outputs ------------------------------------------------------------------------------------
+
+  private emitMaster(m: MasterRec): void {
+    this.masters.push(m)
+    this.sink.master?.(this.nameMaster(m))
+  }
+
+  private emitPrio(c: PrioRec): void {
+    this.prios.push(c)
+    this.sink.priorityChange?.(this.namePrio(c))
+  }
+
+  private emitGap(g: GapRec): void {
+    this.gaps.push(g)
+    this.sink.advertGap?.(this.nameGap(g))
+  }
+
+  private emitGarp(g: GarpRec): void {
+    this.garps.push(g)
+    this.sink.garp?.(this.nameGarp(g))
+  }
+
+  private emitFinding(f: FindingRec): void {
+    this.findings.push(f)
+    this.sink.splitBrain?.(this.nameFinding(f))
+  }
+
+  private nameMaster(m: MasterRec): MasterSpan {
+    return {vrid: m.vrid, source: this.namer.source(m.ip, m.mac), ip: m.ip, mac: m.mac, startUs: m.startUs, endUs: m.endUs, prio: m.prio, adverts: m.adverts, intervalMs: m.intervalMs, resigned: m.resigned}
+  }
+
+  private namePrio(c: PrioRec): PriorityChange {
+    return {t: c.t, vrid: c.vrid, source: this.namer.source(c.ip, c.mac), from: c.from, to: c.to}
+  }
+
+  private nameGap(g: GapRec): AdvertGap {
+    return {vrid: g.vrid, source: this.namer.source(g.ip, g.mac), fromUs: g.fromUs, toUs: g.toUs, gapMs: g.gapMs, intervalMs: g.intervalMs}
+  }
+
+  private nameGarp(g: GarpRec): GarpEntry {
+    return {t: g.t, op: g.op, source: this.namer.mac(g.mac), mac: g.mac, ip: g.ip, forVip: g.forVip}
+  }
+
+  private nameFinding(f: FindingRec): SplitBrainFinding {
+    const durationMs = ms(f.endUs - f.startUs)
+    switch (f.kind) {
+      case 'dual-master': {
+        const nameA = this.namer.source(f.ipA, f.macA)
+        const nameB = this.namer.source(f.ipB, f.macB)
+        return {
+          kind: 'dual-master',
+          parties: [nameA, nameB],
+          startUs: f.startUs,
+          endUs: f.endUs,
+          durationMs,
+          evidence:
+            `${nameA} (${f.ipA}, prio ${f.prioA}) and ${nameB} (${f.ipB}, prio ${f.prioB}) both advertised as master ` +
+            `for vrid ${f.vrid}: ${f.nA} and ${f.nB} adverts while both were alive`,
+        }
+      }
+      case 'dual-arp': {
+        const n = this.namer
+        return {
+          kind: 'dual-arp',
+          parties: f.macs.map((m) => n.mac(m)),
+          startUs: f.startUs,
+          endUs: f.endUs,
+          durationMs,
+          evidence:
+            `ARP for ${f.ip} answered from ${f.macs.length} MACs (${f.macs.map((m) => `${m}${n.mac(m) !== m ? ` ${n.mac(m)}` : ''}`).join(', ')}), ` +
+            `the sender changing ${f.changes} times: ${f.frames} frames (${f.replies} replies, ${f.frames - f.replies} gratuitous)`,
+        }
+      }
+      case 'dual-vip':
+        return {kind: 'dual-vip', parties: f.parties, startUs: f.startUs, endUs: f.endUs, durationMs, evidence: `the VIP was configured on ${f.parties.join(' and ')} at once (polled)`}
+    }
+  }
+
+  // ---- the end ------------------------------------------------------------------------------------
+
+  /** No more events: close what is open and return the analysis (`unparsed` as known at the end). */
+  finish(unparsed?: {count: number; sample: string[]}): TimelineAnalysis {
+    if (this.finished) throw new Error('TimelineMachine: finish twice')
+    this.drain(Infinity)
+    this.finished = true
+    while (this.completions.size > 0) this.completion(this.completions.pop() as number)
+    for (const v of this.vrids.values()) {
+      for (const s of v.list) {
+        if (s.span !== null) {
+          this.emitMaster(s.span)
+          s.span = null
+        }
+      }
+      // the batch analysis listed a vrid's findings pair by pair; the key orders them
+      for (const p of v.pairs.values()) this.closePair(v, p)
+      v.pairs.clear()
+    }
+    for (const [ip, st] of this.arpIps) this.closeArpRun(ip, st)
+    if (this.vipOpen !== null) this.closeVip(Math.max(this.lastUs ?? this.vipOpen.start, this.vipOpen.start))
+
+    const ctx = this.ctx
+    const vrids = [...this.vrids.keys()].sort((a, b) => a - b)
+    let vrid = ctx.vrid
+    if (vrid === null && vrids.length > 0) {
+      let best: VridState | null = null
+      for (const v of this.vrids.values()) if (best === null || v.count > best.count || (v.count === best.count && v.vrid < best.vrid)) best = v
+      vrid = best?.vrid ?? null
+    }
+    const notes: string[] = []
+    if (ctx.vrid !== null && this.nAdverts > 0 && !this.vrids.has(ctx.vrid)) notes.push(`no advert for vrid ${ctx.vrid} (seen: ${vrids.join(', ')})`)
+
+    const byKey = <T extends {g: number}>(k: (x: T) => number) => (x: T, y: T) => k(x) - k(y) || x.g - y.g
+    const masters = this.masters.items().sort(byKey((m) => m.startUs)).map((m) => this.nameMaster(m))
+    const priorityChanges = this.prios.items().sort(byKey((c) => c.t)).map((c) => this.namePrio(c))
+    const advertGaps = this.gaps.items().sort(byKey((g) => g.fromUs)).map((g) => this.nameGap(g))
+    const garps = this.garps.items().map((g) => this.nameGarp(g))
+    const splitBrain = this.findings
+      .items()
+      .sort((x, y) => {
+        for (let i = 0; i < Math.min(x.key.length, y.key.length); i++) {
+          const d = (x.key[i] as number) - (y.key[i] as number)
+          if (d !== 0) return d
+        }
+        return x.key.length - y.key.length
+      })
+      .map((f) => this.nameFinding(f))
+
+    const metrics = this.faultAt === null ? null : this.metrics(vrid, notes)
+    if (this.late > 0) notes.push(`${this.late} event${this.late === 1 ? '' : 's'} arrived more than ${ms(this.window)} ms out of time order: analysed where they arrived`)
+    const u = unparsed ?? ctx.unparsed
+    const truncated =
+      this.keepN === Infinity ||
+      [this.masters, this.prios, this.gaps, ...(this.omitGarps ? [] : [this.garps]), this.findings].every((k) => k.total === k.size)
+        ? {}
+        : {
+            listed: {
+              keep: this.keepN,
+              totals: {masters: this.masters.total, garps: this.garps.total, priorityChanges: this.prios.total, advertGaps: this.gaps.total, splitBrain: this.findings.total},
+            },
+          }
+    return {
+      vrid,
+      vrids,
+      firstUs: this.firstUs,
+      lastUs: this.lastUs,
+      counts: {adverts: this.nAdverts, arps: this.nArps, garps: this.nGarps, probes: this.nProbes},
+      masters,
+      garps,
+      priorityChanges,
+      advertGaps,
+      metrics,
+      splitBrain,
+      notes,
+      ...(u === undefined ? {} : {unparsed: u}),
+      ...truncated,
+    }
+  }
+
+  private metrics(vrid: number | null, notes: string[]): FailoverMetrics {
+    const fault = this.faultAt as number
+    const revert = this.revertAt
+    const v = vrid === null ? undefined : this.vrids.get(vrid)
+    const oldMaster = v?.lastPos ?? null
+    const newFirst = v?.newFirst ?? null
+    const takeoverFromLast = oldMaster !== null && newFirst !== null && v?.oldLastT !== null && v?.oldLastT !== undefined ? ms(newFirst.t - v.oldLastT) : null
+    if ((v?.count ?? 0) === 0) notes.push('no VRRP advert in the capture: no takeover can be measured')
+    else if (oldMaster === null) notes.push('no advert before the fault: the old master is unknown')
+    else if (newFirst === null) notes.push(`no other source advertised after the fault: no takeover seen (${this.namer.source(oldMaster.src, oldMaster.smac)} stayed master or the capture ended)`)
+
+    let garpMs: number | null = null
+    if (newFirst !== null) {
+      const g = this.garpAfterFault.get(newFirst.smac)
+      const t = g === undefined ? null : this.ctx.vip !== null ? g.vip : g.first.sip !== newFirst.src ? g.first.t : g.other
+      if (t !== null) garpMs = ms(t - fault)
+    }
+
+    let failbackMs: number | null = null
+    if (revert !== null && oldMaster !== null) {
+      const back = v?.sources.get(oldMaster.src)?.firstPosFromRevert ?? null
+      if (back !== null) failbackMs = ms(back - revert)
+    }
+
+    const outage = this.outage
+    const failback = revert === null ? null : this.failbackGap
+    const failed = this.probesFailed
+    if (this.nProbes > 0) {
+      if (!this.okAfterFault) notes.push('no probe succeeded after the fault: the outage did not end within the run')
+      const probeIntervalMs = this.ctx.probeIntervalMs
+      if (outage !== null && failed === 0 && probeIntervalMs !== undefined && ms(outage.endUs - outage.startUs) <= 1.5 * probeIntervalMs) {
+        notes.push(`no probe failed: the largest gap after the fault (${ms(outage.endUs - outage.startUs).toFixed(1)} ms) is about one probe interval`)
+      }
+    }
+
+    return {
+      faultAtUs: fault,
+      revertAtUs: revert,
+      oldOwner: oldMaster === null ? null : this.namer.source(oldMaster.src, oldMaster.smac),
+      newOwner: newFirst === null ? null : this.namer.source(newFirst.src, newFirst.smac),
+      takeoverMs: newFirst === null ? null : ms(newFirst.t - fault),
+      takeoverFromLastAdvertMs: takeoverFromLast,
+      garpMs,
+      outageMs: outage === null ? null : ms(outage.endUs - outage.startUs),
+      lostProbes: outage?.lost ?? 0,
+      probesTotal: this.nProbes,
+      probesFailed: failed,
+      failbackMs,
+      failbackOutageMs: failback === null ? null : ms(failback.endUs - failback.startUs),
+      failbackLostProbes: failback?.lost ?? 0,
+      extra: {},
+    }
+  }
+}
