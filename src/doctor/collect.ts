@@ -349,6 +349,7 @@ export async function collectHost(h: InventoryHost, exec: Executor, inv: Invento
     const r = await exec.run(['true'], {timeoutMs})
     if (r.code !== 0) throw new Error(r.stderr.trim().split('\n')[0] || `exit ${r.code ?? r.signal ?? '?'}`)
   } catch (e) {
+    if (isHachaosError(e) && e.code === 'E_NOT_ROOT') throw e // not a finding about the host: say so, exit 4
     host.problems.push({message: `cannot reach ${h.name} (${exec.describe()}): ${errorMessage(e)}`})
     return host
   }

@@ -14,7 +14,7 @@ import type {FaultPlan} from '../fault/types.js'
 import {closeJournal, openJournal, recordHelpers, updateJournal, type JournalEntry} from '../store/journal.js'
 import type {DrillRun, FailoverMetrics, Prediction, SplitBrainFinding, Stack, TimelineEvent} from '../store/run-types.js'
 import {RUN_SCHEMA} from '../store/run-types.js'
-import {emptyMetrics, measuredFor} from '../store/run-metrics.js'
+import {emptyMetrics, measuredFor, metricLabel, rangeText} from '../store/run-metrics.js'
 import {analyzeTimeline, type TimelineAnalysis} from '../timeline/analyze.js'
 import {nowUs, sleep, type EpochMicros} from '../time.js'
 import type {Poller} from '../util/poll-loop.js'
@@ -358,7 +358,9 @@ function withExtras(a: TimelineAnalysis, events: TimelineEvent[], spec: DrillSpe
     extra['clientAffectedMs'] = lastAffected === undefined ? 0 : round((lastAffected.t - faultAt) / 1000)
     extra['clientAffectedProbes'] = affected.length
   }
-  const out = {...base, extra}
+  // A failback is the VIP's return: when it never moved (a backend fault, a target that was no master) there is none.
+  const moved = base.newOwner !== null && base.newOwner !== base.oldOwner
+  const out = {...base, extra, ...(moved ? {} : {failbackMs: null})}
   return spec.stackHooks === undefined ? out : spec.stackHooks.metrics(events, out, faultAt, revertAt)
 }
 
@@ -381,15 +383,15 @@ function judge(spec: DrillSpec, m: FailoverMetrics, split: SplitBrainFinding[], 
   if (p.takeoverMs !== null) {
     if (metric === null || metric === undefined) {
       worse(VRRP_MOVES.has(spec.plan.effect) || spec.plan.effect === 'backend-loss' ? 'fail' : 'warn')
-      reasons.push(`${p.metric} was not observed (predicted ${p.takeoverMs} ms)`)
+      reasons.push(`${metricLabel(p.metric)} was not observed (predicted ${p.takeoverMs} ms)`)
     } else {
       const lo = (p.minMs ?? p.takeoverMs) - spec.toleranceMs
       const hi = (p.maxMs ?? p.takeoverMs) + spec.toleranceMs
       if (metric < lo || metric > hi) {
         worse('warn')
-        reasons.push(`${p.metric} ${metric.toFixed(1)} ms is outside the prediction ${(p.minMs ?? p.takeoverMs).toFixed(1)}–${(p.maxMs ?? p.takeoverMs).toFixed(1)} ms ± ${spec.toleranceMs} ms`)
+        reasons.push(`${metricLabel(p.metric)} ${metric.toFixed(1)} ms is outside the prediction ${rangeText(p.minMs ?? p.takeoverMs, p.maxMs ?? p.takeoverMs)} ± ${spec.toleranceMs} ms`)
       } else {
-        reasons.push(`${p.metric} ${metric.toFixed(1)} ms matches the prediction ${(p.minMs ?? p.takeoverMs).toFixed(1)}–${(p.maxMs ?? p.takeoverMs).toFixed(1)} ms ± ${spec.toleranceMs} ms`)
+        reasons.push(`${metricLabel(p.metric)} ${metric.toFixed(1)} ms matches the prediction ${rangeText(p.minMs ?? p.takeoverMs, p.maxMs ?? p.takeoverMs)} ± ${spec.toleranceMs} ms`)
       }
     }
   }
