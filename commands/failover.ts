@@ -90,7 +90,7 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     'probe-timeout': Flags.string({description: 'Timeout of one probe.', default: '1s'}),
     'capture-on': Flags.string({description: 'Host that captures and probes (default: the host with role client).'}),
     vip: Flags.string({description: 'Service address (default: the inventory\'s vip).'}),
-    url: Flags.string({description: 'URL to probe (default: http://VIP/).'}),
+    url: Flags.string({char: 'u', description: 'URL to probe (default: http://VIP/).'}),
     'lb-server': Flags.string({description: 'HAProxy server name of the target (backend faults; default: found by address).'}),
     inventory: Flags.string({char: 'i', description: 'Inventory file (default: $HACHAOS_INVENTORY, else the lab\'s).'}),
     'dry-run': Flags.boolean({description: 'Show the fault\'s exact commands and the prediction; break nothing.'}),

@@ -16,7 +16,7 @@ import {open} from 'node:fs/promises'
 
 import {parse as parsePcap, type GlobalHeader, type Packet} from 'pcap-parser'
 
-import {HachaosError} from '../errors.js'
+import {HachaosError, fileErrorText} from '../errors.js'
 import {
   type ArpEvent,
   type CaptureEvent,
@@ -162,7 +162,7 @@ export async function readHead(path: string, n = 4096): Promise<Buffer> {
     fh = await open(path, 'r')
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
-    throw new HachaosError(code === 'ENOENT' ? `${path} does not exist` : `cannot read ${path}: ${(e as Error).message}`, {
+    throw new HachaosError(code === 'ENOENT' ? `${path} does not exist` : `cannot read ${path}: ${fileErrorText(e)}`, {
       code: 'E_READ_FILE',
       exit: 'BAD_INPUT',
       where: path,
@@ -174,7 +174,7 @@ export async function readHead(path: string, n = 4096): Promise<Buffer> {
     const {bytesRead} = await fh.read(buf, 0, n, 0)
     return buf.subarray(0, bytesRead)
   } catch (e) {
-    throw new HachaosError(`cannot read ${path}: ${(e as Error).message}`, {code: 'E_READ_FILE', exit: 'BAD_INPUT', where: path})
+    throw new HachaosError(`cannot read ${path}: ${fileErrorText(e)}`, {code: 'E_READ_FILE', exit: 'BAD_INPUT', where: path})
   } finally {
     await fh.close()
   }

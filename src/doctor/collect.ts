@@ -16,7 +16,7 @@ import {parseIpvsadm} from '../config/ipvs.js'
 import {type KeepalivedConfig, parseKeepalivedConf} from '../config/keepalived.js'
 import {parseCib} from '../config/pacemaker.js'
 import {parseSysctl, sysctlFromProc} from '../config/sysctl.js'
-import {HachaosError, errorMessage, isHachaosError} from '../errors.js'
+import {HachaosError, errorMessage, fileErrorText, isHachaosError} from '../errors.js'
 import type {Executor} from '../exec/types.js'
 import type {Inventory, InventoryHost} from '../inventory/inventory.js'
 import {type DoctorInput, type HostConfigs, type SourceKind, emptyHost} from './types.js'
@@ -97,8 +97,7 @@ function readLocal(path: string): string {
   try {
     return readFileSync(path, 'utf8')
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
-    throw new HachaosError(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : errorMessage(e)}`, {
+    throw new HachaosError(`cannot read ${path}: ${fileErrorText(e)}`, {
       code: 'E_READ_FILE',
       exit: 'BAD_INPUT',
       where: path,
