@@ -114,6 +114,11 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
       params[kv.slice(0, i)] = kv.slice(i + 1)
     }
     for (const k of ['process', 'signal', 'service', 'interface'] as const) if (flags[k] !== undefined) params[k] = flags[k]
+    // Every flag is checked before any host is read: a bad flag is a usage error wherever the lab is.
+    const holdMs = dur('hold', flags.hold)
+    const probeTimeoutMs = dur('probe-timeout', flags['probe-timeout'], {positive: true}) ?? 1000
+    const toleranceMs = dur('tolerance', flags.tolerance) ?? 100
+    const maxOutageMs = dur('max-outage', flags['max-outage'])
     const def = faultDefinition(flags.fault)
     const inventory = await resolveInventory(flags.inventory, flags.target)
     const runId = newRunId(flags.target, flags.fault)
@@ -123,16 +128,16 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
       inventory,
       target: flags.target,
       planFault: (env) => def.plan(params, env),
-      holdMs: dur('hold', flags.hold),
+      holdMs,
       ratePerS: flags.rate,
-      probeTimeoutMs: dur('probe-timeout', flags['probe-timeout'], {positive: true}) ?? 1000,
+      probeTimeoutMs,
       ...(flags['capture-on'] === undefined ? {} : {captureOn: flags['capture-on']}),
       ...(flags.vip === undefined ? {} : {vip: flags.vip}),
       ...(flags.url === undefined ? {} : {url: flags.url}),
       ...(flags['lb-server'] === undefined ? {} : {lbServer: flags['lb-server']}),
       force: flags.force,
-      toleranceMs: dur('tolerance', flags.tolerance) ?? 100,
-      maxOutageMs: dur('max-outage', flags['max-outage']),
+      toleranceMs,
+      maxOutageMs,
       hachaosArgv: (h) => (h.via === 'ssh' ? ['hachaos'] : [process.execPath, bin]),
       makeCapture: makeTcpdumpCapture,
       ...(flags['no-save'] ? {} : {pcapPath: join(runsDir(), `${runId}.pcap`)}),

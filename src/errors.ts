@@ -34,7 +34,7 @@ export type ExitCodeValue = (typeof ExitCode)[ExitCodeName]
 
 export const EXIT_CODE_TABLE: ReadonlyArray<{code: number; name: ExitCodeName; meaning: string}> = [
   {code: 0, name: 'OK', meaning: 'success'},
-  {code: 1, name: 'INTERNAL', meaning: 'internal error in hachaos (a bug: please report it with --debug output)'},
+  {code: 1, name: 'INTERNAL', meaning: 'internal error in hachaos (a bug: please report it with the output of `DEBUG=* hachaos …`)'},
   {code: 2, name: 'USAGE', meaning: 'bad flags or arguments'},
   {code: 3, name: 'BAD_INPUT', meaning: 'a config, capture, inventory or JSON file could not be read or parsed'},
   {code: 4, name: 'ENVIRONMENT', meaning: 'not root, or a binary / kernel feature is missing'},
