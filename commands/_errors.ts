@@ -40,7 +40,9 @@ export function cleanParseMessage(message: string): string {
 export function toHachaosError(e: unknown, commandId: string | undefined): HachaosError {
   if (isHachaosError(e)) return e
   const help = commandId === undefined ? 'hachaos --help' : `hachaos ${commandId.replaceAll(':', ' ')} --help`
-  if (isParseError(e)) return new HachaosError(cleanParseMessage(e.message), {code: 'E_USAGE', exit: 'USAGE', suggestions: [`see ${help}`]})
+  if (isParseError(e) || (e as OclifLikeError | undefined)?.oclif?.exit === 2) {
+    return new HachaosError(cleanParseMessage((e as Error).message), {code: 'E_USAGE', exit: 'USAGE', suggestions: [`see ${help}`]})
+  }
   const message = e instanceof Error ? e.message.replace(ANSI, '') : String(e)
   return new HachaosError(message, {code: 'E_INTERNAL', exit: 'INTERNAL', suggestions: ['this is a bug in hachaos: please report it with the output of DEBUG=* hachaos …'], cause: e})
 }

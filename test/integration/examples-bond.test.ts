@@ -12,7 +12,7 @@ import {runCli} from '../helpers/cli.js'
 import {checkExample, examplesFor} from './examples.js'
 
 const cwd = mkdtempSync(join(tmpdir(), 'hachaos-examples-b-'))
-const env = {HACHAOS_HOME: join(cwd, '.hachaos'), HACHAOS_INVENTORY: ''}
+const env = {HACHAOS_HOME: join(cwd, '.hachaos')}
 
 describe('--help examples on the bond lab', () => {
   before(async () => {

@@ -45,7 +45,7 @@ const SUMMARY_CHECKS: Record<string, (stdout: string) => void> = {
 
 const prefix = labPrefixForTests()
 const cwd = mkdtempSync(join(tmpdir(), 'hachaos-examples-k-'))
-const env = {HACHAOS_HOME: join(cwd, '.hachaos'), HACHAOS_INVENTORY: ''}
+const env = {HACHAOS_HOME: join(cwd, '.hachaos')}
 
 describe('--help examples on the keepalived lab', {skip: prefix !== 'hc' ? 'the examples name the hc- namespaces: run with the default prefix' : false}, () => {
   before(async () => {

@@ -17,7 +17,7 @@ import {checkExample, examplesFor} from './examples.js'
 
 const prefix = labPrefixForTests()
 const cwd = mkdtempSync(join(tmpdir(), 'hachaos-examples-p-'))
-const env = {HACHAOS_HOME: join(cwd, '.hachaos'), HACHAOS_INVENTORY: ''}
+const env = {HACHAOS_HOME: join(cwd, '.hachaos')}
 const nodeArgv = new Map<string, (argv: string[]) => string[]>()
 
 describe('--help examples on the Pacemaker lab', () => {

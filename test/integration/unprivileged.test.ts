@@ -16,7 +16,8 @@ import {BIN, runCli} from '../helpers/cli.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'hachaos-nobody-'))
 chmodSync(dir, 0o755)
-const env = {...process.env, HACHAOS_HOME: join(dir, 'home'), HACHAOS_INVENTORY: '', HOME: dir}
+const env: NodeJS.ProcessEnv = {...process.env, HACHAOS_HOME: join(dir, 'home'), HOME: dir}
+delete env['HACHAOS_INVENTORY']
 
 interface Out {
   code: number | null
@@ -77,5 +78,12 @@ describe('read-only commands as nobody (keepalived lab up)', () => {
     sameOrNeedsRoot(['doctor', '--keepalived', 'keepalived.conf', '--json'])
     sameOrNeedsRoot(['report', '--json'], {sameStdout: false}) // it states when it was made
     sameOrNeedsRoot(['doctor', '--list-rules'])
+  })
+  it('(as root) a Pacemaker node name with the keepalived lab up: names the lab that is up, suggests --topology pacemaker', () => {
+    const r = as('root', ['failover', '--target', 'n1', '--json'])
+    assert.equal(r.code, 2, r.err)
+    const e = (JSON.parse(r.out) as {error: {message: string; suggestions: string[]}}).error
+    assert.match(e.message, /no lab inventory has a host "n1": the lab up: keepalived \(prefix \w+\); n1 is a host of the pacemaker lab/)
+    assert.ok(e.suggestions.includes('bring up the pacemaker lab: hachaos lab up --topology pacemaker'), e.suggestions.join(' | '))
   })
 })

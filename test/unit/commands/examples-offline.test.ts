@@ -14,7 +14,7 @@ import {fixturePath} from '../../fixture.js'
 import {EXAMPLES, checkExample, examplesFor, helpExamples} from '../../integration/examples.js'
 
 const cwd = mkdtempSync(join(tmpdir(), 'hachaos-examples-0-'))
-const env = {HACHAOS_HOME: join(cwd, '.hachaos'), HACHAOS_INVENTORY: '', HACHAOS_LAB_ROOT: join(cwd, 'labs')}
+const env = {HACHAOS_HOME: join(cwd, '.hachaos'), HACHAOS_LAB_ROOT: join(cwd, 'labs')}
 copyFileSync(fixturePath('capture', 'nicdown-v2.pcap'), join(cwd, 'drill.pcap'))
 copyFileSync(fixturePath('capture', 'graceful-v2.txt'), join(cwd, 'capture.txt'))
 copyFileSync(fixturePath('cluster', 'crm_mon-online.xml'), join(cwd, 'crm_mon.xml'))
