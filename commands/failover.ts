@@ -9,8 +9,7 @@ import {showPlan, STOP_BEFORE_KILL, type ShownAction} from '../src/fault/display
 import type {FaultPlan} from '../src/fault/types.js'
 import {runDrill} from '../src/drill/engine.js'
 import {makeTcpdumpCapture} from '../src/drill/capture-source.js'
-import {prepareDrill} from '../src/drill/setup.js'
-import {phases} from '../src/drill/summary.js'
+import {drillPhases, prepareDrill} from '../src/stacks/registry.js'
 import {resolveInventory} from '../src/inventory/resolve.js'
 import {MAX_RATE} from '../src/probe/http.js'
 import {budgetLine, parseObjective} from '../src/sla/nines.js'
@@ -201,7 +200,7 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     this.log(`  ${faultText(run)} (${STACK_LABEL[run.stack] ?? run.stack}); VIP ${run.vip ?? '—'}; probes ${run.probe === null ? 'none' : `${run.probe.ratePerS}/s to ${run.probe.url}`}`)
     this.log('')
     this.log('  phases, relative to the fault:')
-    for (const ph of phases(run)) this.log(`    ${`${ph.atMs >= 0 ? '+' : ''}${(ph.atMs / 1000).toFixed(3)} s`.padStart(10)}  ${ph.what}`)
+    for (const ph of drillPhases(run)) this.log(`    ${`${ph.atMs >= 0 ? '+' : ''}${(ph.atMs / 1000).toFixed(3)} s`.padStart(10)}  ${ph.what}`)
     this.log('')
     this.log('  predicted vs measured:')
     const measured = measuredFor(run)
