@@ -12,6 +12,7 @@
  *
  *   drill live state over a 2 h hold at 200 probes/s: CPU per simulated minute, last 10 min vs first 10
  *                                                                    goal ≤ 1.10 (no root: runs without it)
+ *   capture readers: 1,000,000 frames, CPU vs tcpdump -r -n -tt -e    goal < 1 × (no root)
  * (Pacemaker failover timings per fault: test/bench/pacemaker-failover.ts, on a running pacemaker lab.)
  */
 import {spawnSync} from 'node:child_process'
@@ -25,6 +26,7 @@ import type {DrillRun} from '../../src/store/run-types.js'
 import {masterDownIntervalMs} from '../../src/stacks/keepalived/timing.js'
 import {BIN} from '../helpers/cli.js'
 import {benchBond} from './bond.js'
+import {benchCaptureRead} from './capture-read.js'
 import {benchDrillLive} from './drill-live.js'
 
 interface Row {
@@ -120,9 +122,24 @@ async function drillLiveSection(): Promise<Row[]> {
   ]
 }
 
+/** Capture readers on a 1,000,000-frame pcap of real lab frames and its tcpdump text (test/bench/capture-read.ts). */
+async function captureReadSection(): Promise<Row[]> {
+  const r = benchCaptureRead(1_000_000)
+  return [
+    {what: `tcpdump -r -n -tt -e, ${r.frames.toLocaleString('en')} frames (the peer)`, value: `${r.tcpdumpCpuS.toFixed(2)} s CPU`, goal: '', ratio: `${r.tcpdumpWallS.toFixed(2)} s wall`},
+    ...r.rows.map((x) => ({
+      what: `openCapture, ${x.what} (peak RSS ${x.rssMb.toFixed(0)} MB)`,
+      value: `${x.cpuS.toFixed(2)} s CPU`,
+      goal: x.what.startsWith('pcap') ? '< 1 × tcpdump' : '',
+      ratio: `${x.cpuRatio.toFixed(2)} × tcpdump${x.what.startsWith('pcap') ? (x.cpuRatio < 1 ? ' (met)' : ' (NOT met)') : ''}; ${x.wallS.toFixed(2)} s wall`,
+    })),
+  ]
+}
+
 /** `root: false`: the section needs no root (default: it does). */
 export const SECTIONS: Array<{name: string; root?: boolean; run: () => Promise<Row[]>}> = [
   {name: 'drill live state over a long hold', root: false, run: drillLiveSection},
+  {name: 'capture readers', root: false, run: captureReadSection},
   {name: 'keepalived lab and drills', run: keepalivedSection},
   {name: 'bond dashboard and iperf3 load', run: bondSection},
 ]
