@@ -1,6 +1,7 @@
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
-import {HachaosError, isHachaosError} from '../src/errors.js'
+import {HachaosError} from '../src/errors.js'
+import {reportError, toHachaosError} from './_errors.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof HachaosCommand)['baseFlags'] & T['flags']>
 
@@ -25,16 +26,12 @@ export abstract class HachaosCommand extends Command {
   }
 
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
-    if (isHachaosError(err)) {
-      process.exitCode = err.exit
-      if (this.jsonEnabled()) {
-        this.logJson({error: err.toJSON()})
-        return undefined
-      }
-      const where = err.where !== undefined && !err.message.includes(err.where) ? ` (${err.where})` : ''
-      throw new Errors.CLIError(`${err.message}${where}`, {exit: err.exit, code: err.code, suggestions: err.suggestions})
-    }
-    return super.catch(err)
+    if (err instanceof Errors.ExitError) return super.catch(err)
+    const e = toHachaosError(err, this.id)
+    // A bug keeps oclif's own report (with the stack under DEBUG) in text mode; with --json it is JSON too.
+    if (e.exitName === 'INTERNAL' && !this.jsonEnabled()) return super.catch(err)
+    reportError(e, this.jsonEnabled())
+    return undefined
   }
 
   protected fail(message: string, opts: ConstructorParameters<typeof HachaosError>[1]): never {

@@ -8,7 +8,6 @@ export type Topology = (typeof TOPOLOGIES)[number]
 
 export const labFlags = {
   topology: Flags.string({
-    char: 't',
     description: 'Which lab: keepalived (lb1/lb2 + web1/web2 + client + VIP), pacemaker, or bond.',
     options: [...TOPOLOGIES],
     default: 'keepalived',

@@ -67,6 +67,7 @@ Exit code 7 when a finding at or above --fail-on (default: error) exists, so it 
     dir: Flags.string({description: 'A directory of collected configs (one subdirectory per host; kinds detected by name and content).', helpGroup: 'FILES'}),
     target: Flags.string({description: 'Check this inventory host live (repeatable). Default without files: every host.', multiple: true, helpGroup: 'LIVE'}),
     inventory: Flags.string({
+      char: 'i',
       description: 'Inventory for live checks. Default: $HACHAOS_INVENTORY, else the keepalived lab inventory when the lab is up.',
       env: 'HACHAOS_INVENTORY',
       helpGroup: 'LIVE',

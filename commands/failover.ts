@@ -5,6 +5,7 @@ import {Flags} from '@oclif/core'
 
 import {FAULTS, faultDefinition} from '../chaos/registry.js'
 import {HachaosError} from '../src/errors.js'
+import {showPlan, STOP_BEFORE_KILL, type ShownAction} from '../src/fault/display.js'
 import type {FaultPlan} from '../src/fault/types.js'
 import {runDrill} from '../src/drill/engine.js'
 import {makeTcpdumpCapture} from '../src/drill/capture-source.js'
@@ -12,7 +13,7 @@ import {drillPhases, prepareDrill} from '../src/stacks/registry.js'
 import {resolveInventory} from '../src/inventory/resolve.js'
 import {MAX_RATE} from '../src/probe/http.js'
 import {budgetLine, parseObjective} from '../src/sla/nines.js'
-import {measuredFor, metricLabel} from '../src/store/run-metrics.js'
+import {faultText, measuredFor, metricLabel, STACK_LABEL} from '../src/store/run-metrics.js'
 import {runsDir} from '../src/store/paths.js'
 import {newRunId, saveRun} from '../src/store/runs.js'
 import {drillExitCode} from '../src/store/verdict.js'
@@ -25,19 +26,25 @@ export interface FailoverDryRun {
   target: string
   fault: FaultPlan
   prediction: Prediction
+  /** The real command lines (as started from this machine), one per step. */
   commands: {inject: string[]; revert: string[]}
+  /** Each step: what it does, its command line, how that was found (PIDs looked up now …). */
+  steps: {inject: ShownAction[]; revert: ShownAction[]}
   warnings: string[]
 }
 
 export type FailoverResult = DrillRun | FailoverDryRun
 
-const dur = (flag: string, v: string | undefined): number | null => {
+const dur = (flag: string, v: string | undefined, o: {positive?: boolean} = {}): number | null => {
   if (v === undefined) return null
+  let ms: number
   try {
-    return parseDuration(v)
+    ms = parseDuration(v)
   } catch (e) {
     throw new HachaosError(`--${flag}: ${(e as Error).message}`, {code: 'E_USAGE', exit: 'USAGE', suggestions: ['e.g. 500ms, 5s, 1m']})
   }
+  if (o.positive === true && ms <= 0) throw new HachaosError(`--${flag} ${v}: must be longer than 0 (every probe would fail)`, {code: 'E_USAGE', exit: 'USAGE', suggestions: [`e.g. --${flag} 1s`]})
+  return ms
 }
 
 export default class Failover extends HachaosCommand {
@@ -59,15 +66,15 @@ answering ARP) with its duration.
 Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
 
   static override examples = [
-    '<%= config.bin %> failover --target lb1',
-    '<%= config.bin %> failover --target lb1 --fault kill --process keepalived --signal TERM',
-    '<%= config.bin %> failover --target lb1 --fault kill --process haproxy',
-    '<%= config.bin %> failover --target web1 --fault kill --process apache2',
-    '<%= config.bin %> failover --target lb1 --fault drop-vrrp --hold 8s',
-    '<%= config.bin %> failover --target lb1 --dry-run',
-    '<%= config.bin %> failover --target n1 --fault cluster-kill --param daemon=corosync',
-    '<%= config.bin %> failover --target n1 --fault cluster-standby',
-    '<%= config.bin %> failover --inventory prod.yaml --target lb1 --capture-on client1 --rate 50 --json',
+    {description: 'NIC down on lb1, the VRRP master (keepalived lab: hachaos lab up).', command: '<%= config.bin %> failover --target lb1'},
+    {description: 'keepalived leaves gracefully (priority-0 advert); keepalived lab.', command: '<%= config.bin %> failover --target lb1 --fault kill --process keepalived --signal TERM'},
+    {description: 'HAProxy dies on lb1, the track_script moves the VIP; keepalived lab.', command: '<%= config.bin %> failover --target lb1 --fault kill --process haproxy'},
+    {description: 'A web server dies, HAProxy\'s check ejects it; keepalived lab.', command: '<%= config.bin %> failover --target web1 --fault kill --process apache2'},
+    {description: 'Drop lb1\'s adverts for 8 s: a split brain; keepalived lab.', command: '<%= config.bin %> failover --target lb1 --fault drop-vrrp --hold 8s'},
+    {description: 'The exact commands and the prediction, nothing broken; keepalived lab.', command: '<%= config.bin %> failover --target lb1 --dry-run'},
+    {description: 'SIGKILL corosync on n1 (Pacemaker lab: hachaos lab up --topology pacemaker).', command: '<%= config.bin %> failover --target n1 --fault cluster-kill --param daemon=corosync'},
+    {description: 'Put n1 in standby (Pacemaker lab: hachaos lab up --topology pacemaker).', command: '<%= config.bin %> failover --target n1 --fault cluster-standby'},
+    {description: 'Real hosts from an inventory file (see README: Inventory).', command: '<%= config.bin %> failover --inventory prod.yaml --target lb1 --capture-on client1 --rate 50 --json'},
   ]
 
   static override flags = {
@@ -83,7 +90,7 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     'probe-timeout': Flags.string({description: 'Timeout of one probe.', default: '1s'}),
     'capture-on': Flags.string({description: 'Host that captures and probes (default: the host with role client).'}),
     vip: Flags.string({description: 'Service address (default: the inventory\'s vip).'}),
-    url: Flags.string({description: 'URL to probe (default: http://VIP/).'}),
+    url: Flags.string({char: 'u', description: 'URL to probe (default: http://VIP/).'}),
     'lb-server': Flags.string({description: 'HAProxy server name of the target (backend faults; default: found by address).'}),
     inventory: Flags.string({char: 'i', description: 'Inventory file (default: $HACHAOS_INVENTORY, else the lab\'s).'}),
     'dry-run': Flags.boolean({description: 'Show the fault\'s exact commands and the prediction; break nothing.'}),
@@ -107,6 +114,11 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
       params[kv.slice(0, i)] = kv.slice(i + 1)
     }
     for (const k of ['process', 'signal', 'service', 'interface'] as const) if (flags[k] !== undefined) params[k] = flags[k]
+    // Every flag is checked before any host is read: a bad flag is a usage error wherever the lab is.
+    const holdMs = dur('hold', flags.hold)
+    const probeTimeoutMs = dur('probe-timeout', flags['probe-timeout'], {positive: true}) ?? 1000
+    const toleranceMs = dur('tolerance', flags.tolerance) ?? 100
+    const maxOutageMs = dur('max-outage', flags['max-outage'])
     const def = faultDefinition(flags.fault)
     const inventory = await resolveInventory(flags.inventory, flags.target)
     const runId = newRunId(flags.target, flags.fault)
@@ -116,16 +128,16 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
       inventory,
       target: flags.target,
       planFault: (env) => def.plan(params, env),
-      holdMs: dur('hold', flags.hold),
+      holdMs,
       ratePerS: flags.rate,
-      probeTimeoutMs: dur('probe-timeout', flags['probe-timeout']) ?? 1000,
+      probeTimeoutMs,
       ...(flags['capture-on'] === undefined ? {} : {captureOn: flags['capture-on']}),
       ...(flags.vip === undefined ? {} : {vip: flags.vip}),
       ...(flags.url === undefined ? {} : {url: flags.url}),
       ...(flags['lb-server'] === undefined ? {} : {lbServer: flags['lb-server']}),
       force: flags.force,
-      toleranceMs: dur('tolerance', flags.tolerance) ?? 100,
-      maxOutageMs: dur('max-outage', flags['max-outage']),
+      toleranceMs,
+      maxOutageMs,
       hachaosArgv: (h) => (h.via === 'ssh' ? ['hachaos'] : [process.execPath, bin]),
       makeCapture: makeTcpdumpCapture,
       ...(flags['no-save'] ? {} : {pcapPath: join(runsDir(), `${runId}.pcap`)}),
@@ -133,13 +145,23 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     })
     for (const w of prepared.spec.warnings) this.warn(w)
     if (flags['dry-run']) {
+      const steps = await showPlan(prepared.plan)
+      const show = (xs: ShownAction[]): void => {
+        for (const x of xs) {
+          this.log(`    ${x.what}`)
+          if (x.command !== null) this.log(`      ${x.command}`)
+          if (x.note !== undefined) this.log(`      (${x.note})`)
+        }
+      }
       this.log(`dry run: ${prepared.plan.summary}`)
       this.log('  inject:')
-      for (const c of prepared.commands.inject) this.log(`    ${c}`)
+      show(steps.inject)
       this.log('  revert:')
-      for (const c of prepared.commands.revert) this.log(`    ${c}`)
+      show(steps.revert)
+      if (prepared.plan.inject.some((a) => a.type === 'signal' && a.signal === 'SIGSTOP') && prepared.plan.params['signal'] === 'KILL') this.log(`  why STOP before KILL: ${STOP_BEFORE_KILL}`)
       this.log(`  prediction: ${prepared.prediction.formula}`)
-      return {dryRun: true, target: flags.target, fault: prepared.plan, prediction: prepared.prediction, commands: prepared.commands, warnings: [...prepared.spec.warnings, ...prepared.plan.warnings]}
+      const commands = {inject: steps.inject.flatMap((x) => (x.command === null ? [] : [x.command])), revert: steps.revert.flatMap((x) => (x.command === null ? [] : [x.command]))}
+      return {dryRun: true, target: flags.target, fault: prepared.plan, prediction: prepared.prediction, commands, steps, warnings: [...prepared.spec.warnings, ...prepared.plan.warnings]}
     }
 
     // SIGINT/SIGTERM: revert at once (the engine reverts in `finally`); a third signal gives up and leaves
@@ -175,14 +197,14 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     const m = run.metrics
     const p = run.prediction
     this.log(`drill ${run.id}`)
-    this.log(`  ${run.fault.kind} on ${run.target} (${run.stack}); VIP ${run.vip ?? '—'}; probes ${run.probe === null ? 'none' : `${run.probe.ratePerS}/s to ${run.probe.url}`}`)
+    this.log(`  ${faultText(run)} (${STACK_LABEL[run.stack] ?? run.stack}); VIP ${run.vip ?? '—'}; probes ${run.probe === null ? 'none' : `${run.probe.ratePerS}/s to ${run.probe.url}`}`)
     this.log('')
     this.log('  phases, relative to the fault:')
     for (const ph of drillPhases(run)) this.log(`    ${`${ph.atMs >= 0 ? '+' : ''}${(ph.atMs / 1000).toFixed(3)} s`.padStart(10)}  ${ph.what}`)
     this.log('')
     this.log('  predicted vs measured:')
     const measured = measuredFor(run)
-    const range = p.minMs !== null && p.maxMs !== null && p.minMs !== p.maxMs ? `${formatMs(p.minMs, 0)} … ${formatMs(p.maxMs, 0)}` : formatMs(p.takeoverMs, 1)
+    const range = p.minMs !== null && p.maxMs !== null && formatMs(p.minMs, 0) !== formatMs(p.maxMs, 0) ? `${formatMs(p.minMs, 0)} … ${formatMs(p.maxMs, 0)}` : formatMs(p.takeoverMs, 1)
     this.log(`    ${metricLabel(p.metric).padEnd(26)} predicted ${range.padEnd(20)} measured ${formatMs(measured, 1)}`)
     this.log(`    ${''.padEnd(26)} (${p.formula})`)
     const row = (k: string, v: string): void => this.log(`    ${k.padEnd(26)} ${v}`)
@@ -191,9 +213,10 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     if (vrrp && p.metric !== 'takeoverFromLastAdvertMs') row('takeover after last advert', formatMs(m.takeoverFromLastAdvertMs, 1))
     row('first GARP', formatMs(m.garpMs, 1))
     row('client outage', `${formatMs(m.outageMs, 1)}, ${m.lostProbes} probes lost (${m.probesFailed} of ${m.probesTotal} failed in the run)`)
-    for (const [k, v] of Object.entries(m.extra)) if (k !== p.metric) row(metricLabel(k), k.endsWith('Ms') ? formatMs(v, 1) : String(v))
-    if (vrrp) row('failback', `${formatMs(m.failbackMs, 1)}, client outage ${formatMs(m.failbackOutageMs, 1)}`)
-    else row('after the revert', `client outage ${formatMs(m.failbackOutageMs, 1)}, ${m.failbackLostProbes} probes lost`)
+    for (const [k, v] of Object.entries(m.extra)) if (k !== p.metric) row(metricLabel(k), k.endsWith('Ms') ? `${formatMs(v, 1)}${k === 'clientAffectedMs' ? ' after the fault' : ''}` : String(v ?? '—'))
+    // A failback only when the VIP moved (a backend fault, or a target that was no master, moves nothing).
+    if (vrrp && m.failbackMs !== null) row('failback', `${formatMs(m.failbackMs, 1)}, client outage ${formatMs(m.failbackOutageMs, 1)}`)
+    else if (m.revertAtUs !== null) row('after the revert', `client outage ${formatMs(m.failbackOutageMs, 1)}, ${m.failbackLostProbes} probes lost`)
     this.log('')
     if (m.outageMs !== null && m.outageMs > 0) this.log(`  budget: ${budgetLine(m.outageMs, availability, 'month')}`)
     else this.log(`  budget: no client-visible outage against ${label}`)

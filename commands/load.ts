@@ -37,9 +37,9 @@ Default with the bond lab: client1 → guest:8001 and client2 → guest:8002.`
 
   static override examples = [
     '<%= config.bin %> load',
-    '<%= config.bin %> load -t 10s -P 4',
+    '<%= config.bin %> load --time 10s -P 4',
     '<%= config.bin %> load --client client1 --target guest:8001 -R',
-    '<%= config.bin %> load --udp --bitrate 200M -t 5s',
+    '<%= config.bin %> load --udp --bitrate 200M --time 5s',
     '<%= config.bin %> load --inventory hosts.yaml --client c1 --client c2 --target 192.168.200.179:8001 --target 192.168.200.179:8002 --json',
   ]
 
@@ -47,10 +47,10 @@ Default with the bond lab: client1 → guest:8001 and client2 → guest:8002.`
     inventory: inventoryFlag,
     client: Flags.string({char: 'c', description: 'Client host (inventory name); repeat. Default: every host with role client.', multiple: true}),
     target: Flags.string({description: 'Server as ADDRESS:PORT or HOST[:PORT]; repeat, one per client. Default: the bond host on its iperf ports.', multiple: true}),
-    time: Flags.string({char: 't', description: 'Duration (e.g. 10s, 1m).', default: '10s'}),
+    time: Flags.string({char: 'd', description: 'Duration (e.g. 10s, 1m); iperf3\'s -t.', default: '10s'}),
     parallel: Flags.integer({char: 'P', description: 'Parallel streams per client.', default: 1, min: 1, max: 128}),
     reverse: Flags.boolean({char: 'R', description: 'Reverse: the server sends (for the bond lab: the bond transmits).', default: false}),
-    udp: Flags.boolean({char: 'u', description: 'UDP instead of TCP (with --bitrate; default 100M).', default: false}),
+    udp: Flags.boolean({description: 'UDP instead of TCP (with --bitrate; default 100M).', default: false}),
     bitrate: Flags.string({char: 'b', description: 'Target bitrate per stream, e.g. 100M, 1G (UDP: default 100M).'}),
     'no-servers': Flags.boolean({description: 'Do not start iperf3 servers (they run already).', default: false}),
     'no-bond': Flags.boolean({description: 'Do not read the bond before and after.', default: false}),

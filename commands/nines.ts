@@ -35,6 +35,9 @@ export interface NinesResult {
   inverse: {downtimeMs: number; period: Period; serviceMs: number; availability: number; label: string; nines: number | null} | null
 }
 
+/** Exact values in --json, to the µs: the arithmetic in floating point leaves noise below that (3153599.9999996526 ms). */
+const roundUs = (ms: number): number => Math.round(ms * 1000) / 1000
+
 const perPeriod = <T>(f: (p: Period) => T): Record<Period, T> => Object.fromEntries(PERIODS.map((p) => [p, f(p)])) as Record<Period, T>
 
 export default class Nines extends HachaosCommand {
@@ -85,7 +88,7 @@ The inverse: --downtime 5m --period month gives the availability reached.`
       availability: r.objective.availability,
       label: r.objective.label,
       nines: Number.isFinite(r.objective.nines) ? r.objective.nines : null,
-      allowed: perPeriod((p) => ({ms: r.allowedMs[p], text: formatDowntime(r.allowedMs[p])})),
+      allowed: perPeriod((p) => ({ms: roundUs(r.allowedMs[p]), text: formatDowntime(r.allowedMs[p])})),
       ...(outageMs === null ? {} : {affordable: perPeriod((p) => failoversAffordable(outageMs, r.objective.availability, p, calendar))}),
     }))
     let inverse: NinesResult['inverse'] = null

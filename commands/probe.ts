@@ -1,6 +1,10 @@
+import {join} from 'node:path'
+
 import {Flags} from '@oclif/core'
 
-import {HachaosError} from '../src/errors.js'
+import {ExitCode, HachaosError} from '../src/errors.js'
+import {executorFor, findHost} from '../src/inventory/inventory.js'
+import {resolveInventory} from '../src/inventory/resolve.js'
 import {MAX_RATE, runProbes, type ProbeSummary} from '../src/probe/http.js'
 import {parseDuration} from '../src/time.js'
 import {HachaosCommand} from './_base.js'
@@ -14,18 +18,26 @@ kind (timeout, refused, reset, unreachable, http-status, dns) and which backend 
 else "served by NAME" in the body). Probes are scheduled on absolute times, so the rate does not drift and a
 slow probe never delays the next. Made to run on the client host: the drill starts it there (ip netns exec in
 the lab, ssh elsewhere) and reads its stream. Ends after --duration, or on SIGINT/SIGTERM, after the probes in
-flight finish; with --json a last line carries the summary.`
+flight finish; with --json a last line carries the summary.
+
+--from HOST runs the probes on that inventory host (the lab's client: \`--from client\`) through its executor
+(ip netns exec in the lab, ssh elsewhere: hachaos must be installed there) and relays its lines. A lab's VIP
+is reachable only from inside the lab: from this machine, use --from client (or ip netns exec PREFIX-client).
+
+Exit 5 (host) when every probe failed: the URL could not be reached at all.`
 
   static override examples = [
-    '<%= config.bin %> probe --url http://10.66.0.100/ --rate 20 --duration 10s',
-    'ip netns exec hc-client <%= config.bin %> probe --url http://10.66.0.100/ --rate 200 --duration 0 --json',
+    {description: 'From the keepalived lab\'s client (hachaos lab up): its VIP, 20 probes a second for 10 s.', command: '<%= config.bin %> probe --from client --url http://10.66.0.100/ --rate 20 --duration 10s'},
+    {description: 'The same, started by hand inside the lab\'s client namespace, with the summary line.', command: 'ip netns exec hc-client <%= config.bin %> probe --url http://10.66.0.100/ --rate 50 --duration 5s --json'},
   ]
 
   static override flags = {
     url: Flags.string({char: 'u', description: 'URL to probe (http only).', required: true}),
     rate: Flags.integer({char: 'r', description: `Probes per second (1–${MAX_RATE}).`, default: 20}),
     duration: Flags.string({char: 'd', description: 'How long (e.g. 10s, 2m); 0 = until SIGINT/SIGTERM.', default: '10s'}),
-    timeout: Flags.string({description: 'Per-probe timeout.', default: '1s'}),
+    timeout: Flags.string({description: 'Per-probe timeout (more than 0).', default: '1s'}),
+    from: Flags.string({description: 'Run the probes on this inventory host (e.g. the lab\'s client), through its executor.'}),
+    inventory: Flags.string({char: 'i', description: 'Inventory for --from (default: $HACHAOS_INVENTORY, else the lab\'s).'}),
   }
 
   /** NDJSON: the summary is one compact line, like every probe line. */
@@ -52,22 +64,86 @@ flight finish; with --json a last line carries the summary.`
     }
     const durationMs = ms('duration', flags.duration)
     const timeoutMs = ms('timeout', flags.timeout)
+    if (timeoutMs <= 0) throw new HachaosError(`--timeout ${flags.timeout}: must be longer than 0 (every probe would fail)`, {code: 'E_USAGE', exit: 'USAGE', suggestions: ['e.g. --timeout 1s']})
     const ac = new AbortController()
     const onSignal = (): void => ac.abort()
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
+    let summary: ProbeSummary
     try {
-      return await runProbes({
-        url: url.toString(),
-        ratePerS: flags.rate,
-        timeoutMs,
-        ...(durationMs > 0 ? {durationMs} : {}),
-        signal: ac.signal,
-        onResult: (r) => process.stdout.write(`${JSON.stringify(r)}\n`),
-      })
+      const o = {url: url.toString(), ratePerS: flags.rate, timeoutMs, durationMs, signal: ac.signal}
+      summary = flags.from === undefined ? await this.probeHere(o) : await this.probeFrom(flags.from, flags.inventory, o)
     } finally {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
     }
+    if (summary.sent > 0 && summary.ok === 0) {
+      const why = Object.entries(summary.byError).map(([k, n]) => `${k} ${n}`).join(', ')
+      process.stderr.write(`every probe failed (${summary.sent} of ${summary.sent}: ${why}): ${summary.url} is not reachable from ${flags.from ?? 'this machine'}\n`)
+      process.exitCode = ExitCode.HOST
+    }
+    return summary
   }
+
+  private probeHere(o: ProbeRun): Promise<ProbeSummary> {
+    return runProbes({
+      url: o.url,
+      ratePerS: o.ratePerS,
+      timeoutMs: o.timeoutMs,
+      ...(o.durationMs > 0 ? {durationMs: o.durationMs} : {}),
+      signal: o.signal,
+      onResult: (r) => process.stdout.write(`${JSON.stringify(r)}\n`),
+    })
+  }
+
+  /** `hachaos probe … --json` on an inventory host; its probe lines are relayed, its summary returned. */
+  private async probeFrom(hostName: string, inventoryFlag: string | undefined, o: ProbeRun): Promise<ProbeSummary> {
+    const inv = await resolveInventory(inventoryFlag, hostName)
+    const host = findHost(inv, hostName)
+    const exec = executorFor(host)
+    const hachaos = host.via === 'ssh' ? ['hachaos'] : [process.execPath, join(this.config.root, 'bin', 'run.js')]
+    const argv = [...hachaos, 'probe', '--url', o.url, '--rate', String(o.ratePerS), '--duration', `${o.durationMs}ms`, '--timeout', `${o.timeoutMs}ms`, '--json']
+    this.progress(`probing ${o.url} from ${host.name} (${exec.describe()})`)
+    let summary: ProbeSummary | null = null
+    const errTail: string[] = []
+    const proc = exec.spawn(argv, {
+      onLine: (l) => {
+        if (l.stream === 'stderr') {
+          errTail.push(l.text)
+          if (errTail.length > 20) errTail.shift()
+          process.stderr.write(`${host.name}: ${l.text}\n`)
+          return
+        }
+        let j: {type?: string}
+        try {
+          j = JSON.parse(l.text) as {type?: string}
+        } catch {
+          return
+        }
+        if (j.type === 'probe.summary') summary = j as ProbeSummary
+        else if (j.type === 'probe') process.stdout.write(`${l.text}\n`)
+      },
+    })
+    const onAbort = (): void => void proc.stop({signal: 'SIGTERM'})
+    o.signal.addEventListener('abort', onAbort, {once: true})
+    const r = await proc.done
+    o.signal.removeEventListener('abort', onAbort)
+    if (summary === null) {
+      throw new HachaosError(`hachaos probe on ${host.name} ended without a summary (exit ${r.code ?? r.signal ?? '?'})`, {
+        code: 'E_PROBE_REMOTE',
+        exit: 'HOST',
+        where: host.name,
+        suggestions: [...(errTail.length > 0 ? [`its last words: ${errTail.slice(-3).join(' | ')}`] : []), host.via === 'ssh' ? 'is hachaos installed on that host (on its PATH)?' : 'is the lab up? hachaos lab status'],
+      })
+    }
+    return summary
+  }
+}
+
+interface ProbeRun {
+  url: string
+  ratePerS: number
+  timeoutMs: number
+  durationMs: number
+  signal: AbortSignal
 }

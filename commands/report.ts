@@ -49,7 +49,7 @@ unless --exit-zero; WARN exits 0.`
     slo: Flags.string({description: 'Objective(s) for the budget table: 99.99, 99.99%, 0.9999 or 4. Repeatable.', multiple: true, default: ['99.99']}),
     'max-outage': Flags.string({description: 'Per-event allowance: a drill whose outage exceeds it fails (e.g. 4s).'}),
     period: Flags.string({description: 'Budget period: year, quarter, month, week or day.', default: 'month'}),
-    format: Flags.string({char: 'f', description: 'Output format.', options: [...REPORT_FORMATS], default: 'text'}),
+    format: Flags.string({description: 'Output format.', options: [...REPORT_FORMATS], default: 'text'}),
     output: Flags.string({char: 'o', description: 'Write the report to this file (atomically) instead of stdout.'}),
     store: Flags.string({description: 'Run store directory (default $HACHAOS_HOME/runs). Must exist.'}),
     timelines: Flags.integer({description: 'Draw the timelines of the failing drills and of this many of the worst others (by client downtime).', default: DEFAULT_TIMELINES, min: 0}),

@@ -34,7 +34,7 @@ export type ExitCodeValue = (typeof ExitCode)[ExitCodeName]
 
 export const EXIT_CODE_TABLE: ReadonlyArray<{code: number; name: ExitCodeName; meaning: string}> = [
   {code: 0, name: 'OK', meaning: 'success'},
-  {code: 1, name: 'INTERNAL', meaning: 'internal error in hachaos (a bug: please report it with --debug output)'},
+  {code: 1, name: 'INTERNAL', meaning: 'internal error in hachaos (a bug: please report it with the output of `DEBUG=* hachaos …`)'},
   {code: 2, name: 'USAGE', meaning: 'bad flags or arguments'},
   {code: 3, name: 'BAD_INPUT', meaning: 'a config, capture, inventory or JSON file could not be read or parsed'},
   {code: 4, name: 'ENVIRONMENT', meaning: 'not root, or a binary / kernel feature is missing'},
@@ -103,3 +103,24 @@ export const badInput = (message: string, where: string | undefined, ...suggesti
 
 export const usageError = (message: string, ...suggestions: string[]): HachaosError =>
   new HachaosError(message, {code: 'E_USAGE', exit: 'USAGE', suggestions})
+
+/**
+ * Why a file could not be read, in words rather than an errno: "is a directory, not a file" (EISDIR), "does
+ * not exist", "permission denied". For messages such as `cannot read X: ${fileErrorText(e)}`.
+ */
+export function fileErrorText(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code
+  switch (code) {
+    case 'EISDIR':
+      return 'it is a directory, not a file'
+    case 'ENOENT':
+      return 'no such file'
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory'
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied'
+    default:
+      return code ?? errorMessage(e)
+  }
+}

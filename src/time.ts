@@ -56,6 +56,7 @@ const UNIT_MS: Record<string, number> = {
 export function parseDuration(text: string): number {
   const s = text.trim()
   if (s === '') throw new Error('empty duration')
+  if (s.startsWith('-')) throw new Error(`"${text}" is negative: durations are 0 or more (examples: 500ms, 2.5s, 1m30s, 30d)`)
   if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000
   const re = /(\d+(?:\.\d+)?)\s*(us|µs|ms|sec|min|s|m|h|d|w)/gy
   let total = 0

@@ -6,7 +6,7 @@ import {Flags} from '@oclif/core'
 import {clusterHealth, collectionSummary, failedActionText, isBundleNode, nodeCondition, placementOf, type ClusterHealth} from '../../src/stacks/pacemaker/crm-mon.js'
 import {maintenanceReasons, parseCrmMonXml, type ClusterState} from '../../src/config/crm-mon.js'
 import {readClusterSnapshot, type ClusterSnapshot} from '../../src/stacks/pacemaker/snapshot.js'
-import {HachaosError, errorMessage} from '../../src/errors.js'
+import {HachaosError, errorMessage, fileErrorText} from '../../src/errors.js'
 import {executorFor, findHost, hostsWithRole, loadInventory} from '../../src/inventory/inventory.js'
 import {inventoryFile, labPrefix} from '../../src/lab/paths.js'
 import {HachaosCommand} from '../_base.js'
@@ -52,7 +52,7 @@ the pacemaker lab when it is up. Reading a node needs what its executor needs (r
       try {
         text = await readFile(file, 'utf8')
       } catch (e) {
-        throw new HachaosError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}`, {code: 'E_READ_FILE', exit: 'BAD_INPUT', where: file, suggestions: ['capture it on a node: crm_mon -1 --output-as=xml > crm_mon.xml']})
+        throw new HachaosError(`cannot read ${file}: ${fileErrorText(e)}`, {code: 'E_READ_FILE', exit: 'BAD_INPUT', where: file, suggestions: ['capture it on a node: crm_mon -1 --output-as=xml > crm_mon.xml']})
       }
       const state = parseCrmMonXml(text, file)
       result = {source: {kind: 'file', file}, crmMon: state, quorum: null, links: null, runtime: null, corosync: null, health: clusterHealth(state, flags.group === undefined ? {} : {group: flags.group}), notes: []}

@@ -1,5 +1,6 @@
 import type {LabStatus} from '../../src/lab/driver.js'
 import {labDriver} from '../../src/lab/registry.js'
+import {requireRootFor} from '../../src/util/root.js'
 import {HachaosCommand} from '../_base.js'
 import {checkPrefix, labFlags} from '../_lab.js'
 
@@ -12,6 +13,8 @@ export default class LabStatusCmd extends HachaosCommand {
 
   async run(): Promise<LabStatusCommandResult> {
     const {flags} = await this.parse(LabStatusCmd)
+    // The lab's namespaces and daemons can only be looked into as root: as anyone else it would look down.
+    requireRootFor('hachaos lab status', 'it looks into the lab\'s network namespaces and daemons')
     const s = await labDriver(flags.topology).status(checkPrefix(flags.prefix))
     if (!s.up) {
       this.log(`no ${s.topology} lab with prefix ${s.prefix} is up (hachaos lab up --topology ${s.topology})`)

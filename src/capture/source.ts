@@ -6,7 +6,7 @@
  */
 import {open, type FileHandle} from 'node:fs/promises'
 
-import {HachaosError} from '../errors.js'
+import {fileErrorText, HachaosError} from '../errors.js'
 
 /** Bytes per read. */
 export const CHUNK = 1 << 20
@@ -48,7 +48,7 @@ export class ByteSource {
       fh = await open(path, 'r')
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code
-      throw new HachaosError(code === 'ENOENT' ? `${path} does not exist` : `cannot read ${path}: ${(e as Error).message}`, {
+      throw new HachaosError(code === 'ENOENT' ? `${path} does not exist` : `cannot read ${path}: ${fileErrorText(e)}`, {
         code: 'E_READ_FILE',
         exit: 'BAD_INPUT',
         where: path,
@@ -61,7 +61,7 @@ export class ByteSource {
       return new ByteSource(path, head.subarray(0, bytesRead), fh, null, bytesRead)
     } catch (e) {
       await fh.close()
-      throw new HachaosError(`cannot read ${path}: ${(e as Error).message}`, {code: 'E_READ_FILE', exit: 'BAD_INPUT', where: path})
+      throw new HachaosError(`cannot read ${path}: ${fileErrorText(e)}`, {code: 'E_READ_FILE', exit: 'BAD_INPUT', where: path})
     }
   }
 
@@ -80,7 +80,7 @@ export class ByteSource {
           try {
             n = (await this.fh.read(buf, 0, CHUNK, this.position)).bytesRead
           } catch (e) {
-            throw new HachaosError(`cannot read ${this.path}: ${(e as Error).message}`, {code: 'E_READ_FILE', exit: 'BAD_INPUT', where: this.path})
+            throw new HachaosError(`cannot read ${this.path}: ${fileErrorText(e)}`, {code: 'E_READ_FILE', exit: 'BAD_INPUT', where: this.path})
           }
           if (n === 0) return
           this.position += n

@@ -16,7 +16,7 @@ import {parseIpvsadm} from '../config/ipvs.js'
 import {type KeepalivedConfig, parseKeepalivedConf} from '../config/keepalived.js'
 import {parseCib} from '../config/pacemaker.js'
 import {parseSysctl, sysctlFromProc} from '../config/sysctl.js'
-import {HachaosError, errorMessage, isHachaosError} from '../errors.js'
+import {HachaosError, errorMessage, fileErrorText, isHachaosError} from '../errors.js'
 import type {Executor} from '../exec/types.js'
 import type {Inventory, InventoryHost} from '../inventory/inventory.js'
 import {type DoctorInput, type HostConfigs, type SourceKind, emptyHost} from './types.js'
@@ -149,8 +149,7 @@ function readLocal(path: string): {text: string} | {error: string} {
     if (statSync(path).isDirectory()) return {error: `${path} is a directory, not a file`}
     return {text: readFileSync(path, 'utf8')}
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
-    return {error: `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : errorMessage(e)}`}
+    return {error: `cannot read ${path}: ${fileErrorText(e)}`}
   }
 }
 
@@ -421,6 +420,7 @@ export async function collectHost(h: InventoryHost, exec: Executor, inv: Invento
     const r = await exec.run(['true'], {timeoutMs})
     if (r.code !== 0) throw new Error(r.stderr.trim().split('\n')[0] || `exit ${r.code ?? r.signal ?? '?'}`)
   } catch (e) {
+    if (isHachaosError(e) && e.code === 'E_NOT_ROOT') throw e // not a finding about the host: say so, exit 4
     host.problems.push({message: `cannot reach ${h.name} (${exec.describe()}): ${errorMessage(e)}`})
     return host
   }

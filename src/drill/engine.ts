@@ -328,7 +328,10 @@ async function failback(spec: DrillSpec, probes: ProbeRun, revertAt: EpochMicros
 /** Stack-specific figures the generic analysis does not compute (the stack's hooks, once over all events). */
 function withExtras(a: TimelineAnalysis, events: TimelineEvent[], spec: DrillSpec, faultAt: EpochMicros | null, revertAt: EpochMicros | null): FailoverMetrics {
   const base: FailoverMetrics = a.metrics ?? emptyMetrics(faultAt ?? 0, revertAt, spec.oldMaster)
-  return spec.hooks.metrics(events, {...base, extra: {...base.extra}}, faultAt, revertAt)
+  const m = spec.hooks.metrics(events, {...base, extra: {...base.extra}}, faultAt, revertAt)
+  // A failback is the VIP's return: when it never moved (a backend fault, a target that was no master) there is none.
+  const moved = m.newOwner !== null && m.newOwner !== m.oldOwner
+  return moved ? m : {...m, failbackMs: null}
 }
 
 // Verdict: one model for the drill, the report, JUnit and the exit code (src/store/verdict.ts). Adapter only.

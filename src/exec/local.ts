@@ -1,6 +1,6 @@
 import {readFile} from 'node:fs/promises'
 
-import {HachaosError} from '../errors.js'
+import {HachaosError, fileErrorText} from '../errors.js'
 import {ProcessExecutor, commName, parsePids} from './process.js'
 
 /** Runs argv on this machine, as is. */
@@ -35,7 +35,7 @@ export async function readLocalFile(path: string, host: string): Promise<string>
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
     throw new HachaosError(
-      code === 'ENOENT' ? `${path} does not exist on ${host}` : `cannot read ${path} on ${host}: ${(e as Error).message}`,
+      code === 'ENOENT' ? `${path} does not exist on ${host}` : `cannot read ${path} on ${host}: ${fileErrorText(e)}`,
       {
         code: 'E_READ_FILE',
         exit: 'BAD_INPUT',

@@ -30,6 +30,10 @@ export class NetnsExecutor extends ProcessExecutor {
     }
   }
 
+  protected override rootNeeded(): string {
+    return `ip netns exec ${this.netns}`
+  }
+
   describe(): string {
     return `netns ${this.netns}`
   }

@@ -35,6 +35,10 @@ export class NsenterExecutor extends ProcessExecutor {
     return p
   }
 
+  protected override rootNeeded(): string {
+    return 'nsenter'
+  }
+
   describe(): string {
     return `nsenter -t ${typeof this.targetPid === 'number' ? this.targetPid : 'init'} (${this.namespaces.join(',')})`
   }

@@ -3,6 +3,7 @@ import {createInterface} from 'node:readline'
 
 import {HachaosError} from '../errors.js'
 import {nowUs} from '../time.js'
+import {requireRootFor} from '../util/root.js'
 import {LineQueue} from './line-queue.js'
 import {packageHint} from './packages.js'
 import type {ExecResult, Executor, ExecutorKind, OutputLine, RunOptions, Spawned, SpawnOptions} from './types.js'
@@ -52,9 +53,16 @@ export abstract class ProcessExecutor implements Executor {
 
   /** How to start argv locally; subclasses add env handling (ssh passes it inside the remote command). */
   protected prepare(argv: string[], env: Record<string, string> | undefined): Prepared {
+    const why = this.rootNeeded()
+    if (why !== null) requireRootFor(`reaching ${this.host} (${why})`, 'only root may enter another namespace', this.host)
     const [file, ...args] = this.command(argv)
     if (file === undefined) throw new HachaosError('empty command', {code: 'E_INTERNAL', exit: 'INTERNAL'})
     return {file, args, env: env === undefined ? process.env : {...process.env, ...env}}
+  }
+
+  /** How this executor enters the host when that takes root (ip netns exec, nsenter), else null. */
+  protected rootNeeded(): string | null {
+    return null
   }
 
   /** Whether a wrapper (ip netns exec, ssh …) sits between us and the program. */

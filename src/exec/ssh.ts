@@ -29,6 +29,11 @@ const IPV6 = /^[0-9A-Fa-f:]+(?:%[A-Za-z0-9_.-]+)?$/
 const USER = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/
 const OPT_KEY = /^[A-Za-z][A-Za-z0-9]*$/
 
+/** A DNS name, an IPv4 or an IPv6 literal (what an inventory's `address` may be). */
+export function isHostAddress(a: string): boolean {
+  return HOSTNAME.test(a) || (IPV6.test(a) && a.includes(':'))
+}
+
 export function validateSshTarget(t: SshTarget, where: string): void {
   const bad = (what: string, tip: string): HachaosError =>
     new HachaosError(what, {code: 'E_BAD_SSH_TARGET', exit: 'BAD_INPUT', where, suggestions: [tip]})

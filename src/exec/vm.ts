@@ -8,6 +8,7 @@ import {fileURLToPath} from 'node:url'
 
 import {HachaosError} from '../errors.js'
 import {nowUs} from '../time.js'
+import {isRoot, needsRootError} from '../util/root.js'
 import {LineQueue} from './line-queue.js'
 import {missingBinaryError} from './process.js'
 import {catFile} from './run-ok.js'
@@ -23,6 +24,7 @@ function newTag(): string {
 
 function unreachable(host: string, socket: string, e: unknown): HachaosError {
   const code = (e as NodeJS.ErrnoException).code ?? ''
+  if (code === 'EACCES' && !isRoot()) return needsRootError(`reaching the guest ${host} through ${socket}`, 'the lab\'s console socket belongs to root', host)
   return new HachaosError(`cannot reach the guest ${host} through ${socket} (${code || (e as Error).message})`, {
     code: 'E_VM_UNREACHABLE',
     exit: 'HOST',

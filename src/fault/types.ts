@@ -119,7 +119,9 @@ export function registerFault<P extends Record<string, unknown>>(d: FaultDefinit
         const i = r.error.issues[0]
         const key = i?.path.map(String).join('.') ?? ''
         const given = key !== '' && key in raw ? ` ${JSON.stringify(raw[key])}` : ''
-        const what = i?.code === 'unrecognized_keys' ? `unknown parameter ${i.keys.join(', ')}` : `${key === '' ? 'parameters' : `--${key}${given}`}: expected ${i?.message ?? 'valid parameters'}`
+        // zod's own wording ("Invalid option: expected one of …") is reworded; our schemas' messages name what is expected.
+        const expected = i?.code === 'invalid_value' ? `one of ${i.values.map(String).join(', ')}` : (i?.message ?? 'valid parameters')
+        const what = i?.code === 'unrecognized_keys' ? `unknown parameter ${i.keys.join(', ')}` : `${key === '' ? 'parameters' : `--${key}${given}`}: expected ${expected}`
         throw new HachaosError(`fault ${d.kind}: ${what}`, {
           code: 'E_FAULT_PARAMS',
           exit: 'USAGE',

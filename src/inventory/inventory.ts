@@ -1,6 +1,6 @@
 import {readFile} from 'node:fs/promises'
 
-import {HachaosError} from '../errors.js'
+import {HachaosError, fileErrorText} from '../errors.js'
 import {LocalExecutor} from '../exec/local.js'
 import {NetnsExecutor} from '../exec/netns.js'
 import {NsenterExecutor} from '../exec/nsenter.js'
@@ -33,7 +33,7 @@ export async function loadInventory(path: string): Promise<Inventory> {
   try {
     text = await readFile(path, 'utf8')
   } catch (e) {
-    throw new HachaosError(`cannot read inventory ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+    throw new HachaosError(`cannot read inventory ${path}: ${fileErrorText(e)}`, {
       code: 'E_INVENTORY_READ',
       exit: 'BAD_INPUT',
       where: path,

@@ -37,16 +37,29 @@ export async function resolveInventory(flag: string | undefined, target?: string
       if (target === undefined || inv.hosts.some((h) => h.name === target)) return inv
     }
   }
+  const up = pool.map((i) => (i.lab === undefined ? i.file : `${i.lab.topology} (prefix ${i.lab.prefix})`))
+  const needs = target === undefined ? undefined : labOfHostName(target)
+  const labUp = needs === undefined ? 'hachaos lab up' : `hachaos lab up${needs === 'keepalived' ? '' : ` --topology ${needs}`}`
   throw new HachaosError(
-    pool.length === 0 ? 'no inventory: no --inventory given and no lab is up' : `no lab inventory has a host "${target ?? ''}"`,
+    pool.length === 0
+      ? `no inventory: no --inventory given and no lab is up${needs === undefined ? '' : ` (${target ?? ''} is a host of the ${needs} lab)`}`
+      : `no lab inventory has a host "${target ?? ''}": the lab${up.length > 1 ? 's' : ''} up: ${up.join(', ')}${needs === undefined ? '' : `; ${target ?? ''} is a host of the ${needs} lab`}`,
     {
       code: 'E_NO_INVENTORY',
       exit: 'USAGE',
       suggestions: [
-        'bring up the built-in lab: hachaos lab up',
+        `bring up the ${needs ?? 'built-in'} lab: ${labUp}`,
         'or describe your hosts in a YAML inventory and pass --inventory FILE (see README: Inventory)',
-        ...(pool.length > 0 ? [`hosts in the lab: ${pool.flatMap((i) => i.hosts.map((h) => h.name)).join(', ')}`] : []),
+        ...(pool.length > 0 ? [`hosts in the lab${pool.length > 1 ? 's' : ''} up: ${pool.flatMap((i) => i.hosts.map((h) => h.name)).join(', ')}`] : []),
       ],
     },
   )
+}
+
+/** Which built-in lab names a host so (its inventory's host names), for "bring up that lab" hints. */
+export function labOfHostName(name: string): 'keepalived' | 'pacemaker' | 'bond' | undefined {
+  if (/^(lb\d+|web\d+|client)$/.test(name)) return 'keepalived'
+  if (/^n\d+$/.test(name)) return 'pacemaker'
+  if (/^(guest|client\d+)$/.test(name)) return 'bond'
+  return undefined
 }

@@ -1,5 +1,7 @@
 import {z} from 'zod'
 
+import {isHostAddress} from '../exec/ssh.js'
+
 /** Host names as used on the command line: no leading dash, no shell or path characters. */
 export const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/
 
@@ -35,7 +37,7 @@ export const FactsSchema = z
 
 export const HostSchema = z
   .object({
-    address: z.string().min(1),
+    address: z.string().refine(isHostAddress, 'a DNS name, an IPv4 or an IPv6 address (no leading "-", spaces or shell characters)'),
     via: z.enum(['local', 'netns', 'nsenter', 'ssh', 'vm']).default('ssh'),
     netns: z.string().optional(),
     /** For `via: nsenter`: a file holding the PID whose namespaces the host lives in (a lab node's init). */

@@ -109,7 +109,7 @@ export function durationOption(flag: string, text: string): number {
     if (!Number.isFinite(v) || v < 0) throw new Error(`"${text}" is negative`)
     return v
   } catch (e) {
-    throw usage(`${flag}: ${(e as Error).message}`, `e.g. ${flag} 5m, ${flag} 2.9s, ${flag} 1h30m`)
+    throw new HachaosError(`${flag}: ${(e as Error).message}`, {code: 'E_USAGE', exit: 'USAGE', suggestions: [`e.g. ${flag} 5m, ${flag} 2.9s, ${flag} 1h30m`]})
   }
 }
 
@@ -121,5 +121,13 @@ export function sinceOption(text: string, nowMs: number): number {
     if (Number.isNaN(v)) throw usage(`--since "${text}" is not a date`, 'e.g. --since 2026-11-01 or --since 30d')
     return v
   }
-  return nowMs - durationOption('--since', t)
+  try {
+    return nowMs - parseDuration(t)
+  } catch {
+    throw new HachaosError(`--since "${text}" is neither a duration back from now (30d, 12h) nor a date (2026-11-01, 2026-11-01T08:00Z)`, {
+      code: 'E_USAGE',
+      exit: 'USAGE',
+      suggestions: ['e.g. --since 30d, --since 12h, --since 2026-11-01'],
+    })
+  }
 }

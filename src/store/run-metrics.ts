@@ -14,6 +14,33 @@ export const METRIC_LABEL: Record<string, string> = {
   nodeLostMs: 'node lost (crm_mon)',
   noOwnerMs: 'no VIP owner',
   bondFailoverMs: 'bond failover',
+  backendReturnMs: 'backend UP again after the revert',
+  clientAffectedMs: 'clients affected until',
+  clientAffectedProbes: 'probes failed or slowed',
+}
+
+/** What a drill's stack is, in words (the `stack` field is a key, not a process). */
+export const STACK_LABEL: Record<string, string> = {
+  keepalived: 'keepalived/VRRP in front of HAProxy',
+  haproxy: 'a web server behind HAProxy',
+  pacemaker: 'Pacemaker/Corosync',
+  bond: 'a bond',
+  lvs: 'LVS',
+}
+
+/** A fault in words: "SIGKILL to every apache2 on web1", "nic-down (eth1) on lb1". */
+export function faultText(run: Pick<DrillRun, 'fault' | 'target'>): string {
+  const p = run.fault.params
+  const str = (k: string): string | undefined => (typeof p[k] === 'string' ? (p[k] as string) : undefined)
+  if (run.fault.kind === 'kill' && str('process') !== undefined) return `kill: SIG${str('signal') ?? 'KILL'} to every ${str('process') ?? ''} on ${run.target}`
+  if (run.fault.kind === 'cluster-kill' && str('daemon') !== undefined) return `cluster-kill: SIGKILL to ${str('daemon') ?? ''} on ${run.target}`
+  const detail = ['interface', 'service', 'daemon'].map(str).filter((x): x is string => x !== undefined)
+  return `${run.fault.kind}${detail.length > 0 ? ` (${detail.join(', ')})` : ''} on ${run.target}`
+}
+
+/** A predicted range as text, one value when both ends agree: "3609.4 ms", "2000.0–3000.0 ms". */
+export function rangeText(lo: number, hi: number, digits = 1): string {
+  return lo.toFixed(digits) === hi.toFixed(digits) ? `${lo.toFixed(digits)} ms` : `${lo.toFixed(digits)}–${hi.toFixed(digits)} ms`
 }
 
 export function metricLabel(metric: string): string {

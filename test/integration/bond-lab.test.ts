@@ -70,7 +70,7 @@ describe('bond lab', {skip: root ? false : 'needs root (namespaces, QEMU taps)'}
   it('balance-rr under load: both members carry the bond\'s traffic, and load totals agree with the counters', async () => {
     await up({mode: 'balance-rr'})
     // -R: the guest (the bond) sends, so its own policy (round robin) spreads the frames
-    const r = await cli<LoadCommandResult>(['load', '-t', '4s', '-R'])
+    const r = await cli<LoadCommandResult>(['load', '--time', '4s', '-R'])
     assert.equal(r.pairs.length, 2)
     for (const p of r.pairs) assert.ok(p.result !== null && (p.result.receivedBps ?? 0) > 50e6, `${p.client}: ${p.error ?? ''}`)
     assert.ok(r.landing !== null)
