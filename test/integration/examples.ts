@@ -55,6 +55,11 @@ export const EXAMPLES: Record<string, ExampleMeta> = {
   'hachaos capture analyze drill.pcap --fault-at 1795388398.646432 --revert-at 1795388406.651997 --vip 10.66.0.100': {lab: 'none'},
   'hachaos capture analyze capture.txt --fault-at 1795388462.118095 --name 10.66.0.11=lb1 --name 10.66.0.12=lb2 --json': {lab: 'none'},
   'hachaos capture analyze drill.pcap --inventory hosts.yaml --fault-at 1795388398.6': {lab: 'keepalived'},
+  'hachaos capture analyze day.pcap --events ndjson > day.ndjson': {lab: 'none'},
+  // inventory show: the committed Ansible inventories (test/fixtures/inventory/ansible), and the lab's own
+  'hachaos inventory show --inventory hosts.ini': {lab: 'none'},
+  'hachaos inventory show --inventory inventory/prod.yml --json': {lab: 'none'},
+  'hachaos inventory show': {lab: 'keepalived'},
   // cluster status from a saved crm_mon XML
   'hachaos cluster status --crm-mon-xml crm_mon.xml --json': {lab: 'none'},
 
@@ -84,6 +89,7 @@ export const EXAMPLES: Record<string, ExampleMeta> = {
   'hachaos report --since 30d --slo 99.99 --slo 99.999': {lab: 'keepalived', order: 80},
   'hachaos report --target lb1 --fault nic-down --format md': {lab: 'keepalived', order: 80},
   'hachaos report --format html -o drills.html': {lab: 'keepalived', order: 80},
+  'hachaos report --format html --timelines 50 -o drills.html': {lab: 'keepalived', order: 80},
   'hachaos report --format junit --max-outage 4s -o drills.xml': {
     lab: 'keepalived',
     order: 80,

@@ -5,7 +5,7 @@
  * without root. The lab examples run in test/integration/examples-*.test.ts.
  */
 import assert from 'node:assert/strict'
-import {copyFileSync, mkdtempSync, rmSync} from 'node:fs'
+import {copyFileSync, mkdirSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
@@ -18,6 +18,10 @@ const env = {HACHAOS_HOME: join(cwd, '.hachaos'), HACHAOS_LAB_ROOT: join(cwd, 'l
 copyFileSync(fixturePath('capture', 'nicdown-v2.pcap'), join(cwd, 'drill.pcap'))
 copyFileSync(fixturePath('capture', 'graceful-v2.txt'), join(cwd, 'capture.txt'))
 copyFileSync(fixturePath('cluster', 'crm_mon-online.xml'), join(cwd, 'crm_mon.xml'))
+copyFileSync(fixturePath('capture', 'nicdown-v2.pcap'), join(cwd, 'day.pcap'))
+copyFileSync(fixturePath('inventory', 'ansible', 'hosts.ini'), join(cwd, 'hosts.ini'))
+mkdirSync(join(cwd, 'inventory'))
+copyFileSync(fixturePath('inventory', 'ansible', 'hosts.yml'), join(cwd, 'inventory', 'prod.yml'))
 
 after(() => rmSync(cwd, {recursive: true, force: true}))
 
