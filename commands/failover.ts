@@ -8,17 +8,20 @@ import {HachaosError} from '../src/errors.js'
 import type {FaultPlan} from '../src/fault/types.js'
 import {runDrill} from '../src/drill/engine.js'
 import {makeTcpdumpCapture} from '../src/drill/capture-source.js'
+import {drillLocks, hostLockKey} from '../src/drill/drill-lock.js'
 import {prepareDrill} from '../src/drill/setup.js'
 import {phases} from '../src/drill/summary.js'
+import {findHost} from '../src/inventory/inventory.js'
 import {resolveInventory} from '../src/inventory/resolve.js'
 import {MAX_RATE} from '../src/probe/http.js'
 import {budgetLine, parseObjective} from '../src/sla/nines.js'
 import {measuredFor, metricLabel} from '../src/store/run-metrics.js'
 import {runsDir} from '../src/store/paths.js'
 import {newRunId, saveRun} from '../src/store/runs.js'
+import {storeWrite} from '../src/store/store-error.js'
 import type {DrillRun, Prediction} from '../src/store/run-types.js'
 import {formatMs, parseDuration} from '../src/time.js'
-import {HachaosCommand} from './_base.js'
+import {HachaosCommand, type BaseFlags} from './_base.js'
 
 export interface FailoverDryRun {
   dryRun: true
@@ -111,7 +114,27 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     const inventory = await resolveInventory(flags.inventory, flags.target)
     const runId = newRunId(flags.target, flags.fault)
     const bin = join(this.config.root, 'bin', 'run.js')
-    if (!flags['no-save']) mkdirSync(runsDir(), {recursive: true})
+    if (!flags['no-save']) storeWrite(runsDir(), 'the run store directory', () => mkdirSync(runsDir(), {recursive: true}))
+    // One drill per target: the target now (a second drill is refused at once), its stack's peers once known.
+    const locks = drillLocks(runId, `failover --target ${flags.target} --fault ${flags.fault}`, (m) => this.warn(m))
+    if (!flags['dry-run']) locks.acquire([hostLockKey(inventory, findHost(inventory, flags.target))])
+    try {
+      return await this.drill(flags, inventory, runId, bin, params, def, objective, locks)
+    } finally {
+      locks.release()
+    }
+  }
+
+  private async drill(
+    flags: BaseFlags<typeof Failover>,
+    inventory: Awaited<ReturnType<typeof resolveInventory>>,
+    runId: string,
+    bin: string,
+    params: Record<string, unknown>,
+    def: ReturnType<typeof faultDefinition>,
+    objective: ReturnType<typeof parseObjective>,
+    locks: ReturnType<typeof drillLocks>,
+  ): Promise<FailoverResult> {
     const prepared = await prepareDrill({
       inventory,
       target: flags.target,
@@ -142,6 +165,10 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
       return {dryRun: true, target: flags.target, fault: prepared.plan, prediction: prepared.prediction, commands: prepared.commands, warnings: [...prepared.spec.warnings, ...prepared.plan.warnings]}
     }
 
+    // The hosts the stack's reaction involves (VRRP peers, cluster nodes): peers' drills conflict.
+    const touched = new Set(prepared.spec.hosts.map((h) => h.name))
+    locks.acquire(inventory.hosts.filter((h) => touched.has(h.name)).map((h) => hostLockKey(inventory, h)))
+
     // SIGINT/SIGTERM: revert at once (the engine reverts in `finally`); a third signal gives up and leaves
     // the rest to `hachaos recover`.
     const ac = new AbortController()
@@ -159,12 +186,21 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     process.on('SIGTERM', onSignal)
     let run: DrillRun
     try {
-      run = await runDrill(prepared.spec, {onProgress: this.progress, signal: ac.signal})
+      run = await runDrill(prepared.spec, {onProgress: this.progress, signal: ac.signal, locks: locks.keys})
     } finally {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
     }
-    const file = flags['no-save'] ? null : saveRun(run)
+    let file: string | null = null
+    if (!flags['no-save']) {
+      try {
+        file = storeWrite(join(runsDir(), `${run.id}.json`), 'the run record', () => saveRun(run))
+      } catch (e) {
+        // The drill is over and reverted: show what it measured before saying the record could not be kept.
+        this.print(run, objective.availability, objective.label, null)
+        throw e
+      }
+    }
     this.print(run, objective.availability, objective.label, file)
     if (ac.signal.aborted) process.exitCode = 130
     else if (!run.reverted) process.exitCode = 8

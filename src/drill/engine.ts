@@ -11,13 +11,13 @@ import {hostname} from 'node:os'
 import {HachaosError, errorMessage} from '../errors.js'
 import {runInject, runRevert} from '../fault/actions.js'
 import type {FaultPlan} from '../fault/types.js'
-import {closeJournal, openJournal, recordHelpers, updateJournal, type JournalEntry} from '../store/journal.js'
 import type {DrillRun, FailoverMetrics, Prediction, SplitBrainFinding, Stack, TimelineEvent} from '../store/run-types.js'
 import {RUN_SCHEMA} from '../store/run-types.js'
 import {emptyMetrics, measuredFor} from '../store/run-metrics.js'
 import {analyzeTimeline, type TimelineAnalysis} from '../timeline/analyze.js'
 import {nowUs, sleep, type EpochMicros} from '../time.js'
 import type {Poller} from '../util/poll-loop.js'
+import {DrillJournal} from './drill-journal.js'
 import type {ProbeSession} from './probe-session.js'
 
 /** A packet capture on some host, streaming events into the drill (src/capture adapts tcpdump to this). */
@@ -91,6 +91,8 @@ export interface DrillHooks {
   onProgress?: (message: string) => void
   /** Aborting skips the rest of the hold and reverts at once. */
   signal?: AbortSignal
+  /** Lock keys the caller holds for this drill (src/drill/drill-lock.ts), journaled for `recover`. */
+  locks?: string[]
 }
 
 const VRRP_MOVES = new Set(['node-loss', 'graceful-stop', 'service-loss', 'advert-loss'])
@@ -132,7 +134,9 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
   const startedAt = new Date()
   const warnings = [...spec.warnings, ...spec.plan.warnings]
   const aborted = (): boolean => hooks.signal?.aborted === true
-  let journal: JournalEntry | null = null
+  // The journal entry opens before the first side effect: a drill killed at any moment from here on leaves
+  // an entry naming its helper processes (and, once injected, its fault) for `hachaos recover`.
+  const journal = DrillJournal.open(spec.runId, spec.plan, spec.helperPids, hooks.locks ?? [])
   let faultAt: EpochMicros | null = null
   let revertAt: EpochMicros | null = null
   let reverted = false
@@ -142,12 +146,14 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
   let interrupted = false
 
   try {
-    // 1. Observers.
+    // 1. Observers (each helper PID journaled as it appears).
+    journal.watchHelpers()
     if (spec.capture !== null) {
       progress(`capturing VRRP and ARP on ${spec.capture.host}`)
       await spec.capture.start()
     }
     spec.probe?.start()
+    journal.recordNow()
     for (const p of spec.pollers) p.start()
 
     // 2. Steady state: the service answers (half a second of good probes) and the master advertises (one
@@ -171,16 +177,14 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
     }
 
     // 3. Journal, then inject.
-    journal = openJournal(spec.runId, spec.plan)
-    recordHelpers(journal, spec.helperPids())
-    updateJournal(journal, 'injecting')
+    journal.state('injecting')
     progress(`fault: ${spec.plan.summary}`)
     faultAt = nowUs()
     emit({type: 'fault.inject', t: faultAt, host: hostname(), phase: 'before', fault: spec.plan.kind})
     injected = true
     await runInject(spec.plan.inject)
     emit({type: 'fault.inject', t: nowUs(), host: hostname(), phase: 'after', fault: spec.plan.kind})
-    updateJournal(journal, 'injected')
+    journal.state('injected')
 
     // 4. Hold.
     await hold(spec, events, faultAt, hooks, progress)
@@ -189,6 +193,7 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
     if (aborted()) interrupted = true
     if (!injected) {
       await stopObservers(spec).catch(() => undefined)
+      closeNotInjected(journal)
       throw e
     }
     warnings.push(`drill error: ${errorMessage(e)}`)
@@ -196,17 +201,18 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
     if (injected) {
       // 5. Revert, always, under fresh timeouts.
       progress('reverting the fault')
-      if (journal !== null) updateJournal(journal, 'reverting')
+      journal.tryState('reverting', warnings)
       revertAt = nowUs()
       emit({type: 'fault.revert', t: revertAt, host: hostname(), phase: 'before', fault: spec.plan.kind, ok: true})
       const out = await runRevert(spec.plan.revert)
       emit({type: 'fault.revert', t: nowUs(), host: hostname(), phase: 'after', fault: spec.plan.kind, ok: out.ok})
       reverted = out.ok
       if (out.ok) {
-        if (journal !== null) closeJournal(journal)
+        // Closed once the observers are stopped (after the failback): until then `recover` ends them.
+        journal.tryState('failback', warnings)
       } else {
         revertError = out.errors.join('; ')
-        if (journal !== null) updateJournal(journal, 'revert-failed', out.errors)
+        journal.tryState('revert-failed', warnings, out.errors)
       }
     }
   }
@@ -214,9 +220,20 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
   // 6. Failback (not after an interruption: the user wants out).
   if (reverted && !interrupted && revertAt !== null) await failback(spec, events, revertAt, hooks, progress)
   const stopped = await stopObservers(spec)
+  journal.stopWatching()
+  if (reverted) {
+    try {
+      journal.close('reverted')
+    } catch (e) {
+      warnings.push(`the journal entry could not be closed (${(e as Error).message}): \`hachaos recover\` will close it`)
+    }
+  }
   unparsed = stopped.unparsed
   const pcap = stopped.pcap
-  if (interrupted && !injected) throw interruptedError()
+  if (interrupted && !injected) {
+    closeNotInjected(journal)
+    throw interruptedError()
+  }
 
   // 7. Analysis.
   const offsets = new Map(spec.clockOffsets.map((h) => [h.name, h.clockOffsetUs]))
@@ -256,6 +273,15 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
     ...(pcap === null ? {} : {pcap}),
   }
   return run
+}
+
+/** The drill ended before its fault: the entry closes as not injected (observers already stopped). */
+function closeNotInjected(journal: DrillJournal): void {
+  try {
+    journal.close('not-injected')
+  } catch {
+    // the store failed (full?): the entry stays open as planned and `recover` closes it without a revert
+  }
 }
 
 function interruptedError(): HachaosError {
