@@ -27,12 +27,13 @@ and every other entry is still recovered (exit code 3 then).`
   async run(): Promise<RecoverCommandResult> {
     const {flags} = await this.parse(Recover)
     const r = await recover({force: flags.force, dryRun: flags['dry-run'], onProgress: this.progress})
-    if (r.entries.length === 0 && r.unreadable.length === 0) this.log(`nothing to recover (journal: ${journalDir()})`)
+    if (r.entries.length === 0 && r.unreadable.length === 0 && r.staleLocksRemoved.length === 0) this.log(`nothing to recover (journal: ${journalDir()})`)
     for (const e of r.entries) {
       const skipped = e.action === 'not-injected' || e.action === 'would-skip-not-injected' ? ' — revert skipped: the fault was never injected' : ''
       this.log(`${e.action.padEnd(24)} ${e.summary} (run ${e.runId}, was ${e.stateBefore})${skipped}${e.helpersEnded.length > 0 ? `; ended helper processes ${e.helpersEnded.join(', ')}` : ''}`)
       for (const err of e.errors) this.log(`    ${err}`)
     }
+    for (const l of r.staleLocksRemoved) this.log(`removed stale lock ${l.file}${l.runId === null ? '' : ` (drill run ${l.runId}, PID ${l.pid ?? '?'}, is gone)`}`)
     for (const u of r.unreadable) this.warn(`unreadable journal entry ${u.file}: ${u.reason} (left in place). What to do: ${u.suggestion}`)
     if (!r.ok) process.exitCode = 8
     else if (r.entries.some((e) => e.action === 'skipped-busy')) process.exitCode = 10

@@ -10,7 +10,7 @@ import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {errorMessage, isHachaosError} from '../errors.js'
 import {terminate} from '../lab/netns-ops.js'
 import {closeJournal, mayBeInjected, openEntries, ownerAlive, updateJournal, type JournalEntry, type JournalHelper, type UnreadableEntry} from '../store/journal.js'
-import {LockSet, pidStartOf} from '../store/locks.js'
+import {LockSet, pidStartOf, sweepStaleLocks} from '../store/locks.js'
 import {runRevert} from './actions.js'
 
 export interface RecoveredEntry {
@@ -33,6 +33,8 @@ export interface RecoveredEntry {
 export interface RecoverResult {
   entries: RecoveredEntry[]
   unreadable: UnreadableEntry[]
+  /** Locks of drills that are gone (killed before they journaled anything), removed. */
+  staleLocksRemoved: Array<{file: string; runId: string | null; pid: number | null}>
   ok: boolean
 }
 
@@ -145,5 +147,6 @@ export async function recover(opts: {force?: boolean; dryRun?: boolean; onProgre
       locks.release()
     }
   }
-  return {entries: out, unreadable, ok: out.every((x) => x.action !== 'revert-failed')}
+  const swept = opts.dryRun === true ? [] : sweepStaleLocks().map((x) => ({file: x.file, runId: x.holder?.runId ?? null, pid: x.holder?.pid ?? null}))
+  return {entries: out, unreadable, staleLocksRemoved: swept, ok: out.every((x) => x.action !== 'revert-failed')}
 }

@@ -10,7 +10,7 @@
  * Hand-written (no npm lock library): proper-lockfile & co. lock by mtime refresh and know nothing of PIDs or
  * run ids, which is what the refusal must name.
  */
-import {closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs'
+import {closeSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs'
 import {hostname, tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -245,4 +245,50 @@ function storeWriteFailure(e: unknown, file: string): HachaosError {
 /** A short synchronous wait (lock contention only: ≤ 20 ms at a time, a few times at most). */
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+}
+
+/**
+ * Remove every lock whose holder is gone (a drill killed before it journaled anything still held its target's
+ * lock). Returns what was removed. Locks of live holders and of other machines stay.
+ */
+export function sweepStaleLocks(dir = lockDir()): Array<{file: string; holder: LockHolder | null}> {
+  let names: string[] = []
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.lock'))
+  } catch {
+    return []
+  }
+  const out: Array<{file: string; holder: LockHolder | null}> = []
+  for (const n of names) {
+    const file = join(dir, n)
+    const h = readHolder(file)
+    if (h === 'missing') continue
+    if (h === 'garbled') {
+      try {
+        if (Date.now() - statSync(file).mtimeMs < 5000) continue
+      } catch {
+        continue
+      }
+    } else if (holderAlive(h)) continue
+    const aside = `${file}.sweep-${process.pid}`
+    try {
+      renameSync(file, aside)
+    } catch {
+      continue
+    }
+    const moved = readHolder(aside)
+    if (h !== 'garbled' && (moved === 'missing' || moved === 'garbled' || moved.pid !== h.pid || moved.runId !== h.runId)) {
+      // taken by a live drill between our read and our rename: put it back
+      try {
+        linkSync(aside, file)
+      } catch {
+        // lost: the new holder's release will find nothing to remove
+      }
+      unlinkQuiet(aside)
+      continue
+    }
+    unlinkQuiet(aside)
+    out.push({file, holder: h === 'garbled' ? null : h})
+  }
+  return out
 }
