@@ -8,7 +8,7 @@ import {HachaosError} from '../src/errors.js'
 import type {FaultPlan} from '../src/fault/types.js'
 import {runDrill} from '../src/drill/engine.js'
 import {makeTcpdumpCapture} from '../src/drill/capture-source.js'
-import {drillLocks, hostLockKey} from '../src/drill/drill-lock.js'
+import {drillLockKeys, drillLocks, hostLockKey} from '../src/drill/drill-lock.js'
 import {prepareDrill} from '../src/drill/setup.js'
 import {phases} from '../src/drill/summary.js'
 import {findHost} from '../src/inventory/inventory.js'
@@ -111,15 +111,41 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     }
     for (const k of ['process', 'signal', 'service', 'interface'] as const) if (flags[k] !== undefined) params[k] = flags[k]
     const def = faultDefinition(flags.fault)
+    // SIGINT/SIGTERM, from the start: before the fault, stop cleanly (nothing broken, locks released); after
+    // it, revert at once (the engine reverts in `finally`). A third signal gives up and leaves the rest to
+    // `hachaos recover`.
+    const ac = new AbortController()
+    let signals = 0
+    const onSignal = (sig: NodeJS.Signals): void => {
+      signals++
+      if (signals === 1) this.progress(`${sig}: stopping (a fault already injected is reverted now)`)
+      ac.abort()
+      if (signals >= 3) {
+        process.stderr.write('giving up: run `hachaos recover` to revert what is left\n')
+        process.exit(130)
+      }
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    try {
+      return await this.guarded(flags, objective, params, def, ac)
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
+  }
+
+  private async guarded(flags: BaseFlags<typeof Failover>, objective: ReturnType<typeof parseObjective>, params: Record<string, unknown>, def: ReturnType<typeof faultDefinition>, ac: AbortController): Promise<FailoverResult> {
     const inventory = await resolveInventory(flags.inventory, flags.target)
     const runId = newRunId(flags.target, flags.fault)
     const bin = join(this.config.root, 'bin', 'run.js')
     if (!flags['no-save']) storeWrite(runsDir(), 'the run store directory', () => mkdirSync(runsDir(), {recursive: true}))
-    // One drill per target: the target now (a second drill is refused at once), its stack's peers once known.
+    // One drill per target: the target and its stack's hosts, at once (a second drill is refused at once); any
+    // further host the drill turns out to observe is added once known.
     const locks = drillLocks(runId, `failover --target ${flags.target} --fault ${flags.fault}`, (m) => this.warn(m))
-    if (!flags['dry-run']) locks.acquire([hostLockKey(inventory, findHost(inventory, flags.target))])
+    if (!flags['dry-run']) locks.acquire(drillLockKeys(inventory, findHost(inventory, flags.target)))
     try {
-      return await this.drill(flags, inventory, runId, bin, params, def, objective, locks)
+      return await this.drill(flags, inventory, runId, bin, params, def, objective, locks, ac)
     } finally {
       locks.release()
     }
@@ -134,6 +160,7 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     def: ReturnType<typeof faultDefinition>,
     objective: ReturnType<typeof parseObjective>,
     locks: ReturnType<typeof drillLocks>,
+    ac: AbortController,
   ): Promise<FailoverResult> {
     const prepared = await prepareDrill({
       inventory,
@@ -165,32 +192,12 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
       return {dryRun: true, target: flags.target, fault: prepared.plan, prediction: prepared.prediction, commands: prepared.commands, warnings: [...prepared.spec.warnings, ...prepared.plan.warnings]}
     }
 
-    // The hosts the stack's reaction involves (VRRP peers, cluster nodes): peers' drills conflict.
+    // The hosts the stack's reaction involves (VRRP peers, cluster nodes), as the configs say.
     const touched = new Set(prepared.spec.hosts.map((h) => h.name))
     locks.acquire(inventory.hosts.filter((h) => touched.has(h.name)).map((h) => hostLockKey(inventory, h)))
 
-    // SIGINT/SIGTERM: revert at once (the engine reverts in `finally`); a third signal gives up and leaves
-    // the rest to `hachaos recover`.
-    const ac = new AbortController()
-    let signals = 0
-    const onSignal = (sig: NodeJS.Signals): void => {
-      signals++
-      if (signals === 1) this.progress(`${sig}: reverting the fault now`)
-      ac.abort()
-      if (signals >= 3) {
-        process.stderr.write('giving up: run `hachaos recover` to revert what is left\n')
-        process.exit(130)
-      }
-    }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
-    let run: DrillRun
-    try {
-      run = await runDrill(prepared.spec, {onProgress: this.progress, signal: ac.signal, locks: locks.keys})
-    } finally {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-    }
+    if (ac.signal.aborted) throw new HachaosError('interrupted before the drill started: nothing was broken', {code: 'E_INTERRUPTED', exit: 'INTERRUPTED'})
+    const run = await runDrill(prepared.spec, {onProgress: this.progress, signal: ac.signal, locks: locks.keys})
     let file: string | null = null
     if (!flags['no-save']) {
       try {

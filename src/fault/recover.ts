@@ -120,9 +120,10 @@ export async function recover(opts: {force?: boolean; dryRun?: boolean; onProgre
       // Observers first (a tcpdump or probe loop orphaned by the dead drill), then the fault.
       const ended = await endHelpers(e.helpers)
       if (!injected) {
-        progress(`${e.plan.summary}: never injected (drill ${e.runId} died ${e.state === 'failback' ? 'after its revert' : 'before its fault'}); ended ${ended.length} helper process(es)`)
-        closeJournal(e, undefined, e.state === 'failback' ? 'reverted' : 'not-injected')
-        out.push({...base, action: e.state === 'failback' ? 'observers-ended' : 'not-injected', errors: [], helpersEnded: ended})
+        const afterRevert = e.state === 'failback'
+        progress(`${e.plan.summary}: ${afterRevert ? 'reverted already (the drill died during the failback)' : `never injected (drill ${e.runId} died before its fault)`}; ended ${ended.length} helper process(es)`)
+        closeJournal(e, undefined, afterRevert ? 'reverted' : 'not-injected')
+        out.push({...base, action: afterRevert ? 'observers-ended' : 'not-injected', errors: [], helpersEnded: ended})
         continue
       }
       // A fault in a lab that has since been torn down has nothing left to revert.

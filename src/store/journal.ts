@@ -131,8 +131,8 @@ export interface OpenEntries {
 
 /** An entry's revert, if any part of a damaged file still shows it, for the message. */
 function revertHint(text: string): string {
-  const m = /"revert"\s*:\s*\[([\s\S]*?)\]\s*,\s*"(?:effect|warnings|summary|params)"/.exec(text)
-  const whats = m === null ? [] : [...(m[1] ?? '').matchAll(/"what"\s*:\s*"([^"]*)"/g)].map((x) => x[1])
+  const at = text.indexOf('"revert"')
+  const whats = at < 0 ? [] : [...text.slice(at).matchAll(/"what"\s*:\s*"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1])
   return whats.length > 0 ? `its revert steps were: ${whats.join('; ')}` : 'its revert steps are under "plan" → "revert" in the file'
 }
 

@@ -45,19 +45,107 @@ export function storeWrite<T>(path: string, what: string, fn: () => T): T {
   }
 }
 
+/**
+ * Offset of the first JSON syntax error in `text` (text.length when the text just ends too early).
+ * Hand-written (a small validator): Node 20's JSON.parse messages often carry no position, and no JSON
+ * library with error offsets is among our dependencies; this runs only on a file that failed to parse.
+ */
+export function jsonErrorOffset(text: string): number {
+  let i = 0
+  const ws = (): void => {
+    while (i < text.length && ' \t\r\n'.includes(text[i] as string)) i++
+  }
+  const fail = (): never => {
+    throw i
+  }
+  const str = (): void => {
+    i++ // opening quote
+    while (i < text.length) {
+      const c = text[i] as string
+      if (c === '"') {
+        i++
+        return
+      }
+      if (c === '\\') i += 2
+      else if (c < ' ') fail()
+      else i++
+    }
+    fail()
+  }
+  const value = (): void => {
+    ws()
+    const c = text[i]
+    if (c === undefined) fail()
+    if (c === '{') {
+      i++
+      ws()
+      if (text[i] === '}') {
+        i++
+        return
+      }
+      for (;;) {
+        ws()
+        if (text[i] !== '"') fail()
+        str()
+        ws()
+        if (text[i] !== ':') fail()
+        i++
+        value()
+        ws()
+        if (text[i] === ',') {
+          i++
+          continue
+        }
+        if (text[i] === '}') {
+          i++
+          return
+        }
+        fail()
+      }
+    }
+    if (c === '[') {
+      i++
+      ws()
+      if (text[i] === ']') {
+        i++
+        return
+      }
+      for (;;) {
+        value()
+        ws()
+        if (text[i] === ',') {
+          i++
+          continue
+        }
+        if (text[i] === ']') {
+          i++
+          return
+        }
+        fail()
+      }
+    }
+    if (c === '"') return str()
+    const m = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 64))
+    if (m === null) fail()
+    i += (m as RegExpExecArray)[0].length
+  }
+  try {
+    value()
+    ws()
+    return i < text.length ? i : -1
+  } catch (at) {
+    return Math.min(at as number, text.length)
+  }
+}
+
 /** Why a JSON file of the store could not be read, with the line and column of a syntax error. */
 export function jsonFileProblem(text: string, err: unknown): string {
-  const msg = errorMessage(err)
   if (text.trim() === '') return 'the file is empty (a crash while it was being written, or truncated by hand)'
-  const pos = /position (\d+)/.exec(msg)
-  if (pos !== null) {
-    const at = Number(pos[1])
-    const before = text.slice(0, at)
-    const line = before.split('\n').length
-    const col = at - before.lastIndexOf('\n')
-    const truncated = at >= text.trimEnd().length - 1
-    return `${truncated ? 'truncated JSON' : 'not valid JSON'} at line ${line}, column ${col} (${msg.replace(/ in JSON at position \d+.*$/, '')})`
-  }
-  if (/Unexpected end of JSON input/.test(msg)) return `truncated JSON at line ${text.split('\n').length} (the end of the file is missing)`
-  return `not valid JSON: ${msg}`
+  const at = jsonErrorOffset(text)
+  if (at < 0) return `not valid JSON: ${errorMessage(err)}`
+  const before = text.slice(0, at)
+  const line = before.split('\n').length
+  const col = at - before.lastIndexOf('\n')
+  if (at >= text.length) return `truncated JSON at line ${line} (the end of the file is missing: a partial last line)`
+  return `not valid JSON at line ${line}, column ${col}`
 }

@@ -18,6 +18,7 @@ import {after, before, describe, it} from 'node:test'
 import {auditLab} from '../../src/lab/audit.js'
 import type {DrillRun} from '../../src/store/run-types.js'
 import {LocalExecutor} from '../../src/exec/local.js'
+import {sleep} from '../../src/time.js'
 import {BIN, labPrefixForTests, runCli} from '../helpers/cli.js'
 import {describeTry, KEEPALIVED_FAULTS, tortureSeed, tortureSeries} from '../helpers/torture.js'
 
@@ -41,32 +42,41 @@ describe('crash safety on the keepalived lab', () => {
     assert.equal(dirty.length, 0, `left behind (seed ${seed}):\n${dirty.map((t) => describeTry(seed, t)).join('\n')}`)
   })
 
-  it('two drills on lb1 0.3 s apart: the second is refused at once (exit 10, naming PID and run id), so is one on the VRRP peer lb2; the first passes', async () => {
+  it('two drills on lb1 0.3 s apart: exactly one runs (and passes), the other is refused at once (exit 10, naming its PID and run id); so is a drill on the VRRP peer lb2 meanwhile', async () => {
     const home = mkdtempSync(join(tmpdir(), 'hachaos-busy-'))
     const env = {HACHAOS_HOME: home}
-    try {
-      const first = spawn(process.execPath, [BIN, 'failover', '--target', 'lb1', '--json'], {env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+    const start = (args: string[]): {pid: number; done: Promise<{code: number | null; out: string; err: string; at: number}>} => {
+      const c = spawn(process.execPath, [BIN, ...args], {env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']})
       let out = ''
-      first.stdout.on('data', (d: Buffer) => (out += d.toString()))
-      const firstDone = new Promise<number | null>((res) => first.on('close', (c) => res(c)))
-      await new Promise((r) => setTimeout(r, 300))
+      let err = ''
+      c.stdout.on('data', (d: Buffer) => (out += d.toString()))
+      c.stderr.on('data', (d: Buffer) => (err += d.toString()))
+      return {pid: c.pid ?? 0, done: new Promise((res) => c.on('close', (code) => res({code, out, err, at: Date.now()})))}
+    }
+    try {
       const t0 = Date.now()
-      const second = await runCli(['failover', '--target', 'lb1'], {env, timeoutMs: 60_000})
-      const took = Date.now() - t0
-      assert.equal(second.code, 10, `second drill: exit ${second.code}\n${second.stderr}`)
-      assert.match(second.stderr, new RegExp(`PID ${first.pid ?? 0}`))
-      assert.match(second.stderr, /drill run \d{8}T\d{6}Z-lb1-nic-down-[0-9a-f]+/)
-      assert.ok(took < 5000, `refused after ${took} ms`)
+      const a = start(['failover', '--target', 'lb1', '--json'])
+      await sleep(300)
+      const b = start(['failover', '--target', 'lb1', '--json'])
+      // The loser ends at once; the winner runs its drill.
+      const first = await Promise.race([a.done.then((r) => ({who: 'a' as const, r})), b.done.then((r) => ({who: 'b' as const, r}))])
+      const [winner, loserR] = first.who === 'a' ? [b, first.r] : [a, first.r]
+      assert.equal(loserR.code, 10, `the refused drill: exit ${loserR.code}\n${loserR.err}\n${loserR.out}`)
+      assert.ok(loserR.at - t0 < 8000, `refused ${loserR.at - t0} ms after the start`)
+      const e = (JSON.parse(loserR.out) as {error: {code: string; message: string}}).error
+      assert.equal(e.code, 'E_BUSY')
+      assert.match(e.message, new RegExp(`PID ${winner.pid}\\b`))
+      assert.match(e.message, /drill run \d{8}T\d{6}Z-lb1-nic-down-[0-9a-f]+/)
       // lb2 shares lb1's VRRP instance: its drill would measure (and revert) the same takeover.
-      await new Promise((r) => setTimeout(r, 2500))
-      const peer = await runCli(['failover', '--target', 'lb2', '--fault', 'kill', '--process', 'haproxy'], {env, timeoutMs: 60_000})
+      const peer = await runCli(['failover', '--target', 'lb2', '--fault', 'kill', '--process', 'haproxy', '--json'], {env, timeoutMs: 60_000})
       assert.equal(peer.code, 10, `peer drill: exit ${peer.code}\n${peer.stderr}`)
-      assert.equal(await firstDone, 0)
-      const run = JSON.parse(out) as DrillRun
+      const w = await winner.done
+      assert.equal(w.code, 0, w.err)
+      const run = JSON.parse(w.out) as DrillRun
       assert.equal(run.verdict, 'pass')
       assert.equal(run.reverted, true)
-      const a = await auditLab({topology: 'keepalived', prefix, journalDir: join(home, 'journal')})
-      assert.ok(a.clean, JSON.stringify(a.findings))
+      const audit = await auditLab({topology: 'keepalived', prefix, journalDir: join(home, 'journal')})
+      assert.ok(audit.clean, JSON.stringify(audit.findings))
     } finally {
       rmSync(home, {recursive: true, force: true})
     }
@@ -87,12 +97,14 @@ describe('crash safety on the keepalived lab', () => {
       } catch (e) {
         assert.equal((e as NodeJS.ErrnoException).code, 'ENOSPC')
       }
-      const r = await runCli(['failover', '--target', 'lb1'], {env: {HACHAOS_HOME: mnt}, timeoutMs: 60_000})
-      assert.equal(r.code, 4, `exit ${r.code}\n${r.stderr}`)
-      assert.match(r.stderr, new RegExp(`cannot write the fault journal entry ${mnt}/journal/\\S+\\.json: the file system is full`))
-      assert.match(r.stderr, /free some space/)
-      assert.match(r.stderr, /HACHAOS_HOME/)
-      assert.doesNotMatch(r.stderr, /^Error: ENOSPC/m)
+      const r = await runCli(['failover', '--target', 'lb1', '--json'], {env: {HACHAOS_HOME: mnt}, timeoutMs: 60_000})
+      assert.equal(r.code, 4, `exit ${r.code}\n${r.stderr}\n${r.stdout}`)
+      const err = (r.json as {error: {message: string; where: string; suggestions: string[]; code: string}}).error
+      assert.equal(err.code, 'E_STORE')
+      assert.match(err.message, new RegExp(`^cannot write the fault journal entry ${mnt}/journal/\\S+\\.json: the file system is full$`))
+      assert.ok(err.where.startsWith(`${mnt}/journal/`))
+      assert.ok(err.suggestions.some((x) => /free some space/.test(x)) && err.suggestions.some((x) => /HACHAOS_HOME/.test(x)), err.suggestions.join(' | '))
+      assert.doesNotMatch(r.stderr + r.stdout, /Error: ENOSPC/)
       const a = await auditLab({topology: 'keepalived', prefix, journalDir: join(mnt, 'journal'), settleMs: 5000})
       assert.ok(a.clean, JSON.stringify(a.findings))
     } finally {
