@@ -41,7 +41,7 @@ export function drillLockKeys(inv: Pick<Inventory, 'lab' | 'hosts'>, target: Inv
  * still be broken, and a new drill would measure (and later "revert") a broken stack.
  */
 export function refuseIfFaultLeft(was: LockHolder): HachaosError | null {
-  const left = openEntries().entries.find((e) => e.runId === was.runId && mayBeInjected(e))
+  const left = openEntries().entries.find((e) => (e.runId === was.runId || (e.pid === was.pid && e.machine === was.machine)) && mayBeInjected(e))
   if (left === undefined) return null
   return new HachaosError(`drill run ${was.runId} (PID ${was.pid}) died and may have left its fault in place: ${left.plan.summary}`, {
     code: 'E_BUSY_FAULT_LEFT',

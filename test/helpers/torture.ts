@@ -41,6 +41,8 @@ export interface TortureOptions {
   /** Signal moment range after the drill's start, ms (default 300–9000). */
   minMs?: number
   maxMs?: number
+  /** How long the audit waits for the lab to settle after recover (default 45 s). */
+  settleMs?: number
   /** Extra argv for `lab up` (a rebuilt lab after a dirty try). */
   labUpArgs?: string[]
   log?: (m: string) => void
@@ -116,7 +118,7 @@ export async function tortureSeries(o: TortureOptions): Promise<TortureSummary> 
     const d = await killedDrill(fault.argv, env, signal, atMs)
     const rec = await runCli(['recover', '--json'], {env, timeoutMs: 120_000})
     const actions = ((rec.json as {entries?: Array<{action: string}>} | undefined)?.entries ?? []).map((e) => e.action)
-    const audit = await auditLab({topology: o.topology, prefix: o.prefix, journalDir: join(home, 'journal'), settleMs: 45_000})
+    const audit = await auditLab({topology: o.topology, prefix: o.prefix, journalDir: join(home, 'journal'), settleMs: o.settleMs ?? 45_000})
     const tr: TortureTry = {n, fault: fault.name, signal, atMs, exit: d.exit, endedBeforeSignal: d.endedBeforeSignal, recoverExit: rec.code, recoverActions: actions, clean: audit.clean, findings: audit.findings, durationMs: Date.now() - t0}
     tries.push(tr)
     log(describeTry(o.seed, tr))
