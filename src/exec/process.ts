@@ -231,10 +231,15 @@ class ChildStream implements Spawned {
     if (this.stopping) return this.stopping
     if (this.exited) return this.done
     const grace = opts.graceMs ?? 2000
-    // The signal first (the watchdog passes it on: SIGINT lets tcpdump flush), then our end of stdin (the
-    // watchdog's own trigger), then SIGKILL to the whole group after the grace.
+    // The signal first (the watchdog passes it on: SIGINT lets tcpdump flush its pcap undisturbed), then,
+    // half-way through the grace, our end of stdin (the watchdog's own trigger: SIGTERM), then SIGKILL to the
+    // whole group.
     this.child.kill(opts.signal ?? 'SIGTERM')
-    if (this.child.stdin) this.child.stdin.end()
+    const closer = setTimeout(() => this.child.stdin?.end(), Math.floor(grace / 2))
+    void this.done.then(() => {
+      clearTimeout(closer)
+      this.child.stdin?.end()
+    })
     const killer = setTimeout(() => {
       if (this.exited) return
       try {
