@@ -6,7 +6,7 @@
  * `TORTURE_SEED=… npm run torture` replays it.
  */
 import {spawn} from 'node:child_process'
-import {mkdtempSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -57,6 +57,11 @@ export interface TortureTry {
   exit: string
   /** Whether the drill had already ended by itself before the signal. */
   endedBeforeSignal: boolean
+  /**
+   * Where the drill was when the signal came, from its journal: before-journal (starting, preparing),
+   * planned (observers, steady state), injecting, injected (the fault in place), reverting, failback, ended.
+   */
+  phase: string
   recoverExit: number | null
   recoverActions: string[]
   clean: boolean
@@ -76,17 +81,39 @@ export interface TortureSummary {
 const SIGNALS = ['SIGKILL', 'SIGTERM', 'SIGINT'] as const
 
 export function describeTry(seed: number, t: TortureTry): string {
-  return `seed ${seed} try ${t.n}: ${t.fault}, ${t.signal} at ${(t.atMs / 1000).toFixed(2)} s → drill ${t.exit}${t.endedBeforeSignal ? ' (ended before the signal)' : ''}, recover ${t.recoverExit ?? '?'} [${t.recoverActions.join(', ') || 'nothing'}], ${t.clean ? 'clean' : `LEFT: ${t.findings.map((f) => `${f.kind}${f.host === null ? '' : `@${f.host}`}: ${f.detail}`).join('; ')}`}`
+  return `seed ${seed} try ${t.n}: ${t.fault}, ${t.signal} at ${(t.atMs / 1000).toFixed(2)} s (${t.phase}) → drill ${t.exit}${t.endedBeforeSignal ? ' (ended before the signal)' : ''}, recover ${t.recoverExit ?? '?'} [${t.recoverActions.join(', ') || 'nothing'}], ${t.clean ? 'clean' : `LEFT: ${t.findings.map((f) => `${f.kind}${f.host === null ? '' : `@${f.host}`}: ${f.detail}`).join('; ')}`}`
 }
 
 /** One drill, killed at `atMs` by `signal`; resolves with its exit once it is gone. */
-function killedDrill(argv: string[], env: Record<string, string>, signal: NodeJS.Signals, atMs: number): Promise<{exit: string; endedBeforeSignal: boolean}> {
+function phaseOf(home: string): string {
+  const dir = join(home, 'journal')
+  let open: string[] = []
+  try {
+    open = readdirSync(dir).filter((n) => n.endsWith('.json'))
+  } catch {
+    return 'before-journal'
+  }
+  const states = open.flatMap((n) => {
+    try {
+      return [(JSON.parse(readFileSync(join(dir, n), 'utf8')) as {state: string}).state]
+    } catch {
+      return []
+    }
+  })
+  if (states.length > 0) return states.join('+')
+  return existsSync(join(dir, 'done')) && readdirSync(join(dir, 'done')).length > seenDone ? 'ended' : 'before-journal'
+}
+let seenDone = 0
+
+function killedDrill(argv: string[], env: Record<string, string>, signal: NodeJS.Signals, atMs: number): Promise<{exit: string; endedBeforeSignal: boolean; phase: string}> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...argv, '--json'], {env: {...process.env, ...env}, stdio: ['ignore', 'ignore', 'ignore']})
     let ended = false
     let signalled = false
+    let phase = 'ended'
     const t = setTimeout(() => {
       if (ended) return
+      phase = phaseOf(env['HACHAOS_HOME'] ?? '')
       signalled = true
       child.kill(signal)
     }, atMs)
@@ -96,7 +123,7 @@ function killedDrill(argv: string[], env: Record<string, string>, signal: NodeJS
       ended = true
       clearTimeout(t)
       clearTimeout(hard)
-      resolve({exit: code !== null ? `exit ${code}` : `killed by ${sig ?? '?'}`, endedBeforeSignal: !signalled})
+      resolve({exit: code !== null ? `exit ${code}` : `killed by ${sig ?? '?'}`, endedBeforeSignal: !signalled, phase})
     })
   })
 }
@@ -115,11 +142,16 @@ export async function tortureSeries(o: TortureOptions): Promise<TortureSummary> 
     const signal = SIGNALS[Math.floor(rand() * SIGNALS.length)] as (typeof SIGNALS)[number]
     const atMs = Math.round(minMs + rand() * (maxMs - minMs))
     const t0 = Date.now()
+    try {
+      seenDone = readdirSync(join(home, 'journal', 'done')).length
+    } catch {
+      seenDone = 0
+    }
     const d = await killedDrill(fault.argv, env, signal, atMs)
     const rec = await runCli(['recover', '--json'], {env, timeoutMs: 120_000})
     const actions = ((rec.json as {entries?: Array<{action: string}>} | undefined)?.entries ?? []).map((e) => e.action)
     const audit = await auditLab({topology: o.topology, prefix: o.prefix, journalDir: join(home, 'journal'), settleMs: o.settleMs ?? 45_000})
-    const tr: TortureTry = {n, fault: fault.name, signal, atMs, exit: d.exit, endedBeforeSignal: d.endedBeforeSignal, recoverExit: rec.code, recoverActions: actions, clean: audit.clean, findings: audit.findings, durationMs: Date.now() - t0}
+    const tr: TortureTry = {n, fault: fault.name, signal, atMs, exit: d.exit, endedBeforeSignal: d.endedBeforeSignal, phase: d.phase, recoverExit: rec.code, recoverActions: actions, clean: audit.clean, findings: audit.findings, durationMs: Date.now() - t0}
     tries.push(tr)
     log(describeTry(o.seed, tr))
     if (!audit.clean) {
@@ -132,7 +164,9 @@ export async function tortureSeries(o: TortureOptions): Promise<TortureSummary> 
   }
   const leftBehind = findingsByKind(tries.flatMap((t) => t.findings))
   const clean = tries.filter((t) => t.clean).length
-  log(`torture ${o.topology}: seed ${o.seed}: ${o.tries} tries, ${clean} clean, left behind by kind: ${JSON.stringify(leftBehind)}`)
+  const phases: Record<string, number> = {}
+  for (const t of tries) phases[t.phase] = (phases[t.phase] ?? 0) + 1
+  log(`torture ${o.topology}: seed ${o.seed}: ${o.tries} tries, ${clean} clean, left behind by kind: ${JSON.stringify(leftBehind)}; signalled in phase: ${JSON.stringify(phases)}`)
   return {topology: o.topology, seed: o.seed, tries, clean, leftBehind}
 }
 
