@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {clusterStateOn, requireClusterNode} from '../src/cluster/targets.js'
+import {clusterStateOn, requireClusterNode} from '../src/stacks/pacemaker/targets.js'
 import {HachaosError} from '../src/errors.js'
 import type {FaultDefinition, FaultEffect, FaultEnv, FaultPlan} from '../src/fault/types.js'
 

@@ -1,7 +1,7 @@
 import {z} from 'zod'
 
-import {placementOf} from '../src/cluster/crm-mon.js'
-import {clusterNodeName, clusterStateOn, defaultGroup, requireClusterNode} from '../src/cluster/targets.js'
+import {placementOf} from '../src/stacks/pacemaker/crm-mon.js'
+import {clusterNodeName, clusterStateOn, defaultGroup, requireClusterNode} from '../src/stacks/pacemaker/targets.js'
 import {HachaosError} from '../src/errors.js'
 import type {FaultDefinition, FaultEnv, FaultPlan} from '../src/fault/types.js'
 

@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {clusterNodeName, clusterStateOn, requireClusterNode} from '../src/cluster/targets.js'
+import {clusterNodeName, clusterStateOn, requireClusterNode} from '../src/stacks/pacemaker/targets.js'
 import {HachaosError} from '../src/errors.js'
 import type {FaultDefinition, FaultEnv, FaultPlan} from '../src/fault/types.js'
 

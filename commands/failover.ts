@@ -9,9 +9,8 @@ import type {FaultPlan} from '../src/fault/types.js'
 import {runDrill} from '../src/drill/engine.js'
 import {makeTcpdumpCapture} from '../src/drill/capture-source.js'
 import {drillLockKeys, drillLocks, hostLockKey} from '../src/drill/drill-lock.js'
-import {prepareDrill} from '../src/drill/setup.js'
-import {phases} from '../src/drill/summary.js'
 import {findHost} from '../src/inventory/inventory.js'
+import {drillPhases, prepareDrill} from '../src/stacks/registry.js'
 import {resolveInventory} from '../src/inventory/resolve.js'
 import {MAX_RATE} from '../src/probe/http.js'
 import {budgetLine, parseObjective} from '../src/sla/nines.js'
@@ -222,7 +221,7 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     this.log(`  ${run.fault.kind} on ${run.target} (${run.stack}); VIP ${run.vip ?? '—'}; probes ${run.probe === null ? 'none' : `${run.probe.ratePerS}/s to ${run.probe.url}`}`)
     this.log('')
     this.log('  phases, relative to the fault:')
-    for (const ph of phases(run)) this.log(`    ${`${ph.atMs >= 0 ? '+' : ''}${(ph.atMs / 1000).toFixed(3)} s`.padStart(10)}  ${ph.what}`)
+    for (const ph of drillPhases(run)) this.log(`    ${`${ph.atMs >= 0 ? '+' : ''}${(ph.atMs / 1000).toFixed(3)} s`.padStart(10)}  ${ph.what}`)
     this.log('')
     this.log('  predicted vs measured:')
     const measured = measuredFor(run)

@@ -3,9 +3,9 @@ import {readFile} from 'node:fs/promises'
 
 import {Flags} from '@oclif/core'
 
-import {clusterHealth, nodeCondition, placementOf, type ClusterHealth} from '../../src/cluster/crm-mon.js'
+import {clusterHealth, nodeCondition, placementOf, type ClusterHealth} from '../../src/stacks/pacemaker/crm-mon.js'
 import {parseCrmMonXml, type ClusterState} from '../../src/config/crm-mon.js'
-import {readClusterSnapshot, type ClusterSnapshot} from '../../src/cluster/snapshot.js'
+import {readClusterSnapshot, type ClusterSnapshot} from '../../src/stacks/pacemaker/snapshot.js'
 import {HachaosError, errorMessage} from '../../src/errors.js'
 import {executorFor, findHost, hostsWithRole, loadInventory} from '../../src/inventory/inventory.js'
 import {inventoryFile, labPrefix} from '../../src/lab/paths.js'

@@ -18,6 +18,7 @@ import {analyzeTimeline, type TimelineAnalysis} from '../timeline/analyze.js'
 import {nowUs, sleep, type EpochMicros} from '../time.js'
 import type {Poller} from '../util/poll-loop.js'
 import {DrillJournal} from './drill-journal.js'
+import {ProbeRun} from './live-state.js'
 import type {ProbeSession} from './probe-session.js'
 
 /** A packet capture on some host, streaming events into the drill (src/capture adapts tcpdump to this). */
@@ -29,11 +30,22 @@ export interface CaptureSource {
   stop(): Promise<{unparsed: {count: number; sample: string[]}; rawLines: string[]; pcap: string | null}>
 }
 
-/** Where every observer writes its events; the engine reads them while it waits, and analyses them at the end. */
+/**
+ * Where every observer writes its events. The events are kept for the analysis at the end of the run; every
+ * event is also handed once, as it arrives, to the taps (the engine's live state and the stack's hooks).
+ */
 export class EventLog {
   readonly events: TimelineEvent[] = []
+  private readonly taps: Array<(e: TimelineEvent) => void> = []
   readonly emit = (e: TimelineEvent): void => {
     this.events.push(e)
+    for (const f of this.taps) f(e)
+  }
+
+  /** Follow every event from now on (the ones already logged are handed over first, once). */
+  tap(f: (e: TimelineEvent) => void): void {
+    for (const e of this.events) f(e)
+    this.taps.push(f)
   }
 }
 
@@ -45,10 +57,11 @@ export interface DrillSpec {
   plan: FaultPlan
   prediction: Prediction
   vip: string | null
+  /** The VRRP instance the timeline analysis follows (set by stacks that have one; null: none). */
   vrid: number | null
   /** Names for advert sources and MACs in the capture. */
   hosts: Array<{name: string; ip?: string; mac?: string}>
-  /** The VRRP master before the fault (by name), when the stack has one. */
+  /** Who held the service before the fault (by name: the VRRP master, the node with the VIP), when known. */
   oldMaster: string | null
   capture: CaptureSource | null
   probe: ProbeSession | null
@@ -60,31 +73,42 @@ export interface DrillSpec {
   toleranceMs: number
   /** A client-observed outage above this fails the verdict (ms). */
   maxOutageMs: number | null
-  /** Server name in HAProxy for a backend-loss fault. */
-  lbServer: string | null
   inventoryFile: string | null
   lab: DrillRun['lab']
   clockOffsets: DrillRun['hosts']
   warnings: string[]
   /** Observer processes started from this process (journaled: `recover` ends them after a crash). */
   helperPids: () => Array<{host: string; pid: number; argv: string[]}>
-  /** Stacks without VRRP adverts (Pacemaker) say here how they react and settle; absent: the VRRP/HAProxy rules. */
-  stackHooks?: StackHooks
+  /** How this stack is followed live and what figures it adds (made by its src/stacks/<name>/). */
+  hooks: StackHooks
 }
 
 /**
- * How the engine follows a stack that has no VRRP adverts to watch (Pacemaker: the VIP owner and crm_mon).
- * All are pure functions of the events observed so far.
+ * How the engine follows a stack during a drill, made by the stack's prepare() (src/stacks/<name>/); the
+ * engine knows no stack by name. Incremental: every event is handed to observe() once, as it arrives; the
+ * stack folds it into state bounded by its sources (advert sources, servers, resources — never by the number
+ * of events) and answers steady/reacted/settled in O(1).
  */
 export interface StackHooks {
-  /** The stack visibly reacted to the fault (e.g. the VIP is configured on another node). */
-  reacted(events: readonly TimelineEvent[], faultAt: EpochMicros): boolean
-  /** After the revert: back to a steady state (e.g. every node online, the VIP on exactly one node). */
-  settled(events: readonly TimelineEvent[], revertAt: EpochMicros): boolean
+  observe(e: TimelineEvent): void
+  /** Before the fault, since `since`: the stack shows its steady state (e.g. the master advertises). */
+  steady(since: EpochMicros): boolean
+  /** What is missing when steady() stays false (for the error). */
+  notSteady(): string
+  /** The stack visibly reacted to the fault (e.g. another master advertises; the VIP is on another node). */
+  reacted(faultAt: EpochMicros): boolean
+  /** How long to keep holding after the reaction before the hold may end (ms). */
+  holdAfterReactMs: number
+  /** After the revert: back to a steady state (e.g. the old master advertises again, every node online). */
+  settled(revertAt: EpochMicros): boolean
   /** Longest wait for `settled` after the revert (ms). */
   settleWaitMs: number
-  /** The stack's own figures, from the generic ones (ownership, relocation …). */
+  /** A figure the prediction is about that was not observed fails the verdict (else: a warning). */
+  mustObserve: boolean
+  /** The stack's own figures, from the generic ones, over all events (once, at the end of the run). */
   metrics(events: readonly TimelineEvent[], base: FailoverMetrics, faultAt: EpochMicros | null, revertAt: EpochMicros | null): FailoverMetrics
+  /** Entries of live state held now (the memory bound, for tests). */
+  size(): number
 }
 
 export interface DrillHooks {
@@ -95,37 +119,8 @@ export interface DrillHooks {
   locks?: string[]
 }
 
-const VRRP_MOVES = new Set(['node-loss', 'graceful-stop', 'service-loss', 'advert-loss'])
-
-/** Everything the hold and failback loops look at, recomputed from the events so far. */
-function view(events: TimelineEvent[], spec: DrillSpec, since: EpochMicros, okForUs = 1_000_000) {
-  const byIp = new Map(spec.hosts.filter((h) => h.ip !== undefined).map((h) => [h.ip as string, h.name]))
-  const adverts = events.filter((e): e is Extract<TimelineEvent, {type: 'vrrp.advert'}> => e.type === 'vrrp.advert' && e.t >= since && (spec.vrid === null || e.vrid === spec.vrid))
-  const masterAdverts = (name: string): number => adverts.filter((a) => a.prio > 0 && (byIp.get(a.src) ?? a.src) === name).length
-  const otherMaster = adverts.some((a) => a.prio > 0 && (byIp.get(a.src) ?? a.src) !== spec.oldMaster)
-  const probes = events.filter((e): e is Extract<TimelineEvent, {type: 'probe'}> => e.type === 'probe' && e.t >= since).sort((a, b) => a.t - b.t)
-  // The service is back when the newest probes have all been good for a full second.
-  let okRunUs = 0
-  let failedSeen = false
-  const last = probes[probes.length - 1]
-  if (last !== undefined) {
-    let firstOfRun: EpochMicros | null = null
-    for (let i = probes.length - 1; i >= 0; i--) {
-      const p = probes[i] as (typeof probes)[number]
-      if (!p.ok) {
-        failedSeen = true
-        break
-      }
-      firstOfRun = p.t
-    }
-    if (firstOfRun !== null) okRunUs = last.t - firstOfRun
-  }
-  const servers = events.filter((e): e is Extract<TimelineEvent, {type: 'lb.server'}> => e.type === 'lb.server' && e.t >= since)
-  // Did a client probe get an answer from this backend (when the service names its backends at all)?
-  const namesBackends = events.some((e) => e.type === 'probe' && e.backend !== null)
-  const answeredBy = (names: Array<string | null>): boolean => !namesBackends || probes.some((p) => p.ok && p.backend !== null && names.includes(p.backend))
-  return {masterAdverts, otherMaster, probesOk: okRunUs >= okForUs, failedSeen, probes: probes.length, servers, answeredBy}
-}
+/** How late a probe may report after a newer one, beyond its timeout (µs): the live probe state's horizon. */
+const PROBE_LATENESS_US = 2_000_000
 
 export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise<DrillRun> {
   const progress = hooks.onProgress ?? ((): void => undefined)
@@ -144,12 +139,18 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
   let injected = false
   let unparsed = {count: 0, sample: [] as string[]}
   let interrupted = false
+  // The live state the loops read: generic probe state here, the stack's own in its hooks; both fed once per event.
+  const probes = new ProbeRun((spec.probeInfo?.timeoutMs ?? 1000) * 1000 + PROBE_LATENESS_US)
+  spec.log.tap((e) => {
+    if (e.type === 'probe') probes.observe(e)
+    spec.hooks.observe(e)
+  })
 
   try {
     // 1. Observers (each helper PID journaled as it appears).
     journal.watchHelpers()
     if (spec.capture !== null) {
-      progress(`capturing VRRP and ARP on ${spec.capture.host}`)
+      progress(`capturing packets on ${spec.capture.host}`)
       await spec.capture.start()
     }
     spec.probe?.start()
@@ -161,15 +162,15 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
     progress('checking the steady state before the fault')
     const steadyDeadline = Date.now() + 15_000
     const t0 = nowUs()
+    probes.mark(t0)
     for (;;) {
       if (aborted()) throw interruptedError()
-      const v = view(events, spec, t0, 500_000)
-      const probesOk = spec.probe === null || v.probesOk
-      const advertsOk = spec.stackHooks !== undefined || spec.oldMaster === null || spec.capture === null || v.masterAdverts(spec.oldMaster) >= 1
-      if (probesOk && advertsOk) break
+      const probesOk = spec.probe === null || probes.okRunUs() >= 500_000
+      const stackOk = spec.hooks.steady(t0)
+      if (probesOk && stackOk) break
       if (Date.now() > steadyDeadline) {
         throw new HachaosError(
-          `steady state not reached: ${!probesOk ? `the service did not answer for half a second (${spec.probeInfo?.url ?? ''})` : `no adverts from ${spec.oldMaster ?? '?'} (is it the VRRP master? is the capture on the right interface?)`}; nothing was broken`,
+          `steady state not reached: ${!probesOk ? `the service did not answer for half a second (${spec.probeInfo?.url ?? ''})` : spec.hooks.notSteady()}; nothing was broken`,
           {code: 'E_STEADY_STATE', exit: 'TIMEOUT', where: spec.target, suggestions: ['hachaos lab status (or check the service by hand) and run the drill again']},
         )
       }
@@ -180,6 +181,7 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
     journal.state('injecting')
     progress(`fault: ${spec.plan.summary}`)
     faultAt = nowUs()
+    probes.mark(faultAt)
     emit({type: 'fault.inject', t: faultAt, host: hostname(), phase: 'before', fault: spec.plan.kind})
     injected = true
     await runInject(spec.plan.inject)
@@ -187,7 +189,7 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
     journal.state('injected')
 
     // 4. Hold.
-    await hold(spec, events, faultAt, hooks, progress)
+    await hold(spec, probes, faultAt, hooks, progress)
     if (aborted()) interrupted = true
   } catch (e) {
     if (aborted()) interrupted = true
@@ -203,6 +205,7 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
       progress('reverting the fault')
       journal.tryState('reverting', warnings)
       revertAt = nowUs()
+      probes.mark(revertAt)
       emit({type: 'fault.revert', t: revertAt, host: hostname(), phase: 'before', fault: spec.plan.kind, ok: true})
       const out = await runRevert(spec.plan.revert)
       emit({type: 'fault.revert', t: nowUs(), host: hostname(), phase: 'after', fault: spec.plan.kind, ok: out.ok})
@@ -218,7 +221,7 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
   }
 
   // 6. Failback (not after an interruption: the user wants out).
-  if (reverted && !interrupted && revertAt !== null) await failback(spec, events, revertAt, hooks, progress)
+  if (reverted && !interrupted && revertAt !== null) await failback(spec, probes, revertAt, hooks, progress)
   const stopped = await stopObservers(spec)
   journal.stopWatching()
   if (reverted) {
@@ -309,7 +312,7 @@ async function stopObservers(spec: DrillSpec): Promise<{unparsed: {count: number
 }
 
 /** Wait after the fault: exactly --hold, or until the stack has visibly reacted and the service is back. */
-async function hold(spec: DrillSpec, events: TimelineEvent[], faultAt: EpochMicros, hooks: DrillHooks, progress: (m: string) => void): Promise<void> {
+async function hold(spec: DrillSpec, probes: ProbeRun, faultAt: EpochMicros, hooks: DrillHooks, progress: (m: string) => void): Promise<void> {
   const aborted = (): boolean => hooks.signal?.aborted === true
   if (spec.holdMs !== null) {
     progress(`holding the fault for ${(spec.holdMs / 1000).toFixed(1)} s`)
@@ -320,7 +323,6 @@ async function hold(spec: DrillSpec, events: TimelineEvent[], faultAt: EpochMicr
   const predictedMax = spec.prediction.maxMs ?? spec.prediction.takeoverMs ?? 5000
   const minEnd = faultAt / 1000 + predictedMax + 500
   const cap = faultAt / 1000 + predictedMax + 15_000
-  const effect = spec.plan.effect
   progress(`waiting for the takeover (predicted ${(predictedMax / 1000).toFixed(3)} s at most) and for the service to answer again`)
   let reactedAt: number | null = null
   while (!aborted()) {
@@ -329,63 +331,28 @@ async function hold(spec: DrillSpec, events: TimelineEvent[], faultAt: EpochMicr
       progress('no recovery seen within the prediction + 15 s: reverting')
       return
     }
-    const v = view(events, spec, faultAt)
-    let reacted = true
-    if (VRRP_MOVES.has(effect) && spec.capture !== null) reacted = v.otherMaster
-    if (effect === 'backend-loss' && spec.lbServer !== null) reacted = v.servers.some((s) => s.server === spec.lbServer && s.status.startsWith('DOWN'))
-    if (spec.stackHooks !== undefined) reacted = spec.prediction.takeoverMs === null || spec.stackHooks.reacted(events, faultAt)
+    const reacted = spec.hooks.reacted(faultAt)
     if (reacted && reactedAt === null) reactedAt = now
-    // A split brain needs a few advert intervals of overlap to be seen for what it is.
-    const extra = effect === 'advert-loss' ? 3000 : 0
-    const back = spec.probe === null || v.probesOk
-    if (reacted && reactedAt !== null && now >= reactedAt + extra && back && now >= minEnd) return
+    const back = spec.probe === null || probes.okRunUs() >= 1_000_000
+    if (reacted && reactedAt !== null && now >= reactedAt + spec.hooks.holdAfterReactMs && back && now >= minEnd) return
     await sleep(50)
   }
 }
 
-async function failback(spec: DrillSpec, events: TimelineEvent[], revertAt: EpochMicros, hooks: DrillHooks, progress: (m: string) => void): Promise<void> {
-  const effect = spec.plan.effect
-  const mdiBack = Number(spec.prediction.inputs['failbackMasterDownIntervalMs'] ?? 4000)
-  const cap = revertAt / 1000 + (spec.stackHooks?.settleWaitMs ?? mdiBack + 10_000)
+async function failback(spec: DrillSpec, probes: ProbeRun, revertAt: EpochMicros, hooks: DrillHooks, progress: (m: string) => void): Promise<void> {
+  const cap = revertAt / 1000 + spec.hooks.settleWaitMs
   progress('waiting for the failback')
   while (hooks.signal?.aborted !== true && Date.now() < cap) {
-    const v = view(events, spec, revertAt, 500_000)
-    let done = spec.probe === null || v.probesOk
-    if (spec.stackHooks === undefined && VRRP_MOVES.has(effect) && spec.capture !== null && spec.oldMaster !== null && spec.prediction.inputs['preempt'] !== false) {
-      done = done && v.masterAdverts(spec.oldMaster) >= 1
-    }
-    if (effect === 'backend-loss' && spec.lbServer !== null) {
-      // Back means HAProxy has it UP again and a client request was answered by it.
-      done = done && v.servers.some((s) => s.server === spec.lbServer && s.status === 'UP') && v.answeredBy([spec.lbServer, spec.target])
-    }
-    if (spec.stackHooks !== undefined) done = done && spec.stackHooks.settled(events, revertAt)
+    const done = (spec.probe === null || probes.okRunUs() >= 500_000) && spec.hooks.settled(revertAt)
     if (done) return
     await sleep(50)
   }
 }
 
-/** Stack-specific figures the generic analysis does not compute. */
+/** Stack-specific figures the generic analysis does not compute (the stack's hooks, once over all events). */
 function withExtras(a: TimelineAnalysis, events: TimelineEvent[], spec: DrillSpec, faultAt: EpochMicros | null, revertAt: EpochMicros | null): FailoverMetrics {
   const base: FailoverMetrics = a.metrics ?? emptyMetrics(faultAt ?? 0, revertAt, spec.oldMaster)
-  const extra: Record<string, number | null> = {...base.extra}
-  if (faultAt !== null && spec.lbServer !== null) {
-    const down = events.find((e) => e.type === 'lb.server' && e.server === spec.lbServer && e.t >= faultAt && e.status.startsWith('DOWN'))
-    extra['backendEjectMs'] = down === undefined ? null : round((down.t - faultAt) / 1000)
-    if (revertAt !== null) {
-      const up = events.find((e) => e.type === 'lb.server' && e.server === spec.lbServer && e.t >= revertAt && e.status.startsWith('UP'))
-      extra['backendReturnMs'] = up === undefined ? null : round((up.t - revertAt) / 1000)
-    }
-    // The client's view: the last probe after the fault that failed or was slowed by the dead server.
-    const probes = events.filter((e): e is Extract<TimelineEvent, {type: 'probe'}> => e.type === 'probe')
-    const before = probes.filter((p) => p.t < faultAt && p.ok).map((p) => p.latencyMs).sort((x, y) => x - y)
-    const median = before[Math.floor(before.length / 2)] ?? 1
-    const affected = probes.filter((p) => p.t >= faultAt && (revertAt === null || p.t < revertAt) && (!p.ok || p.latencyMs > Math.max(10 * median, 50)))
-    const lastAffected = affected[affected.length - 1]
-    extra['clientAffectedMs'] = lastAffected === undefined ? 0 : round((lastAffected.t - faultAt) / 1000)
-    extra['clientAffectedProbes'] = affected.length
-  }
-  const out = {...base, extra}
-  return spec.stackHooks === undefined ? out : spec.stackHooks.metrics(events, out, faultAt, revertAt)
+  return spec.hooks.metrics(events, {...base, extra: {...base.extra}}, faultAt, revertAt)
 }
 
 function judge(spec: DrillSpec, m: FailoverMetrics, split: SplitBrainFinding[], reverted: boolean, revertError: string | null, interrupted: boolean): {verdict: DrillRun['verdict']; reasons: string[]} {
@@ -406,7 +373,7 @@ function judge(spec: DrillSpec, m: FailoverMetrics, split: SplitBrainFinding[], 
   const metric = measuredFor({prediction: p, metrics: m})
   if (p.takeoverMs !== null) {
     if (metric === null || metric === undefined) {
-      worse(VRRP_MOVES.has(spec.plan.effect) || spec.plan.effect === 'backend-loss' ? 'fail' : 'warn')
+      worse(spec.hooks.mustObserve ? 'fail' : 'warn')
       reasons.push(`${p.metric} was not observed (predicted ${p.takeoverMs} ms)`)
     } else {
       const lo = (p.minMs ?? p.takeoverMs) - spec.toleranceMs
@@ -430,4 +397,3 @@ function judge(spec: DrillSpec, m: FailoverMetrics, split: SplitBrainFinding[], 
   return {verdict, reasons}
 }
 
-const round = (x: number): number => Math.round(x * 1000) / 1000

@@ -7,8 +7,7 @@ import type {Executor} from '../exec/types.js'
 import {executorFor, findHost, hostsWithRole, type Inventory, type InventoryHost} from '../inventory/inventory.js'
 import type {DrillRun} from '../store/run-types.js'
 import type {CaptureSource} from './engine.js'
-import {drillProbe, type ProbeSession} from './probe-session.js'
-import type {DrillOptions} from './setup.js'
+import {drillProbe, type DrillProbeOptions, type ProbeSession} from './probe-session.js'
 
 export interface ClientObservers {
   host: InventoryHost
@@ -20,9 +19,19 @@ export interface ClientObservers {
   probeInfo: DrillRun['probe']
 }
 
+/** What the client side is started with (part of DrillOptions, src/drill/options.ts). */
+export interface ClientObserverOptions extends DrillProbeOptions {
+  /** Host that captures and probes (default: the inventory's first host with role client). */
+  captureOn?: string
+  /** Starts a packet capture on a host (src/capture). */
+  makeCapture: (exec: Executor, iface: string, emit: (e: DrillRun['events'][number]) => void, pcapPath?: string) => CaptureSource
+  /** Where to keep the capture's packets when the capture host shares our file system (local, lab). */
+  pcapPath?: string
+}
+
 /** Null (and a warning naming what is missing) when the inventory has no client host. */
 export function clientObservers(
-  o: Pick<DrillOptions, 'captureOn' | 'makeCapture' | 'pcapPath' | 'hachaosArgv' | 'ratePerS' | 'probeTimeoutMs'>,
+  o: ClientObserverOptions,
   inv: Inventory,
   url: string | null,
   emit: (e: DrillRun['events'][number]) => void,

@@ -6,7 +6,6 @@ import type {Executor, Spawned} from '../exec/types.js'
 import type {InventoryHost} from '../inventory/inventory.js'
 import type {ProbeResult} from '../probe/http.js'
 import type {DrillRun, TimelineEvent} from '../store/run-types.js'
-import type {DrillOptions} from './setup.js'
 
 export interface ProbeSessionOptions {
   exec: Executor
@@ -71,8 +70,16 @@ export function vipUrl(vip: string): string {
   return `http://${vip.includes(':') ? `[${vip}]` : vip}/`
 }
 
+/** What a drill's probes are started with (part of DrillOptions, src/drill/options.ts). */
+export interface DrillProbeOptions {
+  /** argv that starts hachaos on the probe host. */
+  hachaosArgv: (host: InventoryHost) => string[]
+  ratePerS: number
+  probeTimeoutMs: number
+}
+
 /** A drill's probe session from its client host, and what the run record says about it. */
-export function drillProbe(o: Pick<DrillOptions, 'hachaosArgv' | 'ratePerS' | 'probeTimeoutMs'>, client: InventoryHost, exec: Executor, url: string, onEvent: ProbeSessionOptions['onEvent']): {probe: ProbeSession; info: NonNullable<DrillRun['probe']>} {
+export function drillProbe(o: DrillProbeOptions, client: InventoryHost, exec: Executor, url: string, onEvent: ProbeSessionOptions['onEvent']): {probe: ProbeSession; info: NonNullable<DrillRun['probe']>} {
   return {
     probe: new ProbeSession({exec, hachaosArgv: o.hachaosArgv(client), url, ratePerS: o.ratePerS, timeoutMs: o.probeTimeoutMs, onEvent}),
     info: {url, ratePerS: o.ratePerS, timeoutMs: o.probeTimeoutMs},

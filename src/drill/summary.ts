@@ -1,6 +1,7 @@
 /**
- * The moments a reader wants to see, relative to the fault: last advert of the old master, takeover, GARP,
- * service back, revert, failback. Pure: used by the failover command's text output and the reports.
+ * The moments a reader wants to see, relative to the fault: the fault, GARP, the first failed probe, service
+ * back, revert — and the stack's own moments (last advert, takeover, failback; relocation …), which its
+ * folder gives (src/stacks/registry.ts drillPhases). Pure: used by the failover command's text output.
  */
 import type {DrillRun, TimelineEvent} from '../store/run-types.js'
 
@@ -10,29 +11,14 @@ export interface Phase {
   what: string
 }
 
-export function phases(run: DrillRun): Phase[] {
+/** `stackPhases`: the moments of the run's own stack (src/stacks/<name>/, through the registry). */
+export function phases(run: DrillRun, stackPhases: (run: DrillRun) => Phase[] = () => []): Phase[] {
   const m = run.metrics
   const f = m.faultAtUs
-  const rel = (t: number): number => Math.round((t - f) / 10) / 100
-  const out: Phase[] = []
-  const byIp = new Map(run.hosts.filter((h) => h.ip !== undefined).map((h) => [h.ip as string, h.name]))
-  const adverts = run.events.filter((e): e is Extract<TimelineEvent, {type: 'vrrp.advert'}> => e.type === 'vrrp.advert')
-  const nameOf = (ip: string): string => byIp.get(ip) ?? ip
-  const lastOld = [...adverts].reverse().find((a) => a.t < f && nameOf(a.src) === m.oldOwner)
-  if (lastOld !== undefined) out.push({atMs: rel(lastOld.t), what: `last advert from ${m.oldOwner ?? lastOld.src} before the fault (prio ${lastOld.prio})`})
+  const rel = (t: number): number => relMs(run, t)
+  const out: Phase[] = [...stackPhases(run)]
   out.push({atMs: 0, what: `fault: ${run.fault.kind} on ${run.target}`})
-  const prio0 = adverts.find((a) => a.t >= f && a.prio === 0)
-  if (prio0 !== undefined) out.push({atMs: rel(prio0.t), what: `priority-0 advert from ${nameOf(prio0.src)} (graceful leave)`})
-  if (m.takeoverMs !== null) out.push({atMs: m.takeoverMs, what: `${m.newOwner ?? 'the backup'} takes over (first advert as master)`})
   if (m.garpMs !== null) out.push({atMs: m.garpMs, what: `first gratuitous ARP for ${run.vip ?? 'the VIP'} from the new master`})
-  for (const [k, v] of Object.entries(m.extra)) {
-    if (v === null) continue
-    if (k === 'backendEjectMs') out.push({atMs: v, what: 'HAProxy marks the server DOWN'})
-    if (k === 'relocationMs') out.push({atMs: v, what: `the VIP is configured on ${m.newOwner ?? 'another node'}`})
-    if (k === 'vipRemovedMs') out.push({atMs: v, what: `the VIP is gone from ${m.oldOwner ?? 'the old node'}`})
-    if (k === 'nodeLostMs') out.push({atMs: v, what: `crm_mon: ${run.target} lost (offline or unclean)`})
-    if (k === 'resourceRelocationMs') out.push({atMs: v, what: 'crm_mon: the group is started on another node'})
-  }
   const probes = run.events.filter((e): e is Extract<TimelineEvent, {type: 'probe'}> => e.type === 'probe')
   const firstFail = probes.find((p) => p.t >= f && !p.ok)
   if (firstFail !== undefined) out.push({atMs: rel(firstFail.t), what: `first failed probe (${firstFail.error ?? 'error'})`})
@@ -41,6 +27,20 @@ export function phases(run: DrillRun): Phase[] {
     if (back !== undefined) out.push({atMs: rel(back.t + back.latencyMs * 1000), what: 'the service answers again'})
   }
   if (m.revertAtUs !== null) out.push({atMs: rel(m.revertAtUs), what: 'fault reverted'})
-  if (m.failbackMs !== null && m.revertAtUs !== null) out.push({atMs: rel(m.revertAtUs) + m.failbackMs, what: `${m.oldOwner ?? 'the old master'} is master again (failback)`})
   return out.sort((a, b) => a.atMs - b.atMs)
+}
+
+/** ms of `t` relative to the run's fault, to 10 µs. */
+export function relMs(run: DrillRun, t: number): number {
+  return Math.round((t - run.metrics.faultAtUs) / 10) / 100
+}
+
+/** Phases of the stack's own figures (keys of metrics.extra) with a label each. */
+export function extraPhases(run: DrillRun, labels: Readonly<Record<string, (run: DrillRun) => string>>): Phase[] {
+  const out: Phase[] = []
+  for (const [k, v] of Object.entries(run.metrics.extra)) {
+    const label = labels[k]
+    if (v !== null && label !== undefined) out.push({atMs: v, what: label(run)})
+  }
+  return out
 }

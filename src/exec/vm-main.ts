@@ -4,7 +4,7 @@
  *   node dist/src/exec/vm-main.js exec BROKER_SOCKET -- argv…
  *   node dist/src/exec/vm-main.js set-link MONITOR_SOCKET NETDEV on|off   (QEMU HMP: cable plug/pull)
  */
-import {setLink} from '../lab/bond/qemu.js'
+import {setLink} from './qemu-monitor.js'
 import {startBroker} from './vm-broker.js'
 import {VmExecutor} from './vm.js'
 

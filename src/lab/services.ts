@@ -1,7 +1,8 @@
 import {HachaosError} from '../errors.js'
 import {runOk} from '../exec/run-ok.js'
-import {nodeExecutor, nodePidsOf, readInitPid} from './init-node.js'
-import {commOf, pidsInNetns, startDetached, terminate} from './netns-ops.js'
+import {sleep} from '../time.js'
+import {nodeExecutor, nodePidsOf, readInitPid} from './node-ns.js'
+import {alive, commOf, pidsInNetns, startDetached, terminate, waitFor} from './netns-ops.js'
 import type {LabDaemon, LabState} from './state.js'
 
 /** Service names users type, mapped to the lab's names. */
@@ -42,7 +43,16 @@ export async function startLabDaemon(d: LabDaemon): Promise<number | null> {
     return (await labDaemonPids(d))[0] ?? null
   }
   if ((await labDaemonPids(d)).length > 0) return null
-  return startDetached(d.ns, d.argv, d.log)
+  // A daemon killed a moment ago leaves a zombie until this machine's PID 1 reaps it (seconds), and daemons
+  // that check their pid file (keepalived, apache2) take that PID for a running copy and exit at once. So:
+  // start it, and while the new process exits without the daemon showing up, start it again (up to 8 s).
+  const deadline = Date.now() + 8000
+  for (;;) {
+    const pid = startDetached(d.ns, d.argv, d.log)
+    const up = await waitFor(async () => ((await labDaemonPids(d)).length > 0 ? true : !alive(pid) ? false : undefined), 5000, 50)
+    if (up !== false || Date.now() > deadline) return pid
+    await sleep(250)
+  }
 }
 
 export async function stopLabDaemon(d: LabDaemon, graceMs = 3000): Promise<number[]> {

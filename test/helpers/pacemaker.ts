@@ -3,10 +3,10 @@
  * online, a DC with quorum, the group started exactly once, the VIP on exactly that node, HTTP through the
  * VIP answered by it.
  */
-import {clusterHealth, placementOf} from '../../src/cluster/crm-mon.js'
+import {clusterHealth, placementOf} from '../../src/stacks/pacemaker/crm-mon.js'
 import type {ClusterState} from '../../src/config/crm-mon.js'
-import {ClusterWatcher} from '../../src/cluster/observe.js'
-import {clusterHosts, clusterNodeName} from '../../src/cluster/targets.js'
+import {ClusterWatcher} from '../../src/stacks/pacemaker/observe.js'
+import {clusterHosts, clusterNodeName} from '../../src/stacks/pacemaker/targets.js'
 import {vipHolders} from '../../src/drill/pollers.js'
 import {executorFor, findHost, loadInventory, type Inventory, type InventoryHost} from '../../src/inventory/inventory.js'
 import {clientGet} from '../../src/lab/pacemaker/lab.js'

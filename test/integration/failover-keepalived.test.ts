@@ -1,6 +1,6 @@
 /**
  * One drill per fault on the keepalived lab, through the real CLI. Every timing is checked against the
- * protocol's own formula (src/vrrp/timing.ts), with the tolerance stated next to it; after every drill the
+ * protocol's own formula (src/stacks/keepalived/timing.ts), with the tolerance stated next to it; after every drill the
  * lab must be exactly as before: links up, daemons running, no nftables table, the VIP back on lb1 only.
  */
 import assert from 'node:assert/strict'
@@ -15,7 +15,7 @@ import type {LabStatus} from '../../src/lab/driver.js'
 import {CHECK, HTTP_CHECK, LB_PRIORITY} from '../../src/lab/keepalived/render.js'
 import type {DrillRun} from '../../src/store/run-types.js'
 import {sleep} from '../../src/time.js'
-import {masterDownIntervalMs, skewTimeMs} from '../../src/vrrp/timing.js'
+import {masterDownIntervalMs, skewTimeMs} from '../../src/stacks/keepalived/timing.js'
 import {BIN, labPrefixForTests, runCli} from '../helpers/cli.js'
 
 const prefix = labPrefixForTests()

@@ -14,7 +14,7 @@ import {after, before, describe, it} from 'node:test'
 import {NetnsExecutor} from '../../src/exec/netns.js'
 import type {DrillRun} from '../../src/store/run-types.js'
 import {sleep} from '../../src/time.js'
-import {masterDownIntervalMs} from '../../src/vrrp/timing.js'
+import {masterDownIntervalMs} from '../../src/stacks/keepalived/timing.js'
 import {BIN, labPrefixForTests, runCli} from '../helpers/cli.js'
 
 const prefix = labPrefixForTests()

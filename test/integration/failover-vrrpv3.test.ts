@@ -10,7 +10,7 @@ import {after, before, describe, it} from 'node:test'
 
 import type {LabUpResult} from '../../src/lab/driver.js'
 import type {DrillRun} from '../../src/store/run-types.js'
-import {masterDownIntervalMs, skewTimeMs} from '../../src/vrrp/timing.js'
+import {masterDownIntervalMs, skewTimeMs} from '../../src/stacks/keepalived/timing.js'
 import {runCli} from '../helpers/cli.js'
 
 const HOME = mkdtempSync(join(tmpdir(), 'hachaos-v3-'))

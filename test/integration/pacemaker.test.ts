@@ -1,6 +1,6 @@
 /**
  * The Pacemaker lab (3 nodes), through the real CLI: lab up, cluster status, drills with the cluster faults,
- * fencing, lab down. Timings are checked against the model's own formula (src/cluster/predict.ts) with the
+ * fencing, lab down. Timings are checked against the model's own formula (src/stacks/pacemaker/predict.ts) with the
  * tolerances stated next to them; after every revert the cluster must be healthy again: every node online,
  * the group started exactly once, the VIP on that node only, HTTP answered by it.
  * Bounded: about 3 minutes; the lab is removed in after(), even on failure.
@@ -15,9 +15,9 @@ import {after, before, describe, it} from 'node:test'
 import type {ClusterStatusResult} from '../../commands/cluster/status.js'
 import type {RecoverResult} from '../../src/fault/recover.js'
 import {executorFor} from '../../src/inventory/inventory.js'
-import {PACEMAKER_LATENCY} from '../../src/cluster/predict.js'
+import {PACEMAKER_LATENCY} from '../../src/stacks/pacemaker/predict.js'
 import type {LabStatus, LabUpResult} from '../../src/lab/driver.js'
-import {processesInNode, readInitPid} from '../../src/lab/init-node.js'
+import {processesInNode, readInitPid} from '../../src/lab/node-ns.js'
 import {listNetns} from '../../src/lab/netns-ops.js'
 import {pkPaths} from '../../src/lab/pacemaker/lab.js'
 import {labDir} from '../../src/lab/paths.js'

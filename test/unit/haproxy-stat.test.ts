@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 
-import {parseShowStat} from '../../src/drill/pollers.js'
+import {parseShowStat} from '../../src/stacks/keepalived/haproxy.js'
 
 const FIX = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'haproxy')
 

@@ -1,12 +1,15 @@
 /**
  * House rules that the compiler does not check: src/ imports nothing from commands/, chaos/ or reports/ (and
- * never oclif); chaos/ and reports/ never import commands/; no `any` in the code; no shell strings handed to
+ * never oclif); chaos/ and reports/ never import commands/; no import circle in src/ and no import from a lower
+ * floor to a higher one (test/helpers/layering.ts); no `any` in the code; no shell strings handed to
  * child_process.
  */
 import assert from 'node:assert/strict'
 import {readdirSync, readFileSync, statSync} from 'node:fs'
 import {join, relative} from 'node:path'
 import {describe, it} from 'node:test'
+
+import {FLOORS, findCycles, floorOf, floorViolations, importGraph, type Graph} from '../helpers/layering.js'
 
 const ROOT = join(import.meta.dirname, '..', '..', '..')
 
@@ -38,6 +41,34 @@ describe('layering and house rules', () => {
     const bad: string[] = []
     for (const d of ['chaos', 'reports']) for (const f of files(join(ROOT, d))) for (const i of imports(f)) if (/commands\//.test(i)) bad.push(`${relative(ROOT, f)} → ${i}`)
     assert.deepEqual(bad, [])
+  })
+
+  it('no import circles in src/ (a depth-first search over the import graph, type-only imports included)', () => {
+    const g = importGraph(ROOT)
+    assert.ok(g.size > 100, `the graph has ${g.size} files`)
+    assert.deepEqual(findCycles(g).map((c) => c.join(' → ')), [])
+  })
+
+  it('no import from a lower floor of src/ to a higher one, and every file on a floor', () => {
+    assert.deepEqual(floorViolations(importGraph(ROOT)), [])
+  })
+
+  it('the checker finds a planted circle and a planted upward import', () => {
+    // the real graph with one planted edge back: the registry imports the engine; the engine (planted) the registry
+    const g: Graph = new Map([...importGraph(ROOT)].map(([k, v]) => [k, [...v]]))
+    g.get('src/drill/engine.ts')?.push('src/stacks/registry.ts')
+    const cycles = findCycles(g)
+    assert.equal(cycles.length > 0, true)
+    assert.ok(cycles.some((c) => c[0] === c[c.length - 1] && c.includes('src/drill/engine.ts') && c.includes('src/stacks/registry.ts')), JSON.stringify(cycles))
+    assert.deepEqual(floorViolations(g), ['src/drill/engine.ts (floor 4) → src/stacks/registry.ts (floor 6)'])
+    // a small circle on its own, reported as its path
+    assert.deepEqual(findCycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]])), [['a', 'b', 'c', 'a']])
+    assert.deepEqual(findCycles(new Map([['a', ['b', 'c']], ['b', ['c']], ['c', []]])), [])
+    // floors: the most specific prefix wins
+    assert.equal(floorOf('src/stacks/registry.ts'), 6)
+    assert.equal(floorOf('src/stacks/keepalived/live.ts'), 5)
+    assert.equal(floorOf('src/lab/keepalived/lab.ts', FLOORS), 6)
+    assert.equal(floorOf('src/lab/netns-ops.ts'), 2)
   })
 
   it('no `any` in the code', () => {

@@ -3,8 +3,8 @@ import {describe, it} from 'node:test'
 
 import fc from 'fast-check'
 
-import {predictBackendEject, predictVrrp} from '../../src/vrrp/predict.js'
-import {masterDownIntervalMs, skewTimeMs} from '../../src/vrrp/timing.js'
+import {predictBackendEject, predictVrrp} from '../../src/stacks/keepalived/predict.js'
+import {masterDownIntervalMs, skewTimeMs} from '../../src/stacks/keepalived/timing.js'
 
 describe('VRRP timers (RFC 3768 / RFC 5798 §6.1)', () => {
   it('VRRPv2, advert 1 s: the lab notes\' measured figures are the formula\'s', () => {

@@ -13,7 +13,7 @@ import {inventoryFile, labDir, stateFile} from '../paths.js'
 import {labDaemonPids} from '../services.js'
 import {readLabState, writeLabState, type LabState} from '../state.js'
 import type {DaemonStatus, LabDownResult, LabDriver, LabHostView, LabNodeStatus, LabStatus, LabUpOptions, LabUpResult} from '../driver.js'
-import {masterDownIntervalMs} from '../../vrrp/timing.js'
+import {masterDownIntervalMs} from '../../stacks/keepalived/timing.js'
 import {HEALTH_PORT, LB_PRIORITY, daemonSpecs, renderAll, type LabSecrets} from './render.js'
 import {DEFAULT_SUBNET, keepalivedTopology, parseSubnet, type KaTopology, type KaVrrpOptions} from './topology.js'
 

@@ -1,13 +1,13 @@
 /**
  * `hachaos lab up|status|down --topology pacemaker`: a real Corosync 3 + Pacemaker 2 cluster of 2 or 3
- * nodes on this machine. Every node is its own network + PID + mount + UTS namespace (its init is PID 1
+ * nodes on this machine. Every node is its own network + PID + mount + UTS namespace (../node-ns.ts; its init is PID 1
  * there, started by the node's "chassis" on this machine, which can also power it off and cycle it for the
  * lab fence agent); a client namespace and the nodes hang on a bridge in PREFIX-pksw.
  * The CIB is written offline before start (short dc-deadtime) and corosync's token is short, so the
  * cluster forms in seconds. Recipe and measured timings: ../shared/labs/README.md section 2.
  */
 import {randomBytes} from 'node:crypto'
-import {chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {stringify} from 'yaml'
@@ -16,11 +16,11 @@ import {HachaosError, errorMessage} from '../../errors.js'
 import {LocalExecutor} from '../../exec/local.js'
 import {NetnsExecutor} from '../../exec/netns.js'
 import {runOk} from '../../exec/run-ok.js'
-import {clusterHealth, placementOf, readCrmMon} from '../../cluster/crm-mon.js'
+import {clusterHealth, placementOf, readCrmMon} from '../../stacks/pacemaker/crm-mon.js'
 import type {ClusterState} from '../../config/crm-mon.js'
 import {nowUs} from '../../time.js'
 import {writeFileAtomic} from '../../util/atomic.js'
-import {nodeExecutor, processesInNode, readInitPid} from '../init-node.js'
+import {mkdirOwned, nodeExecutor, processesInNode, readInitPid, writeOwned} from '../node-ns.js'
 import {addressUp, alive, createSwitch, finishLabDown, labNotUp, listNetns, logTail, plugIntoSwitch, refuseTakenNamespaces, requireBinaries, requireRoot, startDetached, subnetTakenOnHost, terminate, vipOwners, waitFor} from '../netns-ops.js'
 import {inventoryFile, labDir, stateFile} from '../paths.js'
 import {readLabState, writeLabState, type LabDaemon, type LabState} from '../state.js'
@@ -95,18 +95,6 @@ function idOf(name: string, kind: 'user' | 'group'): number {
     })
   }
   return id
-}
-
-function mkdirOwned(path: string, mode: number, uid = 0, gid = 0): void {
-  mkdirSync(path, {recursive: true, mode})
-  chmodSync(path, mode)
-  chownSync(path, uid, gid)
-}
-
-function writeOwned(path: string, content: string | Buffer, mode: number, uid = 0, gid = 0): void {
-  writeFileSync(path, content, {mode})
-  chmodSync(path, mode)
-  chownSync(path, uid, gid)
 }
 
 /** The seed CIB, built offline with Pacemaker's own tools (`CIB_file=…`), before any daemon runs. */

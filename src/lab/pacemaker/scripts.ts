@@ -3,11 +3,14 @@
  * as the node's service manager, as its "chassis" (power supply + BMC) and as the fence agent Pacemaker
  * calls. They are shell because they run inside the nodes, next to corosync and pacemaker, without Node.js.
  * They live here as strings (no `${`, no backquotes in them) so that a plain `tsc` build carries them:
- * `lab up` writes them into the lab directory. Everything else of the lab is TypeScript (lab.ts).
+ * `lab up` writes them into the lab directory. Everything else of the lab is TypeScript (lab.ts). The node's
+ * PID 1 and how it is started come from the labs' node-namespace module (../node-ns.ts).
  *
  * Paths inside a node: /run/hachaos = the lab's shared directory (bin/, power/, apache2.conf);
  * /usr/sbin gets the fence agent through an overlay (Pacemaker looks for fence_* agents there).
  */
+
+import {nodeInitScript, unshareArgv} from '../node-ns.js'
 
 /** Where the lab's shared directory appears inside every node. */
 export const NODE_SHARED = '/run/hachaos'
@@ -15,63 +18,57 @@ export const FENCE_AGENT = 'fence_hachaos_lab'
 export const NODE_LOG_DIR = '/var/log/hachaos'
 
 /**
- * PID 1 of a node. Started by the chassis as
+ * PID 1 of a node (src/lab/node-ns.ts renders it). Started by the chassis as
  *   ip netns exec NS unshare --pid --fork --mount-proc --mount --uts --propagation private node-init.sh …
  * so it is already in the node's network namespace and in fresh PID, mount and UTS namespaces.
  */
-export const NODE_INIT_SH = `#!/bin/bash
-# hachaos Pacemaker lab: PID 1 of one node (written by hachaos lab up; removed by hachaos lab down).
-# usage: node-init.sh NODE NODEDIR SHAREDDIR ADDR/LEN DEV AUTOSTART
-# Gives the node its hostname, its own copies of every directory in which corosync, pacemaker, the
-# resource agents and apache keep state, boots its network (a power cycle lost it), starts the cluster
-# stack when AUTOSTART=yes (Debian's default: corosync and pacemaker enabled at boot), then reaps orphans.
-set -eu
-N=$1; R=$2; S=$3; ADDR=$4; DEV=$5; AUTOSTART=$6
-
-hostname "$N"
-
-# the network, as a boot brings it up
-ip link set lo up
-ip addr replace "$ADDR" dev "$DEV"
-ip link set "$DEV" up
-
-# (mount -n: no userspace mount table, /run moves under it)
-# private config, state and logs (bind mounts of this node's directories on the host)
-mount -n --bind "$R/etc-corosync"      /etc/corosync
-mount -n --bind "$R/var-lib-corosync"  /var/lib/corosync
-mount -n --bind "$R/var-lib-pacemaker" /var/lib/pacemaker
-mount -n --bind "$R/var-log"           /var/log
-if [ -d /var/www/html ]; then mount -n --bind "$R/www" /var/www/html; fi
-
-# the lab fence agent, where Pacemaker looks for fence agents (only in this node's mount namespace)
-mount -n -t overlay -o "lowerdir=$S/sbin:/usr/sbin" hachaos-sbin /usr/sbin
-
-# private /dev/shm: libqb IPC ring buffers
-mount -n -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm
-
-# private /run (corosync.pid, resource-agents state, apache pid, /run/crm …): built on a fresh tmpfs
-# mounted on NODEDIR/newrun, with the shared directory inside it, then moved over /run. First drop our
-# copies of /run/netns/* (other namespaces' handles) so this mount namespace never pins them.
-umount -R -l /run/netns 2>/dev/null || true
-mount -n -t tmpfs -o mode=0755,nosuid,nodev tmpfs "$R/newrun"
-mkdir -p "$R/newrun/hachaos" "$R/newrun/lock" "$R/newrun/resource-agents" "$R/newrun/crm" "$R/newrun/apache2" "$R/newrun/user"
-chmod 1777 "$R/newrun/lock"
-chmod 1755 "$R/newrun/resource-agents"
-ln -s /dev/shm "$R/newrun/shm"
-mount -n --bind "$S" "$R/newrun/hachaos"
-mount -n --move "$R/newrun" /run
-
-mkdir -p /var/log/hachaos /var/log/corosync /var/log/apache2
-if [ "$AUTOSTART" = yes ]; then
-  setsid -f /run/hachaos/bin/hachaos-rc start pacemaker >>/var/log/hachaos/rc.log 2>&1 </dev/null
-fi
-echo "node $N booted: hostname $(hostname), pid $$ in its own PID namespace"
-: >"/run/hachaos/power/$N.booted"
-
-# PID 1 must reap orphans: apache daemonizes, and a never-reaped apache zombie would look "still
-# running" to the apache resource agent (it tests /proc/PID).
-exec perl -e '$0 = "hachaos-init"; while (1) { sleep 1 if waitpid(-1, 0) < 0 }'
-`
+export const NODE_INIT_SH = nodeInitScript({
+  title: 'hachaos Pacemaker lab: PID 1 of one node (written by hachaos lab up; removed by hachaos lab down).',
+  about: [
+    'Gives the node its hostname, its own copies of every directory in which corosync, pacemaker, the',
+    'resource agents and apache keep state, boots its network (a power cycle lost it), starts the cluster',
+    "stack when AUTOSTART=yes (Debian's default: corosync and pacemaker enabled at boot), then reaps orphans.",
+  ],
+  args: [
+    {name: 'N', usage: 'NODE'},
+    {name: 'R', usage: 'NODEDIR'},
+    {name: 'S', usage: 'SHAREDDIR'},
+    {name: 'ADDR', usage: 'ADDR/LEN'},
+    {name: 'DEV', usage: 'DEV'},
+    {name: 'AUTOSTART', usage: 'AUTOSTART'},
+  ],
+  hostname: '"$N"',
+  network: {addr: '"$ADDR"', dev: '"$DEV"'},
+  binds: [
+    {from: '"$R/etc-corosync"', to: '/etc/corosync'},
+    {from: '"$R/var-lib-corosync"', to: '/var/lib/corosync'},
+    {from: '"$R/var-lib-pacemaker"', to: '/var/lib/pacemaker'},
+    {from: '"$R/var-log"', to: '/var/log'},
+    {from: '"$R/www"', to: '/var/www/html', ifDir: true},
+  ],
+  overlays: [{name: 'hachaos-sbin', lowerdir: '$S/sbin:/usr/sbin', target: '/usr/sbin', why: "the lab fence agent, where Pacemaker looks for fence agents (only in this node's mount namespace)"}],
+  privateShm: 'libqb IPC ring buffers',
+  run: {
+    stage: '"$R/newrun"',
+    why: [
+      'private /run (corosync.pid, resource-agents state, apache pid, /run/crm …): built on a fresh tmpfs',
+      'mounted on NODEDIR/newrun, with the shared directory inside it, then moved over /run. First drop our',
+      "copies of /run/netns/* (other namespaces' handles) so this mount namespace never pins them.",
+    ].join('\n'),
+    dirs: [{path: 'lock', mode: '1777'}, {path: 'resource-agents', mode: '1755'}, {path: 'crm'}, {path: 'apache2'}, {path: 'user'}],
+    links: [{path: 'shm', target: '/dev/shm'}],
+    shared: {from: '"$S"', at: 'hachaos'},
+  },
+  boot: [
+    'mkdir -p /var/log/hachaos /var/log/corosync /var/log/apache2',
+    'if [ "$AUTOSTART" = yes ]; then',
+    '  setsid -f /run/hachaos/bin/hachaos-rc start pacemaker >>/var/log/hachaos/rc.log 2>&1 </dev/null',
+    'fi',
+    'echo "node $N booted: hostname $(hostname), pid $$ in its own PID namespace"',
+    ': >"/run/hachaos/power/$N.booted"',
+  ],
+  reaperWhy: ['PID 1 must reap orphans: apache daemonizes, and a never-reaped apache zombie would look "still', 'running" to the apache resource agent (it tests /proc/PID).'],
+})
 
 /** The service manager of a node (its "systemctl"): idempotent start/stop of corosync and pacemaker. */
 export const RC_SH = `#!/bin/bash
@@ -205,7 +202,7 @@ child_of() { local c="" ; read -r c _ 2>/dev/null <"/proc/$1/task/$1/children"; 
 power_on() {
   if alive; then return 0; fi
   rm -f "$S/power/$N.booted" "$PIDF"
-  ip netns exec "$NS" unshare --pid --fork --mount-proc --mount --uts --propagation private \\
+  ip netns exec "$NS" ${unshareArgv().join(' ')} \\
       "$S/bin/node-init.sh" "$N" "$R" "$S" "$ADDR" "$DEV" "$AUTOSTART" >>"$R/init.log" 2>&1 </dev/null &
   unsh=$!
   local i c=""

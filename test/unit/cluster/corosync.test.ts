@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {parseCfgtool, parseQuorumtool} from '../../../src/cluster/corosync-tools.js'
+import {parseCfgtool, parseQuorumtool} from '../../../src/stacks/pacemaker/corosync-tools.js'
 import {isHachaosError} from '../../../src/errors.js'
 import {readFixture} from '../../fixture.js'
 

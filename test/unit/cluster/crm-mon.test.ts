@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {clusterHealth, nodeCondition, placementOf, readCrmMon} from '../../../src/cluster/crm-mon.js'
+import {clusterHealth, nodeCondition, placementOf, readCrmMon} from '../../../src/stacks/pacemaker/crm-mon.js'
 import {parseCrmMonXml} from '../../../src/config/crm-mon.js'
 import {readFixture} from '../../fixture.js'
 import {RecordingExecutor} from '../../../src/exec/recording.js'

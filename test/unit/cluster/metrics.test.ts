@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {clusterSettled, pacemakerFigures, vipMoved, vipRelocation} from '../../../src/cluster/metrics.js'
+import {clusterSettled, pacemakerFigures, vipMoved, vipRelocation} from '../../../src/stacks/pacemaker/metrics.js'
 import type {DrillRun, TimelineEvent} from '../../../src/store/run-types.js'
 import {analyzeTimeline} from '../../../src/timeline/analyze.js'
 import {readFixture} from '../../fixture.js'

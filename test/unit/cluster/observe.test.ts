@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {ClusterWatcher, clusterFacts, parseArpingLine} from '../../../src/cluster/observe.js'
+import {ClusterWatcher, clusterFacts, parseArpingLine} from '../../../src/stacks/pacemaker/observe.js'
 import {parseCrmMonXml} from '../../../src/config/crm-mon.js'
 import {RecordingExecutor} from '../../../src/exec/recording.js'
 import type {TimelineEvent} from '../../../src/store/run-types.js'

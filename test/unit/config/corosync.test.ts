@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {parseCmapctl, runtimeTotem} from '../../../src/cluster/corosync-tools.js'
+import {parseCmapctl, runtimeTotem} from '../../../src/stacks/pacemaker/corosync-tools.js'
 import {corosyncPorts, corosyncSummary, effectiveTimers, effectiveTokenMs, linkCount, nodeAddresses, parseCorosyncConf} from '../../../src/config/corosync.js'
 import {isHachaosError} from '../../../src/errors.js'
 import {readFixture} from '../../fixture.js'
@@ -76,7 +76,7 @@ describe('corosync.conf parser', () => {
   })
 })
 
-/** What the cluster commands read: the parsed file in plain values (src/cluster/ snapshot, targets). */
+/** What the cluster commands read: the parsed file in plain values (src/stacks/pacemaker/ snapshot, targets). */
 const summary = (text: string, file = '<corosync.conf>') => corosyncSummary(parseCorosyncConf(text, {file}))
 
 describe('corosync.conf summary (cluster status, the Pacemaker model, cluster-partition)', () => {

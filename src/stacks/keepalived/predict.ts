@@ -2,8 +2,8 @@
  * What the configuration predicts for a fault, as a Prediction record (src/store/run-types.ts): which measured
  * figure it is about, the value, a range where the model has one, and the formula with its numbers.
  */
-import type {FaultEffect} from '../fault/types.js'
-import type {Prediction} from '../store/run-types.js'
+import type {FaultEffect} from '../../fault/types.js'
+import type {Prediction} from '../../store/run-types.js'
 import {fmtS, masterDownIntervalMs, skewTimeMs, type VrrpVersion} from './timing.js'
 
 /** The VRRP facts the model needs, from the parsed keepalived.conf of the old and the new master. */

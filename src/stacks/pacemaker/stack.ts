@@ -1,30 +1,28 @@
 /**
- * From an inventory and a cluster-node target to a ready DrillSpec for a Pacemaker/Corosync cluster: the
- * cluster's state and timers (crm_mon, corosync-cmapctl, corosync.conf) feed the prediction (src/cluster/
- * predict.ts); observers poll the VIP owner on every node and crm_mon, ask the client's ARP for the VIP
+ * The Pacemaker/Corosync stack (targets with role cluster-node; its readers and model are the other files of
+ * this folder). From an inventory and a cluster-node target to a ready DrillSpec: the
+ * cluster's state and timers (crm_mon, corosync-cmapctl, corosync.conf) feed the prediction (
+ * ./predict.ts); observers poll the VIP owner on every node and crm_mon, ask the client's ARP for the VIP
  * (two MACs answering = split brain on the wire), capture and probe from the client like any drill.
  */
-import {pacemakerFigures, clusterSettled, vipMoved} from '../cluster/metrics.js'
-import {ArpProber, ClusterWatcher} from '../cluster/observe.js'
-import {modelInputFrom, predictPacemaker} from '../cluster/predict.js'
-import {readClusterSnapshot} from '../cluster/snapshot.js'
-import {clusterHosts, clusterNodeName, corosyncConfPath, defaultGroup} from '../cluster/targets.js'
-import {HachaosError, errorMessage} from '../errors.js'
-import type {Executor} from '../exec/types.js'
-import type {FaultEnv, FaultPlan, HostRef} from '../fault/types.js'
-import {executorFor, findHost, type Inventory, type InventoryHost} from '../inventory/inventory.js'
-import {clockOffsetsOf} from './clock.js'
-import {EventLog, type DrillSpec, type StackHooks} from './engine.js'
-import {VipOwnerPoller, vipHolders} from './pollers.js'
-import {clientObservers} from './observers.js'
-import {vipUrl} from './probe-session.js'
-import type {DrillOptions, PreparedDrill} from './setup.js'
-import type {Poller} from '../util/poll-loop.js'
-
-export interface SetupHelpers {
-  hostRef(inv: Inventory, h: InventoryHost): HostRef
-  display(plan: FaultPlan, inv: Inventory): {inject: string[]; revert: string[]}
-}
+import {HachaosError, errorMessage} from '../../errors.js'
+import {clockOffsetsOf} from '../../drill/clock.js'
+import {EventLog, type DrillSpec} from '../../drill/engine.js'
+import {clientObservers} from '../../drill/observers.js'
+import type {DrillOptions, PreparedDrill} from '../../drill/options.js'
+import {VipOwnerPoller, vipHolders} from '../../drill/pollers.js'
+import {vipUrl} from '../../drill/probe-session.js'
+import {extraPhases} from '../../drill/summary.js'
+import {display, faultEnv, labOf} from '../../drill/setup-kit.js'
+import type {Executor} from '../../exec/types.js'
+import {executorFor, findHost} from '../../inventory/inventory.js'
+import type {Poller} from '../../util/poll-loop.js'
+import type {StackModule} from '../types.js'
+import {PacemakerLive} from './live.js'
+import {ArpProber, ClusterWatcher} from './observe.js'
+import {modelInputFrom, predictPacemaker} from './predict.js'
+import {readClusterSnapshot} from './snapshot.js'
+import {CLUSTER_ROLE, clusterHosts, clusterNodeName, corosyncConfPath, defaultGroup} from './targets.js'
 
 /** VIP owner poll interval: the relocation and dual-VIP figures are known to this resolution. */
 export const VIP_POLL_MS = 100
@@ -40,11 +38,11 @@ async function macOf(exec: Executor, dev: string): Promise<string | null> {
   }
 }
 
-export async function preparePacemakerDrill(o: DrillOptions, helpers: SetupHelpers): Promise<PreparedDrill> {
+async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   const inv = o.inventory
   const target = findHost(inv, o.target)
   const exec = executorFor(target)
-  const env: FaultEnv = {inventory: inv, target, exec, ref: helpers.hostRef(inv, target), executorFor, refFor: (h) => helpers.hostRef(inv, h), force: o.force}
+  const env = faultEnv(o, target)
   const nodes = clusterHosts(inv)
   const warnings: string[] = []
 
@@ -99,16 +97,15 @@ export async function preparePacemakerDrill(o: DrillOptions, helpers: SetupHelpe
   const macs: Record<string, string> = {}
   for (const h of hosts) if (h.mac !== undefined) macs[h.mac] = h.name
   const nodeNames = nodes.map(clusterNodeName)
-  const hooks: StackHooks = {
-    reacted: (events, faultAt) => vipMoved(events, faultAt, oldOwner),
-    settled: (events) => clusterSettled(events, {nodes: nodeNames, members}),
+  const hooks = new PacemakerLive({
+    effect: plan.effect,
+    predicted: prediction.takeoverMs !== null,
+    oldOwner,
+    nodes: nodeNames,
+    members,
     settleWaitMs: 60_000,
-    metrics: (events, base, faultAt, revertAt) => {
-      if (faultAt === null) return base
-      const f = pacemakerFigures(events, {faultAtUs: faultAt, revertAtUs: revertAt, oldOwner, vip, macs, firstMember: members[0] ?? group, targetNode: clusterNodeName(target)})
-      return {...base, oldOwner: f.oldOwner, newOwner: f.newOwner, garpMs: base.garpMs ?? f.garpMs, extra: {...base.extra, ...f.extra}}
-    },
-  }
+    figures: {vip, macs, firstMember: members[0] ?? group, targetNode: clusterNodeName(target)},
+  })
 
   const clockOffsets = await clockOffsetsOf([target, ...(clientHost === null ? [] : [clientHost]), ...nodes])
 
@@ -130,9 +127,8 @@ export async function preparePacemakerDrill(o: DrillOptions, helpers: SetupHelpe
     holdMs: o.holdMs,
     toleranceMs: o.toleranceMs,
     maxOutageMs: o.maxOutageMs,
-    lbServer: null,
     inventoryFile: inv.file,
-    lab: inv.lab === undefined ? null : {topology: inv.lab.topology, prefix: inv.lab.prefix},
+    lab: labOf(inv),
     clockOffsets,
     warnings,
     helperPids: () => [
@@ -140,7 +136,22 @@ export async function preparePacemakerDrill(o: DrillOptions, helpers: SetupHelpe
       ...(probe?.pid === undefined || clientHost === null ? [] : [{host: clientHost.name, pid: probe.pid, argv: probe.argv}]),
       ...(arp?.pid === undefined || clientHost === null ? [] : [{host: clientHost.name, pid: arp.pid, argv: ['arping']}]),
     ],
-    stackHooks: hooks,
+    hooks,
   }
-  return {spec, plan, prediction, stack: 'pacemaker', commands: helpers.display(plan, inv)}
+  return {spec, plan, prediction, stack: 'pacemaker', commands: display(plan, inv)}
+}
+
+export const pacemakerStack: StackModule = {
+  name: 'pacemaker',
+  summary: `Pacemaker/Corosync clusters with an IPaddr2 VIP: targets with role ${CLUSTER_ROLE}`,
+  matches: (target) => target.roles.includes(CLUSTER_ROLE),
+  prepare,
+  records: ['pacemaker'],
+  phases: (run) =>
+    extraPhases(run, {
+      relocationMs: (r) => `the VIP is configured on ${r.metrics.newOwner ?? 'another node'}`,
+      vipRemovedMs: (r) => `the VIP is gone from ${r.metrics.oldOwner ?? 'the old node'}`,
+      nodeLostMs: (r) => `crm_mon: ${r.target} lost (offline or unclean)`,
+      resourceRelocationMs: () => 'crm_mon: the group is started on another node',
+    }),
 }

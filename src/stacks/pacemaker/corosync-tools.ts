@@ -6,8 +6,8 @@
  * Their output is plain text meant for people; these parsers are line-based and tolerant (unknown lines
  * are skipped), since no library reads them.
  */
-import {HachaosError} from '../errors.js'
-import type {Executor} from '../exec/types.js'
+import {HachaosError} from '../../errors.js'
+import type {Executor} from '../../exec/types.js'
 
 export interface QuorumMember {
   nodeid: number

@@ -2,10 +2,10 @@
  * The live cluster as crm_mon shows it: a node's condition, where a group runs, the cluster's health, and
  * readCrmMon (crm_mon through a node's executor). The XML reader is src/config/crm-mon.ts.
  */
-import {parseCrmMonXml, type ClusterNode, type ClusterResource, type ClusterState} from '../config/crm-mon.js'
-import {HachaosError} from '../errors.js'
-import type {Executor} from '../exec/types.js'
-import type {EpochMicros} from '../time.js'
+import {parseCrmMonXml, type ClusterNode, type ClusterResource, type ClusterState} from '../../config/crm-mon.js'
+import {HachaosError} from '../../errors.js'
+import type {Executor} from '../../exec/types.js'
+import type {EpochMicros} from '../../time.js'
 
 export type NodeCondition = 'online' | 'standby' | 'maintenance' | 'unclean' | 'pending' | 'offline'
 

@@ -2,12 +2,12 @@
  * How faults and drills name cluster things: the Pacemaker node name of an inventory host (fact
  * `cluster_node`, else the host name), the cluster's nodes in an inventory, and where corosync.conf is.
  */
-import {corosyncSummary, parseCorosyncConf, type CorosyncSummary} from '../config/corosync.js'
-import type {ClusterState} from '../config/crm-mon.js'
-import {HachaosError} from '../errors.js'
-import type {Executor} from '../exec/types.js'
-import type {Inventory, InventoryHost} from '../inventory/inventory.js'
-import {hostsWithRole} from '../inventory/inventory.js'
+import {corosyncSummary, parseCorosyncConf, type CorosyncSummary} from '../../config/corosync.js'
+import type {ClusterState} from '../../config/crm-mon.js'
+import {HachaosError} from '../../errors.js'
+import type {Executor} from '../../exec/types.js'
+import type {Inventory, InventoryHost} from '../../inventory/inventory.js'
+import {hostsWithRole} from '../../inventory/inventory.js'
 import {readCrmMon} from './crm-mon.js'
 import {DEFAULT_COROSYNC_CONF} from './snapshot.js'
 

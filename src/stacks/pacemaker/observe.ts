@@ -10,11 +10,11 @@
  * All go through Executors, so they work in the lab (nsenter) and on real clusters (ssh).
  * Times are epoch µs on this machine (the executor's t0/t1 around each read).
  */
-import type {ClusterState} from '../config/crm-mon.js'
-import type {Executor, Spawned} from '../exec/types.js'
-import type {TimelineEvent} from '../store/run-types.js'
-import type {EpochMicros} from '../time.js'
-import {PollLoop} from '../util/poll-loop.js'
+import type {ClusterState} from '../../config/crm-mon.js'
+import type {Executor, Spawned} from '../../exec/types.js'
+import type {TimelineEvent} from '../../store/run-types.js'
+import type {EpochMicros} from '../../time.js'
+import {PollLoop} from '../../util/poll-loop.js'
 import {nodeCondition, readCrmMon} from './crm-mon.js'
 
 export type Emit = (e: TimelineEvent) => void

@@ -3,12 +3,12 @@
  * corosync-cfgtool, the runtime totem timers and corosync.conf, all through the node's Executor (local,
  * nsenter in the lab, ssh on real clusters). Only crm_mon is required; the rest is reported when readable.
  */
-import {corosyncSummary, parseCorosyncConf, type CorosyncSummary} from '../config/corosync.js'
-import type {ClusterState} from '../config/crm-mon.js'
-import {errorMessage} from '../errors.js'
-import type {Executor} from '../exec/types.js'
-import type {EpochMicros} from '../time.js'
-import {nowUs} from '../time.js'
+import {corosyncSummary, parseCorosyncConf, type CorosyncSummary} from '../../config/corosync.js'
+import type {ClusterState} from '../../config/crm-mon.js'
+import {errorMessage} from '../../errors.js'
+import type {Executor} from '../../exec/types.js'
+import type {EpochMicros} from '../../time.js'
+import {nowUs} from '../../time.js'
 import {clusterHealth, readCrmMon, type ClusterHealth} from './crm-mon.js'
 import {readLinks, readQuorum, readRuntimeTotem, type CfgtoolStatus, type QuorumStatus, type RuntimeTotem} from './corosync-tools.js'
 

@@ -2,8 +2,8 @@
  * Pacemaker relocation metrics from a drill's timeline (pure): when the VIP left the old node and appeared
  * on another (polled addresses), and when the cluster itself reported the group started elsewhere (crm_mon).
  */
-import type {TimelineEvent} from '../store/run-types.js'
-import type {EpochMicros} from '../time.js'
+import type {TimelineEvent} from '../../store/run-types.js'
+import type {EpochMicros} from '../../time.js'
 
 type VipOwnerEvent = Extract<TimelineEvent, {type: 'vip.owner'}>
 type ClusterEvent = Extract<TimelineEvent, {type: 'cluster'}>

@@ -15,10 +15,10 @@
  * token + consensus]. Pacemaker's own latency (CPG messages, the scheduler run) is not a protocol timer:
  * the model carries it as a stated allowance (PACEMAKER_LATENCY), measured on the lab (README).
  */
-import {effectiveTimers} from '../config/corosync.js'
-import type {FaultEffect, FaultPlan} from '../fault/types.js'
-import type {InventoryHost} from '../inventory/inventory.js'
-import type {Prediction} from '../store/run-types.js'
+import {effectiveTimers} from '../../config/corosync.js'
+import type {FaultEffect, FaultPlan} from '../../fault/types.js'
+import type {InventoryHost} from '../../inventory/inventory.js'
+import type {Prediction} from '../../store/run-types.js'
 import {placementOf} from './crm-mon.js'
 import type {ClusterSnapshot} from './snapshot.js'
 import {clusterNodeName} from './targets.js'

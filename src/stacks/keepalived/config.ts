@@ -5,10 +5,10 @@
  */
 import {readFileSync} from 'node:fs'
 
-import {effectiveVrrp, parseKeepalivedConf, type EffectiveVrrp, type KaVrrpInstance, type KeepalivedConfig} from '../config/keepalived.js'
-import {HachaosError} from '../errors.js'
-import type {Executor} from '../exec/types.js'
-import type {InventoryHost} from '../inventory/inventory.js'
+import {effectiveVrrp, parseKeepalivedConf, type EffectiveVrrp, type KaVrrpInstance, type KeepalivedConfig} from '../../config/keepalived.js'
+import {HachaosError} from '../../errors.js'
+import type {Executor} from '../../exec/types.js'
+import type {InventoryHost} from '../../inventory/inventory.js'
 
 export const DEFAULT_KEEPALIVED_CONF = '/etc/keepalived/keepalived.conf'
 

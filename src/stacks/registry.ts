@@ -1,0 +1,41 @@
+/**
+ * Every stack a drill can run on, registered once here (one line per stack folder), like the fault registry
+ * (chaos/registry.ts) and the lab registry (src/lab/registry.ts). A drill's stack is the first whose
+ * `matches(target, inventory)` holds — from the target's roles and facts, never an `if` chain by name.
+ */
+import {HachaosError} from '../errors.js'
+import type {DrillOptions, PreparedDrill} from '../drill/options.js'
+import {phases, type Phase} from '../drill/summary.js'
+import {findHost, type Inventory, type InventoryHost} from '../inventory/inventory.js'
+import type {DrillRun} from '../store/run-types.js'
+import {keepalivedStack} from './keepalived/stack.js'
+import {pacemakerStack} from './pacemaker/stack.js'
+import type {StackModule} from './types.js'
+
+/** In order of precedence: a host that is both a cluster node and a load balancer is drilled as a cluster node. */
+export const STACKS: readonly StackModule[] = [pacemakerStack, keepalivedStack]
+
+export function stackFor(target: InventoryHost, inventory: Inventory): StackModule {
+  const s = STACKS.find((x) => x.matches(target, inventory))
+  if (s === undefined) {
+    throw new HachaosError(`no stack takes ${target.name} as a drill target (roles: ${target.roles.join(', ') || 'none'})`, {
+      code: 'E_TARGET_ROLE',
+      exit: 'USAGE',
+      where: target.name,
+      suggestions: STACKS.map((x) => x.summary),
+    })
+  }
+  return s
+}
+
+/** From an inventory and a target to a drill ready to run, by the target's stack. */
+export function prepareDrill(o: DrillOptions): Promise<PreparedDrill> {
+  return stackFor(findHost(o.inventory, o.target), o.inventory).prepare(o)
+}
+
+/** The moments of a drill for a reader, with those of the stack that ran it. */
+export function drillPhases(run: DrillRun): Phase[] {
+  return phases(run, (r) => STACKS.filter((s) => s.records.includes(r.stack)).flatMap((s) => s.phases(r)))
+}
+
+export type {DrillOptions, PreparedDrill} from '../drill/options.js'

@@ -1,0 +1,26 @@
+/**
+ * A stack: what a drill breaks and observes (keepalived + HAProxy, Pacemaker/Corosync, …), one folder each
+ * under src/stacks/. A stack finds its hosts and the service address in the inventory, reads the
+ * configuration only it knows, predicts the fault's figure (with its formula), starts the observers it
+ * needs, and gives the engine its live hooks (steady / reacted / settled, src/drill/engine.ts StackHooks) and
+ * its own figures. The registry (registry.ts) picks the stack of a target; nothing else names one.
+ */
+import type {DrillOptions, PreparedDrill} from '../drill/options.js'
+import type {Inventory, InventoryHost} from '../inventory/inventory.js'
+import type {Phase} from '../drill/summary.js'
+import type {DrillRun, Stack} from '../store/run-types.js'
+
+export interface StackModule {
+  /** Short name (the folder's). */
+  readonly name: string
+  /** One line: what it is and which targets it takes (shown when no stack takes a target). */
+  readonly summary: string
+  /** Whether a drill on `target` is this stack's, from its roles and facts. */
+  matches(target: InventoryHost, inventory: Inventory): boolean
+  /** Discovery, configuration, prediction, observers and live hooks → a drill ready to run. */
+  prepare(o: DrillOptions): Promise<PreparedDrill>
+  /** The `stack` values of the run records it writes. */
+  readonly records: readonly Stack[]
+  /** Its own moments of a saved run, for the phase list (src/drill/summary.ts). */
+  phases(run: DrillRun): Phase[]
+}
