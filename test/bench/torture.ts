@@ -23,7 +23,7 @@ interface LabPlan {
 
 const LABS: LabPlan[] = [
   {topology: 'keepalived', faults: KEEPALIVED_FAULTS, upArgs: [], settleMs: 45_000},
-  {topology: 'pacemaker', faults: PACEMAKER_FAULTS, upArgs: ['--nodes', '3'], settleMs: 90_000},
+  {topology: 'pacemaker', faults: PACEMAKER_FAULTS, upArgs: ['--nodes', '3'], settleMs: 90_000, maxMs: 20_000},
   {topology: 'bond', faults: BOND_FAULTS, upArgs: [], settleMs: 45_000, maxMs: 7000},
 ]
 
