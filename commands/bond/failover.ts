@@ -143,7 +143,8 @@ view), and compares them with the bonding driver's own bound: miimon + downdelay
           })
         } catch (e) {
           // measureFailover reverts in its finally once injected; never injected → nothing to undo
-          if (journal.state === 'planned') closeJournal(journal)
+          if (journal.state === 'planned') closeJournal(journal, undefined, 'not-injected')
+          if (ac.signal.aborted) throw new HachaosError(`interrupted${journal.state === 'not-injected' ? ' before the cable pull: nothing was broken' : ': the member was plugged back in'}`, {code: 'E_INTERRUPTED', exit: 'INTERRUPTED'})
           throw e
         }
         if (revertError !== null) {

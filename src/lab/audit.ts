@@ -92,7 +92,8 @@ export function linksDown(ipLinkOutput: string): string[] {
     if (m === null) continue
     const [name, flags] = [m[1] as string, (m[2] as string).split(',')]
     if (name === 'lo') continue
-    if (!flags.includes('UP') || !flags.includes('LOWER_UP')) down.push(`${name} <${flags.join(',')}>`)
+    // busybox's `ip -o` (the bond guest) glues the next field to the last flag: LOWER_UP800.
+    if (!flags.includes('UP') || !flags.some((f) => f.startsWith('LOWER_UP'))) down.push(`${name} <${flags.join(',')}>`)
   }
   return down
 }

@@ -15,6 +15,8 @@ describe('audit: links', () => {
       '4: eth2@if16: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT group default qlen 1000',
     ].join('\n')
     assert.deepEqual(linksDown(out), ['eth0 <BROADCAST,MULTICAST>', 'eth1 <NO-CARRIER,BROADCAST,MULTICAST,UP>'])
+    // busybox ip in the bond lab's guest
+    assert.deepEqual(linksDown('3: eth1: <BROADCAST,MULTICAST,SLAVE,UP,LOWER_UP800> mtu 1500 qdisc pfifo_fast master bond0'), [])
   })
 })
 
