@@ -63,6 +63,7 @@ Exit code 7 when a finding at or above --fail-on (default: error) exists, so it 
     ipvsadm: many('`ipvsadm -Ln` or `ipvsadm --save -n` output ([HOST=]PATH).'),
     gluster: many('`gluster volume info` output ([HOST=]PATH).'),
     sysctl: many('`sysctl -a` output or a sysctl.conf ([HOST=]PATH), e.g. for ip_nonlocal_bind.'),
+    'config-id': Flags.string({description: 'keepalived config id for `@ID` / `@^ID` lines (keepalived -i). Default: none for files and --dir (no @ID line applies), the host\'s own name for live runs.', helpGroup: 'FILES'}),
     dir: Flags.string({description: 'A directory of collected configs (one subdirectory per host; kinds detected by name and content).', helpGroup: 'FILES'}),
     target: Flags.string({description: 'Check this inventory host live (repeatable). Default without files: every host.', multiple: true, helpGroup: 'LIVE'}),
     inventory: Flags.string({
@@ -109,11 +110,11 @@ Exit code 7 when a finding at or above --fail-on (default: error) exists, so it 
     if (specs.length > 0) {
       mode = 'files'
       this.progress(`reading ${specs.length} file${specs.length === 1 ? '' : 's'}`)
-      input = collectFiles(specs)
+      input = collectFiles(specs, flags['config-id'] === undefined ? {} : {configId: flags['config-id']})
     } else if (flags.dir !== undefined) {
       mode = 'dir'
       this.progress(`reading ${flags.dir}`)
-      const c = collectDir(flags.dir)
+      const c = collectDir(flags.dir, flags['config-id'] === undefined ? {} : {configId: flags['config-id']})
       input = c.input
       skipped = c.skipped
       if (input.hosts.length === 0) {
@@ -126,7 +127,7 @@ Exit code 7 when a finding at or above --fail-on (default: error) exists, so it 
       }
     } else {
       mode = 'live'
-      input = await this.collectLive(flags.inventory, flags.target)
+      input = await this.collectLive(flags.inventory, flags.target, flags['config-id'])
     }
 
     const report = runDoctor(input)
@@ -159,7 +160,7 @@ Exit code 7 when a finding at or above --fail-on (default: error) exists, so it 
     return result
   }
 
-  private async collectLive(inventoryFlag: string | undefined, targets: string[] | undefined): Promise<DoctorInput> {
+  private async collectLive(inventoryFlag: string | undefined, targets: string[] | undefined, configId: string | undefined): Promise<DoctorInput> {
     let path = inventoryFlag
     if (path === undefined) {
       const lab = inventoryFile(labPrefix(), 'keepalived')
@@ -177,7 +178,7 @@ Exit code 7 when a finding at or above --fail-on (default: error) exists, so it 
     this.progress(`checking ${hosts.map((h) => h.name).join(', ')} from ${path}`)
     const out: HostConfigs[] = []
     // one host at a time keeps the output readable and the load low; hosts are independent
-    for (const h of hosts) out.push(await collectHost(h, executorFor(h), inv, {progress: this.progress}))
+    for (const h of hosts) out.push(await collectHost(h, executorFor(h), inv, {progress: this.progress, ...(configId === undefined ? {} : {configId})}))
     return {hosts: out}
   }
 }

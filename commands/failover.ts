@@ -18,6 +18,7 @@ import {measuredFor, metricLabel} from '../src/store/run-metrics.js'
 import {runsDir} from '../src/store/paths.js'
 import {newRunId, saveRun} from '../src/store/runs.js'
 import {storeWrite} from '../src/store/store-error.js'
+import {drillExitCode} from '../src/store/verdict.js'
 import type {DrillRun, Prediction} from '../src/store/run-types.js'
 import {formatMs, parseDuration} from '../src/time.js'
 import {HachaosCommand, type BaseFlags} from './_base.js'
@@ -209,8 +210,7 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     }
     this.print(run, objective.availability, objective.label, file)
     if (ac.signal.aborted) process.exitCode = 130
-    else if (!run.reverted) process.exitCode = 8
-    else if (run.verdict === 'fail' || run.splitBrain.length > 0) process.exitCode = 7
+    else process.exitCode = drillExitCode(run) // one table: src/store/verdict.ts
     return run
   }
 

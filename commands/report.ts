@@ -1,11 +1,16 @@
+import {statSync} from 'node:fs'
+import {dirname, resolve} from 'node:path'
+
 import {Flags} from '@oclif/core'
 
-import {buildReport, type ReportModel} from '../src/report/model.js'
+import {HachaosError} from '../src/errors.js'
+import {buildReport, DEFAULT_TIMELINES, type ReportModel} from '../src/report/model.js'
 import {REPORT_FORMATS, type ReportFormat} from '../src/report/renderer.js'
 import {parseObjective} from '../src/sla/nines.js'
 import {calendarFromOptions, durationOption, parsePeriod, sinceOption} from '../src/sla/options.js'
 import {runsDir} from '../src/store/paths.js'
-import {loadRuns} from '../src/store/runs.js'
+import {loadRunEvents, loadRunSummaries} from '../src/store/runs.js'
+import {exitCodeFor} from '../src/store/verdict.js'
 import {writeFileAtomic} from '../src/util/atomic.js'
 import {RENDERERS} from '../reports/index.js'
 import {HachaosCommand} from './_base.js'
@@ -15,18 +20,22 @@ export type ReportCommandResult = ReportModel & {format: ReportFormat; output: s
 
 export default class Report extends HachaosCommand {
   static override summary = 'Report on the drills in the run store: every drill, per-fault statistics, error budgets, split brain, a verdict.'
-  static override description = `Reads the run store ($HACHAOS_HOME/runs, or --store) that \`hachaos failover\` fills. Formats: text
-(default), md, html (one self-contained file with an SVG timeline per drill), json, junit (one testcase per
-drill: fails on outage > --max-outage, split brain, or a failed revert) and openmetrics (Prometheus text
-format for the node_exporter textfile collector). An empty store gets a clear message and exit 0.
-Exit 7 when the verdict is FAIL (a split brain, a failed revert, an outage over --max-outage, or an
-objective's budget spent in the window), unless --exit-zero.`
+  static override description = `Reads the run store ($HACHAOS_HOME/runs, or --store) that \`hachaos failover\` fills: the drills'
+summaries first, the recorded events only for the drills whose timeline is drawn. Formats: text (default), md,
+html (one self-contained file: summary tables, trend plots and histograms per fault, one line per drill, and SVG
+timelines for the failing drills and the worst --timelines N), json, junit (one testcase per drill, failed when
+the drill's verdict is FAIL) and openmetrics (Prometheus text format for the node_exporter textfile collector).
+Each drill is judged by the same rules as \`hachaos failover\` (README: Verdicts). An empty store gets a clear
+message and exit 0; a --store that does not exist is an error (exit 3). -o refuses a directory that does not
+exist (exit 2). Exit 7 when the verdict is FAIL (a failing drill, or an objective's budget spent in the window),
+unless --exit-zero; WARN exits 0.`
 
   static override examples = [
     '<%= config.bin %> report',
     '<%= config.bin %> report --since 30d --slo 99.99 --slo 99.999',
     '<%= config.bin %> report --target lb1 --fault nic-down --format md',
     '<%= config.bin %> report --format html -o drills.html',
+    '<%= config.bin %> report --format html --timelines 50 -o drills.html',
     '<%= config.bin %> report --format junit --max-outage 4s -o drills.xml',
     '<%= config.bin %> report --format openmetrics -o /var/lib/prometheus/node-exporter/hachaos.prom --exit-zero',
     '<%= config.bin %> report --calendar business --hours-per-day 12 --days mon-fri --holidays 10',
@@ -42,7 +51,8 @@ objective's budget spent in the window), unless --exit-zero.`
     period: Flags.string({description: 'Budget period: year, quarter, month, week or day.', default: 'month'}),
     format: Flags.string({char: 'f', description: 'Output format.', options: [...REPORT_FORMATS], default: 'text'}),
     output: Flags.string({char: 'o', description: 'Write the report to this file (atomically) instead of stdout.'}),
-    store: Flags.string({description: 'Run store directory (default $HACHAOS_HOME/runs).'}),
+    store: Flags.string({description: 'Run store directory (default $HACHAOS_HOME/runs). Must exist.'}),
+    timelines: Flags.integer({description: 'Draw the timelines of the failing drills and of this many of the worst others (by client downtime).', default: DEFAULT_TIMELINES, min: 0}),
     'exit-zero': Flags.boolean({description: 'Exit 0 even when the verdict is FAIL (let a JUnit consumer gate).'}),
     ...calendarFlags,
   }
@@ -57,15 +67,35 @@ objective's budget spent in the window), unless --exit-zero.`
     const sinceMs = flags.since === undefined ? undefined : sinceOption(flags.since, nowMs)
     const format = flags.format as ReportFormat
     const dir = flags.store ?? runsDir()
+    if (flags.output !== undefined) checkOutputDir(flags.output)
     this.progress(`reading drills from ${dir}`)
     const filters = {
       ...(sinceMs === undefined ? {} : {sinceMs, sinceText: flags.since}),
       ...(flags.target === undefined ? {} : {target: flags.target}),
       ...(flags.fault === undefined ? {} : {fault: flags.fault}),
     }
-    const loaded = loadRuns(filters, dir)
-    const model = buildReport(loaded.runs, {objectives, period, calendar, maxOutageMs, filters, nowMs, storeDir: dir, skipped: loaded.skipped})
-    for (const s of model.skipped) this.warn(`skipped ${s.file}: ${s.reason}`)
+    const loaded = loadRunSummaries(filters, dir, {mustExist: flags.store !== undefined})
+    if (loaded.summarized > 0) {
+      this.progress(`${loaded.summarized} run file(s) had no summary: read once${loaded.cached > 0 ? `, ${loaded.cached} summaries cached in ${dir}/.summaries` : ' (the store is not writable: not cached)'}`)
+    }
+    const files = new Map(loaded.runs.map((r) => [r.run.id, r.file]))
+    const model = buildReport(
+      loaded.runs.map((r) => r.run),
+      {
+        objectives,
+        period,
+        calendar,
+        maxOutageMs,
+        filters,
+        nowMs,
+        storeDir: dir,
+        skipped: loaded.skipped,
+        timelines: flags.timelines,
+        loadEvents: (run) => loadRunEvents(files.get(run.id) ?? `${dir}/${run.id}.json`),
+      },
+    )
+    // on stderr even with --json (the skipped files are also in the result's `skipped`)
+    for (const s of model.skipped) process.stderr.write(`Warning: skipped ${s.file}: ${s.reason} (the file is left as it is)\n`)
     const doc = RENDERERS[format].render(model)
     if (flags.output !== undefined) {
       writeFileAtomic(flags.output, doc)
@@ -77,10 +107,25 @@ objective's budget spent in the window), unless --exit-zero.`
     if (model.empty && (format === 'json' || format === 'junit' || format === 'openmetrics') && flags.output === undefined) {
       process.stderr.write(`${model.emptyMessage ?? ''}\n`)
     }
-    if (model.verdict.status === 'fail' && !flags['exit-zero']) {
-      process.exitCode = 7
-      process.stderr.write(`verdict FAIL (exit 7; --exit-zero to exit 0): ${model.verdict.reasons.length} reason(s)\n`)
+    const code = exitCodeFor(model.verdict.status)
+    if (code !== 0 && !flags['exit-zero']) {
+      process.exitCode = code
+      process.stderr.write(`verdict FAIL (exit ${code}; --exit-zero to exit 0): ${model.drills.filter((d) => d.verdict === 'fail').length} failing drill(s) of ${model.drills.length}\n`)
     }
     return {...model, format, output: flags.output ?? null}
+  }
+}
+
+/** -o into a directory that does not exist is refused (not created behind the user's back). */
+function checkOutputDir(output: string): void {
+  const dir = dirname(resolve(output))
+  let isDir = false
+  try {
+    isDir = statSync(dir).isDirectory()
+  } catch {
+    isDir = false
+  }
+  if (!isDir) {
+    throw new HachaosError(`-o ${output}: the directory ${dir} does not exist`, {code: 'E_OUTPUT_DIR', exit: 'USAGE', where: dir, suggestions: [`create it first: mkdir -p ${dir}`]})
   }
 }

@@ -1,7 +1,8 @@
 /**
  * JUnit XML so a CI pipeline can gate on drills: one testcase per drill, grouped in one testsuite per fault.
- * A testcase fails when the outage exceeds --max-outage (or could not be measured while --max-outage is set),
- * when a split brain occurred, or when the fault could not be reverted (DrillSummary.gateFailures).
+ * A testcase fails exactly when its drill's verdict is FAIL (src/store/verdict.ts: the one verdict model); the
+ * failure's type lists the FAIL reasons' codes (revert-failed, split-brain, max-outage, not-observed), WARN
+ * reasons are in system-out.
  * Built with fast-xml-parser's XMLBuilder (escaping included).
  */
 import {XMLBuilder} from 'fast-xml-parser'
@@ -13,9 +14,7 @@ import type {Renderer} from '../src/report/renderer.js'
 type Node = Record<string, unknown>
 
 function failureType(d: DrillSummary): string {
-  const types = new Set<string>()
-  for (const g of d.gateFailures) types.add(g.startsWith('split brain') ? 'split-brain' : g.startsWith('fault not reverted') ? 'revert-failed' : 'max-outage')
-  return [...types].join(',')
+  return [...new Set(d.verdictReasons.filter((r) => r.level === 'fail').map((r) => r.code))].join(',')
 }
 
 function testcase(d: DrillSummary, suite: string): Node {
@@ -24,6 +23,8 @@ function testcase(d: DrillSummary, suite: string): Node {
     `${d.predicted.label} ${f.ms(d.measuredMs)} (predicted ${f.predicted(d.predicted.minMs ?? d.predicted.takeoverMs, d.predicted.maxMs ?? d.predicted.takeoverMs)}: ${d.predicted.formula})`,
     `outage ${f.ms(d.outageMs)}, ${d.lostProbes} of ${d.probesTotal} probes lost; failback ${f.ms(d.failbackMs)}, failback outage ${f.ms(d.failbackOutageMs)}`,
     `reverted: ${d.reverted ? 'yes' : `NO${d.revertError === null ? '' : ` (${d.revertError})`}`}`,
+    `verdict: ${d.verdict.toUpperCase()}`,
+    ...d.verdictReasons.map((r) => `  ${r.level.toUpperCase()}: ${r.text}`),
     ...d.warnings.map((w) => `warning: ${w}`),
   ].join('\n')
   const tc: Node = {
@@ -31,7 +32,7 @@ function testcase(d: DrillSummary, suite: string): Node {
     '@_classname': suite,
     '@_time': d.durationS.toFixed(3),
   }
-  if (d.gateFailures.length > 0) tc['failure'] = {'@_message': d.gateFailures.join('; '), '@_type': failureType(d), '#text': d.gateFailures.join('\n')}
+  if (d.verdict === 'fail') tc['failure'] = {'@_message': d.gateFailures.join('; '), '@_type': failureType(d), '#text': d.gateFailures.join('\n')}
   tc['system-out'] = out
   return tc
 }
@@ -56,7 +57,7 @@ export const junitRenderer: Renderer = {
     const suites: Node[] = [...groups.entries()].map(([name, ds]) => ({
       '@_name': name,
       '@_tests': ds.length,
-      '@_failures': ds.filter((d) => d.gateFailures.length > 0).length,
+      '@_failures': ds.filter((d) => d.verdict === 'fail').length,
       '@_errors': 0,
       '@_skipped': 0,
       '@_timestamp': (ds[0] as DrillSummary).startedAt.replace(/\.\d+Z$/, 'Z').replace(/Z$/, ''),
@@ -67,7 +68,7 @@ export const junitRenderer: Renderer = {
     if (m.empty) {
       suites.push({'@_name': 'hachaos.drills', '@_tests': 0, '@_failures': 0, '@_errors': 0, '@_skipped': 0, '@_time': '0.000', properties: props, 'system-out': m.emptyMessage ?? ''})
     }
-    const failures = m.drills.filter((d) => d.gateFailures.length > 0).length
+    const failures = m.drills.filter((d) => d.verdict === 'fail').length
     const doc = {
       '?xml': {'@_version': '1.0', '@_encoding': 'UTF-8'},
       testsuites: {

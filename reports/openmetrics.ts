@@ -55,7 +55,7 @@ export const openmetricsRenderer: Renderer = {
   mediaType: 'text/plain; version=0.0.4; charset=utf-8',
   extension: 'prom',
   render(m: ReportModel): string {
-    const drills = new Family('hachaos_drills_total', 'counter', 'Drills in the report, by fault, target and gate result (pass/fail).')
+    const drills = new Family('hachaos_drills_total', 'counter', 'Drills in the report, by fault, target and verdict (pass/warn/fail).')
     const splits = new Family('hachaos_split_brain_drills_total', 'counter', 'Drills in which a split brain was observed.')
     const unreverted = new Family('hachaos_revert_failures_total', 'counter', 'Drills whose fault could not be reverted (run hachaos recover).')
     const lost = new Family('hachaos_lost_probes_total', 'counter', 'Client probes lost during failovers.')
@@ -64,7 +64,7 @@ export const openmetricsRenderer: Renderer = {
     const predicted = new Family('hachaos_failover_predicted_takeover_seconds', 'gauge', 'Takeover predicted by the configuration (lower and upper bound).')
     const lastTs = new Family('hachaos_last_drill_timestamp_seconds', 'gauge', 'Start of the latest drill of a fault on a target, Unix time.')
     const lastOutage = new Family('hachaos_last_drill_outage_seconds', 'gauge', 'Client-side outage of the latest drill of a fault on a target.')
-    const lastPassed = new Family('hachaos_last_drill_passed', 'gauge', '1 when the latest drill of a fault on a target passed the gate, else 0.')
+    const lastPassed = new Family('hachaos_last_drill_passed', 'gauge', '1 when the latest drill of a fault on a target did not fail (verdict pass or warn), else 0.')
     const budget = new Family('hachaos_error_budget_seconds', 'gauge', 'Allowed downtime per period for the objective.')
     const windowBudget = new Family('hachaos_error_budget_window_seconds', 'gauge', 'Allowed downtime over the report window.')
     const consumed = new Family('hachaos_error_budget_consumed_seconds', 'gauge', 'Downtime caused by the drills in the report window.')
@@ -77,13 +77,13 @@ export const openmetricsRenderer: Renderer = {
     const counts = new Map<string, {labels: Labels; n: number}>()
     const last = new Map<string, (typeof m.drills)[number]>()
     for (const d of m.drills) {
-      const labels = {fault: d.faultLabel, target: d.target, result: d.gateFailures.length === 0 ? 'pass' : 'fail'}
+      const labels = {fault: d.faultLabel, target: d.target, result: d.verdict}
       const k = JSON.stringify(labels)
       counts.set(k, {labels, n: (counts.get(k)?.n ?? 0) + 1})
       last.set(JSON.stringify([d.faultLabel, d.target]), d) // drills are in start order: the last one wins
     }
     for (const {labels, n} of counts.values()) drills.add(labels, n)
-    if (m.empty) drills.add({fault: 'none', target: 'none', result: 'pass'}, 0)
+    if (m.empty) drills.add({}, 0) // README: an empty store is `hachaos_drills_total 0`, no made-up labels
     for (const s of m.byFault) {
       const base = {fault: s.faultLabel}
       splits.add(base, s.splitBrains)
@@ -98,7 +98,7 @@ export const openmetricsRenderer: Renderer = {
       const base = {fault: d.faultLabel, target: d.target}
       lastTs.add(base, Date.parse(d.startedAt) / 1000)
       lastOutage.add(base, sec(d.outageMs))
-      lastPassed.add(base, d.gateFailures.length === 0 ? 1 : 0)
+      lastPassed.add(base, d.verdict === 'fail' ? 0 : 1)
     }
     for (const b of m.budgets) {
       const base = {objective: b.objective.label.replace(/ %$/, ''), period: b.period}

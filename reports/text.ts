@@ -1,10 +1,10 @@
-import {columns} from '../src/report/format.js'
+import {columns, TEXT_WIDTH, wrapCell} from '../src/report/format.js'
 import type {ReportModel} from '../src/report/model.js'
 import type {Renderer} from '../src/report/renderer.js'
-import {budgetTable, drillsTable, faultTable, headerLines, splitBrainTable, verdictLines, type Table} from './tables.js'
+import {budgetTable, headerLines, splitBrainTable, textDrillsTable, textFaultTables, verdictLines, type Table} from './tables.js'
 
 function section(t: Table): string[] {
-  return [t.title.toUpperCase(), ...columns(t.header, t.rows, t.right).map((l) => `  ${l}`), ...(t.note === undefined ? [] : [`  ${t.note}`]), '']
+  return [t.title.toUpperCase(), ...columns(t.header, t.rows, t.right, TEXT_WIDTH - 2, t.nowrap).map((l) => `  ${l}`), ...(t.note === undefined ? [] : wrapCell(t.note, TEXT_WIDTH - 2).map((l) => `  ${l}`)), '']
 }
 
 export const textRenderer: Renderer = {
@@ -12,12 +12,12 @@ export const textRenderer: Renderer = {
   mediaType: 'text/plain; charset=utf-8',
   extension: 'txt',
   render(m: ReportModel): string {
-    const out = [`hachaos report: ${m.drills.length} drill${m.drills.length === 1 ? '' : 's'}`, ...headerLines(m), '']
+    const out = [`hachaos report: ${m.drills.length} drill${m.drills.length === 1 ? '' : 's'}`, ...headerLines(m).flatMap((l) => wrapCell(l, TEXT_WIDTH)), '']
     if (m.empty) return `${[...out, m.emptyMessage ?? ''].join('\n')}\n`
-    out.push(...section(drillsTable(m)), ...section(faultTable(m)), ...section(budgetTable(m)))
+    out.push(...section(textDrillsTable(m)), ...textFaultTables(m).flatMap(section), ...section(budgetTable(m)))
     if (m.splitBrain.length > 0) out.push(...section(splitBrainTable(m)))
     else out.push('SPLIT-BRAIN FINDINGS', '  none', '')
-    out.push(...verdictLines(m))
+    out.push(...verdictLines(m).flatMap((l) => wrapCell(l, TEXT_WIDTH).map((x, i) => (i === 0 ? x : `  ${x}`))))
     return `${out.join('\n')}\n`
   },
 }

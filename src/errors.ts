@@ -10,7 +10,7 @@
  *   4  environment: not root, a binary or kernel feature missing, $HACHAOS_HOME unwritable or full
  *   5  host: a host could not be reached or a command on it failed
  *   6  conflict: a name, address or resource is already taken, or a lab is in another state
- *   7  findings: the run worked and found problems (doctor error findings, failed SLO gate, split brain)
+ *   7  findings: the run worked and found problems (doctor error findings, a FAIL verdict: README "Verdicts")
  *   8  revert failed: a fault could not be undone; run `hachaos recover`
  *   9  timeout: something did not happen within the time allowed
  *  10  busy: another drill (or `recover`) holds the target or one of the hosts its stack touches
@@ -42,7 +42,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{code: number; name: ExitCodeName; m
   {code: 4, name: 'ENVIRONMENT', meaning: 'not root, a binary / kernel feature is missing, or $HACHAOS_HOME is unwritable or full'},
   {code: 5, name: 'HOST', meaning: 'a host could not be reached, or a command on it failed'},
   {code: 6, name: 'CONFLICT', meaning: 'a name, address or resource is already taken, or the lab is in another state'},
-  {code: 7, name: 'FINDINGS', meaning: 'the run worked and found problems (error-level findings, SLO gate, split brain)'},
+  {code: 7, name: 'FINDINGS', meaning: 'the run worked and found problems (error-level findings, a FAIL verdict: an unexpected split brain, an outage over `--max-outage`, a spent budget …)'},
   {code: 8, name: 'REVERT_FAILED', meaning: 'a fault could not be reverted: run `hachaos recover`'},
   {code: 9, name: 'TIMEOUT', meaning: 'something did not happen within the time allowed'},
   {code: 10, name: 'BUSY', meaning: 'another drill (or `hachaos recover`) is acting on the same target or its peers: try again when it ends'},

@@ -12,7 +12,7 @@ import {HachaosCommand} from '../_base.js'
 
 export interface CaptureAnalyzeResult {
   file: string
-  format: 'pcap' | 'text'
+  format: 'pcap' | 'pcapng' | 'text'
   /** Text lines or pcap frames read. */
   total: number
   events: number
@@ -105,7 +105,7 @@ parsed are counted, never fatal. No root needed.`
 
     const adverts = analysis.counts.adverts
     this.log(
-      `${args.file} (${cap.format}, ${cap.total} ${cap.format === 'pcap' ? 'frames' : 'lines'}): ${adverts} VRRP advert${adverts === 1 ? '' : 's'}, ` +
+      `${args.file} (${cap.format}, ${cap.total} ${cap.format !== 'text' ? 'frames' : 'lines'}): ${adverts} VRRP advert${adverts === 1 ? '' : 's'}, ` +
         `${analysis.counts.arps} ARP (${analysis.counts.garps} gratuitous)` +
         `${cap.vlanTagged > 0 ? `, ${cap.vlanTagged} 802.1Q-tagged` : ''}${cap.ignored > 0 ? `, ${cap.ignored} other frames ignored` : ''}, ` +
         `${unparsed.count} unparsed`,
@@ -114,7 +114,7 @@ parsed are counted, never fatal. No root needed.`
     for (const line of renderTimelineText(analysis, {zeroUs, zeroLabel: faultAtUs !== null ? 'the fault' : 'the first packet'})) this.log(line)
     if (unparsed.count > 0) {
       this.log('', `Unparsed (${unparsed.count}, counted and skipped)`)
-      for (const u of unparsed.sample.slice(0, 5)) this.log(`  ${cap.format === 'pcap' ? 'frame' : 'line'} ${u.n}: ${printable(u.reason)}: ${printable(u.text.slice(0, 100))}`)
+      for (const u of unparsed.sample.slice(0, 5)) this.log(`  ${cap.format !== 'text' ? 'frame' : 'line'} ${u.n}: ${printable(u.reason)}: ${printable(u.text.slice(0, 100))}`)
       if (unparsed.count > 5) this.log(`  … ${unparsed.count - 5} more (--json shows ${Math.min(SAMPLE, unparsed.count)})`)
     }
     if (analysis.splitBrain.length > 0) process.exitCode = ExitCode.FINDINGS

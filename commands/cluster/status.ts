@@ -3,8 +3,8 @@ import {readFile} from 'node:fs/promises'
 
 import {Flags} from '@oclif/core'
 
-import {clusterHealth, nodeCondition, placementOf, type ClusterHealth} from '../../src/stacks/pacemaker/crm-mon.js'
-import {parseCrmMonXml, type ClusterState} from '../../src/config/crm-mon.js'
+import {clusterHealth, collectionSummary, failedActionText, isBundleNode, nodeCondition, placementOf, type ClusterHealth} from '../../src/stacks/pacemaker/crm-mon.js'
+import {maintenanceReasons, parseCrmMonXml, type ClusterState} from '../../src/config/crm-mon.js'
 import {readClusterSnapshot, type ClusterSnapshot} from '../../src/stacks/pacemaker/snapshot.js'
 import {HachaosError, errorMessage} from '../../src/errors.js'
 import {executorFor, findHost, hostsWithRole, loadInventory} from '../../src/inventory/inventory.js'
@@ -105,21 +105,30 @@ the pacemaker lab when it is up. Reading a node needs what its executor needs (r
     const s = r.crmMon
     const from = r.source.kind === 'file' ? r.source.file : `${r.source.host} (${r.source.inventory})`
     this.log(`cluster: DC ${s.dc ?? 'none'}, ${s.quorum === null ? 'quorum unknown' : s.quorum ? 'quorate' : 'NO QUORUM'}, stonith ${s.stonithEnabled === true ? 'enabled' : 'disabled'}, no-quorum-policy ${s.noQuorumPolicy ?? '?'}   (from ${from})`)
+    const frozen = maintenanceReasons(s)
+    if (frozen.length > 0) this.log(`MAINTENANCE: ${frozen.join('; ')}`)
     this.log('')
-    this.log('  node        state        DC  resources')
-    for (const n of s.nodes) this.log(`  ${n.name.padEnd(11)} ${nodeCondition(n).padEnd(12)} ${n.isDc ? '*' : ' '}   ${n.resourcesRunning}`)
+    const members = s.nodes.filter((n) => !isBundleNode(s, n))
+    const w = Math.max(4, ...members.map((n) => n.name.length))
+    this.log(`  ${'node'.padEnd(w)}  ${'state'.padEnd(12)} DC  resources`)
+    for (const n of members) this.log(`  ${n.name.padEnd(w)}  ${nodeCondition(n).padEnd(12)} ${n.isDc ? '*' : ' '}   ${n.resourcesRunning}`)
     this.log('')
-    for (const g of s.groups) {
+    // plain groups one by one; groups inside clones are clone instances, shown with their clone
+    const cloned = new Set(s.resources.filter((x) => x.clone !== null && x.group !== null).map((x) => x.group))
+    const rw = Math.max(12, ...s.resources.filter((x) => x.clone === null).map((x) => x.id.length))
+    for (const g of s.groups.filter((x) => !cloned.has(x.id))) {
       const p = placementOf(s, g.id)
-      this.log(`  group ${g.id}: ${p?.startedOnce === true ? `started on ${p.nodes.join(', ')}` : 'NOT started exactly once'}`)
-      for (const m of p?.members ?? []) this.log(`    ${m.id.padEnd(12)} ${m.role.padEnd(10)} ${m.nodes.join(', ') || '-'}${m.failed ? '  FAILED' : ''}`)
+      const state = g.disabled ? 'disabled (target-role Stopped)' : p?.startedOnce === true ? `started on ${p.nodes.join(', ')}` : 'NOT started exactly once'
+      this.log(`  group ${g.id}: ${state}${g.managed ? '' : ' (unmanaged)'}`)
+      for (const m of p?.members ?? []) this.log(`    ${m.id.padEnd(rw)} ${m.role.padEnd(10)} ${m.nodes.join(', ') || '-'}${m.failed ? '  FAILED' : ''}`)
     }
-    for (const res of s.resources.filter((x) => x.group === null)) this.log(`  ${res.id} (${res.agent}): ${res.role} ${res.nodes.join(', ')}${res.failed ? '  FAILED' : ''}`)
+    for (const c of s.collections) this.log(`  ${collectionSummary(s, c).text}`)
+    for (const res of s.resources.filter((x) => x.group === null && x.clone === null)) this.log(`  ${res.id} (${res.agent}): ${res.role} ${res.nodes.join(', ')}${res.failed ? '  FAILED' : ''}${res.managed ? '' : ' (unmanaged)'}`)
     const fc = s.history.filter((h) => h.failCount > 0)
     if (fc.length > 0) this.log(`  fail counts: ${fc.map((h) => `${h.resource} on ${h.node}: ${h.failCount}`).join(', ')}`)
     if (s.failures.length > 0) {
       this.log('  failed actions:')
-      for (const f of s.failures) this.log(`    ${f.resource} ${f.task}${f.interval > 0 ? ` (every ${f.interval / 1000} s)` : ''} on ${f.node}: ${f.exitStatus} (exit ${f.exitCode})${f.exitReason ? `: ${f.exitReason}` : ''} at ${f.lastRcChange ?? '?'}`)
+      for (const f of s.failures) this.log(`    ${failedActionText(f)}`)
     }
     if (s.fencing.length > 0) this.log(`  fencing: ${s.fencing.map((e) => `${e.action} ${e.target} ${e.status}${e.completed ? ` at ${e.completed}` : ''}`).join('; ')}`)
     if (r.corosync !== null) {
@@ -132,8 +141,11 @@ the pacemaker lab when it is up. Reading a node needs what its executor needs (r
       for (const l of r.links.links) this.log(`  link ${l.id} ${l.addr ?? ''}: ${l.peers.map((p) => `node ${p.nodeid} ${p.state}`).join(', ') || l.status || ''}`)
     }
     this.log('')
-    this.log(r.health.healthy ? '  healthy' : `  problems:\n${r.health.problems.map((p) => `    ! ${p}`).join('\n')}`)
-    for (const w of r.health.warnings) this.log(`  warning: ${w}`)
+    const failed = s.failures.length
+    if (r.health.healthy) this.log(failed === 0 ? '  healthy' : `  healthy now, with ${failed} failed action${failed === 1 ? '' : 's'} on record (above; clear with crm_resource --cleanup once understood)`)
+    else this.log(`  problems:\n${r.health.problems.map((p) => `    ! ${p}`).join('\n')}`)
+    // failed actions and maintenance are printed above (list, header line); the JSON keeps them all
+    for (const w of r.health.warnings.filter((x) => !x.startsWith('failed action: ') && !x.startsWith('maintenance: '))) this.log(`  warning: ${w}`)
     for (const n of r.notes) this.log(`  note: ${n}`)
   }
 }

@@ -42,9 +42,17 @@ export function vrrpAuthName(n: number): string {
 }
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/
+/** Addresses already checked (a capture repeats a few a million times); at most 4096, then cleared. */
+const seenIpv4 = new Map<string, boolean>()
 export function isIpv4(s: string): boolean {
-  const m = IPV4.exec(s)
-  return m !== null && m.slice(1).every((o) => Number(o) <= 255 && !(o.length > 1 && o.startsWith('0')))
+  let ok = seenIpv4.get(s)
+  if (ok === undefined) {
+    const m = IPV4.exec(s)
+    ok = m !== null && m.slice(1).every((o) => Number(o) <= 255 && !(o.length > 1 && o.startsWith('0')))
+    if (seenIpv4.size >= 4096) seenIpv4.clear()
+    seenIpv4.set(s, ok)
+  }
+  return ok
 }
 
 const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/
@@ -77,4 +85,58 @@ const HEX_KEEP = 64
 export function hexPreview(b: Uint8Array): string {
   const shown = Buffer.from(b.subarray(0, HEX_KEEP)).toString('hex')
   return b.length > HEX_KEEP ? `${shown}… (${b.length} bytes)` : shown
+}
+
+/** tcpdump's text names an IPv6 address as inet_ntop does (RFC 5952); this checks the shape only. */
+const IPV6 = /^[0-9a-f:.]{2,45}$/
+export function isIpv6(s: string): boolean {
+  if (!IPV6.test(s) || !s.includes(':')) return false
+  const dbl = s.split('::').length - 1
+  if (dbl > 1) return false
+  const groups = s.split(':').filter((g) => g !== '')
+  const last = groups[groups.length - 1] ?? ''
+  const v4 = last.includes('.')
+  if (v4 && !isIpv4(last)) return false
+  const n = groups.length + (v4 ? 1 : 0)
+  if (!groups.slice(0, v4 ? -1 : undefined).every((g) => /^[0-9a-f]{1,4}$/.test(g))) return false
+  return dbl === 1 ? n <= 7 : n === 8
+}
+
+/** Unparsed lines/frames kept as a sample in a streamed read (the count goes on). */
+export const UNPARSED_SAMPLE = 20
+
+/** One line for an unparsed item in a sample: "N: reason: text". */
+export function unparsedLine(u: Unparsed): string {
+  return `${u.n}: ${u.reason}: ${u.text}`
+}
+
+/**
+ * Counts of one streamed read: O(1) memory — the unparsed items beyond the first UNPARSED_SAMPLE are only
+ * counted, unless `keepAll` (the array API, readCaptureFile, which returns them all).
+ */
+export class CaptureTally {
+  /** Frames (pcap, pcapng) or lines (text) read. */
+  frames = 0
+  ignored = 0
+  vlanTagged = 0
+  /** Frames or lines cut short by the snapshot length ([|vrrp], [|arp]); also counted as unparsed. */
+  truncated = 0
+  unparsedCount = 0
+  readonly unparsed: Unparsed[] = []
+  /** tcpdump's status lines in a text capture (at most 100 kept). */
+  readonly info: string[] = []
+  infoCount = 0
+
+  constructor(readonly keepAll = false) {}
+
+  addUnparsed(u: Unparsed): void {
+    this.unparsedCount += 1
+    if (/\[\|\w+\]/.test(u.reason)) this.truncated += 1
+    if (this.keepAll || this.unparsed.length < UNPARSED_SAMPLE) this.unparsed.push(u)
+  }
+
+  addInfo(line: string): void {
+    this.infoCount += 1
+    if (this.keepAll || this.info.length < 100) this.info.push(line)
+  }
 }

@@ -1,41 +1,51 @@
 /**
- * VRRP and ARP events from pcap files (`tcpdump -w`). pcap-parser reads the file format (global header,
- * record headers with µs timestamps, frame bytes); the frames are decoded here by hand: Ethernet, 802.1Q /
- * 802.1ad tags, ARP (RFC 826) and IPv4 protocol 112, VRRP v2 (RFC 3768) and v3 (RFC 5798) headers.
+ * VRRP and ARP events from classic pcap files (`tcpdump -w`; microsecond magic a1b2c3d4 and nanosecond magic
+ * a1b23c4d, either byte order), read as a stream, and the frame decoder shared with the pcapng reader
+ * (pcapng.ts). Frames are decoded by hand: Ethernet, 802.1Q / 802.1ad tags, ARP (RFC 826), IPv4 protocol 112
+ * and IPv6 next header 112 (VRRPv3 over IPv6, RFC 5798, to ff02::12), VRRP v2 (RFC 3768) and v3 headers.
  * By hand because no maintained JavaScript decoder covers these: node_pcap's decoders need its native
  * libpcap binding, and the pure-JS packet decoders on npm are unmaintained and know neither VRRP nor 802.1ad;
  * the few fields we need are fixed offsets (below), easy to check against tcpdump's text of the same capture
  * (the unit tests do: text and pcap of one capture give the same events).
  *
- * Timestamps: epoch µs from the record header (seconds × 10⁶ + microseconds, integer). pcap-parser only
- * knows the microsecond magic (a1b2c3d4); a nanosecond pcap (a1b23c4d) or a pcapng file is refused with a
- * clear error and the tcpdump command that converts it.
+ * The record loop is hand-written too (it replaced pcap-parser 0.2.1): pcap-parser concatenated its buffer on
+ * every chunk and re-scanned it, which went quadratic on a record length larger than the snapshot length (a
+ * corrupt file: 12 s for 32 MB), knew no nanosecond pcap, masked no link-type flag bits and emitted one object
+ * per packet; the format is 24 bytes of file header and 16 bytes per record, so a loop over a fixed-size
+ * buffer (source.ts) is short and reads 1 M frames in a fraction of tcpdump's time (npm run bench).
+ *
+ * Checks, as libpcap does them (sf-pcap.c): the link type is the low 16 bits of its field (the upper bits carry
+ * the FCS length and flags); a snapshot length of 0 or above 262144 means 262144; a record whose captured
+ * length is larger than the snapshot length is corruption: the read stops with a BAD_INPUT error naming the
+ * record and its byte offset (as tcpdump does), never reading on. A frame is decoded from its captured bytes
+ * only: a frame cut by the snapshot length is reported truncated ([|vrrp], [|arp]) as tcpdump prints it.
+ *
+ * Timestamps: epoch µs from the record header (seconds × 10⁶ + microseconds, integer; nanoseconds are
+ * truncated to µs, as everywhere in hachaos).
  */
-import {createReadStream} from 'node:fs'
-import {open} from 'node:fs/promises'
-
-import {parse as parsePcap, type GlobalHeader, type Packet} from 'pcap-parser'
-
 import {HachaosError} from '../errors.js'
 import {
   type ArpEvent,
   type CaptureEvent,
   type CaptureParse,
-  type Unparsed,
+  CaptureTally,
   type VrrpAdvertEvent,
   hexPreview,
-  isGratuitous,
   vrrpAuthName,
 } from './events.js'
+import {BATCH, ByteSource, framed} from './source.js'
 
 export const LINKTYPE_ETHERNET = 1
 
 const ETH_HEADER = 14
 const ETHERTYPE_IPV4 = 0x0800
 const ETHERTYPE_ARP = 0x0806
+const ETHERTYPE_IPV6 = 0x86dd
 /** 802.1Q, 802.1ad (QinQ) and the old 0x9100 QinQ tag. */
-const VLAN_TPIDS = new Set([0x8100, 0x88a8, 0x9100])
+const isVlanTpid = (t: number): boolean => t === 0x8100 || t === 0x88a8 || t === 0x9100
 const IPPROTO_VRRP = 112
+/** libpcap's largest snapshot length for Ethernet (MAXIMUM_SNAPLEN): 0 or more in a file header means this. */
+export const MAX_SNAPLEN = 262144
 
 export type PcapMagic = 'pcap-us' | 'pcap-ns' | 'pcapng' | 'unknown'
 
@@ -49,101 +59,217 @@ export function pcapMagic(head: Uint8Array): PcapMagic {
   return 'unknown'
 }
 
+/** The link type of a pcap header or pcapng interface field, as libpcap reads it (LT_LINKTYPE: low 16 bits). */
+export function linkTypeOf(field: number): {linkType: number; fcsBytes: number} {
+  // LT_FCS_LENGTH_PRESENT (0x04000000): the upper 4 bits give the FCS length in 16-bit words.
+  const fcsBytes = (field & 0x04000000) !== 0 ? (field >>> 28) * 2 : 0
+  return {linkType: field & 0xffff, fcsBytes}
+}
+
 export type FrameOutcome =
   | {kind: 'event'; event: CaptureEvent; vlan: boolean}
   | {kind: 'unparsed'; reason: string; vlan: boolean}
   | {kind: 'ignored'; vlan: boolean}
 
-const mac = (b: Uint8Array, off: number): string =>
-  Array.from(b.subarray(off, off + 6), (x) => x.toString(16).padStart(2, '0')).join(':')
-const ipv4 = (b: Uint8Array, off: number): string => Array.from(b.subarray(off, off + 4)).join('.')
+const HEX2 = Array.from({length: 256}, (_, i) => i.toString(16).padStart(2, '0'))
+const HEX = Array.from({length: 256}, (_, i) => i.toString(16))
+const DEC = Array.from({length: 256}, (_, i) => String(i))
+/**
+ * Address strings, cached by value: a capture repeats a handful of MACs and IPs a million times, and building
+ * each string anew was half the reading time (in the garbage collector). At most CACHE entries each (cleared
+ * when full): bounded memory.
+ */
+const CACHE = 4096
+const macs = new Map<number, string>()
+const ip4s = new Map<number, string>()
+function mac(b: Uint8Array, o: number): string {
+  const k = (((b[o] as number) << 16) | ((b[o + 1] as number) << 8) | (b[o + 2] as number)) * 16777216 + (((b[o + 3] as number) << 16) | ((b[o + 4] as number) << 8) | (b[o + 5] as number))
+  let s = macs.get(k)
+  if (s === undefined) {
+    if (macs.size >= CACHE) macs.clear()
+    s = `${HEX2[b[o] as number]}:${HEX2[b[o + 1] as number]}:${HEX2[b[o + 2] as number]}:${HEX2[b[o + 3] as number]}:${HEX2[b[o + 4] as number]}:${HEX2[b[o + 5] as number]}`
+    macs.set(k, s)
+  }
+  return s
+}
+function ipv4(b: Uint8Array, o: number): string {
+  const k = (((b[o] as number) << 24) | ((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number)) >>> 0
+  let s = ip4s.get(k)
+  if (s === undefined) {
+    if (ip4s.size >= CACHE) ip4s.clear()
+    s = `${DEC[b[o] as number]}.${DEC[b[o + 1] as number]}.${DEC[b[o + 2] as number]}.${DEC[b[o + 3] as number]}`
+    ip4s.set(k, s)
+  }
+  return s
+}
 const u16 = (b: Uint8Array, off: number): number => ((b[off] as number) << 8) | (b[off + 1] as number)
+/** A 32-bit unsigned integer in either byte order (plain byte reads: cheaper than Buffer.readUInt32LE's checks). */
+export const u32 = (b: Uint8Array, o: number, le: boolean): number =>
+  le
+    ? ((b[o] as number) | ((b[o + 1] as number) << 8) | ((b[o + 2] as number) << 16)) + (b[o + 3] as number) * 16777216
+    : (((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number)) + (b[o] as number) * 16777216
+const isBroadcast = (b: Uint8Array, o: number): boolean =>
+  b[o] === 0xff && b[o + 1] === 0xff && b[o + 2] === 0xff && b[o + 3] === 0xff && b[o + 4] === 0xff && b[o + 5] === 0xff
+
+/** An IPv6 address as glibc's inet_ntop (and so tcpdump -n) prints it: RFC 5952, "::" for the longest zero run ≥ 2. */
+export function ipv6(b: Uint8Array, o: number): string {
+  const w: number[] = []
+  for (let i = 0; i < 8; i++) w.push(u16(b, o + 2 * i))
+  let best = -1
+  let bestLen = 0
+  for (let i = 0; i < 8; ) {
+    if (w[i] !== 0) {
+      i++
+      continue
+    }
+    let j = i
+    while (j < 8 && w[j] === 0) j++
+    if (j - i > bestLen) {
+      best = i
+      bestLen = j - i
+    }
+    i = j
+  }
+  if (bestLen < 2) best = -1
+  if (best === 0 && (bestLen === 6 || (bestLen === 5 && w[5] === 0xffff))) {
+    return `::${bestLen === 5 ? 'ffff:' : ''}${ipv4(b, o + 12)}`
+  }
+  let s = ''
+  for (let i = 0; i < 8; i++) {
+    if (i === best) {
+      s += '::'
+      i += bestLen - 1
+      continue
+    }
+    if (s !== '' && !s.endsWith(':')) s += ':'
+    s += ((w[i] as number) >> 8 === 0 ? HEX[w[i] as number] : (w[i] as number).toString(16)) as string
+  }
+  return s
+}
 
 /**
- * Decode one Ethernet frame. `t` is its epoch µs timestamp, `host` the capture host.
+ * What decodeAt() said besides its return value (module state, so that a frame costs no outcome object):
+ * `reason` is why it returned null ('' = a well-formed frame of another kind, ignored; else unparsed), `tagged`
+ * whether the frame had VLAN tags.
+ */
+export const decoded = {reason: '', tagged: false}
+
+/**
+ * Decode one Ethernet frame held in b[s, e) (its captured bytes: nothing past e is read). `t` is its epoch µs
+ * timestamp, `host` the capture host, `iface` the capture interface when the file names it (pcapng).
+ * Returns the event, or null (see `decoded`).
  *
- * Offsets (after the Ethernet header and any VLAN tags):
+ * Offsets (after the Ethernet header and any VLAN tags; `vlan` on the event is the innermost tag's id):
  *   ARP:  htype(2) ptype(2) hlen(1) plen(1) op(2) sha(6) spa(4) tha(6) tpa(4)            = 28 bytes
- *   IPv4: ver/ihl(1) … protocol at 9, source address at 12; VRRP starts at ihl × 4:
+ *         (any hardware type with 6-byte addresses, as tcpdump's text shows them alike)
+ *   IPv4: ver/ihl(1) … protocol at 9, source address at 12; VRRP starts at ihl × 4
+ *   IPv6: next header at 6, source address at 8 (16 bytes); hop-by-hop, routing and destination options
+ *         headers are skipped; VRRP follows
  *   VRRP: ver/type(1) vrid(1) prio(1) count(1) then v2: authtype(1) adver_int s(1)
  *                                                 or v3: rsvd(4 bits) max_adver_int cs(12 bits)
  */
-export function decodeFrame(frame: Uint8Array, t: number, host: string): FrameOutcome {
-  if (frame.length < ETH_HEADER) return {kind: 'unparsed', reason: `truncated Ethernet header (${frame.length} bytes)`, vlan: false}
-  const dmac = mac(frame, 0)
-  const smac = mac(frame, 6)
-  let type = u16(frame, 12)
-  let off = ETH_HEADER
-  let vlan = false
-  for (let tags = 0; VLAN_TPIDS.has(type); tags++) {
-    vlan = true
-    if (tags >= 4) return {kind: 'unparsed', reason: 'more than four VLAN tags', vlan}
-    if (frame.length < off + 4) return {kind: 'unparsed', reason: 'truncated 802.1Q tag', vlan}
-    type = u16(frame, off + 2)
+export function decodeAt(b: Uint8Array, s: number, e: number, t: number, host: string, iface: string | undefined): CaptureEvent | null {
+  decoded.tagged = false
+  decoded.reason = ''
+  if (e - s < ETH_HEADER) return unparsedBecause(`truncated Ethernet header (${e - s} bytes) ([|ether])`)
+  let type = u16(b, s + 12)
+  let off = s + ETH_HEADER
+  let vlanId = -1
+  for (let tags = 0; isVlanTpid(type); tags++) {
+    decoded.tagged = true
+    if (tags >= 4) return unparsedBecause('more than four VLAN tags')
+    if (e < off + 4) return unparsedBecause('truncated 802.1Q tag ([|vlan])')
+    vlanId = u16(b, off) & 0x0fff
+    type = u16(b, off + 2)
     off += 4
   }
-  if (type === ETHERTYPE_ARP) return arp(frame, off, t, host, dmac, vlan)
-  if (type === ETHERTYPE_IPV4) return vrrp(frame, off, t, host, smac, vlan)
-  return {kind: 'ignored', vlan}
+  let ev: CaptureEvent | null
+  if (type === ETHERTYPE_ARP) ev = arp(b, s, off, e, t, host)
+  else if (type === ETHERTYPE_IPV4) ev = vrrp4(b, s, off, e, t, host)
+  else if (type === ETHERTYPE_IPV6) ev = vrrp6(b, s, off, e, t, host)
+  else return null
+  if (ev !== null) {
+    if (vlanId >= 0) ev.vlan = vlanId
+    if (iface !== undefined) ev.iface = iface
+  }
+  return ev
 }
 
-function arp(b: Uint8Array, off: number, t: number, host: string, dmac: string, vlan: boolean): FrameOutcome {
-  if (b.length < off + 8) return {kind: 'unparsed', reason: 'truncated ARP header ([|arp])', vlan}
-  const htype = u16(b, off)
+function unparsedBecause(reason: string): null {
+  decoded.reason = reason
+  return null
+}
+
+/** Decode one Ethernet frame (all of `frame` is its captured bytes); see decodeAt. */
+export function decodeFrame(frame: Uint8Array, t: number, host: string, iface?: string): FrameOutcome {
+  const ev = decodeAt(frame, 0, frame.length, t, host, iface)
+  const vlan = decoded.tagged
+  if (ev !== null) return {kind: 'event', event: ev, vlan}
+  if (decoded.reason === '') return {kind: 'ignored', vlan}
+  return {kind: 'unparsed', reason: decoded.reason, vlan}
+}
+
+function arp(b: Uint8Array, s: number, off: number, e: number, t: number, host: string): CaptureEvent | null {
+  if (e < off + 8) return unparsedBecause('truncated ARP header ([|arp])')
   const ptype = u16(b, off + 2)
   const hlen = b[off + 4]
   const plen = b[off + 5]
   const op = u16(b, off + 6)
-  if (htype !== 1 || ptype !== ETHERTYPE_IPV4 || hlen !== 6 || plen !== 4) return {kind: 'ignored', vlan}
-  if (op !== 1 && op !== 2) return {kind: 'ignored', vlan}
-  if (b.length < off + 28) return {kind: 'unparsed', reason: 'truncated ARP body ([|arp])', vlan}
-  const opName = op === 1 ? 'request' : 'reply'
+  if (ptype !== ETHERTYPE_IPV4 || hlen !== 6 || plen !== 4) return null
+  if (op !== 1 && op !== 2) return null
+  if (e < off + 28) return unparsedBecause('truncated ARP body ([|arp])')
   const sip = ipv4(b, off + 14)
   const tip = ipv4(b, off + 24)
-  const ev: ArpEvent = {
-    type: 'arp',
-    t,
-    host,
-    op: opName,
-    sip,
-    smac: mac(b, off + 8),
-    tip,
-    tmac: mac(b, off + 18),
-    garp: isGratuitous(opName, sip, tip, dmac),
-  }
-  return {kind: 'event', event: ev, vlan}
+  // isGratuitous() (events.ts) on bytes: sender IP = target IP (not 0.0.0.0), or a reply to the broadcast MAC
+  const probe = b[off + 14] === 0 && b[off + 15] === 0 && b[off + 16] === 0 && b[off + 17] === 0
+  const garp = !probe && (sip === tip || (op === 2 && isBroadcast(b, s)))
+  const ev: ArpEvent = {type: 'arp', t, host, op: op === 1 ? 'request' : 'reply', sip, smac: mac(b, off + 8), tip, tmac: mac(b, off + 18), garp}
+  return ev
 }
 
-function vrrp(b: Uint8Array, off: number, t: number, host: string, smac: string, vlan: boolean): FrameOutcome {
-  if (b.length < off + 20) return {kind: 'unparsed', reason: 'truncated IPv4 header ([|ip])', vlan}
+function vrrp4(b: Uint8Array, s: number, off: number, e: number, t: number, host: string): CaptureEvent | null {
+  if (e < off + 20) return unparsedBecause('truncated IPv4 header ([|ip])')
   const verIhl = b[off] as number
-  if (verIhl >> 4 !== 4) return {kind: 'unparsed', reason: `IPv4 ethertype but IP version ${verIhl >> 4}`, vlan}
-  if (b[off + 9] !== IPPROTO_VRRP) return {kind: 'ignored', vlan}
+  if (verIhl >> 4 !== 4) return unparsedBecause(`IPv4 ethertype but IP version ${verIhl >> 4}`)
+  if (b[off + 9] !== IPPROTO_VRRP) return null
   const ihl = (verIhl & 0x0f) * 4
-  if (ihl < 20) return {kind: 'unparsed', reason: `bad IPv4 header length ${ihl}`, vlan}
-  if ((u16(b, off + 6) & 0x1fff) !== 0) return {kind: 'ignored', vlan} // a later fragment
-  const src = ipv4(b, off + 12)
-  const v = off + ihl
-  if (b.length < v + 6) return {kind: 'unparsed', reason: 'truncated VRRP header ([|vrrp])', vlan}
+  if (ihl < 20) return unparsedBecause(`bad IPv4 header length ${ihl}`)
+  if ((u16(b, off + 6) & 0x1fff) !== 0) return null // a later fragment
+  return vrrp(b, s, off + ihl, e, t, host, ipv4(b, off + 12))
+}
+
+function vrrp6(b: Uint8Array, s: number, off: number, e: number, t: number, host: string): CaptureEvent | null {
+  if (e < off + 40) return unparsedBecause('truncated IPv6 header ([|ip6])')
+  if ((b[off] as number) >> 4 !== 6) return null // not IPv6 after all: not VRRP either
+  let nh = b[off + 6] as number
+  let p = off + 40
+  // Extension headers before VRRP (hop-by-hop 0, routing 43, destination options 60; a fragment 44 with a
+  // non-zero offset is a later fragment): at most 8, each at least 8 bytes.
+  for (let i = 0; i < 8 && (nh === 0 || nh === 43 || nh === 60 || nh === 44); i++) {
+    if (e < p + 8) return unparsedBecause('truncated IPv6 extension header ([|ip6])')
+    if (nh === 44 && (u16(b, p + 2) & 0xfff8) !== 0) return null
+    const len = nh === 44 ? 8 : ((b[p + 1] as number) + 1) * 8
+    nh = b[p] as number
+    p += len
+  }
+  if (nh !== IPPROTO_VRRP) return null
+  return vrrp(b, s, p, e, t, host, ipv6(b, off + 8))
+}
+
+function vrrp(b: Uint8Array, s: number, v: number, e: number, t: number, host: string, src: string): CaptureEvent | null {
+  if (e < v + 6) return unparsedBecause('truncated VRRP header ([|vrrp])')
   const verN = (b[v] as number) >> 4
   const vtype = (b[v] as number) & 0x0f
-  if ((verN !== 2 && verN !== 3) || vtype !== 1) return {kind: 'ignored', vlan}
-  const ver: 2 | 3 = verN
+  if ((verN !== 2 && verN !== 3) || vtype !== 1) return null
   const vrid = b[v + 1] as number
-  if (vrid === 0) return {kind: 'unparsed', reason: 'VRRP advert with vrid 0', vlan}
-  const ev: VrrpAdvertEvent = {
-    type: 'vrrp.advert',
-    t,
-    host,
-    src,
-    smac,
-    vrid,
-    prio: b[v + 2] as number,
-    intvl: ver === 2 ? (b[v + 5] as number) : ((((b[v + 4] as number) & 0x0f) << 8) | (b[v + 5] as number)) / 100,
-    ver,
-    ...(ver === 2 ? {auth: vrrpAuthName(b[v + 4] as number)} : {}),
-  }
-  return {kind: 'event', event: ev, vlan}
+  if (vrid === 0) return unparsedBecause('VRRP advert with vrid 0')
+  const smac = mac(b, s + 6)
+  const prio = b[v + 2] as number
+  const ev: VrrpAdvertEvent =
+    verN === 2
+      ? {type: 'vrrp.advert', t, host, src, smac, vrid, prio, intvl: b[v + 5] as number, ver: 2, auth: vrrpAuthName(b[v + 4] as number)}
+      : {type: 'vrrp.advert', t, host, src, smac, vrid, prio, intvl: ((((b[v + 4] as number) & 0x0f) << 8) | (b[v + 5] as number)) / 100, ver: 3}
+  return ev
 }
 
 export interface PcapParse extends CaptureParse {
@@ -151,110 +277,147 @@ export interface PcapParse extends CaptureParse {
   snaplen: number
 }
 
-function notPcap(path: string, message: string, ...suggestions: string[]): HachaosError {
+export function captureError(path: string, message: string, ...suggestions: string[]): HachaosError {
   return new HachaosError(message, {code: 'E_CAPTURE_FORMAT', exit: 'BAD_INPUT', where: path, suggestions})
+}
+
+/** A corrupt record or block: the read stops here (as tcpdump's does). */
+export function corruptError(path: string, message: string): HachaosError {
+  return new HachaosError(message, {
+    code: 'E_CAPTURE_CORRUPT',
+    exit: 'BAD_INPUT',
+    where: path,
+    suggestions: [`see what tcpdump makes of it: tcpdump -r ${path} -n | tail`, 'the records before this point were read; the file is damaged from here on'],
+  })
 }
 
 /** Read the first bytes of a file (clear errors for a missing or unreadable file). */
 export async function readHead(path: string, n = 4096): Promise<Buffer> {
-  let fh
-  try {
-    fh = await open(path, 'r')
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
-    throw new HachaosError(code === 'ENOENT' ? `${path} does not exist` : `cannot read ${path}: ${(e as Error).message}`, {
-      code: 'E_READ_FILE',
-      exit: 'BAD_INPUT',
-      where: path,
-      suggestions: ['check the path of the capture file'],
-    })
+  const src = await ByteSource.open(path)
+  await src.close()
+  return src.head.subarray(0, n)
+}
+
+/** The work buffer of the record loop: larger than the largest record (16 + MAX_SNAPLEN) plus one read. */
+const WORK = 2 << 20
+
+/** What the pcap file header said. */
+export interface PcapHeader {
+  linkType: number
+  snaplen: number
+  nano: boolean
+  fcsBytes: number
+}
+
+/**
+ * The classic pcap record loop over a byte stream: yields the events of each buffer-full, counts the rest in
+ * `tally`. Memory: the fixed work buffer and the events of one buffer-full (the caller folds them in).
+ */
+export async function* pcapEvents(src: ByteSource, host: string, tally: CaptureTally, onHeader?: (h: PcapHeader) => void): AsyncGenerator<CaptureEvent[]> {
+  const path = src.path
+  const head = src.head
+  const magic = pcapMagic(head)
+  if (magic !== 'pcap-us' && magic !== 'pcap-ns') throw captureError(path, `${path} is not a pcap file (magic ${head.subarray(0, 4).toString('hex') || 'none'})`)
+  if (head.length < 24) throw captureError(path, `${path} ends inside the pcap file header (${head.length} of 24 bytes)`)
+  const le = head[0] === 0xd4 || head[0] === 0x4d
+  const nano = magic === 'pcap-ns'
+  const rd = (b: Buffer, o: number): number => (le ? b.readUInt32LE(o) : b.readUInt32BE(o))
+  const lt = linkTypeOf(rd(head, 20))
+  const rawSnap = rd(head, 16)
+  const snaplen = rawSnap === 0 || rawSnap > MAX_SNAPLEN ? MAX_SNAPLEN : rawSnap
+  onHeader?.({linkType: lt.linkType, snaplen: rawSnap, nano, fcsBytes: lt.fcsBytes})
+  if (lt.linkType !== LINKTYPE_ETHERNET) {
+    throw captureError(
+      path,
+      `${path} has link type ${lt.linkType}; hachaos decodes Ethernet captures (link type 1) only`,
+      'capture on the Ethernet interface itself (tcpdump -i eth0), not on "any"',
+    )
   }
+  const fracMax = nano ? 999_999_999 : 999_999
+  let started = false
+  let record = 0
+  const gen = framed<CaptureEvent>(src.chunks(), WORK, (b, start, end, base) => {
+    let p = start
+    if (!started) {
+      if (end - p < 24) return {used: 0, out: null}
+      started = true
+      p += 24
+    }
+    const out: CaptureEvent[] = []
+    try {
+      while (end - p >= 16) {
+        if (out.length >= BATCH) return {used: p - start, out, more: true}
+        const caplen = u32(b, p + 8, le)
+        if (caplen > snaplen) {
+          throw corruptError(
+            path,
+            `${path}: record ${record + 1} (at byte offset ${base + p}) claims ${caplen} captured bytes, more than the snapshot length ${snaplen}: the file is corrupt from there`,
+          )
+        }
+        if (end - p < 16 + caplen) break
+        record += 1
+        tally.frames += 1
+        const sec = u32(b, p, le)
+        const frac = u32(b, p + 4, le)
+        const fs = p + 16
+        const fe = fs + caplen
+        p = fe
+        const orig = u32(b, fs - 4, le)
+        if (orig < caplen) {
+          // tcpdump prints "[Invalid header: len(…) < caplen(…)]" and decodes nothing of it: likewise
+          tally.addUnparsed({n: record, text: hexPreview(b.subarray(fs, fe)), reason: `invalid record header: len(${orig}) < caplen(${caplen})`})
+          continue
+        }
+        if (frac > fracMax) {
+          tally.addUnparsed({n: record, text: hexPreview(b.subarray(fs, fe)), reason: `bad record timestamp (${frac} ${nano ? 'ns' : 'µs'})`})
+          continue
+        }
+        const t = sec * 1_000_000 + (nano ? Math.floor(frac / 1000) : frac)
+        const ev = decodeAt(b, fs, fe, t, host, undefined)
+        if (decoded.tagged) tally.vlanTagged += 1
+        if (ev !== null) out.push(ev)
+        else if (decoded.reason === '') tally.ignored += 1
+        else tally.addUnparsed({n: record, text: hexPreview(b.subarray(fs, fe)), reason: decoded.reason})
+      }
+    } catch (error) {
+      return {used: p - start, out, error: error as Error}
+    }
+    return {used: p - start, out}
+  })
+  let r = await gen.next()
   try {
-    const buf = Buffer.alloc(n)
-    const {bytesRead} = await fh.read(buf, 0, n, 0)
-    return buf.subarray(0, bytesRead)
-  } catch (e) {
-    throw new HachaosError(`cannot read ${path}: ${(e as Error).message}`, {code: 'E_READ_FILE', exit: 'BAD_INPUT', where: path})
+    while (r.done !== true) {
+      yield r.value
+      r = await gen.next()
+    }
   } finally {
-    await fh.close()
+    // stopped early (the consumer broke off): close the input
+    if (r.done !== true) await gen.return({left: Buffer.alloc(0), base: 0})
+  }
+  const {left} = r.value
+  if (!started) throw captureError(path, `${path} ends inside the pcap file header (${left.length} of 24 bytes)`)
+  if (left.length > 0) {
+    tally.addUnparsed({n: record + 1, text: hexPreview(left), reason: `the file ends inside a record (${left.length} bytes left over): cut short?`})
   }
 }
 
-/** Read a pcap file into events. Throws HachaosError (BAD_INPUT) for files that are not µs pcaps. */
+/** Read a whole pcap file into events (the array API; openCapture() in file.ts streams). */
 export async function readPcap(path: string, host: string): Promise<PcapParse> {
-  const head = await readHead(path, 24)
-  const magic = pcapMagic(head)
-  if (magic === 'pcap-ns') {
-    throw notPcap(
-      path,
-      `${path} is a nanosecond-resolution pcap, which the pcap reader (pcap-parser) does not support`,
-      `convert it: tcpdump -r ${path} --time-stamp-precision=micro -w OUT.pcap`,
-    )
-  }
-  if (magic === 'pcapng') {
-    throw notPcap(path, `${path} is a pcapng file; hachaos reads classic pcap files (tcpdump -w)`, `convert it: tcpdump -r ${path} -w OUT.pcap`)
-  }
-  if (magic !== 'pcap-us') throw notPcap(path, `${path} is not a pcap file (magic ${head.subarray(0, 4).toString('hex') || 'none'})`)
-  if (head.length < 24) throw notPcap(path, `${path} ends inside the pcap file header (${head.length} of 24 bytes)`)
-
-  return new Promise<PcapParse>((resolve, reject) => {
-    const res: PcapParse = {events: [], unparsed: [], ignored: 0, info: [], total: 0, vlanTagged: 0, linkType: -1, snaplen: 0}
-    const stream = createReadStream(path)
-    const parser = parsePcap(stream)
-    let failed = false
-    let headers = 0
-    parser.on('packetHeader', () => {
-      headers += 1
-    })
-    const fail = (e: HachaosError): void => {
-      if (failed) return
-      failed = true
-      stream.destroy()
-      reject(e)
+  const src = await ByteSource.open(path)
+  const tally = new CaptureTally(true)
+  const res: PcapParse = {events: [], unparsed: tally.unparsed, ignored: 0, info: [], total: 0, vlanTagged: 0, linkType: -1, snaplen: 0}
+  try {
+    for await (const batch of pcapEvents(src, host, tally, (h) => {
+      res.linkType = h.linkType
+      res.snaplen = h.snaplen
+    })) {
+      for (const e of batch) res.events.push(e)
     }
-    parser.on('globalHeader', (h: GlobalHeader) => {
-      res.linkType = h.linkLayerType
-      res.snaplen = h.snapshotLength
-      if (h.linkLayerType !== LINKTYPE_ETHERNET) {
-        fail(
-          notPcap(
-            path,
-            `${path} has link type ${h.linkLayerType}; hachaos decodes Ethernet captures (link type 1) only`,
-            'capture on the Ethernet interface itself (tcpdump -i eth0), not on "any"',
-          ),
-        )
-      }
-    })
-    parser.on('packet', (p: Packet) => {
-      if (failed) return
-      res.total += 1
-      const t = p.header.timestampSeconds * 1_000_000 + p.header.timestampMicroseconds
-      if (p.header.timestampMicroseconds > 999_999) {
-        res.unparsed.push({n: res.total, text: hexPreview(p.data), reason: `bad record timestamp (${p.header.timestampMicroseconds} µs)`})
-        return
-      }
-      const o = decodeFrame(p.data, t, host)
-      if (o.vlan) res.vlanTagged += 1
-      if (o.kind === 'event') res.events.push(o.event)
-      else if (o.kind === 'ignored') res.ignored += 1
-      else {
-        const u: Unparsed = {n: res.total, text: hexPreview(p.data), reason: o.reason}
-        res.unparsed.push(u)
-      }
-    })
-    parser.on('error', (e: Error) => fail(notPcap(path, `${path}: ${e.message}`)))
-    stream.on('error', (e: Error) => fail(notPcap(path, `cannot read ${path}: ${e.message}`)))
-    parser.on('end', () => {
-      if (failed) return
-      const left = parser.buffer?.length ?? 0
-      if (left > 0 || headers > res.total) {
-        res.unparsed.push({
-          n: res.total + 1,
-          text: hexPreview(parser.buffer ?? Buffer.alloc(0)),
-          reason: `the file ends inside a record (${left} bytes left over): cut short?`,
-        })
-      }
-      resolve(res)
-    })
-  })
+  } finally {
+    await src.close()
+  }
+  res.ignored = tally.ignored
+  res.total = tally.frames
+  res.vlanTagged = tally.vlanTagged
+  return res
 }

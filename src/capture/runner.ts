@@ -14,8 +14,12 @@ import {nowUs} from '../time.js'
 import type {CaptureEvent, Unparsed} from './events.js'
 import {type LineOutcome, TcpdumpTextParser} from './tcpdump-text.js'
 
-/** VRRP and ARP, untagged or in one 802.1Q tag (the `vlan` keyword shifts the offsets of what follows it). */
-export const DEFAULT_FILTER = 'vrrp or arp or (vlan and (vrrp or arp))'
+/**
+ * VRRP (over IPv4, and VRRPv3 over IPv6: libpcap's `vrrp` is IPv4 protocol 112 only, `ip6 proto 112` also
+ * follows an IPv6 extension-header chain) and ARP, untagged or in one 802.1Q tag (the `vlan` keyword shifts the
+ * offsets of what follows it). Checked with the real tcpdump on real captures (test/unit/capture-formats).
+ */
+export const DEFAULT_FILTER = 'vrrp or arp or ip6 proto 112 or (vlan and (vrrp or arp or ip6 proto 112))'
 
 /** Raw stdout lines kept in memory (the pcap, when asked for, keeps everything). */
 const RAW_KEEP = 200_000

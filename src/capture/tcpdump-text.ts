@@ -11,6 +11,15 @@
  *   … length 54: 10.66.0.11 > 224.0.0.18: VRRPv2, Advertisement [|vrrp]                    (truncated, -s)
  *   -v: the IPv4 header "(tos 0xc0, ttl 255, … proto VRRP (112), length 40)" ends the line and the VRRP part
  *       follows on the next line, indented by 4 spaces (then ", addrs: VIP auth "…""; the password is not kept).
+ *       ECN bits show in the TOS as "(tos 0xc3,CE, ttl …"; an address list cut by the snapshot length ends in
+ *       "[|vrrp]" after a complete header (the advert is kept, as the pcap reader keeps it).
+ *   VRRPv3 over IPv6 (RFC 5798, to ff02::12), on one line, -v or not:
+ *   … ethertype IPv6 (0x86dd), length 78: fe80::48:43ff:fe00:601 > ff02::12: VRRPv3, Advertisement, vrid 61,
+ *     prio 150, intvl 100cs, length 24
+ *   -v: … length 78: (class 0xc0, flowlabel 0x484e8, hlim 255, next-header VRRP (112) payload length: 24)
+ *     fe80::48:43ff:fe00:601 > ff02::12: VRRPv3, Advertisement, …, length 24, addrs: fd66::100
+ *   ARP with another hardware type than Ethernet but 6-byte addresses (IEEE 802, …) prints as Ethernet's
+ *   without -v and as "IEEE 802 (len 6), IPv4 (len 4), Request …" with -v: read alike (as the pcap reader).
  *
  * Written by hand: no library parses tcpdump's text output (it is meant for people, and changes little).
  * Rules:
@@ -19,19 +28,26 @@
  *   a request); a reply's is its "is-at" address. A request's target MAC is the "(MAC)" tcpdump prints when it
  *   is not zero, else 00:00:00:00:00:00. tcpdump prints neither the target IP nor the target MAC of a reply:
  *   a reply from text has `tip: ''` and no `tmac` (the pcap reader has both).
+ * - `vlan` on an event: the id of the innermost 802.1Q/802.1ad tag ("vlan 10, p 0, …"), when there is one.
+ * - A UTF-8 byte-order mark before the first line is skipped.
  * - Lines it cannot parse are counted and kept with a reason (never fatal); blank lines are skipped; tcpdump's
  *   own status lines (stderr, or a file saved with 2>&1) go to `info`; well-formed frames of other kinds
  *   (other protocols, VRRP packets that are not adverts, RARP/InARP) are counted as `ignored`.
  */
+import {isAscii} from 'node:buffer'
+import {StringDecoder} from 'node:string_decoder'
+
 import {
   type ArpEvent,
   type CaptureEvent,
   type CaptureParse,
+  type CaptureTally,
   type Unparsed,
   type VrrpAdvertEvent,
   epochUsFromDecimal,
   isGratuitous,
   isIpv4,
+  isIpv6,
   isMac,
   ZERO_MAC,
 } from './events.js'
@@ -54,8 +70,12 @@ const VRRP =
   /^(\S+) > (\S+): VRRPv(\d+), (Advertisement|unknown type \(\d+\))(?:, \(ttl \d+\))?(?:, vrid (\d+), prio (\d+)(?:, authtype (\S+))?, intvl (\d+)(s|cs), length (\d+)(.*))?$/
 const ARP_REQUEST = new RegExp(`^Request who-has (\\S+)(?: \\((${MAC_RE})\\))? tell (\\S+), length \\d+$`)
 const ARP_REPLY = new RegExp(`^Reply (\\S+) is-at (${MAC_RE}), length \\d+$`)
-const ARP_VERBOSE_PREFIX = /^Ethernet \(len 6\), IPv4 \(len 4\), /
-const VERBOSE_IP_HEADER = /^\(tos 0x[0-9a-f]+, ttl \d+, .*\)$/
+/** -v: "Ethernet (len 6), IPv4 (len 4), " — or another hardware type with 6-byte addresses ("IEEE 802 (len 6)"). */
+const ARP_VERBOSE_PREFIX = /^[A-Za-z0-9 ./()-]+? \(len 6\), IPv4 \(len 4\), /
+/** -v IPv4 header, alone on its line; the TOS may carry ECN ("tos 0x2,ECT(0)", "tos 0xc3,CE"). */
+const VERBOSE_IP_HEADER = /^\(tos 0x[0-9a-f]+(?:,(?:ECT\([01]\)|CE))?, ttl \d+, .*\)$/
+/** -v IPv6 header before the addresses on the same line: "(class 0xc0, flowlabel 0x484e8, hlim 255, next-header VRRP (112) payload length: 24) " */
+const VERBOSE_IP6_HEADER = /^\((?:[^()]|\([^()]*\))*\) /
 /** tcpdump's own lines (stderr, or a capture saved with 2>&1). */
 const INFO = [
   /^tcpdump: /,
@@ -66,6 +86,7 @@ const INFO = [
 ]
 
 const TRUNCATED = /\[\|(\w+)\]/
+const TIMESTAMP_START = /^\d+\.\d/
 
 function unparsed(n: number, text: string, reason: string): LineOutcome {
   return {kind: 'unparsed', unparsed: {n, text, reason}}
@@ -87,10 +108,10 @@ export class TcpdumpTextParser {
   /** One line of tcpdump output (without its newline). */
   push(raw: string): LineOutcome[] {
     this.n += 1
-    const line = raw.replace(/\r$/, '')
+    const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw
     const out: LineOutcome[] = []
     // A -v continuation: the VRRP part of the previous line's IPv4 header.
-    if (/^\s+\S/.test(line) && this.pending !== null) {
+    if (this.pending !== null && /^\s+\S/.test(line)) {
       const p = this.pending
       this.pending = null
       out.push(this.ipv4(p.n, `${p.text}\n${line}`, p.head, line.trim()))
@@ -113,8 +134,10 @@ export class TcpdumpTextParser {
   }
 
   private line(n: number, line: string): LineOutcome {
+    if (n === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1)
     if (line.trim() === '') return {kind: 'blank'}
-    if (INFO.some((re) => re.test(line))) return {kind: 'info'}
+    // (a line that starts like a -tt timestamp is not one of tcpdump's status lines: skip the five tests)
+    if (!TIMESTAMP_START.test(line) && INFO.some((re) => re.test(line))) return {kind: 'info'}
     if (/^\s/.test(line)) return unparsed(n, line, 'continuation line without a verbose header before it')
     const m = FRAME.exec(line)
     if (m === null) {
@@ -126,7 +149,7 @@ export class TcpdumpTextParser {
     const t = epochUsFromDecimal(sec as string, frac as string)
     if (t === null) return unparsed(n, line, 'bad timestamp')
     if (llc !== undefined) return {kind: 'ignored'}
-    const head: FrameHead = {t, smac: (smacRaw as string).toLowerCase(), dmac: (dmacRaw as string).toLowerCase()}
+    const head: FrameHead = {t, smac: (smacRaw as string).toLowerCase(), dmac: (dmacRaw as string).toLowerCase(), vlan: -1}
     let ether = (etherHex as string).toLowerCase()
     let name = etherName as string
     let rest = restRaw as string
@@ -137,11 +160,12 @@ export class TcpdumpTextParser {
         const tr = TRUNCATED.exec(rest)
         return unparsed(n, line, tr !== null ? `truncated ([|${tr[1]}])` : `802.1Q tag not understood: ${rest.slice(0, 40)}`)
       }
+      head.vlan = Number(v[1]) & 0x0fff
       name = v[3] as string
       ether = (v[4] ?? '').toLowerCase()
       rest = v[5] as string
       if (tags === 0) this.vlanTagged += 1
-      if (ether === '') ether = name === 'IPv4' ? '0x0800' : name === 'ARP' ? '0x0806' : ''
+      if (ether === '') ether = name === 'IPv4' ? '0x0800' : name === 'ARP' ? '0x0806' : name === 'IPv6' ? '0x86dd' : ''
     }
     if (ether === '0x0806') return this.arp(n, line, head, rest)
     if (ether === '0x0800') {
@@ -152,14 +176,24 @@ export class TcpdumpTextParser {
       }
       return this.ipv4(n, line, head, rest)
     }
+    if (ether === '0x86dd') {
+      const h = VERBOSE_IP6_HEADER.exec(rest)
+      if (h !== null) {
+        if (!/next-header VRRP \(112\)/.test(h[0])) return {kind: 'ignored'}
+        rest = rest.slice(h[0].length)
+      }
+      return this.ipv4(n, line, head, rest)
+    }
     return {kind: 'ignored'}
   }
 
+  /** The IP part of an IPv4 or IPv6 frame (after a -v header). */
   private ipv4(n: number, line: string, head: FrameHead, rest: string): LineOutcome {
     const tr = TRUNCATED.exec(rest)
-    if (tr !== null && (tr[1] === 'vrrp' || tr[1] === 'ip')) return unparsed(n, line, `truncated ([|${tr[1]}])`)
-    if (!/: VRRPv\d/.test(rest)) return /^\S+ > \S+: /.test(rest) ? {kind: 'ignored'} : unparsed(n, line, 'IPv4 part not understood')
     const v = VRRP.exec(rest)
+    // "[|vrrp]" after a whole header (vrid … length N) is a cut address list (-v): the advert is still whole
+    if (tr !== null && (tr[1] === 'ip' || tr[1] === 'ip6' || (tr[1] === 'vrrp' && v?.[5] === undefined))) return unparsed(n, line, `truncated ([|${tr[1]}])`)
+    if (!/: VRRPv\d/.test(rest)) return /^\S+ > \S+: /.test(rest) ? {kind: 'ignored'} : unparsed(n, line, 'IP part not understood')
     if (v === null) return unparsed(n, line, 'VRRP part not understood')
     const [, src, , verS, type, vridS, prioS, auth, intvlS, unit] = v as unknown as Array<string | undefined>
     if (type !== 'Advertisement') return {kind: 'ignored'}
@@ -169,7 +203,7 @@ export class TcpdumpTextParser {
     const vrid = Number(vridS)
     const prio = Number(prioS)
     const intvlRaw = Number(intvlS)
-    if (!isIpv4(src as string)) return unparsed(n, line, `bad source address "${src}"`)
+    if (!isIpv4(src as string) && !isIpv6(src as string)) return unparsed(n, line, `bad source address "${src}"`)
     if (vrid < 1 || vrid > 255) return unparsed(n, line, `vrid ${vrid} is outside 1–255`)
     if (prio > 255) return unparsed(n, line, `priority ${prio} is outside 0–255`)
     if ((ver === 2 && unit !== 's') || (ver === 3 && unit !== 'cs')) return unparsed(n, line, `VRRPv${ver} interval in "${unit}"`)
@@ -188,6 +222,7 @@ export class TcpdumpTextParser {
       ver,
       ...(ver === 2 && auth !== undefined ? {auth} : {}),
     }
+    if (head.vlan >= 0) ev.vlan = head.vlan
     return {kind: 'event', event: ev}
   }
 
@@ -210,6 +245,7 @@ export class TcpdumpTextParser {
         tmac: tmac === undefined ? ZERO_MAC : tmac.toLowerCase(),
         garp: isGratuitous('request', sip, tip, head.dmac),
       }
+      if (head.vlan >= 0) ev.vlan = head.vlan
       return {kind: 'event', event: ev}
     }
     const rp = ARP_REPLY.exec(rest)
@@ -226,6 +262,7 @@ export class TcpdumpTextParser {
         tip: '',
         garp: isGratuitous('reply', sip, null, head.dmac),
       }
+      if (head.vlan >= 0) ev.vlan = head.vlan
       return {kind: 'event', event: ev}
     }
     if (/^(Reverse |InARP |NAK|ATMARP|ARP, )/.test(rest) || /^(Reverse Request|Reverse Reply|Inverse)/.test(rest)) return {kind: 'ignored'}
@@ -237,6 +274,8 @@ interface FrameHead {
   t: number
   smac: string
   dmac: string
+  /** Innermost VLAN id, -1 when untagged. */
+  vlan: number
 }
 
 /** Parse a whole text capture. */
@@ -258,4 +297,79 @@ export function parseTcpdumpText(text: string, host: string): CaptureParse {
   for (const o of p.end()) take(o, '')
   res.vlanTagged = p.vlanTagged
   return res
+}
+
+/** Does b end inside a UTF-8 character (a lead byte whose continuation bytes are not all there)? */
+function cutCharacter(b: Buffer): boolean {
+  for (let i = b.length - 1, k = 1; i >= 0 && k <= 4; i--, k++) {
+    const x = b[i] as number
+    if ((x & 0xc0) === 0x80) continue // a continuation byte: look further back
+    const need = x >= 0xf0 ? 4 : x >= 0xe0 ? 3 : x >= 0xc0 ? 2 : 1
+    return need > k
+  }
+  return false
+}
+
+/** The longest line kept whole; a longer one is unparsed (its first bytes kept) and skipped to its end. */
+export const MAX_LINE = 1 << 20
+
+/**
+ * A text capture as a stream of chunks: lines split as they come (no whole-file string), each parsed and
+ * dropped; yields the events of each chunk, counts the rest in `tally`. Memory: one chunk's text and at most
+ * one partial line (≤ MAX_LINE).
+ */
+export async function* textEvents(chunks: AsyncIterable<Buffer>, host: string, tally: CaptureTally): AsyncGenerator<CaptureEvent[]> {
+  const p = new TcpdumpTextParser(host)
+  const dec = new StringDecoder('utf8')
+  let carry = ''
+  let overlong = false
+  const take = (outs: LineOutcome[], raw: string, out: CaptureEvent[]): void => {
+    for (const o of outs) {
+      if (o.kind === 'event') out.push(o.event)
+      else if (o.kind === 'unparsed') tally.addUnparsed(o.unparsed)
+      else if (o.kind === 'ignored') tally.ignored += 1
+      else if (o.kind === 'info') tally.addInfo(raw)
+    }
+  }
+  const lineOf = (raw: string, out: CaptureEvent[]): void => {
+    tally.frames += 1
+    take(p.push(raw), raw, out)
+  }
+  const flushOverlong = (out: CaptureEvent[]): void => {
+    tally.frames += 1
+    // keep the line count in step with the parser's own numbering
+    take(p.push(''), '', out)
+    tally.addUnparsed({n: tally.frames, text: carry.slice(0, 100), reason: `a line longer than ${MAX_LINE} characters`})
+  }
+  let pending = false // the decoder holds the first bytes of a character cut by the last chunk
+  for await (const chunk of chunks) {
+    // tcpdump's text is ASCII (it escapes the rest): decode it as one-byte text, the fast way; else UTF-8
+    const ascii = !pending && isAscii(chunk)
+    const text = carry + (ascii ? chunk.toString('latin1') : dec.write(chunk))
+    if (!ascii) pending = cutCharacter(chunk)
+    const out: CaptureEvent[] = []
+    let start = 0
+    for (;;) {
+      const nl = text.indexOf('\n', start)
+      if (nl < 0) break
+      if (overlong) {
+        overlong = false
+      } else lineOf(text.slice(start, nl), out)
+      start = nl + 1
+    }
+    carry = text.slice(start)
+    if (carry.length > MAX_LINE) {
+      if (!overlong) flushOverlong(out)
+      overlong = true
+      carry = ''
+    }
+    tally.vlanTagged = p.vlanTagged
+    if (out.length > 0) yield out
+  }
+  const out: CaptureEvent[] = []
+  carry += dec.end()
+  if (carry !== '' && !overlong) lineOf(carry, out)
+  take(p.end(), '', out)
+  tally.vlanTagged = p.vlanTagged
+  if (out.length > 0) yield out
 }

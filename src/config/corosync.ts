@@ -3,7 +3,7 @@
  * comment lines, every item with file:line. Typed views of totem (transport, crypto, token, interfaces),
  * nodelist and quorum (votequorum, two_node, qdevice). Unknown keys are kept in the tree.
  * The one reader of this file: `doctor` uses the located model, the cluster commands and the failover model
- * (src/cluster/) its plain-value summary (corosyncSummary: effective timers, links, ring addresses, ports).
+ * (src/stacks/pacemaker/) its plain-value summary (corosyncSummary: effective timers, links, ring addresses, ports).
  * Like corosync 3 itself (checked with `corosync -t`), a section opens and closes on lines of its own and
  * quotes are part of a value.
  * Hand-written: the format is small and no maintained JavaScript parser for it exists.

@@ -2,7 +2,7 @@
  * The one reader of `crm_mon --output-as=xml` (Pacemaker 2.x, api-version 2.x; the root `<crm_mon>` of older
  * versions too): nodes, resources, groups, DC, quorum, fail counts, failed actions, the operation history
  * and the fence history, with the line of each node, resource and failure for file:line evidence (`doctor`).
- * The live-cluster code (src/cluster/) reads the same model through parseCrmMonXml. The XML is parsed by
+ * The live-cluster code (src/stacks/pacemaker/) reads the same model through parseCrmMonXml. The XML is parsed by
  * fast-xml-parser (src/config/xml.ts, which keeps line numbers); this file only maps elements to records.
  */
 import {HachaosError} from '../errors.js'
@@ -25,6 +25,8 @@ export interface ClusterNode {
   isDc: boolean
   resourcesRunning: number
   type: string
+  /** Guest and bundle nodes: the resource that is the node (a bundle replica's container). */
+  idAsResource: string | null
 }
 
 export interface ClusterResource {
@@ -42,6 +44,22 @@ export interface ClusterResource {
   nodes: string[]
   group: string | null
   clone: string | null
+  /** `maintenance="true"` on the resource (Pacemaker 2.1+ writes it), else false. */
+  maintenance: boolean
+  /** The bundle replica it belongs to ("0", "1", …); null outside bundles. */
+  replica: string | null
+}
+
+/** A clone, promotable clone or bundle as crm_mon shows it: its instances, for a grouped view. */
+export interface ResourceCollection {
+  id: string
+  kind: 'clone' | 'bundle'
+  /** The resource or group cloned, or the bundle's image. */
+  child: string | null
+  disabled: boolean
+  managed: boolean
+  /** Bundle replicas (empty for clones): their resources and the node the replica runs on. */
+  replicas: Array<{id: string; resources: string[]; nodes: string[]; running: boolean}>
 }
 
 export interface ResourceGroup {
@@ -116,6 +134,7 @@ export interface ClusterState {
   history: ResourceHistory[]
   failures: FailedAction[]
   fencing: FenceEvent[]
+  collections: ResourceCollection[]
 }
 
 /** Lines (1-based, in CrmMon.file) of the elements behind a ClusterState; arrays run parallel to its lists. */
@@ -207,11 +226,12 @@ export function parseCrmMon(text: string, opts: {file: string}): CrmMon {
     isDc: bool(n['is_dc']),
     resourcesRunning: num(n['resources_running']) ?? 0,
     type: n['type'] ?? 'member',
+    idAsResource: str(n['id_as_resource']),
   }))
 
   const resources: ClusterResource[] = []
   const groups: ResourceGroup[] = []
-  const addResource = (el: XmlEl, group: string | null, clone: string | null): void => {
+  const addResource = (el: XmlEl, group: string | null, clone: string | null, replica: string | null = null): void => {
     const r = el.attrs
     at.resources.push(el.line)
     resources.push({
@@ -227,6 +247,8 @@ export function parseCrmMon(text: string, opts: {file: string}): CrmMon {
       nodes: kids(el, 'node').map((n) => n.attrs['name'] ?? '?'),
       group,
       clone,
+      maintenance: bool(r['maintenance']),
+      replica,
     })
   }
   const walkGroup = (g: XmlEl, clone: string | null): void => {
@@ -240,14 +262,27 @@ export function parseCrmMon(text: string, opts: {file: string}): CrmMon {
   const res = kid(root, 'resources')
   for (const r of kids(res, 'resource')) addResource(r, null, null)
   for (const g of kids(res, 'group')) walkGroup(g, null)
+  const collections: ResourceCollection[] = []
+  const managedOf = (el: XmlEl): boolean => (el.attrs['managed'] === undefined ? true : bool(el.attrs['managed']))
   for (const c of kids(res, 'clone')) {
     const cid = str(c.attrs['id'])
+    const inner = c.children.find((x) => x.name === 'resource' || x.name === 'group')
+    collections.push({id: cid ?? '?', kind: 'clone', child: inner === undefined ? null : (inner.attrs['id'] ?? '?').replace(/:\d+$/, ''), disabled: bool(c.attrs['disabled']), managed: managedOf(c), replicas: []})
     for (const r of kids(c, 'resource')) addResource(r, null, cid)
     for (const g of kids(c, 'group')) walkGroup(g, cid)
   }
   for (const b of kids(res, 'bundle')) {
     const bid = str(b.attrs['id'])
-    for (const rep of kids(b, 'replica')) for (const r of kids(rep, 'resource')) addResource(r, null, bid)
+    const col: ResourceCollection = {id: bid ?? '?', kind: 'bundle', child: str(b.attrs['image']), disabled: bool(b.attrs['disabled']), managed: managedOf(b), replicas: []}
+    collections.push(col)
+    for (const rep of kids(b, 'replica')) {
+      const rid = rep.attrs['id'] ?? String(col.replicas.length)
+      const members = kids(rep, 'resource')
+      for (const r of members) addResource(r, null, bid, rid)
+      const mine = resources.slice(resources.length - members.length)
+      const nodes = [...new Set(mine.flatMap((r) => (r.active ? r.nodes : [])))]
+      col.replicas.push({id: rid, resources: mine.map((r) => r.id), nodes, running: mine.length > 0 && mine.every((r) => r.active && !r.failed)})
+    }
   }
 
   const history: ResourceHistory[] = []
@@ -279,26 +314,7 @@ export function parseCrmMon(text: string, opts: {file: string}): CrmMon {
 
   const failureEls = kids(kid(root, 'failures'), 'failure')
   at.failures = failureEls.map((f) => f.line)
-  const failures: FailedAction[] = failureEls.map(({attrs: f}) => {
-    const opKey = f['op_key'] ?? '?'
-    const interval = num(f['interval']) ?? 0
-    const task = f['task'] ?? opKey.split('_').slice(-2, -1)[0] ?? '?'
-    // op_key = RESOURCE_TASK_INTERVAL; resource ids may contain "_"
-    const suffix = `_${task}_${interval}`
-    return {
-      opKey,
-      resource: opKey.endsWith(suffix) ? opKey.slice(0, -suffix.length) : opKey.replace(/_[a-z-]+_\d+$/, ''),
-      task,
-      node: f['node'] ?? '?',
-      interval,
-      exitStatus: f['exitstatus'] ?? '',
-      exitReason: f['exitreason'] ?? '',
-      exitCode: num(f['exitcode']) ?? -1,
-      call: num(f['call']) ?? 0,
-      status: f['status'] ?? '',
-      lastRcChange: str(f['last-rc-change']),
-    }
-  })
+  const failures: FailedAction[] = failureEls.map(({attrs: f}) => failureOf(f))
 
   const fencing: FenceEvent[] = kids(kid(root, 'fence_history'), 'fence_event').map(({attrs: e}) => ({
     target: e['target'] ?? '?',
@@ -317,7 +333,8 @@ export function parseCrmMon(text: string, opts: {file: string}): CrmMon {
     quorum: dcPresent ? bool(dcEl?.attrs['with_quorum']) : null,
     nodesConfigured: num(kid(summary, 'nodes_configured')?.attrs['number']),
     resourcesConfigured: num(kid(summary, 'resources_configured')?.attrs['number']),
-    stonithEnabled: boolOrNull(options['stonith-enabled']),
+    // Pacemaker 3 renamed stonith-enabled to fencing-enabled: the newer name wins, as Pacemaker reads it
+    stonithEnabled: boolOrNull(options['fencing-enabled'] ?? options['stonith-enabled']),
     noQuorumPolicy: str(options['no-quorum-policy']),
     maintenanceMode: boolOrNull(options['maintenance-mode']),
     lastUpdate: str(kid(summary, 'last_update')?.attrs['time']),
@@ -328,8 +345,70 @@ export function parseCrmMon(text: string, opts: {file: string}): CrmMon {
     history,
     failures,
     fencing,
+    collections,
   }
   return {file, state, lines: at, unreadable}
+}
+
+/**
+ * One `<failure>`. crm_mon writes `op_key="RSC_TASK_INTERVAL"`, or, when the history entry has no operation
+ * key, `id="RSC_last_failure_0"` (the lrm_rsc_op id) with the task and interval as attributes, if at all.
+ */
+function failureOf(f: Record<string, string>): FailedAction {
+  const interval = num(f['interval']) ?? parseMsAttr(f['interval']) ?? 0
+  const key = f['op_key'] ?? f['id'] ?? '?'
+  let resource: string
+  let task: string
+  const last = f['op_key'] === undefined ? /^(.+)_last_(?:failure_)?\d+$/.exec(key) : null
+  if (last !== null) {
+    resource = last[1] ?? key
+    task = f['task'] ?? '?'
+  } else {
+    task = f['task'] ?? key.split('_').slice(-2, -1)[0] ?? '?'
+    // op_key = RESOURCE_TASK_INTERVAL; resource ids may contain "_"
+    const suffix = `_${task}_${interval}`
+    resource = key.endsWith(suffix) ? key.slice(0, -suffix.length) : key.replace(/_[a-z-]+_\d+$/, '')
+  }
+  return {
+    opKey: key,
+    resource,
+    task,
+    node: f['node'] ?? '?',
+    interval,
+    exitStatus: f['exitstatus'] ?? '',
+    exitReason: f['exitreason'] ?? '',
+    exitCode: num(f['exitcode']) ?? -1,
+    call: num(f['call']) ?? 0,
+    status: f['status'] ?? '',
+    lastRcChange: str(f['last-rc-change']),
+  }
+}
+
+/**
+ * Why Pacemaker would not recover anything now: cluster-wide maintenance mode, nodes in maintenance,
+ * resources in maintenance or unmanaged. Empty: nothing frozen. A drill must refuse to start (or only warn
+ * with --force) when this is not empty: Pacemaker fails nothing over, so it would measure nothing.
+ */
+export function maintenanceReasons(s: ClusterState): string[] {
+  const out: string[] = []
+  if (s.maintenanceMode === true) out.push('the cluster is in maintenance mode (maintenance-mode=true): Pacemaker starts, stops and monitors nothing')
+  for (const n of s.nodes) if (n.maintenance) out.push(`node ${n.name} is in maintenance: its resources are not monitored or moved`)
+  const seen = new Set<string>()
+  for (const r of s.resources) {
+    if (seen.has(r.id)) continue
+    if (r.maintenance) out.push(`resource ${r.id} is in maintenance (maintenance=true)`)
+    else if (!r.managed && s.maintenanceMode !== true && !r.nodes.some((n) => s.nodes.some((x) => x.name === n && x.maintenance))) out.push(`resource ${r.id} is not managed (maintenance=true or is-managed=false): Pacemaker will not recover it`)
+    else continue
+    seen.add(r.id)
+  }
+  return out
+}
+
+/** A failed action in words; parts crm_mon did not write (task, time) are left out rather than shown as "?". */
+export function failedActionText(f: FailedAction): string {
+  const what = f.task === '?' ? `${f.resource} failed` : `${f.resource} ${f.task}${f.interval > 0 ? ` (every ${f.interval / 1000} s)` : ''} failed`
+  const exit = [f.exitStatus, f.exitCode >= 0 ? `exit ${f.exitCode}` : ''].filter((x) => x !== '').join(', ')
+  return `${what} on ${f.node}${exit === '' ? '' : `: ${exit}`}${f.exitReason === '' ? '' : ` (${f.exitReason})`}${f.lastRcChange === null ? '' : ` at ${f.lastRcChange}`}`
 }
 
 /** Where a record of a CrmMon stands (for evidence): its element's line, else the summary's. */

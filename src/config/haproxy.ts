@@ -52,6 +52,8 @@ export interface HaServer extends Loc {
   disabled: boolean
   /** From `server-template` (a family of servers). */
   template: boolean
+  /** In a `peers` section, `server NAME` without an address: the local peer (this HAProxy itself). */
+  localPeer?: boolean
 }
 
 export interface HaBind extends Loc {
@@ -214,7 +216,7 @@ export function parseHaproxyCfg(text: string, opts: {file: string}): HaproxyConf
     if (cur === undefined) throw configError(WHAT, loc, `"${kw}" outside any section`, 'start a section first: global, defaults, frontend NAME, backend NAME or listen NAME')
     const d: HaDirective = {keyword: kw, args: words.slice(1), ...loc}
     cur.directives.push(d)
-    if (kw === 'server' || kw === 'server-template') cur.servers.push(parseServer(d))
+    if (kw === 'server' || kw === 'server-template') cur.servers.push(parseServer(d, cur.type))
     else if (kw === 'default-server') Object.assign(cur.defaultServer, parseOptions(d.args, SERVER_VALUE_OPTS, d, 'default-server'))
     else if (kw === 'bind') {
       if (d.args.length === 0) throw configError(WHAT, d, '"bind" needs an address', 'write: bind 10.0.0.100:80')
@@ -250,9 +252,14 @@ function lastDirectiveLine(s: HaSection): number {
   return s.directives.at(-1)?.line ?? s.line
 }
 
-function parseServer(d: HaDirective): HaServer {
+function parseServer(d: HaDirective, section: HaSectionType): HaServer {
   const template = d.keyword === 'server-template'
   const name = d.args[0]
+  // In `peers`, the local peer is `server NAME` with no address (HAProxy 2.x: its name is the local
+  // peer name, -L or the host name; stick tables are pushed from it to the others).
+  if (section === 'peers' && !template && name !== undefined && d.args.length === 1) {
+    return {name, address: '', options: {}, effective: {}, check: false, backup: false, disabled: false, template: false, localPeer: true, file: d.file, line: d.line}
+  }
   // server-template PREFIX NUM FQDN[:PORT] …
   const addrWord = d.args[template ? 2 : 1]
   if (name === undefined || addrWord === undefined) {

@@ -98,6 +98,8 @@ export interface KaVrrpInstance extends Loc {
   trackInterfaces: string[]
   trackProcesses: string[]
   trackProcessRefs: KaTrackRef[]
+  /** `track_file` entries (a vrrp_track_file whose value changes the priority or faults the instance). */
+  trackFiles: string[]
   unicastPeers: string[]
   unicastPeerRefs: Array<Loc & {address: string}>
   unicastSrcIp?: string
@@ -193,6 +195,10 @@ export interface KeepalivedConfig {
   unknown: KaUnknown[]
   /** Things keepalived itself would warn about or skip (missing include, bad state word, …). */
   warnings: KaWarning[]
+  /** The config id `@ID` / `@^ID` lines were evaluated for (undefined: none given). */
+  configId?: string
+  /** Conditional lines that do not apply to that config id (keepalived ignores them), as written. */
+  skippedConditionals: Array<Loc & {text: string}>
   /** The whole directive tree. */
   tree: KaDirective[]
 }
@@ -203,7 +209,11 @@ export interface KeepalivedParseOptions {
   readInclude?: (path: string) => string | null
   /** Expand an include glob (absolute pattern) to the files it matches, sorted. */
   listInclude?: (pattern: string) => string[]
-  /** keepalived's `-i CONFIG_ID` (default: the host name) for `@ID` conditional lines. */
+  /**
+   * keepalived's `-i CONFIG_ID` for `@ID` conditional lines (keepalived's default: the first part of the
+   * node name; doctor passes the host's for live runs). Without one, no `@ID` line applies and every
+   * `@^ID` line does, as for a config id matching none of them.
+   */
   configId?: string
 }
 
@@ -271,6 +281,7 @@ interface LexState {
   files: string[]
   includes: KaInclude[]
   warnings: KaWarning[]
+  skipped: Array<Loc & {text: string}>
 }
 
 function substitute(line: string, params: Map<string, string>): string {
@@ -301,16 +312,16 @@ function lexFile(text: string, file: string, st: LexState, stack: string[]): Src
       st.params.set(def[1] ?? '', (def[2] ?? '').trim())
       continue
     }
-    // @ID / @^ID conditional lines
-    const cond = /^@(\^?)([A-Za-z0-9_.-]+)\s+(.*)$/.exec(trimmed)
+    // @ID / @^ID conditional lines (keepalived.conf(5), "Conditional configuration and configuration id"):
+    // `@ID line` applies only when the config id is ID, `@^ID line` only when it is not.
+    const cond = /^@(\^?)([^\s]+)\s*(.*)$/.exec(trimmed)
     if (cond !== null) {
       const neg = cond[1] === '^'
-      const id = st.opts.configId
-      if (id === undefined) {
-        st.warnings.push({...loc, message: `conditional line @${neg ? '^' : ''}${cond[2] ?? ''} skipped: no config id given`})
+      const matches = st.opts.configId !== undefined && st.opts.configId === cond[2]
+      if (matches === neg) {
+        st.skipped.push({...loc, text: trimmed})
         continue
       }
-      if ((id === cond[2]) === neg) continue
       line = cond[3] ?? ''
     }
     const tokens = tokenize(substitute(line, st.params), loc)
@@ -597,6 +608,7 @@ function parseInstance(cfg: KeepalivedConfig, d: KaDirective): void {
     nopreempt: false,
     trackScripts: [],
     trackScriptRefs: [],
+    trackFiles: [],
     trackInterfaces: [],
     trackProcesses: [],
     trackProcessRefs: [],
@@ -670,6 +682,9 @@ function parseInstance(cfg: KeepalivedConfig, d: KaDirective): void {
         v.trackProcesses.push(...refs.map((r) => r.name))
         break
       }
+      case 'track_file':
+        v.trackFiles.push(...trackRefs(needBlock(c)).map((r) => r.name))
+        break
       case 'unicast_peer':
         for (const p of needBlock(c)) {
           v.unicastPeers.push(p.keyword)
@@ -800,7 +815,7 @@ function parseVirtualServer(cfg: KeepalivedConfig, d: KaDirective): void {
 
 /** Parse a keepalived.conf (and what it includes). Throws HachaosError (BAD_INPUT, file:line) on malformed input. */
 export function parseKeepalivedConf(text: string, opts: KeepalivedParseOptions): KeepalivedConfig {
-  const st: LexState = {opts, params: new Map(), files: [], includes: [], warnings: []}
+  const st: LexState = {opts, params: new Map(), files: [], includes: [], warnings: [], skipped: []}
   const lines = lexFile(text, opts.file, st, [opts.file])
   const tree = buildTree(lines)
   const cfg: KeepalivedConfig = {
@@ -816,6 +831,8 @@ export function parseKeepalivedConf(text: string, opts: KeepalivedParseOptions):
     includes: st.includes,
     unknown: [],
     warnings: st.warnings,
+    skippedConditionals: st.skipped,
+    ...(opts.configId === undefined ? {} : {configId: opts.configId}),
     tree,
   }
   // global_defs first: vrrp_version there is the default of every instance, wherever it is written.

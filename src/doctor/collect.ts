@@ -93,17 +93,64 @@ export function addSource(host: HostConfigs, kind: SourceKind, path: string, tex
   host.sources.push({kind, path})
 }
 
-function readLocal(path: string): string {
+/** What a file of each kind must contain somewhere to be one at all (a line that only that format has). */
+const STRUCTURE: Record<SourceKind, {re: RegExp; expect: string}> = {
+  keepalived: {re: /^\s*(@\^?\S+\s+)?(global_defs|vrrp_\w+|virtual_server(_group)?|static_(ipaddress|routes|rules)|include|linkbeat_interfaces|net_namespace|garp_group|track_file|\$[A-Za-z_]\w*\s*=)\b/m, expect: 'global_defs, vrrp_instance, vrrp_script, virtual_server or include'},
+  haproxy: {re: /^\s*(global|defaults|frontend|backend|listen|peers|resolvers|userlist|mailers|program|cache|ring|http-errors|fcgi-app|log-forward|crt-store|traces)(\s|$)/m, expect: 'a global, defaults, frontend, backend or listen section'},
+  corosync: {re: /^\s*(totem|nodelist|quorum|logging|system|resources)\s*\{/m, expect: 'a totem { }, nodelist { } or quorum { } block'},
+  cib: {re: /<cib[\s>]/, expect: 'a <cib> element (`cibadmin -Q` output)'},
+  crm_mon: {re: /<pacemaker-result[\s>]|<crm_mon[\s>]/, expect: 'a <pacemaker-result> element (`crm_mon --output-as=xml` output)'},
+  bonding: {re: /^(Ethernet Channel Bonding Driver|Bonding Mode:)|^==> \S*bonding\S* <==$/m, expect: '"Bonding Mode:" (a /proc/net/bonding/BOND file)'},
+  'bonding-sysfs': {re: /^==> \S*\/bonding\/\S+ <==$/m, expect: 'a sysfs bonding dump'},
+  ipvsadm: {re: /^(IP Virtual Server version|Prot LocalAddress|-A -[tuf] |(TCP|UDP|SCTP|FWM)\s+\S+\s+\w)/m, expect: '`ipvsadm -Ln` or `ipvsadm --save -n` output'},
+  gluster: {re: /^Volume Name:/m, expect: '"Volume Name:" (`gluster volume info` output)'},
+  sysctl: {re: /^\s*-?[\w.\/*-]+\.[\w.\/*-]+\s*=/m, expect: 'key = value lines (net.ipv4.… = …)'},
+}
+
+const KIND_NAME: Record<SourceKind, string> = {
+  keepalived: 'keepalived.conf',
+  haproxy: 'haproxy.cfg',
+  corosync: 'corosync.conf',
+  cib: 'CIB XML',
+  crm_mon: 'crm_mon XML',
+  bonding: '/proc/net/bonding file',
+  'bonding-sysfs': 'bonding sysfs dump',
+  ipvsadm: 'ipvsadm output',
+  gluster: 'gluster volume info output',
+  sysctl: 'sysctl file',
+}
+
+/**
+ * A file named with --keepalived, --haproxy, … that has none of that format's structure (e.g. /etc/passwd
+ * given as a keepalived.conf) is a wrong argument, not a config with findings: BAD_INPUT at its first line.
+ * A sysctl file must be nothing but key = value lines and comments.
+ */
+export function notAConfig(kind: SourceKind, path: string, text: string): HachaosError | null {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/)
+  const first = lines.findIndex((l) => !/^\s*([#;!].*)?$/.test(l))
+  const {re, expect} = STRUCTURE[kind]
+  // sysctl: nothing but key = value lines and comments (Debian's stock sysctl.conf is all comments: valid, sets nothing)
+  const bad = kind === 'sysctl' ? lines.some((l) => !/^\s*([#;].*)?$/.test(l) && !/^\s*-?[\w.\/*-]+\s*=/.test(l)) : first < 0 || !re.test(text)
+  if (!bad) return null
+  const line = first < 0 ? 1 : first + 1
+  const shown = first < 0 ? '' : (lines[first] ?? '').trim().slice(0, 60)
+  const where = `${path}:${line}`
+  return new HachaosError(`${where}: not a ${KIND_NAME[kind]}: no ${expect} anywhere${first < 0 ? ' (the file is empty)' : `; line ${line} reads "${shown}"`}`, {
+    code: 'E_NOT_A_CONFIG',
+    exit: 'BAD_INPUT',
+    where,
+    suggestions: [`check the path given to --${kind === 'crm_mon' ? 'crm-mon' : kind === 'bonding' ? 'bond' : kind}`, 'or let doctor detect the kind: put the files in a directory and use --dir'],
+  })
+}
+
+/** A local file's text, or the reason it cannot be read (a doctor-source-unreadable finding). */
+function readLocal(path: string): {text: string} | {error: string} {
   try {
-    return readFileSync(path, 'utf8')
+    if (statSync(path).isDirectory()) return {error: `${path} is a directory, not a file`}
+    return {text: readFileSync(path, 'utf8')}
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
-    throw new HachaosError(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : errorMessage(e)}`, {
-      code: 'E_READ_FILE',
-      exit: 'BAD_INPUT',
-      where: path,
-      suggestions: ['check the path'],
-    })
+    return {error: `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : errorMessage(e)}`}
   }
 }
 
@@ -124,7 +171,7 @@ export function parseFileSpec(kind: SourceKind, arg: string): FileSpec {
  * Files named on the command line. Without `HOST=`, files share the host "local", except when one kind is
  * given several times: then each of those files is its own host (two keepalived.conf = two peers).
  */
-export function collectFiles(specs: FileSpec[]): DoctorInput {
+export function collectFiles(specs: FileSpec[], opts: {configId?: string} = {}): DoctorInput {
   const perKind = new Map<SourceKind, number>()
   for (const s of specs) if (s.host === undefined) perKind.set(s.kind, (perKind.get(s.kind) ?? 0) + 1)
   const hosts = new Map<string, HostConfigs>()
@@ -133,10 +180,31 @@ export function collectFiles(specs: FileSpec[]): DoctorInput {
     hosts.set(name, h)
     return h
   }
-  for (const s of specs) {
+  // A file that is not of its kind at all is a wrong argument: refuse before reading anything else.
+  const texts = specs.map((s) => readLocal(s.path))
+  specs.forEach((s, i) => {
+    const t = texts[i]
+    if (t !== undefined && 'text' in t) {
+      const e = notAConfig(s.kind, s.path, t.text)
+      if (e !== null) throw e
+    }
+  })
+  // One unreadable or broken file does not stop the others: it is a doctor-source-unreadable finding.
+  specs.forEach((s, i) => {
     const name = s.host ?? ((perKind.get(s.kind) ?? 0) > 1 ? s.path : 'local')
-    addSource(hostOf(name), s.kind, s.path, readLocal(s.path), {readInclude: fsReadInclude, listInclude: fsListInclude})
-  }
+    const h = hostOf(name)
+    const t = texts[i] ?? {error: `cannot read ${s.path}`}
+    if ('error' in t) {
+      h.problems.push({message: t.error, file: s.path, kind: s.kind})
+      return
+    }
+    try {
+      addSource(h, s.kind, s.path, t.text, {readInclude: fsReadInclude, listInclude: fsListInclude, ...(opts.configId === undefined ? {} : {configId: opts.configId})})
+    } catch (e) {
+      if (!isHachaosError(e)) throw e
+      problem(h, e, s.kind)
+    }
+  })
   return {hosts: [...hosts.values()]}
 }
 
@@ -176,7 +244,7 @@ export interface DirCollection {
  * after the file. Kinds are detected by name and content. Broken files become `doctor-source-unreadable`
  * findings; keepalived fragments included by another file are read through that file only.
  */
-export function collectDir(dir: string): DirCollection {
+export function collectDir(dir: string, opts: {configId?: string} = {}): DirCollection {
   let st
   try {
     st = statSync(dir)
@@ -211,7 +279,7 @@ export function collectDir(dir: string): DirCollection {
     const ka = new Map<string, KeepalivedConfig | HachaosError>()
     for (const t of typed.filter((x) => x.kind === 'keepalived')) {
       try {
-        ka.set(t.path, parseKeepalivedConf(t.text, {file: t.path, readInclude: fsReadInclude, listInclude: fsListInclude}))
+        ka.set(t.path, parseKeepalivedConf(t.text, {file: t.path, readInclude: fsReadInclude, listInclude: fsListInclude, ...(opts.configId === undefined ? {} : {configId: opts.configId})}))
       } catch (e) {
         if (!isHachaosError(e)) throw e
         ka.set(t.path, e)
@@ -264,6 +332,8 @@ export interface LiveOptions {
   progress?: (msg: string) => void
   /** Per-command timeout (ms). */
   timeoutMs?: number
+  /** keepalived config id for `@ID` lines; default: the host's `uname -n` up to the first dot, as keepalived. */
+  configId?: string
 }
 
 async function tryRead(exec: Executor, path: string): Promise<string | null> {
@@ -298,7 +368,8 @@ async function running(exec: Executor, comm: string): Promise<boolean> {
  * Read a keepalived.conf and its includes on a host. The parser is synchronous, so includes are fetched in
  * rounds: parse, note the files and directories it asked for, fetch them, parse again (at most 6 rounds).
  */
-async function liveKeepalived(exec: Executor, path: string, text: string, timeoutMs: number): Promise<KeepalivedConfig> {
+async function liveKeepalived(exec: Executor, path: string, text: string, timeoutMs: number, configId: string | undefined): Promise<KeepalivedConfig> {
+  const cid = configId === undefined ? {} : {configId}
   const files = new Map<string, string | null>()
   const dirs = new Map<string, string[] | null>()
   for (let round = 0; round < 6; round++) {
@@ -306,6 +377,7 @@ async function liveKeepalived(exec: Executor, path: string, text: string, timeou
     const wantDirs = new Set<string>()
     const cfg = parseKeepalivedConf(text, {
       file: path,
+      ...cid,
       readInclude: (p) => {
         if (!files.has(p)) wantFiles.add(p)
         return files.get(p) ?? null
@@ -323,7 +395,7 @@ async function liveKeepalived(exec: Executor, path: string, text: string, timeou
     }
     for (const f of wantFiles) files.set(f, await tryRead(exec, f))
   }
-  return parseKeepalivedConf(text, {file: path, readInclude: (p) => files.get(p) ?? null, listInclude: (pat) => (hasGlob(pat) ? expandGlob(pat, (d) => dirs.get(d) ?? null) : [pat])})
+  return parseKeepalivedConf(text, {file: path, ...cid, readInclude: (p) => files.get(p) ?? null, listInclude: (pat) => (hasGlob(pat) ? expandGlob(pat, (d) => dirs.get(d) ?? null) : [pat])})
 }
 
 /** Collect one host's configs and state over its executor. Unreachable / unparsable sources become problems. */
@@ -366,7 +438,14 @@ export async function collectHost(h: InventoryHost, exec: Executor, inv: Invento
       }
       say(`reading ${path}`)
       if (kind === 'keepalived') {
-        host.keepalived.push(await liveKeepalived(exec, path, text, timeoutMs))
+        let configId = opts.configId
+        if (configId === undefined) {
+          // keepalived's default config id: the node name as uname returns it, up to the first dot
+          const u = await tryRun(exec, ['uname', '-n'], timeoutMs)
+          const n = u?.ok === true ? u.stdout.trim().split('.')[0] : undefined
+          configId = n === undefined || n === '' ? h.name : n
+        }
+        host.keepalived.push(await liveKeepalived(exec, path, text, timeoutMs, configId))
         host.sources.push({kind, path})
       } else addSource(host, kind, path, text)
     })

@@ -13,7 +13,8 @@ import {runInject, runRevert} from '../fault/actions.js'
 import type {FaultPlan} from '../fault/types.js'
 import type {DrillRun, FailoverMetrics, Prediction, SplitBrainFinding, Stack, TimelineEvent} from '../store/run-types.js'
 import {RUN_SCHEMA} from '../store/run-types.js'
-import {emptyMetrics, measuredFor} from '../store/run-metrics.js'
+import {emptyMetrics} from '../store/run-metrics.js'
+import {judge as judgeDrill} from '../store/verdict.js'
 import {analyzeTimeline, type TimelineAnalysis} from '../timeline/analyze.js'
 import {nowUs, sleep, type EpochMicros} from '../time.js'
 import type {Poller} from '../util/poll-loop.js'
@@ -271,6 +272,7 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
     warnings,
     verdict,
     verdictReasons: reasons,
+    judgedBy: {effect: spec.plan.effect, mustObserve: spec.hooks.mustObserve, toleranceMs: spec.toleranceMs, maxOutageMs: spec.maxOutageMs, interrupted},
     events: corrected,
     unparsed,
     ...(pcap === null ? {} : {pcap}),
@@ -355,45 +357,9 @@ function withExtras(a: TimelineAnalysis, events: TimelineEvent[], spec: DrillSpe
   return spec.hooks.metrics(events, {...base, extra: {...base.extra}}, faultAt, revertAt)
 }
 
+// Verdict: one model for the drill, the report, JUnit and the exit code (src/store/verdict.ts). Adapter only.
 function judge(spec: DrillSpec, m: FailoverMetrics, split: SplitBrainFinding[], reverted: boolean, revertError: string | null, interrupted: boolean): {verdict: DrillRun['verdict']; reasons: string[]} {
-  const reasons: string[] = []
-  let verdict: DrillRun['verdict'] = 'pass'
-  const worse = (v: DrillRun['verdict']): void => {
-    if (v === 'fail' || (v === 'warn' && verdict === 'pass')) verdict = v
-  }
-  if (!reverted) {
-    worse('fail')
-    reasons.push(`the fault was not reverted: ${revertError ?? 'unknown'} — run hachaos recover`)
-  }
-  if (interrupted) {
-    worse('warn')
-    reasons.push('interrupted: the fault was reverted early')
-  }
-  const p = spec.prediction
-  const metric = measuredFor({prediction: p, metrics: m})
-  if (p.takeoverMs !== null) {
-    if (metric === null || metric === undefined) {
-      worse(spec.hooks.mustObserve ? 'fail' : 'warn')
-      reasons.push(`${p.metric} was not observed (predicted ${p.takeoverMs} ms)`)
-    } else {
-      const lo = (p.minMs ?? p.takeoverMs) - spec.toleranceMs
-      const hi = (p.maxMs ?? p.takeoverMs) + spec.toleranceMs
-      if (metric < lo || metric > hi) {
-        worse('warn')
-        reasons.push(`${p.metric} ${metric.toFixed(1)} ms is outside the prediction ${(p.minMs ?? p.takeoverMs).toFixed(1)}–${(p.maxMs ?? p.takeoverMs).toFixed(1)} ms ± ${spec.toleranceMs} ms`)
-      } else {
-        reasons.push(`${p.metric} ${metric.toFixed(1)} ms matches the prediction ${(p.minMs ?? p.takeoverMs).toFixed(1)}–${(p.maxMs ?? p.takeoverMs).toFixed(1)} ms ± ${spec.toleranceMs} ms`)
-      }
-    }
-  }
-  for (const s of split) {
-    worse(spec.plan.effect === 'advert-loss' ? 'warn' : 'fail')
-    reasons.push(`split brain (${s.kind}) for ${(s.durationMs / 1000).toFixed(2)} s: ${s.parties.join(' and ')}`)
-  }
-  if (spec.maxOutageMs !== null && m.outageMs !== null && m.outageMs > spec.maxOutageMs) {
-    worse('fail')
-    reasons.push(`client outage ${(m.outageMs / 1000).toFixed(3)} s exceeds --max-outage ${(spec.maxOutageMs / 1000).toFixed(3)} s`)
-  }
-  return {verdict, reasons}
+  const j = judgeDrill({prediction: spec.prediction, metrics: m, splitBrain: split, reverted, revertError, interrupted, effect: spec.plan.effect, mustObserve: spec.hooks.mustObserve, toleranceMs: spec.toleranceMs, maxOutageMs: spec.maxOutageMs})
+  return {verdict: j.verdict, reasons: j.reasons.map((r) => r.text)}
 }
 

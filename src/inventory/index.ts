@@ -1,2 +1,3 @@
 export * from './schema.js'
 export * from './inventory.js'
+export * from './ansible.js'

@@ -8,24 +8,16 @@ import {SshExecutor} from '../exec/ssh.js'
 import {VmExecutor} from '../exec/vm.js'
 import type {Executor} from '../exec/types.js'
 import {parseYamlWith} from '../util/yaml-zod.js'
-import {InventorySchema, type HostEntry, type HostFacts, type InventoryFile} from './schema.js'
+import {looksLikeAnsible, parseAnsibleInventory, renderAnsibleIni} from './ansible.js'
+import {InventorySchema, type Inventory, type InventoryHost} from './schema.js'
 import {readFileSync} from 'node:fs'
 
-export interface InventoryHost extends HostEntry {
-  name: string
-  facts: HostFacts
-}
+export type {Inventory, InventoryHost} from './schema.js'
 
-export interface Inventory {
-  /** Where it was read from (or `<memory>`). */
-  file: string
-  name: string | undefined
-  vip: string | undefined
-  lab: InventoryFile['lab']
-  hosts: InventoryHost[]
-}
-
+/** A hachaos YAML inventory, or an Ansible one (INI or YAML, with group_vars/ and host_vars/ next to `file`). */
 export function parseInventory(text: string, file = '<memory>'): Inventory {
+  const ansible = looksLikeAnsible(text, file)
+  if (ansible !== null) return parseAnsibleInventory(text, file, ansible)
   const data = parseYamlWith(text, file, InventorySchema, 'inventory')
   const defaults = data.defaults?.ssh
   const hosts: InventoryHost[] = Object.entries(data.hosts).map(([name, h]) => ({
@@ -91,4 +83,42 @@ export function executorFor(h: InventoryHost): Executor {
     case 'vm':
       return new VmExecutor(h.name, h.vm_socket ?? '')
   }
+}
+
+/**
+ * How hachaos reaches a host, in words and as the command prefix it runs (ssh's own options first, as
+ * SshExecutor passes them; the session options ControlMaster/ControlPath/timeouts are left out).
+ */
+export function describeReach(h: InventoryHost): {via: InventoryHost['via']; command: string[]} {
+  switch (h.via) {
+    case 'local':
+      return {via: 'local', command: []}
+    case 'netns':
+      return {via: 'netns', command: ['ip', 'netns', 'exec', h.netns ?? '?']}
+    case 'nsenter':
+      return {via: 'nsenter', command: ['nsenter', '-t', `$(cat ${h.init_pid_file ?? '?'})`, '-a']}
+    case 'vm':
+      return {via: 'vm', command: [`(console ${h.vm_socket ?? '?'})`]}
+    case 'ssh': {
+      const t = h.ssh ?? {}
+      const o: string[] = ['ssh']
+      for (const [k, v] of Object.entries(t.options ?? {})) o.push('-o', `${k}=${v}`)
+      o.push('-o', 'BatchMode=yes', '-o', `StrictHostKeyChecking=${t.strictHostKeyChecking ?? 'yes'}`)
+      if (t.knownHostsFile !== undefined) o.push('-o', `UserKnownHostsFile=${t.knownHostsFile}`)
+      if (t.port !== undefined) o.push('-p', String(t.port))
+      if (t.key !== undefined) o.push('-i', t.key)
+      if (t.user !== undefined) o.push('-l', t.user)
+      o.push(h.address)
+      return {via: 'ssh', command: o}
+    }
+  }
+}
+
+/**
+ * The labs' `inventory.ini` next to their `inventory.yaml`: the same hosts in Ansible's INI format (read back
+ * by --inventory; Ansible itself reaches the lab's namespaces locally, hachaos_via says how hachaos does).
+ */
+export function labInventoryIni(yamlText: string, yamlFile: string): string {
+  const name = yamlFile.split('/').pop() ?? yamlFile
+  return renderAnsibleIni(parseInventory(yamlText, yamlFile), `Written by \`hachaos lab up\` next to ${name}: the same hosts in Ansible's INI format.\nRemoved by \`hachaos lab down\`. hachaos reads it with --inventory; hachaos_via says how it reaches each host.`)
 }

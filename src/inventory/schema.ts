@@ -77,3 +77,18 @@ export const InventorySchema = z
 export type InventoryFile = z.output<typeof InventorySchema>
 export type HostEntry = z.output<typeof HostSchema>
 export type HostFacts = z.output<typeof FactsSchema>
+
+/** A host as the commands use it: its entry, its name, its facts. */
+export interface InventoryHost extends HostEntry {
+  name: string
+  facts: HostFacts
+}
+
+export interface Inventory {
+  /** Where it was read from (or `<memory>`). */
+  file: string
+  name: string | undefined
+  vip: string | undefined
+  lab: InventoryFile['lab']
+  hosts: InventoryHost[]
+}

@@ -4,19 +4,35 @@
  */
 import {measuredFor, metricLabel, predictedMetric} from '../store/run-metrics.js'
 import {CALENDAR_24X7, calendarLabel, describeCalendar, type Calendar, type Period} from '../sla/calendar.js'
-import {errorBudget, spread, type ErrorBudget, type Spread} from '../sla/budget.js'
+import {drillDowntimeMs, errorBudget, spread, type ErrorBudget, type Spread} from '../sla/budget.js'
 import {parseObjective, type Objective} from '../sla/nines.js'
 import type {DrillRun, SplitBrainFinding, TimelineEvent} from '../store/run-types.js'
-import {runProblem} from './validate.js'
+import {DEFAULT_TOLERANCE_MS, judgedBy, judgeRun, type Verdict, type VerdictReason} from '../store/verdict.js'
+import {eventsProblem, runProblem, summaryProblem} from './validate.js'
 
 export const REPORT_SCHEMA = 'hachaos.report/1' as const
 
 /**
- * A measured takeover counts as "as predicted" within this much of the predicted range. It covers capture and
- * scheduling latency between the protocol timer firing and the packet being seen (the lab measured 3.610 s
- * for a 3.609 s Master_Down_Interval and 0.613 s for a 0.609 s Skew_Time).
+ * A measured figure counts as "as predicted" within the drill's tolerance of the predicted range (`failover
+ * --tolerance`, stored with the run; this default for older records). It covers capture and scheduling latency
+ * between the protocol timer firing and the packet being seen (the lab measured 3.610 s for a 3.609 s
+ * Master_Down_Interval and 0.613 s for a 0.609 s Skew_Time). The verdict module decides (src/store/verdict.ts).
  */
-export const PREDICTION_TOLERANCE_MS = 50
+export const PREDICTION_TOLERANCE_MS = DEFAULT_TOLERANCE_MS
+
+/** Timelines drawn by default: the failing drills and this many of the worst others (`--timelines`). */
+export const DEFAULT_TIMELINES = 20
+/**
+ * At most this many failing drills get a timeline (worst first), so a report of thousands stays readable and
+ * small: a timeline of a 20 s drill at 20 probes/s is about 20 KB of SVG.
+ */
+export const MAX_FAILING_TIMELINES = 50
+
+/**
+ * What the report reads of a run: a whole record (tests, small stores), or a summary from the run store
+ * (src/store/runs.ts) with `eventCount` instead of events, whose events `loadEvents` fetches when drawn.
+ */
+export type ReportRun = Omit<DrillRun, 'events'> & {events?: TimelineEvent[]; eventCount?: number}
 
 export interface ReportFilters {
   sinceMs?: number
@@ -36,6 +52,10 @@ export interface ReportOptions {
   nowMs?: number
   storeDir?: string
   skipped?: Array<{file: string; reason: string}>
+  /** How many of the worst non-failing drills get a timeline (default DEFAULT_TIMELINES). */
+  timelines?: number
+  /** The events of a run given without them (a store summary); throws with a message naming the file. */
+  loadEvents?: (run: ReportRun) => TimelineEvent[]
 }
 
 export interface TimelineMark {
@@ -70,8 +90,9 @@ export interface DrillSummary {
   predicted: {metric: string; label: string; takeoverMs: number | null; minMs: number | null; maxMs: number | null; formula: string}
   /** Measured value of the figure the prediction is about (predicted.metric). */
   measuredMs: number | null
-  /** true/false: the takeover is inside the predicted range ± PREDICTION_TOLERANCE_MS; null: nothing to compare. */
+  /** true/false: the measured figure is inside the predicted range ± toleranceMs; null: nothing to compare. */
   asPredicted: boolean | null
+  toleranceMs: number
   garpMs: number | null
   outageMs: number | null
   lostProbes: number
@@ -81,13 +102,28 @@ export interface DrillSummary {
   splitBrain: SplitBrainFinding[]
   reverted: boolean
   revertError: string | null
+  /** The verdict of this drill by the one model (src/store/verdict.ts), with the report's --max-outage. */
+  verdict: Verdict
+  verdictReasons: VerdictReason[]
+  /** What the drill itself said when it ran (older records may have been judged by older rules). */
   drillVerdict: DrillRun['verdict']
   drillVerdictReasons: string[]
   warnings: string[]
-  /** Why this drill fails the report's gate (outage > --max-outage, split brain, revert failure); empty: passes. */
+  /** The verdict's FAIL reasons (JUnit failures, exit 7); empty: the drill passes the gate. */
   gateFailures: string[]
+  /** Client-side downtime (failover + failback outage), what "worst" means for --timelines. */
+  downtimeMs: number | null
   durationS: number
-  timeline: DrillTimeline
+  /** Drawn for the failing and the worst --timelines drills only; null for the others (see ReportModel.timelines). */
+  timeline: DrillTimeline | null
+  /** Why a drill that was to be drawn has no timeline (its events could not be read). */
+  timelineProblem: string | null
+}
+
+export interface Histogram {
+  fromMs: number
+  binMs: number
+  counts: number[]
 }
 
 export interface FaultStats {
@@ -106,6 +142,26 @@ export interface FaultStats {
   lostProbes: number
   splitBrains: number
   revertFailures: number
+  /** Label of the figure the prediction is about (the first drill's). */
+  measuredLabel: string
+  measuredMs: Spread
+  /** Histograms of the measured figure and of the client outage (about 20 bins of a round width). */
+  measuredHistogram: Histogram | null
+  outageHistogram: Histogram | null
+}
+
+/** Which per-drill timelines the report draws, and what it leaves out. */
+export interface TimelineSelection {
+  /** --timelines: how many of the worst non-failing drills are drawn. */
+  worstLimit: number
+  failing: number
+  /** Failing drills drawn (all of them up to MAX_FAILING_TIMELINES, worst first). */
+  failingDrawn: number
+  worstDrawn: number
+  drawn: number
+  leftOut: number
+  /** One sentence saying what was drawn and what was left out. */
+  note: string
 }
 
 export interface ReportModel {
@@ -126,10 +182,11 @@ export interface ReportModel {
   byFault: FaultStats[]
   budgets: ErrorBudget[]
   splitBrain: Array<SplitBrainFinding & {drillId: string; target: string; fault: string}>
+  timelines: TimelineSelection
   verdict: {status: 'pass' | 'warn' | 'fail' | 'none'; reasons: string[]}
 }
 
-export function faultLabel(run: DrillRun): string {
+export function faultLabel(run: Pick<DrillRun, 'fault'>): string {
   const params = Object.entries(run.fault.params)
     .filter(([, v]) => v !== undefined && v !== null && typeof v !== 'object')
     .sort(([a], [b]) => a.localeCompare(b))
@@ -137,18 +194,8 @@ export function faultLabel(run: DrillRun): string {
   return [run.fault.kind, ...params].join(' ')
 }
 
-function asPredicted(run: DrillRun): boolean | null {
-  const p = run.prediction
-  const m = measuredFor(run)
-  if (m === null) return null
-  const lo = p.minMs ?? p.takeoverMs
-  const hi = p.maxMs ?? p.takeoverMs
-  if (lo === null || hi === null) return null
-  return m >= lo - PREDICTION_TOLERANCE_MS && m <= hi + PREDICTION_TOLERANCE_MS
-}
-
 /** The drill's picture: adverts per source, GARPs, probes and the outages they show, relative to the fault. */
-export function buildTimeline(run: DrillRun): DrillTimeline {
+export function buildTimeline(run: Pick<DrillRun, 'metrics' | 'events' | 'splitBrain'>): DrillTimeline {
   const origin = run.metrics.faultAtUs
   const rel = (t: number): number => (t - origin) / 1000
   const lanes = new Map<string, Array<TimelineMark & {prio: number}>>()
@@ -205,16 +252,9 @@ export function buildTimeline(run: DrillRun): DrillTimeline {
   }
 }
 
-function summarize(run: DrillRun, maxOutageMs: number | null): DrillSummary {
+function summarize(run: ReportRun, maxOutageMs: number | null): DrillSummary {
   const m = run.metrics
-  const gate: string[] = []
-  if (maxOutageMs !== null) {
-    if (m.outageMs === null) gate.push('outage not measured (no probes): cannot be checked against --max-outage')
-    else if (m.outageMs > maxOutageMs) gate.push(`outage ${(m.outageMs / 1000).toFixed(3)} s > allowed ${(maxOutageMs / 1000).toFixed(3)} s`)
-    if (m.failbackOutageMs !== null && m.failbackOutageMs > maxOutageMs) gate.push(`failback outage ${(m.failbackOutageMs / 1000).toFixed(3)} s > allowed ${(maxOutageMs / 1000).toFixed(3)} s`)
-  }
-  for (const s of run.splitBrain) gate.push(`split brain (${s.kind}) between ${s.parties.join(' and ')} for ${(s.durationMs / 1000).toFixed(3)} s`)
-  if (!run.reverted) gate.push(`fault not reverted${run.revertError === null ? '' : `: ${run.revertError}`} (run \`hachaos recover\`)`)
+  const j = judgeRun(run, maxOutageMs === null ? {} : {maxOutageMs})
   const started = Date.parse(run.startedAt)
   const ended = Date.parse(run.endedAt)
   return {
@@ -228,7 +268,8 @@ function summarize(run: DrillRun, maxOutageMs: number | null): DrillSummary {
     takeoverFromLastAdvertMs: m.takeoverFromLastAdvertMs,
     predicted: {metric: predictedMetric(run), label: metricLabel(predictedMetric(run)), takeoverMs: run.prediction.takeoverMs, minMs: run.prediction.minMs, maxMs: run.prediction.maxMs, formula: run.prediction.formula},
     measuredMs: measuredFor(run),
-    asPredicted: asPredicted(run),
+    asPredicted: j.reasons.some((r) => r.code === 'off-prediction') ? false : j.reasons.some((r) => r.code === 'as-predicted') ? true : null,
+    toleranceMs: judgedBy(run).toleranceMs,
     garpMs: m.garpMs,
     outageMs: m.outageMs,
     lostProbes: m.lostProbes,
@@ -238,39 +279,88 @@ function summarize(run: DrillRun, maxOutageMs: number | null): DrillSummary {
     splitBrain: run.splitBrain,
     reverted: run.reverted,
     revertError: run.revertError,
+    verdict: j.verdict,
+    verdictReasons: j.reasons,
     drillVerdict: run.verdict,
     drillVerdictReasons: run.verdictReasons,
     warnings: run.warnings,
-    gateFailures: gate,
+    gateFailures: j.reasons.filter((r) => r.level === 'fail').map((r) => r.text),
+    downtimeMs: drillDowntimeMs(run),
     durationS: Number.isFinite(ended - started) ? (ended - started) / 1000 : 0,
-    timeline: buildTimeline(run),
+    timeline: null,
+    timelineProblem: null,
   }
+}
+
+/** Up to `maxBins` bins of a "nice" width (1, 2 or 5 × 10^k ms) covering the values and the extra bounds. */
+export function histogram(values: ReadonlyArray<number | null>, extra: ReadonlyArray<number | null> = [], maxBins = 20): Histogram | null {
+  const v = values.filter((x): x is number => x !== null && Number.isFinite(x))
+  if (v.length === 0) return null
+  let lo = Infinity
+  let hi = -Infinity
+  for (const x of [...v, ...extra.filter((x): x is number => x !== null && Number.isFinite(x))]) {
+    lo = Math.min(lo, x)
+    hi = Math.max(hi, x)
+  }
+  const span = Math.max(hi - lo, 1)
+  const binMs = niceStep(span / maxBins)
+  const fromMs = Math.floor(lo / binMs) * binMs
+  const n = Math.max(1, Math.floor((hi - fromMs) / binMs) + 1)
+  const counts = new Array<number>(n).fill(0)
+  for (const x of v) {
+    const i = Math.min(n - 1, Math.floor((x - fromMs) / binMs))
+    counts[i] = (counts[i] ?? 0) + 1
+  }
+  return {fromMs, binMs, counts}
+}
+
+/** The smallest of 1, 2, 5 × 10^k that is ≥ x (x > 0). */
+export function niceStep(x: number): number {
+  const p = 10 ** Math.floor(Math.log10(Math.max(x, 1e-9)))
+  for (const m of [1, 2, 5, 10]) if (m * p >= x) return m * p
+  return 10 * p
 }
 
 function byFault(drills: DrillSummary[]): FaultStats[] {
   const groups = new Map<string, DrillSummary[]>()
-  for (const d of drills) groups.set(d.faultLabel, [...(groups.get(d.faultLabel) ?? []), d])
+  for (const d of drills) {
+    const g = groups.get(d.faultLabel)
+    if (g === undefined) groups.set(d.faultLabel, [d])
+    else g.push(d)
+  }
   return [...groups.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([label, ds]) => {
-      const lows = ds.map((d) => d.predicted.minMs ?? d.predicted.takeoverMs).filter((x): x is number => x !== null)
-      const highs = ds.map((d) => d.predicted.maxMs ?? d.predicted.takeoverMs).filter((x): x is number => x !== null)
+      let lo: number | null = null
+      let hi: number | null = null
+      for (const d of ds) {
+        const l = d.predicted.minMs ?? d.predicted.takeoverMs
+        const h = d.predicted.maxMs ?? d.predicted.takeoverMs
+        if (l !== null) lo = lo === null ? l : Math.min(lo, l)
+        if (h !== null) hi = hi === null ? h : Math.max(hi, h)
+      }
+      const measured = ds.map((d) => d.measuredMs)
+      const outages = ds.map((d) => d.outageMs)
       return {
         faultLabel: label,
         fault: (ds[0] as DrillSummary).fault,
         count: ds.length,
         targets: [...new Set(ds.map((d) => d.target))].sort(),
         takeoverMs: spread(ds.map((d) => d.takeoverMs)),
-        outageMs: spread(ds.map((d) => d.outageMs)),
+        outageMs: spread(outages),
         failbackOutageMs: spread(ds.map((d) => d.failbackOutageMs)),
-        predictedMinMs: lows.length > 0 ? Math.min(...lows) : null,
-        predictedMaxMs: highs.length > 0 ? Math.max(...highs) : null,
+        predictedMinMs: lo,
+        predictedMaxMs: hi,
         formulas: [...new Set(ds.map((d) => d.predicted.formula).filter((f) => f !== ''))],
         asPredicted: ds.filter((d) => d.asPredicted === true).length,
         notAsPredicted: ds.filter((d) => d.asPredicted === false).length,
         lostProbes: ds.reduce((a, d) => a + d.lostProbes, 0),
         splitBrains: ds.filter((d) => d.splitBrain.length > 0).length,
         revertFailures: ds.filter((d) => !d.reverted).length,
+        measuredLabel: (ds[0] as DrillSummary).predicted.label,
+        measuredMs: spread(measured),
+        measuredHistogram: histogram(measured, [lo, hi]),
+        outageHistogram: histogram(outages),
       }
     })
 }
@@ -282,11 +372,46 @@ function describeFilters(f: ReportFilters): string {
   return parts.length === 0 ? '' : ` matching ${parts.join(', ')}`
 }
 
-export function buildReport(all: readonly DrillRun[], opts: ReportOptions = {}): ReportModel {
+/** How far the measured figure is outside its prediction (ms, 0 inside), for ordering "worst". */
+function offBy(d: DrillSummary): number {
+  const lo = d.predicted.minMs ?? d.predicted.takeoverMs
+  const hi = d.predicted.maxMs ?? d.predicted.takeoverMs
+  if (d.measuredMs === null || lo === null || hi === null) return 0
+  return Math.max(0, lo - d.measuredMs, d.measuredMs - hi)
+}
+
+/** Worst first: larger client downtime, then further off the prediction, then the later drill. */
+function worseFirst(a: DrillSummary, b: DrillSummary): number {
+  return (b.downtimeMs ?? -1) - (a.downtimeMs ?? -1) || offBy(b) - offBy(a) || b.startedAt.localeCompare(a.startedAt)
+}
+
+/** Which drills get a timeline: every failing one (up to MAX_FAILING_TIMELINES, worst first) and the worst `limit` others. */
+export function selectTimelines(drills: readonly DrillSummary[], limit: number): {ids: Set<string>; selection: TimelineSelection} {
+  const failing = drills.filter((d) => d.verdict === 'fail').sort(worseFirst)
+  const others = drills.filter((d) => d.verdict !== 'fail').sort(worseFirst)
+  const f = failing.slice(0, MAX_FAILING_TIMELINES)
+  const w = others.slice(0, Math.max(0, limit))
+  const ids = new Set([...f, ...w].map((d) => d.id))
+  const leftOut = drills.length - ids.size
+  const parts = [
+    f.length === 0 ? null : `${f.length === failing.length ? `the ${f.length}` : `${f.length} of the ${failing.length}`} failing drill${failing.length === 1 ? '' : 's'}${f.length < failing.length ? ` (the worst; at most ${MAX_FAILING_TIMELINES})` : ''}`,
+    w.length === 0 ? null : `the ${w.length} worst other${w.length === 1 ? '' : 's'} by client downtime (--timelines ${limit})`,
+  ].filter((x): x is string => x !== null)
+  const note =
+    ids.size === 0
+      ? `No timelines drawn (--timelines ${limit} and no failing drill); the ${drills.length} drills are one line each in the table.`
+      : `Timelines drawn for ${parts.join(' and ')}${leftOut === 0 ? ': every drill.' : `; ${leftOut} other drill${leftOut === 1 ? ' is' : 's are'} left out here and listed one line each in the drills table (raise --timelines to draw more).`}`
+  return {ids, selection: {worstLimit: limit, failing: failing.length, failingDrawn: f.length, worstDrawn: w.length, drawn: ids.size, leftOut, note}}
+}
+
+/** At most this many drills are named per verdict level in the overall reasons (the table has them all). */
+const REASONS_PER_LEVEL = 10
+
+export function buildReport(all: readonly ReportRun[], opts: ReportOptions = {}): ReportModel {
   const skipped = [...(opts.skipped ?? [])]
-  const runs: DrillRun[] = []
+  const runs: ReportRun[] = []
   for (const r of all) {
-    const problem = runProblem(r)
+    const problem = r.eventCount === undefined ? runProblem(r as DrillRun) : summaryProblem(r)
     if (problem === null) runs.push(r)
     else skipped.push({file: typeof r.id === 'string' ? `run ${r.id}` : 'a run without id', reason: `not usable for a report: ${problem}`})
   }
@@ -298,28 +423,48 @@ export function buildReport(all: readonly DrillRun[], opts: ReportOptions = {}):
   const filters = opts.filters ?? {}
   const drills = runs.map((r) => summarize(r, maxOutageMs))
   const empty = drills.length === 0
+
+  // Timelines: only for the drills drawn; their events are loaded here, one record at a time.
+  const {ids, selection} = selectTimelines(drills, opts.timelines ?? DEFAULT_TIMELINES)
+  runs.forEach((r, i) => {
+    if (!ids.has(r.id)) return
+    const d = drills[i] as DrillSummary
+    try {
+      const events = r.events ?? opts.loadEvents?.(r)
+      if (events === undefined) throw new Error('no events in the record')
+      const problem = eventsProblem(events)
+      if (problem !== null) throw new Error(problem)
+      d.timeline = buildTimeline({metrics: r.metrics, splitBrain: r.splitBrain, events})
+    } catch (e) {
+      d.timelineProblem = `timeline not drawn: ${(e as Error).message}`
+    }
+  })
+
   const budgets = empty ? [] : objectives.map((o) => errorBudget(runs, o, {period, calendar, nowMs, window: filters.sinceMs === undefined ? {} : {fromMs: filters.sinceMs}}))
   const splitBrain = drills.flatMap((d) => d.splitBrain.map((s) => ({...s, drillId: d.id, target: d.target, fault: d.faultLabel})))
 
   const reasons: string[] = []
-  let status: ReportModel['verdict']['status'] = 'pass'
-  const failing = drills.filter((d) => d.gateFailures.length > 0)
-  for (const d of failing) reasons.push(`${d.id}: ${d.gateFailures.join('; ')}`)
+  const name = (level: 'fail' | 'warn', ds: DrillSummary[]): void => {
+    for (const d of ds.slice(0, REASONS_PER_LEVEL)) reasons.push(`${d.id}: ${d.verdictReasons.filter((r) => r.level === level).map((r) => r.text).join('; ')}`)
+    if (ds.length > REASONS_PER_LEVEL) reasons.push(`… and ${ds.length - REASONS_PER_LEVEL} more ${level === 'fail' ? 'failing' : 'warning'} drills (see the drills table)`)
+  }
+  const failing = drills.filter((d) => d.verdict === 'fail')
+  const warning = drills.filter((d) => d.verdict === 'warn')
+  name('fail', failing)
+  let spent = false
   for (const b of budgets) {
-    if (b.exhausted) reasons.push(`the ${b.objective.label} budget of the window is spent: ${(b.burnRate * 100).toFixed(0)} % used (burn rate ${b.burnRate.toFixed(2)})`)
+    if (b.exhausted) {
+      spent = true
+      reasons.push(`the ${b.objective.label} budget of the window is spent: ${(b.burnRate * 100).toFixed(0)} % used (burn rate ${b.burnRate.toFixed(2)})`)
+    }
   }
-  if (reasons.length > 0) status = 'fail'
-  else {
-    const off = drills.filter((d) => d.asPredicted === false)
-    for (const d of off) reasons.push(`${d.id}: ${d.predicted.label} ${d.measuredMs?.toFixed(0)} ms is outside the prediction (${d.predicted.formula})`)
-    const unmeasured = drills.filter((d) => d.outageMs === null)
-    if (unmeasured.length > 0) reasons.push(`${unmeasured.length} drill(s) have no client-side outage measured (no probes)`)
-    if (reasons.length > 0) status = 'warn'
-  }
+  let status: ReportModel['verdict']['status'] = failing.length > 0 || spent ? 'fail' : warning.length > 0 ? 'warn' : 'pass'
+  if (status !== 'fail') name('warn', warning)
   if (empty) status = 'none'
 
-  const starts = runs.map((r) => Date.parse(r.startedAt))
-  const window = budgets[0]?.window ?? (empty ? null : {fromMs: Math.min(...starts), toMs: nowMs})
+  let firstStart = Infinity
+  for (const r of runs) firstStart = Math.min(firstStart, Date.parse(r.startedAt))
+  const window = budgets[0]?.window ?? (empty ? null : {fromMs: firstStart, toMs: nowMs})
   return {
     schema: REPORT_SCHEMA,
     generatedAt: new Date(nowMs).toISOString(),
@@ -339,6 +484,7 @@ export function buildReport(all: readonly DrillRun[], opts: ReportOptions = {}):
     byFault: byFault(drills),
     budgets,
     splitBrain,
+    timelines: selection,
     verdict: {status, reasons: empty ? ['no drills to judge'] : reasons},
   }
 }

@@ -42,10 +42,37 @@ const RunFields = z.looseObject({
   events: z.array(Event),
 })
 
+const SummaryFields = RunFields.omit({events: true})
+
+function first(r: {success: boolean; error?: z.ZodError}): string | null {
+  if (r.success) return null
+  const i = r.error?.issues[0]
+  return i === undefined ? 'invalid record' : `${i.path.join('.') || '(record)'}: ${i.message}`
+}
+
 /** null when the run has what the report needs, else the first problem ("metrics.outageMs: expected number"). */
 export function runProblem(run: DrillRun): string | null {
-  const r = RunFields.safeParse(run)
-  if (r.success) return null
-  const i = r.error.issues[0]
-  return i === undefined ? 'invalid record' : `${i.path.join('.') || '(record)'}: ${i.message}`
+  return first(RunFields.safeParse(run))
+}
+
+/** The same check without the events (a summary from the run store: events are loaded only when drawn). */
+export function summaryProblem(run: unknown): string | null {
+  return first(SummaryFields.safeParse(run))
+}
+
+/**
+ * The events of a run, checked when they are loaded for a timeline: what the timeline reads of every event
+ * (type, t, host). A plain loop, not zod: a drawn drill has thousands of events and zod's per-value
+ * bookkeeping made this the slowest step of a report; the message is the same shape ("events.12.t: …").
+ */
+export function eventsProblem(events: unknown): string | null {
+  if (!Array.isArray(events)) return 'events: expected an array'
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i] as {type?: unknown; t?: unknown; host?: unknown} | null
+    if (typeof e !== 'object' || e === null) return `events.${i}: expected an object`
+    if (typeof e.type !== 'string') return `events.${i}.type: expected string`
+    if (typeof e.t !== 'number' || !Number.isFinite(e.t)) return `events.${i}.t: expected a finite number`
+    if (typeof e.host !== 'string') return `events.${i}.host: expected string`
+  }
+  return null
 }

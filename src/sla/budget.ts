@@ -41,7 +41,7 @@ export function spread(values: ReadonlyArray<number | null | undefined>): Spread
 }
 
 /** Client-side downtime a drill caused: failover outage + failback outage (null when nothing was measured). */
-export function drillDowntimeMs(run: DrillRun): number | null {
+export function drillDowntimeMs(run: Pick<DrillRun, 'metrics'>): number | null {
   const m = run.metrics
   if (m.outageMs === null && m.failbackOutageMs === null) return null
   return (m.outageMs ?? 0) + (m.failbackOutageMs ?? 0)
@@ -93,7 +93,7 @@ export function serviceShare(calendar: Calendar): number {
   return periodMs('year', calendar) / periodMs('year', calendar24x7(calendar.year))
 }
 
-export function errorBudget(runs: readonly DrillRun[], objective: Objective, opts: BudgetOptions = {}): ErrorBudget {
+export function errorBudget(runs: ReadonlyArray<Pick<DrillRun, 'startedAt' | 'endedAt' | 'metrics'>>, objective: Objective, opts: BudgetOptions = {}): ErrorBudget {
   const period = opts.period ?? 'month'
   const calendar = opts.calendar ?? CALENDAR_24X7
   const now = opts.nowMs ?? Date.now()

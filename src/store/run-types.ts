@@ -13,8 +13,15 @@ export type Stack = 'keepalived' | 'pacemaker' | 'bond' | 'haproxy' | 'lvs'
 export type TimelineEvent =
   | {type: 'fault.inject'; t: EpochMicros; host: string; phase: 'before' | 'after'; fault: string}
   | {type: 'fault.revert'; t: EpochMicros; host: string; phase: 'before' | 'after'; fault: string; ok: boolean}
-  | {type: 'vrrp.advert'; t: EpochMicros; host: string; src: string; smac: string; vrid: number; prio: number; intvl: number; ver: 2 | 3; auth?: string}
-  | {type: 'arp'; t: EpochMicros; host: string; op: 'request' | 'reply'; sip: string; smac: string; tip: string; tmac?: string; garp: boolean}
+  /**
+   * A VRRP advertisement. `src` is the IPv4 or IPv6 source address (VRRPv3 over IPv6: the router's link-local
+   * address, as tcpdump prints it). `vlan`: the VLAN id of the innermost 802.1Q/802.1ad tag, when the frame
+   * had one; `iface`: the capture interface (pcapng files: its if_name, else "#N"), when the file says.
+   * One VRRP instance is (vlan, iface, vrid): the same vrid on two VLANs is two instances.
+   */
+  | {type: 'vrrp.advert'; t: EpochMicros; host: string; src: string; smac: string; vrid: number; prio: number; intvl: number; ver: 2 | 3; auth?: string; vlan?: number; iface?: string}
+  /** An ARP request or reply; `vlan` and `iface` as for vrrp.advert. */
+  | {type: 'arp'; t: EpochMicros; host: string; op: 'request' | 'reply'; sip: string; smac: string; tip: string; tmac?: string; garp: boolean; vlan?: number; iface?: string}
   | {type: 'probe'; t: EpochMicros; host: string; ok: boolean; latencyMs: number; backend: string | null; error: string | null; status?: number}
   | {type: 'vip.owner'; t: EpochMicros; host: string; owners: string[]}
   | {type: 'cluster'; t: EpochMicros; host: string; resource: string; node: string | null; role: string}
@@ -102,6 +109,19 @@ export interface DrillRun {
   warnings: string[]
   verdict: 'pass' | 'warn' | 'fail'
   verdictReasons: string[]
+  /**
+   * What the verdict was judged against (src/store/verdict.ts), so that the report judges the record by the same
+   * rules. Absent in records written before it existed: inferred from the fault (judgedBy()).
+   */
+  judgedBy?: {
+    /** The fault's effect (FaultEffect), null when unknown. */
+    effect: string | null
+    /** The stack said the predicted figure must be observed (StackHooks.mustObserve). */
+    mustObserve?: boolean
+    toleranceMs: number
+    maxOutageMs: number | null
+    interrupted: boolean
+  }
   events: TimelineEvent[]
   /** Lines of the capture that could not be parsed: counted and kept, never fatal. */
   unparsed: {count: number; sample: string[]}

@@ -9,10 +9,13 @@
  *
  *   bond dashboard CPU at 10 refreshes/s, 4 members, next to bmon   goal ≤ 2 % of a core
  *   hachaos load vs bare iperf3 on the same path                     goal ≥ 95 %
+ *   report over 5,000 runs: text < 2 s; HTML < 4 s and < 5 MB (test/bench/report.ts)     (no root)
  *
  *   drill live state over a 2 h hold at 200 probes/s: CPU per simulated minute, last 10 min vs first 10
  *                                                                    goal ≤ 1.10 (no root: runs without it)
+ *   capture readers: 1,000,000 frames, CPU vs tcpdump -r -n -tt -e    goal < 1 × (no root)
  * (Pacemaker failover timings per fault: test/bench/pacemaker-failover.ts, on a running pacemaker lab.)
+ * One section: HACHAOS_BENCH_ONLY=report node dist/test/bench/index.js
  */
 import {spawnSync} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
@@ -25,7 +28,9 @@ import type {DrillRun} from '../../src/store/run-types.js'
 import {masterDownIntervalMs} from '../../src/stacks/keepalived/timing.js'
 import {BIN} from '../helpers/cli.js'
 import {benchBond} from './bond.js'
+import {benchCaptureRead} from './capture-read.js'
 import {benchDrillLive} from './drill-live.js'
+import {benchReport} from './report.js'
 
 interface Row {
   what: string
@@ -106,6 +111,16 @@ async function bondSection(): Promise<Row[]> {
   }))
 }
 
+/** `hachaos report` over a generated store of 5,000 runs (test/bench/report.ts). */
+async function reportSection(): Promise<Row[]> {
+  return (await benchReport()).map((l) => ({
+    what: l.name,
+    value: `${l.value.toFixed(3)} ${l.unit}`,
+    goal: l.goal ?? '',
+    ratio: l.goal === undefined ? (l.note ?? '') : `${l.ok === true ? 'met' : 'NOT met'}${l.note === undefined ? '' : ` (${l.note})`}`,
+  }))
+}
+
 /** The drill's hold loop over 2 simulated hours (test/bench/drill-live.ts): CPU per minute must stay flat. */
 async function drillLiveSection(): Promise<Row[]> {
   const f = benchDrillLive()
@@ -120,11 +135,27 @@ async function drillLiveSection(): Promise<Row[]> {
   ]
 }
 
+/** Capture readers on a 1,000,000-frame pcap of real lab frames and its tcpdump text (test/bench/capture-read.ts). */
+async function captureReadSection(): Promise<Row[]> {
+  const r = benchCaptureRead(1_000_000)
+  return [
+    {what: `tcpdump -r -n -tt -e, ${r.frames.toLocaleString('en')} frames (the peer)`, value: `${r.tcpdumpCpuS.toFixed(2)} s CPU`, goal: '', ratio: `${r.tcpdumpWallS.toFixed(2)} s wall`},
+    ...r.rows.map((x) => ({
+      what: `openCapture, ${x.what} (peak RSS ${x.rssMb.toFixed(0)} MB)`,
+      value: `${x.cpuS.toFixed(2)} s CPU`,
+      goal: x.what.startsWith('pcap') ? '< 1 × tcpdump' : '',
+      ratio: `${x.cpuRatio.toFixed(2)} × tcpdump${x.what.startsWith('pcap') ? (x.cpuRatio < 1 ? ' (met)' : ' (NOT met)') : ''}; ${x.wallS.toFixed(2)} s wall`,
+    })),
+  ]
+}
+
 /** `root: false`: the section needs no root (default: it does). */
 export const SECTIONS: Array<{name: string; root?: boolean; run: () => Promise<Row[]>}> = [
   {name: 'drill live state over a long hold', root: false, run: drillLiveSection},
+  {name: 'capture readers', root: false, run: captureReadSection},
   {name: 'keepalived lab and drills', run: keepalivedSection},
   {name: 'bond dashboard and iperf3 load', run: bondSection},
+  {name: 'report over 5,000 runs', run: reportSection, root: false},
 ]
 
 async function main(): Promise<void> {

@@ -245,6 +245,7 @@ describe('tcpdump text parser, streaming and edge cases', () => {
       intvl: 3,
       ver: 2,
       auth: 'none',
+      vlan: 10,
     })
   })
 

@@ -84,7 +84,7 @@ describe('hachaos capture analyze (CLI)', () => {
   })
 
   it('bad files: exit 3 (BAD_INPUT) naming the file', async () => {
-    for (const f of ['garbage.bin', 'steady-v2-nano.pcap', 'does-not-exist.pcap']) {
+    for (const f of ['garbage.bin', 'corrupt-caplen.pcap', 'does-not-exist.pcap']) {
       const res = await runCli(['capture', 'analyze', join(FIX, f), '--json'])
       assert.equal(res.code, 3, f)
       const err = (res.json as {error: {exit: number; message: string}}).error

@@ -1,7 +1,8 @@
 /** Corosync and Pacemaker rules (configuration from corosync.conf / the CIB, state from crm_mon). */
 import {COROSYNC_DEFAULT_TOKEN_MS, type CorosyncConfig, effectiveTokenMs, linkCount} from '../../config/corosync.js'
 import {crmMonLoc} from '../../config/crm-mon.js'
-import {type CibConfig, clusterProperty, keptTogether, stonithDevices} from '../../config/pacemaker.js'
+import {type CibConfig, type PcmkPrimitive, aliasesOf, cibMaintenance, clusterProperty, stonithDevices} from '../../config/pacemaker.js'
+import {failedActionText, maintenanceReasons} from '../../config/crm-mon.js'
 import {type DoctorInput, type FindingDraft, type HostConfigs, type Rule, ev} from '../types.js'
 
 interface CsRef {
@@ -44,6 +45,21 @@ function cibs(input: DoctorInput): CibRef[] {
 
 const clusterName = (c: CorosyncConfig): string => c.totem.clusterName?.value ?? '(unnamed)'
 const IP_AGENTS = /^ocf:heartbeat:(IPaddr2?|IPsrcaddr|IPv6addr)$/
+const FALSE = /^(false|0|no|off|n)$/i
+
+/**
+ * True when the VIP is kept on one node with a service: a group shared with a service primitive, or a
+ * positive colocation with a service — a primitive, its group, its clone, its template, or a bundle (a
+ * container bundle may hold no primitive at all: OpenStack's haproxy-bundle is colocated as a whole).
+ */
+function keptWithService(cib: CibConfig, vip: PcmkPrimitive): boolean {
+  const services = cib.primitives.filter((p) => !IP_AGENTS.test(p.agent) && p.class !== 'stonith')
+  if (vip.group !== undefined && services.some((s) => s.group === vip.group)) return true
+  const own = new Set(aliasesOf(vip))
+  const serviceIds = new Set([...services.flatMap(aliasesOf), ...cib.clones.filter((c) => c.kind === 'bundle').map((c) => c.id)])
+  for (const id of own) serviceIds.delete(id)
+  return cib.constraints.some((c) => c.kind === 'colocation' && !/^-/.test(c.score ?? '') && c.resources.some((r) => own.has(r)) && c.resources.some((r) => serviceIds.has(r)))
+}
 
 export const clusterRules: Rule[] = [
   {
@@ -127,21 +143,21 @@ export const clusterRules: Rule[] = [
     id: 'pacemaker-stonith-disabled',
     area: 'pacemaker',
     severity: 'error',
-    title: '`stonith-enabled=false`',
+    title: 'Fencing disabled (`stonith-enabled=false` / `fencing-enabled=false`)',
     why: 'Without fencing, a node that stops answering may still run its resources: the survivor starts them too, and the VIP (or the database) runs twice.',
-    fix: 'Configure a fence device (fence_ipmilan, fence_vmware_rest, sbd with a watchdog, …) for every node, test it, then set stonith-enabled=true.',
+    fix: 'Configure a fence device (fence_ipmilan, fence_vmware_rest, sbd with a watchdog, …) for every node, test it, then set stonith-enabled=true (fencing-enabled=true in Pacemaker 3).',
     explain:
       'Measured in the hachaos Pacemaker lab without fencing: after `kill -9 corosync` on the VIP node, the VIP moved in 4.5 s but also stayed on the old node (two MACs answering); killing pacemaker-controld gave a duplicate VIP for seconds in 6 of 8 runs. Fencing is the only thing that makes "the other node is dead" true.',
     check: (input) => {
       const out: FindingDraft[] = []
       for (const {host, cib} of cibs(input)) {
-        const p = clusterProperty(cib, 'stonith-enabled', 'true')
-        if (/^(false|0|no|off)$/i.test(p.value) && p.set !== undefined) out.push({message: `${host.host}: stonith-enabled=${p.value} in the CIB`, host: host.host, evidence: [ev(p.set, host.host, `stonith-enabled=${p.value}`)]})
+        const p = clusterProperty(cib, 'fencing-enabled', 'true')
+        if (FALSE.test(p.value) && p.set !== undefined) out.push({message: `${host.host}: ${p.set.name}=${p.value} in the CIB`, host: host.host, evidence: [ev(p.set, host.host, `${p.set.name}=${p.value}`)]})
       }
       if (out.length === 0) {
         for (const host of input.hosts) {
           for (const m of host.crmMon) {
-            if (m.state.stonithEnabled === false) out.push({message: `${host.host}: crm_mon reports stonith-enabled=false`, host: host.host, evidence: [ev(crmMonLoc(m, m.lines.summary), host.host, 'cluster_options stonith-enabled="false"')]})
+            if (m.state.stonithEnabled === false) out.push({message: `${host.host}: crm_mon reports fencing (stonith-enabled) off`, host: host.host, evidence: [ev(crmMonLoc(m, m.lines.summary), host.host, 'cluster_options stonith-enabled="false"')]})
           }
         }
       }
@@ -158,8 +174,8 @@ export const clusterRules: Rule[] = [
     explain: 'stonith-enabled defaults to true; with no stonith primitive, a node failure leaves the cluster "UNCLEAN" and resources of the lost node are not recovered until an operator confirms the node is down.',
     check: (input) =>
       cibs(input).flatMap(({host, cib}): FindingDraft[] => {
-        const p = clusterProperty(cib, 'stonith-enabled', 'true')
-        if (/^(false|0|no|off)$/i.test(p.value) || stonithDevices(cib).length > 0 || cib.primitives.length === 0) return []
+        const p = clusterProperty(cib, 'fencing-enabled', 'true')
+        if (FALSE.test(p.value) || stonithDevices(cib).length > 0 || cib.primitives.length === 0) return []
         return [{message: `${host.host}: fencing is enabled but the CIB has no stonith resource`, host: host.host, evidence: [ev({file: cib.file, line: cib.resourcesLine}, host.host)]}]
       }),
   },
@@ -185,13 +201,13 @@ export const clusterRules: Rule[] = [
     title: 'VIP not grouped or colocated with its service',
     why: 'The VIP can move to a node where the service is not running (or stay while the service moves): clients reach an address with nothing behind it.',
     fix: 'Put the VIP and the service in one group (`pcs resource group add g_web vip web`), or add a colocation and an order constraint.',
-    explain: 'A group is ordered and colocated: IP first, then the service, all on one node. Independent primitives are placed independently; the field manual\'s pcs example groups IPaddr2 with apache for this reason.',
+    explain: 'A group is ordered and colocated: IP first, then the service, all on one node. Independent primitives are placed independently; the field manual\'s pcs example groups IPaddr2 with apache for this reason. A colocation with a clone, a resource template or a container bundle (which may hold no primitive at all) counts.',
     check: (input) =>
       cibs(input).flatMap(({host, cib}) => {
         const services = cib.primitives.filter((p) => !IP_AGENTS.test(p.agent) && p.class !== 'stonith')
         if (services.length === 0) return []
         return cib.primitives
-          .filter((p) => IP_AGENTS.test(p.agent) && !services.some((s) => keptTogether(cib, p, s)))
+          .filter((p) => IP_AGENTS.test(p.agent) && !keptWithService(cib, p))
           .map((p) => ({message: `${host.host}: ${p.id} (${p.params['ip'] ?? p.agent}) is not grouped or colocated with any service`, host: host.host, evidence: [ev(p, host.host)]}))
       }),
   },
@@ -230,9 +246,9 @@ export const clusterRules: Rule[] = [
       input.hosts.flatMap((host) =>
         host.crmMon.flatMap((m) =>
           m.state.failures.map((f, i) => ({
-            message: `${host.host}: ${f.opKey} on ${f.node} failed: ${f.exitStatus}${f.exitReason === '' ? '' : ` (${f.exitReason})`}`,
+            message: `${host.host}: ${failedActionText(f)}`,
             host: host.host,
-            evidence: [ev(crmMonLoc(m, m.lines.failures[i]), host.host, `${f.task} ${f.exitStatus}`)],
+            evidence: [ev(crmMonLoc(m, m.lines.failures[i]), host.host, `${f.opKey}: ${f.exitStatus || `exit ${f.exitCode}`}`)],
           })),
         ),
       ),
@@ -241,18 +257,47 @@ export const clusterRules: Rule[] = [
     id: 'pacemaker-no-quorum',
     area: 'pacemaker',
     severity: 'error',
-    title: 'Partition without quorum (or no DC)',
+    title: 'Cluster unreachable, partition without quorum, or no DC',
     why: 'Without quorum Pacemaker stops resources (no-quorum-policy=stop): the service is down on this partition.',
     fix: 'Bring the missing nodes back, check the corosync links (`corosync-cfgtool -s`), then the quorum settings.',
-    explain: 'Live state from crm_mon: "partition WITHOUT quorum" or no designated controller.',
+    explain: 'Live state from crm_mon: "partition WITHOUT quorum", no designated controller, or crm_mon could not connect to the cluster at all (pacemaker or corosync down on the node it ran on: its XML carries the error instead of a summary).',
     check: (input) =>
       input.hosts.flatMap((host) =>
         host.crmMon.flatMap((m): FindingDraft[] => {
+          // crm_mon could not reach the cluster at all (its XML says so: <status code="102" …> and <errors>)
+          if (m.unreadable !== null) return [{message: `${host.host}: crm_mon could not reach the cluster: ${m.unreadable}`, host: host.host, evidence: [ev(crmMonLoc(m, m.lines.summary), host.host, m.unreadable)]}]
           // a <current_dc> that says present="false" (no element at all: crm_mon could not tell)
           if (m.state.dc === null && m.lines.dc !== null) return [{message: `${host.host}: no DC elected`, host: host.host, evidence: [ev(crmMonLoc(m, m.lines.summary), host.host, 'current_dc present="false"')]}]
           if (m.state.dc !== null && m.state.quorum === false) return [{message: `${host.host}: partition without quorum (DC ${m.state.dc})`, host: host.host, evidence: [ev(crmMonLoc(m, m.lines.dc), host.host, 'with_quorum="false"')]}]
           return []
         }),
       ),
+  },
+  {
+    id: 'pacemaker-maintenance-mode',
+    area: 'pacemaker',
+    severity: 'warning',
+    title: 'Maintenance mode: Pacemaker recovers nothing',
+    why: 'In maintenance mode (cluster-wide, on a node, or on a resource) Pacemaker neither monitors nor starts, stops or moves what it covers: a failure there is not failed over, and a drill would measure nothing.',
+    fix: 'When the maintenance is over: `pcs property set maintenance-mode=false` (or `crm_attribute -n maintenance-mode -v false`), `pcs node unmaintenance NODE`, `pcs resource meta RES maintenance=false` / `is-managed=true`.',
+    explain: 'maintenance-mode=true freezes the whole cluster; the node attribute maintenance=true freezes that node; the resource meta-attribute maintenance=true (or is-managed=false) freezes one resource. All are meant for short operator work and are easily forgotten afterwards. Read from the CIB (crm_config, node attributes, meta attributes) and from crm_mon (cluster_options, node and resource flags). hachaos drills refuse to start in it.',
+    check: (input) => {
+      const out: FindingDraft[] = []
+      for (const {host, cib} of cibs(input)) for (const m of cibMaintenance(cib)) out.push({message: `${host.host}: ${m.what}`, host: host.host, evidence: [ev(m.at, host.host, m.what)]})
+      if (out.length > 0) return out
+      for (const host of input.hosts) {
+        for (const m of host.crmMon) {
+          for (const why of maintenanceReasons(m.state)) {
+            const node = /^node (\S+)/.exec(why)?.[1]
+            const i = node === undefined ? -1 : m.state.nodes.findIndex((n) => n.name === node)
+            const rid = /^resource (\S+)/.exec(why)?.[1]
+            const j = rid === undefined ? -1 : m.state.resources.findIndex((r) => r.id === rid)
+            const line = i >= 0 ? m.lines.nodes[i] : j >= 0 ? m.lines.resources[j] : m.lines.summary
+            out.push({message: `${host.host}: ${why}`, host: host.host, evidence: [ev(crmMonLoc(m, line), host.host, why)]})
+          }
+        }
+      }
+      return out
+    },
   },
 ]

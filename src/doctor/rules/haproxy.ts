@@ -51,7 +51,8 @@ export const haproxyRules: Rule[] = [
     check: (input) =>
       sections(input).flatMap((r) =>
         r.s.servers
-          .filter((sv) => !sv.check && !sv.disabled && sv.effective['track'] === undefined)
+          // `option http_proxy` forwards to the address the request names: its `server … 0.0.0.0` is no server to check
+          .filter((sv) => !sv.check && !sv.disabled && sv.effective['track'] === undefined && !(sv.address === '0.0.0.0' && optionOf(r.cfg, r.s, 'http_proxy') !== undefined))
           .map((sv) => ({
             message: `${label(r)}: server ${sv.name} (${sv.address}${sv.port === undefined ? '' : `:${sv.port}`}) has no health check`,
             host: r.host.host,
@@ -140,8 +141,9 @@ export const haproxyRules: Rule[] = [
       sections(input).flatMap((r): FindingDraft[] => {
         const need: string[] = []
         if (hasFrontSide(r.s)) need.push('client')
-        if (r.s.type !== 'frontend') need.push('connect', 'server')
-        // a frontend only serving monitor-uri / stats / redirects needs no server timeouts
+        // a frontend, or a listen only serving the stats page (no servers, no backend), needs no server timeouts
+        const statsOnly = r.s.type === 'listen' && r.s.servers.length === 0 && statsOn(r) !== undefined && !r.s.directives.some((d) => d.keyword === 'use_backend' || d.keyword === 'default_backend')
+        if (r.s.type !== 'frontend' && !statsOnly) need.push('connect', 'server')
         const missing = need.filter((n) => timeoutOf(r.cfg, r.s, n) === undefined)
         if (missing.length === 0) return []
         return [{message: `${label(r)}: no timeout ${missing.join(', ')}`, host: r.host.host, evidence: [ev(r.s, r.host.host, `missing: ${missing.map((m) => `timeout ${m}`).join(', ')}`)]}]

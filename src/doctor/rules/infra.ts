@@ -231,7 +231,7 @@ export const infraRules: Rule[] = [
         if (s.managedByKeepalived) {
           return s.reals
             .filter((r) => (r.checkers ?? []).length === 0)
-            .map((r) => ({message: `${s.host.host} ${s.label}: real_server ${r.address} ${r.port} has no checker`, host: s.host.host, evidence: [ev(r, s.host.host)]}))
+            .map((r) => ({message: `${s.host.host} ${s.label}: real_server ${r.address}${r.port === 0 ? '' : ` ${r.port}`} has no checker`, host: s.host.host, evidence: [ev(r, s.host.host)]}))
         }
         return [{message: `${s.host.host} ${s.label}: no keepalived virtual_server checks its ${s.reals.length} real server${s.reals.length === 1 ? '' : 's'}`, host: s.host.host, evidence: [ev(s, s.host.host)], severity: 'warning'}]
       }),

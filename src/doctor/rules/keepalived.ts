@@ -88,8 +88,8 @@ export const keepalivedRules: Rule[] = [
     id: 'keepalived-priority-range',
     area: 'keepalived',
     severity: 'error',
-    title: 'VRRP priority outside 1–254',
-    why: 'keepalived replaces a priority outside 1–255 with 100 (silently changing who is master), and 255 is reserved for the owner of the real address.',
+    title: 'VRRP priority 255 (reserved) or outside 1–255 (invalid)',
+    why: 'keepalived replaces a priority outside 1–255 with 100 (silently changing who is master), and 255 is reserved for the owner of the real address: usable priorities are 1–254.',
     fix: 'Use priorities between 1 and 254, e.g. 150 on the master and 100 on the backup.',
     explain:
       'RFC 5798 §5.2.4: priority 255 is for the router that owns the virtual address as a real interface address, 0 means "master is leaving". keepalived 2.2 logs "Priority not valid! must be between 1 & 255. Using default 100" for anything else (checked with keepalived -d), so a config that says 300 runs with 100, possibly below its backup. Priority 255 makes the node preempt instantly and ignore nopreempt; only use it when the VIP is a real address of that node.',
@@ -99,7 +99,7 @@ export const keepalivedRules: Rule[] = [
         if (p >= 1 && p <= 254) return []
         return [
           {
-            message: `${name(r)}: priority ${p} ${p === 255 ? 'is reserved for the address owner' : 'is outside 1–255: keepalived runs it with 100'}`,
+            message: `${name(r)}: priority ${p} ${p === 255 ? 'is reserved for the address owner (use 1–254)' : 'is outside 1–255: keepalived runs it with 100 (use 1–254)'}`,
             evidence: [instEv(r, 'priority', `priority ${p}`)],
             ...(p === 255 ? {severity: 'warning' as const} : {}),
           },
@@ -221,7 +221,7 @@ export const keepalivedRules: Rule[] = [
     id: 'keepalived-no-service-tracking',
     area: 'keepalived',
     severity: 'warning',
-    title: 'No track_script / track_process for the service behind the VIP',
+    title: 'No track_script / track_process / track_file for the service behind the VIP',
     why: 'keepalived only watches the other keepalived: if HAProxy (or whatever serves the VIP) dies, the VIP stays on the dead node and the service is down until someone notices.',
     fix: 'Add a vrrp_script that checks the service (e.g. `curl -fsS http://127.0.0.1:PORT/health`, interval 1, fall 2, rise 2) and reference it in the instance with track_script; or use track_process.',
     explain:
@@ -229,7 +229,7 @@ export const keepalivedRules: Rule[] = [
     check: (input) =>
       perInstance(input, (r) => {
         const eff = effectiveVrrp(r.inst, r.cfg)
-        if (eff.trackScripts.length > 0 || r.inst.trackProcesses.length > 0) return []
+        if (eff.trackScripts.length > 0 || r.inst.trackProcesses.length > 0 || r.inst.trackFiles.length > 0) return []
         if (r.cfg.virtualServers.length > 0 && r.hostCfg.haproxy.length === 0) return [] // LVS director: keepalived is the service
         const vips = vipSet(r.inst)
         const fronting = r.hostCfg.haproxy.flatMap((h) => h.sections.flatMap((s) => s.binds.filter((b) => !isWildcard(b.address) && vips.includes(normAddr(b.address)))))
@@ -312,5 +312,41 @@ export const keepalivedRules: Rule[] = [
         where.push(instEv(r, 'unicast_peer', `unicast_peer ${r.inst.unicastPeers.join(' ')}`))
         return [{message: `${name(r)}: strict mode and unicast_peer ${r.inst.unicastPeers.join(', ')}`, evidence: where}]
       }),
+  },
+  {
+    id: 'keepalived-parser-warning',
+    area: 'keepalived',
+    severity: 'note',
+    title: 'keepalived would warn about this line',
+    why: 'keepalived starts anyway but skips or changes what the line says (a missing include, a state word it does not know, a script without a command): what runs is not what the file reads like.',
+    fix: 'Fix the line shown (create the included file, correct the keyword), then run doctor again.',
+    explain: 'The parser notes what keepalived 2.2 itself logs as a warning while reading its config (keepalived -t shows the same): includes that match no file, vrrp_script without script, unknown state words. They are notes, not errors, because keepalived runs on.',
+    check: (input) =>
+      input.hosts.flatMap((h) => h.keepalived.flatMap((c) => c.warnings.map((w) => ({message: `${h.host}: ${w.message}`, host: h.host, evidence: [ev(w, h.host, w.message)]})))),
+  },
+  {
+    id: 'keepalived-conditional-skipped',
+    area: 'keepalived',
+    severity: 'note',
+    title: 'Conditional lines (@ID, @^ID) not applied for this config id',
+    why: 'keepalived ignores `@ID` lines unless it runs with that config id (-i, default: the first part of the host name), and `@^ID` lines when it does: doctor checked the config as keepalived with this id would read it.',
+    fix: 'Check that the config id is the one keepalived runs with on that host (`--config-id ID`, or keepalived -i), so the right lines are checked.',
+    explain: 'keepalived.conf(5), "Conditional configuration and configuration id": one file serves several hosts, e.g. `@lb1 priority 150` and `@lb2 priority 100`. Files given to doctor have no host, so no `@ID` line applies unless --config-id is given; live runs use the host\'s own name (uname -n up to the first dot), as keepalived does.',
+    check: (input) =>
+      input.hosts.flatMap((h) =>
+        h.keepalived
+          .filter((c) => c.skippedConditionals.length > 0)
+          .map((c) => {
+            const n = c.skippedConditionals.length
+            return {
+              message: `${h.host}: ${n} conditional line${n === 1 ? '' : 's'} skipped for ${c.configId === undefined ? 'no config id (give --config-id to choose one)' : `config id "${c.configId}"`}: ${c.skippedConditionals
+                .slice(0, 8)
+                .map((x) => `${x.line} (${x.text.split(/\s+/).slice(0, 3).join(' ')})`)
+                .join(', ')}${n > 8 ? ', …' : ''}`,
+              host: h.host,
+              evidence: c.skippedConditionals.slice(0, 20).map((x) => ev(x, h.host, x.text)),
+            }
+          }),
+      ),
   },
 ]

@@ -18,6 +18,7 @@ import {writeFileAtomic} from '../../util/atomic.js'
 import type {LabDownResult, LabDriver, LabHostView, LabNodeStatus, LabStatus, LabUpOptions, LabUpResult} from '../driver.js'
 import {addressUp, alive, commOf, createSwitch, finishLabDown, ip, labNotUp, listNetns, logTail, plugIntoSwitch, refuseTakenNamespaces, requireBinaries, requireRoot, startDetached, terminate, waitFor} from '../netns-ops.js'
 import {inventoryFile, labDir, stateFile} from '../paths.js'
+import {labInventoryIni} from '../../inventory/inventory.js'
 import {readLabState, writeLabState, type LabState} from '../state.js'
 import {ensureGuestImage} from './guest-image.js'
 import {hmp, qemuArgv, type QemuFiles} from './qemu.js'
@@ -263,7 +264,9 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     )
     if (reach.some((r) => r === undefined)) throw notReady(`a client cannot reach ${t.guestIp}`, files.consoleLog)
     const readyMs = since()
-    writeFileAtomic(inv, renderInventory(t, x, sf))
+    const invText = renderInventory(t, x, sf)
+    writeFileAtomic(inv, invText)
+    writeFileAtomic(inv.replace(/\.yaml$/, '.ini'), labInventoryIni(invText, inv))
     writeLabState(sf, state)
     progress(`bond lab up in ${(readyMs / 1000).toFixed(2)} s (guest boot ${((bootedMs - namespacesMs) / 1000).toFixed(2)} s); bond0 ${mode}`)
     return result(t, x, inv, sf, false, {imageMs, namespacesMs, bootedMs, consoleMs, readyMs}, img.downloaded)

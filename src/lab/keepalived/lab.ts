@@ -10,6 +10,7 @@ import {nowUs} from '../../time.js'
 import {writeFileAtomic} from '../../util/atomic.js'
 import {addressUp, createSwitch, finishLabDown, labNotUp, listNetns, logTail, plugIntoSwitch, refuseTakenNamespaces, requireBinaries, requireRoot, startDetached, subnetTakenOnHost, vipOwners, waitFor} from '../netns-ops.js'
 import {inventoryFile, labDir, stateFile} from '../paths.js'
+import {labInventoryIni} from '../../inventory/inventory.js'
 import {labDaemonPids} from '../services.js'
 import {readLabState, writeLabState, type LabState} from '../state.js'
 import type {DaemonStatus, LabDownResult, LabDriver, LabHostView, LabNodeStatus, LabStatus, LabUpOptions, LabUpResult} from '../driver.js'
@@ -181,7 +182,9 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
       writeFileSync(f.path, f.content, {mode: f.mode})
       chmodSync(f.path, f.mode)
     }
-    writeFileAtomic(inv, renderInventory(t, dir, sf))
+    const invText = renderInventory(t, dir, sf)
+    writeFileAtomic(inv, invText)
+    writeFileAtomic(inv.replace(/\.yaml$/, '.ini'), labInventoryIni(invText, inv))
 
     // Order matters: keepalived's track_script checks HAProxy, so HAProxy must answer before keepalived
     // starts, or lb1 begins in FAULT and lb2 takes the VIP first.

@@ -23,6 +23,7 @@ import {writeFileAtomic} from '../../util/atomic.js'
 import {mkdirOwned, nodeExecutor, processesInNode, readInitPid, writeOwned} from '../node-ns.js'
 import {addressUp, alive, createSwitch, finishLabDown, labNotUp, listNetns, logTail, plugIntoSwitch, refuseTakenNamespaces, requireBinaries, requireRoot, startDetached, subnetTakenOnHost, terminate, vipOwners, waitFor} from '../netns-ops.js'
 import {inventoryFile, labDir, stateFile} from '../paths.js'
+import {labInventoryIni} from '../../inventory/inventory.js'
 import {readLabState, writeLabState, type LabDaemon, type LabState} from '../state.js'
 import type {DaemonStatus, LabDownResult, LabDriver, LabHostView, LabNodeStatus, LabStatus, LabUpOptions, LabUpResult} from '../driver.js'
 import {crmConfigOptions, fenceXml, groupXml, renderApacheConf, renderCorosyncConf, renderIndex, rscDefaultsXml} from './render.js'
@@ -358,7 +359,9 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     const seed = join(p.shared, 'cib-seed.xml')
     await buildSeedCib(t, seed)
     writeLabFiles(t, p, seed)
-    writeFileAtomic(inv, renderInventory(t, p, sf))
+    const invText = renderInventory(t, p, sf)
+    writeFileAtomic(inv, invText)
+    writeFileAtomic(inv.replace(/\.yaml$/, '.ini'), labInventoryIni(invText, inv))
 
     progress(`creating namespaces ${ours.join(', ')}`)
     await createSwitch(t.switchNs, t.bridge, ['stp_state', '0', 'forward_delay', '0', 'mcast_snooping', '0'])

@@ -2,10 +2,12 @@
  * The live cluster as crm_mon shows it: a node's condition, where a group runs, the cluster's health, and
  * readCrmMon (crm_mon through a node's executor). The XML reader is src/config/crm-mon.ts.
  */
-import {parseCrmMonXml, type ClusterNode, type ClusterResource, type ClusterState} from '../../config/crm-mon.js'
+import {failedActionText, maintenanceReasons, parseCrmMonXml, type ClusterNode, type ClusterResource, type ClusterState, type ResourceCollection} from '../../config/crm-mon.js'
 import {HachaosError} from '../../errors.js'
 import type {Executor} from '../../exec/types.js'
 import type {EpochMicros} from '../../time.js'
+
+export {failedActionText}
 
 export type NodeCondition = 'online' | 'standby' | 'maintenance' | 'unclean' | 'pending' | 'offline'
 
@@ -17,6 +19,40 @@ export function nodeCondition(n: ClusterNode): NodeCondition {
   if (n.maintenance) return 'maintenance'
   if (n.standby || n.standbyOnFail) return 'standby'
   return 'online'
+}
+
+/**
+ * A bundle replica's guest node (crm_mon lists it among the nodes, type remote, with id_as_resource naming
+ * its container): it is "offline" whenever the replica is not running, which is a resource's state, not a
+ * lost cluster node.
+ */
+export function isBundleNode(s: ClusterState, n: ClusterNode): boolean {
+  if (n.type === 'member') return false
+  const bundles = s.collections.filter((c) => c.kind === 'bundle')
+  return bundles.some((b) => b.replicas.some((r) => r.resources.includes(n.name) || (n.idAsResource !== null && r.resources.includes(n.idAsResource))))
+}
+
+/** A clone or bundle in one line: how many instances run where (a large cluster would scroll otherwise). */
+export function collectionSummary(s: ClusterState, c: ResourceCollection): {running: number; total: number; nodes: string[]; text: string} {
+  if (c.kind === 'bundle') {
+    const running = c.replicas.filter((r) => r.running)
+    const nodes = [...new Set(running.flatMap((r) => r.nodes))].sort()
+    const stopped = c.replicas.filter((r) => !r.running).map((r) => r.id)
+    const text = `bundle ${c.id}${c.child === null ? '' : ` (${c.child})`}: ${running.length} of ${c.replicas.length} replicas running${nodes.length > 0 ? ` on ${nodes.join(', ')}` : ''}${stopped.length > 0 ? `; replica ${stopped.join(', ')} stopped` : ''}${c.disabled ? ' (disabled)' : ''}${c.managed ? '' : ' (unmanaged)'}`
+    return {running: running.length, total: c.replicas.length, nodes, text}
+  }
+  const members = s.resources.filter((r) => r.clone === c.id)
+  // instances: one per node the clone's resources run on (a cloned group counts once per node)
+  const perNode = new Map<string, number>()
+  for (const r of members) for (const n of r.active ? r.nodes : []) perNode.set(n, (perNode.get(n) ?? 0) + 1)
+  const ids = [...new Set(members.map((r) => r.id))]
+  const complete = [...perNode].filter(([, k]) => k >= ids.length).map(([n]) => n).sort()
+  const partial = [...perNode].filter(([, k]) => k < ids.length).map(([n]) => n).sort()
+  const roles = [...new Set(members.filter((r) => r.active).map((r) => r.role))]
+  const failed = members.filter((r) => r.failed).length
+  const total = Math.max(complete.length + partial.length, Math.round(members.length / Math.max(ids.length, 1)))
+  const text = `clone ${c.id}${c.child === null ? '' : ` (${c.child})`}: ${roles.length > 0 ? roles.join('/') : 'Started'} on ${complete.length > 0 ? complete.join(', ') : 'no node'}${partial.length > 0 ? `; partly on ${partial.join(', ')}` : ''} (${complete.length} of ${total} instances)${failed > 0 ? `, ${failed} FAILED` : ''}${c.disabled ? ' (disabled)' : ''}${c.managed ? '' : ' (unmanaged)'}`
+  return {running: complete.length, total, nodes: complete, text}
 }
 
 export interface Placement {
@@ -61,10 +97,16 @@ export function clusterHealth(s: ClusterState, opts: {group?: string} = {}): Clu
   if (s.dc === null) problems.push('no DC (designated controller)')
   else if (s.quorum === false) problems.push(`partition of ${s.dc} has no quorum`)
   for (const n of s.nodes) {
+    if (isBundleNode(s, n)) continue // a stopped bundle replica, reported with its bundle below
     const c = nodeCondition(n)
-    if (c !== 'online') problems.push(`node ${n.name} is ${c}`)
+    if (c !== 'online') problems.push(`node ${n.name} is ${c === 'maintenance' || c === 'standby' ? `in ${c}` : c}`)
   }
   for (const r of s.resources) if (r.failed) problems.push(`resource ${r.id} failed`)
+  for (const c of s.collections) {
+    if (c.kind !== 'bundle' || c.disabled || c.replicas.length === 0) continue
+    const running = c.replicas.filter((r) => r.running).length
+    if (running === 0) problems.push(`bundle ${c.id}: none of its ${c.replicas.length} replicas runs`)
+  }
   if (opts.group !== undefined) {
     const p = placementOf(s, opts.group)
     if (p === null) problems.push(`no resource or group ${opts.group}`)
@@ -73,7 +115,13 @@ export function clusterHealth(s: ClusterState, opts: {group?: string} = {}): Clu
       problems.push(`${opts.group} is not started exactly once (${where})`)
     }
   }
-  const warnings = s.failures.map((f) => `failed action: ${f.resource} ${f.task} on ${f.node}: ${f.exitStatus}${f.exitReason ? ` (${f.exitReason})` : ''}`)
+  const warnings = [
+    ...maintenanceReasons(s).map((m) => `maintenance: ${m}`),
+    ...s.collections
+      .filter((c) => c.kind === 'bundle' && !c.disabled && c.replicas.some((r) => r.running) && c.replicas.some((r) => !r.running))
+      .map((c) => `bundle ${c.id}: ${c.replicas.filter((r) => r.running).length} of ${c.replicas.length} replicas running`),
+    ...s.failures.map((f) => `failed action: ${failedActionText(f)}`),
+  ]
   return {healthy: problems.length === 0, problems, warnings}
 }
 

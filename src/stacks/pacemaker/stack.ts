@@ -5,6 +5,7 @@
  * ./predict.ts); observers poll the VIP owner on every node and crm_mon, ask the client's ARP for the VIP
  * (two MACs answering = split brain on the wire), capture and probe from the client like any drill.
  */
+import {maintenanceReasons} from '../../config/crm-mon.js'
 import {HachaosError, errorMessage} from '../../errors.js'
 import {clockOffsetsOf} from '../../drill/clock.js'
 import {EventLog, type DrillSpec} from '../../drill/engine.js'
@@ -59,6 +60,19 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   }
   const health = snapshot.health
   if (!health.healthy) warnings.push(`the cluster is not healthy before the fault: ${health.problems.join('; ')}`)
+  // In maintenance mode Pacemaker fails nothing over: a drill would measure nothing (issue 13, item 10).
+  const maintenance = maintenanceReasons(snapshot.crmMon)
+  if (maintenance.length > 0) {
+    if (!o.force) {
+      throw new HachaosError(`refusing the drill on ${target.name}: ${maintenance.join('; ')}`, {
+        code: 'E_MAINTENANCE',
+        exit: 'CONFLICT',
+        where: target.name,
+        suggestions: ['take the cluster, node or resource out of maintenance first (crm configure property maintenance-mode=false)', 'or pass --force to drill anyway (nothing will fail over)', 'nothing was broken'],
+      })
+    }
+    warnings.push(`maintenance mode (--force): ${maintenance.join('; ')}`)
+  }
   const group = defaultGroup(target, snapshot.crmMon)
   if (group === null) throw new HachaosError('the cluster runs no IPaddr2 VIP and the inventory names no cluster_group', {code: 'E_CLUSTER', exit: 'USAGE', suggestions: ['set facts.cluster_group on the cluster nodes']})
   const members = snapshot.crmMon.groups.find((g) => g.id === group)?.resources ?? [group]

@@ -41,7 +41,7 @@ describe('crm_mon XML (captured from the 3-node lab)', () => {
     assert.equal(n2?.resourcesRunning, 0)
     const h = clusterHealth(s, {group: 'g_web'})
     assert.equal(h.healthy, false)
-    assert.deepEqual(h.problems, ['node n2 is standby'])
+    assert.deepEqual(h.problems, ['node n2 is in standby'])
   })
 
   it('unclean: n1 lost (corosync killed, fencing pending); the DC moved to n2; the group still shows on n1', () => {
@@ -77,7 +77,7 @@ describe('crm_mon XML (captured from the 3-node lab)', () => {
     assert.equal(s.history.find((h) => h.resource === 'web' && h.node === 'n1')?.failCount, 1)
     const h = clusterHealth(s, {group: 'g_web'})
     assert.equal(h.healthy, true)
-    assert.deepEqual(h.warnings, ['failed action: web monitor on n1: not running'])
+    assert.deepEqual(h.warnings, ['failed action: web monitor (every 10 s) failed on n1: not running, exit 7 at 2026-11-22 23:04:51Z'])
   })
 
   it('readCrmMon runs crm_mon -1 --output-as=xml through the executor', async () => {

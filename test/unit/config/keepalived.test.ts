@@ -239,8 +239,11 @@ describe('keepalived.conf parser', () => {
     assert.equal(on('lb2').vrrpInstances[0]?.interface, 'ens3')
     assert.deepEqual(on('lb2').vrrpInstances[0]?.virtualIpaddresses.map((x) => [x.address, x.prefixLen, x.dev, x.line]), [['192.0.2.5', 24, 'ens3', 8]])
     const none = on(undefined)
-    assert.equal(none.vrrpInstances[0]?.priority, 100, 'default when no config id: both conditional lines skipped')
-    assert.equal(none.warnings.length, 2)
+    // no config id: no @ID line applies, every @^ID line does (as for an id matching none of them)
+    assert.equal(none.vrrpInstances[0]?.priority, 100, '@^lb1 applies when there is no config id')
+    assert.deepEqual(none.skippedConditionals.map((x) => x.line), [5])
+    assert.deepEqual(on('lb1').skippedConditionals.map((x) => x.line), [6])
+    assert.equal(none.warnings.length, 0)
   })
 
   it('keeps unknown directives with their place, never failing on them', () => {

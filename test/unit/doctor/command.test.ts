@@ -90,14 +90,18 @@ describe('hachaos doctor (command)', () => {
     assert.ok((JSON.parse(list.stdout) as {rules: unknown[]}).rules.length >= 40)
   })
 
-  it('malformed input: exit 3 naming file:line', () => {
+  it('a broken or unreadable file is an error finding naming file:line; the other files are still checked', () => {
     const f = join(tmp, 'broken.conf')
     writeFileSync(f, 'vrrp_instance VI_1 {\n  state MASTER\n  priority\n}\n')
-    const r = doctor('--keepalived', f)
-    assert.equal(r.code, 3)
-    assert.ok(r.stderr.includes(`${f}:3`), r.stderr)
-    const missing = doctor('--haproxy', join(tmp, 'nope.cfg'))
-    assert.equal(missing.code, 3)
+    const r = doctor('--keepalived', f, '--haproxy', fixturePath('haproxy', 'seed-lb1.cfg'))
+    assert.equal(r.code, 7)
+    assert.match(r.stdout, /doctor-source-unreadable/)
+    assert.ok(r.stdout.includes(`${f}:3`), r.stdout)
+    assert.match(r.stdout, /haproxy-server-no-check/, 'the other file was audited')
+    const missing = doctor('--haproxy', join(tmp, 'nope.cfg'), '--json')
+    assert.equal(missing.code, 7)
+    const j = JSON.parse(missing.stdout) as {findings: Array<{rule: string; evidence: Array<{file?: string}>}>}
+    assert.deepEqual(j.findings.map((x) => [x.rule, x.evidence[0]?.file]), [['doctor-source-unreadable', join(tmp, 'nope.cfg')]])
   })
 
   it('--dir: one subdirectory per host, kinds detected, cross-host checks, broken files as findings', () => {

@@ -296,6 +296,22 @@ const CASES: Record<string, Case> = {
     pass: labPair,
     expect: {count: 2, severity: 'error', line: 29},
   },
+  'keepalived-parser-warning': {
+    // keepalived -t: "(Line 19) Config files missing '/etc/keepalived/shop-extra.conf'"
+    fail: () => ({hosts: [host('lb', [['keepalived', fx('field', 'keepalived-track-file.conf'), 'lb/keepalived.conf']])]}),
+    pass: labPair,
+    expect: {count: 1, severity: 'note', line: 19},
+  },
+  'keepalived-conditional-skipped': {
+    fail: () => ({hosts: [host('lb', [['keepalived', fx('field', 'keepalived-conditional.conf'), 'lb/keepalived.conf']])]}),
+    pass: labPair,
+    expect: {count: 1, severity: 'note', line: 3},
+  },
+  'pacemaker-maintenance-mode': {
+    fail: () => ({hosts: [host('n1', [['cib', fx('field', 'cib-maintenance.xml')]])]}),
+    pass: () => ({hosts: [host('n1', [['cib', fx('pacemaker', 'lab-2node-cib.xml')], ['crm_mon', fx('pacemaker', 'lab-2node-crm_mon.xml')]])]}),
+    expect: {count: 2, severity: 'warning', line: 13},
+  },
   'doctor-source-unreadable': {
     fail: () => withDir({'lb1/keepalived.conf': 'vrrp_instance VI_1 {\n  priority\n}\n', 'lb1/haproxy.cfg': fx('haproxy', 'lab-lb1.cfg')}),
     pass: () => withDir({'lb1/keepalived.conf': fx('keepalived', 'lab-lb1.conf'), 'lb1/haproxy.cfg': fx('haproxy', 'lab-lb1.cfg')}),
