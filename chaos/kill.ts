@@ -47,11 +47,17 @@ export const kill: FaultDefinition<P> = {
     const graceful = GRACEFUL_SIGNALS.has(sig)
     const effect = known === undefined ? 'none' : sig === 'STOP' ? 'node-loss' : graceful ? known.effect.graceful : known.effect.hard
     // STOP is undone by CONT; anything else by starting the service again (idempotent: a running service
-    // is left alone, e.g. when systemd's Restart= already brought it back).
+    // is left alone, e.g. when systemd's Restart= already brought it back). A KILL freezes every process
+    // first (below): a drill killed between the freeze and the kill leaves them stopped — and "running" to
+    // the service control — so that revert thaws whatever is left before the start (torture seed 1463095709).
+    const frozen = sig === 'KILL' && pids.length > 1
     const revert: Action[] =
       sig === 'STOP'
         ? [{type: 'signal', host: env.ref, comm, signal: 'SIGCONT', what: `SIGCONT to ${p.process} on ${env.target.name}`}]
-        : [{type: 'service', host: env.ref, service, op: 'start', what: `start ${service} on ${env.target.name}`}]
+        : [
+            ...(frozen ? [{type: 'signal' as const, host: env.ref, comm, signal: 'SIGCONT' as NodeJS.Signals, ifAny: true, what: `SIGCONT to any ${p.process} left frozen on ${env.target.name}`}] : []),
+            {type: 'service', host: env.ref, service, op: 'start', what: `start ${service} on ${env.target.name}`},
+          ]
     return {
       kind: 'kill',
       target: env.target.name,
@@ -61,7 +67,7 @@ export const kill: FaultDefinition<P> = {
       // A KILL must leave no process a chance to clean up: keepalived's children turn the parent's death into
       // a SIGTERM (PR_SET_PDEATHSIG) and would send a priority-0 advert. Freeze them all first, then kill.
       inject: [
-        ...(sig === 'KILL' && pids.length > 1
+        ...(frozen
           ? [{type: 'signal' as const, host: env.ref, comm, signal: 'SIGSTOP' as NodeJS.Signals, what: `SIGSTOP to every ${p.process} on ${env.target.name} (freeze before the kill)`}]
           : []),
         {type: 'signal', host: env.ref, comm, signal: `SIG${sig}` as NodeJS.Signals, what: `SIG${sig} to every ${p.process} on ${env.target.name}`},

@@ -9,6 +9,8 @@ import {showPlan, STOP_BEFORE_KILL, type ShownAction} from '../src/fault/display
 import type {FaultPlan} from '../src/fault/types.js'
 import {runDrill} from '../src/drill/engine.js'
 import {makeTcpdumpCapture} from '../src/drill/capture-source.js'
+import {drillLockKeys, drillLocks, hostLockKey} from '../src/drill/drill-lock.js'
+import {findHost} from '../src/inventory/inventory.js'
 import {drillPhases, prepareDrill} from '../src/stacks/registry.js'
 import {resolveInventory} from '../src/inventory/resolve.js'
 import {MAX_RATE} from '../src/probe/http.js'
@@ -16,10 +18,11 @@ import {budgetLine, parseObjective} from '../src/sla/nines.js'
 import {faultText, measuredFor, metricLabel, STACK_LABEL} from '../src/store/run-metrics.js'
 import {runsDir} from '../src/store/paths.js'
 import {newRunId, saveRun} from '../src/store/runs.js'
+import {storeWrite} from '../src/store/store-error.js'
 import {drillExitCode} from '../src/store/verdict.js'
 import type {DrillRun, Prediction} from '../src/store/run-types.js'
 import {formatMs, parseDuration} from '../src/time.js'
-import {HachaosCommand} from './_base.js'
+import {HachaosCommand, type BaseFlags} from './_base.js'
 
 export interface FailoverDryRun {
   dryRun: true
@@ -45,6 +48,14 @@ const dur = (flag: string, v: string | undefined, o: {positive?: boolean} = {}):
   }
   if (o.positive === true && ms <= 0) throw new HachaosError(`--${flag} ${v}: must be longer than 0 (every probe would fail)`, {code: 'E_USAGE', exit: 'USAGE', suggestions: [`e.g. --${flag} 1s`]})
   return ms
+}
+
+/** The duration flags, checked before any host is read. */
+interface DrillDurations {
+  holdMs: number | null
+  probeTimeoutMs: number
+  toleranceMs: number
+  maxOutageMs: number | null
 }
 
 export default class Failover extends HachaosCommand {
@@ -120,10 +131,59 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     const toleranceMs = dur('tolerance', flags.tolerance) ?? 100
     const maxOutageMs = dur('max-outage', flags['max-outage'])
     const def = faultDefinition(flags.fault)
+    // SIGINT/SIGTERM, from the start: before the fault, stop cleanly (nothing broken, locks released); after
+    // it, revert at once (the engine reverts in `finally`). A third signal gives up and leaves the rest to
+    // `hachaos recover`.
+    const ac = new AbortController()
+    let signals = 0
+    const onSignal = (sig: NodeJS.Signals): void => {
+      signals++
+      if (signals === 1) this.progress(`${sig}: stopping (a fault already injected is reverted now)`)
+      ac.abort()
+      if (signals >= 3) {
+        process.stderr.write('giving up: run `hachaos recover` to revert what is left\n')
+        process.exit(130)
+      }
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    try {
+      return await this.guarded(flags, objective, params, def, ac, {holdMs, probeTimeoutMs, toleranceMs, maxOutageMs})
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
+  }
+
+  private async guarded(flags: BaseFlags<typeof Failover>, objective: ReturnType<typeof parseObjective>, params: Record<string, unknown>, def: ReturnType<typeof faultDefinition>, ac: AbortController, d: DrillDurations): Promise<FailoverResult> {
     const inventory = await resolveInventory(flags.inventory, flags.target)
     const runId = newRunId(flags.target, flags.fault)
     const bin = join(this.config.root, 'bin', 'run.js')
-    if (!flags['no-save']) mkdirSync(runsDir(), {recursive: true})
+    if (!flags['no-save']) storeWrite(runsDir(), 'the run store directory', () => mkdirSync(runsDir(), {recursive: true}))
+    // One drill per target: the target and its stack's hosts, at once (a second drill is refused at once); any
+    // further host the drill turns out to observe is added once known.
+    const locks = drillLocks(runId, `failover --target ${flags.target} --fault ${flags.fault}`, (m) => this.warn(m))
+    if (!flags['dry-run']) locks.acquire(drillLockKeys(inventory, findHost(inventory, flags.target)))
+    try {
+      return await this.drill(flags, inventory, runId, bin, params, def, objective, locks, ac, d)
+    } finally {
+      locks.release()
+    }
+  }
+
+  private async drill(
+    flags: BaseFlags<typeof Failover>,
+    inventory: Awaited<ReturnType<typeof resolveInventory>>,
+    runId: string,
+    bin: string,
+    params: Record<string, unknown>,
+    def: ReturnType<typeof faultDefinition>,
+    objective: ReturnType<typeof parseObjective>,
+    locks: ReturnType<typeof drillLocks>,
+    ac: AbortController,
+    d: DrillDurations,
+  ): Promise<FailoverResult> {
+    const {holdMs, probeTimeoutMs, toleranceMs, maxOutageMs} = d
     const prepared = await prepareDrill({
       inventory,
       target: flags.target,
@@ -164,29 +224,22 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
       return {dryRun: true, target: flags.target, fault: prepared.plan, prediction: prepared.prediction, commands, steps, warnings: [...prepared.spec.warnings, ...prepared.plan.warnings]}
     }
 
-    // SIGINT/SIGTERM: revert at once (the engine reverts in `finally`); a third signal gives up and leaves
-    // the rest to `hachaos recover`.
-    const ac = new AbortController()
-    let signals = 0
-    const onSignal = (sig: NodeJS.Signals): void => {
-      signals++
-      if (signals === 1) this.progress(`${sig}: reverting the fault now`)
-      ac.abort()
-      if (signals >= 3) {
-        process.stderr.write('giving up: run `hachaos recover` to revert what is left\n')
-        process.exit(130)
+    // The hosts the stack's reaction involves (VRRP peers, cluster nodes), as the configs say.
+    const touched = new Set(prepared.spec.hosts.map((h) => h.name))
+    locks.acquire(inventory.hosts.filter((h) => touched.has(h.name)).map((h) => hostLockKey(inventory, h)))
+
+    if (ac.signal.aborted) throw new HachaosError('interrupted before the drill started: nothing was broken', {code: 'E_INTERRUPTED', exit: 'INTERRUPTED'})
+    const run = await runDrill(prepared.spec, {onProgress: this.progress, signal: ac.signal, locks: locks.keys})
+    let file: string | null = null
+    if (!flags['no-save']) {
+      try {
+        file = storeWrite(join(runsDir(), `${run.id}.json`), 'the run record', () => saveRun(run))
+      } catch (e) {
+        // The drill is over and reverted: show what it measured before saying the record could not be kept.
+        this.print(run, objective.availability, objective.label, null)
+        throw e
       }
     }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
-    let run: DrillRun
-    try {
-      run = await runDrill(prepared.spec, {onProgress: this.progress, signal: ac.signal})
-    } finally {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-    }
-    const file = flags['no-save'] ? null : saveRun(run)
     this.print(run, objective.availability, objective.label, file)
     if (ac.signal.aborted) process.exitCode = 130
     else process.exitCode = drillExitCode(run) // one table: src/store/verdict.ts

@@ -17,8 +17,9 @@ export default class Probe extends HachaosCommand {
 kind (timeout, refused, reset, unreachable, http-status, dns) and which backend answered (X-Served-By header,
 else "served by NAME" in the body). Probes are scheduled on absolute times, so the rate does not drift and a
 slow probe never delays the next. Made to run on the client host: the drill starts it there (ip netns exec in
-the lab, ssh elsewhere) and reads its stream. Ends after --duration, or on SIGINT/SIGTERM, after the probes in
-flight finish; with --json a last line carries the summary.
+the lab, ssh elsewhere) and reads its stream. Ends after --duration (or never with --forever), on SIGINT/SIGTERM,
+after the probes in flight finish; with --json a last line carries the summary. Started by a drill, it runs
+under a watchdog that ends it within a second when the drill goes away, even after a SIGKILL.
 
 --from HOST runs the probes on that inventory host (the lab's client: \`--from client\`) through its executor
 (ip netns exec in the lab, ssh elsewhere: hachaos must be installed there) and relays its lines. A lab's VIP
@@ -34,7 +35,8 @@ Exit 5 (host) when every probe failed: the URL could not be reached at all.`
   static override flags = {
     url: Flags.string({char: 'u', description: 'URL to probe (http only).', required: true}),
     rate: Flags.integer({char: 'r', description: `Probes per second (1–${MAX_RATE}).`, default: 20}),
-    duration: Flags.string({char: 'd', description: 'How long (e.g. 10s, 2m); 0 = until SIGINT/SIGTERM.', default: '10s'}),
+    duration: Flags.string({char: 'd', description: 'How long (e.g. 10s, 2m). For no end, --forever (0 is refused: an easy typo for a probe loop that never stops).', default: '10s'}),
+    forever: Flags.boolean({description: 'Probe until SIGINT/SIGTERM (or, under a drill, until the drill ends).', exclusive: ['duration']}),
     timeout: Flags.string({description: 'Per-probe timeout (more than 0).', default: '1s'}),
     from: Flags.string({description: 'Run the probes on this inventory host (e.g. the lab\'s client), through its executor.'}),
     inventory: Flags.string({char: 'i', description: 'Inventory for --from (default: $HACHAOS_INVENTORY, else the lab\'s).'}),
@@ -62,7 +64,10 @@ Exit 5 (host) when every probe failed: the URL could not be reached at all.`
         throw new HachaosError(`--${name}: ${(e as Error).message}`, {code: 'E_USAGE', exit: 'USAGE', suggestions: ['e.g. 500ms, 2s, 1m']})
       }
     }
-    const durationMs = ms('duration', flags.duration)
+    const durationMs = flags.forever ? 0 : ms('duration', flags.duration)
+    if (!flags.forever && durationMs <= 0) {
+      throw new HachaosError(`--duration ${flags.duration} would probe forever`, {code: 'E_USAGE', exit: 'USAGE', suggestions: ['give a duration (e.g. --duration 30s)', 'or ask for it explicitly: --forever (ends on SIGINT/SIGTERM)']})
+    }
     const timeoutMs = ms('timeout', flags.timeout)
     if (timeoutMs <= 0) throw new HachaosError(`--timeout ${flags.timeout}: must be longer than 0 (every probe would fail)`, {code: 'E_USAGE', exit: 'USAGE', suggestions: ['e.g. --timeout 1s']})
     const ac = new AbortController()
@@ -102,7 +107,7 @@ Exit 5 (host) when every probe failed: the URL could not be reached at all.`
     const host = findHost(inv, hostName)
     const exec = executorFor(host)
     const hachaos = host.via === 'ssh' ? ['hachaos'] : [process.execPath, join(this.config.root, 'bin', 'run.js')]
-    const argv = [...hachaos, 'probe', '--url', o.url, '--rate', String(o.ratePerS), '--duration', `${o.durationMs}ms`, '--timeout', `${o.timeoutMs}ms`, '--json']
+    const argv = [...hachaos, 'probe', '--url', o.url, '--rate', String(o.ratePerS), ...(o.durationMs > 0 ? ['--duration', `${o.durationMs}ms`] : ['--forever']), '--timeout', `${o.timeoutMs}ms`, '--json']
     this.progress(`probing ${o.url} from ${host.name} (${exec.describe()})`)
     let summary: ProbeSummary | null = null
     const errTail: string[] = []

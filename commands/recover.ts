@@ -8,10 +8,14 @@ export type RecoverCommandResult = RecoverResult
 
 export default class Recover extends HachaosCommand {
   static override summary = 'Revert whatever killed drills left behind, from the fault journal.'
-  static override description = `Before a fault is injected, its revert is written to the journal ($HACHAOS_HOME/journal, fsync'd). When a
-drill dies (SIGKILL, a crash, a lost terminal), this command replays the revert of every entry still open
-(each step is idempotent) and ends the capture and probe processes the drill had started. Entries owned by a
-drill that is still running are left to it unless --force.`
+  static override description = `A drill opens its journal entry ($HACHAOS_HOME/journal, fsync'd) before its first side effect, records every
+helper process (capture, probes) as it starts, and the fault's revert before injecting it. When a drill dies
+(SIGKILL, a crash, a lost terminal), this command ends the helper processes it had started (and their
+children) and replays the revert of every entry whose fault may be in place (each step is idempotent). A drill
+that died before its fault is reported as "not-injected": its revert is skipped. While it reverts, recover
+holds the drill's locks (a new drill on that target is refused as busy). Entries owned by a drill that is
+still running are left to it unless --force. A journal file that cannot be read is named, with what to do,
+and every other entry is still recovered (exit code 3 then).`
 
   static override examples = ['<%= config.bin %> recover', '<%= config.bin %> recover --dry-run', '<%= config.bin %> recover --force --json']
 
@@ -23,13 +27,17 @@ drill that is still running are left to it unless --force.`
   async run(): Promise<RecoverCommandResult> {
     const {flags} = await this.parse(Recover)
     const r = await recover({force: flags.force, dryRun: flags['dry-run'], onProgress: this.progress})
-    if (r.entries.length === 0) this.log(`nothing to recover (journal: ${journalDir()})`)
+    if (r.entries.length === 0 && r.unreadable.length === 0 && r.staleLocksRemoved.length === 0) this.log(`nothing to recover (journal: ${journalDir()})`)
     for (const e of r.entries) {
-      this.log(`${e.action.padEnd(20)} ${e.summary} (run ${e.runId}, was ${e.stateBefore})${e.helpersEnded.length > 0 ? `; ended observers ${e.helpersEnded.join(', ')}` : ''}`)
+      const skipped = e.action === 'not-injected' || e.action === 'would-skip-not-injected' ? ' — revert skipped: the fault was never injected' : ''
+      this.log(`${e.action.padEnd(24)} ${e.summary} (run ${e.runId}, was ${e.stateBefore})${skipped}${e.helpersEnded.length > 0 ? `; ended helper processes ${e.helpersEnded.join(', ')}` : ''}`)
       for (const err of e.errors) this.log(`    ${err}`)
     }
-    for (const u of r.unreadable) this.warn(`unreadable journal entry ${u.file}: ${u.reason} (left in place)`)
+    for (const l of r.staleLocksRemoved) this.log(`removed stale lock ${l.file}${l.runId === null ? '' : ` (drill run ${l.runId}, PID ${l.pid ?? '?'}, is gone)`}`)
+    for (const u of r.unreadable) this.warn(`unreadable journal entry ${u.file}: ${u.reason} (left in place). What to do: ${u.suggestion}`)
     if (!r.ok) process.exitCode = 8
+    else if (r.entries.some((e) => e.action === 'skipped-busy')) process.exitCode = 10
+    else if (r.unreadable.length > 0) process.exitCode = 3
     return r
   }
 }

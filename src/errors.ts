@@ -7,12 +7,13 @@
  *   1  internal error (a bug in hachaos: please report it)
  *   2  usage: bad flags or arguments
  *   3  bad input: a config, capture, inventory or JSON file could not be read or parsed
- *   4  environment: not root, a binary or kernel feature missing
+ *   4  environment: not root, a binary or kernel feature missing, $HACHAOS_HOME unwritable or full
  *   5  host: a host could not be reached or a command on it failed
  *   6  conflict: a name, address or resource is already taken, or a lab is in another state
  *   7  findings: the run worked and found problems (doctor error findings, a FAIL verdict: README "Verdicts")
  *   8  revert failed: a fault could not be undone; run `hachaos recover`
  *   9  timeout: something did not happen within the time allowed
+ *  10  busy: another drill (or `recover`) holds the target or one of the hosts its stack touches
  *  130 interrupted (SIGINT/SIGTERM); faults were reverted
  */
 export const ExitCode = {
@@ -26,6 +27,7 @@ export const ExitCode = {
   FINDINGS: 7,
   REVERT_FAILED: 8,
   TIMEOUT: 9,
+  BUSY: 10,
   INTERRUPTED: 130,
 } as const
 
@@ -37,12 +39,13 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{code: number; name: ExitCodeName; m
   {code: 1, name: 'INTERNAL', meaning: 'internal error in hachaos (a bug: please report it with the output of `DEBUG=* hachaos …`)'},
   {code: 2, name: 'USAGE', meaning: 'bad flags or arguments'},
   {code: 3, name: 'BAD_INPUT', meaning: 'a config, capture, inventory or JSON file could not be read or parsed'},
-  {code: 4, name: 'ENVIRONMENT', meaning: 'not root, or a binary / kernel feature is missing'},
+  {code: 4, name: 'ENVIRONMENT', meaning: 'not root, a binary / kernel feature is missing, or $HACHAOS_HOME is unwritable or full'},
   {code: 5, name: 'HOST', meaning: 'a host could not be reached, or a command on it failed'},
   {code: 6, name: 'CONFLICT', meaning: 'a name, address or resource is already taken, or the lab is in another state'},
   {code: 7, name: 'FINDINGS', meaning: 'the run worked and found problems (error-level findings, a FAIL verdict: an unexpected split brain, an outage over `--max-outage`, a spent budget …)'},
   {code: 8, name: 'REVERT_FAILED', meaning: 'a fault could not be reverted: run `hachaos recover`'},
   {code: 9, name: 'TIMEOUT', meaning: 'something did not happen within the time allowed'},
+  {code: 10, name: 'BUSY', meaning: 'another drill (or `hachaos recover`) is acting on the same target or its peers: try again when it ends'},
   {code: 130, name: 'INTERRUPTED', meaning: 'interrupted by SIGINT/SIGTERM (faults were reverted)'},
 ]
 

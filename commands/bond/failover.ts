@@ -9,6 +9,7 @@ import {runRevert} from '../../src/fault/actions.js'
 import type {FaultEnv, FaultPlan, HostRef} from '../../src/fault/types.js'
 import {executorFor, hostsWithRole, type InventoryHost} from '../../src/inventory/inventory.js'
 import {setLink} from '../../src/lab/bond/qemu.js'
+import {drillLocks, hostLockKey} from '../../src/drill/drill-lock.js'
 import {closeJournal, openJournal, updateJournal} from '../../src/store/journal.js'
 import {newRunId, saveRun} from '../../src/store/runs.js'
 import {RUN_SCHEMA, type DrillRun, type TimelineEvent} from '../../src/store/run-types.js'
@@ -98,13 +99,16 @@ view), and compares them with the bonding driver's own bound: miimon + downdelay
     process.once('SIGINT', onSig)
     process.once('SIGTERM', onSig)
     const trials: TrialResult[] = []
+    // One drill per target: the bond's host, for every trial (src/drill/drill-lock.ts).
+    const locks = drillLocks(`bond-${process.pid}`, `bond failover ${host.name} ${bond}`, (m) => this.warn(m))
+    locks.acquire([hostLockKey(inv, host)])
     try {
       for (let i = 1; i <= flags.trials && !ac.signal.aborted; i++) {
         const plan: FaultPlan = await faultDefinition('member-down').plan({...(flags.member === undefined ? {} : {member: flags.member}), bond}, env)
         const member = String(plan.params['member'])
         const netdev = String(plan.params['netdev'])
         const runId = newRunId(host.name, 'member-down')
-        const journal = openJournal(runId, plan)
+        const journal = openJournal(runId, plan, undefined, locks.keys)
         const startedAt = new Date().toISOString()
         let revertError: string | null = null
         let m: FailoverMeasurement
@@ -139,7 +143,8 @@ view), and compares them with the bonding driver's own bound: miimon + downdelay
           })
         } catch (e) {
           // measureFailover reverts in its finally once injected; never injected → nothing to undo
-          if (journal.state === 'planned') closeJournal(journal)
+          if (journal.state === 'planned') closeJournal(journal, undefined, 'not-injected')
+          if (ac.signal.aborted) throw new HachaosError(`interrupted${journal.state === 'not-injected' ? ' before the cable pull: nothing was broken' : ': the member was plugged back in'}`, {code: 'E_INTERRUPTED', exit: 'INTERRUPTED'})
           throw e
         }
         if (revertError !== null) {
@@ -158,6 +163,7 @@ view), and compares them with the bonding driver's own bound: miimon + downdelay
         this.printTrial(trials.at(-1) as TrialResult, flags.trials)
       }
     } finally {
+      locks.release()
       process.off('SIGINT', onSig)
       process.off('SIGTERM', onSig)
     }

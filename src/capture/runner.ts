@@ -239,7 +239,8 @@ export class LiveCapture {
   }
 
   private failure(r: ExecResult): HachaosError {
-    const missing = missingBinaryIn(r, this.o.executor.kind !== 'local') ?? (/not installed/.test(r.stderr) ? 'tcpdump' : null)
+    // Every stream runs under the watchdog shell (src/exec/process.ts): "sh: tcpdump: not found", exit 127, also locally.
+    const missing = missingBinaryIn(r, true) ?? (/not installed/.test(r.stderr) ? 'tcpdump' : null)
     if (missing !== null && /tcpdump$/.test(missing)) return missingBinaryError('tcpdump', this.host)
     return tcpdumpError(r.stderr || this.stderr.join('\n'), this.host, this.o.iface)
   }

@@ -11,7 +11,6 @@ import {hostname} from 'node:os'
 import {HachaosError, errorMessage} from '../errors.js'
 import {runInject, runRevert} from '../fault/actions.js'
 import type {FaultPlan} from '../fault/types.js'
-import {closeJournal, openJournal, recordHelpers, updateJournal, type JournalEntry} from '../store/journal.js'
 import type {DrillRun, FailoverMetrics, Prediction, SplitBrainFinding, Stack, TimelineEvent} from '../store/run-types.js'
 import {RUN_SCHEMA} from '../store/run-types.js'
 import {emptyMetrics} from '../store/run-metrics.js'
@@ -19,6 +18,7 @@ import {judge as judgeDrill} from '../store/verdict.js'
 import {analyzeTimeline, type TimelineAnalysis} from '../timeline/analyze.js'
 import {nowUs, sleep, type EpochMicros} from '../time.js'
 import type {Poller} from '../util/poll-loop.js'
+import {DrillJournal} from './drill-journal.js'
 import {ProbeRun} from './live-state.js'
 import type {ProbeSession} from './probe-session.js'
 
@@ -116,6 +116,8 @@ export interface DrillHooks {
   onProgress?: (message: string) => void
   /** Aborting skips the rest of the hold and reverts at once. */
   signal?: AbortSignal
+  /** Lock keys the caller holds for this drill (src/drill/drill-lock.ts), journaled for `recover`. */
+  locks?: string[]
 }
 
 /** How late a probe may report after a newer one, beyond its timeout (µs): the live probe state's horizon. */
@@ -128,7 +130,9 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
   const startedAt = new Date()
   const warnings = [...spec.warnings, ...spec.plan.warnings]
   const aborted = (): boolean => hooks.signal?.aborted === true
-  let journal: JournalEntry | null = null
+  // The journal entry opens before the first side effect: a drill killed at any moment from here on leaves
+  // an entry naming its helper processes (and, once injected, its fault) for `hachaos recover`.
+  const journal = DrillJournal.open(spec.runId, spec.plan, spec.helperPids, hooks.locks ?? [])
   let faultAt: EpochMicros | null = null
   let revertAt: EpochMicros | null = null
   let reverted = false
@@ -144,12 +148,14 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
   })
 
   try {
-    // 1. Observers.
+    // 1. Observers (each helper PID journaled as it appears).
+    journal.watchHelpers()
     if (spec.capture !== null) {
       progress(`capturing packets on ${spec.capture.host}`)
       await spec.capture.start()
     }
     spec.probe?.start()
+    journal.recordNow()
     for (const p of spec.pollers) p.start()
 
     // 2. Steady state: the service answers (half a second of good probes) and the master advertises (one
@@ -173,9 +179,7 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
     }
 
     // 3. Journal, then inject.
-    journal = openJournal(spec.runId, spec.plan)
-    recordHelpers(journal, spec.helperPids())
-    updateJournal(journal, 'injecting')
+    journal.state('injecting')
     progress(`fault: ${spec.plan.summary}`)
     faultAt = nowUs()
     probes.mark(faultAt)
@@ -183,7 +187,7 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
     injected = true
     await runInject(spec.plan.inject)
     emit({type: 'fault.inject', t: nowUs(), host: hostname(), phase: 'after', fault: spec.plan.kind})
-    updateJournal(journal, 'injected')
+    journal.state('injected')
 
     // 4. Hold.
     await hold(spec, probes, faultAt, hooks, progress)
@@ -192,6 +196,7 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
     if (aborted()) interrupted = true
     if (!injected) {
       await stopObservers(spec).catch(() => undefined)
+      closeNotInjected(journal)
       throw e
     }
     warnings.push(`drill error: ${errorMessage(e)}`)
@@ -199,7 +204,7 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
     if (injected) {
       // 5. Revert, always, under fresh timeouts.
       progress('reverting the fault')
-      if (journal !== null) updateJournal(journal, 'reverting')
+      journal.tryState('reverting', warnings)
       revertAt = nowUs()
       probes.mark(revertAt)
       emit({type: 'fault.revert', t: revertAt, host: hostname(), phase: 'before', fault: spec.plan.kind, ok: true})
@@ -207,10 +212,11 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
       emit({type: 'fault.revert', t: nowUs(), host: hostname(), phase: 'after', fault: spec.plan.kind, ok: out.ok})
       reverted = out.ok
       if (out.ok) {
-        if (journal !== null) closeJournal(journal)
+        // Closed once the observers are stopped (after the failback): until then `recover` ends them.
+        journal.tryState('failback', warnings)
       } else {
         revertError = out.errors.join('; ')
-        if (journal !== null) updateJournal(journal, 'revert-failed', out.errors)
+        journal.tryState('revert-failed', warnings, out.errors)
       }
     }
   }
@@ -218,9 +224,20 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
   // 6. Failback (not after an interruption: the user wants out).
   if (reverted && !interrupted && revertAt !== null) await failback(spec, probes, revertAt, hooks, progress)
   const stopped = await stopObservers(spec)
+  journal.stopWatching()
+  if (reverted) {
+    try {
+      journal.close('reverted')
+    } catch (e) {
+      warnings.push(`the journal entry could not be closed (${(e as Error).message}): \`hachaos recover\` will close it`)
+    }
+  }
   unparsed = stopped.unparsed
   const pcap = stopped.pcap
-  if (interrupted && !injected) throw interruptedError()
+  if (interrupted && !injected) {
+    closeNotInjected(journal)
+    throw interruptedError()
+  }
 
   // 7. Analysis.
   const offsets = new Map(spec.clockOffsets.map((h) => [h.name, h.clockOffsetUs]))
@@ -261,6 +278,15 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
     ...(pcap === null ? {} : {pcap}),
   }
   return run
+}
+
+/** The drill ended before its fault: the entry closes as not injected (observers already stopped). */
+function closeNotInjected(journal: DrillJournal): void {
+  try {
+    journal.close('not-injected')
+  } catch {
+    // the store failed (full?): the entry stays open as planned and `recover` closes it without a revert
+  }
 }
 
 function interruptedError(): HachaosError {

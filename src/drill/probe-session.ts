@@ -29,7 +29,7 @@ export class ProbeSession {
   }
 
   get argv(): string[] {
-    return [...this.o.hachaosArgv, 'probe', '--url', this.o.url, '--rate', String(this.o.ratePerS), '--duration', '0', '--timeout', `${this.o.timeoutMs}ms`]
+    return [...this.o.hachaosArgv, 'probe', '--url', this.o.url, '--rate', String(this.o.ratePerS), '--forever', '--timeout', `${this.o.timeoutMs}ms`]
   }
 
   start(): void {

@@ -1,4 +1,5 @@
 import {spawn as spawnChild, type ChildProcess} from 'node:child_process'
+import {constants as osConstants} from 'node:os'
 import {createInterface} from 'node:readline'
 
 import {HachaosError} from '../errors.js'
@@ -130,15 +131,38 @@ export abstract class ProcessExecutor implements Executor {
     })
   }
 
+  /**
+   * A stream (capture, probe, ping, iperf3) dies with us: it runs under WATCHDOG_SH on its host, which ends it
+   * when our end of its stdin closes — when we stop it, and also when hachaos itself dies, even by SIGKILL
+   * (the kernel closes our pipes). Node has no PR_SET_PDEATHSIG, and through `ip netns exec`, nsenter or
+   * ssh the program is not our child anyway; a pipe's EOF crosses all of them.
+   */
   spawn(argv: string[], opts: SpawnOptions = {}): Spawned {
-    const p = this.prepare(argv, opts.env)
-    return new ChildStream(this.host, argv, p, opts, this.stdinKeepsAlive())
+    const p = this.prepare(watchdogArgv(argv), opts.env)
+    return new ChildStream(this.host, argv, p, opts)
   }
+}
 
-  /** ssh keeps stdin open so that closing it ends the remote command (see ssh.ts). */
-  protected stdinKeepsAlive(): boolean {
-    return false
-  }
+/**
+ * The watchdog (POSIX sh, run on the program's host): fd 3 keeps our pipe for the watcher (a background job's
+ * own stdin is /dev/null in sh); when it reads EOF, `cat` ends and the program gets SIGTERM; when the program
+ * ends first, so does the watchdog. INT and TERM sent to the watchdog are passed on to the program (a
+ * background job of a non-interactive shell would ignore a SIGINT of its own).
+ */
+export const WATCHDOG_SH =
+  'exec 3<&0; "$@" </dev/null 3<&- & p=$!; trap \'kill -s INT $p 2>/dev/null\' INT; trap \'kill -s TERM $p 2>/dev/null\' TERM; ' +
+  '(cat <&3 >/dev/null 2>&1; kill $p 2>/dev/null) >/dev/null 2>&1 & w=$!; exec 3<&-; ' +
+  'while :; do wait $p; r=$?; kill -0 $p 2>/dev/null || break; done; kill $w 2>/dev/null; exit $r'
+
+/** The watchdog exits 128+N when its program died of signal N (as any shell): the program's own outcome. */
+export function fromWatchdogCode(code: number | null): [number | null, string | null] {
+  if (code === null || code <= 128 || code > 128 + 64) return [code, null]
+  const name = Object.entries(osConstants.signals).find(([, n]) => n === code - 128)?.[0]
+  return name === undefined ? [code, null] : [null, name]
+}
+
+export function watchdogArgv(argv: string[]): string[] {
+  return ['sh', '-c', WATCHDOG_SH, 'hachaos-watchdog', ...argv]
 }
 
 /** A streaming child process. */
@@ -155,10 +179,11 @@ class ChildStream implements Spawned {
     readonly argv: string[],
     p: Prepared,
     opts: SpawnOptions,
-    keepStdin: boolean,
   ) {
     const t0 = nowUs()
-    this.child = spawnChild(p.file, p.args, {env: p.env, stdio: [keepStdin ? 'pipe' : 'ignore', 'pipe', 'pipe']})
+    // Its own process group (detached): a terminal's Ctrl-C reaches only hachaos, which stops its streams in
+    // order (the capture must see the revert); the last resort kills the whole group (watchdog and program).
+    this.child = spawnChild(p.file, p.args, {env: p.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true})
     this.pid = this.child.pid
     this.child.stdin?.on('error', () => undefined)
     const kept: Record<'stdout' | 'stderr', string[]> = {stdout: [], stderr: []}
@@ -189,11 +214,12 @@ class ChildStream implements Spawned {
         this.exited = true
         void Promise.all(closed).then(() => {
           this.out.finish()
+          const [c, sig] = signal === null ? fromWatchdogCode(code) : [code, signal]
           resolve({
             host,
             argv,
-            code,
-            signal,
+            code: c,
+            signal: sig,
             stdout: kept.stdout.join('\n'),
             stderr: spawnError === undefined ? kept.stderr.join('\n') : `${spawnError}\n${kept.stderr.join('\n')}`,
             t0,
@@ -213,10 +239,22 @@ class ChildStream implements Spawned {
     if (this.stopping) return this.stopping
     if (this.exited) return this.done
     const grace = opts.graceMs ?? 2000
-    if (this.child.stdin) this.child.stdin.end()
+    // The signal first (the watchdog passes it on: SIGINT lets tcpdump flush its pcap undisturbed), then,
+    // half-way through the grace, our end of stdin (the watchdog's own trigger: SIGTERM), then SIGKILL to the
+    // whole group.
     this.child.kill(opts.signal ?? 'SIGTERM')
+    const closer = setTimeout(() => this.child.stdin?.end(), Math.floor(grace / 2))
+    void this.done.then(() => {
+      clearTimeout(closer)
+      this.child.stdin?.end()
+    })
     const killer = setTimeout(() => {
-      if (!this.exited) this.child.kill('SIGKILL')
+      if (this.exited) return
+      try {
+        if (this.child.pid !== undefined) process.kill(-this.child.pid, 'SIGKILL')
+      } catch {
+        this.child.kill('SIGKILL')
+      }
     }, grace)
     this.stopping = this.done.finally(() => clearTimeout(killer))
     return this.stopping

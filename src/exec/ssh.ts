@@ -141,21 +141,8 @@ export class SshExecutor extends ProcessExecutor {
     return r
   }
 
-  /**
-   * Streams over ssh: the remote command runs under a small sh watchdog that kills it when our stdin
-   * closes, so stopping the local ssh client never leaves a tcpdump or iperf3 running on the remote host.
-   */
-  override spawn(argv: string[], opts: Parameters<ProcessExecutor['spawn']>[1] = {}): ReturnType<ProcessExecutor['spawn']> {
-    // fd 3 keeps ssh's stdin for the watchdog (a background job's own stdin is /dev/null in sh): when the
-    // local side closes it, `cat` ends and the command is killed; when the command ends first, so does sh.
-    const script = 'exec 3<&0; "$@" </dev/null 3<&- & p=$!; (cat <&3 >/dev/null 2>&1; kill $p 2>/dev/null) >/dev/null 2>&1 & w=$!; exec 3<&-; wait $p; r=$?; kill $w 2>/dev/null; exit $r'
-    const watchdog = ['sh', '-c', script, 'hachaos-watchdog', ...argv]
-    return super.spawn(watchdog, opts)
-  }
-
-  protected override stdinKeepsAlive(): boolean {
-    return true
-  }
+  // Streams (spawn) run under the watchdog of ProcessExecutor.spawn, on the remote host: closing ssh's stdin
+  // (stopping the stream, or hachaos dying) ends the remote command — no tcpdump or iperf3 left running there.
 
   /** End the shared ControlMaster connection now (it would otherwise linger for ControlPersist). */
   async close(): Promise<void> {

@@ -15,6 +15,7 @@ import {dirname, join, relative, resolve} from 'node:path'
  *   4 the drill engine and its kit, doctor, the dashboard
  *   5 the stacks (src/stacks/<name>/): each knows its own hosts, configs, prediction, observers, hooks
  *   6 what names every stack or builds one whole: the stack registry, the labs of each topology
+ *   7 what looks at every lab at once: the lab audit (src/lab/audit.ts)
  */
 export const FLOORS: ReadonlyArray<readonly [string, number]> = [
   ['src/errors.ts', 0],
@@ -44,6 +45,8 @@ export const FLOORS: ReadonlyArray<readonly [string, number]> = [
   ['src/lab/keepalived/', 6],
   ['src/lab/pacemaker/', 6],
   ['src/lab/bond/', 6],
+  // The lab audit (torture tests, game days) looks at every lab through the registry and at the journal.
+  ['src/lab/audit.ts', 7],
 ]
 
 /** The floor of a file (repository-relative path), or null when no prefix covers it. */

@@ -55,11 +55,15 @@ describe('fault plans (data first: the exact argv, before anything runs)', () =>
     assert.equal(k9.effect, 'node-loss')
     // Frozen first, so no child turns the parent's death into a graceful exit (priority-0 advert).
     assert.deepEqual(k9.inject.map((a) => (a.type === 'signal' ? a.signal : a.type)), ['SIGSTOP', 'SIGKILL'])
+    // …so a drill killed between the freeze and the kill must not leave them frozen: the revert thaws first.
+    assert.deepEqual(k9.revert.map((a) => (a.type === 'signal' ? `${a.signal}${a.ifAny === true ? ' if any' : ''}` : a.type)), ['SIGCONT if any', 'service'])
     const stop = await def.plan({process: 'keepalived', signal: 'STOP'}, envFor('lb1', ex))
     assert.deepEqual(stop.revert.map((a) => (a.type === 'signal' ? a.signal : a.type)), ['SIGCONT'])
     const h = await def.plan({process: 'haproxy'}, envFor('lb1', ex))
     assert.equal(h.effect, 'service-loss')
-    assert.deepEqual(h.revert.map((a) => (a.type === 'service' ? `${a.op} ${a.service}` : a.type)), ['start haproxy'])
+    assert.deepEqual(h.revert.map((a) => (a.type === 'service' ? `${a.op} ${a.service}` : a.type === 'signal' ? a.signal : a.type)), ['SIGCONT', 'start haproxy'])
+    const one = await def.plan({process: 'haproxy'}, envFor('lb1', new RecordingExecutor('lb1').on(['pgrep'], {stdout: '101\n'})))
+    assert.deepEqual(one.revert.map((a) => a.type), ['service'])
   })
 
   it('kill: a process that does not run is refused before anything happens; bad params are usage errors', async () => {
