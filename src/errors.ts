@@ -45,7 +45,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{code: number; name: ExitCodeName; m
   {code: 7, name: 'FINDINGS', meaning: 'the run worked and found problems (error-level findings, a FAIL verdict: an unexpected split brain, an outage over `--max-outage`, a spent budget …)'},
   {code: 8, name: 'REVERT_FAILED', meaning: 'a fault could not be reverted: run `hachaos recover`'},
   {code: 9, name: 'TIMEOUT', meaning: 'something did not happen within the time allowed'},
-  {code: 10, name: 'BUSY', meaning: 'another drill (or `hachaos recover`) is acting on the same target or its peers: try again when it ends'},
+  {code: 10, name: 'BUSY', meaning: 'busy: another drill (or `hachaos recover`) holds the target or a host its stack touches (the message names its PID and run id)'},
   {code: 130, name: 'INTERRUPTED', meaning: 'interrupted by SIGINT/SIGTERM (faults were reverted)'},
 ]
 
