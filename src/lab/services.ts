@@ -1,3 +1,5 @@
+import {readFileSync, rmSync} from 'node:fs'
+
 import {HachaosError} from '../errors.js'
 import {runOk} from '../exec/run-ok.js'
 import {sleep} from '../time.js'
@@ -35,6 +37,41 @@ export async function labDaemonPids(d: LabDaemon): Promise<number[]> {
   return pids.filter((p) => commOf(p) === d.comm.slice(0, 15))
 }
 
+/**
+ * A pid file that names a PID which is gone, or a zombie not yet reaped by this machine's PID 1 (that takes
+ * seconds here), makes keepalived and apache2 believe a copy still runs and exit at once: remove it first.
+ * Only files naming no live process are touched.
+ */
+export function removeStalePidFiles(d: Pick<LabDaemon, 'pidFile' | 'pidFiles'>): string[] {
+  const removed: string[] = []
+  for (const f of new Set([...(d.pidFiles ?? []), ...(d.pidFile === undefined ? [] : [d.pidFile])])) {
+    let pid: number
+    try {
+      pid = Number(readFileSync(f, 'utf8').trim())
+    } catch {
+      continue
+    }
+    if (Number.isInteger(pid) && pid > 1 && alive(pid) && !isZombie(pid)) continue
+    try {
+      rmSync(f, {force: true})
+      removed.push(f)
+    } catch {
+      // not ours to remove: the daemon will say so
+    }
+  }
+  return removed
+}
+
+/** A process in state Z (exited, not yet reaped). */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z'
+  } catch {
+    return false
+  }
+}
+
 /** Start a lab daemon unless it already runs. Returns the new PID, or null when it was running. */
 export async function startLabDaemon(d: LabDaemon): Promise<number | null> {
   if (d.initPidFile !== undefined && d.control !== undefined) {
@@ -48,6 +85,7 @@ export async function startLabDaemon(d: LabDaemon): Promise<number | null> {
   // start it, and while the new process exits without the daemon showing up, start it again (up to 8 s).
   const deadline = Date.now() + 8000
   for (;;) {
+    removeStalePidFiles(d)
     const pid = startDetached(d.ns, d.argv, d.log)
     const up = await waitFor(async () => ((await labDaemonPids(d)).length > 0 ? true : !alive(pid) ? false : undefined), 5000, 50)
     if (up !== false || Date.now() > deadline) return pid

@@ -12,6 +12,8 @@ export interface LabDaemon {
   argv: string[]
   log: string
   pidFile?: string
+  /** Pid files the daemon checks at start (default: pidFile): one naming a dead or zombie PID is removed first. */
+  pidFiles?: string[]
   /**
    * The node has its own init (PID + mount namespaces, e.g. the Pacemaker lab): a file on this machine
    * holding the init's PID. The daemon is then found by PID namespace and started/stopped by `control`.

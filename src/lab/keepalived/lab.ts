@@ -152,7 +152,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     vip: t.vip,
     namespaces: ours,
     nodes: t.nodes.map((n) => ({name: n.name, role: n.role, ns: n.ns, ip: n.ip, mac: n.mac, dev: t.dev})),
-    daemons: specs.map((s) => ({node: s.node, service: s.service, comm: s.comm, ns: `${opts.prefix}-${s.node}`, argv: s.argv, log: s.log, pidFile: s.pidFile})),
+    daemons: specs.map((s) => ({node: s.node, service: s.service, comm: s.comm, ns: `${opts.prefix}-${s.node}`, argv: s.argv, log: s.log, pidFile: s.pidFile, ...(s.pidFiles === undefined ? {} : {pidFiles: s.pidFiles})})),
     inventory: inv,
     extra: {vrid: t.vrid, statsUser: 'admin', statsPass: sec.statsPass, vrrpVersion: t.vrrpVersion, advertInt: t.advertInt},
   }

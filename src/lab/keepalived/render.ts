@@ -165,6 +165,8 @@ export interface DaemonSpec {
   argv: string[]
   log: string
   pidFile: string
+  /** Every pid file the daemon checks before it starts (keepalived: its own and its VRRP child's). */
+  pidFiles?: string[]
 }
 
 /** How each daemon is started, in the foreground (hachaos detaches it and keeps its log). */
@@ -185,6 +187,7 @@ export function daemonSpecs(t: KaTopology, labDir: string): DaemonSpec[] {
         argv: ['keepalived', '-n', '-l', '-D', '-P', '-f', join(dir, 'keepalived.conf'), '-p', join(dir, 'keepalived.pid'), '-r', join(dir, 'vrrp.pid')],
         log: join(dir, 'keepalived.out'),
         pidFile: join(dir, 'keepalived.pid'),
+        pidFiles: [join(dir, 'keepalived.pid'), join(dir, 'vrrp.pid')],
       })
     }
   }
