@@ -33,7 +33,7 @@ import {
   hexPreview,
   vrrpAuthName,
 } from './events.js'
-import {BATCH, ByteSource, framed} from './source.js'
+import {BATCH, ByteSource, framed, relay} from './source.js'
 
 export const LINKTYPE_ETHERNET = 1
 
@@ -384,17 +384,7 @@ export async function* pcapEvents(src: ByteSource, host: string, tally: CaptureT
     }
     return {used: p - start, out}
   })
-  let r = await gen.next()
-  try {
-    while (r.done !== true) {
-      yield r.value
-      r = await gen.next()
-    }
-  } finally {
-    // stopped early (the consumer broke off): close the input
-    if (r.done !== true) await gen.return({left: Buffer.alloc(0), base: 0})
-  }
-  const {left} = r.value
+  const {left} = yield* relay(gen)
   if (!started) throw captureError(path, `${path} ends inside the pcap file header (${left.length} of 24 bytes)`)
   if (left.length > 0) {
     tally.addUnparsed({n: record + 1, text: hexPreview(left), reason: `the file ends inside a record (${left.length} bytes left over): cut short?`})

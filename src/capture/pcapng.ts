@@ -22,7 +22,7 @@
 import type {CaptureEvent} from './events.js'
 import {type CaptureTally, hexPreview} from './events.js'
 import {captureError, corruptError, decodeAt, decoded, LINKTYPE_ETHERNET, linkTypeOf} from './pcap.js'
-import {BATCH, type ByteSource, framed} from './source.js'
+import {BATCH, type ByteSource, framed, relay} from './source.js'
 
 const SHB = 0x0a0d0d0a
 const IDB = 1
@@ -200,17 +200,7 @@ export async function* pcapngEvents(src: ByteSource, host: string, tally: Captur
     }
     return {used: p - start, out}
   })
-  let r = await gen.next()
-  try {
-    while (r.done !== true) {
-      yield r.value
-      r = await gen.next()
-    }
-  } finally {
-    // stopped early (the consumer broke off): close the input
-    if (r.done !== true) await gen.return({left: Buffer.alloc(0), base: 0})
-  }
-  const {left} = r.value
+  const {left} = yield* relay(gen)
   if (section < 0) throw captureError(path, `${path} ends inside its pcapng section header (${left.length} bytes)`)
   if (left.length > 0) {
     tally.addUnparsed({n: tally.frames + 1, text: hexPreview(left), reason: `the file ends inside a block (${left.length} bytes left over): cut short?`})

@@ -168,3 +168,20 @@ export async function* framed<T>(
   }
   return {left: Buffer.from(work.subarray(0, len)), base}
 }
+
+/**
+ * Hand out every batch of a framed() generator and return what it left over; when the consumer stops early
+ * (breaks off its loop), the framed generator is ended too, which closes the input.
+ */
+export async function* relay<T>(gen: AsyncGenerator<T[], {left: Buffer; base: number}>): AsyncGenerator<T[], {left: Buffer; base: number}> {
+  let r = await gen.next()
+  try {
+    while (r.done !== true) {
+      yield r.value
+      r = await gen.next()
+    }
+  } finally {
+    if (r.done !== true) await gen.return({left: Buffer.alloc(0), base: 0})
+  }
+  return r.value
+}
