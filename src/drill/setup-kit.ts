@@ -5,6 +5,8 @@
 import type {FaultEnv, FaultPlan, HostRef} from '../fault/types.js'
 import {executorFor, findHost, type Inventory, type InventoryHost} from '../inventory/inventory.js'
 import type {DrillRun} from '../store/run-types.js'
+import type {DrillSpec} from './engine.js'
+import type {ClientObservers} from './observers.js'
 import type {DrillOptions} from './options.js'
 
 export function hostRef(inv: Inventory, h: InventoryHost): HostRef {
@@ -31,4 +33,37 @@ export function display(plan: FaultPlan, inv: Inventory): {inject: string[]; rev
 /** The lab the inventory came from, as the run record keeps it. */
 export function labOf(inv: Inventory): DrillRun['lab'] {
   return inv.lab === undefined ? null : {topology: inv.lab.topology, prefix: inv.lab.prefix}
+}
+
+type HelperPid = ReturnType<DrillSpec['helperPids']>[number]
+
+/**
+ * The DrillSpec fields every stack fills the same way: from the options, the inventory and the client's
+ * observers (capture, probes), with the helper processes the drill journals as they start — the client's
+ * and, from `extraHelpers`, the stack's own (e.g. an ARP prober).
+ */
+export function commonSpec(
+  o: DrillOptions,
+  inv: Inventory,
+  client: ClientObservers | null,
+  extraHelpers: () => HelperPid[] = () => [],
+): Pick<DrillSpec, 'runId' | 'capture' | 'probe' | 'probeInfo' | 'holdMs' | 'toleranceMs' | 'maxOutageMs' | 'inventoryFile' | 'lab' | 'helperPids'> {
+  const capture = client?.capture ?? null
+  const probe = client?.probe ?? null
+  return {
+    runId: o.runId,
+    capture,
+    probe,
+    probeInfo: client?.probeInfo ?? null,
+    holdMs: o.holdMs,
+    toleranceMs: o.toleranceMs,
+    maxOutageMs: o.maxOutageMs,
+    inventoryFile: inv.file,
+    lab: labOf(inv),
+    helperPids: () => [
+      ...(capture?.pid === undefined ? [] : [{host: capture.host, pid: capture.pid, argv: ['tcpdump']}]),
+      ...(probe?.pid === undefined || client === null ? [] : [{host: client.host.name, pid: probe.pid, argv: probe.argv}]),
+      ...extraHelpers(),
+    ],
+  }
 }

@@ -13,7 +13,7 @@ import type {DrillOptions, PreparedDrill} from '../../drill/options.js'
 import {VipOwnerPoller, hostHasAddress} from '../../drill/pollers.js'
 import {vipUrl} from '../../drill/probe-session.js'
 import {extraPhases, relMs, type Phase} from '../../drill/summary.js'
-import {display, faultEnv, labOf} from '../../drill/setup-kit.js'
+import {commonSpec, display, faultEnv} from '../../drill/setup-kit.js'
 import {executorFor, findHost, hostsWithRole} from '../../inventory/inventory.js'
 import type {DrillRun, Prediction, Stack, TimelineEvent} from '../../store/run-types.js'
 import type {Poller} from '../../util/poll-loop.js'
@@ -92,8 +92,6 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   const client = clientObservers(o, inv, o.url ?? (vip === null ? null : vipUrl(vip)), emit, warnings, 'no packet capture and no probes')
   const clientHost = client?.host ?? null
   const capture = client?.capture ?? null
-  const probe = client?.probe ?? null
-  const probeInfo = client?.probeInfo ?? null
   const pollers: Poller[] = []
   if (vip !== null && lbs.length > 0) pollers.push(new VipOwnerPoller(lbs.map((l) => ({name: l.host.name, exec: l.exec})), vip, 'hachaos', emit))
   for (const lb of lbHosts) {
@@ -119,7 +117,7 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   })
 
   const spec: DrillSpec = {
-    runId: o.runId,
+    ...commonSpec(o, inv, client),
     log,
     stack,
     target: target.name,
@@ -129,21 +127,9 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
     vrid,
     hosts,
     oldMaster,
-    capture,
-    probe,
-    probeInfo,
     pollers,
-    holdMs: o.holdMs,
-    toleranceMs: o.toleranceMs,
-    maxOutageMs: o.maxOutageMs,
-    inventoryFile: inv.file,
-    lab: labOf(inv),
     clockOffsets,
     warnings,
-    helperPids: () => [
-      ...(capture?.pid === undefined ? [] : [{host: capture.host, pid: capture.pid, argv: ['tcpdump']}]),
-      ...(probe?.pid === undefined || clientHost === null ? [] : [{host: clientHost.name, pid: probe.pid, argv: probe.argv}]),
-    ],
     hooks,
   }
   return {spec, plan, prediction, stack, commands: display(plan, inv)}

@@ -14,7 +14,7 @@ import type {DrillOptions, PreparedDrill} from '../../drill/options.js'
 import {VipOwnerPoller, vipHolders} from '../../drill/pollers.js'
 import {vipUrl} from '../../drill/probe-session.js'
 import {extraPhases} from '../../drill/summary.js'
-import {display, faultEnv, labOf} from '../../drill/setup-kit.js'
+import {commonSpec, display, faultEnv} from '../../drill/setup-kit.js'
 import type {Executor} from '../../exec/types.js'
 import {executorFor, findHost} from '../../inventory/inventory.js'
 import type {Poller} from '../../util/poll-loop.js'
@@ -93,9 +93,6 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   const emit = log.emit
   const client = clientObservers(o, inv, o.url ?? vipUrl(vip), emit, warnings, 'no packet capture, no probes, no ARP probe')
   const clientHost = client?.host ?? null
-  const capture = client?.capture ?? null
-  const probe = client?.probe ?? null
-  const probeInfo = client?.probeInfo ?? null
   const arp = client !== null && !vip.includes(':') ? new ArpProber({exec: client.exec, vip, dev: client.dev, clientIp: client.host.address, deadlineS: 600, emit}) : null
   const dev = target.facts.interface ?? 'eth0'
   const pollers: Poller[] = arp === null ? [] : [arp]
@@ -124,7 +121,7 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   const clockOffsets = await clockOffsetsOf([target, ...(clientHost === null ? [] : [clientHost]), ...nodes])
 
   const spec: DrillSpec = {
-    runId: o.runId,
+    ...commonSpec(o, inv, client, () => (arp?.pid === undefined || clientHost === null ? [] : [{host: clientHost.name, pid: arp.pid, argv: ['arping']}])),
     log,
     stack: 'pacemaker',
     target: target.name,
@@ -134,22 +131,9 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
     vrid: null,
     hosts,
     oldMaster: oldOwner,
-    capture,
-    probe,
-    probeInfo,
     pollers,
-    holdMs: o.holdMs,
-    toleranceMs: o.toleranceMs,
-    maxOutageMs: o.maxOutageMs,
-    inventoryFile: inv.file,
-    lab: labOf(inv),
     clockOffsets,
     warnings,
-    helperPids: () => [
-      ...(capture?.pid === undefined ? [] : [{host: capture.host, pid: capture.pid, argv: ['tcpdump']}]),
-      ...(probe?.pid === undefined || clientHost === null ? [] : [{host: clientHost.name, pid: probe.pid, argv: probe.argv}]),
-      ...(arp?.pid === undefined || clientHost === null ? [] : [{host: clientHost.name, pid: arp.pid, argv: ['arping']}]),
-    ],
     hooks,
   }
   return {spec, plan, prediction, stack: 'pacemaker', commands: display(plan, inv)}
