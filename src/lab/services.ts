@@ -79,7 +79,13 @@ export async function startLabDaemon(d: LabDaemon): Promise<number | null> {
     await runOk(nodeExecutor(d.node, d.initPidFile), d.control.start, {timeoutMs: 180_000, what: d.control.start.join(' ')})
     return (await labDaemonPids(d))[0] ?? null
   }
-  if ((await labDaemonPids(d)).length > 0) return null
+  if ((await labDaemonPids(d)).length > 0) {
+    // A copy told to stop a moment ago (a graceful SIGTERM: keepalived still sends its priority-0 adverts and
+    // waits for its VRRP child) runs on while it shuts down: give it 1.5 s to finish before taking it for a
+    // running daemon, or the revert would "start" a daemon that is about to be gone.
+    const gone = await waitFor(async () => ((await labDaemonPids(d)).length === 0 ? true : undefined), 1500, 50)
+    if (gone === undefined) return null
+  }
   // A daemon killed a moment ago leaves a zombie until this machine's PID 1 reaps it (seconds), and daemons
   // that check their pid file (keepalived, apache2) take that PID for a running copy and exit at once. So:
   // start it, and while the new process exits without the daemon showing up, start it again (up to 8 s).
