@@ -71,8 +71,9 @@ export const EXAMPLES: Record<string, ExampleMeta> = {
   'hachaos failover --target lb1 --fault kill --process keepalived --signal TERM': {lab: 'keepalived'},
   'hachaos failover --target lb1 --fault kill --process haproxy': {lab: 'keepalived'},
   'hachaos failover --target web1 --fault kill --process apache2': {lab: 'keepalived'},
-  // After the report examples (order 85): its split brain would fail their gate (exit 7), as it should.
-  'hachaos failover --target lb1 --fault drop-vrrp --hold 8s': {lab: 'keepalived', order: 85, exit: {code: 7, why: 'dropping the master\'s adverts makes a split brain, which this example shows: exit 7 (findings) by design'}},
+  // After the report examples (order 85), so their figures are the other drills'.
+  // drop-vrrp: the split brain is what the drill shows — a WARN, exit 0 (README "Verdicts")
+  'hachaos failover --target lb1 --fault drop-vrrp --hold 8s': {lab: 'keepalived', order: 85},
   'hachaos failover --target lb1 --dry-run': {lab: 'keepalived'},
   'hachaos failover --inventory prod.yaml --target lb1 --capture-on client1 --rate 50 --json': {lab: 'keepalived'},
   'hachaos probe --from client --url http://10.66.0.100/ --rate 20 --duration 10s': {lab: 'keepalived'},
