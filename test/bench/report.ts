@@ -20,29 +20,14 @@ import {fileURLToPath} from 'node:url'
 
 import type {DrillRun, FailoverMetrics} from '../../src/store/run-types.js'
 import {BIN} from '../helpers/cli.js'
+import {rng} from '../helpers/rng.js'
 
 export const LAB_RUNS = fileURLToPath(new URL('../../../test/fixtures/runs-lab', import.meta.url))
 
-export interface BenchLine {
-  name: string
-  value: number
-  unit: string
-  goal?: string
-  ok?: boolean
-  note?: string
-}
+import type {BenchLine} from './bond.js'
 
-/** A deterministic pseudo-random sequence (mulberry32), so two bench runs write the same store. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export type {BenchLine}
+
 
 export function labRuns(): DrillRun[] {
   return readdirSync(LAB_RUNS)

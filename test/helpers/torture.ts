@@ -13,18 +13,10 @@ import {join} from 'node:path'
 import {auditLab, findingsByKind, type AuditFinding} from '../../src/lab/audit.js'
 import {sleep} from '../../src/time.js'
 import {BIN, runCli} from './cli.js'
+import {rng} from './rng.js'
 
-/** mulberry32: tiny, seedable, good enough to pick faults and moments. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export {rng}
+
 
 export interface TortureFault {
   name: string
