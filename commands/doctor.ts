@@ -4,7 +4,8 @@ import {writeFile} from 'node:fs/promises'
 import {Flags} from '@oclif/core'
 
 import {type FileSpec, collectDir, collectFiles, collectHost, parseFileSpec} from '../src/doctor/collect.js'
-import {type DoctorReport, RULES, findRule, runDoctor} from '../src/doctor/index.js'
+import {type DoctorReport, findRule, runDoctor} from '../src/doctor/index.js'
+import {doctorRules} from '../src/stacks/registry.js'
 import {type SarifLog, toSarif} from '../src/doctor/sarif.js'
 import type {DoctorInput, HostConfigs, SourceKind} from '../src/doctor/types.js'
 import {ExitCode, HachaosError, usageError} from '../src/errors.js'
@@ -85,13 +86,13 @@ Exit code 7 when a finding at or above --fail-on (default: error) exists, so it 
     const color = flags.color ?? (process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined)
 
     if (flags.explain !== undefined) {
-      const r = findRule(flags.explain)
+      const r = findRule(flags.explain, doctorRules())
       this.log(renderRuleExplain(r, {color}))
       return {explain: {id: r.id, area: r.area, severity: r.severity, title: r.title, why: r.why, fix: r.fix, explain: r.explain}}
     }
     if (flags['list-rules']) {
-      this.log(renderRuleList(RULES, {color}))
-      return {rules: RULES.map((r) => ({id: r.id, area: r.area, severity: r.severity, title: r.title}))}
+      this.log(renderRuleList(doctorRules(), {color}))
+      return {rules: doctorRules().map((r) => ({id: r.id, area: r.area, severity: r.severity, title: r.title}))}
     }
 
     const specs: FileSpec[] = []
@@ -131,12 +132,12 @@ Exit code 7 when a finding at or above --fail-on (default: error) exists, so it 
       input = await this.collectLive(flags.inventory, flags.target, flags['config-id'])
     }
 
-    const report = runDoctor(input)
+    const report = runDoctor(input, {rules: doctorRules()})
     const order = ['error', 'warning', 'note']
     const limit = order.indexOf(flags['fail-on'])
     const failed = limit >= 0 && report.findings.some((f) => order.indexOf(f.severity) <= limit)
     const format = this.jsonEnabled() ? 'json' : flags.format
-    const sarif = (): SarifLog => toSarif(report, RULES, {version: this.config.version, cwd: process.cwd()})
+    const sarif = (): SarifLog => toSarif(report, doctorRules(), {version: this.config.version, cwd: process.cwd()})
     const result = {...report, mode, skipped, failOn: flags['fail-on'], failed}
 
     if (flags.output !== undefined) {

@@ -8,6 +8,11 @@ import {keepalivedRules} from './rules/keepalived.js'
 import {metaRules} from './rules/meta.js'
 import {type DoctorInput, type Finding, type Rule, SEVERITY_ORDER, type Severity} from './types.js'
 
+/**
+ * The rules that are no stack's own (cross-host, infrastructure, doctor's own) plus those not yet moved into a
+ * stack folder. A stack's own rules live in src/stacks/<name>/ (StackModule.rules); the whole list is
+ * src/stacks/registry.ts doctorRules().
+ */
 export const RULES: readonly Rule[] = [...keepalivedRules, ...haproxyRules, ...clusterRules, ...infraRules, ...crossRules, ...metaRules]
 
 export interface DoctorSummary {
@@ -62,11 +67,11 @@ export function runDoctor(input: DoctorInput, opts: {rules?: readonly Rule[]} = 
 }
 
 /** A rule by id; unknown ids get a usage error listing the closest ones. */
-export function findRule(id: string): Rule {
-  const r = RULES.find((x) => x.id === id)
+export function findRule(id: string, rules: readonly Rule[] = RULES): Rule {
+  const r = rules.find((x) => x.id === id)
   if (r !== undefined) return r
   const parts = id.toLowerCase().split(/[-_ ]+/)
-  const close = RULES.map((x) => ({id: x.id, score: parts.filter((p) => p !== '' && x.id.includes(p)).length}))
+  const close = rules.map((x) => ({id: x.id, score: parts.filter((p) => p !== '' && x.id.includes(p)).length}))
     .filter((x) => x.score > 0)
     .sort((a, b) => b.score - a.score)
     .slice(0, 5)

@@ -4,6 +4,8 @@
  * `matches(target, inventory)` holds — from the target's roles and facts, never an `if` chain by name.
  */
 import {HachaosError} from '../errors.js'
+import {RULES} from '../doctor/index.js'
+import type {Rule} from '../doctor/types.js'
 import type {DrillOptions, PreparedDrill} from '../drill/options.js'
 import {phases, type Phase} from '../drill/summary.js'
 import {findHost, type Inventory, type InventoryHost} from '../inventory/inventory.js'
@@ -39,3 +41,8 @@ export function drillPhases(run: DrillRun): Phase[] {
 }
 
 export type {DrillOptions, PreparedDrill} from '../drill/options.js'
+
+/** Every doctor rule: the shared ones (src/doctor/rules) and each stack's own. */
+export function doctorRules(): readonly Rule[] {
+  return [...RULES, ...STACKS.flatMap((s) => s.rules ?? [])]
+}

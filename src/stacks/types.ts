@@ -9,6 +9,7 @@ import type {DrillOptions, PreparedDrill} from '../drill/options.js'
 import type {Inventory, InventoryHost} from '../inventory/inventory.js'
 import type {Phase} from '../drill/summary.js'
 import type {DrillRun, Stack} from '../store/run-types.js'
+import type {Rule} from '../doctor/types.js'
 
 export interface StackModule {
   /** Short name (the folder's). */
@@ -23,4 +24,6 @@ export interface StackModule {
   readonly records: readonly Stack[]
   /** Its own moments of a saved run, for the phase list (src/drill/summary.ts). */
   phases(run: DrillRun): Phase[]
+  /** Its own doctor rules (stack-only; cross-host and infrastructure rules stay in src/doctor/rules). */
+  readonly rules?: readonly Rule[]
 }
