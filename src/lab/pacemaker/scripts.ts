@@ -208,16 +208,28 @@ power_on() {
   local i c=""
   for i in $(seq 1 400); do
     c=$(child_of "$unsh")
-    if [ -n "$c" ] && [ -e "$S/power/$N.booted" ]; then break; fi
-    if ! kill -0 "$unsh" 2>/dev/null; then c=""; break; fi
+    if [ -n "$c" ]; then break; fi
+    if ! kill -0 "$unsh" 2>/dev/null; then break; fi
     sleep 0.025
   done
-  if [ -z "$c" ] || [ ! -e "$S/power/$N.booted" ]; then
+  if [ -z "$c" ]; then
+    say "power on failed: no init (see $R/init.log)"; power_off; return 1
+  fi
+  # Power is applied: a BMC reports "on" now, while the OS still boots, and a fence agent's reboot returns on
+  # that report (fence_ipmilan waits for the chassis power status, not for the OS). So the fence time does
+  # not include the node's boot, which the load of the machine stretches (0.3 s idle, 4.7 s at load 15).
+  boots=$((boots + 1))
+  setstate on
+  for i in $(seq 1 400); do
+    if [ -e "$S/power/$N.booted" ]; then break; fi
+    if ! kill -0 "$c" 2>/dev/null; then break; fi
+    sleep 0.025
+  done
+  if [ ! -e "$S/power/$N.booted" ]; then
     say "boot failed (see $R/init.log)"; init="$c"; power_off; return 1
   fi
-  init=$c; boots=$((boots + 1))
+  init=$c
   echo "$init" >"$PIDF.tmp" && mv -f "$PIDF.tmp" "$PIDF"
-  setstate on
   say "powered on: init host pid $init (boot $boots)"
 }
 

@@ -43,7 +43,7 @@ export const PACEMAKER_LATENCY = {
  */
 export const RELOCATION_METRIC = 'relocationMs'
 
-/** The lab fence agent's own time (request → power off → 0.5 s → boot), measured: ~0.75 s. */
+/** The lab fence agent's own time (request → power off → 0.5 s → power on, not the boot: a BMC reports "on" when power is applied), measured: ~0.75 s. */
 export const LAB_FENCE_MS = 800
 
 export interface GroupMember {
