@@ -20,6 +20,11 @@ The pacemaker topology builds a real Corosync 3 + Pacemaker 2 cluster of --nodes
 its own network, PID, mount and UTS namespace, with the seed's group (an IPaddr2 VIP and apache) and a client;
 stonith is off unless --fencing, which adds a lab fence agent that power-cycles a node for real.
 
+The heartbeat topology builds the seeds' Nginx + Heartbeat pair: hb1 and hb2 run real Heartbeat 3 (v1 style,
+crm no, ucast) and nginx, each node its own network, PID, mount, UTS and IPC namespace; haresources gives hb1
+the VIP (IPaddr) and nginx; a client reaches the VIP. --keepalive, --deadtime, --warntime, --initdead and
+--auto-failback go into ha.cf.
+
 The bond topology boots a real Linux kernel with the bonding driver under QEMU (software emulation): bond0
 over eth0/eth1, whose NICs are bridged with client1 and client2 (namespaces), iperf3 servers on 8001/8002
 in the guest. Kernel, busybox and iperf3 come from Debian packages (apt-get download, cached in
