@@ -20,6 +20,7 @@ export const KNOWN_PROCESSES: Record<string, KnownProcess> = {
   nginx: {comm: 'nginx', service: 'nginx', effect: {graceful: 'backend-loss', hard: 'backend-loss'}},
   pacemakerd: {comm: 'pacemakerd', service: 'pacemaker', effect: {graceful: 'cluster-standby', hard: 'none'}},
   'pacemaker-controld': {comm: 'pacemaker-contr', service: 'pacemaker', effect: {graceful: 'cluster-move', hard: 'cluster-partition'}},
+  heartbeat: {comm: 'heartbeat', service: 'heartbeat', effect: {graceful: 'graceful-stop', hard: 'node-loss'}},
   corosync: {comm: 'corosync', service: 'corosync', effect: {graceful: 'cluster-partition', hard: 'cluster-partition'}},
 }
 

@@ -14,7 +14,7 @@ type P = z.output<typeof Params>
 export const serviceStop: FaultDefinition<P> = {
   kind: 'service-stop',
   summary: 'Stop a daemon the way an operator would (systemctl stop; the lab\'s own control in the lab); revert: start it.',
-  stacks: ['keepalived', 'haproxy', 'pacemaker', 'lvs'],
+  stacks: ['keepalived', 'haproxy', 'pacemaker', 'lvs', 'heartbeat'],
   params: Params,
   paramHelp: {service: 'keepalived, haproxy, apache2/httpd, pacemaker, corosync … (default keepalived)'},
   async plan(p: P, env: FaultEnv): Promise<FaultPlan> {

@@ -30,6 +30,9 @@ const FILE_FLAGS: Array<[string, SourceKind]> = [
   ['ipvsadm', 'ipvsadm'],
   ['gluster', 'gluster'],
   ['sysctl', 'sysctl'],
+  ['ha-cf', 'hacf'],
+  ['haresources', 'haresources'],
+  ['authkeys', 'authkeys'],
 ]
 
 const many = (description: string) => Flags.string({description, multiple: true, helpGroup: 'FILES'})
@@ -63,6 +66,9 @@ Exit code 7 when a finding at or above --fail-on (default: error) exists, so it 
     bond: many('/proc/net/bonding/BOND file ([HOST=]PATH).'),
     ipvsadm: many('`ipvsadm -Ln` or `ipvsadm --save -n` output ([HOST=]PATH).'),
     gluster: many('`gluster volume info` output ([HOST=]PATH).'),
+    'ha-cf': many('Heartbeat ha.cf ([HOST=]PATH).'),
+    haresources: many('Heartbeat haresources ([HOST=]PATH).'),
+    authkeys: many('Heartbeat authkeys ([HOST=]PATH; its mode is checked; the key is never shown).'),
     sysctl: many('`sysctl -a` output or a sysctl.conf ([HOST=]PATH), e.g. for ip_nonlocal_bind.'),
     'config-id': Flags.string({description: 'keepalived config id for `@ID` / `@^ID` lines (keepalived -i). Default: none for files and --dir (no @ID line applies), the host\'s own name for live runs.', helpGroup: 'FILES'}),
     dir: Flags.string({description: 'A directory of collected configs (one subdirectory per host; kinds detected by name and content).', helpGroup: 'FILES'}),

@@ -20,6 +20,11 @@ The pacemaker topology builds a real Corosync 3 + Pacemaker 2 cluster of --nodes
 its own network, PID, mount and UTS namespace, with the seed's group (an IPaddr2 VIP and apache) and a client;
 stonith is off unless --fencing, which adds a lab fence agent that power-cycles a node for real.
 
+The heartbeat topology builds the seeds' Nginx + Heartbeat pair: hb1 and hb2 run real Heartbeat 3 (v1 style,
+crm no, ucast) and nginx, each node its own network, PID, mount, UTS and IPC namespace; haresources gives hb1
+the VIP (IPaddr) and nginx; a client reaches the VIP. --keepalive, --deadtime, --warntime, --initdead and
+--auto-failback go into ha.cf.
+
 The bond topology boots a real Linux kernel with the bonding driver under QEMU (software emulation): bond0
 over eth0/eth1, whose NICs are bridged with client1 and client2 (namespaces), iperf3 servers on 8001/8002
 in the guest. Kernel, busybox and iperf3 come from Debian packages (apt-get download, cached in
@@ -31,6 +36,8 @@ in the guest. Kernel, busybox and iperf3 come from Debian packages (apt-get down
     '<%= config.bin %> lab up --topology pacemaker --nodes 3',
     '<%= config.bin %> lab up --topology pacemaker --nodes 2 --fencing',
     'HACHAOS_LAB_PREFIX=hc2 <%= config.bin %> lab up --json',
+    '<%= config.bin %> lab up --topology heartbeat',
+    '<%= config.bin %> lab up --topology heartbeat --keepalive 200ms --deadtime 1 --auto-failback on',
     '<%= config.bin %> lab up --topology bond --mode balance-rr',
     '<%= config.bin %> lab up --topology bond --mode active-backup --miimon 100 --downdelay 200 --updelay 200',
     '<%= config.bin %> lab up --topology bond --mode active-backup --arp-interval 100 --arp-ip-target 10.88.0.11',
@@ -51,6 +58,12 @@ in the guest. Kernel, busybox and iperf3 come from Debian packages (apt-get down
     'arp-interval': Flags.integer({description: 'bond lab: ARP monitor interval (ms), instead of MII monitoring.', min: 0, helpGroup: 'BOND LAB', dependsOn: ['arp-ip-target']}),
     'arp-ip-target': Flags.string({description: 'bond lab: IPv4 address the ARP monitor probes (client1 is 10.88.0.11).', helpGroup: 'BOND LAB', dependsOn: ['arp-interval']}),
     'xmit-hash-policy': Flags.string({description: 'bond lab: transmit hash policy (balance-xor, 802.3ad, balance-tlb/alb).', options: [...XMIT_HASH_POLICIES], helpGroup: 'BOND LAB'}),
+    keepalive: Flags.string({description: 'heartbeat lab: ha.cf keepalive (seconds, or e.g. 200ms).', default: '1', helpGroup: 'HEARTBEAT LAB'}),
+    deadtime: Flags.string({description: 'heartbeat lab: ha.cf deadtime (seconds, or e.g. 1500ms).', default: '5', helpGroup: 'HEARTBEAT LAB'}),
+    warntime: Flags.string({description: 'heartbeat lab: ha.cf warntime (default: 3/5 of deadtime, at least 2 × keepalive).', helpGroup: 'HEARTBEAT LAB'}),
+    initdead: Flags.string({description: 'heartbeat lab: ha.cf initdead (default: 2 × deadtime).', helpGroup: 'HEARTBEAT LAB'}),
+    'auto-failback': Flags.string({description: 'heartbeat lab: ha.cf auto_failback.', options: ['on', 'off'], default: 'off', helpGroup: 'HEARTBEAT LAB'}),
+    resource: Flags.string({description: 'heartbeat lab: the service after the VIP in haresources.', options: ['nginx'], default: 'nginx', helpGroup: 'HEARTBEAT LAB'}),
     'lacp-rate': Flags.string({description: 'bond lab: LACPDU rate in 802.3ad mode.', options: ['slow', 'fast'], helpGroup: 'BOND LAB'}),
   }
 
@@ -76,6 +89,12 @@ in the guest. Kernel, busybox and iperf3 come from Debian packages (apt-get down
         arpIpTarget: flags['arp-ip-target'],
         xmitHashPolicy: flags['xmit-hash-policy'],
         lacpRate: flags['lacp-rate'],
+        keepalive: flags.keepalive,
+        deadtime: flags.deadtime,
+        warntime: flags.warntime,
+        initdead: flags.initdead,
+        autoFailback: flags['auto-failback'],
+        resource: flags.resource,
       },
     })
     this.log(`lab ${r.topology} ${r.alreadyUp ? 'was already up' : `is up in ${(r.timings.readyMs / 1000).toFixed(2)} s`}`)

@@ -12,6 +12,7 @@ import {parseCorosyncConf} from '../config/corosync.js'
 import {parseCrmMon} from '../config/crm-mon.js'
 import {parseGlusterVolumeInfo} from '../config/gluster.js'
 import {parseHaproxyCfg} from '../config/haproxy.js'
+import {parseAuthkeys, parseHaCf, parseHaresources} from '../config/heartbeat.js'
 import {parseIpvsadm} from '../config/ipvs.js'
 import {type KeepalivedConfig, parseKeepalivedConf} from '../config/keepalived.js'
 import {parseCib} from '../config/pacemaker.js'
@@ -21,7 +22,7 @@ import type {Executor} from '../exec/types.js'
 import type {Inventory, InventoryHost} from '../inventory/inventory.js'
 import {type DoctorInput, type HostConfigs, type SourceKind, emptyHost} from './types.js'
 
-export const SOURCE_KINDS: readonly SourceKind[] = ['keepalived', 'haproxy', 'corosync', 'cib', 'crm_mon', 'bonding', 'bonding-sysfs', 'ipvsadm', 'gluster', 'sysctl']
+export const SOURCE_KINDS: readonly SourceKind[] = ['keepalived', 'haproxy', 'corosync', 'cib', 'crm_mon', 'bonding', 'bonding-sysfs', 'ipvsadm', 'gluster', 'sysctl', 'hacf', 'haresources', 'authkeys']
 
 /** What kind of source a file is, by its name first, then by its content. undefined: not one doctor reads. */
 export function detectKind(path: string, text: string): SourceKind | undefined {
@@ -36,6 +37,10 @@ export function detectKind(path: string, text: string): SourceKind | undefined {
   if (/^==> \S*\/bonding\/\S+ <==$/m.test(head)) return 'bonding-sysfs'
   if (/^IP Virtual Server version|^-A -[tuf] /m.test(head)) return 'ipvsadm'
   if (/^Volume Name:/m.test(head)) return 'gluster'
+  // Heartbeat's three files go by their names (/etc/ha.d/ha.cf, haresources, authkeys)
+  if (name === 'ha.cf' || /^\s*(keepalive|deadtime)\s+\S+\s*$/m.test(head) && /^\s*(ucast|bcast|mcast|serial|node)\s/m.test(head)) return 'hacf'
+  if (name === 'haresources') return 'haresources'
+  if (name === 'authkeys') return 'authkeys'
   if (/corosync.*\.conf$/.test(name) || /^\s*totem\s*\{/m.test(head)) return 'corosync'
   if (/keepalived.*\.conf$/.test(name) || /^\s*(vrrp_instance|vrrp_script|vrrp_sync_group|global_defs|virtual_server)\b/m.test(head)) return 'keepalived'
   if (/haproxy.*\.cfg$/.test(name) || (/^(frontend|backend|listen|defaults)\b/m.test(head) && /^\s+(server|bind|mode|balance)\b/m.test(head))) return 'haproxy'
@@ -48,6 +53,8 @@ export function detectKind(path: string, text: string): SourceKind | undefined {
 
 export interface ParseEnv {
   readInclude?: (path: string) => string | null
+  /** File mode (authkeys: must be 600), when known. */
+  mode?: number
   listInclude?: (pattern: string) => string[]
   configId?: string
 }
@@ -89,6 +96,15 @@ export function addSource(host: HostConfigs, kind: SourceKind, path: string, tex
     case 'sysctl':
       Object.assign(host.sysctl, parseSysctl(text, {file}))
       break
+    case 'hacf':
+      host.haCf.push(parseHaCf(text, {file}))
+      break
+    case 'haresources':
+      host.haresources.push(parseHaresources(text, {file}))
+      break
+    case 'authkeys':
+      host.authkeys.push(parseAuthkeys(text, {file, ...(env.mode === undefined ? {} : {mode: env.mode})}))
+      break
   }
   host.sources.push({kind, path})
 }
@@ -105,6 +121,9 @@ const STRUCTURE: Record<SourceKind, {re: RegExp; expect: string}> = {
   ipvsadm: {re: /^(IP Virtual Server version|Prot LocalAddress|-A -[tuf] |(TCP|UDP|SCTP|FWM)\s+\S+\s+\w)/m, expect: '`ipvsadm -Ln` or `ipvsadm --save -n` output'},
   gluster: {re: /^Volume Name:/m, expect: '"Volume Name:" (`gluster volume info` output)'},
   sysctl: {re: /^\s*-?[\w.\/*-]+\.[\w.\/*-]+\s*=/m, expect: 'key = value lines (net.ipv4.… = …)'},
+  hacf: {re: /^\s*(keepalive|deadtime|node|ucast|bcast|mcast|serial|auto_failback)\s/m, expect: 'keepalive, deadtime, node or a medium (ucast/bcast/mcast/serial)'},
+  haresources: {re: /^\s*[A-Za-z0-9][\w.-]*\s+\S/m, expect: 'a "NODE RESOURCE…" line'},
+  authkeys: {re: /^\s*auth\s+\d+/m, expect: 'an "auth N" line'},
 }
 
 const KIND_NAME: Record<SourceKind, string> = {
@@ -118,6 +137,9 @@ const KIND_NAME: Record<SourceKind, string> = {
   ipvsadm: 'ipvsadm output',
   gluster: 'gluster volume info output',
   sysctl: 'sysctl file',
+  hacf: 'Heartbeat ha.cf',
+  haresources: 'Heartbeat haresources',
+  authkeys: 'Heartbeat authkeys',
 }
 
 /**
@@ -141,6 +163,16 @@ export function notAConfig(kind: SourceKind, path: string, text: string): Hachao
     where,
     suggestions: [`check the path given to --${kind === 'crm_mon' ? 'crm-mon' : kind === 'bonding' ? 'bond' : kind}`, 'or let doctor detect the kind: put the files in a directory and use --dir'],
   })
+}
+
+/** The mode of a local authkeys file (the heartbeat rule checks it is 600); nothing for other kinds. */
+function fileMode(kind: SourceKind, path: string): {mode?: number} {
+  if (kind !== 'authkeys') return {}
+  try {
+    return {mode: statSync(path).mode & 0o777}
+  } catch {
+    return {}
+  }
 }
 
 /** A local file's text, or the reason it cannot be read (a doctor-source-unreadable finding). */
@@ -198,7 +230,7 @@ export function collectFiles(specs: FileSpec[], opts: {configId?: string} = {}):
       return
     }
     try {
-      addSource(h, s.kind, s.path, t.text, {readInclude: fsReadInclude, listInclude: fsListInclude, ...(opts.configId === undefined ? {} : {configId: opts.configId})})
+      addSource(h, s.kind, s.path, t.text, {readInclude: fsReadInclude, listInclude: fsListInclude, ...(opts.configId === undefined ? {} : {configId: opts.configId}), ...fileMode(s.kind, s.path)})
     } catch (e) {
       if (!isHachaosError(e)) throw e
       problem(h, e, s.kind)
@@ -298,7 +330,7 @@ export function collectDir(dir: string, opts: {configId?: string} = {}): DirColl
         continue
       }
       try {
-        addSource(host, t.kind, t.path, t.text)
+        addSource(host, t.kind, t.path, t.text, fileMode(t.kind, t.path))
       } catch (e) {
         if (!isHachaosError(e)) throw e
         problem(host, e, t.kind)
@@ -491,6 +523,22 @@ export async function collectHost(h: InventoryHost, exec: Executor, inv: Invento
       const r = await tryRun(exec, ['gluster', 'volume', 'info'], timeoutMs)
       if (r?.ok === true) addSource(host, 'gluster', `${h.name}:gluster volume info`, r.stdout)
     })
+  }
+  if (roles.has('heartbeat-node') || (await running(exec, 'heartbeat'))) {
+    const dir = typeof facts['ha_cf'] === 'string' ? facts['ha_cf'].replace(/\/[^/]*$/, '') : '/etc/ha.d'
+    for (const [kind, name] of [['hacf', 'ha.cf'], ['haresources', 'haresources'], ['authkeys', 'authkeys']] as const) {
+      const path = `${dir}/${name}`
+      await guard(kind, path, async () => {
+        const text = await tryRead(exec, path)
+        if (text === null) return
+        let mode: number | undefined
+        if (kind === 'authkeys') {
+          const st = await tryRun(exec, ['stat', '-c', '%a', path], timeoutMs)
+          if (st?.ok === true && /^[0-7]{3,4}$/.test(st.stdout.trim())) mode = parseInt(st.stdout.trim(), 8)
+        }
+        addSource(host, kind, `${h.name}:${path}`, text, mode === undefined ? {} : {mode})
+      })
+    }
   }
   const keys: string[] = []
   if (host.haproxy.length > 0) keys.push('net.ipv4.ip_nonlocal_bind', 'net.ipv6.ip_nonlocal_bind')

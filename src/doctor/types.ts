@@ -7,6 +7,7 @@ import type {Loc} from '../config/common.js'
 import type {CorosyncConfig} from '../config/corosync.js'
 import type {CrmMon} from '../config/crm-mon.js'
 import type {GlusterInfo} from '../config/gluster.js'
+import type {Authkeys, HaCf, Haresources} from '../config/heartbeat.js'
 import type {HaproxyConfig} from '../config/haproxy.js'
 import type {IpvsTable} from '../config/ipvs.js'
 import type {KeepalivedConfig} from '../config/keepalived.js'
@@ -16,9 +17,9 @@ import type {SysctlSet} from '../config/sysctl.js'
 export type Severity = 'error' | 'warning' | 'note'
 export const SEVERITY_ORDER: Record<Severity, number> = {error: 0, warning: 1, note: 2}
 
-export type Area = 'keepalived' | 'haproxy' | 'corosync' | 'pacemaker' | 'bonding' | 'lvs' | 'gluster' | 'cross-host' | 'doctor'
+export type Area = 'keepalived' | 'haproxy' | 'corosync' | 'pacemaker' | 'bonding' | 'lvs' | 'gluster' | 'heartbeat' | 'cross-host' | 'doctor'
 
-export type SourceKind = 'keepalived' | 'haproxy' | 'corosync' | 'cib' | 'crm_mon' | 'bonding' | 'bonding-sysfs' | 'ipvsadm' | 'gluster' | 'sysctl'
+export type SourceKind = 'keepalived' | 'haproxy' | 'corosync' | 'cib' | 'crm_mon' | 'bonding' | 'bonding-sysfs' | 'ipvsadm' | 'gluster' | 'sysctl' | 'hacf' | 'haresources' | 'authkeys'
 
 /** Everything known about one host (or one set of collected files). */
 export interface HostConfigs {
@@ -31,6 +32,10 @@ export interface HostConfigs {
   bonds: BondFile[]
   ipvs: IpvsTable[]
   gluster: GlusterInfo[]
+  /** Heartbeat: ha.cf, haresources, authkeys (secrets redacted at parse time). */
+  haCf: HaCf[]
+  haresources: Haresources[]
+  authkeys: Authkeys[]
   /** Kernel settings (from `sysctl` output, sysctl.conf or /proc/sys live). Empty: unknown. */
   sysctl: SysctlSet
   /** Live: distinct neighbour MACs seen on each bond (`ip neigh`), for the layer2-hash rule. */
@@ -51,7 +56,7 @@ export interface DoctorInput {
 }
 
 export function emptyHost(host: string): HostConfigs {
-  return {host, keepalived: [], haproxy: [], corosync: [], cib: [], crmMon: [], bonds: [], ipvs: [], gluster: [], sysctl: {}, bondPeers: {}, vips: [], roles: [], sources: [], problems: []}
+  return {host, keepalived: [], haproxy: [], corosync: [], cib: [], crmMon: [], bonds: [], ipvs: [], gluster: [], haCf: [], haresources: [], authkeys: [], sysctl: {}, bondPeers: {}, vips: [], roles: [], sources: [], problems: []}
 }
 
 /** Where a finding is: a file:line, and/or the host and the state seen there. */

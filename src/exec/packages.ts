@@ -37,6 +37,9 @@ export const DEBIAN_PACKAGE_OF: Readonly<Record<string, string>> = {
   bmon: 'bmon',
   tmux: 'tmux',
   systemctl: 'systemd',
+  cl_status: 'heartbeat',
+  nginx: 'nginx-light',
+  ifconfig: 'net-tools',
 }
 
 export function packageHint(binary: string): string {

@@ -11,7 +11,10 @@
  * /proc/PID/ns/pid with the init's), so they can be signalled and counted from here.
  * The network-namespace helpers of the labs (switch, veths, addresses, detached daemons) are ./netns-ops.ts.
  */
-import {chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs'
+import {spawn} from 'node:child_process'
+import {chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+
+import {HachaosError} from '../errors.js'
 
 import {NsenterExecutor, type NsKind} from '../exec/nsenter.js'
 
@@ -212,4 +215,62 @@ function tmpfilesLines(stagedSub: string): string[] {
     '  done <"$f"',
     'done',
   ]
+}
+
+/** How to boot a node whose init is started directly (no chassis): see `bootNode`. */
+export interface BootNodeSpec {
+  /** The node's network namespace (made by the lab). */
+  ns: string
+  /** The init's argv (e.g. ['bash', '/…/node-init.sh', …]); it runs behind `unshareArgv(namespaces)`. */
+  argv: string[]
+  log: string
+  /** A file the init creates when it has booted (its last boot line). */
+  bootedFile: string
+  /** Where the init's PID (this machine's numbering) is written, for `readInitPid` / `nodeExecutor`. */
+  initPidFile: string
+  namespaces?: NodeNamespaces
+  timeoutMs?: number
+}
+
+/**
+ * Start a node's init in fresh namespaces inside its network namespace, detached from us, and wait until it
+ * has booted: `ip netns exec NS unshare … ARGV`. The init is the only child of `unshare --fork`; its PID is
+ * written to `initPidFile`. Returns both PIDs (SIGKILL to the init ends the node's PID namespace).
+ */
+export async function bootNode(s: BootNodeSpec): Promise<{unsharePid: number; initPid: number}> {
+  rmSync(s.bootedFile, {force: true})
+  const fd = openSync(s.log, 'a')
+  let unsharePid: number | undefined
+  try {
+    const child = spawn('ip', ['netns', 'exec', s.ns, ...unshareArgv(s.namespaces), ...s.argv], {detached: true, stdio: ['ignore', fd, fd]})
+    child.on('error', () => undefined)
+    child.unref()
+    unsharePid = child.pid
+  } finally {
+    closeSync(fd)
+  }
+  if (unsharePid === undefined) throw new HachaosError(`could not start the init of ${s.ns}`, {code: 'E_SPAWN', exit: 'HOST', suggestions: [`see ${s.log}`]})
+  const deadline = Date.now() + (s.timeoutMs ?? 10_000)
+  for (;;) {
+    let init = 0
+    try {
+      init = Number(readFileSync(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8').trim().split(/\s+/)[0])
+    } catch {
+      // unshare is gone: the boot failed
+    }
+    if (Number.isInteger(init) && init > 1 && existsSync(s.bootedFile)) {
+      writeFileSync(`${s.initPidFile}.tmp`, `${init}\n`)
+      renameSync(`${s.initPidFile}.tmp`, s.initPidFile)
+      return {unsharePid, initPid: init}
+    }
+    if (Date.now() > deadline || !existsSync(`/proc/${unsharePid}`)) {
+      try {
+        process.kill(unsharePid, 'SIGKILL')
+      } catch {
+        // gone
+      }
+      throw new HachaosError(`the node in ${s.ns} did not boot`, {code: 'E_LAB_NOT_READY', exit: 'TIMEOUT', where: s.ns, suggestions: [`see ${s.log}`]})
+    }
+    await new Promise((r) => setTimeout(r, 25))
+  }
 }

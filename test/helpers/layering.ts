@@ -43,6 +43,7 @@ export const FLOORS: ReadonlyArray<readonly [string, number]> = [
   ['src/stacks/registry.ts', 6],
   ['src/lab/registry.ts', 6],
   ['src/lab/keepalived/', 6],
+  ['src/stacks/heartbeat/lab/', 6],
   ['src/lab/pacemaker/', 6],
   ['src/lab/bond/', 6],
   // The lab audit (torture tests, game days) looks at every lab through the registry and at the journal.

@@ -14,7 +14,7 @@ import {join} from 'node:path'
 
 import {BIN, ROOT} from '../helpers/cli.js'
 
-export type Lab = 'keepalived' | 'pacemaker' | 'bond' | 'none'
+export type Lab = 'keepalived' | 'pacemaker' | 'bond' | 'heartbeat' | 'none'
 
 export interface ExampleMeta {
   /** The lab it runs on ('none': no lab needed; run with the keepalived file). */
@@ -145,6 +145,9 @@ export const EXAMPLES: Record<string, ExampleMeta> = {
     skip: 'the seed\'s own machines (192.168.200.179 and clients c1, c2): no built-in lab has those addresses',
   },
   'hachaos doctor --bond /proc/net/bonding/bond0': {lab: 'none', skip: 'reads this machine\'s /proc/net/bonding/bond0: the bond lab\'s bond lives in its QEMU guest, where hachaos does not run'},
+  // run by test/integration/heartbeat.test.ts after its drills (each rebuilds the lab with its timers)
+  'hachaos lab up --topology heartbeat': {lab: 'heartbeat', order: 95},
+  'hachaos lab up --topology heartbeat --keepalive 200ms --deadtime 1 --auto-failback on': {lab: 'heartbeat', order: 96, after: [['lab', 'down', '--topology', 'heartbeat']]},
   'hachaos lab up --topology bond --mode balance-rr': {lab: 'bond', order: 95, before: [['lab', 'down', '--topology', 'bond']]},
   'hachaos lab up --topology bond --mode active-backup --miimon 100 --downdelay 200 --updelay 200': {lab: 'bond', order: 96, before: [['lab', 'down', '--topology', 'bond']]},
   'hachaos lab up --topology bond --mode active-backup --arp-interval 100 --arp-ip-target 10.88.0.11': {lab: 'bond', order: 97, before: [['lab', 'down', '--topology', 'bond']], after: [['lab', 'down', '--topology', 'bond']]},
