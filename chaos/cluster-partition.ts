@@ -1,7 +1,7 @@
 import {z} from 'zod'
 
 import {corosyncPorts, nodeAddresses} from '../src/config/corosync.js'
-import {healScript, planPartition, type PartitionMember} from '../src/stacks/pacemaker/partition.js'
+import {healScript, planPartition, type PartitionMember} from '../src/fault/nft-partition.js'
 import {CLUSTER_ROLE, clusterHosts, clusterNodeName, corosyncConfOn, requireClusterNode} from '../src/stacks/pacemaker/targets.js'
 import {HachaosError} from '../src/errors.js'
 import type {Action, FaultDefinition, FaultEnv, FaultPlan} from '../src/fault/types.js'

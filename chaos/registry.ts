@@ -8,6 +8,7 @@ import {dropVrrp} from './drop-vrrp.js'
 import {kill} from './kill.js'
 import {memberDown} from './member-down.js'
 import {nicDown} from './nic-down.js'
+import {partition} from './partition.js'
 import {serviceStop} from './service-stop.js'
 
 /**
@@ -24,6 +25,7 @@ export const FAULTS: readonly RegisteredFault[] = [
   registerFault(clusterMove),
   registerFault(clusterPartition),
   registerFault(memberDown),
+  registerFault(partition),
 ]
 
 export function faultDefinition(kind: string): RegisteredFault {

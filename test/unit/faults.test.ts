@@ -8,6 +8,7 @@ import {RecordingExecutor} from '../../src/exec/recording.js'
 import type {Executor} from '../../src/exec/types.js'
 import type {FaultEnv} from '../../src/fault/types.js'
 import {parseInventory} from '../../src/inventory/inventory.js'
+import {readFixture} from '../fixture.js'
 
 const inv = parseInventory(`
 hosts:
@@ -24,7 +25,7 @@ function envFor(name: string, exec: Executor, force = false): FaultEnv {
 
 describe('fault plans (data first: the exact argv, before anything runs)', () => {
   it('every registered fault has a kind, a summary and parameter help', () => {
-    assert.deepEqual(FAULTS.map((f) => f.kind).sort(), ['cluster-kill', 'cluster-move', 'cluster-partition', 'cluster-standby', 'drop-vrrp', 'kill', 'member-down', 'nic-down', 'service-stop'])
+    assert.deepEqual(FAULTS.map((f) => f.kind).sort(), ['cluster-kill', 'cluster-move', 'cluster-partition', 'cluster-standby', 'drop-vrrp', 'kill', 'member-down', 'nic-down', 'partition', 'service-stop'])
     for (const f of FAULTS) assert.ok(f.summary.length > 20 && Object.keys(f.paramHelp).length > 0)
   })
 
@@ -90,5 +91,35 @@ describe('fault plans (data first: the exact argv, before anything runs)', () =>
     const p = await faultDefinition('service-stop').plan({service: 'httpd'}, envFor('lab1', new RecordingExecutor('lab1')))
     assert.deepEqual(p.params, {service: 'apache2'})
     assert.equal(p.effect, 'backend-loss')
+  })
+
+  it('partition (Heartbeat): drops udpport and the mcast ports of ha.cf between the sides, in every node; heal deletes the table', async () => {
+    const hbInv = parseInventory(`
+hosts:
+  hb1: {address: 10.71.0.11, via: netns, netns: hc-hb1, roles: [heartbeat-node], services: lab}
+  hb2: {address: 10.71.0.12, via: netns, netns: hc-hb2, roles: [heartbeat-node], services: lab, facts: {heartbeat_addrs: "10.72.0.12"}}
+  c: {address: 10.71.0.2, via: netns, netns: hc-c, roles: [client]}
+`)
+    const conf = readFixture('heartbeat', 'ha.cf') + 'mcast eth1 239.0.0.1 695 1 0\n'
+    const ex = new RecordingExecutor('hb1').on(['cat', '--', '/etc/ha.d/ha.cf'], {stdout: conf})
+    const target = hbInv.hosts.find((h) => h.name === 'hb1')
+    assert.ok(target)
+    const {name: n, ...entry} = target
+    const env: FaultEnv = {inventory: hbInv, target, exec: ex, ref: {name: n, entry}, executorFor: () => ex, refFor: (h) => ({name: h.name, entry: h}), force: false}
+    const p = await faultDefinition('partition').plan({}, env)
+    assert.equal(p.effect, 'cluster-partition')
+    assert.deepEqual(p.params, {sides: [['hb1'], ['hb2']], ports: [694, 695]})
+    assert.deepEqual(p.inject.map((a) => (a.type === 'sleep' ? '' : a.host.name)), ['hb1', 'hb2'])
+    const [a1, a2] = p.inject
+    assert.ok(a1?.type === 'exec' && a2?.type === 'exec')
+    assert.deepEqual(a1.argv, ['nft', '-f', '-'])
+    assert.match(a1.input ?? '', /ip saddr \{ 10\.71\.0\.12, 10\.72\.0\.12 \} udp dport \{ 694, 695 \} drop/)
+    assert.match(a2.input ?? '', /ip daddr \{ 10\.71\.0\.11 \} udp dport \{ 694, 695 \} drop/)
+    assert.ok(p.revert.every((r) => r.type === 'exec' && /delete table inet hachaos_partition/.test(r.input ?? '')))
+    // the client is no Heartbeat node: refused with the nodes named
+    const c = hbInv.hosts.find((h) => h.name === 'c')
+    assert.ok(c)
+    await assert.rejects(faultDefinition('partition').plan({}, {...env, target: c}), (e: unknown) => e instanceof HachaosError && /hb1, hb2/.test(e.suggestions.join(' ')))
+    await assert.rejects(faultDefinition('partition').plan({with: 'hb2'}, env), (e: unknown) => e instanceof HachaosError && /empty/.test(e.message))
   })
 })

@@ -26,6 +26,9 @@ export interface HeartbeatFigures {
     reconnectOutageMs: number | null
     /** How many nodes held the VIP at the last reading. */
     finalOwnerCount: number | null
+    /** After the revert, the VIP back on the old owner alone (auto_failback on: the group returns home), ms
+     * from the revert; null when it did not return (auto_failback off keeps it where it is). */
+    failbackMs: number | null
   }
 }
 
@@ -44,6 +47,7 @@ export function heartbeatFigures(
   let failSince: EpochMicros | null = null
   let outage: number | null = null
   let garp: EpochMicros | null = null
+  let back: EpochMicros | null = null
   const revert = o.revertAtUs
   for (const e of sorted) {
     if (e.type === 'vip.owner') {
@@ -60,6 +64,7 @@ export function heartbeatFigures(
         dualSince = null
       }
       if (revert !== null && e.t > revert) {
+        if (back === null && added !== null && o.oldOwner !== null && e.owners.length === 1 && e.owners[0] === o.oldOwner) back = e.t
         if (e.owners.length === 0 && emptySince === null) emptySince = e.t
         if (e.owners.length > 0 && emptySince !== null) {
           empty = Math.max(empty, ms(emptySince, e.t))
@@ -90,6 +95,7 @@ export function heartbeatFigures(
       reconnectNoOwnerMs: empty,
       reconnectOutageMs: outage,
       finalOwnerCount: owners === null ? null : owners.length,
+      failbackMs: back === null || revert === null ? null : ms(revert, back),
     },
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {PARTITION_TABLE, healScript, partitionScript, planPartition} from '../../../src/stacks/pacemaker/partition.js'
+import {PARTITION_TABLE, healScript, partitionScript, planPartition} from '../../../src/fault/nft-partition.js'
 
 describe('corosync partition as data', () => {
   it('each side drops the other side\'s corosync UDP, in and out, in its own table (recreated: idempotent)', () => {

@@ -194,6 +194,17 @@ describe('figures: relocation, split brain, second outage on reconnect', () => {
     assert.equal(f.extra.reconnectOutageMs, 26_000)
     assert.equal(f.extra.finalOwnerCount, 1)
     assert.equal(f.garpMs, 5600)
+    // the VIP is on hb1 alone at 112 (2 s after the revert): that is the group back home
+    assert.equal(f.extra.failbackMs, 2000)
+  })
+
+  it('failback: null when the group stays on the new node (auto_failback off), the time when it comes home', () => {
+    const stay = [owner(90, ['hb1']), owner(104, ['hb2']), owner(112, ['hb2'])]
+    assert.equal(heartbeatFigures(stay, {faultAtUs: 100 * S, revertAtUs: 110 * S, oldOwner: 'hb1', vip: null, oldMac: null}).extra.failbackMs, null)
+    const home = [owner(90, ['hb1']), owner(104, ['hb2']), owner(111, ['hb2']), owner(113.5, []), owner(114.2, ['hb1'])]
+    const f = heartbeatFigures(home, {faultAtUs: 100 * S, revertAtUs: 110 * S, oldOwner: 'hb1', vip: null, oldMac: null})
+    assert.equal(f.extra.failbackMs, 4200)
+    assert.equal(f.extra.reconnectNoOwnerMs, 700)
   })
 
   it('live hooks: reacted on the move; settled only after one owner and both active for stableMs', () => {

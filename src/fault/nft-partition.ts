@@ -1,6 +1,7 @@
 /**
- * A Corosync partition as plain data (Jepsen style): two sets of nodes, and for every node the nftables
- * ruleset that drops the cluster's UDP traffic (knet/udpu ports) to and from the other set. The rules live in
+ * A network partition as plain data (Jepsen style): two sets of nodes, and for every node the nftables
+ * ruleset that drops the cluster's UDP traffic (knet/udpu ports) to and from the other set. Shared by the
+ * Corosync partition (knet/udpu ports) and the Heartbeat one (udpport, 694). The rules live in
  * their own table, so the heal deletes exactly them; both scripts are idempotent.
  */
 export const PARTITION_TABLE = 'hachaos_partition'
