@@ -5,7 +5,9 @@
  * allowance, src/stacks/heartbeat/predict.ts), the isolated node keeps it (a split brain, reported with its
  * duration, which fails the verdict: exit 7), on reconnect both give up and restart (a second outage) — then
  * exactly one node holds the VIP and answers, the lab audit is clean, the --help examples run, and `lab down`
- * leaves nothing. Bounded: about 3 minutes; the lab is removed in after(), even on failure.
+ * leaves nothing. Then kill -9 of heartbeat, a graceful stop and a partition of the Heartbeat UDP, each
+ * checked against its model with auto_failback on. Bounded: about 5 minutes; the lab is removed in after(),
+ * even on failure.
  */
 import assert from 'node:assert/strict'
 import {existsSync, mkdtempSync, rmSync} from 'node:fs'
@@ -43,13 +45,14 @@ describe('heartbeat lab: nic-down on the active node, split brain, reconnect', (
   })
 
   it('lab up: Heartbeat on both nodes, the VIP and nginx on hb1 (haresources), answered from the client', async () => {
-    const r = await runCli(['lab', 'up', ...TOPO, '--keepalive', '200ms', '--deadtime', '1', '--json'], {env, timeoutMs: 150_000})
+    const r = await runCli(['lab', 'up', ...TOPO, '--keepalive', '200ms', '--deadtime', '1', '--auto-failback', 'on', '--json'], {env, timeoutMs: 150_000})
     assert.equal(r.code, 0, r.stderr.slice(-2000))
     const up = r.json as LabUpResult
     assert.deepEqual(up.hosts.map((h) => [h.name, h.role]), [['hb1', 'heartbeat-node'], ['hb2', 'heartbeat-node'], ['client', 'client']])
     assert.equal(up.vipOwner, 'hb1')
     assert.deepEqual(up.answeredBy, ['hb1'])
     assert.equal(up.details['deadtimeMs'], 1000)
+    assert.equal(up.details['autoFailback'], 'on')
     const st = await status()
     assert.ok(st.healthy, st.problems.join('; '))
     assert.deepEqual(st.vipOwners, ['hb1'])
@@ -90,6 +93,57 @@ describe('heartbeat lab: nic-down on the active node, split brain, reconnect', (
     assert.equal(st.vipOwners.length, 1, `owners ${st.vipOwners.join(',')}`)
     const a = await auditLab({topology: 'heartbeat', prefix, journalDir: join(HOME, 'journal'), settleMs: 60_000})
     assert.ok(a.clean, JSON.stringify(a.findings))
+  })
+
+  /** A drill on hb1: its run, with the relocation checked against the model's range. */
+  async function drill(fault: string[], exit: number): Promise<DrillRun> {
+    const r = await runCli(['failover', '--target', 'hb1', '--fault', ...fault, '--json'], {env, timeoutMs: 200_000})
+    assert.equal(r.code, exit, `exit ${r.code}\n${r.stderr.slice(-2000)}`)
+    const run = r.json as DrillRun
+    assert.equal(run.stack, 'heartbeat')
+    assert.equal(run.reverted, true)
+    const p = run.prediction
+    const moved = run.metrics.extra['relocationMs']
+    assert.ok(typeof moved === 'number', 'relocation measured')
+    assert.ok(p.minMs !== null && p.maxMs !== null)
+    assert.ok(moved >= p.minMs - POLL_TOL_MS && moved <= p.maxMs + POLL_TOL_MS, `relocation ${moved} ms outside ${p.minMs}..${p.maxMs} ms ± ${POLL_TOL_MS}`)
+    assert.equal(run.metrics.newOwner, 'hb2')
+    assert.equal(run.metrics.extra['finalOwnerCount'], 1)
+    return run
+  }
+
+  async function clean(): Promise<void> {
+    const st = await status()
+    assert.equal(st.vipOwners.length, 1, `owners ${st.vipOwners.join(',')}`)
+    const a = await auditLab({topology: 'heartbeat', prefix, journalDir: join(HOME, 'journal'), settleMs: 60_000})
+    assert.ok(a.clean, JSON.stringify(a.findings))
+  }
+
+  it('kill -9 heartbeat on hb1: hb2 takes over after deadtime, hb1 keeps the VIP (split brain); the restart brings the group home (auto_failback on)', async () => {
+    const run = await drill(['kill', '--param', 'process=heartbeat', '--param', 'signal=KILL'], 7)
+    assert.match(run.prediction.formula, /deadtime 1 s \+/)
+    const sb = run.splitBrain.find((s) => s.kind === 'dual-vip')
+    assert.ok(sb !== undefined && sb.durationMs > 0, 'the killed node kept its VIP: split brain')
+    assert.ok(typeof run.metrics.extra['failbackMs'] === 'number', 'auto_failback on: the VIP back on hb1 alone after the restart')
+    await clean()
+  })
+
+  it('service-stop heartbeat on hb1: hb1 releases first, then hb2 takes the group (release + start, no deadtime), no split brain; the start brings it home', async () => {
+    const run = await drill(['service-stop', '--param', 'service=heartbeat'], 0)
+    assert.match(run.prediction.formula, /graceful stop/)
+    assert.deepEqual(run.splitBrain, [])
+    const removed = run.metrics.extra['vipRemovedMs']
+    const moved = run.metrics.extra['relocationMs']
+    assert.ok(typeof removed === 'number' && typeof moved === 'number' && removed <= moved, `released at ${removed} ms, taken at ${moved} ms`)
+    assert.ok(typeof run.metrics.extra['failbackMs'] === 'number', 'auto_failback on: home again after the start')
+    await clean()
+  })
+
+  it('partition hb1 | hb2 (Heartbeat UDP dropped): both keep serving — a split brain until the heal, then one owner', async () => {
+    const run = await drill(['partition'], 7)
+    assert.deepEqual(run.splitBrain.filter((s) => s.kind === 'dual-vip').map((s) => [...s.parties].sort()), [['hb1', 'hb2']])
+    assert.equal(run.metrics.extra['vipRemovedMs'], null, 'the isolated side keeps the VIP')
+    await clean()
   })
 
   for (const e of examplesFor('heartbeat')) {

@@ -122,3 +122,20 @@ export function acquisitionSpansMs(lines: readonly HaLogLine[]): number[] {
   close()
   return spans
 }
+
+/**
+ * How long each give-up took (ms): "Giving up all HA resources" → "All HA resources relinquished" (the
+ * node's own resource stops, before its peer may take the group on a graceful stop). 1 s resolution.
+ */
+export function releaseSpansMs(lines: readonly HaLogLine[]): number[] {
+  const spans: number[] = []
+  let from: number | null = null
+  for (const l of lines) {
+    if (l.kind === 'giving-up') from = l.atMs
+    else if (l.kind === 'relinquished' && from !== null) {
+      spans.push(l.atMs - from)
+      from = null
+    }
+  }
+  return spans
+}

@@ -7,8 +7,10 @@
  *     derived: heartbeat checks for dead nodes on its own tick (up to ~1 keepalive late) and the log that
  *     gives the resource start has 1 s resolution; the spike on this machine measured deadtime + 0.1–1.3 s
  *     with a fast start (../shared/labs/heartbeat-gluster-notes.md).
- *   graceful stop (`heartbeat -k`): the node gives its resources up and the peer takes them at once — no
- *     deadtime: relocation ≈ release + resource start.
+ *   graceful stop (`heartbeat -k`, the init script's stop): the node gives its resources up (its own stops,
+ *     "Giving up all HA resources" → "All HA resources relinquished" in its ha-log), then the peer takes them
+ *     at once — no deadtime: relocation ≈ release + resource start (+ the same allowance; measured in the
+ *     lab: release 3.2 s + acquisition 3.7 s with a 2 s start).
  * The partitioned node keeps its resources (no STONITH in v1 without `stonith_host`): a split brain for the
  * whole partition, and on reconnect both nodes give everything up and re-exec heartbeat (a second outage).
  */
@@ -26,6 +28,8 @@ export interface HbModelInput {
   effect: FaultEffect
   /** The resource group's start time from the ha-log (ms, 1 s resolution); null: unknown (then 1 s is assumed). */
   resourceStartMs: number | null
+  /** How long the target's last give-up took (ms, ha-log, 1 s resolution); null: unknown (then 5 s are allowed). */
+  releaseMs?: number | null
 }
 
 export function predictHeartbeat(i: HbModelInput): Prediction {
@@ -43,12 +47,25 @@ export function predictHeartbeat(i: HbModelInput): Prediction {
     media: i.haCf.media.length,
   }
   if (i.effect === 'graceful-stop') {
+    const allowance = t.keepaliveMs + CHECK_ALLOWANCE_MS + 2 * LOG_RESOLUTION_MS
+    const release = i.releaseMs ?? null
+    if (release === null) {
+      return {
+        metric: 'relocationMs',
+        takeoverMs: start,
+        minMs: 0,
+        maxMs: start + 5000 + LOG_RESOLUTION_MS,
+        formula: `graceful stop: the node releases its group (heartbeat -k) and the peer takes it at once, no deadtime: ≈ ${startText} (+ up to 5 s for the release: none in the ha-log)`,
+        inputs,
+      }
+    }
+    inputs['releaseMs'] = release
     return {
       metric: 'relocationMs',
-      takeoverMs: start,
+      takeoverMs: release + start,
       minMs: 0,
-      maxMs: start + 5000 + LOG_RESOLUTION_MS,
-      formula: `graceful stop: the node releases its group (heartbeat -k) and the peer takes it at once, no deadtime: ≈ ${startText} (+ up to 5 s for the release)`,
+      maxMs: release + start + allowance,
+      formula: `graceful stop: release ${(release / 1000).toFixed(1)} s (ha-log) + ${startText} = ${((release + start) / 1000).toFixed(1)} s, no deadtime (up to + ${(allowance / 1000).toFixed(1)} s: keepalive ${t.keepaliveMs} ms + 1.3 s measured + two 1 s log resolutions)`,
       inputs,
     }
   }

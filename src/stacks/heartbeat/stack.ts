@@ -20,7 +20,7 @@ import type {Executor} from '../../exec/types.js'
 import {executorFor, findHost, hostsWithRole, type InventoryHost} from '../../inventory/inventory.js'
 import type {Poller} from '../../util/poll-loop.js'
 import type {StackModule} from '../types.js'
-import {acquisitionSpansMs, haLogEvents} from './ha-log.js'
+import {acquisitionSpansMs, haLogEvents, releaseSpansMs} from './ha-log.js'
 import {HeartbeatLive} from './live.js'
 import {HeartbeatWatcher} from './observe.js'
 import {predictHeartbeat} from './predict.js'
@@ -77,15 +77,23 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   }
   if (crmEnabled(haCf)) warnings.push(`ha.cf says crm ${haCf.crm?.value ?? ''}: Pacemaker runs the resources, the v1 model below is about the messaging layer only`)
 
-  // The group's start time, from the last acquisition in the target's ha-log (1 s resolution).
-  let resourceStartMs: number | null = null
-  try {
-    const log = await exec.run(['tail', '-n', '3000', fact(target, 'ha_log', DEFAULT_HA_LOG)], {timeoutMs: 5000})
-    const spans = acquisitionSpansMs(haLogEvents(log.stdout))
-    resourceStartMs = spans.length > 0 ? (spans[spans.length - 1] as number) : null
-  } catch {
-    warnings.push('no ha-log to read the resource start time from: 1 s is assumed')
+  // The group's start time, from the last acquisition in the ha-log (1 s resolution) of the node(s) that
+  // will take the group over (the target's peers); the target's own log when no peer has one. The peers'
+  // figure is the one the relocation is about: a node's IPaddr/nginx start differs from its peer's.
+  const lastSpan = async (h: InventoryHost, spansOf: typeof acquisitionSpansMs): Promise<number | null> => {
+    try {
+      const r = await executorFor(h).run(['tail', '-n', '3000', fact(h, 'ha_log', DEFAULT_HA_LOG)], {timeoutMs: 5000})
+      const spans = spansOf(haLogEvents(r.stdout))
+      return spans.length > 0 ? (spans[spans.length - 1] as number) : null
+    } catch {
+      return null
+    }
   }
+  const peerSpans = (await Promise.all(nodes.filter((n) => n.name !== target.name).map((n) => lastSpan(n, acquisitionSpansMs)))).filter((x): x is number => x !== null)
+  const resourceStartMs: number | null = peerSpans.length > 0 ? Math.max(...peerSpans) : await lastSpan(target, acquisitionSpansMs)
+  if (resourceStartMs === null) warnings.push('no resource start in any node\'s ha-log: 1 s is assumed')
+  // A graceful stop first runs the target's own stops: its last give-up, from its ha-log.
+  const releaseMs = await lastSpan(target, releaseSpansMs)
 
   const vip = o.vip ?? inv.vip ?? target.facts.vip ?? haresources?.groups.flatMap((g) => g.resources.map(resourceVip)).find((x): x is string => x !== null) ?? null
   if (vip === null) throw new HachaosError('which VIP? the inventory has no vip and haresources names no IPaddr', {code: 'E_USAGE', exit: 'USAGE', suggestions: ['add "vip: ADDRESS" to the inventory, or pass --vip']})
@@ -96,7 +104,7 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   if (oldOwner !== target.name) warnings.push(`${target.name} does not hold the VIP (it is on ${oldOwner ?? 'no node'})`)
 
   const plan = await o.planFault(env)
-  const prediction = predictHeartbeat({haCf, effect: plan.effect, resourceStartMs})
+  const prediction = predictHeartbeat({haCf, effect: plan.effect, resourceStartMs, releaseMs})
 
   const log = new EventLog()
   const emit = log.emit

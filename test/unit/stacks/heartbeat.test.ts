@@ -5,7 +5,7 @@ import {describe, it} from 'node:test'
 import {activeAuthMethod, haCfTimers, hbTimeMs, parseAuthkeys, parseHaCf, parseHaresources, resourceVip} from '../../../src/config/heartbeat.js'
 import {isHachaosError} from '../../../src/errors.js'
 import {parseHbStatus, parseNodeStatus, parseRscStatus} from '../../../src/stacks/heartbeat/cl-status.js'
-import {acquisitionSpansMs, haLogEvents, parseHaLogLine} from '../../../src/stacks/heartbeat/ha-log.js'
+import {acquisitionSpansMs, haLogEvents, parseHaLogLine, releaseSpansMs} from '../../../src/stacks/heartbeat/ha-log.js'
 import {HeartbeatLive} from '../../../src/stacks/heartbeat/live.js'
 import {heartbeatFigures} from '../../../src/stacks/heartbeat/metrics.js'
 import {nodeRole} from '../../../src/stacks/heartbeat/observe.js'
@@ -147,6 +147,10 @@ describe('ha-log reader (the lab log of a nic-down on hb1 and the reconnect)', (
     // hb2's takeover: Acquiring 20:21:09 → nginx start 20:21:13
     assert.equal(spans[0], 4000)
   })
+
+  it('release spans: hb1 gives up on reconnect (Giving up 20:21:19 → relinquished 20:21:22)', () => {
+    assert.deepEqual(releaseSpansMs(hb1), [3000])
+  })
 })
 
 describe('prediction', () => {
@@ -158,6 +162,14 @@ describe('prediction', () => {
     assert.equal(p.maxMs, 5000 + 200 + 1300 + 1000)
     assert.match(p.formula, /deadtime 1 s \+ resource start 4\.0 s/)
   })
+  it('graceful stop with the release in the ha-log: release + start, allowance over it', () => {
+    const p = predictHeartbeat({haCf: haCf(), effect: 'graceful-stop', resourceStartMs: 2000, releaseMs: 3000})
+    assert.equal(p.takeoverMs, 5000)
+    assert.equal(p.maxMs, 5000 + 200 + 1300 + 2000)
+    assert.equal(p.inputs['releaseMs'], 3000)
+    assert.match(p.formula, /release 3\.0 s \(ha-log\) \+ resource start 2\.0 s/)
+  })
+
   it('graceful stop: no deadtime; nginx loss: no relocation (v1 watches nodes only)', () => {
     assert.equal(predictHeartbeat({haCf: haCf(), effect: 'graceful-stop', resourceStartMs: 2000}).takeoverMs, 2000)
     assert.equal(predictHeartbeat({haCf: haCf(), effect: 'backend-loss', resourceStartMs: 2000}).takeoverMs, null)
