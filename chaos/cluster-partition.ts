@@ -1,20 +1,11 @@
-import {z} from 'zod'
-
 import {corosyncPorts, nodeAddresses} from '../src/config/corosync.js'
-import {healScript, planPartition, type PartitionMember} from '../src/fault/nft-partition.js'
+import {PartitionParams, partitionActions, planPartition, type PartitionMember, type PartitionParamsOut} from '../src/fault/nft-partition.js'
 import {CLUSTER_ROLE, clusterHosts, clusterNodeName, corosyncConfOn, requireClusterNode} from '../src/stacks/pacemaker/targets.js'
 import {HachaosError} from '../src/errors.js'
-import type {Action, FaultDefinition, FaultEnv, FaultPlan} from '../src/fault/types.js'
-import {HOST_NAME} from '../src/inventory/schema.js'
+import type {FaultDefinition, FaultEnv, FaultPlan} from '../src/fault/types.js'
 
-const Params = z
-  .object({
-    /** Other cluster nodes on the target's side. */
-    with: z.union([z.array(z.string().regex(HOST_NAME)), z.string().regex(/^[A-Za-z0-9_.,-]*$/).transform((s) => s.split(',').filter((x) => x !== ''))]).default([]),
-    port: z.coerce.number().int().min(1).max(65535).optional(),
-  })
-  .strict()
-type P = z.output<typeof Params>
+const Params = PartitionParams
+type P = PartitionParamsOut
 
 /**
  * Cut the Corosync traffic between the target's side (the target plus `with`) and every other cluster
@@ -55,8 +46,7 @@ export const clusterPartition: FaultDefinition<P> = {
       if (h === undefined) throw new HachaosError(`no host ${name}`, {code: 'E_INTERNAL', exit: 'INTERNAL'})
       return env.refFor(h)
     }
-    const inject: Action[] = plan.rules.map((r) => ({type: 'exec', host: refOf(r.host), argv: ['nft', '-f', '-'], input: r.script, what: `${r.host}: drop corosync UDP (ports ${ports.join(',')}) to/from ${r.blocks.join(', ')}`}))
-    const revert: Action[] = plan.rules.map((r) => ({type: 'exec', host: refOf(r.host), argv: ['nft', '-f', '-'], input: healScript(), what: `${r.host}: heal (delete table inet hachaos_partition)`}))
+    const {inject, revert} = partitionActions(plan, refOf, `corosync UDP (ports ${ports.join(',')})`)
     if (sideA.length <= sideB.length) warnings.push(`${sideA.map((h) => h.name).join('+')} is ${sideA.length === sideB.length ? 'not a majority' : 'the minority'}: it loses quorum (unless two_node / a quorum device)`)
     return {
       kind: 'cluster-partition',

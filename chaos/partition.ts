@@ -1,25 +1,16 @@
-import {z} from 'zod'
-
 import {parseHaCf} from '../src/config/heartbeat.js'
 import {HachaosError, errorMessage} from '../src/errors.js'
 import {catFile} from '../src/exec/run-ok.js'
-import {healScript, planPartition, type PartitionMember} from '../src/fault/nft-partition.js'
-import type {Action, FaultDefinition, FaultEnv, FaultPlan} from '../src/fault/types.js'
+import {PartitionParams, partitionActions, planPartition, type PartitionMember, type PartitionParamsOut} from '../src/fault/nft-partition.js'
+import type {FaultDefinition, FaultEnv, FaultPlan} from '../src/fault/types.js'
 import {hostsWithRole, type InventoryHost} from '../src/inventory/inventory.js'
-import {HOST_NAME} from '../src/inventory/schema.js'
 import {DEFAULT_HA_CF, HEARTBEAT_ROLE} from '../src/stacks/heartbeat/stack.js'
 
 /** Heartbeat's UDP port when ha.cf names none (heartbeat's own default, `udpport 694`). */
 export const HEARTBEAT_UDP_PORT = 694
 
-const Params = z
-  .object({
-    /** Other Heartbeat nodes on the target's side. */
-    with: z.union([z.array(z.string().regex(HOST_NAME)), z.string().regex(/^[A-Za-z0-9_.,-]*$/).transform((s) => s.split(',').filter((x) => x !== ''))]).default([]),
-    port: z.coerce.number().int().min(1).max(65535).optional(),
-  })
-  .strict()
-type P = z.output<typeof Params>
+const Params = PartitionParams
+type P = PartitionParamsOut
 
 /**
  * Partition a Heartbeat pair: nftables in every node drops the other side's Heartbeat UDP (udpport and every
@@ -75,8 +66,7 @@ export const partition: FaultDefinition<P> = {
     }
     const plan = planPartition(sideA.map(member), sideB.map(member), ports)
     const refOf = (name: string): FaultEnv['ref'] => env.refFor(find(name))
-    const inject: Action[] = plan.rules.map((r) => ({type: 'exec', host: refOf(r.host), argv: ['nft', '-f', '-'], input: r.script, what: `${r.host}: drop Heartbeat UDP (ports ${ports.join(',')}) to/from ${r.blocks.join(', ')}`}))
-    const revert: Action[] = plan.rules.map((r) => ({type: 'exec', host: refOf(r.host), argv: ['nft', '-f', '-'], input: healScript(), what: `${r.host}: heal (delete table inet hachaos_partition)`}))
+    const {inject, revert} = partitionActions(plan, refOf, `Heartbeat UDP (ports ${ports.join(',')})`)
     warnings.push('Heartbeat v1 has no quorum: both sides keep (or take) the resources — a split brain until the heal, then both give everything up and restart')
     return {
       kind: 'partition',

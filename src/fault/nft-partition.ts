@@ -4,7 +4,22 @@
  * Corosync partition (knet/udpu ports) and the Heartbeat one (udpport, 694). The rules live in
  * their own table, so the heal deletes exactly them; both scripts are idempotent.
  */
+import {z} from 'zod'
+
+import {HOST_NAME} from '../inventory/schema.js'
+import type {Action, HostRef} from './types.js'
+
 export const PARTITION_TABLE = 'hachaos_partition'
+
+/** The parameters both partition faults take: more nodes on the target's side, and a port to cut instead of the configured ones. */
+export const PartitionParams = z
+  .object({
+    /** Other nodes on the target's side. */
+    with: z.union([z.array(z.string().regex(HOST_NAME)), z.string().regex(/^[A-Za-z0-9_.,-]*$/).transform((s) => s.split(',').filter((x) => x !== ''))]).default([]),
+    port: z.coerce.number().int().min(1).max(65535).optional(),
+  })
+  .strict()
+export type PartitionParamsOut = z.output<typeof PartitionParams>
 
 export interface PartitionMember {
   host: string
@@ -59,4 +74,12 @@ export function planPartition(a: PartitionMember[], b: PartitionMember[], ports:
     ...b.map((m) => ({host: m.host, blocks: addrsOf(a), script: partitionScript(addrsOf(a), ports)})),
   ]
   return {sides: [a.map((m) => m.host), b.map((m) => m.host)], ports, rules}
+}
+
+/** The inject (the script per node) and revert (the heal per node) actions of a partition plan. */
+export function partitionActions(plan: PartitionPlan, refOf: (host: string) => HostRef, what: string): {inject: Action[]; revert: Action[]} {
+  return {
+    inject: plan.rules.map((r) => ({type: 'exec', host: refOf(r.host), argv: ['nft', '-f', '-'], input: r.script, what: `${r.host}: drop ${what} to/from ${r.blocks.join(', ')}`})),
+    revert: plan.rules.map((r) => ({type: 'exec', host: refOf(r.host), argv: ['nft', '-f', '-'], input: healScript(), what: `${r.host}: heal (delete table inet ${PARTITION_TABLE})`})),
+  }
 }
