@@ -254,7 +254,8 @@ export async function runGameDay(o: GameDayRunOptions, deps: GameDayDeps): Promi
   return resultOf(rec, file, [], resumedFrom)
 }
 
-function resultOf(rec: GameDayRecord, file: string | null, dry: DryRunStep[], resumedFrom: number | null): GameDayResult {
+/** The result (and report model) of a game day record; file null: a dry run. */
+export function resultOf(rec: GameDayRecord, file: string | null, dry: DryRunStep[] = [], resumedFrom: number | null = null): GameDayResult {
   return {
     id: file === null ? null : rec.id,
     name: rec.name,

@@ -2,7 +2,7 @@
  * Stop conditions of a game day (pure: the runner feeds them what the steps measured). As AWS FIS stops an
  * experiment on an alarm, a game day stops — the open fault reverted at once, the reason recorded — when:
  *   budget_share  the client outage this game day has caused (every drill's outage + its failback outage)
- *                 exceeds X % of the objective's monthly error budget: burn / ((1 − slo) × 30 d) > X / 100;
+ *                 exceeds X % of the objective's monthly error budget: burn / ((1 − slo) × 365.25/12 d) > X / 100;
  *   outage_over   one drill's client outage (or its failback's) exceeds the bound;
  *   split_brain   a drill shows a split brain its step did not expect (gate split_brain: true);
  *   time_limit    the game day has run longer than the limit (checked before each step and during steps);
@@ -36,7 +36,7 @@ export function burnOf(o: Pick<DrillOutcome, 'outageMs' | 'failbackOutageMs'>): 
   return Math.max(0, o.outageMs ?? 0) + Math.max(0, o.failbackOutageMs ?? 0)
 }
 
-/** The monthly error budget of an availability (0.9999 → 259.2 s over a 30-day month, 24×7). */
+/** The monthly error budget of an availability (0.9999 → 262.8 s over an average month of 365.25/12 days, 24×7). */
 export function monthlyBudgetMs(availability: number): number {
   return allowedDowntimeMs(availability, 'month')
 }
