@@ -5,7 +5,7 @@ import {Args, Flags} from '@oclif/core'
 import {FAULTS, faultDefinition} from '../chaos/registry.js'
 import {HachaosError} from '../src/errors.js'
 import {loadPlan, type GameDayPlan} from '../src/gameday/plan.js'
-import {runGameDay, type GameDayResult} from '../src/gameday/runner.js'
+import {gameDayExitCode, runGameDay, type GameDayResult} from '../src/gameday/runner.js'
 import {CATALOGUE} from '../src/gameday/soak.js'
 import {parseObjective} from '../src/sla/nines.js'
 import {parseDuration} from '../src/time.js'
@@ -106,7 +106,7 @@ Faults of the soak catalogue: ${CATALOGUE.map((c) => c.name).join(', ')}.`
     }
     if (flags.junit !== undefined) writeFileAtomic(flags.junit, gameDayJunit(r))
     if (!this.jsonEnabled()) this.log(gameDayText(r).trimEnd())
-    process.exitCode = exitCode(r)
+    process.exitCode = gameDayExitCode(r)
     return r
   }
 
@@ -156,13 +156,4 @@ Faults of the soak catalogue: ${CATALOGUE.map((c) => c.name).join(', ')}.`
     }
     return base
   }
-}
-
-/** One table (src/errors.ts): 0 every gate passed; 7 a gate failed or a stop condition hit; 8 not reverted; 130 interrupted. */
-export function exitCode(r: GameDayResult): number {
-  if (r.dryRun) return 0
-  if (r.results.some((x) => x.reverted === false)) return 8
-  if (r.state === 'interrupted') return 130
-  if (r.state === 'stopped' || r.state === 'failed' || r.results.some((x) => x.gatePassed === false)) return 7
-  return 0
 }

@@ -18,7 +18,7 @@ import {makeTcpdumpCapture} from '../drill/capture-source.js'
 import {drillLockKeys, drillLocks, hostLockKey} from '../drill/drill-lock.js'
 import {runDrill} from '../drill/engine.js'
 import type {DrillOptions} from '../drill/options.js'
-import {HachaosError, errorMessage} from '../errors.js'
+import {ExitCode, HachaosError, errorMessage} from '../errors.js'
 import {LocalExecutor} from '../exec/local.js'
 import type {Executor} from '../exec/types.js'
 import {showPlan, type ShownAction} from '../fault/display.js'
@@ -459,4 +459,13 @@ async function drillStep(rec: GameDayRecord, inv: Inventory, step: DrillStep, i:
     res.reasons.push(`the step expected no split brain and ${run.splitBrain.length} was seen`)
   }
   res.gatePassed = gate
+}
+
+/** One table (src/errors.ts): 0 every gate passed; 7 (FINDINGS) a gate failed or a stop condition ended it; 8 a fault not reverted; 130 interrupted. */
+export function gameDayExitCode(r: Pick<GameDayResult, 'dryRun' | 'results' | 'state'>): number {
+  if (r.dryRun) return ExitCode.OK
+  if (r.results.some((x) => x.reverted === false)) return ExitCode.REVERT_FAILED
+  if (r.state === 'interrupted') return ExitCode.INTERRUPTED
+  if (r.state === 'stopped' || r.state === 'failed' || r.results.some((x) => x.gatePassed === false)) return ExitCode.FINDINGS
+  return ExitCode.OK
 }
