@@ -1,10 +1,12 @@
 import {Flags} from '@oclif/core'
 
 import {recover, type RecoverResult} from '../src/fault/recover.js'
+import {resumableGameDays, type ResumableGameDay} from '../src/gameday/record.js'
 import {journalDir} from '../src/store/paths.js'
 import {HachaosCommand} from './_base.js'
 
-export type RecoverCommandResult = RecoverResult
+/** With the game days (`hachaos run`) that `run --resume` can continue once their drill is reverted. */
+export type RecoverCommandResult = RecoverResult & {gameDays: ResumableGameDay[]}
 
 export default class Recover extends HachaosCommand {
   static override summary = 'Revert whatever killed drills left behind, from the fault journal.'
@@ -15,7 +17,8 @@ children) and replays the revert of every entry whose fault may be in place (eac
 that died before its fault is reported as "not-injected": its revert is skipped. While it reverts, recover
 holds the drill's locks (a new drill on that target is refused as busy). Entries owned by a drill that is
 still running are left to it unless --force. A journal file that cannot be read is named, with what to do,
-and every other entry is still recovered (exit code 3 then).`
+and every other entry is still recovered (exit code 3 then). Game days (\`hachaos run\`) cut short are listed
+with the command that resumes them.`
 
   static override examples = ['<%= config.bin %> recover', '<%= config.bin %> recover --dry-run', '<%= config.bin %> recover --force --json']
 
@@ -35,9 +38,11 @@ and every other entry is still recovered (exit code 3 then).`
     }
     for (const l of r.staleLocksRemoved) this.log(`removed stale lock ${l.file}${l.runId === null ? '' : ` (drill run ${l.runId}, PID ${l.pid ?? '?'}, is gone)`}`)
     for (const u of r.unreadable) this.warn(`unreadable journal entry ${u.file}: ${u.reason} (left in place). What to do: ${u.suggestion}`)
+    const gameDays = resumableGameDays()
+    for (const g of gameDays) this.log(`resumable game day ${g.id} (${g.name}): ${g.done} of ${g.steps} steps done, next step ${g.next}: ${g.command}`)
     if (!r.ok) process.exitCode = 8
     else if (r.entries.some((e) => e.action === 'skipped-busy')) process.exitCode = 10
     else if (r.unreadable.length > 0) process.exitCode = 3
-    return r
+    return {...r, gameDays}
   }
 }

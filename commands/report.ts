@@ -13,10 +13,15 @@ import {loadRunEvents, loadRunSummaries} from '../src/store/runs.js'
 import {exitCodeFor} from '../src/store/verdict.js'
 import {writeFileAtomic} from '../src/util/atomic.js'
 import {RENDERERS} from '../reports/index.js'
+import {GAMEDAY_FORMATS, renderGameDay, type GameDayFormat} from '../reports/gameday.js'
+import {loadRecord, recordFile} from '../src/gameday/record.js'
+import {gameDayExitCode, resultOf, type GameDayResult} from '../src/gameday/runner.js'
 import {HachaosCommand} from './_base.js'
 import {calendarFlags, calendarOptions} from './_sla.js'
 
 export type ReportCommandResult = ReportModel & {format: ReportFormat; output: string | null}
+/** `report --plan ID`: one game day. */
+export type ReportPlanResult = GameDayResult & {format: GameDayFormat; output: string | null}
 
 export default class Report extends HachaosCommand {
   static override summary = 'Report on the drills in the run store: every drill, per-fault statistics, error budgets, split brain, a verdict.'
@@ -53,11 +58,12 @@ unless --exit-zero; WARN exits 0.`
     output: Flags.string({char: 'o', description: 'Write the report to this file (atomically) instead of stdout.'}),
     store: Flags.string({description: 'Run store directory (default $HACHAOS_HOME/runs). Must exist.'}),
     timelines: Flags.integer({description: 'Draw the timelines of the failing drills and of this many of the worst others (by client downtime).', default: DEFAULT_TIMELINES, min: 0}),
+    plan: Flags.string({description: 'Report one game day (`hachaos run`) by its id: every step with its gate, the score and its rule, the budget burn (text, md, html, json, junit).'}),
     'exit-zero': Flags.boolean({description: 'Exit 0 even when the verdict is FAIL (let a JUnit consumer gate).'}),
     ...calendarFlags,
   }
 
-  async run(): Promise<ReportCommandResult> {
+  async run(): Promise<ReportCommandResult | ReportPlanResult> {
     const {flags} = await this.parse(Report)
     const nowMs = Date.now()
     const calendar = calendarFromOptions(calendarOptions(flags))
@@ -66,6 +72,7 @@ unless --exit-zero; WARN exits 0.`
     const maxOutageMs = flags['max-outage'] === undefined ? null : durationOption('--max-outage', flags['max-outage'])
     const sinceMs = flags.since === undefined ? undefined : sinceOption(flags.since, nowMs)
     const format = flags.format as ReportFormat
+    if (flags.plan !== undefined) return this.gameDay(flags.plan, format, flags.output, flags['exit-zero'])
     const dir = flags.store ?? runsDir()
     if (flags.output !== undefined) checkOutputDir(flags.output)
     this.progress(`reading drills from ${dir}`)
@@ -113,6 +120,23 @@ unless --exit-zero; WARN exits 0.`
       process.stderr.write(`verdict FAIL (exit ${code}; --exit-zero to exit 0): ${model.drills.filter((d) => d.verdict === 'fail').length} failing drill(s) of ${model.drills.length}\n`)
     }
     return {...model, format, output: flags.output ?? null}
+  }
+
+  /** `--plan ID`: the game day's record ($HACHAOS_HOME/plans) as one report; JUnit: one testcase per step. */
+  private gameDay(id: string, format: ReportFormat, output: string | undefined, exitZero: boolean): ReportPlanResult {
+    if (!(GAMEDAY_FORMATS as readonly string[]).includes(format)) {
+      throw new HachaosError(`--plan: no ${format} format for a game day`, {code: 'E_USAGE', exit: 'USAGE', suggestions: [`formats: ${GAMEDAY_FORMATS.join(', ')}`]})
+    }
+    if (output !== undefined) checkOutputDir(output)
+    const g = resultOf(loadRecord(id), recordFile(id))
+    const doc = renderGameDay(g, format as GameDayFormat)
+    if (output !== undefined) {
+      writeFileAtomic(output, doc)
+      this.log(`${format} report of game day ${g.id ?? id}: ${output}`)
+    } else this.log(doc.trimEnd())
+    const code = gameDayExitCode(g)
+    if (code !== 0 && !exitZero) process.exitCode = code
+    return {...g, format: format as GameDayFormat, output: output ?? null}
   }
 }
 

@@ -41,6 +41,8 @@ export interface AuditOptions {
   settleMs?: number
   /** nftables tables that are ours (default: any whose name contains "hachaos"). */
   ourTable?: RegExp
+  /** Stale locks not to count (a game day ignores those of drills that are not its own). */
+  ignoreStaleLock?: (holder: LockHolder) => boolean
 }
 
 /** Processes that only a drill starts in a lab (the lab's own daemons never match). */
@@ -156,7 +158,7 @@ async function auditOnce(o: AuditOptions): Promise<AuditFinding[]> {
   for (const l of locks) {
     try {
       const h = JSON.parse(readFileSync(`${lockDir()}/${l}`, 'utf8')) as LockHolder
-      if (!holderAlive(h)) add('stale-lock', null, `${l}: drill run ${h.runId}, PID ${h.pid} gone`)
+      if (!holderAlive(h) && o.ignoreStaleLock?.(h) !== true) add('stale-lock', null, `${l}: drill run ${h.runId}, PID ${h.pid} gone`)
     } catch {
       // being written or removed
     }

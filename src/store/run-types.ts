@@ -127,4 +127,6 @@ export interface DrillRun {
   unparsed: {count: number; sample: string[]}
   /** The packets of the drill's capture (`tcpdump -w`), when the capture host shares our file system. */
   pcap?: string
+  /** The game day this drill was a step of (`hachaos run`, src/gameday/): its id, the step (1-based) and name. */
+  plan?: {id: string; step: number; name: string}
 }

@@ -7,7 +7,7 @@ import {HachaosError} from '../errors.js'
  * Parse YAML and validate it with a zod schema. Every error names `file:line:col` (from the YAML node
  * the failing path points at) and what was expected, so the user can go straight to the line.
  */
-export function parseYamlWith<S extends z.ZodType>(text: string, file: string, schema: S, what: string): z.output<S> {
+export function parseYamlWith<S extends z.ZodType>(text: string, file: string, schema: S, what: string, tips: string[] = ['see the example in the README (Inventory section)']): z.output<S> {
   const lc = new LineCounter()
   const doc = parseDocument(text, {lineCounter: lc, prettyErrors: false, uniqueKeys: true})
   const fail = (msg: string, offset: number | undefined, tips: string[]): never => {
@@ -52,5 +52,5 @@ export function parseYamlWith<S extends z.ZodType>(text: string, file: string, s
     } else break
   }
   const at = path.length === 0 ? '' : `${path.join('.')}: `
-  return fail(`${at}${message}`, offset, ['see the example in the README (Inventory section)'])
+  return fail(`${at}${message}`, offset, tips)
 }

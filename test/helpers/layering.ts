@@ -48,6 +48,8 @@ export const FLOORS: ReadonlyArray<readonly [string, number]> = [
   ['src/lab/bond/', 6],
   // The lab audit (torture tests, game days) looks at every lab through the registry and at the journal.
   ['src/lab/audit.ts', 7],
+  // Game days run drills (the stacks' registry) with the lab audit around every step.
+  ['src/gameday/', 8],
 ]
 
 /** The floor of a file (repository-relative path), or null when no prefix covers it. */

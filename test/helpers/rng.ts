@@ -1,14 +1,2 @@
-/**
- * mulberry32: a tiny seeded 32-bit PRNG (no library needed for a few lines), so a seed replays the same
- * series — torture tries, generated run stores and fixtures alike.
- */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The seeded PRNG lives in src/util/rng.ts (the game day soak draws with it too): one generator for product and tests. */
+export {rng} from '../../src/util/rng.js'

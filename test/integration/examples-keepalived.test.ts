@@ -6,7 +6,7 @@
  * then read. ~3 min (eight drills).
  */
 import assert from 'node:assert/strict'
-import {copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -15,7 +15,7 @@ import {parse, stringify} from 'yaml'
 
 import {inventoryFile} from '../../src/lab/paths.js'
 import {fixturePath} from '../fixture.js'
-import {labPrefixForTests, runCli} from '../helpers/cli.js'
+import {labPrefixForTests, ROOT, runCli} from '../helpers/cli.js'
 import {checkExample, examplesFor} from './examples.js'
 
 // What the drill summaries say (item 8 and the low items of issue 20): the fault in words, labels instead of
@@ -68,6 +68,7 @@ describe('--help examples on the keepalived lab', {skip: prefix !== 'hc' ? 'the 
       }
     }
     copyFileSync(fixturePath('capture', 'nicdown-v2.pcap'), join(cwd, 'drill.pcap'))
+    cpSync(join(ROOT, 'examples'), join(cwd, 'examples'), {recursive: true})
   })
 
   after(async () => {

@@ -75,6 +75,12 @@ export const EXAMPLES: Record<string, ExampleMeta> = {
   // drop-vrrp: the split brain is what the drill shows — a WARN, exit 0 (README "Verdicts")
   'hachaos failover --target lb1 --fault drop-vrrp --hold 8s': {lab: 'keepalived', order: 85},
   'hachaos failover --target lb1 --dry-run': {lab: 'keepalived'},
+  // run (game days): the dry runs here (examples/ is copied into the working directory); the whole plans and the soak in gameday-keepalived.test.ts
+  'hachaos run examples/gameday-keepalived.yaml --dry-run': {lab: 'keepalived'},
+  'hachaos run examples/gameday-keepalived.yaml --junit gameday.xml': {lab: 'keepalived', skip: 'runs the whole 7-step game day (about a minute and a half): test/integration/gameday-keepalived.test.ts runs plans like it, with audits, a stop condition and a resume'},
+  'hachaos run --soak 10 --seed 42 --targets lb1,web1': {lab: 'keepalived', skip: 'ten drills (about two minutes): test/integration/gameday-keepalived.test.ts runs a seeded soak on the same lab'},
+  'hachaos run --soak 10 --seed 42 --targets lb1,web1 --dry-run --json': {lab: 'keepalived'},
+  'hachaos run --resume gd-20261205T081500Z-keepalived_game_day-3f2a': {lab: 'keepalived', skip: 'needs an interrupted game day of that id: test/integration/gameday-keepalived.test.ts interrupts one (SIGTERM), recovers and resumes it'},
   'hachaos failover --inventory prod.yaml --target lb1 --capture-on client1 --rate 50 --json': {lab: 'keepalived'},
   'hachaos probe --from client --url http://10.66.0.100/ --rate 20 --duration 10s': {lab: 'keepalived'},
   'ip netns exec hc-client hachaos probe --url http://10.66.0.100/ --rate 50 --duration 5s --json': {lab: 'keepalived'},

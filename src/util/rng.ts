@@ -1,0 +1,14 @@
+/**
+ * mulberry32: a tiny seeded 32-bit PRNG (no library needed for a few lines), so a seed replays the same
+ * series — game day soaks (src/gameday/soak.ts), torture tries, generated run stores and fixtures alike.
+ */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
