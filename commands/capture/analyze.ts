@@ -8,7 +8,7 @@ import {ExitCode, usageError} from '../../src/errors.js'
 import {type AnalyzeContext, type TimelineAnalysis, type TimelineSink, TimelineMachine} from '../../src/timeline/analyze.js'
 import type {TimelineEvent} from '../../src/store/run-types.js'
 import {advertGapJson, garpJson, masterJson, priorityChangeJson} from '../../src/timeline/json-lines.js'
-import {FLUSH_AT, type Splice, StreamOut, spliceOf, writeJson} from '../../src/util/json-out.js'
+import {FLUSH_AT, type Splice, StreamOut, spliceOf, spliceText, writeJson} from '../../src/util/json-out.js'
 import {HachaosCommand} from '../_base.js'
 
 export interface CaptureAnalyzeResult {
@@ -144,7 +144,7 @@ event and every entry as one JSON line as it goes, and the result last.`
     const all = json && !ndjson
     const machine = new TimelineMachine(
       {vip, vrid: flags.vrid ?? null, faultAtUs, revertAtUs, hosts},
-      {reorderWindowUs: REORDER_US, keep: all ? 'all' : LIST_KEEP, sink, ...(all ? {spill: {runSize: SPILL_RUN}} : {})},
+      {reorderWindowUs: REORDER_US, keep: all ? 'all' : LIST_KEEP, sink, ...(all ? {spill: {runSize: SPILL_RUN, garpJson}} : {})},
     )
     try {
       let events = 0
@@ -179,7 +179,9 @@ event and every entry as one JSON line as it goes, and the result last.`
           const lists = machine.spooled()
           if (lists !== null) {
             splices.set(analysis.masters, spliceOf(lists.masters, masterJson))
-            splices.set(analysis.garps, spliceOf(lists.garps, garpJson))
+            // the GARPs (the longest list) were spooled as their JSON text: copied, not decoded, unless a sender
+            // was named only after some of its GARPs
+            splices.set(analysis.garps, lists.garpsJson !== null ? spliceText(lists.garpsJson) : spliceOf(lists.garps, garpJson))
             splices.set(analysis.priorityChanges, spliceOf(lists.priorityChanges, priorityChangeJson))
             splices.set(analysis.advertGaps, spliceOf(lists.advertGaps, advertGapJson))
           }

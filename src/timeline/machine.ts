@@ -10,7 +10,8 @@
  *   per vrid × source: one state (last advert, open master span, current alive interval, metric fields);
  *   per vrid × pair of sources: one open overlap (counts, first/last advert);
  *   per address answered by ARP (the VIP when one is given): the last frame and the open run of MAC changes;
- *   per MAC sending GARPs after the fault: three timestamps;
+ *   per MAC sending GARPs after the fault: three timestamps (with spill.garpJson, per MAC sending GARPs
+ *   before it had a name: the MAC);
  *   the reorder buffer: the events of the last `reorderWindowUs` (W × event rate);
  *   the probe completion heap: the successful probes in flight (probe timeout × probe rate);
  *   the output lists only as the caller asks (`keep`: all, or the first and last N of each); with `spill`,
@@ -23,7 +24,7 @@
  * A sink gets each entry named with what was known when it closed.
  */
 import type {FailoverMetrics, SplitBrainFinding, TimelineEvent} from '../store/run-types.js'
-import {type SpoolCodec, SortedSpool} from '../util/sorted-spool.js'
+import {LineSpool, type SpoolCodec, SortedSpool} from '../util/sorted-spool.js'
 import {MinHeap} from '../util/heap.js'
 import type {Advert, AdvertGap, AnalyzeContext, Arp, GarpEntry, MasterSpan, PriorityChange, Probe, TimelineAnalysis, VipOwner} from './types.js'
 
@@ -96,7 +97,16 @@ export interface TimelineMachineOptions {
    * everything learned by the end (as the in-memory lists are). Call `removeSpool()` when done. Findings stay in
    * memory (one per split brain).
    */
-  spill?: {dir?: string; runSize?: number}
+  spill?: {
+    dir?: string
+    runSize?: number
+    /**
+     * The GARPs' JSON text (e.g. json-lines.ts garpJson): they are then spooled as that text, named as they
+     * come, and `spooled().garpsJson` hands the text back in chunks of whole lines (null when a sender got its
+     * name only after some of its GARPs: then `garps` gives them renamed).
+     */
+    garpJson?: (g: GarpEntry) => string
+  }
   /**
    * Take the fault and revert moments from the first fault.inject / fault.revert event (phase 'before')
    * when the context has none (a live drill). Either way a moment must be known before events after it
@@ -258,6 +268,8 @@ const GARP_CODEC: SpoolCodec<GarpRec> = {
 export interface SpooledLists {
   masters: Iterable<MasterSpan>
   garps: Iterable<GarpEntry>
+  /** With `spill.garpJson`: the GARPs as that JSON text, chunks of whole lines; null: read `garps`. */
+  garpsJson: Iterable<string> | null
   priorityChanges: Iterable<PriorityChange>
   advertGaps: Iterable<AdvertGap>
 }
@@ -374,7 +386,8 @@ export class TimelineMachine {
   // reorder buffer: events that arrive in time order wait in a FIFO queue (the common case: no heap work);
   // the others in a heap; release takes the earlier head of the two (ties: arrival order)
   private readonly pending = new MinHeap<{e: TimelineEvent; seq: number}>((x, y) => x.e.t < y.e.t || (x.e.t === y.e.t && x.seq < y.seq))
-  private qe: TimelineEvent[] = []
+  /** Released slots are cleared (null): an event the machine is done with can die young. */
+  private qe: Array<TimelineEvent | null> = []
   private qs: number[] = []
   private qHead = 0
   private seq = 0
@@ -400,6 +413,8 @@ export class TimelineMachine {
   private readonly findings: Kept<FindingRec>
   private nGarpRecs = 0
   private readonly spilled: boolean
+  /** spill.garpJson: the GARPs' text, and the senders whose GARPs were spooled under their MAC (no name yet). */
+  private readonly garpText: {spool: LineSpool; json: (g: GarpEntry) => string; unnamed: Set<string>} | null = null
 
   private readonly arpIps = new Map<string, ArpIpState>()
   private readonly garpAfterFault = new Map<string, GarpAfterFault>()
@@ -437,7 +452,11 @@ export class TimelineMachine {
       this.masters = new Spooled(MASTER_CODEC, runSize, dir)
       this.prios = new Spooled(PRIO_CODEC, runSize, dir)
       this.gaps = new Spooled(GAP_CODEC, runSize, dir)
-      this.garps = this.omitGarps ? new Kept(0) : new Spooled(GARP_CODEC, runSize, dir)
+      const garpJson = opts.spill?.garpJson
+      if (garpJson !== undefined && !this.omitGarps) {
+        this.garpText = {spool: new LineSpool(dir), json: garpJson, unnamed: new Set()}
+        this.garps = new Kept(0)
+      } else this.garps = this.omitGarps ? new Kept(0) : new Spooled(GARP_CODEC, runSize, dir)
     } else {
       this.masters = new Kept(this.keepN)
       this.prios = new Kept(this.keepN)
@@ -497,6 +516,7 @@ export class TimelineMachine {
       const t = fromQueue ? (q as TimelineEvent).t : (h as {e: TimelineEvent}).e.t
       if (t > upTo) break
       if (fromQueue) {
+        this.qe[this.qHead] = null
         this.qHead += 1
         if (this.qHead >= 1024 && this.qHead * 2 >= this.qe.length) {
           this.qe = this.qe.slice(this.qHead)
@@ -850,6 +870,14 @@ export class TimelineMachine {
   }
 
   private emitGarp(g: GarpRec): void {
+    const text = this.garpText
+    if (text !== null) {
+      const named = this.nameGarp(g)
+      if (named.source === g.mac) text.unnamed.add(g.mac)
+      text.spool.append(text.json(named))
+      this.sink.garp?.(named)
+      return
+    }
     this.garps.push(g)
     this.sink.garp?.(this.nameGarp(g))
   }
@@ -923,9 +951,26 @@ export class TimelineMachine {
         },
       }
     }
+    const text = this.garpText
+    const renamed = text !== null && [...text.unnamed].some((mac) => this.namer.mac(mac) !== mac)
+    const garps: Iterable<GarpEntry> =
+      text !== null
+        ? {
+            [Symbol.iterator]: function* (this: TimelineMachine) {
+              for (const line of text.spool.lines()) {
+                const g = JSON.parse(line) as GarpEntry
+                if (g.source === g.mac) g.source = this.namer.mac(g.mac)
+                yield g
+              }
+            }.bind(this),
+          }
+        : this.garps instanceof Spooled
+          ? named(this.garps, (g) => this.nameGarp(g))
+          : []
     return {
       masters: named(this.masters, (m) => this.nameMaster(m)),
-      garps: this.garps instanceof Spooled ? named(this.garps, (g) => this.nameGarp(g)) : [],
+      garps,
+      garpsJson: text !== null && !renamed ? text.spool.chunks() : null,
       priorityChanges: named(this.prios, (c) => this.namePrio(c)),
       advertGaps: named(this.gaps, (g) => this.nameGap(g)),
     }
@@ -934,6 +979,7 @@ export class TimelineMachine {
   /** Delete the spool files (idempotent; nothing to do without `spill`). */
   removeSpool(): void {
     for (const k of [this.masters, this.prios, this.gaps, this.garps]) if (k instanceof Spooled) k.spool.remove()
+    this.garpText?.spool.remove()
   }
 
   /** No more events: close what is open and return the analysis (`unparsed` as known at the end). */

@@ -107,6 +107,25 @@ export function spliceOf<T>(items: Iterable<T>, json: (x: T) => string): Splice 
 }
 
 /**
+ * A Splice writing entries whose JSON text comes ready-made, in chunks of whole lines (one entry per line, each
+ * ending in "\n"), laid out as spliceOf lays them out.
+ */
+export function spliceText(chunks: Iterable<string>): Splice {
+  return async (out, indent) => {
+    const sep = `,\n${indent}  `
+    let first = true
+    for (const c of chunks) {
+      if (c.length === 0) continue
+      const body = (c.endsWith('\n') ? c.slice(0, -1) : c).replaceAll('\n', sep)
+      out.write(first ? `[\n${indent}  ${body}` : `${sep}${body}`)
+      first = false
+      if (out.pending > FLUSH_AT) await out.flush()
+    }
+    out.write(first ? '[]' : `\n${indent}]`)
+  }
+}
+
+/**
  * Write `v` as indented JSON; arrays of objects one element per line. `splices`: arrays (by identity)
  * whose elements are written by a Splice.
  */

@@ -236,3 +236,90 @@ export class SortedSpool<T> {
     this.dir = null
   }
 }
+
+/**
+ * Lines already in their final order and form (e.g. the JSON text of GARPs, which close in arrival order):
+ * appended to a temporary file through a fixed buffer and read back as text chunks of whole lines, so that
+ * the caller copies them out without decoding each one. Memory: the write buffer, then one read buffer.
+ */
+export class LineSpool {
+  private readonly buf = Buffer.allocUnsafe(STREAM_BUF)
+  private pos = 0
+  private fd: number | null = null
+  private dir: string | null = null
+  private written = 0
+  private n = 0
+
+  constructor(private readonly tmp = tmpdir()) {}
+
+  /** Lines appended. */
+  get count(): number {
+    return this.n
+  }
+
+  /** Append one line (no newline in it). */
+  append(line: string): void {
+    this.n += 1
+    if ((line.length + 1) * 3 > STREAM_BUF - this.pos) {
+      this.flush()
+      if ((line.length + 1) * 3 > STREAM_BUF) {
+        this.written += writeSync(this.file(), `${line}\n`, this.written, 'utf8')
+        return
+      }
+    }
+    this.pos += this.buf.write(line, this.pos, 'utf8')
+    this.buf[this.pos++] = 10
+  }
+
+  private file(): number {
+    if (this.fd === null) {
+      this.dir = mkdtempSync(join(this.tmp, 'hachaos-spool-'))
+      this.fd = openSync(join(this.dir, 'lines'), 'w+')
+    }
+    return this.fd
+  }
+
+  private flush(): void {
+    if (this.pos === 0) return
+    this.written += writeSync(this.file(), this.buf, 0, this.pos, this.written)
+    this.pos = 0
+  }
+
+  /** The lines as text chunks, each a run of whole lines ending in "\n". */
+  *chunks(): Generator<string> {
+    this.flush()
+    if (this.fd === null) return
+    const fd = this.fd
+    const dec = new StringDecoder('utf8')
+    let rest = ''
+    for (let off = 0; off < this.written; ) {
+      const n = readSync(fd, this.buf, 0, Math.min(STREAM_BUF, this.written - off), off)
+      if (n === 0) break
+      off += n
+      const text = rest + dec.write(this.buf.subarray(0, n))
+      const cut = text.lastIndexOf('\n') + 1
+      rest = text.slice(cut)
+      if (cut > 0) yield text.slice(0, cut)
+    }
+    rest += dec.end()
+    if (rest.length > 0) yield rest
+  }
+
+  /** The lines one by one. */
+  *lines(): Generator<string> {
+    for (const c of this.chunks()) {
+      let at = 0
+      for (let nl = c.indexOf('\n'); nl >= 0; nl = c.indexOf('\n', at)) {
+        yield c.slice(at, nl)
+        at = nl + 1
+      }
+    }
+  }
+
+  remove(): void {
+    if (this.fd !== null) closeSync(this.fd)
+    this.fd = null
+    if (this.dir !== null) rmSync(this.dir, {recursive: true, force: true})
+    this.dir = null
+  }
+}

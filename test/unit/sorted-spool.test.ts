@@ -12,7 +12,7 @@ import {describe, it} from 'node:test'
 
 import fc from 'fast-check'
 
-import {type SpoolCodec, SortedSpool} from '../../src/util/sorted-spool.js'
+import {LineSpool, type SpoolCodec, SortedSpool} from '../../src/util/sorted-spool.js'
 
 interface E {
   k: number
@@ -105,6 +105,22 @@ describe('SortedSpool', () => {
     let n = 0
     for (const v of sp.sorted()) assert.equal(v, 3 * n++)
     assert.equal(n, 1_000_000)
+    sp.remove()
+  })
+})
+
+describe('LineSpool', () => {
+  it('lines back as written: chunks of whole lines (multi-byte characters and lines longer than the buffer intact)', () => {
+    const sp = new LineSpool()
+    const want: string[] = []
+    for (let i = 0; i < 50_000; i++) want.push(i % 9973 === 0 ? 'é😀'.repeat(100_000) : `{"n":${i},"s":"${'é€'.repeat(i % 5)}"}`)
+    for (const l of want) sp.append(l)
+    assert.equal(sp.count, want.length)
+    const chunks = [...sp.chunks()]
+    assert.ok(chunks.length > 1)
+    for (const c of chunks) assert.ok(c.endsWith('\n'))
+    assert.equal(chunks.join(''), want.map((l) => `${l}\n`).join(''))
+    assert.deepEqual([...sp.lines()], want)
     sp.remove()
   })
 })
