@@ -8,7 +8,7 @@ import {ExitCode, usageError} from '../../src/errors.js'
 import {type AnalyzeContext, type TimelineAnalysis, type TimelineSink, TimelineMachine} from '../../src/timeline/analyze.js'
 import type {TimelineEvent} from '../../src/store/run-types.js'
 import {advertGapJson, garpJson, masterJson, priorityChangeJson} from '../../src/timeline/json-lines.js'
-import {FLUSH_AT, type Splice, StreamOut, spliceOf, spliceText, writeJson} from '../../src/util/json-out.js'
+import {FLUSH_AT, type Splice, StreamOut, spliceBytes, spliceOf, writeJson} from '../../src/util/json-out.js'
 import {HachaosCommand} from '../_base.js'
 
 export interface CaptureAnalyzeResult {
@@ -37,6 +37,8 @@ const LIST_KEEP = 20
 const REORDER_US = 2_000_000
 /** --json: entries of each list held in memory before a sorted run goes to disk (about 100 bytes each). */
 const SPILL_RUN = 16_384
+/** The indentation of analysis.garps entries in the --json output (writeJson's layout: 2 spaces a level). */
+const GARP_INDENT = '      '
 /** A progress line every this many events. */
 const PROGRESS_EVERY = 1_000_000
 
@@ -144,7 +146,7 @@ event and every entry as one JSON line as it goes, and the result last.`
     const all = json && !ndjson
     const machine = new TimelineMachine(
       {vip, vrid: flags.vrid ?? null, faultAtUs, revertAtUs, hosts},
-      {reorderWindowUs: REORDER_US, keep: all ? 'all' : LIST_KEEP, sink, ...(all ? {spill: {runSize: SPILL_RUN, garpJson}} : {})},
+      {reorderWindowUs: REORDER_US, keep: all ? 'all' : LIST_KEEP, sink, ...(all ? {spill: {runSize: SPILL_RUN, garpJson: {json: garpJson, sep: `,\n${GARP_INDENT}`}}} : {})},
     )
     try {
       let events = 0
@@ -181,7 +183,7 @@ event and every entry as one JSON line as it goes, and the result last.`
             splices.set(analysis.masters, spliceOf(lists.masters, masterJson))
             // the GARPs (the longest list) were spooled as their JSON text: copied, not decoded, unless a sender
             // was named only after some of its GARPs
-            splices.set(analysis.garps, lists.garpsJson !== null ? spliceText(lists.garpsJson) : spliceOf(lists.garps, garpJson))
+            splices.set(analysis.garps, lists.garpsJson !== null ? spliceBytes(lists.garpsJson, analysis.counts.garps, GARP_INDENT) : spliceOf(lists.garps, garpJson))
             splices.set(analysis.priorityChanges, spliceOf(lists.priorityChanges, priorityChangeJson))
             splices.set(analysis.advertGaps, spliceOf(lists.advertGaps, advertGapJson))
           }

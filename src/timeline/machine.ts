@@ -101,11 +101,12 @@ export interface TimelineMachineOptions {
     dir?: string
     runSize?: number
     /**
-     * The GARPs' JSON text (e.g. json-lines.ts garpJson): they are then spooled as that text, named as they
-     * come, and `spooled().garpsJson` hands the text back in chunks of whole lines (null when a sender got its
-     * name only after some of its GARPs: then `garps` gives them renamed).
+     * The GARPs' JSON text (e.g. json-lines.ts garpJson) and what separates two of them in the output (e.g.
+     * ",\n" and the indentation): they are then spooled as that text, named as they come, and
+     * `spooled().garpsJson` hands back the bytes (null when a sender got its name only after some of its
+     * GARPs: then `garps` gives them renamed).
      */
-    garpJson?: (g: GarpEntry) => string
+    garpJson?: {json: (g: GarpEntry) => string; sep: string}
   }
   /**
    * Take the fault and revert moments from the first fault.inject / fault.revert event (phase 'before')
@@ -268,8 +269,8 @@ const GARP_CODEC: SpoolCodec<GarpRec> = {
 export interface SpooledLists {
   masters: Iterable<MasterSpan>
   garps: Iterable<GarpEntry>
-  /** With `spill.garpJson`: the GARPs as that JSON text, chunks of whole lines; null: read `garps`. */
-  garpsJson: Iterable<string> | null
+  /** With `spill.garpJson`: the GARPs as that JSON text joined by its `sep`, raw bytes (each chunk valid until the next); null: read `garps`. */
+  garpsJson: Iterable<Buffer> | null
   priorityChanges: Iterable<PriorityChange>
   advertGaps: Iterable<AdvertGap>
 }
@@ -454,7 +455,7 @@ export class TimelineMachine {
       this.gaps = new Spooled(GAP_CODEC, runSize, dir)
       const garpJson = opts.spill?.garpJson
       if (garpJson !== undefined && !this.omitGarps) {
-        this.garpText = {spool: new LineSpool(dir), json: garpJson, unnamed: new Set()}
+        this.garpText = {spool: new LineSpool(garpJson.sep, dir), json: garpJson.json, unnamed: new Set()}
         this.garps = new Kept(0)
       } else this.garps = this.omitGarps ? new Kept(0) : new Spooled(GARP_CODEC, runSize, dir)
     } else {
@@ -970,7 +971,7 @@ export class TimelineMachine {
     return {
       masters: named(this.masters, (m) => this.nameMaster(m)),
       garps,
-      garpsJson: text !== null && !renamed ? text.spool.chunks() : null,
+      garpsJson: text !== null && !renamed ? text.spool.bytes() : null,
       priorityChanges: named(this.prios, (c) => this.namePrio(c)),
       advertGaps: named(this.gaps, (g) => this.nameGap(g)),
     }

@@ -42,6 +42,16 @@ export class StreamOut {
     this.pos += this.buf.write(s, this.pos, 'utf8')
   }
 
+  /** Copy bytes in (`b` may be reused by the caller as soon as this returns). */
+  copy(b: Buffer): void {
+    for (let at = 0; at < b.length; ) {
+      if (this.pos === StreamOut.SIZE) this.spill()
+      const n = b.copy(this.buf, this.pos, at, Math.min(b.length, at + StreamOut.SIZE - this.pos))
+      this.pos += n
+      at += n
+    }
+  }
+
   bytes(b: Buffer): void {
     this.spill()
     this.full.push({c: b, own: null})
@@ -107,21 +117,22 @@ export function spliceOf<T>(items: Iterable<T>, json: (x: T) => string): Splice 
 }
 
 /**
- * A Splice writing entries whose JSON text comes ready-made, in chunks of whole lines (one entry per line, each
- * ending in "\n"), laid out as spliceOf lays them out.
+ * A Splice copying entries whose JSON text comes ready-made as bytes, already joined by ",\n" and the
+ * indentation `elementIndent` (the layout spliceOf writes); `count` entries (0: `[]`).
  */
-export function spliceText(chunks: Iterable<string>): Splice {
+export function spliceBytes(chunks: Iterable<Buffer>, count: number, elementIndent: string): Splice {
   return async (out, indent) => {
-    const sep = `,\n${indent}  `
-    let first = true
+    if (count === 0) {
+      out.write('[]')
+      return
+    }
+    if (`${indent}  ` !== elementIndent) throw new Error(`spliceBytes: entries laid out at ${elementIndent.length} spaces, the array's at ${indent.length + 2}`)
+    out.write(`[\n${elementIndent}`)
     for (const c of chunks) {
-      if (c.length === 0) continue
-      const body = (c.endsWith('\n') ? c.slice(0, -1) : c).replaceAll('\n', sep)
-      out.write(first ? `[\n${indent}  ${body}` : `${sep}${body}`)
-      first = false
+      out.copy(c)
       if (out.pending > FLUSH_AT) await out.flush()
     }
-    out.write(first ? '[]' : `\n${indent}]`)
+    out.write(`\n${indent}]`)
   }
 }
 

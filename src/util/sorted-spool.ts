@@ -238,9 +238,10 @@ export class SortedSpool<T> {
 }
 
 /**
- * Lines already in their final order and form (e.g. the JSON text of GARPs, which close in arrival order):
- * appended to a temporary file through a fixed buffer and read back as text chunks of whole lines, so that
- * the caller copies them out without decoding each one. Memory: the write buffer, then one read buffer.
+ * Lines already in their final order and form (e.g. the JSON text of GARPs, which close in arrival order),
+ * joined by `sep` (e.g. ",\n" and an indentation: the layout of the output they go to): appended to a
+ * temporary file through a fixed buffer and read back as raw bytes, so that the caller copies them out without
+ * decoding any. Memory: the write buffer, then one read buffer.
  */
 export class LineSpool {
   private readonly buf = Buffer.allocUnsafe(STREAM_BUF)
@@ -250,25 +251,27 @@ export class LineSpool {
   private written = 0
   private n = 0
 
-  constructor(private readonly tmp = tmpdir()) {}
+  constructor(
+    readonly sep = '\n',
+    private readonly tmp = tmpdir(),
+  ) {}
 
   /** Lines appended. */
   get count(): number {
     return this.n
   }
 
-  /** Append one line (no newline in it). */
+  /** Append one line (`sep` not in it). */
   append(line: string): void {
-    this.n += 1
-    if ((line.length + 1) * 3 > STREAM_BUF - this.pos) {
+    const text = this.n++ === 0 ? line : `${this.sep}${line}`
+    if (text.length * 3 > STREAM_BUF - this.pos) {
       this.flush()
-      if ((line.length + 1) * 3 > STREAM_BUF) {
-        this.written += writeSync(this.file(), `${line}\n`, this.written, 'utf8')
+      if (text.length * 3 > STREAM_BUF) {
+        this.written += writeSync(this.file(), text, this.written, 'utf8')
         return
       }
     }
-    this.pos += this.buf.write(line, this.pos, 'utf8')
-    this.buf[this.pos++] = 10
+    this.pos += this.buf.write(text, this.pos, 'utf8')
   }
 
   private file(): number {
@@ -285,35 +288,30 @@ export class LineSpool {
     this.pos = 0
   }
 
-  /** The lines as text chunks, each a run of whole lines ending in "\n". */
-  *chunks(): Generator<string> {
+  /** The lines joined by `sep`, as raw bytes: views of one read buffer, each valid until the next is asked for. */
+  *bytes(): Generator<Buffer> {
     this.flush()
     if (this.fd === null) return
-    const fd = this.fd
-    const dec = new StringDecoder('utf8')
-    let rest = ''
     for (let off = 0; off < this.written; ) {
-      const n = readSync(fd, this.buf, 0, Math.min(STREAM_BUF, this.written - off), off)
+      const n = readSync(this.fd, this.buf, 0, Math.min(STREAM_BUF, this.written - off), off)
       if (n === 0) break
       off += n
-      const text = rest + dec.write(this.buf.subarray(0, n))
-      const cut = text.lastIndexOf('\n') + 1
-      rest = text.slice(cut)
-      if (cut > 0) yield text.slice(0, cut)
+      yield this.buf.subarray(0, n)
     }
-    rest += dec.end()
-    if (rest.length > 0) yield rest
   }
 
   /** The lines one by one. */
   *lines(): Generator<string> {
-    for (const c of this.chunks()) {
-      let at = 0
-      for (let nl = c.indexOf('\n'); nl >= 0; nl = c.indexOf('\n', at)) {
-        yield c.slice(at, nl)
-        at = nl + 1
-      }
+    if (this.n === 0) return
+    const dec = new StringDecoder('utf8')
+    let rest = ''
+    for (const b of this.bytes()) {
+      rest += dec.write(b)
+      const parts = rest.split(this.sep)
+      rest = parts.pop() as string
+      yield* parts
     }
+    yield rest + dec.end()
   }
 
   remove(): void {

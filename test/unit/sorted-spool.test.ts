@@ -110,17 +110,23 @@ describe('SortedSpool', () => {
 })
 
 describe('LineSpool', () => {
-  it('lines back as written: chunks of whole lines (multi-byte characters and lines longer than the buffer intact)', () => {
-    const sp = new LineSpool()
+  it('lines back as written, joined by the separator (raw bytes) or one by one; multi-byte characters and lines longer than the buffer intact', () => {
+    const sep = ',\n      '
+    const sp = new LineSpool(sep)
     const want: string[] = []
     for (let i = 0; i < 50_000; i++) want.push(i % 9973 === 0 ? 'é😀'.repeat(100_000) : `{"n":${i},"s":"${'é€'.repeat(i % 5)}"}`)
     for (const l of want) sp.append(l)
     assert.equal(sp.count, want.length)
-    const chunks = [...sp.chunks()]
+    // each chunk is valid until the next is asked for: copied as it comes
+    const chunks: Buffer[] = []
+    for (const b of sp.bytes()) chunks.push(Buffer.from(b))
     assert.ok(chunks.length > 1)
-    for (const c of chunks) assert.ok(c.endsWith('\n'))
-    assert.equal(chunks.join(''), want.map((l) => `${l}\n`).join(''))
+    assert.ok(Buffer.concat(chunks).toString('utf8') === want.join(sep), 'the bytes are the lines joined by the separator')
     assert.deepEqual([...sp.lines()], want)
     sp.remove()
+    const empty = new LineSpool(sep)
+    assert.deepEqual([...empty.lines()], [])
+    assert.deepEqual([...empty.bytes()], [])
+    empty.remove()
   })
 })
