@@ -1,20 +1,14 @@
-import {once} from 'node:events'
-import {createReadStream, createWriteStream} from 'node:fs'
-import {mkdtemp, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
-import {basename, join} from 'node:path'
-import {createInterface} from 'node:readline'
+import {basename} from 'node:path'
 
 import {Args, Flags} from '@oclif/core'
 
-import {renderTimelineText} from '../../reports/timeline-text.js'
 import {epochUsFromDecimal, isIpv4, isMac} from '../../src/capture/events.js'
 import {eventsOf} from '../../src/capture/open.js'
 import {ExitCode, usageError} from '../../src/errors.js'
-import {loadInventory} from '../../src/inventory/index.js'
-import {type AnalyzeContext, type GarpEntry, type TimelineAnalysis, type TimelineSink, TimelineMachine} from '../../src/timeline/analyze.js'
+import {type AnalyzeContext, type TimelineAnalysis, type TimelineSink, TimelineMachine} from '../../src/timeline/analyze.js'
 import type {TimelineEvent} from '../../src/store/run-types.js'
-import {FLUSH_AT, type Splice, StreamOut, writeJson} from '../../src/util/json-out.js'
+import {advertGapJson, garpJson, masterJson, priorityChangeJson} from '../../src/timeline/json-lines.js'
+import {FLUSH_AT, type Splice, StreamOut, spliceBytes, spliceOf, writeJson} from '../../src/util/json-out.js'
 import {HachaosCommand} from '../_base.js'
 
 export interface CaptureAnalyzeResult {
@@ -41,6 +35,10 @@ export interface CaptureAnalyzeResult {
 const LIST_KEEP = 20
 /** Events may be this much out of time order in a capture (µs): merged captures, clock steps. */
 const REORDER_US = 2_000_000
+/** --json: entries of each list held in memory before a sorted run goes to disk (about 100 bytes each). */
+const SPILL_RUN = 16_384
+/** The indentation of analysis.garps entries in the --json output (writeJson's layout: 2 spaces a level). */
+const GARP_INDENT = '      '
 /** A progress line every this many events. */
 const PROGRESS_EVERY = 1_000_000
 
@@ -114,6 +112,8 @@ event and every entry as one JSON line as it goes, and the result last.`
     const hosts: AnalyzeContext['hosts'] = []
     let vip = flags.vip ?? null
     if (flags.inventory !== undefined) {
+      // imported here: the inventory readers (yaml, zod, the executors) are most of this command's start-up
+      const {loadInventory} = await import('../../src/inventory/index.js')
       const inv = await loadInventory(flags.inventory)
       for (const h of inv.hosts) hosts.push({name: h.name, ip: h.address})
       vip ??= inv.vip ?? null
@@ -140,16 +140,15 @@ event and every entry as one JSON line as it goes, and the result last.`
           splitBrain: (f) => out.line({type: 'timeline.splitBrain', ...f}),
         }
       : {}
-    // --json keeps every list entry for the result, except the GARPs (the longest list: as many as a tenth
-    // of the frames), which are spooled to a temporary file in their final order and copied into the
-    // output; text and ndjson keep the first and last LIST_KEEP
-    const spool = json && !ndjson ? await GarpSpool.open() : null
-    if (spool !== null) sink.garp = (g) => spool.add(g)
+    // --json lists every entry: the lists (master spans, GARPs, priority changes, advert gaps) are spooled
+    // to sorted runs in a temporary file past SPILL_RUN entries each and merged into the output, so memory
+    // stays flat; text and ndjson keep the first and last LIST_KEEP
+    const all = json && !ndjson
+    const machine = new TimelineMachine(
+      {vip, vrid: flags.vrid ?? null, faultAtUs, revertAtUs, hosts},
+      {reorderWindowUs: REORDER_US, keep: all ? 'all' : LIST_KEEP, sink, ...(all ? {spill: {runSize: SPILL_RUN, garpJson: {json: garpJson, sep: `,\n${GARP_INDENT}`}}} : {})},
+    )
     try {
-      const machine = new TimelineMachine(
-        {vip, vrid: flags.vrid ?? null, faultAtUs, revertAtUs, hosts},
-        {reorderWindowUs: REORDER_US, keep: json && !ndjson ? 'all' : LIST_KEEP, sink, omitGarps: spool !== null},
-      )
       let events = 0
       let nextProgress = PROGRESS_EVERY
       const batches: AsyncIterable<TimelineEvent[]> =
@@ -164,7 +163,6 @@ event and every entry as one JSON line as it goes, and the result last.`
         }
         events += batch.length
         if (out.pending > FLUSH_AT) await out.flush()
-        if (spool !== null) await spool.flushIfLarge()
         if (events >= nextProgress) {
           this.progress(`${events} events`)
           nextProgress += PROGRESS_EVERY
@@ -180,7 +178,15 @@ event and every entry as one JSON line as it goes, and the result last.`
         if (ndjson) out.line({type: 'result', ...result})
         else {
           const splices = new Map<unknown, Splice>()
-          if (spool !== null) splices.set(analysis.garps, await spool.splice((mac) => machine.macName(mac)))
+          const lists = machine.spooled()
+          if (lists !== null) {
+            splices.set(analysis.masters, spliceOf(lists.masters, masterJson))
+            // the GARPs (the longest list) were spooled as their JSON text: copied, not decoded, unless a sender
+            // was named only after some of its GARPs
+            splices.set(analysis.garps, lists.garpsJson !== null ? spliceBytes(lists.garpsJson, analysis.counts.garps, GARP_INDENT) : spliceOf(lists.garps, garpJson))
+            splices.set(analysis.priorityChanges, spliceOf(lists.priorityChanges, priorityChangeJson))
+            splices.set(analysis.advertGaps, spliceOf(lists.advertGaps, advertGapJson))
+          }
           await writeJson(result, out, '', splices)
           out.write('\n')
         }
@@ -188,14 +194,15 @@ event and every entry as one JSON line as it goes, and the result last.`
         this.wroteJson = true
         return result
       }
-      this.text(args.file, format, result, faultAtUs)
+      const {renderTimelineText} = await import('../../reports/timeline-text.js')
+      this.text(args.file, format, result, faultAtUs, renderTimelineText)
       return result
     } finally {
-      await spool?.remove()
+      machine.removeSpool()
     }
   }
 
-  private text(file: string, format: string, result: CaptureAnalyzeResult, faultAtUs: number | null): void {
+  private text(file: string, format: string, result: CaptureAnalyzeResult, faultAtUs: number | null, renderTimelineText: typeof import('../../reports/timeline-text.js').renderTimelineText): void {
     const {analysis, unparsed} = result
     const adverts = analysis.counts.adverts
     this.log(
@@ -213,72 +220,3 @@ event and every entry as one JSON line as it goes, and the result last.`
     }
   }
 }
-
-/**
- * The GARPs of a --json result, spooled to a temporary file as they are seen (already in their final order
- * and in the output's layout: one per line, comma-separated) and copied into the output at the end, so
- * that their number does not weigh on memory. A GARP from a MAC that had no name yet but got one later (from
- * an advert) is renamed on the way out, as the in-memory result would have it.
- */
-class GarpSpool {
-  private n = 0
-  private readonly unnamed = new Set<string>()
-  private readonly out: StreamOut
-
-  private constructor(
-    private readonly dir: string,
-    private readonly ws: ReturnType<typeof createWriteStream>,
-  ) {
-    this.out = new StreamOut(ws)
-  }
-
-  static async open(): Promise<GarpSpool> {
-    const dir = await mkdtemp(join(tmpdir(), 'hachaos-garps-'))
-    return new GarpSpool(dir, createWriteStream(join(dir, 'garps.json')))
-  }
-
-  add(g: GarpEntry): void {
-    if (g.source === g.mac) this.unnamed.add(g.mac)
-    this.out.write(this.n++ === 0 ? SPOOL_INDENT : `,\n${SPOOL_INDENT}`)
-    this.out.write(JSON.stringify(g))
-  }
-
-  async flushIfLarge(): Promise<void> {
-    if (this.out.pending > FLUSH_AT) await this.out.flush()
-  }
-
-  /** Close the spool; the Splice that copies it (renaming late-named MACs) into the output. */
-  async splice(macName: (mac: string) => string): Promise<Splice> {
-    await this.out.flush()
-    this.ws.end()
-    await once(this.ws, 'finish')
-    const path = join(this.dir, 'garps.json')
-    const renamed = [...this.unnamed].some((m) => macName(m) !== m)
-    return async (o: StreamOut): Promise<void> => {
-      if (!renamed) {
-        for await (const chunk of createReadStream(path)) {
-          o.bytes(chunk as Buffer)
-          if (o.pending > FLUSH_AT) await o.flush()
-        }
-        return
-      }
-      let first = true
-      for await (const line of createInterface({input: createReadStream(path), crlfDelay: Infinity})) {
-        // the spool's lines: indent, the GARP, a comma (all but the last)
-        const g = JSON.parse(line.trim().replace(/,$/, '')) as GarpEntry
-        if (g.source === g.mac) g.source = macName(g.mac)
-        o.write(`${first ? '' : ',\n'}${SPOOL_INDENT}${JSON.stringify(g)}`)
-        first = false
-        if (o.pending > FLUSH_AT) await o.flush()
-      }
-    }
-  }
-
-  async remove(): Promise<void> {
-    this.ws.destroy()
-    await rm(this.dir, {recursive: true, force: true})
-  }
-}
-
-/** analysis.garps elements sit at this depth in the --json output. */
-const SPOOL_INDENT = '      '

@@ -318,6 +318,17 @@ export const MAX_LINE = 1 << 20
  * dropped; yields the events of each chunk, counts the rest in `tally`. Memory: one chunk's text and at most
  * one partial line (≤ MAX_LINE).
  */
+/**
+ * The input in pieces of at most PIECE bytes: the text of a piece is a string small enough for V8's young
+ * generation, where it dies young; a 1 MiB chunk's string went straight to the old generation and grew the
+ * heap by a MiB per chunk until a full collection (peak RSS 176–184 MB reading 10^6–4.5·10^6 lines, live heap
+ * under 20 MB).
+ */
+const PIECE = 64 * 1024
+async function* pieces(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  for await (const c of chunks) for (let i = 0; i < c.length; i += PIECE) yield c.subarray(i, Math.min(c.length, i + PIECE))
+}
+
 export async function* textEvents(chunks: AsyncIterable<Buffer>, host: string, tally: CaptureTally): AsyncGenerator<CaptureEvent[]> {
   const p = new TcpdumpTextParser(host)
   const dec = new StringDecoder('utf8')
@@ -342,7 +353,7 @@ export async function* textEvents(chunks: AsyncIterable<Buffer>, host: string, t
     tally.addUnparsed({n: tally.frames, text: carry.slice(0, 100), reason: `a line longer than ${MAX_LINE} characters`})
   }
   let pending = false // the decoder holds the first bytes of a character cut by the last chunk
-  for await (const chunk of chunks) {
+  for await (const chunk of pieces(chunks)) {
     // tcpdump's text is ASCII (it escapes the rest): decode it as one-byte text, the fast way; else UTF-8
     const ascii = !pending && isAscii(chunk)
     const text = carry + (ascii ? chunk.toString('latin1') : dec.write(chunk))

@@ -10,10 +10,13 @@
  *   per vrid × source: one state (last advert, open master span, current alive interval, metric fields);
  *   per vrid × pair of sources: one open overlap (counts, first/last advert);
  *   per address answered by ARP (the VIP when one is given): the last frame and the open run of MAC changes;
- *   per MAC sending GARPs after the fault: three timestamps;
+ *   per MAC sending GARPs after the fault: three timestamps (with spill.garpJson, per MAC sending GARPs
+ *   before it had a name: the MAC);
  *   the reorder buffer: the events of the last `reorderWindowUs` (W × event rate);
  *   the probe completion heap: the successful probes in flight (probe timeout × probe rate);
- *   the output lists only as the caller asks (`keep`: all, or the first and last N of each).
+ *   the output lists only as the caller asks (`keep`: all, or the first and last N of each); with `spill`,
+ *   all of them but at most `spill.runSize` entries per list in memory, the rest in sorted runs on disk
+ *   (src/util/sorted-spool.ts), merged when they are read (`spooled()`).
  * Nothing grows with the number of events.
  *
  * Names (host names for IPs and MACs) are learned from the adverts as they come; the lists the result holds
@@ -21,7 +24,8 @@
  * A sink gets each entry named with what was known when it closed.
  */
 import type {FailoverMetrics, SplitBrainFinding, TimelineEvent} from '../store/run-types.js'
-import {MinHeap} from './heap.js'
+import {LineSpool, type SpoolCodec, SortedSpool} from '../util/sorted-spool.js'
+import {MinHeap} from '../util/heap.js'
 import type {Advert, AdvertGap, AnalyzeContext, Arp, GarpEntry, MasterSpan, PriorityChange, Probe, TimelineAnalysis, VipOwner} from './types.js'
 
 const ms = (us: number): number => us / 1000
@@ -87,6 +91,24 @@ export interface TimelineMachineOptions {
   omitGarps?: boolean
   sink?: TimelineSink
   /**
+   * With keep 'all': the master spans, GARPs, priority changes and advert gaps are spooled to sorted runs in a
+   * temporary file under `dir` (default: the OS temp dir) once more than `runSize` (default 16,384) of a list
+   * are held; the result's lists are then empty and `spooled()` hands them out in their order, named with
+   * everything learned by the end (as the in-memory lists are). Call `removeSpool()` when done. Findings stay in
+   * memory (one per split brain).
+   */
+  spill?: {
+    dir?: string
+    runSize?: number
+    /**
+     * The GARPs' JSON text (e.g. json-lines.ts garpJson) and what separates two of them in the output (e.g.
+     * ",\n" and the indentation): they are then spooled as that text, named as they come, and
+     * `spooled().garpsJson` hands back the bytes (null when a sender got its name only after some of its
+     * GARPs: then `garps` gives them renamed).
+     */
+    garpJson?: {json: (g: GarpEntry) => string; sep: string}
+  }
+  /**
    * Take the fault and revert moments from the first fault.inject / fault.revert event (phase 'before')
    * when the context has none (a live drill). Either way a moment must be known before events after it
    * leave the reorder buffer.
@@ -94,8 +116,17 @@ export interface TimelineMachineOptions {
   faultFromEvents?: boolean
 }
 
+/** Where a list's entries go: kept in memory (Kept) or spooled to disk (Spooled). */
+interface Keeper<T> {
+  readonly total: number
+  /** Entries held in memory. */
+  readonly size: number
+  push(x: T): void
+  items(): T[]
+}
+
 /** The first and last N of a list, with the count of all (N = Infinity: all). */
-class Kept<T> {
+class Kept<T> implements Keeper<T> {
   total = 0
   private readonly head: T[] = []
   private tail: T[] = []
@@ -123,6 +154,26 @@ class Kept<T> {
 
   get size(): number {
     return this.head.length + this.tail.length
+  }
+}
+
+/** All of a list, at most runSize in memory, sorted on the way out (items() is empty: see sorted()). */
+class Spooled<T> implements Keeper<T> {
+  readonly spool: SortedSpool<T>
+  constructor(codec: SpoolCodec<T>, runSize: number, dir: string | undefined) {
+    this.spool = new SortedSpool(codec, runSize, dir)
+  }
+  get total(): number {
+    return this.spool.count
+  }
+  get size(): number {
+    return this.spool.inMemory
+  }
+  push(x: T): void {
+    this.spool.add(x)
+  }
+  items(): T[] {
+    return []
   }
 }
 
@@ -158,6 +209,8 @@ interface GapRec {
   intervalMs: number
 }
 interface GarpRec {
+  /** Order of arrival (the list's order). */
+  g: number
   t: number
   op: 'request' | 'reply'
   mac: string
@@ -170,6 +223,57 @@ type FindingRec = {key: number[]; startUs: number; endUs: number} & (
   | {kind: 'dual-arp'; ip: string; macs: string[]; changes: number; frames: number; replies: number}
   | {kind: 'dual-vip'; parties: string[]}
 )
+
+// Spool lines: the record's fields separated by spaces (addresses and MACs hold none; numbers as String()
+// writes them, which reads back exactly)
+const flag = (b: boolean): string => (b ? '1' : '0')
+const MASTER_CODEC: SpoolCodec<MasterRec> = {
+  encode: (m) => `${m.g} ${m.vrid} ${m.ip} ${m.mac} ${m.startUs} ${m.endUs} ${m.prio} ${m.adverts} ${m.intervalMs} ${flag(m.resigned)}`,
+  decode: (l) => {
+    const f = l.split(' ')
+    return {g: +(f[0] as string), vrid: +(f[1] as string), ip: f[2] as string, mac: f[3] as string, startUs: +(f[4] as string), endUs: +(f[5] as string), prio: +(f[6] as string), adverts: +(f[7] as string), intervalMs: +(f[8] as string), resigned: f[9] === '1'}
+  },
+  key: (m) => m.startUs,
+  tie: (m) => m.g,
+}
+const PRIO_CODEC: SpoolCodec<PrioRec> = {
+  encode: (c) => `${c.g} ${c.t} ${c.vrid} ${c.ip} ${c.mac} ${c.from} ${c.to}`,
+  decode: (l) => {
+    const f = l.split(' ')
+    return {g: +(f[0] as string), t: +(f[1] as string), vrid: +(f[2] as string), ip: f[3] as string, mac: f[4] as string, from: +(f[5] as string), to: +(f[6] as string)}
+  },
+  key: (c) => c.t,
+  tie: (c) => c.g,
+}
+const GAP_CODEC: SpoolCodec<GapRec> = {
+  encode: (g) => `${g.g} ${g.vrid} ${g.ip} ${g.mac} ${g.fromUs} ${g.toUs} ${g.gapMs} ${g.intervalMs}`,
+  decode: (l) => {
+    const f = l.split(' ')
+    return {g: +(f[0] as string), vrid: +(f[1] as string), ip: f[2] as string, mac: f[3] as string, fromUs: +(f[4] as string), toUs: +(f[5] as string), gapMs: +(f[6] as string), intervalMs: +(f[7] as string)}
+  },
+  key: (g) => g.fromUs,
+  tie: (g) => g.g,
+}
+const GARP_CODEC: SpoolCodec<GarpRec> = {
+  encode: (g) => `${g.g} ${g.t} ${g.op === 'request' ? 'q' : 'r'} ${g.mac} ${g.ip} ${flag(g.forVip)}`,
+  decode: (l) => {
+    const f = l.split(' ')
+    return {g: +(f[0] as string), t: +(f[1] as string), op: f[2] === 'q' ? 'request' : 'reply', mac: f[3] as string, ip: f[4] as string, forVip: f[5] === '1'}
+  },
+  // arrival order
+  key: (g) => g.g,
+  tie: () => 0,
+}
+
+/** The spooled lists of a result made with `spill`, in their order, named (read each once). */
+export interface SpooledLists {
+  masters: Iterable<MasterSpan>
+  garps: Iterable<GarpEntry>
+  /** With `spill.garpJson`: the GARPs as that JSON text joined by its `sep`, raw bytes (each chunk valid until the next); null: read `garps`. */
+  garpsJson: Iterable<Buffer> | null
+  priorityChanges: Iterable<PriorityChange>
+  advertGaps: Iterable<AdvertGap>
+}
 
 /** A source's current alive interval: [advert, advert + 3 × interval] merged, cut at a priority-0 advert. */
 interface Alive {
@@ -283,7 +387,8 @@ export class TimelineMachine {
   // reorder buffer: events that arrive in time order wait in a FIFO queue (the common case: no heap work);
   // the others in a heap; release takes the earlier head of the two (ties: arrival order)
   private readonly pending = new MinHeap<{e: TimelineEvent; seq: number}>((x, y) => x.e.t < y.e.t || (x.e.t === y.e.t && x.seq < y.seq))
-  private qe: TimelineEvent[] = []
+  /** Released slots are cleared (null): an event the machine is done with can die young. */
+  private qe: Array<TimelineEvent | null> = []
   private qs: number[] = []
   private qHead = 0
   private seq = 0
@@ -302,11 +407,15 @@ export class TimelineMachine {
   private readonly vrids = new Map<number, VridState>()
   private groups = 0
 
-  private readonly masters: Kept<MasterRec>
-  private readonly prios: Kept<PrioRec>
-  private readonly gaps: Kept<GapRec>
-  private readonly garps: Kept<GarpRec>
+  private readonly masters: Keeper<MasterRec>
+  private readonly prios: Keeper<PrioRec>
+  private readonly gaps: Keeper<GapRec>
+  private readonly garps: Keeper<GarpRec>
   private readonly findings: Kept<FindingRec>
+  private nGarpRecs = 0
+  private readonly spilled: boolean
+  /** spill.garpJson: the GARPs' text, and the senders whose GARPs were spooled under their MAC (no name yet). */
+  private readonly garpText: {spool: LineSpool; json: (g: GarpEntry) => string; unnamed: Set<string>} | null = null
 
   private readonly arpIps = new Map<string, ArpIpState>()
   private readonly garpAfterFault = new Map<string, GarpAfterFault>()
@@ -336,11 +445,25 @@ export class TimelineMachine {
     this.fromEvents = opts.faultFromEvents ?? false
     this.faultAt = ctx.faultAtUs
     this.revertAt = ctx.revertAtUs
-    this.masters = new Kept(this.keepN)
-    this.prios = new Kept(this.keepN)
-    this.gaps = new Kept(this.keepN)
     this.omitGarps = opts.omitGarps ?? false
-    this.garps = new Kept(this.omitGarps ? 0 : this.keepN)
+    this.spilled = opts.spill !== undefined && this.keepN === Infinity
+    if (this.spilled) {
+      const runSize = opts.spill?.runSize ?? 16_384
+      const dir = opts.spill?.dir
+      this.masters = new Spooled(MASTER_CODEC, runSize, dir)
+      this.prios = new Spooled(PRIO_CODEC, runSize, dir)
+      this.gaps = new Spooled(GAP_CODEC, runSize, dir)
+      const garpJson = opts.spill?.garpJson
+      if (garpJson !== undefined && !this.omitGarps) {
+        this.garpText = {spool: new LineSpool(garpJson.sep, dir), json: garpJson.json, unnamed: new Set()}
+        this.garps = new Kept(0)
+      } else this.garps = this.omitGarps ? new Kept(0) : new Spooled(GARP_CODEC, runSize, dir)
+    } else {
+      this.masters = new Kept(this.keepN)
+      this.prios = new Kept(this.keepN)
+      this.gaps = new Kept(this.keepN)
+      this.garps = new Kept(this.omitGarps ? 0 : this.keepN)
+    }
     this.findings = new Kept(this.keepN)
   }
 
@@ -394,6 +517,7 @@ export class TimelineMachine {
       const t = fromQueue ? (q as TimelineEvent).t : (h as {e: TimelineEvent}).e.t
       if (t > upTo) break
       if (fromQueue) {
+        this.qe[this.qHead] = null
         this.qHead += 1
         if (this.qHead >= 1024 && this.qHead * 2 >= this.qe.length) {
           this.qe = this.qe.slice(this.qHead)
@@ -621,7 +745,7 @@ export class TimelineMachine {
     const vip = this.ctx.vip
     if (a.garp) {
       this.nGarps += 1
-      this.emitGarp({t: a.t, op: a.op, mac: a.smac, ip: a.sip, forVip: vip !== null && a.sip === vip})
+      this.emitGarp({g: this.nGarpRecs++, t: a.t, op: a.op, mac: a.smac, ip: a.sip, forVip: vip !== null && a.sip === vip})
       const F = this.faultAt
       if (F !== null && a.t >= F) {
         const g = this.garpAfterFault.get(a.smac)
@@ -747,6 +871,14 @@ export class TimelineMachine {
   }
 
   private emitGarp(g: GarpRec): void {
+    const text = this.garpText
+    if (text !== null) {
+      const named = this.nameGarp(g)
+      if (named.source === g.mac) text.unnamed.add(g.mac)
+      text.spool.append(text.json(named))
+      this.sink.garp?.(named)
+      return
+    }
     this.garps.push(g)
     this.sink.garp?.(this.nameGarp(g))
   }
@@ -808,6 +940,48 @@ export class TimelineMachine {
   }
 
   // ---- the end ------------------------------------------------------------------------------------
+
+  /** With `spill`, after finish(): the lists the result left empty, in order and named (each read once). */
+  spooled(): SpooledLists | null {
+    if (!this.spilled || !this.finished) return null
+    const named = <R, T>(k: Keeper<R>, f: (r: R) => T): Iterable<T> => {
+      const spool = (k as Spooled<R>).spool
+      return {
+        *[Symbol.iterator]() {
+          for (const r of spool.sorted()) yield f(r)
+        },
+      }
+    }
+    const text = this.garpText
+    const renamed = text !== null && [...text.unnamed].some((mac) => this.namer.mac(mac) !== mac)
+    const garps: Iterable<GarpEntry> =
+      text !== null
+        ? {
+            [Symbol.iterator]: function* (this: TimelineMachine) {
+              for (const line of text.spool.lines()) {
+                const g = JSON.parse(line) as GarpEntry
+                if (g.source === g.mac) g.source = this.namer.mac(g.mac)
+                yield g
+              }
+            }.bind(this),
+          }
+        : this.garps instanceof Spooled
+          ? named(this.garps, (g) => this.nameGarp(g))
+          : []
+    return {
+      masters: named(this.masters, (m) => this.nameMaster(m)),
+      garps,
+      garpsJson: text !== null && !renamed ? text.spool.bytes() : null,
+      priorityChanges: named(this.prios, (c) => this.namePrio(c)),
+      advertGaps: named(this.gaps, (g) => this.nameGap(g)),
+    }
+  }
+
+  /** Delete the spool files (idempotent; nothing to do without `spill`). */
+  removeSpool(): void {
+    for (const k of [this.masters, this.prios, this.gaps, this.garps]) if (k instanceof Spooled) k.spool.remove()
+    this.garpText?.spool.remove()
+  }
 
   /** No more events: close what is open and return the analysis (`unparsed` as known at the end). */
   finish(unparsed?: {count: number; sample: string[]}): TimelineAnalysis {

@@ -6,12 +6,13 @@
  *   hachaos capture analyze FILE --json > /dev/null   goal ≤ 0.5 × tcpdump's time, peak RSS < 150 MB
  *   … without --json (text), and --events ndjson
  *
- * and, in this process, the timeline machine alone on the decoded events (goal ≥ 10^6 events/s) and the
+ * (wall time and, with GNU time installed, CPU time: both as ratios to tcpdump's) and, in this process, the
+ * timeline machine alone on the decoded events (goal ≥ 10^6 events/s) and the
  * reader alone, so that the time of each part is known. No root needed: `HACHAOS_BENCH_ONLY='capture analyze' npm run bench`.
  * Frames: BENCH_CAPTURE_FRAMES (default 1,000,000); BENCH_CAPTURE_10M=1 adds a 10,000,000-frame file.
  */
 import {spawn} from 'node:child_process'
-import {mkdtempSync, openSync, closeSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -31,17 +32,31 @@ interface Timed {
   wallMs: number
   peakRssMb: number
   code: number | null
+  /** CPU seconds (user + system) from GNU time (Debian package `time`), null without it. */
+  cpuS: number | null
 }
 
-/** Run argv with stdout to /dev/null; wall time, and peak RSS (VmHWM from /proc, read every 20 ms). */
+const GNU_TIME = '/usr/bin/time'
+
+/**
+ * Run argv with stdout to /dev/null; wall time, peak RSS (VmHWM from /proc, read every 20 ms) and, through GNU
+ * time when installed, its CPU time (user + system): on a shared machine the wall time says as much about the
+ * neighbours as about the program, so both ratios are printed.
+ */
 async function timed(argv: string[]): Promise<Timed> {
   const devnull = openSync('/dev/null', 'w')
+  const tfile = join(tmpdir(), `hachaos-bench-time-${process.pid}-${Math.random().toString(36).slice(2)}`)
+  const useTime = existsSync(GNU_TIME)
+  const full = useTime ? [GNU_TIME, '-f', '%U %S', '-o', tfile, ...argv] : argv
   const t0 = performance.now()
-  const child = spawn(argv[0] as string, argv.slice(1), {stdio: ['ignore', devnull, 'ignore']})
+  const child = spawn(full[0] as string, full.slice(1), {stdio: ['ignore', devnull, 'ignore']})
   let hwmKb = 0
   const poll = (): void => {
     try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
+      // under GNU time, the measured program is its child
+      const pid = useTime ? readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0] : String(child.pid)
+      if (pid === undefined || pid === '') return
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
       if (m !== null) hwmKb = Math.max(hwmKb, Number(m[1]))
     } catch {
       // gone
@@ -52,8 +67,20 @@ async function timed(argv: string[]): Promise<Timed> {
   const wallMs = performance.now() - t0
   clearInterval(timer)
   closeSync(devnull)
-  return {wallMs, peakRssMb: hwmKb / 1024, code}
+  let cpuS: number | null = null
+  if (useTime) {
+    try {
+      const [u, sy] = readFileSync(tfile, 'utf8').trim().split('\n').pop()?.split(' ').map(Number) ?? []
+      if (u !== undefined && sy !== undefined) cpuS = u + sy
+    } catch {
+      // no figure
+    }
+    rmSync(tfile, {force: true})
+  }
+  return {wallMs, peakRssMb: hwmKb / 1024, code, cpuS}
 }
+
+const cpu = (t: Timed): string => (t.cpuS === null ? '' : `, CPU ${t.cpuS.toFixed(2)} s`)
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
 
@@ -67,7 +94,7 @@ async function oneSize(dir: string, frames: number): Promise<CaptureLine[]> {
   process.stderr.write(`bench: ${label} frames, ${mb.toFixed(0)} MB written in ${s(performance.now() - g0)}\n`)
 
   const tcpdump = await timed(['tcpdump', '-r', file, '-n', '-tt', '-e'])
-  out.push({name: `${label} frames: tcpdump -r -n -tt -e > /dev/null`, value: s(tcpdump.wallMs), goal: '', note: `peak RSS ${tcpdump.peakRssMb.toFixed(0)} MB`})
+  out.push({name: `${label} frames: tcpdump -r -n -tt -e > /dev/null`, value: s(tcpdump.wallMs), goal: '', note: `peak RSS ${tcpdump.peakRssMb.toFixed(0)} MB${cpu(tcpdump)}`})
   for (const [what, extra] of [
     ['--json', ['--json']],
     ['(text)', []],
@@ -79,7 +106,10 @@ async function oneSize(dir: string, frames: number): Promise<CaptureLine[]> {
       name: `${label} frames: hachaos capture analyze ${what} > /dev/null`,
       value: s(r.wallMs),
       goal: what === '--json' ? '≤ 0.5 × tcpdump, < 150 MB' : '',
-      note: `${ratio.toFixed(2)} × tcpdump; peak RSS ${r.peakRssMb.toFixed(0)} MB${r.code === 0 ? '' : `; exit ${r.code}`}`,
+      note:
+        `${ratio.toFixed(2)} × tcpdump` +
+        (r.cpuS !== null && tcpdump.cpuS !== null && tcpdump.cpuS > 0 ? ` (CPU ${r.cpuS.toFixed(2)} s: ${(r.cpuS / tcpdump.cpuS).toFixed(2)} ×)` : '') +
+        `; peak RSS ${r.peakRssMb.toFixed(0)} MB${r.code === 0 ? '' : `; exit ${r.code}`}`,
     })
   }
 

@@ -46,6 +46,21 @@ function streamed(events: TimelineEvent[], ctx: AnalyzeContext, windowUs: number
   return m.finish()
 }
 
+/** The machine with keep 'all' and its lists spilled to sorted runs of `runSize` (tiny: many runs), read back. */
+function spilled(events: TimelineEvent[], ctx: AnalyzeContext, windowUs: number, runSize: number): ReturnType<typeof analyzeTimeline> {
+  const m = new TimelineMachine(ctx, {reorderWindowUs: windowUs, spill: {runSize}})
+  try {
+    for (const e of events) m.push(e)
+    const a = m.finish()
+    const l = m.spooled()
+    assert.ok(l !== null)
+    assert.deepEqual([a.masters, a.garps, a.priorityChanges, a.advertGaps], [[], [], [], []])
+    return {...a, masters: [...l.masters], garps: [...l.garps], priorityChanges: [...l.priorityChanges], advertGaps: [...l.advertGaps]}
+  } finally {
+    m.removeSpool()
+  }
+}
+
 describe('TimelineMachine equals the batch analysis on real captures and runs', () => {
   const M = moments()
   const files = readdirSync(CAP).filter((f) => /\.(pcap|txt)$/.test(f) && !f.startsWith('stderr-') && f !== 'moments.txt')
@@ -69,6 +84,8 @@ describe('TimelineMachine equals the batch analysis on real captures and runs', 
             assert.deepEqual(analyzeTimeline(cap.events, ctx), want, `${f} ${JSON.stringify(ctx)}`)
             // as `capture analyze` feeds it: capture order, through a 2 s reorder window
             assert.deepEqual(streamed(cap.events, ctx, 2_000_000), want, `${f} streamed`)
+            // as `capture analyze --json` keeps it: spilled to sorted runs (of 7 entries) and merged
+            assert.deepEqual(spilled(cap.events, ctx, 2_000_000, 7), want, `${f} spilled`)
             compared += 1
           }
         }
@@ -208,6 +225,8 @@ describe('TimelineMachine, random timelines (fast-check)', () => {
           const W = 3_000_000
           const arrival = evs.map((e, i) => ({e, k: e.t + (delays[i] ?? 0), i})).sort((a, b) => a.k - b.k || a.i - b.i).map((x) => x.e)
           assert.deepEqual(streamed(arrival, ctx, W, [...cuts].sort((a, b) => a - b)), want)
+          // the lists spilled to disk in sorted runs of 1 to 4 entries and merged back: the same lists
+          assert.deepEqual(spilled(arrival, ctx, W, 1 + (cuts.length % 4)), want)
         },
       ),
       {numRuns: 400},
@@ -250,6 +269,49 @@ describe('TimelineMachine state is bounded by sources × open intervals, not by 
     assert.equal(a.masters.length, 20)
     assert.ok((a.listed?.totals.garps ?? 0) > 1000)
     assert.equal(a.garps.length, 20)
+  })
+})
+
+describe('TimelineMachine with its lists spilled (capture analyze --json)', () => {
+  it('10^6 synthetic events with every list entry kept: at most runSize entries of each list in memory, all of them read back in order', () => {
+    const runSize = 1000
+    const m = new TimelineMachine({vip: VIP, vrid: null, faultAtUs: null, revertAtUs: null, hosts: []}, {reorderWindowUs: 2_000_000, spill: {runSize}})
+    try {
+      let t = T0
+      const N = 1_000_000
+      let maxKept = 0
+      for (let i = 0; i < N; i++) {
+        t += 10_000
+        const who = SRC[Math.floor(i / 300) % 2] as (typeof SRC)[number] // a failover every 3 s: many spans and gaps
+        const e: TimelineEvent =
+          i % 2 === 0
+            ? {type: 'vrrp.advert', t, host: 'c', src: who.src, smac: who.smac, vrid: 1, prio: 150, intvl: 1, ver: 2}
+            : {type: 'arp', t, host: 'c', op: 'request', sip: VIP, smac: who.smac, tip: VIP, garp: true}
+        m.push(e)
+        if (i % 10_000 === 0) maxKept = Math.max(maxKept, m.keptSize())
+      }
+      const a = m.finish()
+      // 4 spooled lists (findings: none here) of at most runSize entries each in memory
+      assert.ok(maxKept <= 4 * runSize, String(maxKept))
+      const l = m.spooled()
+      assert.ok(l !== null)
+      let n = 0
+      let prev = -Infinity
+      for (const g of l.garps) {
+        assert.ok(g.t > prev)
+        prev = g.t
+        n += 1
+      }
+      assert.equal(n, N / 2)
+      assert.equal(n, a.counts.garps)
+      const masters = [...l.masters]
+      assert.equal(masters.length, Math.ceil(N / 300))
+      for (let i = 1; i < masters.length; i++) assert.ok((masters[i] as {startUs: number}).startUs > (masters[i - 1] as {startUs: number}).startUs)
+      // each source comes back every 6 s: one gap per span but its first
+      assert.equal([...l.advertGaps].length, masters.length - 2)
+    } finally {
+      m.removeSpool()
+    }
   })
 })
 
