@@ -261,7 +261,8 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     this.log(`    ${metricLabel(p.metric).padEnd(26)} predicted ${range.padEnd(20)} measured ${formatMs(measured, 1)}`)
     this.log(`    ${''.padEnd(26)} (${p.formula})`)
     const row = (k: string, v: string): void => this.log(`    ${k.padEnd(26)} ${v}`)
-    const vrrp = run.stack !== 'pacemaker'
+    // The VRRP rows when the capture saw VRRP (a stack with adverts), whichever stack ran: the command names none.
+    const vrrp = run.events.some((e) => e.type === 'vrrp.advert')
     if (vrrp && p.metric !== 'takeoverMs') row('takeover after the fault', formatMs(m.takeoverMs, 1))
     if (vrrp && p.metric !== 'takeoverFromLastAdvertMs') row('takeover after last advert', formatMs(m.takeoverFromLastAdvertMs, 1))
     row('first GARP', formatMs(m.garpMs, 1))

@@ -58,8 +58,8 @@ const defaultLockRoles = (target: InventoryHost): string[] => target.roles.filte
  * that is both a cluster node and a load balancer locks both its cluster and its VRRP peers). A target no stack
  * takes locks itself only.
  */
-export function stackHosts(inv: Inventory, target: InventoryHost): InventoryHost[] {
-  const roles = new Set(STACKS.filter((s) => s.matches(target, inv)).flatMap((s) => s.lockRoles ?? defaultLockRoles(target)))
+export function stackHosts(inv: Inventory, target: InventoryHost, stacks: readonly StackModule[] = STACKS): InventoryHost[] {
+  const roles = new Set(stacks.filter((s) => s.matches(target, inv)).flatMap((s) => s.lockRoles ?? defaultLockRoles(target)))
   return inv.hosts.filter((h) => h.name === target.name || h.roles.some((r) => roles.has(r)))
 }
 
