@@ -92,6 +92,8 @@ export interface SshMaster {
 /** Masters opened by this process, by destination and options (one per host). */
 const MASTERS = new Map<string, SshMaster>()
 const LOOKUPS = new Map<string, Promise<void>>()
+/** A first command to a host under way (it opens the master): the others wait for it, see SshExecutor.gate. */
+const OPENING = new Map<string, Promise<void>>()
 
 /** This process's ssh ControlMasters that are still running (for the journal: host, PID, argv, start time). */
 export function sshMasters(): SshMaster[] {
@@ -280,7 +282,33 @@ export class SshExecutor extends ProcessExecutor {
     const r = await new LocalExecutor().run(['ssh', ...opts, '-O', 'check', '--', this.target.address], {timeoutMs: 5000}).catch(() => null)
     const pid = r === null ? null : parseMasterPid(r.stderr)
     if (pid === null) return
-    MASTERS.set(key, {host: this.host, pid, argv: cmdlineOf(pid) ?? ['ssh', '-o', 'ControlMaster=auto', this.target.address], pidStart: pidStartOf(pid), exitArgv: ['ssh', ...opts, '-O', 'exit', '--', this.target.address]})
+    // a master renames itself ("ssh: PATH [mux]", setproctitle pads with NULs): keep the words
+    const argv = (cmdlineOf(pid) ?? []).filter((a) => a !== '')
+    MASTERS.set(key, {host: this.host, pid, argv: argv.length > 0 ? argv : ['ssh', '-o', 'ControlMaster=auto', this.target.address], pidStart: pidStartOf(pid), exitArgv: ['ssh', ...opts, '-O', 'exit', '--', this.target.address]})
+  }
+
+  /**
+   * While a host has no master of ours, its first command opens one and the others wait for it: a drill starts
+   * with a burst of commands to each host (configs, clocks, pollers), and that many ssh handshakes at once
+   * meet sshd's MaxStartups (10 unauthenticated connections: it drops some, "Connection closed by …").
+   * Returns the release of the opener, or null.
+   */
+  private async gate(): Promise<(() => void) | null> {
+    if (!this.ownControl) return null
+    const key = this.masterKey
+    const known = MASTERS.get(key)
+    if (known !== undefined && sameStart(known.pid, known.pidStart)) return null
+    const opening = OPENING.get(key)
+    if (opening !== undefined) {
+      await opening
+      return null
+    }
+    let release: () => void = () => undefined
+    OPENING.set(key, new Promise<void>((resolve) => (release = resolve)))
+    return () => {
+      OPENING.delete(key)
+      release()
+    }
   }
 
   override spawn(argv: string[], opts: SpawnOptions = {}): Spawned {
@@ -299,8 +327,14 @@ export class SshExecutor extends ProcessExecutor {
   }
 
   override async run(argv: string[], opts: RunOptions = {}): Promise<ExecResult> {
-    const r = await super.run(argv, opts)
-    if (r.code !== 255) await this.noteMaster().catch(() => null)
+    const release = await this.gate()
+    let r: ExecResult
+    try {
+      r = await super.run(argv, opts)
+      if (r.code !== 255) await this.noteMaster().catch(() => null)
+    } finally {
+      release?.()
+    }
     if (r.code === 255) {
       throw new HachaosError(`cannot reach ${this.host} over ssh: ${r.stderr.trim().split('\n').pop() ?? ''}`, {
         code: 'E_SSH',

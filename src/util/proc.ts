@@ -36,17 +36,27 @@ export function cmdlineOf(pid: number): string[] | null {
   }
 }
 
-/** Is PID alive (a process we may not signal counts as alive)? */
-export function pidAlive(pid: number): boolean {
+/** The state letter of PID (field 3: R, S, D, T, Z …), or null when it is gone. */
+export function stateOf(pid: number): string | null {
   try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) || null
+  } catch {
+    return null
   }
 }
 
-/** Is this still the process recorded as (pid, start)? */
+/** Is PID alive (a process we may not signal counts as alive; a zombie waiting for its reaper does not)? */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false
+  }
+  return stateOf(pid) !== 'Z'
+}
+
+/** Is this still the process recorded as (pid, start), and not a zombie? */
 export function sameStart(pid: number, start: string | null | undefined): boolean {
-  return start !== null && start !== undefined && pidStartOf(pid) === start
+  return start !== null && start !== undefined && pidStartOf(pid) === start && stateOf(pid) !== 'Z'
 }
