@@ -336,7 +336,10 @@ export class SshExecutor extends ProcessExecutor {
       release?.()
     }
     if (r.code === 255) {
-      throw new HachaosError(`cannot reach ${this.host} over ssh: ${r.stderr.trim().split('\n').pop() ?? ''}`, {
+      const last = r.stderr.trim().split('\n').pop()?.trim() ?? ''
+      // An empty stderr with 255: a mux client whose ControlMaster ended under it (OpenSSH says so only at
+      // debug level), or a remote command that itself exited 255.
+      throw new HachaosError(`cannot reach ${this.host} over ssh: ${last !== '' ? last : 'ssh exited 255 without a message (its ControlMaster connection ended, or the remote command exited 255)'}`, {
         code: 'E_SSH',
         exit: 'HOST',
         where: this.host,
