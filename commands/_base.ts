@@ -1,6 +1,7 @@
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
 import {HachaosError} from '../src/errors.js'
+import {closeSshMasters} from '../src/exec/ssh.js'
 import {reportError, toHachaosError} from './_errors.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof HachaosCommand)['baseFlags'] & T['flags']>
@@ -23,6 +24,15 @@ export abstract class HachaosCommand extends Command {
     if (this.argv.includes('--quiet') || this.argv.includes('-q')) return
     const s = ((Date.now() - this.t0) / 1000).toFixed(2).padStart(6)
     process.stderr.write(`[${s}s] ${message}\n`)
+  }
+
+  /**
+   * Whatever the outcome: end the ssh ControlMasters this command opened (they would otherwise linger for
+   * ControlPersist; a drill killed before this point has them journaled for `hachaos recover`).
+   */
+  protected override async finally(err: Error | undefined): Promise<unknown> {
+    await closeSshMasters().catch(() => undefined)
+    return super.finally(err)
   }
 
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {

@@ -2,13 +2,15 @@ import {Flags} from '@oclif/core'
 
 import {HachaosError} from '../src/errors.js'
 import {labPrefix, PREFIX_RE} from '../src/lab/paths.js'
+import {LAB_DRIVERS} from '../src/lab/registry.js'
 
-export const TOPOLOGIES = ['keepalived', 'pacemaker', 'bond', 'heartbeat'] as const
-export type Topology = (typeof TOPOLOGIES)[number]
+/** Every lab topology, from the lab registry (src/lab/registry.ts, one line per lab): the commands list none. */
+export const TOPOLOGIES: readonly string[] = LAB_DRIVERS.map((d) => d.topology)
+export type Topology = string
 
 export const labFlags = {
   topology: Flags.string({
-    description: 'Which lab: keepalived (lb1/lb2 + web1/web2 + client + VIP), pacemaker, bond or heartbeat.',
+    description: `Which lab: ${TOPOLOGIES.join(', ')} (see \`hachaos lab up --help\`).`,
     options: [...TOPOLOGIES],
     default: 'keepalived',
   }),

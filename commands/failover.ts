@@ -9,9 +9,9 @@ import {showPlan, STOP_BEFORE_KILL, type ShownAction} from '../src/fault/display
 import type {FaultPlan} from '../src/fault/types.js'
 import {runDrill} from '../src/drill/engine.js'
 import {makeTcpdumpCapture} from '../src/drill/capture-source.js'
-import {drillLockKeys, drillLocks, hostLockKey} from '../src/drill/drill-lock.js'
+import {drillLocks, hostLockKey} from '../src/drill/drill-lock.js'
 import {findHost} from '../src/inventory/inventory.js'
-import {drillPhases, prepareDrill} from '../src/stacks/registry.js'
+import {drillLockKeys, drillPhases, prepareDrill} from '../src/stacks/registry.js'
 import {resolveInventory} from '../src/inventory/resolve.js'
 import {MAX_RATE} from '../src/probe/http.js'
 import {budgetLine, parseObjective} from '../src/sla/nines.js'
@@ -261,7 +261,8 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     this.log(`    ${metricLabel(p.metric).padEnd(26)} predicted ${range.padEnd(20)} measured ${formatMs(measured, 1)}`)
     this.log(`    ${''.padEnd(26)} (${p.formula})`)
     const row = (k: string, v: string): void => this.log(`    ${k.padEnd(26)} ${v}`)
-    const vrrp = run.stack !== 'pacemaker'
+    // The VRRP rows when the capture saw VRRP (a stack with adverts), whichever stack ran: the command names none.
+    const vrrp = run.events.some((e) => e.type === 'vrrp.advert')
     if (vrrp && p.metric !== 'takeoverMs') row('takeover after the fault', formatMs(m.takeoverMs, 1))
     if (vrrp && p.metric !== 'takeoverFromLastAdvertMs') row('takeover after last advert', formatMs(m.takeoverFromLastAdvertMs, 1))
     row('first GARP', formatMs(m.garpMs, 1))

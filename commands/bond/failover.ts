@@ -10,7 +10,8 @@ import type {FaultEnv, FaultPlan, HostRef} from '../../src/fault/types.js'
 import {executorFor, hostsWithRole, type InventoryHost} from '../../src/inventory/inventory.js'
 import {setLink} from '../../src/lab/bond/qemu.js'
 import {drillLocks, hostLockKey} from '../../src/drill/drill-lock.js'
-import {closeJournal, openJournal, updateJournal} from '../../src/store/journal.js'
+import {closeJournal, openJournal, recordHelpers, updateJournal} from '../../src/store/journal.js'
+import {pidStartOf} from '../../src/util/proc.js'
 import {newRunId, saveRun} from '../../src/store/runs.js'
 import {RUN_SCHEMA, type DrillRun, type TimelineEvent} from '../../src/store/run-types.js'
 import {isoFromUs, parseDuration} from '../../src/time.js'
@@ -122,6 +123,8 @@ view), and compares them with the bonding driver's own bound: miimon + downdelay
             ...(holdMs === undefined ? {} : {holdMs}),
             signal: ac.signal,
             onProgress: this.progress,
+            // the guest watcher and the client's ping, journaled as they start (`hachaos recover` ends them)
+            onHelper: (h) => recordHelpers(journal, [{...h, pidStart: pidStartOf(h.pid)}]),
             ...(probeHost === null ? {} : {probe: {exec: executorFor(probeHost), address: host.address}}),
             inject: async () => {
               updateJournal(journal, 'injecting')

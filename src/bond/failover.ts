@@ -139,6 +139,8 @@ export interface FailoverOptions {
   pollMs?: number
   onProgress?: (m: string) => void
   signal?: AbortSignal
+  /** Each helper process as it starts (the guest watcher, the client's ping), for the drill's journal. */
+  onHelper?: (h: {host: string; pid: number; argv: string[]}) => void
 }
 
 const msBetween = (a: bigint, b: bigint): number => Number(b - a) / 1e6
@@ -173,7 +175,12 @@ export async function measureFailover(o: FailoverOptions): Promise<FailoverMeasu
 
   progress(`watching ${o.bond} on ${o.host} (every ${pollMs} ms)`)
   const w = startWatch(o.exec, o.bond, members, pollMs)
-  const ping = o.probe === undefined ? null : o.probe.exec.spawn(['ping', '-D', '-n', '-i', ((o.probe.intervalMs ?? 10) / 1000).toFixed(3), '-W', '1', o.probe.address])
+  const pingArgv = ['ping', '-D', '-n', '-i', ((o.probe?.intervalMs ?? 10) / 1000).toFixed(3), '-W', '1', o.probe?.address ?? '']
+  const ping = o.probe === undefined ? null : o.probe.exec.spawn(pingArgv)
+  // Journaled as they start: a drill killed from here on leaves `hachaos recover` their PIDs (each also dies
+  // with us by itself: the watchdog of ProcessExecutor.spawn).
+  if (w.proc.pid !== undefined) o.onHelper?.({host: o.host, pid: w.proc.pid, argv: ['sh', '-c', 'hachaos-watch', o.bond]})
+  if (ping !== null && ping.pid !== undefined && o.probe !== undefined) o.onHelper?.({host: o.probe.exec.host, pid: ping.pid, argv: pingArgv})
   const replies: PingReply[] = []
   const pingLines = ping === null ? null : (async () => {
     for await (const l of ping.lines()) {

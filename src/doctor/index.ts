@@ -1,19 +1,16 @@
-/** The rule set and the engine: run every rule over the collected configs, sorted findings, a summary. */
+/** The engine: run the rules it is given (src/stacks/registry.ts doctorRules()) over the collected configs, sorted findings, a summary. */
 import {HachaosError} from '../errors.js'
-import {clusterRules} from './rules/cluster.js'
-import {crossRules} from './rules/cross.js'
-import {haproxyRules} from './rules/haproxy.js'
 import {infraRules} from './rules/infra.js'
-import {keepalivedRules} from './rules/keepalived.js'
 import {metaRules} from './rules/meta.js'
 import {type DoctorInput, type Finding, type Rule, SEVERITY_ORDER, type Severity} from './types.js'
 
 /**
- * The rules that are no stack's own (cross-host, infrastructure, doctor's own) plus those not yet moved into a
- * stack folder. A stack's own rules live in src/stacks/<name>/ (StackModule.rules); the whole list is
- * src/stacks/registry.ts doctorRules().
+ * The rules that are no drill stack's own: infrastructure (bonding, LVS, GlusterFS until they have a stack
+ * folder) and doctor's own. A stack's rules live in its folder (src/stacks/<name>/, StackModule.rules); the
+ * whole list is src/stacks/registry.ts doctorRules(), which is what runDoctor and findRule are given. doctor
+ * names no stack.
  */
-export const RULES: readonly Rule[] = [...keepalivedRules, ...haproxyRules, ...clusterRules, ...infraRules, ...crossRules, ...metaRules]
+export const SHARED_RULES: readonly Rule[] = [...infraRules, ...metaRules]
 
 export interface DoctorSummary {
   error: number
@@ -31,8 +28,8 @@ export interface DoctorReport {
 }
 
 /** Run the rules. A rule that throws is a bug in hachaos: it surfaces as an INTERNAL error naming the rule. */
-export function runDoctor(input: DoctorInput, opts: {rules?: readonly Rule[]} = {}): DoctorReport {
-  const rules = opts.rules ?? RULES
+export function runDoctor(input: DoctorInput, opts: {rules: readonly Rule[]}): DoctorReport {
+  const rules = opts.rules
   const findings: Finding[] = []
   for (const rule of rules) {
     let drafts
@@ -67,7 +64,7 @@ export function runDoctor(input: DoctorInput, opts: {rules?: readonly Rule[]} = 
 }
 
 /** A rule by id; unknown ids get a usage error listing the closest ones. */
-export function findRule(id: string, rules: readonly Rule[] = RULES): Rule {
+export function findRule(id: string, rules: readonly Rule[]): Rule {
   const r = rules.find((x) => x.id === id)
   if (r !== undefined) return r
   const parts = id.toLowerCase().split(/[-_ ]+/)

@@ -4,7 +4,7 @@
  * reverting → closed (reverted), or closed as not-injected when the drill ends before its fault.
  */
 import type {FaultPlan} from '../fault/types.js'
-import {pidStartOf} from '../store/locks.js'
+import {pidStartOf} from '../util/proc.js'
 import {closeJournal, openJournal, recordHelpers, updateJournal, type JournalEntry, type JournalHelper, type JournalState} from '../store/journal.js'
 
 /** How often the helper list is looked at while observers run (a new PID is journaled within this). */
@@ -45,7 +45,7 @@ export class DrillJournal {
     if (this.closed) return
     const known = new Set(this.entry.helpers.map((h) => h.pid))
     const fresh = this.helpers().filter((h) => !known.has(h.pid))
-    if (fresh.length > 0) recordHelpers(this.entry, fresh.map((h) => ({...h, pidStart: pidStartOf(h.pid)})))
+    if (fresh.length > 0) recordHelpers(this.entry, fresh.map((h) => ({host: h.host, pid: h.pid, argv: h.argv, pidStart: h.pidStart ?? pidStartOf(h.pid)})))
   }
 
   stopWatching(): void {

@@ -11,6 +11,9 @@
  *
  * A host's key is its lab and name inside a lab (`lab-keepalived-hc-lb1`), its address elsewhere (two
  * inventories naming one machine differently still collide).
+ *
+ * Which hosts a drill locks is each stack's own word (StackModule.lockRoles): src/stacks/registry.ts
+ * stackHosts() / drillLockKeys(); this file knows no stack.
  */
 import {HachaosError} from '../errors.js'
 import type {Inventory, InventoryHost} from '../inventory/inventory.js'
@@ -20,20 +23,6 @@ import {LockSet, type LockHolder} from '../store/locks.js'
 export function hostLockKey(inv: Pick<Inventory, 'lab'>, h: Pick<InventoryHost, 'name' | 'address'>): string {
   if (inv.lab !== undefined) return `lab-${inv.lab.topology}-${inv.lab.prefix}-${h.name}`
   return `host-${h.address !== '' ? h.address : h.name}`
-}
-
-/** The hosts a drill on `target` locks: the target and the hosts of its stack (by role). */
-export function stackHosts(inv: Pick<Inventory, 'hosts'>, target: InventoryHost): InventoryHost[] {
-  const roles = new Set<string>()
-  if (target.roles.includes('cluster-node')) roles.add('cluster-node')
-  if (target.roles.includes('lb') || target.roles.includes('web')) roles.add('lb')
-  const out = inv.hosts.filter((h) => h.name === target.name || h.roles.some((r) => roles.has(r)))
-  return out
-}
-
-/** Lock keys of a drill on `target` (sorted, unique). */
-export function drillLockKeys(inv: Pick<Inventory, 'lab' | 'hosts'>, target: InventoryHost): string[] {
-  return [...new Set(stackHosts(inv, target).map((h) => hostLockKey(inv, h)))].sort()
 }
 
 /**

@@ -19,6 +19,7 @@ import {analyzeTimeline, type TimelineAnalysis} from '../timeline/analyze.js'
 import {nowUs, sleep, type EpochMicros} from '../time.js'
 import type {Poller} from '../util/poll-loop.js'
 import {DrillJournal} from './drill-journal.js'
+import {sshMasters} from '../exec/ssh.js'
 import {ProbeRun} from './live-state.js'
 import type {ProbeSession} from './probe-session.js'
 
@@ -132,7 +133,9 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
   const aborted = (): boolean => hooks.signal?.aborted === true
   // The journal entry opens before the first side effect: a drill killed at any moment from here on leaves
   // an entry naming its helper processes (and, once injected, its fault) for `hachaos recover`.
-  const journal = DrillJournal.open(spec.runId, spec.plan, spec.helperPids, hooks.locks ?? [])
+  // Helpers: the stack's observers and every ssh ControlMaster this process opened (src/exec/ssh.ts) — the
+  // masters of the discovery are recorded at the first look, later ones as they appear.
+  const journal = DrillJournal.open(spec.runId, spec.plan, () => [...spec.helperPids(), ...sshMasters()], hooks.locks ?? [])
   let faultAt: EpochMicros | null = null
   let revertAt: EpochMicros | null = null
   let reverted = false

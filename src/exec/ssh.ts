@@ -1,13 +1,15 @@
-import {mkdirSync} from 'node:fs'
+import {mkdirSync, readdirSync, unlinkSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {HachaosError} from '../errors.js'
+import {sleep} from '../time.js'
+import {cmdlineOf, pidAlive, pidStartOf, sameStart} from '../util/proc.js'
 import {LocalExecutor} from './local.js'
 import {ProcessExecutor, commName, parsePids, type Prepared} from './process.js'
 import {shJoin, shQuote} from './quote.js'
 import {catFile} from './run-ok.js'
-import type {ExecResult, RunOptions} from './types.js'
+import type {ExecResult, RunOptions, SpawnOptions, Spawned} from './types.js'
 
 export interface SshTarget {
   /** Address or DNS name to connect to. */
@@ -57,11 +59,134 @@ export function validateSshTarget(t: SshTarget, where: string): void {
   }
 }
 
-function controlDir(): string {
+/** Where the ControlMaster sockets live: $XDG_RUNTIME_DIR (or the temp directory)/hachaos-ssh-UID. */
+export function controlDir(): string {
   const uid = typeof process.getuid === 'function' ? process.getuid() : 0
   const dir = join(process.env['XDG_RUNTIME_DIR'] ?? tmpdir(), `hachaos-ssh-${uid}`)
   mkdirSync(dir, {recursive: true, mode: 0o700})
   return dir
+}
+
+/**
+ * The ControlPath of this process: its PID first, then ssh's %C (a hash of local host, remote host, port and
+ * user). One master per host per hachaos process: a command ends its own masters when it returns (never
+ * another command's), and the owner of a socket left behind is in its name (`hachaos recover` ends those of
+ * a dead owner). At most ~110 bytes with a long $XDG_RUNTIME_DIR: a Unix socket path may hold 108.
+ */
+const controlPath = (): string => join(controlDir(), `${process.pid}-%C`)
+const OWN_SOCKET = /^(\d+)-[0-9a-f]{16,}$/
+
+/** An ssh ControlMaster this process opened: journaled by a drill, ended when the command returns. */
+export interface SshMaster {
+  /** The inventory host it connects to. */
+  host: string
+  pid: number
+  /** The master's command line (the first ssh client that became the master). */
+  argv: string[]
+  /** /proc/PID/stat start time when found: nothing signals a recycled PID. */
+  pidStart: string | null
+  /** How to end it: `ssh … -O exit`. */
+  exitArgv: string[]
+}
+
+/** Masters opened by this process, by destination and options (one per host). */
+const MASTERS = new Map<string, SshMaster>()
+const LOOKUPS = new Map<string, Promise<void>>()
+/** A first command to a host under way (it opens the master): the others wait for it, see SshExecutor.gate. */
+const OPENING = new Map<string, Promise<void>>()
+
+/** This process's ssh ControlMasters that are still running (for the journal: host, PID, argv, start time). */
+export function sshMasters(): SshMaster[] {
+  return [...MASTERS.values()].filter((m) => sameStart(m.pid, m.pidStart))
+}
+
+/**
+ * End every ControlMaster this process opened (`ssh -O exit`, then SIGTERM if it is still the same process
+ * a second later). Called by every command when it returns (commands/_base.ts); idempotent.
+ */
+export async function closeSshMasters(): Promise<number[]> {
+  const all = [...MASTERS.values()]
+  MASTERS.clear()
+  const ended: number[] = []
+  await Promise.all(
+    all.map(async (m) => {
+      if (!sameStart(m.pid, m.pidStart)) return
+      const [file, ...args] = m.exitArgv
+      if (file !== undefined) await new LocalExecutor().run([file, ...args], {timeoutMs: 5000}).catch(() => undefined)
+      for (let i = 0; i < 20 && sameStart(m.pid, m.pidStart); i++) await sleep(50)
+      if (sameStart(m.pid, m.pidStart)) {
+        try {
+          process.kill(m.pid, 'SIGTERM')
+        } catch {
+          // gone meanwhile
+        }
+      }
+      ended.push(m.pid)
+    }),
+  )
+  return ended
+}
+
+/** The PID `ssh -O check` names ("Master running (pid=1234)"), or null. */
+export function parseMasterPid(stderr: string): number | null {
+  const m = /Master running \(pid=(\d+)\)/.exec(stderr)
+  return m === null ? null : Number(m[1])
+}
+
+/** A ControlMaster socket left by a hachaos process that is gone (its master may still run). */
+export interface LeftoverMaster {
+  socket: string
+  /** The dead process that opened it. */
+  ownerPid: number
+  /** The master's PID when it still answers, else null (a stale socket). */
+  pid: number | null
+}
+
+/** Sockets in the control directory whose owner (the PID in the name) is gone, with their master if it runs. */
+export async function leftoverSshMasters(dir = controlDir()): Promise<LeftoverMaster[]> {
+  let names: string[] = []
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return []
+  }
+  const out: LeftoverMaster[] = []
+  for (const n of names) {
+    const m = OWN_SOCKET.exec(n)
+    if (m === null) continue
+    const ownerPid = Number(m[1])
+    // A recycled owner PID reads as alive: its master is left alone (it ends by itself after ControlPersist).
+    if (pidAlive(ownerPid)) continue
+    const socket = join(dir, n)
+    const r = await new LocalExecutor().run(['ssh', '-o', `ControlPath=${socket}`, '-O', 'check', '--', 'hachaos-master'], {timeoutMs: 5000}).catch(() => null)
+    out.push({socket, ownerPid, pid: r === null ? null : parseMasterPid(r.stderr)})
+  }
+  return out
+}
+
+/** End the masters of dead hachaos processes and remove stale sockets (`hachaos recover`). */
+export async function sweepSshMasters(dir = controlDir()): Promise<LeftoverMaster[]> {
+  const left = await leftoverSshMasters(dir)
+  for (const l of left) {
+    if (l.pid !== null) {
+      const start = pidStartOf(l.pid)
+      await new LocalExecutor().run(['ssh', '-o', `ControlPath=${l.socket}`, '-O', 'exit', '--', 'hachaos-master'], {timeoutMs: 5000}).catch(() => undefined)
+      for (let i = 0; i < 20 && sameStart(l.pid, start); i++) await sleep(50)
+      if (sameStart(l.pid, start)) {
+        try {
+          process.kill(l.pid, 'SIGTERM')
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }
+    try {
+      unlinkSync(l.socket)
+    } catch {
+      // the master removed it on its way out
+    }
+  }
+  return left
 }
 
 /**
@@ -95,7 +220,7 @@ export class SshExecutor extends ProcessExecutor {
       '-o', 'BatchMode=yes',
       '-o', `StrictHostKeyChecking=${t.strictHostKeyChecking ?? 'yes'}`,
       '-o', 'ControlMaster=auto',
-      '-o', `ControlPath=${join(controlDir(), '%C')}`,
+      '-o', `ControlPath=${controlPath()}`,
       '-o', 'ControlPersist=60s',
       '-o', 'ConnectTimeout=10',
       '-o', 'ServerAliveInterval=5',
@@ -125,10 +250,96 @@ export class SshExecutor extends ProcessExecutor {
     }
   }
 
+  /** Whether the inventory set its own ControlPath/ControlMaster (then the master is not ours to track or end). */
+  private get ownControl(): boolean {
+    return !Object.keys(this.target.options ?? {}).some((k) => /^control(path|master)$/i.test(k))
+  }
+
+  private get masterKey(): string {
+    return JSON.stringify([this.sshOptions(), this.target.address])
+  }
+
+  /**
+   * Know the ControlMaster this host's commands go through (its PID, from `ssh -O check`), once per master:
+   * a drill journals it as it appears, and the command ends it when it returns.
+   */
+  async noteMaster(): Promise<SshMaster | null> {
+    if (!this.ownControl) return null
+    const key = this.masterKey
+    const known = MASTERS.get(key)
+    if (known !== undefined && sameStart(known.pid, known.pidStart)) return known
+    let p = LOOKUPS.get(key)
+    if (p === undefined) {
+      p = this.lookupMaster(key).finally(() => LOOKUPS.delete(key))
+      LOOKUPS.set(key, p)
+    }
+    await p
+    return MASTERS.get(key) ?? null
+  }
+
+  private async lookupMaster(key: string): Promise<void> {
+    const opts = this.sshOptions()
+    const r = await new LocalExecutor().run(['ssh', ...opts, '-O', 'check', '--', this.target.address], {timeoutMs: 5000}).catch(() => null)
+    const pid = r === null ? null : parseMasterPid(r.stderr)
+    if (pid === null) return
+    // a master renames itself ("ssh: PATH [mux]", setproctitle pads with NULs): keep the words
+    const argv = (cmdlineOf(pid) ?? []).filter((a) => a !== '')
+    MASTERS.set(key, {host: this.host, pid, argv: argv.length > 0 ? argv : ['ssh', '-o', 'ControlMaster=auto', this.target.address], pidStart: pidStartOf(pid), exitArgv: ['ssh', ...opts, '-O', 'exit', '--', this.target.address]})
+  }
+
+  /**
+   * While a host has no master of ours, its first command opens one and the others wait for it: a drill starts
+   * with a burst of commands to each host (configs, clocks, pollers), and that many ssh handshakes at once
+   * meet sshd's MaxStartups (10 unauthenticated connections: it drops some, "Connection closed by …").
+   * Returns the release of the opener, or null.
+   */
+  private async gate(): Promise<(() => void) | null> {
+    if (!this.ownControl) return null
+    const key = this.masterKey
+    const known = MASTERS.get(key)
+    if (known !== undefined && sameStart(known.pid, known.pidStart)) return null
+    const opening = OPENING.get(key)
+    if (opening !== undefined) {
+      await opening
+      return null
+    }
+    let release: () => void = () => undefined
+    OPENING.set(key, new Promise<void>((resolve) => (release = resolve)))
+    return () => {
+      OPENING.delete(key)
+      release()
+    }
+  }
+
+  override spawn(argv: string[], opts: SpawnOptions = {}): Spawned {
+    const s = super.spawn(argv, opts)
+    // A stream may be the first command to a host (it then opens the master): look for it while it starts.
+    if (this.ownControl && !MASTERS.has(this.masterKey)) {
+      void (async () => {
+        for (let i = 0; i < 40 && !MASTERS.has(this.masterKey); i++) {
+          // unref'd: this look-out never keeps a finished command alive
+          await new Promise<void>((resolve) => setTimeout(resolve, 250).unref())
+          await this.noteMaster().catch(() => null)
+        }
+      })()
+    }
+    return s
+  }
+
   override async run(argv: string[], opts: RunOptions = {}): Promise<ExecResult> {
-    const r = await super.run(argv, opts)
+    const release = await this.gate()
+    let r: ExecResult
+    try {
+      r = await super.run(argv, opts)
+      if (r.code !== 255) await this.noteMaster().catch(() => null)
+    } finally {
+      release?.()
+    }
     if (r.code === 255) {
-      throw new HachaosError(`cannot reach ${this.host} over ssh: ${r.stderr.trim().split('\n').pop() ?? ''}`, {
+      const last = r.stderr.trim().split('\n').pop()?.trim() ?? ''
+      // An empty stderr with 255: a mux client whose ControlMaster ended under it (OpenSSH says so only at
+      // debug level), or a remote command that itself exited 255.
+      throw new HachaosError(`cannot reach ${this.host} over ssh: ${last !== '' ? last : 'ssh exited 255 without a message (its ControlMaster connection ended, or the remote command exited 255)'}`, {
         code: 'E_SSH',
         exit: 'HOST',
         where: this.host,
@@ -146,6 +357,7 @@ export class SshExecutor extends ProcessExecutor {
 
   /** End the shared ControlMaster connection now (it would otherwise linger for ControlPersist). */
   async close(): Promise<void> {
+    MASTERS.delete(this.masterKey)
     await new LocalExecutor().run(['ssh', ...this.sshOptions(), '-O', 'exit', '--', this.target.address], {timeoutMs: 5000})
   }
 

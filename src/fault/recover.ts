@@ -8,9 +8,11 @@
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
 
 import {errorMessage, isHachaosError} from '../errors.js'
+import {leftoverSshMasters, sweepSshMasters, type LeftoverMaster} from '../exec/ssh.js'
 import {terminate} from '../lab/netns-ops.js'
 import {closeJournal, mayBeInjected, openEntries, ownerAlive, updateJournal, type JournalEntry, type JournalHelper, type UnreadableEntry} from '../store/journal.js'
-import {LockSet, pidStartOf, sweepStaleLocks} from '../store/locks.js'
+import {LockSet, sweepStaleLocks} from '../store/locks.js'
+import {pidStartOf} from '../util/proc.js'
 import {runRevert} from './actions.js'
 
 export interface RecoveredEntry {
@@ -35,6 +37,12 @@ export interface RecoverResult {
   unreadable: UnreadableEntry[]
   /** Locks of drills that are gone (killed before they journaled anything), removed. */
   staleLocksRemoved: Array<{file: string; runId: string | null; pid: number | null}>
+  /**
+   * ssh ControlMasters of hachaos processes that are gone (their socket names the dead owner), ended (with
+   * --dry-run: found). Those a drill journaled are ended with its helpers; this sweep also finds those opened
+   * before its journal entry (while it read the configs).
+   */
+  sshMasters: LeftoverMaster[]
   ok: boolean
 }
 
@@ -149,5 +157,7 @@ export async function recover(opts: {force?: boolean; dryRun?: boolean; onProgre
     }
   }
   const swept = opts.dryRun === true ? [] : sweepStaleLocks().map((x) => ({file: x.file, runId: x.holder?.runId ?? null, pid: x.holder?.pid ?? null}))
-  return {entries: out, unreadable, staleLocksRemoved: swept, ok: out.every((x) => x.action !== 'revert-failed')}
+  const masters = opts.dryRun === true ? await leftoverSshMasters() : await sweepSshMasters()
+  for (const m of masters) if (m.pid !== null) progress(`${opts.dryRun === true ? 'would end' : 'ended'} ssh ControlMaster ${m.pid} of gone hachaos process ${m.ownerPid} (${m.socket})`)
+  return {entries: out, unreadable, staleLocksRemoved: swept, sshMasters: masters, ok: out.every((x) => x.action !== 'revert-failed')}
 }

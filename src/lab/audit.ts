@@ -2,12 +2,14 @@
  * The lab audit, after a drill (or a killed drill and `hachaos recover`), as Pacemaker's CTS audits its
  * cluster after every test: is everything exactly as it was? Every link up, no nftables table of ours, every
  * daemon running and none stopped (state T, a `kill --signal STOP` left behind), no process of ours left in
- * the lab (capture, probe, arping, ping, watchdog shell), no open journal entry, no stale lock, and the VIP on
+ * the lab (capture, probe, arping, ping, watchdog shell), no ssh ControlMaster of a gone hachaos process on
+ * this machine, no open journal entry, no stale lock, and the VIP on
  * exactly one node and answering. Used by the torture tests and bench, and meant for game days.
  */
 import {readdirSync, readFileSync, readlinkSync, statSync} from 'node:fs'
 
 import {errorMessage} from '../errors.js'
+import {leftoverSshMasters} from '../exec/ssh.js'
 import {executorFor, hostsWithRole, loadInventory, type InventoryHost} from '../inventory/inventory.js'
 import {openEntries} from '../store/journal.js'
 import {holderAlive, lockDir, type LockHolder} from '../store/locks.js'
@@ -15,7 +17,7 @@ import {sleep} from '../time.js'
 import type {LabStatus} from './driver.js'
 import {labDriver} from './registry.js'
 
-export type AuditKind = 'lab' | 'link-down' | 'nft-table' | 'daemon-down' | 'daemon-stopped' | 'process-left' | 'journal-open' | 'stale-lock' | 'vip' | 'vip-unanswered' | 'audit-error'
+export type AuditKind = 'lab' | 'link-down' | 'nft-table' | 'daemon-down' | 'daemon-stopped' | 'process-left' | 'ssh-master' | 'journal-open' | 'stale-lock' | 'vip' | 'vip-unanswered' | 'audit-error'
 
 export interface AuditFinding {
   kind: AuditKind
@@ -143,6 +145,9 @@ async function auditOnce(o: AuditOptions): Promise<AuditFinding[]> {
     if (isOurs(p.comm, p.cmdline)) add('process-left', host, `${p.pid} ${p.cmdline.slice(0, 160)}`)
     else if (p.state === 'T' || p.state === 't') add('daemon-stopped', host, `${p.comm} (${p.pid}) is stopped (state ${p.state})`)
   }
+
+  // ssh ControlMasters run on this machine, outside every lab namespace: those of a hachaos process that is gone.
+  for (const m of await leftoverSshMasters()) if (m.pid !== null) add('ssh-master', null, `ControlMaster ${m.pid} of gone hachaos process ${m.ownerPid} (${m.socket})`)
 
   const j = openEntries(o.journalDir)
   for (const e of j.entries) add('journal-open', e.plan.target, `${e.id} (${e.state}): ${e.plan.summary}`)

@@ -4,7 +4,8 @@
  * `matches(target, inventory)` holds — from the target's roles and facts, never an `if` chain by name.
  */
 import {HachaosError} from '../errors.js'
-import {RULES} from '../doctor/index.js'
+import {SHARED_RULES} from '../doctor/index.js'
+import {hostLockKey} from '../drill/drill-lock.js'
 import type {Rule} from '../doctor/types.js'
 import type {DrillOptions, PreparedDrill} from '../drill/options.js'
 import {phases, type Phase} from '../drill/summary.js'
@@ -43,7 +44,26 @@ export function drillPhases(run: DrillRun): Phase[] {
 
 export type {DrillOptions, PreparedDrill} from '../drill/options.js'
 
-/** Every doctor rule: the shared ones (src/doctor/rules) and each stack's own. */
+/** Every doctor rule: the shared ones (src/doctor/rules: infrastructure, doctor's own) and each stack's own. */
 export function doctorRules(): readonly Rule[] {
-  return [...RULES, ...STACKS.flatMap((s) => s.rules ?? [])]
+  return [...SHARED_RULES, ...STACKS.flatMap((s) => s.rules ?? [])]
+}
+
+/** What a stack without `lockRoles` locks: the hosts that share a role with the target (a client never counts). */
+const defaultLockRoles = (target: InventoryHost): string[] => target.roles.filter((r) => r !== 'client')
+
+/**
+ * The hosts a drill on `target` locks (src/drill/drill-lock.ts, "One drill per target"): the target and every
+ * host with one of the `lockRoles` of each stack that takes the target (all of them, not only the first: a host
+ * that is both a cluster node and a load balancer locks both its cluster and its VRRP peers). A target no stack
+ * takes locks itself only.
+ */
+export function stackHosts(inv: Inventory, target: InventoryHost, stacks: readonly StackModule[] = STACKS): InventoryHost[] {
+  const roles = new Set(stacks.filter((s) => s.matches(target, inv)).flatMap((s) => s.lockRoles ?? defaultLockRoles(target)))
+  return inv.hosts.filter((h) => h.name === target.name || h.roles.some((r) => roles.has(r)))
+}
+
+/** Lock keys of a drill on `target` (sorted, unique). */
+export function drillLockKeys(inv: Inventory, target: InventoryHost): string[] {
+  return [...new Set(stackHosts(inv, target).map((h) => hostLockKey(inv, h)))].sort()
 }

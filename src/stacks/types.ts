@@ -24,6 +24,18 @@ export interface StackModule {
   readonly records: readonly Stack[]
   /** Its own moments of a saved run, for the phase list (src/drill/summary.ts). */
   phases(run: DrillRun): Phase[]
-  /** Its own doctor rules (stack-only; cross-host and infrastructure rules stay in src/doctor/rules). */
+  /**
+   * Its own doctor rules (src/stacks/<name>/doctor*.ts): every rule about its own daemons' configuration or
+   * state, also across its hosts (VRRP peers, one cluster). Only rules of no drill stack (infrastructure,
+   * doctor's own) stay in src/doctor/rules. Rule ids are unique over all stacks (a unit test checks), and
+   * every rule has a failing and a passing case in the unit tests.
+   */
   readonly rules?: readonly Rule[]
+  /**
+   * The roles whose hosts a drill of this stack locks besides its target (src/drill/drill-lock.ts: one drill
+   * per target): every host whose state the fault can change or whose reaction is measured — the VRRP peers
+   * (['lb']), the nodes of a cluster (['cluster-node']). Absent: the hosts sharing a role with the target
+   * (conservative). A client is never locked unless listed.
+   */
+  readonly lockRoles?: readonly string[]
 }

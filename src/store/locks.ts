@@ -15,6 +15,7 @@ import {hostname, tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {HachaosError} from '../errors.js'
+import {pidStartOf} from '../util/proc.js'
 import {storeWrite, storeWriteError} from './store-error.js'
 
 export interface LockHolder {
@@ -44,16 +45,7 @@ export function lockFile(key: string, dir = lockDir()): string {
   return join(dir, `${key.replace(SAFE, '_').slice(0, 120)}.lock`)
 }
 
-export function pidStartOf(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    // comm (field 2) may hold spaces and parentheses: count fields after the last ')'.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return rest[19] ?? null
-  } catch {
-    return null
-  }
-}
+export {pidStartOf} from '../util/proc.js'
 
 /** Is the holder's process still the one that took the lock? */
 export function holderAlive(h: LockHolder): boolean {

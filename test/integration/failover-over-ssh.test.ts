@@ -6,12 +6,15 @@
  */
 import assert from 'node:assert/strict'
 import {spawn, spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {NetnsExecutor} from '../../src/exec/netns.js'
+import {leftoverSshMasters} from '../../src/exec/ssh.js'
+import type {JournalEntry} from '../../src/store/journal.js'
+import {pidAlive} from '../../src/util/proc.js'
 import type {DrillRun} from '../../src/store/run-types.js'
 import {sleep} from '../../src/time.js'
 import {masterDownIntervalMs} from '../../src/stacks/keepalived/timing.js'
@@ -26,8 +29,24 @@ const LBS = [
 ]
 const PORT = 2222
 
+/** ssh processes on this machine that talk to the lab's lbs through a ControlPath of ours. */
+function sshToLbs(): number[] {
+  const out: number[] = []
+  for (const n of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const cmd = readFileSync(`/proc/${n}/cmdline`, 'utf8').split('\0')
+      // a client names the lb; a master renames itself "ssh: …/hachaos-ssh-UID/PID-HASH [mux]"
+      if (cmd[0] === 'ssh' && cmd.some((c) => /^ControlPath=.*\/hachaos-ssh-\d+\//.test(c)) && cmd.some((c) => LBS.some((l) => c === l.ip))) out.push(Number(n))
+      else if (/^ssh: .*\/hachaos-ssh-\d+\/\d+-[0-9a-f]+ \[mux\]/.test(cmd[0] ?? '')) out.push(Number(n))
+    } catch {
+      // gone
+    }
+  }
+  return out
+}
+
 /** Run the CLI inside the client namespace, as an operator on the client host would. */
-function fromClient(args: string[], timeoutMs = 120_000): Promise<{code: number | null; json: unknown; stdout: string; stderr: string}> {
+function fromClient(args: string[], timeoutMs = 120_000, onPid?: (pid: number) => void): Promise<{code: number | null; json: unknown; stdout: string; stderr: string}> {
   return new Promise((resolve) => {
     const child = spawn('ip', ['netns', 'exec', `${prefix}-client`, process.execPath, BIN, ...args], {env: {...process.env, HACHAOS_HOME: HOME}, stdio: ['ignore', 'pipe', 'pipe']})
     let stdout = ''
@@ -35,6 +54,8 @@ function fromClient(args: string[], timeoutMs = 120_000): Promise<{code: number 
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    // `ip netns exec` execs the command: this PID is hachaos's own
+    if (child.pid !== undefined) onPid?.(child.pid)
     child.on('close', (code) => {
       clearTimeout(timer)
       let json: unknown
@@ -101,7 +122,7 @@ ${LBS.map((l) => `  ${l.name}:\n    address: ${l.ip}\n    ssh: ${ssh}\n    roles
   it('drop-vrrp over ssh: prediction read from lb2 over ssh, takeover = Master_Down_Interval ± 50 ms, split brain found, reverted over ssh', async () => {
     const r = await fromClient(['failover', '--inventory', inv, '--target', 'lb1', '--fault', 'drop-vrrp', '--hold', '6s', '--json'])
     // The split brain is what drop-vrrp is meant to show: a WARN, exit 0 (the one verdict model, README "Verdicts").
-    assert.equal(r.code, 0, r.stderr.slice(-2000))
+    assert.equal(r.code, 0, `${r.stdout.slice(0, 2000)}\n${r.stderr.slice(-2000)}`)
     const run = r.json as DrillRun
     assert.equal(run.verdict, 'warn')
     assert.equal(run.metrics.oldOwner, 'lb1')
@@ -117,6 +138,45 @@ ${LBS.map((l) => `  ${l.name}:\n    address: ${l.ip}\n    ssh: ${ssh}\n    roles
       assert.equal(h.clockOffsetUs, 0, `${h.name}`)
       assert.ok(typeof h.clockUncertaintyUs === 'number' && h.clockUncertaintyUs > 0, `${h.name} ± ${h.clockUncertaintyUs}`)
     }
+    const nft = await new NetnsExecutor('lb1', `${prefix}-lb1`).run(['nft', 'list', 'ruleset'])
+    assert.doesNotMatch(nft.stdout, /hachaos/)
+    // The drill ended the ssh ControlMasters it had opened when it returned (none lingers for ControlPersist).
+    assert.deepEqual(sshToLbs(), [])
+  })
+
+  it('a SIGKILLed drill over ssh: its ControlMasters are journaled (host, PID, argv, start time) and `hachaos recover` ends them and reverts', async () => {
+    let pid = 0
+    const drill = fromClient(['failover', '--inventory', inv, '--target', 'lb1', '--fault', 'drop-vrrp', '--hold', '20s', '--json'], 120_000, (p) => (pid = p))
+    const journal = join(HOME, 'journal')
+    let entry: JournalEntry | undefined
+    // wait for the fault to be in place (injected), with the masters journaled
+    for (let i = 0; i < 300 && (entry === undefined || entry.state !== 'injected'); i++) {
+      await sleep(100)
+      for (const f of existsSync(journal) ? readdirSync(journal).filter((n) => n.endsWith('.json')) : []) {
+        try {
+          entry = JSON.parse(readFileSync(join(journal, f), 'utf8')) as JournalEntry
+        } catch {
+          // being written
+        }
+      }
+    }
+    if (entry?.state !== 'injected') process.kill(pid, 'SIGTERM')
+    assert.equal(entry?.state, 'injected', `${JSON.stringify(entry)}\n${JSON.stringify(await drill).slice(0, 3000)}`)
+    const masters = (entry?.helpers ?? []).filter((h) => /^ssh\b/.test(h.argv[0] ?? ''))
+    assert.deepEqual([...new Set(masters.map((h) => h.host))].sort(), ['lb1', 'lb2'], JSON.stringify(entry?.helpers))
+    for (const m of masters) assert.match(String(m.pidStart), /^\d+$/)
+    process.kill(pid, 'SIGKILL')
+    await drill
+    const alive = masters.filter((m) => pidAlive(m.pid)).map((m) => m.pid)
+    assert.ok(alive.length > 0, 'the masters outlive a SIGKILLed drill (ControlPersist)')
+    const r = await fromClient(['recover', '--json'])
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    const rec = r.json as {entries: Array<{action: string; helpersEnded: number[]}>}
+    assert.equal(rec.entries[0]?.action, 'reverted', r.stdout)
+    for (const p of alive) assert.ok(rec.entries[0]?.helpersEnded.includes(p), `master ${p} ended by recover: ${r.stdout}`)
+    for (const p of alive) assert.equal(pidAlive(p), false, `master ${p} is gone`)
+    assert.deepEqual(sshToLbs(), [])
+    assert.deepEqual((await leftoverSshMasters()).filter((m) => m.pid !== null), [])
     const nft = await new NetnsExecutor('lb1', `${prefix}-lb1`).run(['nft', 'list', 'ruleset'])
     assert.doesNotMatch(nft.stdout, /hachaos/)
   })

@@ -164,4 +164,5 @@ export const heartbeatStack: StackModule = {
       vipRemovedMs: (r) => `the VIP is gone from ${r.metrics.oldOwner ?? 'the old node'}`,
     }),
   rules: HEARTBEAT_RULES,
+  lockRoles: [HEARTBEAT_ROLE],
 }

@@ -19,6 +19,9 @@ import type {DrillRun, Prediction, Stack, TimelineEvent} from '../../store/run-t
 import type {Poller} from '../../util/poll-loop.js'
 import type {StackModule} from '../types.js'
 import {readLbVrrp, type LbVrrp} from './config.js'
+import {keepalivedRules} from './doctor.js'
+import {crossRules} from './doctor-cross.js'
+import {haproxyRules} from './doctor-haproxy.js'
 import {HaproxyServerPoller, httpCheckFor} from './haproxy.js'
 import {KeepalivedLive} from './live.js'
 import {predictBackendEject, predictVrrp} from './predict.js'
@@ -142,6 +145,9 @@ export const keepalivedStack: StackModule = {
   prepare,
   records: ['keepalived', 'haproxy'],
   phases,
+  rules: [...keepalivedRules, ...haproxyRules, ...crossRules],
+  // a backend's drill takes its server out of every HAProxy; an lb's moves the VIP between the peers
+  lockRoles: ['lb'],
 }
 
 /** The VRRP and HAProxy moments of a run: the old master's last advert, a goodbye, takeover, eject, failback. */

@@ -19,6 +19,7 @@ import type {Executor} from '../../exec/types.js'
 import {executorFor, findHost} from '../../inventory/inventory.js'
 import type {Poller} from '../../util/poll-loop.js'
 import type {StackModule} from '../types.js'
+import {clusterRules} from './doctor.js'
 import {PacemakerLive} from './live.js'
 import {ArpProber, ClusterWatcher} from './observe.js'
 import {modelInputFrom, predictPacemaker} from './predict.js'
@@ -145,6 +146,8 @@ export const pacemakerStack: StackModule = {
   matches: (target) => target.roles.includes(CLUSTER_ROLE),
   prepare,
   records: ['pacemaker'],
+  rules: clusterRules,
+  lockRoles: [CLUSTER_ROLE],
   phases: (run) =>
     extraPhases(run, {
       relocationMs: (r) => `the VIP is configured on ${r.metrics.newOwner ?? 'another node'}`,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {drillLockKeys, stackHosts} from '../../../src/drill/drill-lock.js'
+import {drillLockKeys, stackHosts} from '../../../src/stacks/registry.js'
 import {parseInventory} from '../../../src/inventory/inventory.js'
 import {linksDown} from '../../../src/lab/audit.js'
 

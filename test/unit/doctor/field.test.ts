@@ -18,10 +18,16 @@ import {clusterProperty, parseCib} from '../../../src/config/pacemaker.js'
 import {addSource, collectFiles, collectHost, notAConfig, SOURCE_KINDS} from '../../../src/doctor/collect.js'
 import {RecordingExecutor} from '../../../src/exec/recording.js'
 import {parseInventory} from '../../../src/inventory/inventory.js'
-import {RULES, runDoctor} from '../../../src/doctor/index.js'
+import {runDoctor as runDoctorWith} from '../../../src/doctor/index.js'
+import {doctorRules} from '../../../src/stacks/registry.js'
 import {type DoctorInput, type Finding, type SourceKind, emptyHost} from '../../../src/doctor/types.js'
 import {isHachaosError} from '../../../src/errors.js'
 import {REPO_ROOT, fixturePath, readFixture} from '../../fixture.js'
+
+/** Every rule the command runs: the shared ones and each stack's own (src/stacks/registry.ts). */
+const ALL_RULES = doctorRules()
+const RULES = ALL_RULES
+const runDoctor = (input: DoctorInput, opts: {rules: typeof ALL_RULES} = {rules: ALL_RULES}): ReturnType<typeof runDoctorWith> => runDoctorWith(input, opts)
 
 const fx = (name: string): string => readFixture('field', name)
 const one = (kind: SourceKind, text: string, file: string, configId?: string): DoctorInput => {

@@ -9,10 +9,19 @@ import {join} from 'node:path'
 import {describe, it} from 'node:test'
 
 import {addSource, collectDir} from '../../../src/doctor/collect.js'
-import {RULES, findRule, runDoctor} from '../../../src/doctor/index.js'
+import {findRule as findRuleIn, runDoctor as runDoctorWith} from '../../../src/doctor/index.js'
+import {doctorRules} from '../../../src/stacks/registry.js'
+import {HEARTBEAT_RULES} from '../../../src/stacks/heartbeat/rules.js'
 import {type DoctorInput, type Finding, type HostConfigs, type Severity, type SourceKind, emptyHost} from '../../../src/doctor/types.js'
 import {isHachaosError} from '../../../src/errors.js'
 import {readFixture} from '../../fixture.js'
+
+/** Every rule the command runs: the shared ones and each stack's own (src/stacks/registry.ts). */
+const ALL_RULES = doctorRules()
+/** The rules with their cases here (Heartbeat's have theirs in test/unit/stacks/heartbeat-rules.test.ts). */
+const RULES = ALL_RULES.filter((r) => !HEARTBEAT_RULES.includes(r))
+const findRule = (id: string): ReturnType<typeof findRuleIn> => findRuleIn(id, ALL_RULES)
+const runDoctor = (input: DoctorInput, opts: {rules: typeof ALL_RULES} = {rules: ALL_RULES}): ReturnType<typeof runDoctorWith> => runDoctorWith(input, opts)
 
 type Src = [SourceKind, string, string?]
 

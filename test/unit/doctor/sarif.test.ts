@@ -8,10 +8,16 @@ import {describe, it} from 'node:test'
 import {z} from 'zod'
 
 import {addSource} from '../../../src/doctor/collect.js'
-import {RULES, runDoctor} from '../../../src/doctor/index.js'
+import {runDoctor as runDoctorWith} from '../../../src/doctor/index.js'
+import {doctorRules} from '../../../src/stacks/registry.js'
 import {artifactFor, toSarif} from '../../../src/doctor/sarif.js'
 import {type DoctorInput, emptyHost} from '../../../src/doctor/types.js'
 import {fixturePath, readFixture} from '../../fixture.js'
+
+/** Every rule the command runs: the shared ones and each stack's own (src/stacks/registry.ts). */
+const ALL_RULES = doctorRules()
+const RULES = ALL_RULES
+const runDoctor = (input: DoctorInput, opts: {rules: typeof ALL_RULES} = {rules: ALL_RULES}): ReturnType<typeof runDoctorWith> => runDoctorWith(input, opts)
 
 // --- SARIF 2.1.0 (sarif-schema-2.1.0.json), the subset hachaos writes -----------------------------------
 const propertyBag = z.object({tags: z.array(z.string()).optional()}).catchall(z.unknown())

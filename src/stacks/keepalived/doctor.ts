@@ -1,7 +1,7 @@
 /** keepalived rules: one instance at a time, and the peers of one VRRP group across hosts. */
 import {effectiveVrrp, type KaVrrpInstance, type KeepalivedConfig} from '../../config/keepalived.js'
-import {ipv4Network, isWildcard, normAddr} from '../net.js'
-import {type DoctorInput, type Evidence, type FindingDraft, type HostConfigs, type Rule, ev} from '../types.js'
+import {ipv4Network, isWildcard, normAddr} from '../../doctor/net.js'
+import {type DoctorInput, type Evidence, type FindingDraft, type HostConfigs, type Rule, ev} from '../../doctor/types.js'
 
 export interface InstanceRef {
   host: string

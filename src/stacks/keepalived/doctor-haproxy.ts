@@ -1,8 +1,8 @@
 /** HAProxy rules. */
 import {type HaSection, type HaproxyConfig, directiveOf, hasFrontSide, optionOf, proxies, timeoutOf} from '../../config/haproxy.js'
-import {isWildcard, normAddr} from '../net.js'
-import {type DoctorInput, type Evidence, type FindingDraft, type HostConfigs, type Rule, ev} from '../types.js'
-import {vipSet} from './keepalived.js'
+import {isWildcard, normAddr} from '../../doctor/net.js'
+import {type DoctorInput, type Evidence, type FindingDraft, type HostConfigs, type Rule, ev} from '../../doctor/types.js'
+import {vipSet} from './doctor.js'
 
 interface SectionRef {
   host: HostConfigs

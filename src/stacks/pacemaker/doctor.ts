@@ -3,7 +3,7 @@ import {COROSYNC_DEFAULT_TOKEN_MS, type CorosyncConfig, effectiveTokenMs, linkCo
 import {crmMonLoc} from '../../config/crm-mon.js'
 import {type CibConfig, type PcmkPrimitive, aliasesOf, cibMaintenance, clusterProperty, stonithDevices} from '../../config/pacemaker.js'
 import {failedActionText, maintenanceReasons} from '../../config/crm-mon.js'
-import {type DoctorInput, type FindingDraft, type HostConfigs, type Rule, ev} from '../types.js'
+import {type DoctorInput, type FindingDraft, type HostConfigs, type Rule, ev} from '../../doctor/types.js'
 
 interface CsRef {
   host: HostConfigs

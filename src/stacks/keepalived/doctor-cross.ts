@@ -1,8 +1,8 @@
 /** Checks across the hosts of one inventory (or one set of collected configs). */
 import {effectiveVrrp} from '../../config/keepalived.js'
-import {normAddr} from '../net.js'
-import {type DoctorInput, type Evidence, type FindingDraft, type Rule, type Severity, ev} from '../types.js'
-import {type InstanceRef, allInstances, peerGroups, vipSet} from './keepalived.js'
+import {normAddr} from '../../doctor/net.js'
+import {type DoctorInput, type Evidence, type FindingDraft, type Rule, type Severity, ev} from '../../doctor/types.js'
+import {type InstanceRef, allInstances, peerGroups, vipSet} from './doctor.js'
 
 const name = (r: InstanceRef): string => `${r.host} vrrp_instance ${r.inst.name}`
 const at = (r: InstanceRef, key: string, state?: string): Evidence =>
