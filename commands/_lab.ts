@@ -3,12 +3,12 @@ import {Flags} from '@oclif/core'
 import {HachaosError} from '../src/errors.js'
 import {labPrefix, PREFIX_RE} from '../src/lab/paths.js'
 
-export const TOPOLOGIES = ['keepalived', 'pacemaker', 'bond', 'heartbeat'] as const
+export const TOPOLOGIES = ['keepalived', 'pacemaker', 'bond', 'heartbeat', 'gluster'] as const
 export type Topology = (typeof TOPOLOGIES)[number]
 
 export const labFlags = {
   topology: Flags.string({
-    description: 'Which lab: keepalived (lb1/lb2 + web1/web2 + client + VIP), pacemaker, bond or heartbeat.',
+    description: 'Which lab: keepalived (lb1/lb2 + web1/web2 + client + VIP), pacemaker, bond, heartbeat or gluster.',
     options: [...TOPOLOGIES],
     default: 'keepalived',
   }),
