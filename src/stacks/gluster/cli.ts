@@ -182,7 +182,8 @@ export interface ClientDisconnect {
   line: number
 }
 
-const DISCONNECT_RE = /^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)\].*?\[MSGID: \d+\] \[[^\]]*\] \d*-?([\w.-]+): server ([\d.:a-zA-Z-]+) has not responded in the last (\d+) seconds, disconnecting/
+// [2026-12-05 08:28:42.170688 +0000] C [rpc-clnt-ping.c:152:rpc_clnt_ping_timer_expired] 0-gv-client-2: server 10.74.0.23:53837 has not responded in the last 5 seconds, disconnecting.
+const DISCONNECT_RE = /^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)(?: [+-]\d{4})?\] \w (?:\[MSGID: \d+\] )?\[[^\]]*\] (?:\d+-)?([\w.-]+): server (\S+) has not responded in the last (\d+) seconds, disconnecting/
 
 /** The disconnect lines of a FUSE client log (`has not responded in the last N seconds, disconnecting`). */
 export function clientDisconnects(log: string): ClientDisconnect[] {

@@ -162,7 +162,7 @@ export async function labStatus(prefix: string): Promise<LabStatus> {
     }
     if (n.role === GLUSTER_ROLE && init !== null && !daemons.some((d) => d.service === 'glusterd' && d.running)) problems.push(`glusterd is not running on ${n.name}`)
     if (n.role === GLUSTER_CLIENT_ROLE && init !== null) {
-      const m = await exec(p, n.name).run(['mountpoint', '-q', CLIENT_MOUNT], {timeoutMs: 3000})
+      const m = await exec(p, n.name).run(['findmnt', '-n', '-t', 'fuse.glusterfs', CLIENT_MOUNT], {timeoutMs: 3000})
       mounts[n.name] = m.code === 0
       if (m.code !== 0) problems.push(`${n.name}: ${x.volume} is not mounted on ${CLIENT_MOUNT}`)
     }

@@ -76,6 +76,8 @@ VOL=${o.volume}
 say() { echo "$(date +%T.%N | cut -c1-12) hachaos-rc: $*"; }
 running() { pgrep -x "$1" >/dev/null; }
 wait_gone() { local i; for i in $(seq 1 "$2"); do running "$1" || return 0; sleep 0.1; done; return 1; }
+# /mnt is a bind mount of the node's own empty directory: "mounted" means a fuse.glusterfs mount on it
+mounted() { findmnt -n -t fuse.glusterfs ${CLIENT_MOUNT} >/dev/null; }
 cli_ok() { timeout 10 gluster --mode=script pool list >/dev/null 2>&1; }
 case "$*" in
   "start glusterd")
@@ -102,11 +104,11 @@ case "$*" in
     wait_gone glusterfsd 100 || pkill -KILL -x glusterfsd
     exit 0 ;;
   "mount")
-    mountpoint -q ${CLIENT_MOUNT} && exit 0
+    mounted && exit 0
     say "mounting ${first}:/$VOL on ${CLIENT_MOUNT}"
     exec mount -t glusterfs -o backup-volfile-servers=${backups.join(':')} ${first}:/$VOL ${CLIENT_MOUNT} ;;
   "umount")
-    mountpoint -q ${CLIENT_MOUNT} || exit 0
+    mounted || exit 0
     umount -l ${CLIENT_MOUNT} ;;
   *) echo "usage: hachaos-rc start|stop glusterd|glusterfsd, hachaos-rc mount|umount" >&2; exit 2 ;;
 esac
