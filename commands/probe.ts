@@ -37,8 +37,8 @@ Exit 5 (host) when every probe failed: the URL could not be reached at all (or D
   static override examples = [
     {description: 'From the keepalived lab\'s client (hachaos lab up): its VIP, 20 probes a second for 10 s.', command: '<%= config.bin %> probe --from client --url http://10.66.0.100/ --rate 20 --duration 10s'},
     {description: 'The same, started by hand inside the lab\'s client namespace, with the summary line.', command: 'ip netns exec hc-client <%= config.bin %> probe --url http://10.66.0.100/ --rate 50 --duration 5s --json'},
-    {description: 'A file every 100 ms on the Gluster lab\'s FUSE mount (hachaos lab up --topology gluster), from its client gc.', command: '<%= config.bin %> probe --from gc --fs /mnt --interval 100ms --duration 30s'},
-    {description: 'A local directory, with fsync, and the summary line.', command: '<%= config.bin %> probe --fs /var/tmp --fsync --interval 50ms --duration 5s --json'},
+    {description: 'A file every 100 ms on the Gluster lab\'s FUSE mount (hachaos lab up --topology gluster), from its client gc.', command: '<%= config.bin %> probe --from gc --fs /mnt --interval 100ms --duration 5s'},
+    {description: 'A local directory, with fsync, and the summary line.', command: '<%= config.bin %> probe --fs /var/tmp --fsync --interval 50ms --duration 2s --json'},
   ]
 
   static override flags = {

@@ -26,6 +26,7 @@ export interface GlusterLiveOptions {
 export class GlusterLive implements StackHooks {
   private readonly bricks = new Map<string, string>()
   private backlog: number | null = null
+  private backlogAt: EpochMicros = 0
   private lastOpOk = false
   private okOps = 0
   private writesAgainAt = Number.NEGATIVE_INFINITY
@@ -56,6 +57,7 @@ export class GlusterLive implements StackHooks {
       this.bricks.set(e.resource, e.role)
     } else if (e.type === 'cluster' && e.resource === HEAL_RESOURCE) {
       this.backlog = Number(e.role)
+      this.backlogAt = e.t
     } else {
       return
     }
@@ -83,7 +85,8 @@ export class GlusterLive implements StackHooks {
   }
 
   settled(revertAt: EpochMicros): boolean {
-    if (this.okSince === null) return false
+    // the backlog must have been read after the revert (the watcher says it once then, even when unchanged)
+    if (this.okSince === null || this.backlogAt < revertAt) return false
     const now = Math.round((performance.timeOrigin + performance.now()) * 1000)
     return now - Math.max(this.okSince, revertAt) >= this.o.stableMs * 1000
   }

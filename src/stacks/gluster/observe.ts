@@ -81,15 +81,35 @@ export class GlusterWatcher extends PollLoop {
     super(everyMs)
   }
 
-  private say(resource: string, role: string): void {
-    if (this.last.get(resource) === role) return
+  private backlogSinceRevert = false
+
+  private say(resource: string, role: string, force = false): void {
+    if (this.last.get(resource) === role && !force) return
     this.last.set(resource, role)
     this.o.emit({type: 'cluster', t: nowUs(), host: this.o.exec.host, resource, node: null, role})
   }
 
   protected async round(): Promise<void> {
-    const to = this.o.timeoutMs ?? 4000
-    const [status] = parseVolumeStatusXml(await glusterXml(this.o.exec, ['volume', 'status', this.o.volume], to), `${this.o.exec.host}:gluster volume status`)
+    // both queries at once: while a server is silent each can hang up to ping-timeout (glusterd waits for its
+    // peer; the heal query is a client of every brick)
+    const to = this.o.timeoutMs ?? 8000
+    const [statusXml, healXml] = await Promise.all([
+      glusterXml(this.o.exec, ['volume', 'status', this.o.volume], to).catch(() => null),
+      glusterXml(this.o.exec, ['volume', 'heal', this.o.volume, 'info', 'summary'], to).catch(() => null),
+    ])
+    if (healXml !== null) {
+      const heal = parseHealInfoXml(healXml, `${this.o.exec.host}:gluster volume heal info summary`)
+      // the backlog over the bricks that answered; 0 counts only when every brick answered (a brick that
+      // cannot be asked hides its own entries). Once after the revert it is said even when unchanged, so the
+      // live hooks know it was read after the revert.
+      if (heal.total !== null && (heal.total > 0 || heal.bricks.every((b) => b.entries !== null))) {
+        const force = this.o.shared.revertedAt !== null && !this.backlogSinceRevert
+        if (force) this.backlogSinceRevert = true
+        this.say(HEAL_RESOURCE, String(heal.total), force)
+      }
+    }
+    if (statusXml === null) return
+    const [status] = parseVolumeStatusXml(statusXml, `${this.o.exec.host}:gluster volume status`)
     const bricks = status?.bricks ?? []
     for (const b of bricks) this.say(`${BRICK_PREFIX}${b.hostname}:${b.path}`, b.online ? 'online' : 'offline')
     const allOnline = bricks.length > 0 && bricks.every((b) => b.online)
@@ -98,10 +118,6 @@ export class GlusterWatcher extends PollLoop {
       const r = await this.o.exec.run(['gluster', '--mode=script', 'volume', 'heal', this.o.volume], {timeoutMs: to})
       this.o.emit({type: 'cluster', t: nowUs(), host: this.o.exec.host, resource: HEAL_TRIGGER_RESOURCE, node: null, role: r.code === 0 ? 'triggered' : 'trigger-failed'})
     }
-    const heal = parseHealInfoXml(await glusterXml(this.o.exec, ['volume', 'heal', this.o.volume, 'info', 'summary'], to), `${this.o.exec.host}:gluster volume heal info summary`)
-    // the backlog over the bricks that answered; 0 counts only when every brick answered (a brick that cannot
-    // be asked hides its own entries)
-    if (heal.total !== null && (heal.total > 0 || heal.bricks.every((b) => b.entries !== null))) this.say(HEAL_RESOURCE, String(heal.total))
   }
 
   size(): number {
