@@ -8,6 +8,7 @@ import {describe, it} from 'node:test'
 import {isHachaosError} from '../../../src/errors.js'
 import {runFsProbes, RING, type FsProbeResult} from '../../../src/probe/fs.js'
 import {clientDisconnects, optionsThatMatter, parseHealInfoXml, parsePeerStatusXml, parseVolumeGetXml, parseVolumeInfoXml, parseVolumeStatusXml} from '../../../src/stacks/gluster/cli.js'
+import type {TimelineEvent} from '../../../src/store/run-types.js'
 import {readFixture} from '../../fixture.js'
 
 const lab = (...p: string[]): string => readFixture('gluster', 'lab', ...p)
@@ -107,15 +108,16 @@ describe('storage probe (hachaos probe --fs) on a local directory', () => {
     try {
       const got: FsProbeResult[] = []
       const t0 = performance.now()
-      const s = await runFsProbes({dir, intervalMs: 20, fsync: true, durationMs: 500, onResult: (r) => got.push(r)})
+      const s = await runFsProbes({dir, intervalMs: 20, fsync: false, durationMs: 500, onResult: (r) => got.push(r)})
       const took = performance.now() - t0
-      // 500 ms at one every 20 ms: 25 ticks (±3 for timer jitter on a loaded machine; skipped ticks are counted)
-      assert.ok(s.sent + s.skipped >= 22 && s.sent + s.skipped <= 28, `sent ${s.sent} skipped ${s.skipped}`)
+      // one tick every 20 ms: every tick up to the end is either sent or skipped (a slow operation on a loaded
+      // machine swallows ticks): 500 ms / 20 ms = 25, minus 2 for timer jitter, at most the ticks until the end
+      assert.ok(s.sent >= 1 && s.sent + s.skipped >= 23 && s.sent + s.skipped <= Math.ceil(took / 20) + 1, `sent ${s.sent} skipped ${s.skipped} in ${took} ms`)
       assert.equal(s.sent, got.length)
       assert.equal(s.failed, 0)
       assert.ok(got.every((r) => r.ok && r.error === null && r.latencyMs >= 0))
       assert.equal(s.maxLatencyMs, Math.max(...got.map((r) => r.latencyMs)))
-      assert.ok(took < 500 + 500, `ended ${took} ms after the start`)
+      assert.ok(took < 500 + 2000, `ended ${took} ms after the start`)
       assert.deepEqual(readdirSync(dir), [])
       assert.ok(RING >= 1)
     } finally {
@@ -129,5 +131,132 @@ describe('storage probe (hachaos probe --fs) on a local directory', () => {
     assert.ok(s.sent > 0)
     assert.equal(s.ok, 0)
     assert.equal(s.byError['ENOENT'], s.sent)
+  })
+})
+
+describe('gluster prediction, figures and live hooks', async () => {
+  const {predictGluster, clientQuorumMet} = await import('../../../src/stacks/gluster/predict.js')
+  const {glusterFigures} = await import('../../../src/stacks/gluster/metrics.js')
+  const {GlusterLive} = await import('../../../src/stacks/gluster/live.js')
+  const base = {pingTimeoutS: 5, replica: 3, bricksLost: 1, firstBrickLost: false, quorumType: 'auto', quorumCount: null, probeIntervalMs: 100}
+
+  it('a vanished node: between 1× and 2× ping-timeout (+ the probe interval); a killed brick: 0 … 1 s', () => {
+    const n = predictGluster({...base, effect: 'node-loss'})
+    assert.deepEqual([n.metric, n.minMs, n.takeoverMs, n.maxMs], ['stallMs', 5000, 7500, 10_100])
+    assert.match(n.formula, /1× and 2× network\.ping-timeout 5 s/)
+    const d = predictGluster({...base, pingTimeoutS: 42, effect: 'node-loss'})
+    assert.deepEqual([d.minMs, d.maxMs], [42_000, 84_100])
+    const k = predictGluster({...base, effect: 'service-loss'})
+    assert.deepEqual([k.takeoverMs, k.minMs, k.maxMs], [0, 0, 1000])
+    const none = predictGluster({...base, bricksLost: 0, effect: 'node-loss'})
+    assert.equal(none.maxMs, 1000)
+  })
+
+  it('client quorum: auto needs more than half, or half with the first brick; losing it is said', () => {
+    assert.equal(clientQuorumMet({replica: 3, quorumType: 'auto', quorumCount: null}, 2, true), true)
+    assert.equal(clientQuorumMet({replica: 3, quorumType: 'auto', quorumCount: null}, 1, true), false)
+    assert.equal(clientQuorumMet({replica: 2, quorumType: 'auto', quorumCount: null}, 1, true), true)
+    assert.equal(clientQuorumMet({replica: 2, quorumType: 'auto', quorumCount: null}, 1, false), false)
+    assert.equal(clientQuorumMet({replica: 2, quorumType: 'none', quorumCount: null}, 1, false), true)
+    assert.equal(clientQuorumMet({replica: 3, quorumType: 'fixed', quorumCount: 2}, 1, true), false)
+    const p = predictGluster({...base, replica: 2, firstBrickLost: true, effect: 'node-loss'})
+    assert.equal(p.inputs['quorumMetAfterFault'], false)
+    assert.match(p.formula, /ENOTCONN/)
+  })
+
+  const F = 1_000_000_000_000_000
+  const op = (startMs: number, latencyMs: number, ok = true, error: string | null = null): TimelineEvent => ({type: 'probe', t: F + Math.round((startMs + latencyMs) * 1000), host: 'gc', ok, latencyMs, backend: 'fs', error})
+  const cl = (atMs: number, resource: string, role: string): TimelineEvent => ({type: 'cluster', t: F + atMs * 1000, host: 'g1', resource, node: null, role})
+
+  it('figures: the longest stall around the fault, failed ops, heal peak and drain after the revert', () => {
+    const events: TimelineEvent[] = [op(-200, 5), op(-100, 5), op(-20, 9500), op(9600, 5), op(9700, 5, false, 'ENOTCONN'), op(9800, 5), cl(-500, '@heal-backlog', '0'), cl(3000, '@brick:10.0.0.3:/b', 'offline'), cl(12_000, '@heal-backlog', '90'), cl(12_500, '@heal', 'triggered'), cl(15_000, '@heal-backlog', '0')]
+    const f = glusterFigures(events, {faultAtUs: F, revertAtUs: F + 10_000_000})
+    assert.equal(f.stallMs, 9500)
+    // last good completion before the fault at −95 ms, the stalled write completes at 9480 ms
+    assert.equal(f.clientOutageMs, 9575)
+    assert.equal(f.failedOps, 1)
+    assert.equal(f.firstError, 'ENOTCONN')
+    assert.equal(f.healPeak, 90)
+    assert.equal(f.healTriggeredMs, 2500)
+    assert.equal(f.healDrainedMs, 5000)
+    assert.equal(f.brickOfflineMs, 3000)
+  })
+
+  it('live hooks: steady with a good write and every brick online; reacted when a write started after the fault; settled only after a backlog read after the revert, O(bricks) state', () => {
+    const shared = {revertedAt: null as number | null}
+    const h = new GlusterLive({effect: 'node-loss', settleWaitMs: 1000, stableMs: 0, shared})
+    assert.equal(h.steady(), false)
+    h.observe(op(-300, 5))
+    assert.match(h.notSteady(), /brick status/)
+    for (let i = 0; i < 1000; i++) h.observe(cl(-200, '@brick:g1:/b', 'online'))
+    h.observe(cl(-200, '@heal-backlog', '0'))
+    assert.equal(h.steady(), true)
+    assert.equal(h.reacted(F), false)
+    h.observe(op(-20, 9500))
+    assert.equal(h.reacted(F), false)
+    h.observe(op(9600, 5))
+    assert.equal(h.reacted(F), true)
+    const revert = F + 12_000_000
+    h.observe({type: 'fault.revert', t: revert, host: 'x', phase: 'after', fault: 'nic-down', ok: true})
+    assert.equal(shared.revertedAt, revert)
+    assert.equal(h.settled(revert), false, 'no backlog read after the revert yet')
+    h.observe(cl(13_000, '@heal-backlog', '0'))
+    assert.equal(h.settled(revert), true)
+    assert.ok(h.size() <= 5, `state ${h.size()}`)
+  })
+})
+
+describe('gluster doctor rules', async () => {
+  const {parseGlusterVolumeInfo} = await import('../../../src/config/gluster.js')
+  const {emptyHost} = await import('../../../src/doctor/types.js')
+  const {GLUSTER_RULES} = await import('../../../src/stacks/gluster/rules.js')
+  const {doctorRules} = await import('../../../src/stacks/registry.js')
+  const LAB = lab('healthy', 'volume-info.txt')
+  const input = (text: string, hosts = ['g1']): Parameters<(typeof GLUSTER_RULES)[number]['check']>[0] => ({
+    hosts: hosts.map((n) => {
+      const h = emptyHost(n)
+      h.gluster.push(parseGlusterVolumeInfo(text, {file: `${n}:volume-info`}))
+      return h
+    }),
+  })
+  const fired = (id: string, text: string, hosts?: string[]): number => {
+    const r = GLUSTER_RULES.find((x) => x.id === id)
+    assert.ok(r !== undefined, id)
+    return r.check(input(text, hosts)).length
+  }
+  const withOpt = (text: string, k: string, v: string): string => `${text.trimEnd()}\n${k}: ${v}\n`
+
+  it('registered with the doctor', () => {
+    const ids = new Set(doctorRules().map((r) => r.id))
+    for (const r of GLUSTER_RULES) assert.ok(ids.has(r.id), r.id)
+  })
+
+  it('ping-timeout: the lab (5 s) passes; 42 (set or default) fires, once for the pool read on three hosts', () => {
+    assert.equal(fired('gluster-ping-timeout-default', LAB), 0)
+    const d = LAB.replace(/network\.ping-timeout: 5\n/, '')
+    assert.equal(fired('gluster-ping-timeout-default', d, ['g1', 'g2', 'g3']), 1)
+    assert.equal(fired('gluster-ping-timeout-default', LAB.replace('network.ping-timeout: 5', 'network.ping-timeout: 42')), 1)
+  })
+
+  it('client quorum: replica 3 defaults to auto (passes); replica 2 without the option, or quorum-type none, fires', () => {
+    assert.equal(fired('gluster-client-quorum-off', LAB), 0)
+    assert.equal(fired('gluster-client-quorum-off', withOpt(LAB, 'cluster.quorum-type', 'none')), 1)
+    const r2 = LAB.replace('1 x 3 = 3', '1 x 2 = 2').replace(/Brick3:.*\n/, '')
+    assert.equal(fired('gluster-client-quorum-off', r2), 1)
+    assert.equal(fired('gluster-client-quorum-off', withOpt(r2, 'cluster.quorum-type', 'auto')), 0)
+  })
+
+  it('replica set on one host: two bricks of the set on 10.74.0.21 fires with both bricks as evidence', () => {
+    assert.equal(fired('gluster-replica-set-one-host', LAB), 0)
+    const same = LAB.replace('Brick2: 10.74.0.22:/srv/brick/gv', 'Brick2: 10.74.0.21:/srv/brick/gv2')
+    const r = GLUSTER_RULES.find((x) => x.id === 'gluster-replica-set-one-host')
+    const f = r?.check(input(same)) ?? []
+    assert.equal(f.length, 1)
+    assert.equal(f[0]?.evidence.length, 2)
+  })
+
+  it('server quorum: off on a replica 3 volume is a note; set to server, nothing', () => {
+    assert.equal(fired('gluster-server-quorum-off', LAB), 1)
+    assert.equal(fired('gluster-server-quorum-off', withOpt(LAB, 'cluster.server-quorum-type', 'server')), 0)
   })
 })
