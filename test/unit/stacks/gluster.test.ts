@@ -78,6 +78,18 @@ describe('gluster --xml readers (lab captures)', () => {
     assert.equal(parseHealInfoXml(lab('healthy', 'volume-heal-gv-info-split-brain.xml'), 'x').total, 0)
   })
 
+  it('replica 2 split brain (partition, the same file written on both sides): info split-brain lists /sb.txt on both bricks', () => {
+    const sb = parseHealInfoXml(lab('split-brain', 'heal-info-split-brain.xml'), 'x')
+    assert.deepEqual(sb.bricks.map((b) => [b.brick, b.files, b.entries]), [
+      ['10.74.0.21:/srv/brick/gv', ['/sb.txt'], 1],
+      ['10.74.0.22:/srv/brick/gv', ['/sb.txt'], 1],
+    ])
+    const sum = parseHealInfoXml(lab('split-brain', 'heal-info-summary.xml'), 'x')
+    assert.deepEqual(sum.bricks.map((b) => b.splitBrain), [1, 1])
+    const [v] = parseVolumeInfoXml(lab('split-brain', 'volume-info.xml'), 'x')
+    assert.deepEqual([v?.replicaCount, v?.options['cluster.quorum-type']], [2, 'none'])
+  })
+
   it('volume get all: the options that matter, "(DEFAULT)" dropped', () => {
     const all = parseVolumeGetXml(lab('healthy', 'volume-get-gv-all.xml'), 'x')
     assert.ok(Object.keys(all).length > 300)
@@ -253,6 +265,15 @@ describe('gluster doctor rules', async () => {
     const f = r?.check(input(same)) ?? []
     assert.equal(f.length, 1)
     assert.equal(f[0]?.evidence.length, 2)
+  })
+
+  it('the split-brain lab volume (replica 2, quorum none) is found by the quorum rule and the shared replica-2 rule', () => {
+    const sb = lab('split-brain', 'volume-info.txt')
+    assert.equal(fired('gluster-client-quorum-off', sb), 1)
+    const ids = doctorRules()
+      .filter((r) => r.check(input(sb)).length > 0)
+      .map((r) => r.id)
+    assert.ok(ids.includes('gluster-replica2-no-arbiter'), ids.join(', '))
   })
 
   it('server quorum: off on a replica 3 volume is a note; set to server, nothing', () => {
