@@ -2,7 +2,7 @@
  * What a Gluster client should see when a fault hits a server node, as a rule with its source:
  *   node vanishes (link down, partition, SIGSTOP): the FUSE client's write in flight waits until the client
  *     declares the brick dead, which takes between 1× and 2× `network.ping-timeout` — measured, not from the
- *     documentation (which says 1×): 77.5–78.2 s at the default 42 s, 6.9–7.0 s and 9.5 s at 5 s, on this
+ *     documentation (which says 1×): 77.5–78.2 s (spike) and 73.7 s (drill) at the default 42 s, 6.9–9.7 s at 5 s, on this
  *     machine (../shared/labs/heartbeat-gluster-notes.md; README "GlusterFS lab"). Our reading, not checked in
  *     the source: the ping timer re-arms while there was send activity in the last window, so the detection
  *     clock starts late. Range [ping-timeout, 2 × ping-timeout + one probe interval].
