@@ -281,3 +281,35 @@ describe('gluster doctor rules', async () => {
     assert.equal(fired('gluster-server-quorum-off', withOpt(LAB, 'cluster.server-quorum-type', 'server')), 0)
   })
 })
+
+describe('gluster lab topology', async () => {
+  const {glusterTopology, volumeCreateArgv, volumeOptions} = await import('../../../src/stacks/gluster/lab/topology.js')
+  const {renderRc, NODE_INIT_SH} = await import('../../../src/stacks/gluster/lab/render.js')
+
+  it('replica 3 on g1..g3; replica 2 on g1, g2; --arbiter: replica 3 arbiter 1 with the arbiter on g3', () => {
+    assert.deepEqual(volumeCreateArgv(glusterTopology('hc')), ['--mode=script', 'volume', 'create', 'gv', 'replica', '3', '10.74.0.21:/srv/brick/gv', '10.74.0.22:/srv/brick/gv', '10.74.0.23:/srv/brick/gv'])
+    const r2 = glusterTopology('hc', {replica: '2'})
+    assert.deepEqual(volumeCreateArgv(r2).slice(4), ['replica', '2', '10.74.0.21:/srv/brick/gv', '10.74.0.22:/srv/brick/gv'])
+    assert.equal(r2.servers[2]?.brick, null)
+    const a = glusterTopology('hc', {replica: '2', arbiter: true})
+    assert.deepEqual(volumeCreateArgv(a).slice(4, 8), ['replica', '3', 'arbiter', '1'])
+    assert.equal(a.servers[2]?.brick, 'arbiter')
+    assert.deepEqual(a.clients.map((c) => [c.name, c.ns, c.ip]), [['gc', 'hc-gc', '10.74.0.200'], ['gc2', 'hc-gc2', '10.74.0.201']])
+  })
+
+  it('options: ping-timeout always, quorum when asked (fixed with a majority count); bad flags are usage errors', () => {
+    assert.deepEqual(volumeOptions(glusterTopology('hc', {pingTimeout: '5'})), [['network.ping-timeout', '5']])
+    assert.deepEqual(volumeOptions(glusterTopology('hc', {quorum: 'fixed'})), [['network.ping-timeout', '42'], ['cluster.quorum-type', 'fixed'], ['cluster.quorum-count', '2']])
+    for (const o of [{replica: '4'}, {replica: '3', arbiter: true}, {pingTimeout: '0'}, {quorum: 'most'}]) {
+      assert.throws(() => glusterTopology('hc', o), (e) => isHachaosError(e) && e.exitName === 'USAGE', JSON.stringify(o))
+    }
+  })
+
+  it('node files: the init mounts the brick tmpfs on servers and makes /run/gluster; the rc script mounts only a fuse.glusterfs', () => {
+    assert.match(NODE_INIT_SH, /if \[ "\$KIND" = server \]; then mount -n -t tmpfs .* \/srv/)
+    assert.match(NODE_INIT_SH, /chown gluster:gluster "\$R\/newrun\/gluster"/)
+    const rc = renderRc({volume: 'gv', volfileServers: ['10.74.0.21', '10.74.0.22', '10.74.0.23']})
+    assert.match(rc, /findmnt -n -t fuse\.glusterfs \/mnt/)
+    assert.match(rc, /mount -t glusterfs -o backup-volfile-servers=10\.74\.0\.22:10\.74\.0\.23 10\.74\.0\.21:\/\$VOL \/mnt/)
+  })
+})
