@@ -23,7 +23,7 @@ type P = z.output<typeof Params>
 export const kill: FaultDefinition<P> = {
   kind: 'kill',
   summary: 'Send a signal to every process of a daemon on the target (revert: start the service again; STOP → CONT).',
-  stacks: ['keepalived', 'haproxy', 'pacemaker', 'lvs', 'heartbeat'],
+  stacks: ['keepalived', 'haproxy', 'pacemaker', 'lvs', 'heartbeat', 'gluster'],
   params: Params,
   paramHelp: {
     process: `process name: ${Object.keys(KNOWN_PROCESSES).join(', ')}, or any other (default keepalived)`,

@@ -26,7 +26,7 @@ export async function sessionInterface(env: FaultEnv): Promise<string | null> {
 export const nicDown: FaultDefinition<P> = {
   kind: 'nic-down',
   summary: 'Set a network interface down on the target (revert: up). The node vanishes for its peers.',
-  stacks: ['keepalived', 'pacemaker', 'haproxy', 'lvs', 'heartbeat'],
+  stacks: ['keepalived', 'pacemaker', 'haproxy', 'lvs', 'heartbeat', 'gluster'],
   params: Params,
   paramHelp: {interface: 'interface to down (default: the inventory fact "interface", else eth0)'},
   async plan(p: P, env: FaultEnv): Promise<FaultPlan> {

@@ -22,6 +22,10 @@ export const KNOWN_PROCESSES: Record<string, KnownProcess> = {
   'pacemaker-controld': {comm: 'pacemaker-contr', service: 'pacemaker', effect: {graceful: 'cluster-move', hard: 'cluster-partition'}},
   heartbeat: {comm: 'heartbeat', service: 'heartbeat', effect: {graceful: 'graceful-stop', hard: 'node-loss'}},
   corosync: {comm: 'corosync', service: 'corosync', effect: {graceful: 'cluster-partition', hard: 'cluster-partition'}},
+  // a Gluster brick: its death resets the clients' TCP connections (they drop the brick at once)
+  glusterfsd: {comm: 'glusterfsd', service: 'glusterfsd', effect: {graceful: 'service-loss', hard: 'service-loss'}},
+  'gluster-brick': {comm: 'glusterfsd', service: 'glusterfsd', effect: {graceful: 'service-loss', hard: 'service-loss'}},
+  glusterd: {comm: 'glusterd', service: 'glusterd', effect: {graceful: 'none', hard: 'none'}},
 }
 
 /** Signals that let a daemon clean up (keepalived then sends its priority-0 advert). */

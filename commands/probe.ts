@@ -6,10 +6,11 @@ import {ExitCode, HachaosError} from '../src/errors.js'
 import {executorFor, findHost} from '../src/inventory/inventory.js'
 import {resolveInventory} from '../src/inventory/resolve.js'
 import {MAX_RATE, runProbes, type ProbeSummary} from '../src/probe/http.js'
+import {MIN_INTERVAL_MS, runFsProbes, type FsProbeSummary} from '../src/probe/fs.js'
 import {parseDuration} from '../src/time.js'
 import {HachaosCommand} from './_base.js'
 
-export type ProbeCommandResult = ProbeSummary
+export type ProbeCommandResult = ProbeSummary | FsProbeSummary
 
 export default class Probe extends HachaosCommand {
   static override summary = 'Probe a URL at a fixed rate and stream one NDJSON line per probe.'
@@ -25,15 +26,26 @@ under a watchdog that ends it within a second when the drill goes away, even aft
 (ip netns exec in the lab, ssh elsewhere: hachaos must be installed there) and relays its lines. A lab's VIP
 is reachable only from inside the lab: from this machine, use --from client (or ip netns exec PREFIX-client).
 
-Exit 5 (host) when every probe failed: the URL could not be reached at all.`
+--fs DIR probes a file system instead (a storage client's view, e.g. a GlusterFS FUSE mount): every --interval
+it writes a small file in DIR (create/truncate, write, --fsync optionally, close), reads it back and compares;
+one NDJSON line per operation with its latency and errno (ENOTCONN, EROFS, EIO …). One operation is in flight
+at a time: a write that hangs is the stall, and the ticks it swallows are counted as skipped. At most 64 small
+files (in DIR/.hachaos-fsprobe-PID, removed at the end).
+
+Exit 5 (host) when every probe failed: the URL could not be reached at all (or DIR could not be written).`
 
   static override examples = [
     {description: 'From the keepalived lab\'s client (hachaos lab up): its VIP, 20 probes a second for 10 s.', command: '<%= config.bin %> probe --from client --url http://10.66.0.100/ --rate 20 --duration 10s'},
     {description: 'The same, started by hand inside the lab\'s client namespace, with the summary line.', command: 'ip netns exec hc-client <%= config.bin %> probe --url http://10.66.0.100/ --rate 50 --duration 5s --json'},
+    {description: 'A file every 100 ms on the Gluster lab\'s FUSE mount (hachaos lab up --topology gluster), from its client gc.', command: '<%= config.bin %> probe --from gc --fs /mnt --interval 100ms --duration 5s'},
+    {description: 'A local directory, with fsync, and the summary line.', command: '<%= config.bin %> probe --fs /var/tmp --fsync --interval 50ms --duration 2s --json'},
   ]
 
   static override flags = {
-    url: Flags.string({char: 'u', description: 'URL to probe (http only).', required: true}),
+    url: Flags.string({char: 'u', description: 'URL to probe (http only).', exactlyOne: ['url', 'fs']}),
+    fs: Flags.string({description: 'Probe this directory instead: write and read back a small file every --interval.', exactlyOne: ['url', 'fs']}),
+    interval: Flags.string({description: `--fs: time between operations (at least ${MIN_INTERVAL_MS}ms).`, default: '100ms'}),
+    fsync: Flags.boolean({description: '--fs: fsync each file before closing it.', default: false}),
     rate: Flags.integer({char: 'r', description: `Probes per second (1–${MAX_RATE}).`, default: 20}),
     duration: Flags.string({char: 'd', description: 'How long (e.g. 10s, 2m). For no end, --forever (0 is refused: an easy typo for a probe loop that never stops).', default: '10s'}),
     forever: Flags.boolean({description: 'Probe until SIGINT/SIGTERM (or, under a drill, until the drill ends).', exclusive: ['duration']}),
@@ -49,9 +61,10 @@ Exit 5 (host) when every probe failed: the URL could not be reached at all.`
 
   async run(): Promise<ProbeCommandResult> {
     const {flags} = await this.parse(Probe)
+    if (flags.fs !== undefined) return this.runFs(flags.fs, flags)
     let url: URL
     try {
-      url = new URL(flags.url)
+      url = new URL(flags.url ?? '')
     } catch {
       throw new HachaosError(`"${flags.url}" is not a URL`, {code: 'E_USAGE', exit: 'USAGE', suggestions: ['e.g. --url http://10.66.0.100/']})
     }
@@ -90,6 +103,42 @@ Exit 5 (host) when every probe failed: the URL could not be reached at all.`
     return summary
   }
 
+  /** `--fs DIR`: here, or on an inventory host (`--from`, whose summary is relayed like the HTTP probe's). */
+  private async runFs(dir: string, flags: {interval: string; fsync: boolean; duration: string; forever: boolean; from?: string; inventory?: string}): Promise<FsProbeSummary> {
+    const ms = (name: string, v: string): number => {
+      try {
+        return parseDuration(v)
+      } catch (e) {
+        throw new HachaosError(`--${name}: ${(e as Error).message}`, {code: 'E_USAGE', exit: 'USAGE', suggestions: ['e.g. 100ms, 2s, 1m']})
+      }
+    }
+    const intervalMs = ms('interval', flags.interval)
+    if (intervalMs < MIN_INTERVAL_MS) throw new HachaosError(`--interval ${flags.interval}: at least ${MIN_INTERVAL_MS}ms`, {code: 'E_USAGE', exit: 'USAGE', suggestions: ['e.g. --interval 100ms']})
+    const durationMs = flags.forever ? 0 : ms('duration', flags.duration)
+    if (!flags.forever && durationMs <= 0) throw new HachaosError(`--duration ${flags.duration} would probe forever`, {code: 'E_USAGE', exit: 'USAGE', suggestions: ['give a duration (e.g. --duration 30s)', 'or --forever']})
+    const ac = new AbortController()
+    const onSignal = (): void => ac.abort()
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+    let summary: FsProbeSummary
+    try {
+      if (flags.from === undefined) {
+        summary = await runFsProbes({dir, intervalMs, fsync: flags.fsync, ...(durationMs > 0 ? {durationMs} : {}), signal: ac.signal, onResult: (r) => process.stdout.write(`${JSON.stringify(r)}\n`)})
+      } else {
+        const argv = ['probe', '--fs', dir, '--interval', `${intervalMs}ms`, ...(flags.fsync ? ['--fsync'] : []), ...(durationMs > 0 ? ['--duration', `${durationMs}ms`] : ['--forever']), '--json']
+        summary = await this.relay<FsProbeSummary>(flags.from, flags.inventory, argv, 'fsprobe', `probing ${dir}`, ac.signal)
+      }
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
+    if (summary.sent > 0 && summary.ok === 0) {
+      process.stderr.write(`every operation failed (${Object.entries(summary.byError).map(([k, n]) => `${k} ${n}`).join(', ')}): ${dir} is not writable from ${flags.from ?? 'this machine'}\n`)
+      process.exitCode = ExitCode.HOST
+    }
+    return summary
+  }
+
   private probeHere(o: ProbeRun): Promise<ProbeSummary> {
     return runProbes({
       url: o.url,
@@ -102,14 +151,20 @@ Exit 5 (host) when every probe failed: the URL could not be reached at all.`
   }
 
   /** `hachaos probe … --json` on an inventory host; its probe lines are relayed, its summary returned. */
-  private async probeFrom(hostName: string, inventoryFlag: string | undefined, o: ProbeRun): Promise<ProbeSummary> {
+  private probeFrom(hostName: string, inventoryFlag: string | undefined, o: ProbeRun): Promise<ProbeSummary> {
+    const argv = ['probe', '--url', o.url, '--rate', String(o.ratePerS), ...(o.durationMs > 0 ? ['--duration', `${o.durationMs}ms`] : ['--forever']), '--timeout', `${o.timeoutMs}ms`, '--json']
+    return this.relay<ProbeSummary>(hostName, inventoryFlag, argv, 'probe', `probing ${o.url}`, o.signal)
+  }
+
+  /** `hachaos ARGV` (a probe with --json) on an inventory host; its `lineType` lines are relayed, its summary returned. */
+  private async relay<S>(hostName: string, inventoryFlag: string | undefined, args: string[], lineType: string, what: string, signal: AbortSignal): Promise<S> {
     const inv = await resolveInventory(inventoryFlag, hostName)
     const host = findHost(inv, hostName)
     const exec = executorFor(host)
     const hachaos = host.via === 'ssh' ? ['hachaos'] : [process.execPath, join(this.config.root, 'bin', 'run.js')]
-    const argv = [...hachaos, 'probe', '--url', o.url, '--rate', String(o.ratePerS), ...(o.durationMs > 0 ? ['--duration', `${o.durationMs}ms`] : ['--forever']), '--timeout', `${o.timeoutMs}ms`, '--json']
-    this.progress(`probing ${o.url} from ${host.name} (${exec.describe()})`)
-    let summary: ProbeSummary | null = null
+    const argv = [...hachaos, ...args]
+    this.progress(`${what} from ${host.name} (${exec.describe()})`)
+    let summary: S | null = null
     const errTail: string[] = []
     const proc = exec.spawn(argv, {
       onLine: (l) => {
@@ -125,14 +180,14 @@ Exit 5 (host) when every probe failed: the URL could not be reached at all.`
         } catch {
           return
         }
-        if (j.type === 'probe.summary') summary = j as ProbeSummary
-        else if (j.type === 'probe') process.stdout.write(`${l.text}\n`)
+        if (j.type === `${lineType}.summary`) summary = j as S
+        else if (j.type === lineType) process.stdout.write(`${l.text}\n`)
       },
     })
     const onAbort = (): void => void proc.stop({signal: 'SIGTERM'})
-    o.signal.addEventListener('abort', onAbort, {once: true})
+    signal.addEventListener('abort', onAbort, {once: true})
     const r = await proc.done
-    o.signal.removeEventListener('abort', onAbort)
+    signal.removeEventListener('abort', onAbort)
     if (summary === null) {
       throw new HachaosError(`hachaos probe on ${host.name} ended without a summary (exit ${r.code ?? r.signal ?? '?'})`, {
         code: 'E_PROBE_REMOTE',

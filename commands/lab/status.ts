@@ -32,6 +32,16 @@ export default class LabStatusCmd extends HachaosCommand {
       const view = v.error !== undefined ? v.error : v.running === false ? 'heartbeat stopped' : `${Object.entries(v.nodes ?? {}).map(([k, x]) => `${k} ${x}`).join(', ')}; rscstatus ${v.resources ?? '?'}`
       this.log(`  cl_status on ${n}: ${view}`)
     }
+    // Gluster: the pool, the volume and its bricks, the heal backlog (as the first server that answers sees it)
+    const gl = s.details['gluster'] as {peers?: Array<{hostname: string; connected: boolean}>; info?: {name: string; type: string; status: string} | null; status?: {bricks: Array<{hostname: string; path: string; online: boolean}>} | null; healBacklog?: number | null; error?: string} | null | undefined
+    if (gl !== undefined && gl !== null) {
+      if (gl.error !== undefined) this.log(`  gluster: ${gl.error}`)
+      else {
+        this.log(`  peers: ${(gl.peers ?? []).map((p) => `${p.hostname} ${p.connected ? 'connected' : 'DISCONNECTED'}`).join(', ') || 'none'}`)
+        if (gl.info) this.log(`  volume ${gl.info.name}: ${gl.info.type}, ${gl.info.status}; bricks ${(gl.status?.bricks ?? []).map((b) => `${b.hostname}:${b.path} ${b.online ? 'online' : 'OFFLINE'}`).join(', ')}`)
+        this.log(`  heal backlog: ${gl.healBacklog ?? 'unknown'}`)
+      }
+    }
     for (const p of s.problems) this.log(`  ! ${p}`)
     return s
   }

@@ -28,7 +28,12 @@ the VIP (IPaddr) and nginx; a client reaches the VIP. --keepalive, --deadtime, -
 The bond topology boots a real Linux kernel with the bonding driver under QEMU (software emulation): bond0
 over eth0/eth1, whose NICs are bridged with client1 and client2 (namespaces), iperf3 servers on 8001/8002
 in the guest. Kernel, busybox and iperf3 come from Debian packages (apt-get download, cached in
-/var/cache/hachaos/bond-lab). The guest is reached through its console (inventory host "guest", via: vm).`
+/var/cache/hachaos/bond-lab). The guest is reached through its console (inventory host "guest", via: vm).
+
+The gluster topology builds a GlusterFS replicated volume: g1..g3 run real glusterd in a trusted pool, each
+node its own network, PID, mount, UTS and IPC namespace, bricks on a tmpfs inside each server node; volume gv
+(--replica 3 on g1..g3, --replica 2 on g1, g2, --arbiter adds an arbiter brick on g3), started, with
+--ping-timeout and --quorum set; gc and gc2 mount it with the FUSE client on /mnt (only in their namespace).`
 
   static override examples = [
     '<%= config.bin %> lab up',
@@ -39,6 +44,8 @@ in the guest. Kernel, busybox and iperf3 come from Debian packages (apt-get down
     '<%= config.bin %> lab up --topology heartbeat',
     '<%= config.bin %> lab up --topology heartbeat --keepalive 200ms --deadtime 1 --auto-failback on',
     '<%= config.bin %> lab up --topology bond --mode balance-rr',
+    '<%= config.bin %> lab up --topology gluster --ping-timeout 5',
+    '<%= config.bin %> lab up --topology gluster --replica 2 --arbiter --quorum auto',
     '<%= config.bin %> lab up --topology bond --mode active-backup --miimon 100 --downdelay 200 --updelay 200',
     '<%= config.bin %> lab up --topology bond --mode active-backup --arp-interval 100 --arp-ip-target 10.88.0.11',
   ]
@@ -65,6 +72,10 @@ in the guest. Kernel, busybox and iperf3 come from Debian packages (apt-get down
     'auto-failback': Flags.string({description: 'heartbeat lab: ha.cf auto_failback.', options: ['on', 'off'], default: 'off', helpGroup: 'HEARTBEAT LAB'}),
     resource: Flags.string({description: 'heartbeat lab: the service after the VIP in haresources.', options: ['nginx'], default: 'nginx', helpGroup: 'HEARTBEAT LAB'}),
     'lacp-rate': Flags.string({description: 'bond lab: LACPDU rate in 802.3ad mode.', options: ['slow', 'fast'], helpGroup: 'BOND LAB'}),
+    replica: Flags.string({description: 'gluster lab: bricks per replica set (2: g1, g2; 3: g1..g3).', options: ['2', '3'], default: '3', helpGroup: 'GLUSTER LAB'}),
+    arbiter: Flags.boolean({description: 'gluster lab: with --replica 2, an arbiter brick on g3 (replica 3 arbiter 1).', default: false, helpGroup: 'GLUSTER LAB'}),
+    'ping-timeout': Flags.integer({description: 'gluster lab: network.ping-timeout in seconds (Gluster default 42).', min: 1, max: 1013, default: 42, helpGroup: 'GLUSTER LAB'}),
+    quorum: Flags.string({description: "gluster lab: cluster.quorum-type (default: Gluster's own; fixed uses quorum-count = a majority).", options: ['auto', 'fixed', 'none'], helpGroup: 'GLUSTER LAB'}),
   }
 
   async run(): Promise<LabUpCommandResult> {
@@ -95,6 +106,10 @@ in the guest. Kernel, busybox and iperf3 come from Debian packages (apt-get down
         initdead: flags.initdead,
         autoFailback: flags['auto-failback'],
         resource: flags.resource,
+        replica: flags.replica,
+        arbiter: flags.arbiter,
+        pingTimeout: flags['ping-timeout'],
+        quorum: flags.quorum,
       },
     })
     this.log(`lab ${r.topology} ${r.alreadyUp ? 'was already up' : `is up in ${(r.timings.readyMs / 1000).toFixed(2)} s`}`)

@@ -4,9 +4,10 @@ import {bondLab} from './bond/lab.js'
 import {keepalivedLab} from './keepalived/lab.js'
 import {pacemakerLab} from './pacemaker/lab.js'
 import {heartbeatLab} from '../stacks/heartbeat/lab/lab.js'
+import {glusterLab} from '../stacks/gluster/lab/lab.js'
 
 /** Every lab topology. Add new ones here (one line). */
-export const LAB_DRIVERS: readonly LabDriver[] = [keepalivedLab, pacemakerLab, bondLab, heartbeatLab]
+export const LAB_DRIVERS: readonly LabDriver[] = [keepalivedLab, pacemakerLab, bondLab, heartbeatLab, glusterLab]
 
 export function labDriver(topology: string): LabDriver {
   const d = LAB_DRIVERS.find((x) => x.topology === topology)

@@ -14,10 +14,11 @@ import type {DrillRun} from '../store/run-types.js'
 import {keepalivedStack} from './keepalived/stack.js'
 import {pacemakerStack} from './pacemaker/stack.js'
 import {heartbeatStack} from './heartbeat/stack.js'
+import {glusterStack} from './gluster/stack.js'
 import type {StackModule} from './types.js'
 
 /** In order of precedence: a host that is both a cluster node and a load balancer is drilled as a cluster node. */
-export const STACKS: readonly StackModule[] = [pacemakerStack, keepalivedStack, heartbeatStack]
+export const STACKS: readonly StackModule[] = [pacemakerStack, keepalivedStack, heartbeatStack, glusterStack]
 
 export function stackFor(target: InventoryHost, inventory: Inventory): StackModule {
   const s = STACKS.find((x) => x.matches(target, inventory))

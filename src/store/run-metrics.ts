@@ -17,6 +17,8 @@ export const METRIC_LABEL: Record<string, string> = {
   backendReturnMs: 'backend UP again after the revert',
   clientAffectedMs: 'clients affected until',
   clientAffectedProbes: 'probes failed or slowed',
+  stallMs: 'longest client write stall',
+  healDrainedMs: 'heal backlog 0 after the revert',
 }
 
 /** What a drill's stack is, in words (the `stack` field is a key, not a process). */
@@ -26,6 +28,7 @@ export const STACK_LABEL: Record<string, string> = {
   pacemaker: 'Pacemaker/Corosync',
   bond: 'a bond',
   lvs: 'LVS',
+  gluster: 'a GlusterFS server (replicated volume, FUSE clients)',
 }
 
 /** A fault in words: "SIGKILL to every apache2 on web1", "nic-down (eth1) on lb1". */

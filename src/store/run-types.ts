@@ -7,7 +7,7 @@ import type {EpochMicros} from '../time.js'
 
 export const RUN_SCHEMA = 'hachaos.run/1' as const
 
-export type Stack = 'keepalived' | 'pacemaker' | 'bond' | 'haproxy' | 'lvs' | 'heartbeat'
+export type Stack = 'keepalived' | 'pacemaker' | 'bond' | 'haproxy' | 'lvs' | 'heartbeat' | 'gluster'
 
 /** One observation on the drill's timeline. */
 export type TimelineEvent =

@@ -14,7 +14,7 @@ import {join} from 'node:path'
 
 import {BIN, ROOT} from '../helpers/cli.js'
 
-export type Lab = 'keepalived' | 'pacemaker' | 'bond' | 'heartbeat' | 'none'
+export type Lab = 'keepalived' | 'pacemaker' | 'bond' | 'heartbeat' | 'gluster' | 'none'
 
 export interface ExampleMeta {
   /** The lab it runs on ('none': no lab needed; run with the keepalived file). */
@@ -154,6 +154,11 @@ export const EXAMPLES: Record<string, ExampleMeta> = {
   // run by test/integration/heartbeat.test.ts after its drills (each rebuilds the lab with its timers)
   'hachaos lab up --topology heartbeat': {lab: 'heartbeat', order: 95},
   'hachaos lab up --topology heartbeat --keepalive 200ms --deadtime 1 --auto-failback on': {lab: 'heartbeat', order: 96, after: [['lab', 'down', '--topology', 'heartbeat']]},
+  // run by test/integration/gluster.test.ts after its drills (the first finds the lab up with its settings)
+  'hachaos probe --from gc --fs /mnt --interval 100ms --duration 5s': {lab: 'gluster', order: 90},
+  'hachaos lab up --topology gluster --ping-timeout 5': {lab: 'gluster', order: 95},
+  'hachaos lab up --topology gluster --replica 2 --arbiter --quorum auto': {lab: 'gluster', order: 96, after: [['lab', 'down', '--topology', 'gluster']]},
+  'hachaos probe --fs /var/tmp --fsync --interval 50ms --duration 2s --json': {lab: 'none'},
   'hachaos lab up --topology bond --mode balance-rr': {lab: 'bond', order: 95, before: [['lab', 'down', '--topology', 'bond']]},
   'hachaos lab up --topology bond --mode active-backup --miimon 100 --downdelay 200 --updelay 200': {lab: 'bond', order: 96, before: [['lab', 'down', '--topology', 'bond']]},
   'hachaos lab up --topology bond --mode active-backup --arp-interval 100 --arp-ip-target 10.88.0.11': {lab: 'bond', order: 97, before: [['lab', 'down', '--topology', 'bond']], after: [['lab', 'down', '--topology', 'bond']]},

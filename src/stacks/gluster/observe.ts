@@ -1,0 +1,126 @@
+/**
+ * The Gluster drill's observers:
+ *   FsProbeSession   `hachaos probe --fs MOUNT --forever --json` on a client host (nsenter in the lab, ssh
+ *                    elsewhere), each operation turned into a `probe` event (backend "fs") stamped at its
+ *                    completion: a stalled write shows as one late event with its latency.
+ *   GlusterWatcher   every second on a server that is not the target: `volume status` (bricks online) and
+ *                    `heal VOL info summary` (the backlog), one `cluster` event per change; after the revert,
+ *                    once every brick is online again, it triggers `gluster volume heal VOL` (unless told not
+ *                    to) and says so. State: one entry per brick + the backlog: O(bricks).
+ */
+import type {Executor, Spawned} from '../../exec/types.js'
+import type {TimelineEvent} from '../../store/run-types.js'
+import {nowUs} from '../../time.js'
+import {PollLoop, type Poller} from '../../util/poll-loop.js'
+import {glusterXml, parseHealInfoXml, parseVolumeStatusXml} from './cli.js'
+import {BRICK_PREFIX, FS_BACKEND, HEAL_RESOURCE, HEAL_TRIGGER_RESOURCE} from './metrics.js'
+
+interface FsLine {
+  type?: string
+  t?: number
+  ok?: boolean
+  latencyMs?: number
+  error?: string | null
+}
+
+export class FsProbeSession implements Poller {
+  private proc: Spawned | undefined
+  readonly lastLines: string[] = []
+
+  constructor(
+    private readonly o: {exec: Executor; hachaosArgv: string[]; dir: string; intervalMs: number; emit: (e: TimelineEvent) => void},
+  ) {}
+
+  get pid(): number | undefined {
+    return this.proc?.pid
+  }
+
+  get argv(): string[] {
+    return [...this.o.hachaosArgv, 'probe', '--fs', this.o.dir, '--interval', `${this.o.intervalMs}ms`, '--forever', '--json']
+  }
+
+  start(): void {
+    this.proc = this.o.exec.spawn(this.argv, {
+      onLine: (l) => {
+        if (l.stream === 'stderr') {
+          this.lastLines.push(l.text)
+          if (this.lastLines.length > 20) this.lastLines.shift()
+          return
+        }
+        let r: FsLine
+        try {
+          r = JSON.parse(l.text) as FsLine
+        } catch {
+          return
+        }
+        if (r.type !== 'fsprobe' || typeof r.t !== 'number' || typeof r.latencyMs !== 'number') return
+        const end = r.t + Math.round(r.latencyMs * 1000)
+        this.o.emit({type: 'probe', t: end, host: this.o.exec.host, ok: r.ok === true, latencyMs: r.latencyMs, backend: FS_BACKEND, error: r.error ?? null})
+      },
+    })
+  }
+
+  async stop(): Promise<void> {
+    await this.proc?.stop({signal: 'SIGTERM', graceMs: 3000})
+  }
+}
+
+/** What the live hooks tell the watcher (the watcher runs on its own timer). */
+export interface WatcherShared {
+  revertedAt: number | null
+}
+
+export class GlusterWatcher extends PollLoop {
+  private readonly last = new Map<string, string>()
+  private healTriggered = false
+
+  constructor(
+    private readonly o: {exec: Executor; volume: string; triggerHeal: boolean; shared: WatcherShared; emit: (e: TimelineEvent) => void; timeoutMs?: number},
+    everyMs = 1000,
+  ) {
+    super(everyMs)
+  }
+
+  private backlogSinceRevert = false
+
+  private say(resource: string, role: string, force = false): void {
+    if (this.last.get(resource) === role && !force) return
+    this.last.set(resource, role)
+    this.o.emit({type: 'cluster', t: nowUs(), host: this.o.exec.host, resource, node: null, role})
+  }
+
+  protected async round(): Promise<void> {
+    // both queries at once: while a server is silent each can hang up to ping-timeout (glusterd waits for its
+    // peer; the heal query is a client of every brick)
+    const to = this.o.timeoutMs ?? 8000
+    const [statusXml, healXml] = await Promise.all([
+      glusterXml(this.o.exec, ['volume', 'status', this.o.volume], to).catch(() => null),
+      glusterXml(this.o.exec, ['volume', 'heal', this.o.volume, 'info', 'summary'], to).catch(() => null),
+    ])
+    if (healXml !== null) {
+      const heal = parseHealInfoXml(healXml, `${this.o.exec.host}:gluster volume heal info summary`)
+      // the backlog over the bricks that answered; 0 counts only when every brick answered (a brick that
+      // cannot be asked hides its own entries). Once after the revert it is said even when unchanged, so the
+      // live hooks know it was read after the revert.
+      if (heal.total !== null && (heal.total > 0 || heal.bricks.every((b) => b.entries !== null))) {
+        const force = this.o.shared.revertedAt !== null && !this.backlogSinceRevert
+        if (force) this.backlogSinceRevert = true
+        this.say(HEAL_RESOURCE, String(heal.total), force)
+      }
+    }
+    if (statusXml === null) return
+    const [status] = parseVolumeStatusXml(statusXml, `${this.o.exec.host}:gluster volume status`)
+    const bricks = status?.bricks ?? []
+    for (const b of bricks) this.say(`${BRICK_PREFIX}${b.hostname}:${b.path}`, b.online ? 'online' : 'offline')
+    const allOnline = bricks.length > 0 && bricks.every((b) => b.online)
+    if (this.o.triggerHeal && !this.healTriggered && this.o.shared.revertedAt !== null && allOnline) {
+      this.healTriggered = true
+      const r = await this.o.exec.run(['gluster', '--mode=script', 'volume', 'heal', this.o.volume], {timeoutMs: to})
+      this.o.emit({type: 'cluster', t: nowUs(), host: this.o.exec.host, resource: HEAL_TRIGGER_RESOURCE, node: null, role: r.code === 0 ? 'triggered' : 'trigger-failed'})
+    }
+  }
+
+  size(): number {
+    return this.last.size
+  }
+}
