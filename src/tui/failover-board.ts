@@ -195,6 +195,10 @@ export class FailoverBoard {
   /** Whoever answered ARP for the VIP last (name or MAC) and when. */
   arpOwner: {who: string; tUs: number} | null = null
   private lastOkCompletion: number | null = null
+  /** Failed probes sent after the last good completion (after the fault). */
+  private pendingFailed = 0
+  /** The newest closed gap (late failures are counted into it). */
+  private lastGap: Outage | null = null
   outage: Outage | null = null
   /** The largest closed gap of each kind (the analysis's figure: largest gap between good completions). */
   failoverOutage: Outage | null = null
@@ -379,42 +383,68 @@ export class FailoverBoard {
     if (e.ok) {
       this.probesOk++
       if (this.probesOk === 1 && this.faultAtUs === null) this.phase('steady', end, 'steady state: the service answers')
-      const o = this.outage
-      if (o !== null && end > o.startUs) {
-        o.endUs = end
-        this.closeOutage(o)
-        this.outage = null
-      }
-      if (this.lastOkCompletion === null || end > this.lastOkCompletion) this.lastOkCompletion = end
+      this.completion(end)
       return
     }
     this.probesFailed++
     const f = this.faultAtUs
     if (f === null || e.t < f) return
-    if (this.outage === null) {
-      const after = this.revertAtUs !== null && e.t >= this.revertAtUs
-      this.outage = {startUs: this.lastOkCompletion ?? e.t, endUs: null, failed: 1, kind: after ? 'failback' : 'failover'}
-      if (!after) this.phase('first-failure', e.t, `first failed probe (${e.error ?? 'error'})`)
-    } else this.outage.failed++
-  }
-
-  private closeOutage(o: Outage): void {
-    const len = (x: Outage): number => (x.endUs ?? 0) - x.startUs
-    if (o.kind === 'failover') {
-      if (this.failoverOutage === null || len(o) > len(this.failoverOutage)) this.failoverOutage = o
-      this.phase('service-back', o.endUs ?? o.startUs, `the service answers again after ${(len(o) / 1e6).toFixed(3)} s (${o.failed} probes failed)`)
-    } else if (this.failbackOutage === null || len(o) > len(this.failbackOutage)) {
-      this.failbackOutage = o
-      this.log(o.endUs ?? o.startUs, `failback outage ${(len(o) / 1e6).toFixed(3)} s (${o.failed} probes failed)`)
+    // A failure belongs to the gap it was sent in (as in the analysis): the open one, or — it reports up to
+    // its timeout late — a gap that closed since.
+    const prev = this.lastOkCompletion
+    if (prev === null || e.t > prev) {
+      this.pendingFailed++
+      if (this.outage === null) {
+        const after = this.revertAtUs !== null && e.t >= this.revertAtUs
+        this.outage = {startUs: prev ?? e.t, endUs: null, failed: 0, kind: after ? 'failback' : 'failover'}
+        if (!after) this.phase('first-failure', e.t, `first failed probe (${e.error ?? 'error'})`)
+      }
+      this.outage.failed = this.pendingFailed
+      return
+    }
+    for (const g of [this.lastGap, this.failoverOutage, this.failbackOutage]) {
+      if (g !== null && g.endUs !== null && e.t > g.startUs && e.t <= g.endUs) {
+        g.failed++
+        // the same object can be the last gap and the largest one: count it once
+        break
+      }
     }
   }
 
-  /** The outage the clock shows: the running one, else the largest closed failover outage (µs), or null. */
+  /**
+   * A good completion at `c`: the gap since the previous one is the analysis's outage candidate (the largest
+   * gap between successful completions whose end is after the fault and whose start is before the revert;
+   * the failback's: whose end is after the revert).
+   */
+  private completion(c: number): void {
+    const prev = this.lastOkCompletion
+    if (prev !== null && c <= prev) return // an out-of-order completion inside a gap already closed: none is open
+    if (prev !== null) {
+      const F = this.faultAtUs
+      const R = this.revertAtUs
+      const gap: Outage = {startUs: prev, endUs: c, failed: this.pendingFailed, kind: R !== null && prev >= R ? 'failback' : 'failover'}
+      const len = (x: Outage): number => (x.endUs ?? 0) - x.startUs
+      if (F !== null && c > F && (R === null || prev < R) && (this.failoverOutage === null || len(gap) > len(this.failoverOutage))) {
+        this.failoverOutage = gap
+        if (gap.failed > 0) this.phase('service-back', c, `the service answers again after ${(len(gap) / 1e6).toFixed(3)} s`)
+      }
+      if (R !== null && c > R && (this.failbackOutage === null || len(gap) > len(this.failbackOutage))) this.failbackOutage = gap
+      this.lastGap = gap
+    }
+    this.outage = null
+    this.pendingFailed = 0
+    this.lastOkCompletion = c
+  }
+
+  /**
+   * The outage the clock shows: the running one (probes failed since the last good completion, after the
+   * fault), else the largest failover gap (µs) once probes failed in it, else null.
+   */
   clockUs(now: number = this.nowUs): {us: number; running: boolean; failed: number; kind: Outage['kind']} | null {
     const o = this.outage
-    if (o !== null && (o.kind === 'failover' || this.failoverOutage === null)) return {us: Math.max(0, now - o.startUs), running: true, failed: o.failed, kind: o.kind}
+    if (o !== null && (o.kind === 'failover' || this.failoverOutage === null || this.failoverOutage.failed === 0)) return {us: Math.max(0, now - o.startUs), running: true, failed: o.failed, kind: o.kind}
     const c = this.failoverOutage
-    if (c !== null && c.endUs !== null) return {us: c.endUs - c.startUs, running: false, failed: c.failed, kind: 'failover'}
+    if (c !== null && c.endUs !== null && c.failed > 0) return {us: c.endUs - c.startUs, running: false, failed: c.failed, kind: 'failover'}
     return null
   }
 

@@ -5,8 +5,12 @@
  * Keys: q aborts the drill (as SIGINT: revert at once), r ends the hold (revert now, failback observed),
  * p pauses the picture (the board keeps folding events: nothing is missed).
  */
+import type {DrillSpec} from '../drill/engine.js'
+import {drillDowntimeMs} from '../sla/budget.js'
+import type {DrillRun, TimelineEvent} from '../store/run-types.js'
+import {loadRunSummaries} from '../store/runs.js'
 import {nowUs} from '../time.js'
-import type {FailoverBoard, FinalFigures} from './failover-board.js'
+import type {BoardConfig, FailoverBoard, FinalFigures} from './failover-board.js'
 import type {FailoverDashboard} from './failover-screen.js'
 import {failoverViewModel, type FailoverViewModel} from './failover-view.js'
 
@@ -94,4 +98,98 @@ export function startFailoverMonitor(o: FailoverMonitorOptions): FailoverMonitor
       clearInterval(timer)
     },
   }
+}
+
+/** Start of the calendar month (UTC) of `nowMs`. */
+export function monthStartMs(nowMs: number): number {
+  const d = new Date(nowMs)
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)
+}
+
+/**
+ * Client downtime of the runs recorded this month (UTC calendar month): Σ drillDowntimeMs (src/sla), the
+ * figure `hachaos report`'s budget counts. A store that cannot be read counts nothing (and says so).
+ */
+export function monthBudgetUse(nowMs: number = Date.now(), dir?: string): {consumedMs: number; runs: number; note: string | null} {
+  try {
+    const loaded = dir === undefined ? loadRunSummaries({sinceMs: monthStartMs(nowMs)}) : loadRunSummaries({sinceMs: monthStartMs(nowMs)}, dir)
+    let consumedMs = 0
+    let runs = 0
+    for (const r of loaded.runs) {
+      const d = drillDowntimeMs(r.run)
+      if (d !== null) {
+        consumedMs += d
+        runs++
+      }
+    }
+    return {consumedMs, runs, note: null}
+  } catch (e) {
+    return {consumedMs: 0, runs: 0, note: `the run store could not be read for this month's budget: ${(e as Error).message}`}
+  }
+}
+
+/** Priorities the prediction read, when it names them (inputs master/masterPriority, backup/backupPriority). */
+export function prioritiesFromInputs(inputs: Readonly<Record<string, number | string | boolean>>): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const role of ['master', 'backup']) {
+    const name = inputs[role]
+    const prio = inputs[`${role}Priority`]
+    if (typeof name === 'string' && typeof prio === 'number') out[name] = prio
+  }
+  return out
+}
+
+/** The board's configuration for a prepared drill. */
+export function boardConfigForDrill(
+  spec: DrillSpec,
+  o: {fault: string; availability: number; sloLabel: string; monthConsumedMs: number; monthRuns: number},
+): BoardConfig {
+  return {
+    vip: spec.vip,
+    vrid: spec.vrid,
+    hosts: spec.hosts,
+    target: spec.target,
+    fault: o.fault,
+    oldMaster: spec.oldMaster,
+    prediction: spec.prediction,
+    toleranceMs: spec.toleranceMs,
+    priorities: prioritiesFromInputs(spec.prediction.inputs),
+    availability: o.availability,
+    sloLabel: o.sloLabel,
+    monthConsumedMs: o.monthConsumedMs,
+    monthRuns: o.monthRuns,
+  }
+}
+
+/** The board's configuration for a recorded run (replays, tests): what the drill knew before it started. */
+export function boardConfigForRun(
+  run: Pick<DrillRun, 'vip' | 'hosts' | 'target' | 'prediction' | 'metrics' | 'judgedBy'> & {fault: {kind: string}},
+  o: {availability: number; sloLabel: string; monthConsumedMs: number; monthRuns: number; vrid?: number | null},
+): BoardConfig {
+  return {
+    vip: run.vip,
+    vrid: o.vrid ?? null,
+    hosts: run.hosts.map((h) => ({name: h.name, ...(h.ip === undefined ? {} : {ip: h.ip}), ...(h.mac === undefined ? {} : {mac: h.mac})})),
+    target: run.target,
+    fault: `${run.fault.kind} on ${run.target}`,
+    oldMaster: run.metrics.oldOwner,
+    prediction: run.prediction,
+    toleranceMs: run.judgedBy?.toleranceMs ?? 100,
+    priorities: prioritiesFromInputs(run.prediction.inputs),
+    availability: o.availability,
+    sloLabel: o.sloLabel,
+    monthConsumedMs: o.monthConsumedMs,
+    monthRuns: o.monthRuns,
+  }
+}
+
+/**
+ * A recorded run's events in the order a live drill hands them over: by when they were known — a probe
+ * when it completed (t + latency), everything else at t. Stable for ties.
+ */
+export function arrivalOrder(events: readonly TimelineEvent[]): Array<{atUs: number; e: TimelineEvent}> {
+  return events
+    .map((e, i) => ({atUs: e.type === 'probe' ? e.t + Math.round(e.latencyMs * 1000) : e.t, e, i}))
+    .sort((a, b) => a.atUs - b.atUs || a.i - b.i)
+    .map(({atUs, e}) => ({atUs, e}))
 }

@@ -79,6 +79,11 @@ export function createFailoverDashboard(io: FailoverScreenIo = {}): FailoverDash
     ...(io.output === undefined ? {} : {output: io.output as unknown as Readable}),
     ...(io.terminal === undefined ? {} : {terminal: io.terminal}),
   })
+  // With a UTF-8 locale, box lines and the strips' dots are written as Unicode rather than through the
+  // terminal's alternate character set (blessed otherwise turns '·' into ACS '~'): no charset switches in
+  // every redrawn line, and `tmux capture-pane` reads the screen as it looks.
+  const env = process.env
+  if (/utf-?8/i.test(env['LC_ALL'] ?? env['LC_CTYPE'] ?? env['LANG'] ?? '')) (screen as unknown as {tput: {brokenACS: boolean}}).tput.brokenACS = true
   const handlers: Array<(k: FailoverKey) => void> = []
   const emit = (k: FailoverKey): void => {
     for (const h of handlers) h(k)

@@ -81,9 +81,9 @@ export function predictionClock(b: FailoverBoard, now: number): {text: string; t
   const judge = (ms: number): {tone: Tone; word: string} => {
     if (lo === null || hi === null) return {tone: 'ok', word: 'no model'}
     const tol = b.cfg.toleranceMs
-    if (ms < lo - tol) return {tone: 'bad', word: `${formatOutage(lo - ms)} under the band (±${tol} ms)`}
-    if (ms > hi + tol) return {tone: 'bad', word: `${formatOutage(ms - hi)} over the band (±${tol} ms)`}
-    return {tone: 'ok', word: `within the prediction ±${tol} ms`}
+    if (ms < lo - tol) return {tone: 'bad', word: `${formatOutage(lo - ms)} under (±${tol} ms) ✗`}
+    if (ms > hi + tol) return {tone: 'bad', word: `${formatOutage(ms - hi)} over (±${tol} ms) ✗`}
+    return {tone: 'ok', word: `within ±${tol} ms ✓`}
   }
   const f = b.faultAtUs
   let anchor: number | null = null
@@ -99,10 +99,10 @@ export function predictionClock(b: FailoverBoard, now: number): {text: string; t
     if (b.takeoverUs !== null) {
       const ms = (b.takeoverUs - anchor) / 1000
       const j = judge(ms)
-      return {text: `takeover ${from}: ${formatOutage(ms)} of predicted ${band} — ${j.word}`, tone: j.tone, measuredUs: b.takeoverUs - anchor}
+      return {text: `takeover ${from}:\n  ${formatOutage(ms)} of predicted ${band}: ${j.word}`, tone: j.tone, measuredUs: b.takeoverUs - anchor}
     }
-    if (b.revertAtUs === null) return {text: `takeover ${from}: ${secs(Math.max(0, now - anchor))} of predicted ${band} …`, tone: 'running', measuredUs: null}
-    return {text: `takeover ${from}: not seen (predicted ${band})`, tone: 'bad', measuredUs: null}
+    if (b.revertAtUs === null) return {text: `takeover ${from}:\n  ${secs(Math.max(0, now - anchor))} of predicted ${band} …`, tone: 'running', measuredUs: null}
+    return {text: `takeover ${from}:\n  not seen (predicted ${band})`, tone: 'bad', measuredUs: null}
   }
   const fin = b.final
   if (fin !== null && fin.measuredMs !== null) {
@@ -158,7 +158,7 @@ export function failoverViewModel(b: FailoverBoard, ui: FailoverUi, now: number)
     clockLines.push(`client outage ${formatOutage(clk.us / 1000)}   ${clk.failed} probes failed   (frozen)`)
     tone = 'ok'
   }
-  clockLines.push(pred.text)
+  clockLines.push(...pred.text.split('\n'))
   if (pred.tone === 'bad') tone = 'bad'
   else if (pred.tone === 'running') tone = 'running'
   const fb = b.failbackOutage
@@ -207,7 +207,7 @@ export function budgetFigures(b: FailoverBoard, outageMs: number | null): {budge
 function budgetLines(b: FailoverBoard, outageMs: number | null): {lines: string[]; tone: Tone} {
   const c = b.cfg
   const x = budgetFigures(b, outageMs)
-  const used = `this month: ${formatDowntime(x.consumedMs)} used by ${c.monthRuns} recorded run${c.monthRuns === 1 ? '' : 's'} (${((x.consumedMs / x.budgetMs) * 100).toFixed(2)} %)`
+  const used = `this month: ${x.consumedMs === 0 ? '0 s' : formatOutage(x.consumedMs)} used by ${c.monthRuns} recorded run${c.monthRuns === 1 ? '' : 's'} (${((x.consumedMs / x.budgetMs) * 100).toFixed(2)} %)`
   if (outageMs === null || x.sharePct === null) {
     return {lines: [`${percentText(c.availability)} % monthly budget: ${formatDowntime(x.budgetMs)}`, used, 'this outage: none yet'], tone: x.consumedMs > x.budgetMs ? 'bad' : 'idle'}
   }
