@@ -157,11 +157,14 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     }
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
+    // The dashboard's terminal may close under it (a window shut, an ssh session lost): revert as on SIGINT.
+    if (flags.tui) process.on('SIGHUP', onSignal)
     try {
       return await this.guarded(flags, objective, params, def, ac, {holdMs, probeTimeoutMs, toleranceMs, maxOutageMs})
     } finally {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
+      process.off('SIGHUP', onSignal)
     }
   }
 

@@ -212,6 +212,8 @@ export class FailoverBoard {
   private logHead = 0
   logCount = 0
   nowUs = 0
+  /** A VIP-owner poll has answered (until then, a silent node's state is unknown). */
+  vipPolled = false
   final: FinalFigures | null = null
   events = 0
 
@@ -361,6 +363,7 @@ export class FailoverBoard {
   }
 
   private vipOwner(e: Ev<'vip.owner'>): void {
+    this.vipPolled = true
     const owners = new Set(e.owners)
     for (const n of this.nodes) n.ownsVip = owners.has(n.name)
   }
@@ -455,6 +458,8 @@ export class FailoverBoard {
     if (advertising || n.ownsVip) return 'MASTER'
     const faultHolds = this.faultAtUs !== null && this.revertAtUs === null
     if (faultHolds && n.name === this.cfg.target) return 'FAULT'
+    // nothing heard yet (no advert in the capture, no answer from the VIP-owner poll): unknown
+    if (!this.vipPolled && this.nodes.every((x) => x.lastAdvertUs === null)) return 'UNKNOWN'
     // a node the stack names that neither advertises nor holds the VIP: a backup (VRRP backups are silent)
     return 'BACKUP'
   }

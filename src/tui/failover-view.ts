@@ -95,7 +95,9 @@ export function predictionClock(b: FailoverBoard, now: number): {text: string; t
     anchor = f
     from = 'from the fault'
   }
-  if (anchor !== null && f !== null && (p.metric === 'takeoverFromLastAdvertMs' || p.metric === 'takeoverMs')) {
+  const takeoverMetric = p.metric === 'takeoverFromLastAdvertMs' || p.metric === 'takeoverMs'
+  if (takeoverMetric && f === null) return {text: `takeover ${from}:\n  predicted ${band}`, tone: 'idle', measuredUs: null}
+  if (anchor !== null && f !== null && takeoverMetric) {
     if (b.takeoverUs !== null) {
       const ms = (b.takeoverUs - anchor) / 1000
       const j = judge(ms)
