@@ -39,7 +39,7 @@ export interface BoardConfig {
   /** Advert strip: slot width and length (default 500 ms × 60 = the last 30 s). */
   advertSlotMs?: number
   advertSlots?: number
-  /** Probe strip: slot width and length (default 250 ms × 120 = the last 30 s). */
+  /** Probe strip: slot width and length (default 500 ms × 160 = the last 80 s; a cell per half second: the strip moves twice a second). */
   probeSlotMs?: number
   probeSlots?: number
   logLines?: number
@@ -212,6 +212,12 @@ export class FailoverBoard {
   private logHead = 0
   logCount = 0
   nowUs = 0
+  /**
+   * Bumped by every change the view shows that no clock drives (an advert, an ARP, a poll, a log line, an
+   * outage opening or closing, a node's state): the monitor skips a tick when this, the strips' slots and
+   * the running clocks' tenths are as they were.
+   */
+  visible = 0
   /** A VIP-owner poll has answered (until then, a silent node's state is unknown). */
   vipPolled = false
   final: FinalFigures | null = null
@@ -220,7 +226,7 @@ export class FailoverBoard {
   constructor(cfg: BoardConfig) {
     this.cfg = cfg
     this.advertSlotUs = (cfg.advertSlotMs ?? 500) * 1000
-    this.probes = new SlotRing(cfg.probeSlots ?? 120, (cfg.probeSlotMs ?? 250) * 1000)
+    this.probes = new SlotRing(cfg.probeSlots ?? 160, (cfg.probeSlotMs ?? 500) * 1000)
     this.logRing = new Array<string>(cfg.logLines ?? 100).fill('')
     for (const h of cfg.hosts) if (h.ip !== undefined) this.addNode(h.name, h.ip, h.mac ?? null)
   }
@@ -257,6 +263,7 @@ export class FailoverBoard {
     this.logRing[this.logHead] = `${clock(tUs)}${rel}  ${text}`
     this.logHead = (this.logHead + 1) % this.logRing.length
     this.logCount++
+    this.visible++
   }
 
   /** The log, oldest first (at most logLines). */
@@ -333,6 +340,7 @@ export class FailoverBoard {
       }
       n = added
     }
+    this.visible++
     n.lastAdvertUs = e.t
     n.lastPrio = e.prio
     n.intvlS = e.intvl > 0 ? e.intvl : 1
@@ -354,6 +362,7 @@ export class FailoverBoard {
   private arp(e: Ev<'arp'>): void {
     if (this.cfg.vip === null || e.sip !== this.cfg.vip) return
     if (e.op !== 'reply' && !e.garp) return
+    this.visible++
     const n = this.byMac.get(e.smac.toLowerCase())
     if (n !== undefined) n.lastArpForVipUs = e.t
     const who = n?.name ?? e.smac
@@ -364,6 +373,7 @@ export class FailoverBoard {
 
   private vipOwner(e: Ev<'vip.owner'>): void {
     this.vipPolled = true
+    this.visible++
     const owners = new Set(e.owners)
     for (const n of this.nodes) n.ownsVip = owners.has(n.name)
   }
@@ -403,11 +413,13 @@ export class FailoverBoard {
         if (!after) this.phase('first-failure', e.t, `first failed probe (${e.error ?? 'error'})`)
       }
       this.outage.failed = this.pendingFailed
+      this.visible++
       return
     }
     for (const g of [this.lastGap, this.failoverOutage, this.failbackOutage]) {
       if (g !== null && g.endUs !== null && e.t > g.startUs && e.t <= g.endUs) {
         g.failed++
+        this.visible++
         // the same object can be the last gap and the largest one: count it once
         break
       }
@@ -429,11 +441,16 @@ export class FailoverBoard {
       const len = (x: Outage): number => (x.endUs ?? 0) - x.startUs
       if (F !== null && c > F && (R === null || prev < R) && (this.failoverOutage === null || len(gap) > len(this.failoverOutage))) {
         this.failoverOutage = gap
+        this.visible++
         if (gap.failed > 0) this.phase('service-back', c, `the service answers again after ${(len(gap) / 1e6).toFixed(3)} s`)
       }
-      if (R !== null && c > R && (this.failbackOutage === null || len(gap) > len(this.failbackOutage))) this.failbackOutage = gap
+      if (R !== null && c > R && (this.failbackOutage === null || len(gap) > len(this.failbackOutage))) {
+        this.failbackOutage = gap
+        this.visible++
+      }
       this.lastGap = gap
     }
+    if (this.outage !== null) this.visible++
     this.outage = null
     this.pendingFailed = 0
     this.lastOkCompletion = c
@@ -450,6 +467,13 @@ export class FailoverBoard {
     if (c !== null && c.endUs !== null && c.failed > 0) return {us: c.endUs - c.startUs, running: false, failed: c.failed, kind: 'failover'}
     return null
   }
+
+  /**
+   * The probe counters as of the last completed probe slot (the view shows these: they change once a slot,
+   * not at every probe, so the client box is redrawn with its strip rather than at every probe).
+   */
+  probeSnap: {ok: number; failed: number; last: FailoverBoard['lastProbe']} = {ok: 0, failed: 0, last: null}
+  private snapSlot = -Infinity
 
   /** Per-node VRRP state at `now` (see the README: adverts and the VIP-owner poll). */
   stateOf(n: NodeState, now: number = this.nowUs): VrrpState {
@@ -470,11 +494,17 @@ export class FailoverBoard {
    */
   tick(now: number): void {
     if (now > this.nowUs) this.nowUs = now
+    const slot = this.probes.slotOf(this.nowUs)
+    if (slot !== this.snapSlot) {
+      this.snapSlot = slot
+      this.probeSnap = {ok: this.probesOk, failed: this.probesFailed, last: this.lastProbe}
+    }
     const masters: string[] = []
     const advertisingMasters: string[] = []
     for (const n of this.nodes) {
       const s = this.stateOf(n, this.nowUs)
       if (s !== n.state) {
+        this.visible++
         if (n.state !== 'UNKNOWN' || s !== 'BACKUP') this.log(this.nowUs, `${n.name}: ${n.state === 'UNKNOWN' ? '' : `${n.state} → `}${s}`)
         n.state = s
       }

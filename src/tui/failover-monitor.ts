@@ -44,9 +44,18 @@ export function startFailoverMonitor(o: FailoverMonitorOptions): FailoverMonitor
   let exitWait: (() => void) | null = null
   let aborted = false
 
-  const draw = (): void => {
+  let lastKey = ''
+  const draw = (force = false): void => {
     const t = now()
-    o.board.tick(t)
+    const b = o.board
+    b.tick(t)
+    // Skip the tick when nothing on the screen can have changed: no visible change in the board, the strips
+    // in the same slots, the clocks (the drill's seconds; the running outage and prediction clocks' tenths)
+    // where they were. In a quiet second that is most ticks.
+    const running = b.outage !== null || (b.faultAtUs !== null && b.takeoverUs === null && b.revertAtUs === null)
+    const key = `${b.visible}|${b.probes.slotOf(t)}|${Math.floor(t / b.advertSlotUs)}|${Math.floor(t / 1e6)}|${running ? Math.floor(t / 1e5) : -1}|${paused}|${live}|${message ?? ''}`
+    if (!force && key === lastKey) return
+    lastKey = key
     const cells = d.cells(o.board.nodes.length)
     const vm = failoverViewModel(o.board, {paused, live, message, ...cells}, t)
     if (paused) {
@@ -78,10 +87,10 @@ export function startFailoverMonitor(o: FailoverMonitorOptions): FailoverMonitor
         o.onEndHold()
       }
     } else paused = !paused
-    draw()
+    draw(true)
   })
   const timer = setInterval(draw, o.intervalMs ?? 100)
-  draw()
+  draw(true)
   return {
     get ticks() {
       return ticks
@@ -91,7 +100,7 @@ export function startFailoverMonitor(o: FailoverMonitorOptions): FailoverMonitor
       paused = false
       message = waitForKey ? 'drill over: q to exit' : null
       o.board.finish(f)
-      draw()
+      draw(true)
       if (waitForKey) await new Promise<void>((resolve) => (exitWait = resolve))
     },
     stop() {

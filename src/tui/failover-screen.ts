@@ -191,9 +191,22 @@ export function createFailoverDashboard(io: FailoverScreenIo = {}): FailoverDash
         return
       }
       if (dirty.size === 0) return
-      for (const el of dirty) el.render()
+      // only the rows of the boxes drawn now are compared with the terminal's and written
+      let top = Infinity
+      let bottom = -1
+      for (const el of dirty) {
+        el.render()
+        const pos = (el as unknown as {lpos?: {yi: number; yl: number}}).lpos
+        if (pos === undefined) {
+          top = 0
+          bottom = (screen.height as number) - 1
+          continue
+        }
+        top = Math.min(top, pos.yi)
+        bottom = Math.max(bottom, pos.yl - 1)
+      }
       dirty.clear()
-      screen.draw(0, (screen.height as number) - 1)
+      screen.draw(Math.max(0, top), Math.min((screen.height as number) - 1, bottom))
     },
     onKey(h) {
       handlers.push(h)

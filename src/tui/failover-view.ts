@@ -44,6 +44,10 @@ export interface FailoverViewModel {
 export const GLYPH = {advert: '▮', prio0: '0', none: '·', failed: '✗', mixed: '!', noProbe: ' '} as const
 const BARS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█']
 
+function clock(us: number): string {
+  return new Date(Math.floor(us / 1000)).toISOString().slice(11, 21)
+}
+
 function secs(us: number, digits = 1): string {
   return `${(us / 1e6).toFixed(digits)} s`
 }
@@ -122,29 +126,33 @@ export function failoverViewModel(b: FailoverBoard, ui: FailoverUi, now: number)
     `fault: ${c.fault}   target ${c.target}   VIP ${c.vip ?? '—'}${c.vrid === null ? '' : `   vrid ${c.vrid}`}   ${elapsed}`,
     `${c.prediction.formula}`,
   ]
+  // Moments, not ages: a node box changes when something happens to the node (an advert, an ARP), not at
+  // every tick (an age in tenths of a second would redraw every box ten times a second).
+  const at = (us: number): string => (f === null ? clock(us) : fmtRel(us - f))
   const nodes: NodeBox[] = b.nodes.map((n) => {
     const state = b.stateOf(n, now)
-    const age = n.lastAdvertUs === null ? 'none yet' : `${secs(now - n.lastAdvertUs)} ago${n.lastPrio === 0 ? ' (priority 0)' : ''}`
-    const arp = n.lastArpForVipUs === null ? 'no' : b.arpOwner?.who === n.name ? `yes (${secs(now - n.lastArpForVipUs)} ago)` : `earlier (${secs(now - n.lastArpForVipUs)} ago)`
+    const last = n.lastAdvertUs === null ? 'none yet' : `${at(n.lastAdvertUs)}${n.lastPrio === 0 ? ' (priority 0)' : ''}`
+    const arp = n.lastArpForVipUs === null ? 'no' : `${b.arpOwner?.who === n.name ? 'yes' : 'earlier'}, last ${at(n.lastArpForVipUs)}`
     return {
       label: ` ${n.name} `,
       state,
       lines: [
-        `${state.padEnd(7)} priority ${n.lastPrio ?? '—'}   ${n.ip ?? ''}`,
+        `${state.padEnd(7)} priority ${n.lastPrio ?? '—'}   ${n.ip ?? ''}   VIP ${n.ownsVip ? 'here' : '—'}`,
         `adverts ${advertStrip(b, n.name, now, ui.nodeCells)}`,
-        `last advert ${age}   VIP ${n.ownsVip ? 'here' : '—'}   answers ARP for the VIP: ${arp}`,
+        `last advert ${last}   answers ARP for the VIP: ${arp}`,
       ],
     }
   })
   const strips = probeStrips(b, now, ui.probeCells)
-  const lp = b.lastProbe
+  const snap = b.probeSnap
+  const lp = snap.last
   const legend = b.backends.slice(0, 9).map((x, i) => `${i + 1}=${x}`).join(' ')
   const client = {
-    label: ` client probes (${(c.probeSlotMs ?? 250) / 1000} s a cell: ▁…█ latency, ✗ failed, ! some failed) `,
+    label: ` client probes (${(c.probeSlotMs ?? 500) / 1000} s a cell: ▁…█ latency, ✗ failed, ! some failed) `,
     lines: [
       strips.probes,
       strips.backends,
-      `ok ${b.probesOk}   failed ${b.probesFailed}   last ${lp === null ? '—' : lp.ok ? `ok ${lp.latencyMs.toFixed(1)} ms from ${lp.backend ?? '?'}` : `FAILED (${lp.error ?? 'error'})`}   backends ${legend || '—'}`,
+      `ok ${snap.ok}   failed ${snap.failed}   last ${lp === null ? '—' : lp.ok ? `ok ${lp.latencyMs.toFixed(1)} ms from ${lp.backend ?? '?'}` : `FAILED (${lp.error ?? 'error'})`}   backends ${legend || '—'}`,
     ],
   }
   const clk = b.clockUs(now)
@@ -169,7 +177,8 @@ export function failoverViewModel(b: FailoverBoard, ui: FailoverUi, now: number)
     clockLines.push(`run verdict: ${fin.verdict.toUpperCase()}${fin.interrupted ? ' (interrupted)' : ''}${fin.outageMs === null ? '' : `   outage in the run: ${formatOutage(fin.outageMs)}`}`)
     tone = fin.verdict === 'fail' ? 'bad' : tone === 'running' ? 'ok' : tone
   }
-  const budget = budgetLines(b, clk === null ? null : clk.us / 1000)
+  // while the clock runs the budget follows it to the tenth of a second (one redraw per tenth, not per ms)
+  const budget = budgetLines(b, clk === null ? null : clk.running ? Math.floor(clk.us / 100_000) * 100 : clk.us / 1000)
   const phases = b.phases.map((p) => `${f === null ? '' : fmtRel(p.atUs - f).padStart(10)}  ${p.text}`)
   const alert = b.split === null ? null : `SPLIT BRAIN: ${b.split.parties.join(' + ')} ${b.split.why} (${secs(now - b.split.sinceUs)})`
   return {

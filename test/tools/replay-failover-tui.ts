@@ -4,9 +4,9 @@
  * would have known it (probes on completion). For the CPU bench (test/bench/failover-tui.ts, in tmux) and
  * for looking at the screen without a lab.
  *
- *   node dist/test/tools/replay-failover-tui.js FILE [--loop] [--interval 100]
+ *   node dist/test/tools/replay-failover-tui.js FILE [--loop] [--interval 100] [--quit-after MS]
  *
- * q quits (exit 0). With --loop the drill plays again and again (a fresh board each time).
+ * q quits (exit 0), as does --quit-after MS. With --loop the drill plays again and again (a fresh board each time).
  */
 import {readFileSync} from 'node:fs'
 
@@ -18,6 +18,7 @@ import {arrivalOrder, boardConfigForRun, startFailoverMonitor, type FailoverMoni
 import {createFailoverDashboard} from '../../src/tui/failover-screen.js'
 
 const args = process.argv.slice(2)
+let quit = false
 const file = args.find((a) => !a.startsWith('--'))
 if (file === undefined) {
   process.stderr.write('usage: replay-failover-tui FILE [--loop] [--interval MS]\n')
@@ -26,10 +27,11 @@ if (file === undefined) {
 const loop = args.includes('--loop')
 const iv = args.indexOf('--interval')
 const intervalMs = iv >= 0 ? Number(args[iv + 1]) : 100
+const qa = args.indexOf('--quit-after')
+if (qa >= 0) setTimeout(() => (quit = true), Number(args[qa + 1]))
 const run = JSON.parse(readFileSync(file, 'utf8')) as DrillRun
 const events = arrivalOrder(run.events)
 const dashboard = createFailoverDashboard()
-let quit = false
 dashboard.onKey((k) => {
   if (k === 'abort') quit = true
 })
@@ -41,8 +43,10 @@ async function playOnce(): Promise<void> {
   const monitor: FailoverMonitor = startFailoverMonitor({board, dashboard, intervalMs, now: () => nowUs() - shift, onAbort: () => undefined, onEndHold: () => undefined})
   for (const {atUs, e} of events) {
     if (quit) break
+    // events due within the next 50 ms are handed over together (as a pipe delivers several lines per
+    // read): at most 20 wakeups a second for the replay itself, whatever the event rate
     const wait = (atUs + shift - nowUs()) / 1000
-    if (wait > 1) await sleep(wait)
+    if (wait > 1) await sleep(Math.max(wait, 50))
     board.observe(e)
   }
   if (!quit) await monitor.finish({outageMs: run.metrics.outageMs, measuredMs: measuredFor(run), verdict: run.verdict, reasons: run.verdictReasons, interrupted: false, savedAs: null}, false)
