@@ -131,7 +131,14 @@ export interface NodeState {
   strip: SlotRing
   /** State as of the last tick (for the log of changes). */
   state: VrrpState
+  /** A cluster node's condition from crm_mon (online, standby, offline, unclean …); null: not a cluster node. */
+  cluster: string | null
+  /** Cluster resources started here (at most MAX_RESOURCES), from crm_mon. */
+  runs: string[]
 }
+
+/** The most resources a node box lists. */
+export const MAX_RESOURCES = 16
 
 export interface Outage {
   /** Last good completion before the failures (µs). */
@@ -245,6 +252,8 @@ export class FailoverBoard {
       lastArpForVipUs: null,
       strip: new SlotRing(this.cfg.advertSlots ?? 60, this.advertSlotUs),
       state: 'UNKNOWN',
+      cluster: null,
+      runs: [],
     }
     this.nodes.push(n)
     this.byName.set(name, n)
@@ -318,7 +327,7 @@ export class FailoverBoard {
         this.log(e.t, `${e.host}: ${e.backend}/${e.server} ${e.status}`)
         return
       case 'cluster':
-        this.log(e.t, `${e.host}: ${e.resource} ${e.role}${e.node === null ? '' : ` on ${e.node}`}`)
+        this.cluster(e)
         return
       case 'note':
         this.log(e.t, e.text)
@@ -369,6 +378,27 @@ export class FailoverBoard {
     this.arpOwner = {who, tUs: e.t}
     const f = this.faultAtUs
     if (e.garp && f !== null && e.t >= f && who !== this.cfg.oldMaster) this.phase('garp', e.t, `gratuitous ARP for ${this.cfg.vip} from ${who}`)
+  }
+
+  /** crm_mon's view (src/stacks/pacemaker/observe.ts): "@node:NAME" conditions and where resources run. */
+  private cluster(e: Ev<'cluster'>): void {
+    this.visible++
+    if (e.resource.startsWith('@node:')) {
+      const name = e.resource.slice('@node:'.length)
+      const n = this.byName.get(name) ?? this.addNode(name, null, null)
+      if (n !== null && n.cluster !== e.role) {
+        n.cluster = e.role
+        this.log(e.t, `${name}: ${e.role}`)
+      }
+      return
+    }
+    if (e.resource.startsWith('@')) return
+    for (const n of this.nodes) n.runs = n.runs.filter((r) => r !== e.resource)
+    if (e.node !== null && e.role === 'Started') {
+      const n = this.byName.get(e.node)
+      if (n !== undefined && n.runs.length < MAX_RESOURCES) n.runs.push(e.resource)
+    }
+    this.log(e.t, `${e.resource} ${e.role}${e.node === null ? '' : ` on ${e.node}`}`)
   }
 
   private vipOwner(e: Ev<'vip.owner'>): void {

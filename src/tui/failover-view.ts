@@ -133,6 +133,18 @@ export function failoverViewModel(b: FailoverBoard, ui: FailoverUi, now: number)
     const state = b.stateOf(n, now)
     const last = n.lastAdvertUs === null ? 'none yet' : `${at(n.lastAdvertUs)}${n.lastPrio === 0 ? ' (priority 0)' : ''}`
     const arp = n.lastArpForVipUs === null ? 'no' : `${b.arpOwner?.who === n.name ? 'yes' : 'earlier'}, last ${at(n.lastArpForVipUs)}`
+    if (n.cluster !== null && n.adverts === 0) {
+      // a cluster node: crm_mon's view instead of adverts
+      return {
+        label: ` ${n.name} `,
+        state,
+        lines: [
+          `${n.cluster.toUpperCase().padEnd(8)} ${n.ip ?? ''}   VIP ${n.ownsVip ? 'here' : '—'}`,
+          `runs ${n.runs.length === 0 ? '—' : n.runs.join(', ')}`,
+          `answers ARP for the VIP: ${arp}`,
+        ],
+      }
+    }
     return {
       label: ` ${n.name} `,
       state,

@@ -229,6 +229,22 @@ describe('failover board on a real nic-down drill', () => {
     assert.match(b.logLines().join('\n'), /split brain over after/)
   })
 
+  it('a cluster node shows crm_mon\'s view (condition, where resources run) instead of adverts', () => {
+    const b = new FailoverBoard({...boardConfigForRun(run, {availability: 0.9999, sloLabel: '99.99 %', monthConsumedMs: 0, monthRuns: 0}), hosts: [{name: 'n1', ip: '10.77.0.11'}, {name: 'n2', ip: '10.77.0.12'}]})
+    const ev = (t: number, resource: string, node: string | null, role: string): TimelineEvent => ({type: 'cluster', t, host: 'n1', resource, node, role})
+    b.observe(ev(1, '@node:n1', 'n1', 'online'))
+    b.observe(ev(1, '@node:n2', 'n2', 'online'))
+    b.observe(ev(1, 'vip', 'n1', 'Started'))
+    b.observe(ev(1, 'apache', 'n1', 'Started'))
+    b.observe(ev(2, '@node:n1', 'n1', 'standby'))
+    b.observe(ev(3, 'vip', 'n2', 'Started'))
+    const vm = failoverViewModel(b, UI, 4)
+    assert.deepEqual(vm.nodes.map((n) => n.lines[0]?.split(/\s+/)[0]), ['STANDBY', 'ONLINE'])
+    assert.equal(vm.nodes[0]?.lines[1], 'runs apache')
+    assert.equal(vm.nodes[1]?.lines[1], 'runs vip')
+    assert.match(b.logLines().join('\n'), /n1: standby/)
+  })
+
   it('advert sources beyond MAX_NODES are counted, not shown', () => {
     const b = board()
     for (let i = 0; i < MAX_NODES + 5; i++) b.observe({type: 'vrrp.advert', t: i, host: 'c', src: `10.9.0.${i}`, smac: `00:00:00:00:01:${i.toString(16).padStart(2, '0')}`, vrid: 51, prio: 100, intvl: 1, ver: 2})
