@@ -11,7 +11,7 @@ import {describe, it} from 'node:test'
 import {allowedDowntimeMs, failoversAffordable} from '../../../src/sla/nines.js'
 import type {DrillRun, TimelineEvent} from '../../../src/store/run-types.js'
 import {FailoverBoard, MAX_NODES, SlotRing} from '../../../src/tui/failover-board.js'
-import {arrivalOrder, boardConfigForRun, monthStartMs} from '../../../src/tui/failover-monitor.js'
+import {arrivalOrder, boardConfigForRun, monthStartMs, startFailoverMonitor} from '../../../src/tui/failover-monitor.js'
 import {createFailoverDashboard} from '../../../src/tui/failover-screen.js'
 import {advertStrip, budgetFigures, failoverViewModel, GLYPH, predictionClock, probeStrips, type FailoverUi} from '../../../src/tui/failover-view.js'
 import {readFixture} from '../../fixture.js'
@@ -316,6 +316,36 @@ describe('failover screen (blessed on memory streams)', () => {
       term.input.write('q')
       assert.deepEqual(keys, ['end-hold', 'pause', 'abort'])
     } finally {
+      d.destroy()
+    }
+  })
+
+  it('the monitor: r ends the hold only while the fault holds, q aborts once, p pauses; after the drill q exits', async () => {
+    const term = memoryTerminal(160, 48)
+    const d = createFailoverDashboard({input: term.input, output: term.output, terminal: 'xterm-256color'})
+    const calls: string[] = []
+    const b = board()
+    const rp = new Replayer(b)
+    let now = F - 500_000
+    const mon = startFailoverMonitor({board: b, dashboard: d, intervalMs: 10_000, now: () => now, onAbort: () => calls.push('abort'), onEndHold: () => calls.push('end-hold')})
+    try {
+      rp.to(now)
+      term.input.write('r') // before the fault: nothing to end
+      now = F + 1_000_000
+      rp.to(now)
+      term.input.write('r')
+      term.input.write('q')
+      term.input.write('q') // once
+      assert.deepEqual(calls, ['end-hold', 'abort'])
+      term.input.write('p')
+      assert.match(d.text().join('\n'), /PAUSED/)
+      const done = mon.finish({outageMs: m.outageMs, measuredMs: m.takeoverFromLastAdvertMs, verdict: 'pass', reasons: [], interrupted: false, savedAs: null}, true)
+      assert.match(d.text().join('\n'), /run verdict: PASS/)
+      term.input.write('q')
+      await done
+      assert.deepEqual(calls, ['end-hold', 'abort'], 'q after the drill exits, it aborts nothing')
+    } finally {
+      mon.stop()
       d.destroy()
     }
   })
