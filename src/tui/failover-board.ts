@@ -121,6 +121,8 @@ export interface NodeState {
   mac: string | null
   /** Last advert (any priority), its priority and interval (s). */
   lastAdvertUs: number | null
+  /** The advert before the last one in the current run of adverts (the last one itself when the run just began). */
+  prevAdvertUs: number | null
   lastPrio: number | null
   intvlS: number
   adverts: number
@@ -245,6 +247,7 @@ export class FailoverBoard {
       ip,
       mac,
       lastAdvertUs: null,
+      prevAdvertUs: null,
       lastPrio: this.cfg.priorities?.[name] ?? null,
       intvlS: 1,
       adverts: 0,
@@ -350,6 +353,8 @@ export class FailoverBoard {
       n = added
     }
     this.visible++
+    const inRun = n.lastAdvertUs !== null && e.t - n.lastAdvertUs <= n.intvlS * 1.5e6 + 200_000 && (n.lastPrio ?? 0) > 0
+    n.prevAdvertUs = inRun ? n.lastAdvertUs : e.t
     n.lastAdvertUs = e.t
     n.lastPrio = e.prio
     n.intvlS = e.intvl > 0 ? e.intvl : 1
@@ -543,7 +548,23 @@ export class FailoverBoard {
       if (n.lastAdvertUs !== null && (n.lastPrio ?? 0) > 0 && this.nowUs - n.lastAdvertUs <= staleUs) advertisingMasters.push(n.name)
     }
     const owners = this.nodes.filter((n) => n.ownsVip).map((n) => n.name)
-    const split = advertisingMasters.length >= 2 ? {parties: advertisingMasters, why: 'advertise as master at once'} : owners.length >= 2 ? {parties: owners, why: 'hold the VIP at once'} : null
+    // Two masters at once: a lower-priority node that advertised after the higher one's previous advert (a
+    // backup that hears a higher priority stops at once, so a preempting master's first adverts next to the
+    // old master's last ones are no split brain — the old master's last advert comes before them).
+    const adv = this.nodes.filter((n) => advertisingMasters.includes(n.name)).sort((a, c) => (c.lastPrio ?? 0) - (a.lastPrio ?? 0))
+    const both = new Set<string>()
+    for (let i = 0; i < adv.length; i++) {
+      for (let j = i + 1; j < adv.length; j++) {
+        const hi = adv[i]
+        const lo = adv[j]
+        if (hi === undefined || lo === undefined) continue
+        if ((lo.lastAdvertUs ?? 0) > (hi.prevAdvertUs ?? Infinity)) {
+          both.add(hi.name)
+          both.add(lo.name)
+        }
+      }
+    }
+    const split = both.size >= 2 ? {parties: [...both], why: 'advertise as master at once'} : owners.length >= 2 ? {parties: owners, why: 'hold the VIP at once'} : null
     if (split !== null && this.split === null) {
       this.split = {...split, sinceUs: this.nowUs}
       this.splits.push({...this.split, endUs: null})

@@ -158,6 +158,7 @@ describe('failover board on a real nic-down drill', () => {
     assert.equal(at('revert'), (R - F) / 1000)
     assert.equal(Math.round(at('failback') - (R - F) / 1000), Math.round(m.failbackMs as number))
     assert.equal(b.split, null, 'no split brain in a nic-down')
+    assert.deepEqual(b.splits, [], 'the failback (lb1 preempting lb2) is no split brain')
     // the failback outage, the analysis's figure
     assert.ok(b.failbackOutage !== null)
     assert.equal(((b.failbackOutage.endUs as number) - b.failbackOutage.startUs) / 1000, m.failbackOutageMs)
@@ -227,6 +228,17 @@ describe('failover board on a real nic-down drill', () => {
     assert.equal(b.split, null)
     assert.equal(b.logLines().filter((l) => l.includes('SPLIT BRAIN')).length, 1)
     assert.match(b.logLines().join('\n'), /split brain over after/)
+    // a preemption: lb2 master until 14 s, lb1 (higher priority) from 14.3 s, lb2 silent after → no split brain
+    const c = new FailoverBoard(boardConfigForRun(run, {availability: 0.9999, sloLabel: '99.99 %', monthConsumedMs: 0, monthRuns: 0}))
+    for (let s = 10; s <= 14; s++) {
+      c.observe(adv(s * 1e6, '10.66.0.12', 100))
+      c.tick(s * 1e6 + 100_000)
+    }
+    for (let s = 14.3; s < 17; s += 1) {
+      c.observe(adv(s * 1e6, '10.66.0.11', 150))
+      c.tick(s * 1e6 + 100_000)
+    }
+    assert.deepEqual(c.splits, [])
   })
 
   it('a cluster node shows crm_mon\'s view (condition, where resources run) instead of adverts', () => {
