@@ -21,7 +21,10 @@ import {newRunId, saveRun} from '../src/store/runs.js'
 import {storeWrite} from '../src/store/store-error.js'
 import {drillExitCode} from '../src/store/verdict.js'
 import type {DrillRun, Prediction} from '../src/store/run-types.js'
-import {formatMs, parseDuration} from '../src/time.js'
+import {formatMs, nowUs, parseDuration} from '../src/time.js'
+import {FailoverBoard} from '../src/tui/failover-board.js'
+import {boardConfigForDrill, monthBudgetUse, startFailoverMonitor, type FailoverMonitor} from '../src/tui/failover-monitor.js'
+import {createFailoverDashboard, type FailoverDashboard} from '../src/tui/failover-screen.js'
 import {HachaosCommand, type BaseFlags} from './_base.js'
 
 export interface FailoverDryRun {
@@ -110,11 +113,18 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     'max-outage': Flags.string({description: 'Fail the verdict when the client outage exceeds this.'}),
     slo: Flags.string({description: 'Objective for the budget line (99.99, 99.99%, 0.9999, or a count of nines).', default: '99.99'}),
     'no-save': Flags.boolean({description: 'Do not save the run in the run store.'}),
+    tui: Flags.boolean({description: 'Full-screen dashboard of the drill (keys: q abort and revert, r end the hold, p pause). Needs a terminal; not with --json.'}),
   }
 
   async run(): Promise<FailoverResult> {
     const {flags} = await this.parse(Failover)
     const objective = parseObjective(flags.slo)
+    if (flags.tui && !flags['dry-run']) {
+      if (this.jsonEnabled()) throw new HachaosError('--tui and --json do not go together: the dashboard is for a person, --json for a script', {code: 'E_USAGE', exit: 'USAGE', suggestions: ['drop --tui to get the run as JSON', 'drop --json to watch the drill']})
+      if (process.stdout.isTTY !== true || process.stdin.isTTY !== true) {
+        throw new HachaosError('--tui needs a terminal: standard input and output must be a TTY', {code: 'E_USAGE', exit: 'USAGE', suggestions: ['run it in a terminal (or tmux)', 'to script a drill use --json (the whole run as JSON)']})
+      }
+    }
     if (flags.rate < 1 || flags.rate > MAX_RATE) {
       throw new HachaosError(`--rate ${flags.rate} is out of range`, {code: 'E_USAGE', exit: 'USAGE', suggestions: [`use 1–${MAX_RATE} probes per second`]})
     }
@@ -147,11 +157,14 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     }
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
+    // The dashboard's terminal may close under it (a window shut, an ssh session lost): revert as on SIGINT.
+    if (flags.tui) process.on('SIGHUP', onSignal)
     try {
       return await this.guarded(flags, objective, params, def, ac, {holdMs, probeTimeoutMs, toleranceMs, maxOutageMs})
     } finally {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
+      process.off('SIGHUP', onSignal)
     }
   }
 
@@ -229,21 +242,57 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     locks.acquire(inventory.hosts.filter((h) => touched.has(h.name)).map((h) => hostLockKey(inventory, h)))
 
     if (ac.signal.aborted) throw new HachaosError('interrupted before the drill started: nothing was broken', {code: 'E_INTERRUPTED', exit: 'INTERRUPTED'})
-    const run = await runDrill(prepared.spec, {onProgress: this.progress, signal: ac.signal, locks: locks.keys})
+    const endHold = new AbortController()
+    const tui = flags.tui ? this.startTui(prepared.spec, prepared.plan.summary, objective, ac, endHold) : null
+    let run: DrillRun
+    try {
+      run = await runDrill(prepared.spec, {onProgress: tui === null ? this.progress : (m) => tui.board.note(m, nowUs()), signal: ac.signal, endHold: endHold.signal, locks: locks.keys})
+    } catch (e) {
+      tui?.close()
+      throw e
+    }
     let file: string | null = null
     if (!flags['no-save']) {
       try {
         file = storeWrite(join(runsDir(), `${run.id}.json`), 'the run record', () => saveRun(run))
       } catch (e) {
+        tui?.close()
         // The drill is over and reverted: show what it measured before saying the record could not be kept.
         this.print(run, objective.availability, objective.label, null)
         throw e
       }
     }
+    if (tui !== null) {
+      // The board keeps the last picture with the run's own figures until q (not after an abort: out at once).
+      await tui.monitor.finish({outageMs: run.metrics.outageMs, measuredMs: measuredFor(run), verdict: run.verdict, reasons: run.verdictReasons, interrupted: run.judgedBy?.interrupted ?? ac.signal.aborted, savedAs: file}, !ac.signal.aborted)
+      tui.close()
+    }
     this.print(run, objective.availability, objective.label, file)
     if (ac.signal.aborted) process.exitCode = 130
     else process.exitCode = drillExitCode(run) // one table: src/store/verdict.ts
     return run
+  }
+
+  /** The dashboard over the drill: the board taps the drill's event log; keys abort or end the hold. */
+  private startTui(spec: Parameters<typeof runDrill>[0], fault: string, objective: ReturnType<typeof parseObjective>, ac: AbortController, endHold: AbortController): {board: FailoverBoard; monitor: FailoverMonitor; close(): void} {
+    const month = monthBudgetUse()
+    const board = new FailoverBoard(boardConfigForDrill(spec, {fault, availability: objective.availability, sloLabel: objective.label, monthConsumedMs: month.consumedMs, monthRuns: month.runs}))
+    for (const w of spec.warnings) board.note(`warning: ${w}`, nowUs())
+    if (month.note !== null) board.note(month.note, nowUs())
+    spec.log.tap((e) => board.observe(e))
+    const dashboard: FailoverDashboard = createFailoverDashboard()
+    const monitor = startFailoverMonitor({board, dashboard, onAbort: () => ac.abort(), onEndHold: () => endHold.abort()})
+    let closed = false
+    return {
+      board,
+      monitor,
+      close() {
+        if (closed) return
+        closed = true
+        monitor.stop()
+        dashboard.destroy()
+      },
+    }
   }
 
   private print(run: DrillRun, availability: number, label: string, file: string | null): void {

@@ -117,6 +117,11 @@ export interface DrillHooks {
   onProgress?: (message: string) => void
   /** Aborting skips the rest of the hold and reverts at once. */
   signal?: AbortSignal
+  /**
+   * Aborting ends the hold now (a dashboard's "revert now"): the fault is reverted and the failback observed
+   * as after any hold — unlike `signal`, which also skips the failback. Stack-neutral: only the hold reads it.
+   */
+  endHold?: AbortSignal
   /** Lock keys the caller holds for this drill (src/drill/drill-lock.ts), journaled for `recover`. */
   locks?: string[]
 }
@@ -318,7 +323,7 @@ async function stopObservers(spec: DrillSpec): Promise<{unparsed: {count: number
 
 /** Wait after the fault: exactly --hold, or until the stack has visibly reacted and the service is back. */
 async function hold(spec: DrillSpec, probes: ProbeRun, faultAt: EpochMicros, hooks: DrillHooks, progress: (m: string) => void): Promise<void> {
-  const aborted = (): boolean => hooks.signal?.aborted === true
+  const aborted = (): boolean => hooks.signal?.aborted === true || hooks.endHold?.aborted === true
   if (spec.holdMs !== null) {
     progress(`holding the fault for ${(spec.holdMs / 1000).toFixed(1)} s`)
     const end = Date.now() + spec.holdMs

@@ -8,6 +8,7 @@
  *   drill wall time beyond hold+failback   goal < 2 s
  *
  *   bond dashboard CPU at 10 refreshes/s, 4 members, next to bmon   goal ≤ 2 % of a core
+ *   failover dashboard CPU at 10 refreshes/s, a replayed drill       goal ≤ 2 % of a core (no root)
  *   hachaos load vs bare iperf3 on the same path                     goal ≥ 95 %
  *   report over 5,000 runs: text < 2 s; HTML < 4 s and < 5 MB (test/bench/report.ts)     (no root)
  *
@@ -34,6 +35,7 @@ import {benchBond} from './bond.js'
 import {benchCapture} from './capture.js'
 import {benchCaptureRead} from './capture-read.js'
 import {benchDrillLive} from './drill-live.js'
+import {benchFailoverTui} from './failover-tui.js'
 import {benchReport} from './report.js'
 
 interface Row {
@@ -115,6 +117,16 @@ async function bondSection(): Promise<Row[]> {
   }))
 }
 
+/** The failover dashboard's CPU at 10 refreshes/s on a replayed drill (test/bench/failover-tui.ts). */
+async function failoverTuiSection(): Promise<Row[]> {
+  return (await benchFailoverTui()).map((l) => ({
+    what: l.name,
+    value: `${Number.isFinite(l.value) ? l.value.toFixed(2) : '—'} ${l.unit}`,
+    goal: l.goal ?? '',
+    ratio: l.goal === undefined ? (l.note ?? '') : `${l.ok === true ? 'met' : 'NOT met'}${l.note === undefined ? '' : ` (${l.note})`}`,
+  }))
+}
+
 /** `hachaos report` over a generated store of 5,000 runs (test/bench/report.ts). */
 async function reportSection(): Promise<Row[]> {
   return (await benchReport()).map((l) => ({
@@ -164,6 +176,7 @@ export const SECTIONS: Array<{name: string; root?: boolean; run: () => Promise<R
   {name: 'capture readers', root: false, run: captureReadSection},
   {name: 'keepalived lab and drills', run: keepalivedSection},
   {name: 'bond dashboard and iperf3 load', run: bondSection},
+  {name: 'failover dashboard', run: failoverTuiSection, root: false},
   {name: 'report over 5,000 runs', run: reportSection, root: false},
   {name: 'capture analyze at scale', root: false, run: captureSection},
 ]
