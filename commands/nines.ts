@@ -62,7 +62,7 @@ The inverse: --downtime 5m --period month gives the availability reached.`
   ]
 
   static override strict = false
-  static override args = {target: Args.string({description: 'Objectives: 99.99, 99.99%, 0.9999 or 4 (nines). Several allowed.'})}
+  static override args = {target: Args.string({description: 'Objectives: 99.99, 99.99%, 0.9999 or 4 (nines). Several allowed.', ignoreStdin: true})}
 
   static override flags = {
     nines: Flags.boolean({description: 'Read every target as a count of nines (3 = 99.9 %, 3.5 = 99.968 %).'}),

@@ -46,7 +46,7 @@ Faults of the soak catalogue: ${CATALOGUE.map((c) => c.name).join(', ')}.`
     {description: 'Continue a game day after a crash and `hachaos recover`.', command: '<%= config.bin %> run --resume gd-20261205T081500Z-keepalived_game_day-3f2a'},
   ]
 
-  static override args = {plan: Args.string({description: 'The plan file (YAML). Optional with --soak or --resume.', required: false})}
+  static override args = {plan: Args.string({description: 'The plan file (YAML). Optional with --soak or --resume.', required: false, ignoreStdin: true})}
 
   static override flags = {
     'dry-run': Flags.boolean({description: 'Print every step\'s exact plan (commands, prediction); touch nothing.'}),

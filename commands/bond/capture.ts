@@ -20,7 +20,7 @@ Send the directory to someone, or look at it later: hachaos bond monitor --root 
 
   static override examples = ['<%= config.bin %> bond capture --out ./bond0-tree', '<%= config.bin %> bond capture bond1 --host db1 --inventory hosts.yaml --out /tmp/db1-bond1']
 
-  static override args = {bond: Args.string({description: 'Bond interface (default: facts.bond).', required: false})}
+  static override args = {bond: Args.string({description: 'Bond interface (default: facts.bond).', required: false, ignoreStdin: true})}
   static override flags = {
     inventory: inventoryFlag,
     host: Flags.string({char: 'H', description: 'Inventory host (default: the bond host).'}),

@@ -62,7 +62,7 @@ view), and compares them with the bonding driver's own bound: miimon + downdelay
     '<%= config.bin %> bond failover --trials 5 --json',
   ]
 
-  static override args = {bond: Args.string({description: 'Bond interface (default: facts.bond).', required: false})}
+  static override args = {bond: Args.string({description: 'Bond interface (default: facts.bond).', required: false, ignoreStdin: true})}
 
   static override flags = {
     inventory: inventoryFlag,

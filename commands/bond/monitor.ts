@@ -47,7 +47,7 @@ lab's VM console), or an offline copy of the tree with --root.`
   ]
 
   static override args = {
-    bond: Args.string({description: 'Bond interface (default: the host\'s facts.bond, else bond0).', required: false}),
+    bond: Args.string({description: 'Bond interface (default: the host\'s facts.bond, else bond0).', required: false, ignoreStdin: true}),
   }
 
   static override flags = {

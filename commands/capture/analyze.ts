@@ -79,7 +79,7 @@ event and every entry as one JSON line as it goes, and the result last.`
   ]
 
   static override args = {
-    file: Args.string({description: "Capture file: a pcap or pcapng (tcpdump -w) or tcpdump -n -tt -e text; '-' reads stdin.", required: true}),
+    file: Args.string({description: "Capture file: a pcap or pcapng (tcpdump -w) or tcpdump -n -tt -e text; '-' reads stdin.", required: true, ignoreStdin: true}),
   }
 
   static override flags = {

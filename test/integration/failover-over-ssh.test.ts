@@ -160,8 +160,11 @@ ${LBS.map((l) => `  ${l.name}:\n    address: ${l.ip}\n    ssh: ${ssh}\n    roles
         }
       }
     }
-    if (entry?.state !== 'injected') process.kill(pid, 'SIGTERM')
-    assert.equal(entry?.state, 'injected', `${JSON.stringify(entry)}\n${JSON.stringify(await drill).slice(0, 3000)}`)
+    if (entry?.state !== 'injected') {
+      // Only on failure: awaiting the drill in the message would let it finish first (and its PID go).
+      process.kill(pid, 'SIGTERM')
+      assert.fail(`no injected journal entry: ${JSON.stringify(entry)}\n${JSON.stringify(await drill).slice(0, 3000)}`)
+    }
     const masters = (entry?.helpers ?? []).filter((h) => /^ssh\b/.test(h.argv[0] ?? ''))
     assert.deepEqual([...new Set(masters.map((h) => h.host))].sort(), ['lb1', 'lb2'], JSON.stringify(entry?.helpers))
     for (const m of masters) assert.match(String(m.pidStart), /^\d+$/)
