@@ -18,6 +18,21 @@ export async function vipHolders(hosts: Array<{name: string; exec: Executor}>, v
   return have.filter((x): x is string => x !== null)
 }
 
+/**
+ * The holders, sorted, with two or more confirmed by an immediate second reading: only hosts seen in both
+ * count. The hosts are asked in parallel but not at one instant, so a takeover that lands between the answers
+ * reads as "both hold it" for one round (lb1 asked just before it drops the VIP, lb2 just after it adds it): a
+ * dual VIP of one poll that never was (CI saw it fail a keepalived TERM drill). A real dual VIP survives the
+ * second reading; a transition does not. One reading costs one `ip addr` per host, so this doubles only the
+ * rounds that see two holders.
+ */
+export async function confirmedHolders(read: () => Promise<string[]>): Promise<string[]> {
+  const first = (await read()).sort()
+  if (first.length < 2) return first
+  const again = new Set(await read())
+  return first.filter((h) => again.has(h))
+}
+
 /** Emits `vip.owner` whenever the set of hosts holding the VIP changes. */
 export class VipOwnerPoller extends PollLoop {
   private last = ''
@@ -34,7 +49,7 @@ export class VipOwnerPoller extends PollLoop {
 
   protected async round(): Promise<void> {
     const t = Math.round((performance.timeOrigin + performance.now()) * 1000)
-    const owners = (await vipHolders(this.hosts, this.vip)).sort()
+    const owners = await confirmedHolders(() => vipHolders(this.hosts, this.vip))
     const key = owners.join(',')
     if (key !== this.last) {
       this.last = key
