@@ -143,7 +143,7 @@ describe('gluster lab: link down and brick kill against ping-timeout, heal, quor
   })
 
   for (const e of examplesFor('gluster')) {
-    it(`example: ${e.command}`, async () => {
+    it(`example: ${e.command}`, {skip: e.meta.skip ?? false}, async () => {
       await checkExample(e, HOME, env)
     })
   }
