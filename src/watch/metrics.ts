@@ -15,7 +15,7 @@ import type {Watch} from './watcher.js'
 
 /** The families served, with their help text (the README's metrics table is this list). */
 export const METRIC_HELP = {
-  hachaos_vrrp_state: 'VRRP state of each node as seen from the client: 0 unknown, 1 BACKUP, 2 MASTER (the VRRP exporters' state values)',
+  hachaos_vrrp_state: 'VRRP state of each node as seen from the client: 0 unknown, 1 BACKUP, 2 MASTER (the state values of the VRRP exporters)',
   hachaos_vip_holder: '1 when the node holds the VIP (VIP owner poll), else 0',
   hachaos_vrrp_adverts_total: 'VRRP adverts seen from each node by the client capture',
   hachaos_incidents_total: 'Incidents recorded (real changes of master, VIP moves or losses, split brains)',
