@@ -146,3 +146,31 @@ describe('watch: the tracker\'s memory is bounded (counts)', () => {
 })
 
 void (null as unknown as TimelineEvent)
+
+describe('watch: the stream `hachaos watch` recorded in the lab (test/fixtures/watch)', () => {
+  it('fed again, it gives the same two incidents with the same figures', () => {
+    const files = ['20261206T003953Z-lb1-incident-7d78.json', '20261206T004007Z-lb2-incident-caac.json']
+    const runs = files.map((f) => JSON.parse(readFileSync(fixturePath('watch', f), 'utf8')) as DrillRun)
+    const seen = new Set<string>()
+    const events: TimelineEvent[] = []
+    for (const r of runs) {
+      for (const e of r.events) {
+        const k = JSON.stringify(e)
+        if (!seen.has(k)) {
+          seen.add(k)
+          events.push(e)
+        }
+      }
+    }
+    const [first, second] = runs as [DrillRun, DrillRun]
+    const {incidents} = replay({...first, events})
+    assert.equal(incidents.length, 2)
+    const [over, back] = incidents as [Incident, Incident]
+    assert.equal(over.run.fault.params['change'], 'lb1 → lb2')
+    assert.equal(over.measuredMs, first.metrics.takeoverFromLastAdvertMs)
+    assert.ok(Math.abs((over.measuredMs ?? 0) - 3609.375) <= 50)
+    assert.equal(over.run.metrics.lostProbes, first.metrics.lostProbes)
+    assert.equal(back.run.fault.params['change'], 'lb2 → lb1')
+    assert.equal(back.measuredMs, second.metrics.takeoverFromLastAdvertMs)
+  })
+})
