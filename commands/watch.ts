@@ -82,9 +82,9 @@ Memory stays flat: the incident tracker keeps at most 2 × 50,000 events, the ca
   static override examples = [
     {description: 'Watch the keepalived lab for 10 s (hachaos lab up).', command: '<%= config.bin %> watch --duration 10s'},
     {description: 'Until stopped, with Prometheus metrics on port 9464 (keepalived lab).', command: '<%= config.bin %> watch --listen :9464'},
-    {description: 'As JSON at the end, metrics on loopback, 10 probes/s (keepalived lab).', command: '<%= config.bin %> watch --listen 127.0.0.1:9464 --rate 10 --duration 30s --json'},
+    {description: 'As JSON at the end, metrics on loopback, 10 probes/s (keepalived lab).', command: '<%= config.bin %> watch --listen 127.0.0.1:9464 --rate 10 --duration 5s --json'},
     {description: 'The failover dashboard over the watch (needs a terminal; keepalived lab).', command: '<%= config.bin %> watch --tui'},
-    {description: 'Real hosts from an inventory file (see README: Inventory).', command: '<%= config.bin %> watch --inventory prod.yaml --vip 10.0.0.100 --listen :9464'},
+    {description: 'Real hosts from an inventory file (see README: Inventory).', command: '<%= config.bin %> watch --inventory prod.yaml --listen :9464'},
   ]
 
   static override flags = {
@@ -95,9 +95,9 @@ Memory stays flat: the incident tracker keeps at most 2 × 50,000 events, the ca
     rate: Flags.integer({char: 'r', description: 'Client probes per second (1–200).', default: 5}),
     'probe-timeout': Flags.string({description: 'Timeout of one probe.', default: '1s'}),
     poll: Flags.string({description: 'VIP owner poll period.', default: '200ms'}),
-    duration: Flags.string({char: 'd', description: 'How long to watch (0: until SIGINT/SIGTERM).', default: '0'}),
+    duration: Flags.string({description: 'How long to watch (0: until SIGINT/SIGTERM).', default: '0'}),
     settle: Flags.string({description: 'Quiet time after the last change that closes an incident.', default: '5s'}),
-    listen: Flags.string({char: 'l', description: 'Serve Prometheus /metrics on [HOST]:PORT (e.g. :9464).'}),
+    listen: Flags.string({description: 'Serve Prometheus /metrics on [HOST]:PORT (e.g. :9464).'}),
     tolerance: Flags.string({description: 'Measured vs predicted tolerance for an incident\'s verdict.', default: '100ms'}),
     slo: Flags.string({description: 'Objective of the budget gauge (99.99, 99.99%, 0.9999, or a count of nines).', default: '99.99'}),
     'no-save': Flags.boolean({description: 'Do not save incidents in the run store.'}),

@@ -389,7 +389,7 @@ export function incidentRun(ctx: IncidentContext, o: OpenIncident, cut: boolean,
     target,
     fault: {
       kind: 'incident',
-      params: {change: `${change.from ?? '?'} → ${change.to ?? '?'}`, triggers: o.triggers, changes: o.changeCount, ...(change.graceful ? {graceful: true} : {})},
+      params: {change: `${change.from ?? '?'} → ${change.to ?? '?'}`, triggers: o.triggers, ...(o.changeCount > 1 ? {changes: o.changeCount} : {}), ...(change.graceful ? {graceful: true} : {})},
       inject: [],
       revert: [],
     },
