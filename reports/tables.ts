@@ -163,6 +163,7 @@ export function headerLines(m: ReportModel): string[] {
     .join(', ')
   return [
     `generated ${f.utc(m.generatedAt)}${m.storeDir === null ? '' : ` from ${m.storeDir}`}${filt === '' ? '' : ` (${filt})`}`,
+    ...(m.counts.incidents === 0 ? [] : [`${m.counts.drills} drill${m.counts.drills === 1 ? '' : 's'} (faults on purpose, hachaos failover) and ${m.counts.incidents} incident${m.counts.incidents === 1 ? '' : 's'} (real failovers recorded by hachaos watch; fault "incident"), both counted in the budgets`]),
     `calendar: ${m.calendarDetail}`,
     ...(m.maxOutageMs === null ? [] : [`per-event allowance (--max-outage): ${f.ms(m.maxOutageMs)}`]),
     ...m.skipped.map((s) => `skipped ${s.file}: ${s.reason}`),

@@ -12,7 +12,7 @@ export const textRenderer: Renderer = {
   mediaType: 'text/plain; charset=utf-8',
   extension: 'txt',
   render(m: ReportModel): string {
-    const out = [`hachaos report: ${m.drills.length} drill${m.drills.length === 1 ? '' : 's'}`, ...headerLines(m).flatMap((l) => wrapCell(l, TEXT_WIDTH)), '']
+    const out = [`hachaos report: ${m.counts.incidents === 0 ? `${m.drills.length} drill${m.drills.length === 1 ? '' : 's'}` : `${m.counts.drills} drill${m.counts.drills === 1 ? '' : 's'}, ${m.counts.incidents} incident${m.counts.incidents === 1 ? '' : 's'}`}`, ...headerLines(m).flatMap((l) => wrapCell(l, TEXT_WIDTH)), '']
     if (m.empty) return `${[...out, m.emptyMessage ?? ''].join('\n')}\n`
     out.push(...section(textDrillsTable(m)), ...textFaultTables(m).flatMap(section), ...section(budgetTable(m)))
     if (m.splitBrain.length > 0) out.push(...section(splitBrainTable(m)))

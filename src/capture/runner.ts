@@ -40,7 +40,16 @@ export interface CaptureOptions {
   onUnparsed?: (u: Unparsed) => void
   /** How long to wait for tcpdump to start capturing (default 10 s). */
   readyTimeoutMs?: number
+  /**
+   * false: a consumer that runs for days (`hachaos watch`) takes the events from onEvent only, and the capture
+   * keeps nothing that grows: no events, no raw lines, only the first UNPARSED_KEEP unparsed lines. Default true
+   * (a drill keeps its capture).
+   */
+  keep?: boolean
 }
+
+/** Unparsed lines a capture with keep: false holds. */
+const UNPARSED_KEEP = 100
 
 export interface CaptureStats {
   captured: number | null
@@ -183,10 +192,10 @@ export class LiveCapture {
   private take(outcomes: LineOutcome[]): void {
     for (const x of outcomes) {
       if (x.kind === 'event') {
-        this.events.push(x.event)
+        if (this.o.keep !== false) this.events.push(x.event)
         this.o.onEvent?.(x.event)
       } else if (x.kind === 'unparsed') {
-        this.unparsed.push(x.unparsed)
+        if (this.o.keep !== false || this.unparsed.length < UNPARSED_KEEP) this.unparsed.push(x.unparsed)
         this.o.onUnparsed?.(x.unparsed)
       } else if (x.kind === 'ignored') this.ignored += 1
     }
@@ -206,7 +215,7 @@ export class LiveCapture {
         }
         return
       }
-      if (this.raw.length < RAW_KEEP) this.raw.push(l.text)
+      if (this.raw.length < RAW_KEEP && this.o.keep !== false) this.raw.push(l.text)
       else this.rawDropped += 1
       this.take(this.parser.push(l.text))
     }

@@ -6,7 +6,7 @@ import {measuredFor, metricLabel, predictedMetric} from '../store/run-metrics.js
 import {CALENDAR_24X7, calendarLabel, describeCalendar, type Calendar, type Period} from '../sla/calendar.js'
 import {drillDowntimeMs, errorBudget, spread, type ErrorBudget, type Spread} from '../sla/budget.js'
 import {parseObjective, type Objective} from '../sla/nines.js'
-import type {DrillRun, SplitBrainFinding, TimelineEvent} from '../store/run-types.js'
+import {runKind, type DrillRun, type RunKind, type SplitBrainFinding, type TimelineEvent} from '../store/run-types.js'
 import {DEFAULT_TOLERANCE_MS, judgedBy, judgeRun, type Verdict, type VerdictReason} from '../store/verdict.js'
 import {eventsProblem, runProblem, summaryProblem} from './validate.js'
 
@@ -79,6 +79,8 @@ export interface DrillTimeline {
 
 export interface DrillSummary {
   id: string
+  /** A drill (a fault on purpose, `hachaos failover`) or an incident (a real failover seen by `hachaos watch`). */
+  kind: RunKind
   startedAt: string
   stack: string
   target: string
@@ -178,7 +180,10 @@ export interface ReportModel {
   /** The clear message for an empty report (null otherwise). */
   emptyMessage: string | null
   window: {fromMs: number; toMs: number} | null
+  /** Every run (drills and incidents: see `kind` and `counts`). */
   drills: DrillSummary[]
+  /** How many of `drills` are drills and how many incidents (both count in the budgets). */
+  counts: {drills: number; incidents: number}
   byFault: FaultStats[]
   budgets: ErrorBudget[]
   splitBrain: Array<SplitBrainFinding & {drillId: string; target: string; fault: string}>
@@ -259,6 +264,7 @@ function summarize(run: ReportRun, maxOutageMs: number | null): DrillSummary {
   const ended = Date.parse(run.endedAt)
   return {
     id: run.id,
+    kind: runKind(run),
     startedAt: run.startedAt,
     stack: run.stack,
     target: run.target,
@@ -481,6 +487,7 @@ export function buildReport(all: readonly ReportRun[], opts: ReportOptions = {})
       : null,
     window: window === null ? null : {fromMs: window.fromMs, toMs: window.toMs},
     drills,
+    counts: {drills: drills.filter((d) => d.kind === 'drill').length, incidents: drills.filter((d) => d.kind === 'incident').length},
     byFault: byFault(drills),
     budgets,
     splitBrain,

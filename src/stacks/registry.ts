@@ -38,6 +38,17 @@ export function prepareDrill(o: DrillOptions): Promise<PreparedDrill> {
   return stackFor(findHost(o.inventory, o.target), o.inventory).prepare(o)
 }
 
+/** The stack that watches an inventory's pair (`hachaos watch`): the first whose watch hook takes it. */
+export function watchStackFor(inventory: Inventory): StackModule & {watch: NonNullable<StackModule['watch']>} {
+  for (const s of STACKS) if (s.watch !== undefined && s.watch.matches(inventory)) return {...s, watch: s.watch}
+  throw new HachaosError(`no stack can watch ${inventory.file}: no pair it knows in its hosts`, {
+    code: 'E_TARGET_ROLE',
+    exit: 'USAGE',
+    where: inventory.file,
+    suggestions: [...STACKS.flatMap((x) => (x.watch === undefined ? [] : [x.watch.summary])), 'bring up the keepalived lab: hachaos lab up'],
+  })
+}
+
 /** The moments of a drill for a reader, with those of the stack that ran it. */
 export function drillPhases(run: DrillRun): Phase[] {
   return phases(run, (r) => STACKS.filter((s) => s.records.includes(r.stack)).flatMap((s) => s.phases(r)))

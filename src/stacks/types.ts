@@ -10,6 +10,7 @@ import type {Inventory, InventoryHost} from '../inventory/inventory.js'
 import type {Phase} from '../drill/summary.js'
 import type {DrillRun, Stack} from '../store/run-types.js'
 import type {Rule} from '../doctor/types.js'
+import type {WatchHook} from '../watch/types.js'
 
 export interface StackModule {
   /** Short name (the folder's). */
@@ -38,4 +39,9 @@ export interface StackModule {
    * (conservative). A client is never locked unless listed.
    */
   readonly lockRoles?: readonly string[]
+  /**
+   * `hachaos watch` on this stack (src/watch/): whether an inventory has a pair it watches, its observers with
+   * no fault, and its prediction for a change of master. Absent: the stack cannot be watched.
+   */
+  readonly watch?: WatchHook
 }

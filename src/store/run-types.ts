@@ -85,9 +85,14 @@ export interface SplitBrainFinding {
   evidence: string
 }
 
+/** What a run record is: a drill (`hachaos failover`: a fault injected on purpose) or an incident (`hachaos watch`: a real failover or split brain seen with no fault). */
+export type RunKind = 'drill' | 'incident'
+
 export interface DrillRun {
   schema: typeof RUN_SCHEMA
   id: string
+  /** Absent in records written before incidents existed, and in drills: 'drill' (runKind()). */
+  kind?: RunKind
   startedAt: string
   endedAt: string
   stack: Stack
@@ -129,4 +134,9 @@ export interface DrillRun {
   pcap?: string
   /** The game day this drill was a step of (`hachaos run`, src/gameday/): its id, the step (1-based) and name. */
   plan?: {id: string; step: number; name: string}
+}
+
+/** A record's kind: 'drill' unless it says 'incident'. */
+export function runKind(run: {kind?: RunKind}): RunKind {
+  return run.kind === 'incident' ? 'incident' : 'drill'
 }

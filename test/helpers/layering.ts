@@ -39,6 +39,8 @@ export const FLOORS: ReadonlyArray<readonly [string, number]> = [
   ['src/drill/', 4],
   ['src/doctor/', 4],
   ['src/tui/', 4],
+  // hachaos watch: the stacks give it their watch hook (src/watch/types.ts); it names none
+  ['src/watch/', 4],
   ['src/stacks/', 5],
   ['src/stacks/registry.ts', 6],
   ['src/lab/registry.ts', 6],

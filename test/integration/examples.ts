@@ -75,6 +75,12 @@ export const EXAMPLES: Record<string, ExampleMeta> = {
   // drop-vrrp: the split brain is what the drill shows — a WARN, exit 0 (README "Verdicts")
   'hachaos failover --target lb1 --fault drop-vrrp --hold 8s': {lab: 'keepalived', order: 85},
   'hachaos failover --target lb1 --dry-run': {lab: 'keepalived'},
+  // watch: no fault; the ones that run until stopped get SIGINT (a clean stop, exit 0)
+  'hachaos watch --duration 10s': {lab: 'keepalived'},
+  'hachaos watch --listen :9464': {lab: 'keepalived', stopAfterMs: 4000},
+  'hachaos watch --listen 127.0.0.1:9464 --rate 10 --duration 5s --json': {lab: 'keepalived'},
+  'hachaos watch --tui': {lab: 'keepalived', skip: 'needs a terminal (refused without a TTY); the dashboard itself is tested in tmux by test/unit/tui/tmux.test.ts and test/integration/failover-tui.test.ts'},
+  'hachaos watch --inventory prod.yaml --listen :9464': {lab: 'keepalived', stopAfterMs: 4000},
   // run (game days): the dry runs here (examples/ is copied into the working directory); the whole plans and the soak in gameday-keepalived.test.ts
   'hachaos run examples/gameday-keepalived.yaml --dry-run': {lab: 'keepalived'},
   'hachaos run examples/gameday-keepalived.yaml --junit gameday.xml': {lab: 'keepalived', skip: 'runs the whole 7-step game day (about a minute and a half): test/integration/gameday-keepalived.test.ts runs plans like it, with audits, a stop condition and a resume'},

@@ -25,6 +25,7 @@ import {haproxyRules} from './doctor-haproxy.js'
 import {HaproxyServerPoller, httpCheckFor} from './haproxy.js'
 import {KeepalivedLive} from './live.js'
 import {predictBackendEject, predictVrrp} from './predict.js'
+import {keepalivedWatch} from './watch.js'
 
 async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   const inv = o.inventory
@@ -148,6 +149,7 @@ export const keepalivedStack: StackModule = {
   rules: [...keepalivedRules, ...haproxyRules, ...crossRules],
   // a backend's drill takes its server out of every HAProxy; an lb's moves the VIP between the peers
   lockRoles: ['lb'],
+  watch: keepalivedWatch,
 }
 
 /** The VRRP and HAProxy moments of a run: the old master's last advert, a goodbye, takeover, eject, failback. */

@@ -66,8 +66,8 @@ describe('stacks: doctor rules live with their stack', () => {
     assert.deepEqual(runDoctor({hosts: []}, {rules: doctorRules()}).findings, [])
   })
 
-  it('the drill engine and the timeline name no stack (code lines; comments may)', () => {
-    assert.deepEqual([...namingStacks('src/drill'), ...namingStacks('src/timeline')], [])
+  it('the drill engine, the timeline and the watcher name no stack (code lines; comments may)', () => {
+    assert.deepEqual([...namingStacks('src/drill'), ...namingStacks('src/timeline'), ...namingStacks('src/watch')], [])
   })
 
   it('doctor\'s engine imports no stack rule file', () => {
