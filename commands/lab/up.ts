@@ -128,6 +128,7 @@ servers rs1 and rs2 (VIP on lo, arp_ignore=1, arp_announce=2, a web server namin
     this.log('  host     role          namespace      address')
     for (const h of r.hosts) this.log(`  ${h.name.padEnd(8)} ${h.role.padEnd(13)} ${h.ns.padEnd(14)} ${h.ip}`)
     this.log('')
+    if (r.topology === 'lvs') this.log(`  LVS-DR, scheduler ${String(r.details['scheduler'])}${r.details['sync'] === true ? ', lvs_sync_daemon on' : ''}: VIP ${r.vip ?? ''} (:80 web, :7 echo) answered by ${r.answeredBy.join(', ')}; director d1 MASTER, d2 BACKUP`)
     if (r.topology === 'bond') this.log(`  bond0 ${String(r.details['mode'])} in the guest (kernel ${String(r.details['kernel'])}); iperf3 servers on ${r.hosts[0]?.ip ?? ''}:8001 and :8002`)
     if (r.vip !== null) this.log(`  VIP ${r.vip} on ${r.vipOwner ?? 'nobody'}; answered by ${r.answeredBy.join(', ') || 'nobody'}`)
     this.log(`  inventory: ${r.inventory}`)

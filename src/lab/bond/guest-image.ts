@@ -301,6 +301,8 @@ async function initramfsEntries(dirs: Map<string, string>, manifest: Manifest, m
   const list = await runOk(local, [bb, '--list'], {what: 'busybox --list'})
   for (const a of list.stdout.split('\n').map((x) => x.trim())) {
     if (a === '' || a === 'busybox' || !/^[\w.[\]-]+$/.test(a)) continue
+    // a flavor's own binary takes the name (the kernel's unpacker would write it through the symlink into busybox)
+    if (flavor.binaries.includes(`bin/${a}`)) continue
     entries.push({type: 'symlink', path: `bin/${a}`, target: 'busybox'})
   }
 

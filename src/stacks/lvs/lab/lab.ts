@@ -101,10 +101,10 @@ function renderInventory(t: LvsLabTopology, x: LvsLabExtra, state: string): stri
       address: n.ip,
       via: 'vm',
       vm_socket: x.files.brokerSocket,
+      vm_netns: n.name,
       roles: [n.role === 'director' ? 'lvs-director' : 'lvs-real-server'],
       services: 'none',
       facts: {
-        guest_netns: n.name,
         interface: 'eth0',
         mac: n.mac,
         qemu_monitor: x.files.monitorSocket,
