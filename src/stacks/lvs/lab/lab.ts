@@ -109,7 +109,7 @@ function renderInventory(t: LvsLabTopology, x: LvsLabExtra, state: string): stri
         mac: n.mac,
         qemu_monitor: x.files.monitorSocket,
         qemu_netdev: n.netdev,
-        ...(n.role === 'director' ? {priority: n.priority, keepalived_conf: `/etc/keepalived/${n.name}.conf`, keepalived_log: `/run/ka-${n.name}.log`, lvs_sync: x.options.sync} : {}),
+        ...(n.role === 'director' ? {priority: n.priority, keepalived_conf: `/etc/keepalived/${n.name}.conf`, keepalived_log: `/run/ka-${n.name}.log`, lvs_sync: x.options.sync, lvs_stream_port: STREAM_PORT} : {}),
       },
     }
   }
