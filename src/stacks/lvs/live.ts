@@ -4,7 +4,6 @@
  * guest; identity on a real host).
  */
 import type {Executor} from '../../exec/types.js'
-import {VRRP_INSTANCE} from './lab/render.js'
 import {lastVrrpState, parseIpvsConns, parseIpvsDaemon, parseIpvsStats, parseVsSysctls, type IpvsStatsRow, type SyncDaemon} from './readers.js'
 
 export interface DirectorState {
@@ -23,7 +22,7 @@ export interface DirectorState {
   sysctls: Record<string, string>
 }
 
-export async function directorState(ex: Executor, name: string, wrap: (argv: string[]) => string[], logFile: string, vip = '10.98.0.100'): Promise<DirectorState> {
+export async function directorState(ex: Executor, name: string, wrap: (argv: string[]) => string[], logFile: string, o: {vip: string; instance: string}): Promise<DirectorState> {
   const run = async (argv: string[]): Promise<string> => {
     const r = await ex.run(wrap(argv), {timeoutMs: 10_000})
     return r.code === 0 ? r.stdout : ''
@@ -42,8 +41,8 @@ export async function directorState(ex: Executor, name: string, wrap: (argv: str
   const running = pids.length > 0 ? (await ex.run(['kill', '-0', String(pids[0])], {timeoutMs: 10_000})).code === 0 : false
   return {
     name,
-    holdsVip: addr.split('\n').some((l) => l.includes(` ${vip}/`)),
-    vrrpState: lastVrrpState(log, VRRP_INSTANCE),
+    holdsVip: addr.split('\n').some((l) => l.includes(` ${o.vip}/`)),
+    vrrpState: lastVrrpState(log, o.instance),
     keepalivedRunning: running,
     keepalivedPids: running ? pids : [],
     stats: parseIpvsStats(stats),

@@ -26,7 +26,7 @@ import {nowUs} from '../../../time.js'
 import {writeFileAtomic} from '../../../util/atomic.js'
 import {directorState, type DirectorState} from '../live.js'
 import {LVS_FLAVOR} from './guest.js'
-import {keepalivedConf} from './render.js'
+import {keepalivedConf, VRRP_INSTANCE} from './render.js'
 import {HTTP_PORT, LVS_SUBNET, PREFIX_LEN, STREAM_PORT, VIP, lvsTopology, optionsKey, parseLvsLabOptions, type LvsGuestNode, type LvsLabOptions, type LvsLabTopology} from './topology.js'
 
 export const TOPOLOGY = 'lvs'
@@ -147,7 +147,7 @@ export async function labStatus(prefix: string): Promise<LabStatus> {
     const vm = new VmExecutor('guest', x.files.brokerSocket)
     for (const n of t.nodes.filter((d) => d.role === 'director')) {
       try {
-        directors.push(await directorState(vm, n.name, (argv) => inGuestNs(n.name, argv), `/run/ka-${n.name}.log`))
+        directors.push(await directorState(vm, n.name, (argv) => inGuestNs(n.name, argv), `/run/ka-${n.name}.log`, {vip: VIP, instance: VRRP_INSTANCE}))
       } catch (e) {
         problems.push(`director ${n.name} does not answer: ${(e as Error).message}`)
       }
