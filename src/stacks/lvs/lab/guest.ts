@@ -1,7 +1,7 @@
 /**
  * The LVS lab's guest image flavor and its /init (busybox ash, PID 1). The init loads the modules, moves
  * each NIC into its node's namespace (d1, d2, rs1, rs2; renamed eth0 there), sets the real servers up (VIP
- * on lo, arp_ignore=1, arp_announce=2, busybox httpd naming itself on :80, an echo service on :7) and
+ * on lo, arp_ignore=1, arp_announce=2, busybox httpd naming itself on :80, an echo service on :7: nc -ll -e cat) and
  * serves commands on the virtio console (the bond lab's command server, HX_SERVER_SH), through which the
  * host writes keepalived.conf and starts keepalived in each director. Parameters come from the kernel
  * command line: hx.vip=A.B.C.D hx.nodes=name:ip,name:ip,… (in NIC order).
@@ -55,7 +55,8 @@ for spec in $(echo "$NODES" | tr ',' ' '); do
       /bin/ip -n $name addr add $VIP/32 dev lo
       mkdir -p /www/$name; echo "$name" > /www/$name/index.html
       /bin/ip netns exec $name httpd -p 80 -h /www/$name || echo "hx-init: httpd in $name FAILED"
-      ( /bin/ip netns exec $name tcpsvd -c 200 0.0.0.0 7 cat >/dev/null 2>&1 & )
+      # echo service: busybox has no tcpsvd; nc -ll forks a cat per connection
+      ( /bin/ip netns exec $name nc -ll -p 7 -e cat >/dev/null 2>&1 </dev/null & )
       ;;
   esac
 done

@@ -82,9 +82,13 @@ export function inGuestNs(ns: string, argv: string[]): string[] {
   return ['/bin/ip', 'netns', 'exec', ns, ...argv]
 }
 
-/** keepalived of a director: daemon mode, its own pid files, a log file flushed per line (no syslog in the guest). */
+/**
+ * keepalived of a director, in the background: Debian's build has no --log-file and the guest no syslog, so it
+ * runs in the foreground (-n) logging to the console (-l), redirected to its log file by the guest's shell
+ * (the script is fixed text; the log file and argv are positional parameters, never spliced in).
+ */
 export function keepalivedArgv(director: string): string[] {
-  return inGuestNs(director, ['keepalived', '-D', `--log-file=/run/ka-${director}.log`, '--flush-log-file', '-f', `/etc/keepalived/${director}.conf`, '-p', `/run/ka-${director}.pid`, '-c', `/run/ka-${director}-c.pid`, '-r', `/run/ka-${director}-r.pid`])
+  return ['sh', '-c', 'log=$1; shift; "$@" > "$log" 2>&1 < /dev/null &', 'sh', `/run/ka-${director}.log`, ...inGuestNs(director, ['keepalived', '-n', '-l', '-D', '-f', `/etc/keepalived/${director}.conf`, '-p', `/run/ka-${director}.pid`, '-c', `/run/ka-${director}-c.pid`, '-r', `/run/ka-${director}-r.pid`])]
 }
 
 function hostsOf(t: LvsLabTopology): LabHostView[] {

@@ -13,7 +13,7 @@ export const LVS_SUBNET = '10.98.0.0/24'
 export const PREFIX_LEN = 24
 export const VIP = '10.98.0.100'
 export const HTTP_PORT = 80
-/** The echo service (busybox tcpsvd + cat) the long-lived streams use. */
+/** The echo service (busybox nc -ll -e cat) the long-lived streams use. */
 export const STREAM_PORT = 7
 export const VRID = 98
 
