@@ -2,7 +2,7 @@
  * The LVS lab (an LVS-DR director pair with the real IPVS and keepalived in a QEMU guest) through the real
  * CLI: `lab up --topology lvs` (timed), `lab status` (per director its VRRP state, IPVS table, connection
  * table, sync daemon), then `failover --target d1 --fault nic-down`: the VRRP takeover from the packet
- * timestamps within ±50 ms of Master_Down_Interval (3 × 1 s + (256 − 100)/256 s = 3.609 s), the
+ * timestamps within ±50 ms of Master_Down_Interval (3 × 1 s + (256 − 100)/256 s = 3.609375 s), the
  * new-connection gap, and the survival of 20 long-lived streams through the VIP: none without the sync
  * daemon (the new director resets them), most with `--sync` (a second boot), and `lab down` leaves nothing.
  * Bounded: two boots and two drills, about two minutes.
@@ -25,7 +25,7 @@ const env = {HACHAOS_HOME: HOME}
 const TOPO = ['--topology', 'lvs']
 /** Takeover from the packet timestamps (last advert of d1 → first of d2) vs Master_Down_Interval. */
 const TAKEOVER_TOL_MS = 50
-const MDI_MS = 3609
+const MDI_MS = 3609.375
 
 async function status(): Promise<LabStatus> {
   const r = await runCli(['lab', 'status', ...TOPO, '--json'], {env})
