@@ -42,6 +42,12 @@ export default class LabStatusCmd extends HachaosCommand {
         this.log(`  heal backlog: ${gl.healBacklog ?? 'unknown'}`)
       }
     }
+    // LVS: per director its VRRP state, sync daemons, connection table size and IPVS table with counters
+    const dirs = s.details['directors'] as Array<{name: string; vrrpState: string | null; holdsVip: boolean; connections: number; syncDaemons: Array<{role: string}>; statsText: string}> | undefined
+    for (const d of dirs ?? []) {
+      this.log(`  director ${d.name}: VRRP ${d.vrrpState ?? 'unknown'}${d.holdsVip ? ' (holds the VIP)' : ''}; sync daemon ${d.syncDaemons.map((x) => x.role).join('+') || 'none'}; ${d.connections} connection entries`)
+      for (const l of d.statsText.split('\n').filter((x) => x.trim() !== '')) this.log(`    ${l}`)
+    }
     for (const p of s.problems) this.log(`  ! ${p}`)
     return s
   }

@@ -33,7 +33,13 @@ in the guest. Kernel, busybox and iperf3 come from Debian packages (apt-get down
 The gluster topology builds a GlusterFS replicated volume: g1..g3 run real glusterd in a trusted pool, each
 node its own network, PID, mount, UTS and IPC namespace, bricks on a tmpfs inside each server node; volume gv
 (--replica 3 on g1..g3, --replica 2 on g1, g2, --arbiter adds an arbiter brick on g3), started, with
---ping-timeout and --quorum set; gc and gc2 mount it with the FUSE client on /mnt (only in their namespace).`
+--ping-timeout and --quorum set; gc and gc2 mount it with the FUSE client on /mnt (only in their namespace).
+
+The lvs topology runs an LVS-DR director pair with the real IPVS in a QEMU guest (this kernel has no IPVS):
+directors d1 (MASTER, prio 150) and d2 (BACKUP, prio 100), each its own namespace in the guest with real
+keepalived (vrrp_instance for the VIP 10.98.0.100, virtual_server VIP:80 and VIP:7 with TCP_CHECK), real
+servers rs1 and rs2 (VIP on lo, arp_ignore=1, arp_announce=2, a web server naming itself, an echo service on
+:7), a client namespace on this host. --sync adds lvs_sync_daemon following the VRRP instance.`
 
   static override examples = [
     '<%= config.bin %> lab up',
@@ -48,6 +54,7 @@ node its own network, PID, mount, UTS and IPC namespace, bricks on a tmpfs insid
     '<%= config.bin %> lab up --topology gluster --replica 2 --arbiter --quorum auto',
     '<%= config.bin %> lab up --topology bond --mode active-backup --miimon 100 --downdelay 200 --updelay 200',
     '<%= config.bin %> lab up --topology bond --mode active-backup --arp-interval 100 --arp-ip-target 10.88.0.11',
+    '<%= config.bin %> lab up --topology lvs --sync',
   ]
 
   static override flags = {
@@ -75,6 +82,8 @@ node its own network, PID, mount, UTS and IPC namespace, bricks on a tmpfs insid
     replica: Flags.string({description: 'gluster lab: bricks per replica set (2: g1, g2; 3: g1..g3).', options: ['2', '3'], default: '3', helpGroup: 'GLUSTER LAB'}),
     arbiter: Flags.boolean({description: 'gluster lab: with --replica 2, an arbiter brick on g3 (replica 3 arbiter 1).', default: false, helpGroup: 'GLUSTER LAB'}),
     'ping-timeout': Flags.integer({description: 'gluster lab: network.ping-timeout in seconds (Gluster default 42).', min: 1, max: 1013, default: 42, helpGroup: 'GLUSTER LAB'}),
+    sync: Flags.boolean({description: 'lvs lab: lvs_sync_daemon on the directors, following the VRRP instance (connection sync).', default: false, helpGroup: 'LVS LAB'}),
+    scheduler: Flags.string({description: 'lvs lab: IPVS scheduler (lb_algo).', options: ['rr', 'wrr', 'lc', 'wlc', 'sh'], helpGroup: 'LVS LAB'}),
     quorum: Flags.string({description: "gluster lab: cluster.quorum-type (default: Gluster's own; fixed uses quorum-count = a majority).", options: ['auto', 'fixed', 'none'], helpGroup: 'GLUSTER LAB'}),
   }
 
@@ -110,6 +119,8 @@ node its own network, PID, mount, UTS and IPC namespace, bricks on a tmpfs insid
         arbiter: flags.arbiter,
         pingTimeout: flags['ping-timeout'],
         quorum: flags.quorum,
+        sync: flags.sync,
+        scheduler: flags.scheduler,
       },
     })
     this.log(`lab ${r.topology} ${r.alreadyUp ? 'was already up' : `is up in ${(r.timings.readyMs / 1000).toFixed(2)} s`}`)
@@ -117,6 +128,7 @@ node its own network, PID, mount, UTS and IPC namespace, bricks on a tmpfs insid
     this.log('  host     role          namespace      address')
     for (const h of r.hosts) this.log(`  ${h.name.padEnd(8)} ${h.role.padEnd(13)} ${h.ns.padEnd(14)} ${h.ip}`)
     this.log('')
+    if (r.topology === 'lvs') this.log(`  LVS-DR, scheduler ${String(r.details['scheduler'])}${r.details['sync'] === true ? ', lvs_sync_daemon on' : ''}: VIP ${r.vip ?? ''} (:80 web, :7 echo) answered by ${r.answeredBy.join(', ')}; director d1 MASTER, d2 BACKUP`)
     if (r.topology === 'bond') this.log(`  bond0 ${String(r.details['mode'])} in the guest (kernel ${String(r.details['kernel'])}); iperf3 servers on ${r.hosts[0]?.ip ?? ''}:8001 and :8002`)
     if (r.vip !== null) this.log(`  VIP ${r.vip} on ${r.vipOwner ?? 'nobody'}; answered by ${r.answeredBy.join(', ') || 'nobody'}`)
     this.log(`  inventory: ${r.inventory}`)

@@ -47,14 +47,21 @@ export class VmExecutor implements Executor {
     readonly host: string,
     /** The broker's unix socket (the lab writes it into its inventory as `vm_socket`). */
     readonly socket: string,
+    /** A network namespace inside the guest the host lives in (the LVS lab's directors): argv runs under `ip netns exec`. */
+    readonly netns?: string,
   ) {}
+
+  /** iproute2 by path: busybox's shell would run its own `ip`, which has no netns. */
+  wrap(argv: string[]): string[] {
+    return this.netns === undefined || this.netns === '' ? argv : ['/bin/ip', 'netns', 'exec', this.netns, ...argv]
+  }
 
   describe(): string {
     return `vm console ${this.socket}`
   }
 
   command(argv: string[]): string[] {
-    return [process.execPath, VM_MAIN, 'exec', this.socket, '--', ...argv]
+    return [process.execPath, VM_MAIN, 'exec', this.socket, '--', ...this.wrap(argv)]
   }
 
   private open(): Socket {
@@ -67,7 +74,7 @@ export class VmExecutor implements Executor {
     let request: string
     const tag = newTag()
     try {
-      request = encodeRequest('R', tag, argv, {...(opts.env === undefined ? {} : {env: opts.env}), ...(opts.input === undefined ? {} : {input: opts.input})})
+      request = encodeRequest('R', tag, this.wrap(argv), {...(opts.env === undefined ? {} : {env: opts.env}), ...(opts.input === undefined ? {} : {input: opts.input})})
     } catch (e) {
       return Promise.reject(e)
     }
@@ -191,7 +198,7 @@ class VmStream implements Spawned {
     })
     let request = ''
     try {
-      request = encodeRequest('S', this.tag, argv, opts.env === undefined ? {} : {env: opts.env})
+      request = encodeRequest('S', this.tag, vm.wrap(argv), opts.env === undefined ? {} : {env: opts.env})
     } catch {
       this.sock.destroy()
       return

@@ -583,6 +583,8 @@ export function resolveAnsible(raw: AnsibleRaw, format: AnsibleInventory['format
     if (via === 'netns') h.netns = need('hachaos_netns', 'the network namespace')
     if (via === 'nsenter') h.init_pid_file = need('hachaos_init_pid_file', 'a file holding the PID whose namespaces the host lives in')
     if (via === 'vm') h.vm_socket = need('hachaos_vm_socket', "the VM's console socket")
+    const vmNetns = str('hachaos_vm_netns')
+    if (via === 'vm' && vmNetns !== undefined && vmNetns !== '') h.vm_netns = vmNetns
     if (h.via === 'ssh') {
       const ssh: NonNullable<InventoryHost['ssh']> = {}
       if (user !== undefined) ssh.user = user
@@ -669,6 +671,7 @@ export function renderAnsibleIni(inv: Pick<Inventory, 'name' | 'vip' | 'hosts'>,
     if (h.netns !== undefined) v.push(['hachaos_netns', h.netns])
     if (h.init_pid_file !== undefined) v.push(['hachaos_init_pid_file', h.init_pid_file])
     if (h.vm_socket !== undefined) v.push(['hachaos_vm_socket', h.vm_socket])
+    if (h.vm_netns !== undefined) v.push(['hachaos_vm_netns', h.vm_netns])
     const t = h.via === 'ssh' ? h.ssh : undefined
     if (t?.user !== undefined) v.push(['ansible_user', t.user])
     if (t?.port !== undefined) v.push(['ansible_port', String(t.port)])

@@ -81,7 +81,7 @@ export function executorFor(h: InventoryHost): Executor {
     case 'ssh':
       return new SshExecutor(h.name, {address: h.address, ...h.ssh})
     case 'vm':
-      return new VmExecutor(h.name, h.vm_socket ?? '')
+      return new VmExecutor(h.name, h.vm_socket ?? '', h.vm_netns)
   }
 }
 
@@ -98,7 +98,7 @@ export function describeReach(h: InventoryHost): {via: InventoryHost['via']; com
     case 'nsenter':
       return {via: 'nsenter', command: ['nsenter', '-t', `$(cat ${h.init_pid_file ?? '?'})`, '-a']}
     case 'vm':
-      return {via: 'vm', command: [`(console ${h.vm_socket ?? '?'})`]}
+      return {via: 'vm', command: [`(console ${h.vm_socket ?? '?'})`, ...(h.vm_netns === undefined ? [] : ['ip', 'netns', 'exec', h.vm_netns])]}
     case 'ssh': {
       const t = h.ssh ?? {}
       const o: string[] = ['ssh']

@@ -57,9 +57,10 @@ export async function resolveInventory(flag: string | undefined, target?: string
 }
 
 /** Which built-in lab names a host so (its inventory's host names), for "bring up that lab" hints. */
-export function labOfHostName(name: string): 'keepalived' | 'pacemaker' | 'bond' | undefined {
+export function labOfHostName(name: string): 'keepalived' | 'pacemaker' | 'bond' | 'lvs' | undefined {
   if (/^(lb\d+|web\d+|client)$/.test(name)) return 'keepalived'
   if (/^n\d+$/.test(name)) return 'pacemaker'
   if (/^(guest|client\d+)$/.test(name)) return 'bond'
+  if (/^(d[12]|rs[12])$/.test(name)) return 'lvs'
   return undefined
 }

@@ -44,6 +44,8 @@ export const HostSchema = z
     init_pid_file: z.string().optional(),
     /** For `via: vm`: the console broker socket of a QEMU guest (the bond lab writes it). */
     vm_socket: z.string().optional(),
+    /** For `via: vm`: a network namespace inside the guest the host lives in (the LVS lab's directors and real servers). */
+    vm_netns: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a namespace name').optional(),
     ssh: SshSchema.optional(),
     roles: z.array(z.string()).default([]),
     /** How daemons are started/stopped: systemd, the lab's own control, or auto (systemd when present). */

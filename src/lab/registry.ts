@@ -5,9 +5,10 @@ import {keepalivedLab} from './keepalived/lab.js'
 import {pacemakerLab} from './pacemaker/lab.js'
 import {heartbeatLab} from '../stacks/heartbeat/lab/lab.js'
 import {glusterLab} from '../stacks/gluster/lab/lab.js'
+import {lvsLab} from '../stacks/lvs/lab/lab.js'
 
 /** Every lab topology. Add new ones here (one line). */
-export const LAB_DRIVERS: readonly LabDriver[] = [keepalivedLab, pacemakerLab, bondLab, heartbeatLab, glusterLab]
+export const LAB_DRIVERS: readonly LabDriver[] = [keepalivedLab, pacemakerLab, bondLab, heartbeatLab, glusterLab, lvsLab]
 
 export function labDriver(topology: string): LabDriver {
   const d = LAB_DRIVERS.find((x) => x.topology === topology)

@@ -15,10 +15,14 @@ import {keepalivedStack} from './keepalived/stack.js'
 import {pacemakerStack} from './pacemaker/stack.js'
 import {heartbeatStack} from './heartbeat/stack.js'
 import {glusterStack} from './gluster/stack.js'
+import {lvsStack} from './lvs/stack.js'
 import type {StackModule} from './types.js'
 
-/** In order of precedence: a host that is both a cluster node and a load balancer is drilled as a cluster node. */
-export const STACKS: readonly StackModule[] = [pacemakerStack, keepalivedStack, heartbeatStack, glusterStack]
+/**
+ * In order of precedence: a host that is both a cluster node and a load balancer is drilled as a cluster node;
+ * an LVS director (keepalived with virtual_servers) as a director, before keepalived's lb.
+ */
+export const STACKS: readonly StackModule[] = [pacemakerStack, lvsStack, keepalivedStack, heartbeatStack, glusterStack]
 
 export function stackFor(target: InventoryHost, inventory: Inventory): StackModule {
   const s = STACKS.find((x) => x.matches(target, inventory))

@@ -49,6 +49,7 @@ export const FLOORS: ReadonlyArray<readonly [string, number]> = [
   ['src/lab/pacemaker/', 6],
   ['src/lab/bond/', 6],
   ['src/stacks/gluster/lab/', 6],
+  ['src/stacks/lvs/lab/', 6],
   // The lab audit (torture tests, game days) looks at every lab through the registry and at the journal.
   ['src/lab/audit.ts', 7],
   // Game days run drills (the stacks' registry) with the lab audit around every step.

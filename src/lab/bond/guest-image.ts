@@ -27,6 +27,24 @@ export const WANTED_MODULES = ['virtio_pci', 'virtio_console', 'virtio_net', 'bo
 
 export const KERNEL_META_PACKAGE = 'linux-image-cloud-amd64'
 
+/**
+ * What goes into a guest image besides the kernel and busybox: the bond lab's (iperf3) or another lab's
+ * (the LVS lab's keepalived, ipvsadm, iproute2: src/stacks/lvs/lab/guest.ts). Each flavor has its own
+ * manifest and initramfs in the shared cache (the debs are shared).
+ */
+export interface GuestFlavor {
+  /** 'bond' keeps the original file names (manifest.json, initramfs-KVER-KEY.cpio.gz). */
+  name: string
+  /** Packages whose binaries go in, with their lib* dependencies (transitively). */
+  roots: string[]
+  /** Binaries from those packages (paths inside the package, e.g. usr/sbin/keepalived), with the libraries they map. */
+  binaries: string[]
+  modules: readonly string[]
+  init: string
+}
+
+export const BOND_FLAVOR: GuestFlavor = {name: 'bond', roots: ['iperf3'], binaries: ['usr/bin/iperf3'], modules: WANTED_MODULES, init: GUEST_INIT_SH}
+
 export function cacheDir(): string {
   return join(process.env['HACHAOS_CACHE_DIR'] ?? '/var/cache/hachaos', 'bond-lab')
 }
@@ -84,10 +102,10 @@ async function kernelPackage(progress: Progress): Promise<string> {
   return k
 }
 
-/** iperf3 and the library packages it needs (lib* Depends, transitively). */
-async function iperfPackages(): Promise<string[]> {
-  const seen = new Set<string>(['iperf3'])
-  const todo = ['iperf3']
+/** The root packages and the library packages they need (lib* Depends, transitively). */
+async function rootPackages(roots: string[]): Promise<string[]> {
+  const seen = new Set<string>(roots)
+  const todo = [...roots]
   while (todo.length > 0) {
     const p = todo.pop() as string
     for (const d of await dependsOf(p)) {
@@ -193,12 +211,13 @@ function walkFind(root: string, test: (rel: string) => boolean): string | null {
   return null
 }
 
-export async function ensureGuestImage(opts: {progress?: Progress} = {}): Promise<GuestImage> {
+export async function ensureGuestImage(opts: {progress?: Progress; flavor?: GuestFlavor} = {}): Promise<GuestImage> {
   const progress = opts.progress ?? ((): void => undefined)
+  const flavor = opts.flavor ?? BOND_FLAVOR
   const cache = cacheDir()
   const debsDir = join(cache, 'debs')
   mkdirSync(debsDir, {recursive: true})
-  const manifestFile = join(cache, 'manifest.json')
+  const manifestFile = join(cache, flavor.name === 'bond' ? 'manifest.json' : `manifest-${flavor.name}.json`)
   let manifest: Manifest | null = null
   try {
     const m = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest
@@ -208,8 +227,8 @@ export async function ensureGuestImage(opts: {progress?: Progress} = {}): Promis
   }
   const have = (pkgs: string[]): boolean => pkgs.every((p) => debFor(debsDir, p) !== null)
   if (manifest === null || !have([manifest.kernelPackage, 'busybox-static', ...manifest.packages])) {
-    progress(`resolving Debian packages (${KERNEL_META_PACKAGE}, busybox-static, iperf3 and its libraries)`)
-    manifest = {version: IMAGE_VERSION, kernelPackage: await kernelPackage(progress), packages: await iperfPackages()}
+    progress(`resolving Debian packages (${KERNEL_META_PACKAGE}, busybox-static, ${flavor.roots.join(', ')} and their libraries)`)
+    manifest = {version: IMAGE_VERSION, kernelPackage: await kernelPackage(progress), packages: await rootPackages(flavor.roots)}
   }
   const all = [manifest.kernelPackage, 'busybox-static', ...manifest.packages]
   const missing = all.filter((p) => debFor(debsDir, p) === null)
@@ -234,27 +253,30 @@ export async function ensureGuestImage(opts: {progress?: Progress} = {}): Promis
   const kernel = join(kdir, 'boot', `vmlinuz-${kver}`)
   if (!existsSync(kernel)) throw envError(`${kernel} is missing from the kernel package`)
 
-  const key = createHash('sha256').update(JSON.stringify({IMAGE_VERSION, GUEST_INIT_SH, debs: debs.map((d) => basename(d))})).digest('hex').slice(0, 16)
-  const initrd = join(cache, `initramfs-${kver}-${key}.cpio.gz`)
+  const init = flavor.init
+  const key = createHash('sha256').update(JSON.stringify(flavor.name === 'bond' ? {IMAGE_VERSION, GUEST_INIT_SH: init, debs: debs.map((d) => basename(d))} : {IMAGE_VERSION, init, flavor, debs: debs.map((d) => basename(d))})).digest('hex').slice(0, 16)
+  const prefix = flavor.name === 'bond' ? 'initramfs-' : `initramfs-${flavor.name}-`
+  const initrd = join(cache, `${prefix}${kver}-${key}.cpio.gz`)
   const modRoot = join(kdir, 'lib', 'modules', kver)
   const idx = moduleIndex(modRoot)
-  const modules = moduleLoadOrder(WANTED_MODULES, (m) => {
+  const modules = moduleLoadOrder(flavor.modules, (m) => {
     if (idx.builtin.has(m)) return null
     const f = idx.files.get(m)
-    if (f === undefined) throw envError(`kernel ${kver} has no module ${m}`, 'the bond lab needs a Debian cloud kernel with bonding and virtio modules')
+    if (f === undefined) throw envError(`kernel ${kver} has no module ${m}`, `the ${flavor.name} lab needs a Debian cloud kernel with the modules ${flavor.modules.join(', ')}`)
     return moduleDepends(readFileSync(f))
   })
   if (!existsSync(initrd)) {
     progress(`building the guest initramfs (${modules.length} modules: ${modules.join(' ')})`)
-    for (const f of readdirSync(cache).filter((x) => x.startsWith('initramfs-') && x.endsWith('.cpio.gz'))) rmSync(join(cache, f), {force: true})
-    const entries = await initramfsEntries(dirs, manifest, idx.files, modules)
+    // only this flavor's older images (another flavor's name goes on with a letter, a kernel version with a digit)
+    for (const f of readdirSync(cache).filter((x) => x.startsWith(prefix) && /^\d/.test(x.slice(prefix.length)) && x.endsWith('.cpio.gz'))) rmSync(join(cache, f), {force: true})
+    const entries = await initramfsEntries(dirs, manifest, idx.files, modules, flavor)
     writeFileAtomic(initrd, '')
     writeFileSync(initrd, gzipSync(cpioNewc(entries), {level: 6}))
   }
   return {kernel, initrd, kernelVersion: kver, debs, downloaded, initrdBytes: statSync(initrd).size, modules}
 }
 
-async function initramfsEntries(dirs: Map<string, string>, manifest: Manifest, modFiles: Map<string, string>, modules: string[]): Promise<CpioEntry[]> {
+async function initramfsEntries(dirs: Map<string, string>, manifest: Manifest, modFiles: Map<string, string>, modules: string[], flavor: GuestFlavor): Promise<CpioEntry[]> {
   const entries: CpioEntry[] = []
   const madeDirs = new Set<string>()
   const dir = (p: string): void => {
@@ -279,12 +301,14 @@ async function initramfsEntries(dirs: Map<string, string>, manifest: Manifest, m
   const list = await runOk(local, [bb, '--list'], {what: 'busybox --list'})
   for (const a of list.stdout.split('\n').map((x) => x.trim())) {
     if (a === '' || a === 'busybox' || !/^[\w.[\]-]+$/.test(a)) continue
+    // a flavor's own binary takes the name (the kernel's unpacker would write it through the symlink into busybox)
+    if (flavor.binaries.includes(`bin/${a}`)) continue
     entries.push({type: 'symlink', path: `bin/${a}`, target: 'busybox'})
   }
 
-  // iperf3 and the libraries the loader maps for it, found in the unpacked packages
+  // the flavor's binaries and the libraries the loader maps for them, found in the unpacked packages
   const libcRoot = dirs.get('libc6')
-  if (libcRoot === undefined) throw envError('iperf3 does not depend on libc6 here: cannot find the dynamic loader')
+  if (libcRoot === undefined) throw envError(`${flavor.roots.join(', ')} do not depend on libc6 here: cannot find the dynamic loader`)
   const ldRel = walkFind(libcRoot, (r) => /(^|\/)ld-linux-x86-64\.so\.2$/.test(r) && !statIsLink(join(libcRoot, r)))
   if (ldRel === null) throw envError('libc6 holds no ld-linux-x86-64.so.2')
   const ldso = join(libcRoot, ldRel)
@@ -293,16 +317,23 @@ async function initramfsEntries(dirs: Map<string, string>, manifest: Manifest, m
     const root = dirs.get(p) as string
     for (const d of ['lib/x86_64-linux-gnu', 'usr/lib/x86_64-linux-gnu']) if (existsSync(join(root, d))) libDirs.push(join(root, d))
   }
-  const iperfRoot = dirs.get('iperf3') as string
-  const iperf = join(iperfRoot, 'usr', 'bin', 'iperf3')
-  entries.push({type: 'file', path: 'usr/bin/iperf3', data: readFileSync(iperf), mode: 0o755})
-  for (const lib of await neededLibs(ldso, libDirs, iperf)) {
-    const real = realpathSync(lib)
-    const owner = [...dirs.values()].find((root) => lib.startsWith(`${root}/`))
-    if (owner === undefined) throw envError(`${lib} is outside the unpacked packages`)
-    const rel = relative(owner, lib)
-    dir(dirname(rel))
-    entries.push({type: 'file', path: rel, data: readFileSync(real), mode: 0o755})
+  const libsDone = new Set<string>()
+  for (const bin of flavor.binaries) {
+    const owner = flavor.roots.map((p) => dirs.get(p) as string).find((root) => existsSync(join(root, bin)))
+    if (owner === undefined) throw envError(`no package of ${flavor.roots.join(', ')} holds ${bin}`)
+    const path = join(owner, bin)
+    dir(dirname(bin))
+    entries.push({type: 'file', path: bin, data: readFileSync(realpathSync(path)), mode: 0o755})
+    for (const lib of await neededLibs(ldso, libDirs, path)) {
+      if (libsDone.has(lib)) continue
+      libsDone.add(lib)
+      const real = realpathSync(lib)
+      const libOwner = [...dirs.values()].find((root) => lib.startsWith(`${root}/`))
+      if (libOwner === undefined) throw envError(`${lib} is outside the unpacked packages`)
+      const rel = relative(libOwner, lib)
+      dir(dirname(rel))
+      entries.push({type: 'file', path: rel, data: readFileSync(real), mode: 0o755})
+    }
   }
   entries.push({type: 'file', path: 'lib64/ld-linux-x86-64.so.2', data: readFileSync(ldso), mode: 0o755})
 
@@ -312,7 +343,7 @@ async function initramfsEntries(dirs: Map<string, string>, manifest: Manifest, m
 
   entries.push({type: 'file', path: 'etc/passwd', data: Buffer.from('root:x:0:0:root:/root:/bin/sh\n')})
   entries.push({type: 'file', path: 'etc/group', data: Buffer.from('root:x:0:\n')})
-  entries.push({type: 'file', path: 'init', data: Buffer.from(GUEST_INIT_SH), mode: 0o755})
+  entries.push({type: 'file', path: 'init', data: Buffer.from(flavor.init), mode: 0o755})
   return entries
 }
 

@@ -1,0 +1,360 @@
+/**
+ * `hachaos lab up|status|down --topology lvs`: an LVS-DR director pair with the real IPVS. The host kernel
+ * has no IPVS, so the directors run in a QEMU guest (Debian's cloud kernel, as the bond lab boots), each in
+ * its own network namespace there with real keepalived (VRRP for the VIP, virtual_server with TCP_CHECK);
+ * the real servers are two more namespaces in the guest; the client is a namespace on this host. The
+ * guest is driven through its console broker (VmExecutor, like the bond lab), cables are pulled through
+ * QEMU's monitor (`set_link`).
+ */
+import {existsSync, mkdirSync, readFileSync, rmSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {stringify} from 'yaml'
+
+import {HachaosError} from '../../../errors.js'
+import {NetnsExecutor} from '../../../exec/netns.js'
+import {runOk} from '../../../exec/run-ok.js'
+import {VM_MAIN, VmExecutor} from '../../../exec/vm.js'
+import {labInventoryIni} from '../../../inventory/inventory.js'
+import {ensureGuestImage} from '../../../lab/bond/guest-image.js'
+import {hmp, qemuArgv, type QemuFiles} from '../../../lab/bond/qemu.js'
+import type {LabDownResult, LabDriver, LabHostView, LabNodeStatus, LabStatus, LabUpOptions, LabUpResult} from '../../../lab/driver.js'
+import {addressUp, alive, commOf, createSwitch, finishLabDown, ip, labNotUp, listNetns, logTail, plugIntoSwitch, refuseTakenNamespaces, requireBinaries, requireRoot, startDetached, terminate, waitFor} from '../../../lab/netns-ops.js'
+import {inventoryFile, labDir, stateFile} from '../../../lab/paths.js'
+import {readLabState, writeLabState, type LabState} from '../../../lab/state.js'
+import {nowUs} from '../../../time.js'
+import {writeFileAtomic} from '../../../util/atomic.js'
+import {directorState, type DirectorState} from '../live.js'
+import {LVS_FLAVOR} from './guest.js'
+import {keepalivedConf, VRRP_INSTANCE} from './render.js'
+import {HTTP_PORT, LVS_SUBNET, PREFIX_LEN, STREAM_PORT, VIP, lvsTopology, optionsKey, parseLvsLabOptions, type LvsGuestNode, type LvsLabOptions, type LvsLabTopology} from './topology.js'
+
+export const TOPOLOGY = 'lvs'
+const QEMU_COMM = 'qemu-system-x86'
+
+export interface LvsLabExtra {
+  options: LvsLabOptions
+  optionsKey: string
+  kernelVersion: string
+  files: QemuFiles & {brokerSocket: string; brokerLog: string}
+  qemuPid: number | null
+  brokerPid: number | null
+  switchNs: string
+  nodes: LvsGuestNode[]
+}
+
+export function lvsExtra(st: LabState): LvsLabExtra {
+  return st.extra as unknown as LvsLabExtra
+}
+
+function labFiles(dir: string): LvsLabExtra['files'] {
+  return {
+    consoleLog: join(dir, 'console.log'),
+    consoleSocket: join(dir, 'console.sock'),
+    monitorSocket: join(dir, 'monitor.sock'),
+    pidFile: join(dir, 'qemu.pid'),
+    brokerSocket: join(dir, 'hx.sock'),
+    brokerLog: join(dir, 'broker.log'),
+  }
+}
+
+function readPid(file: string): number | null {
+  try {
+    const n = Number(readFileSync(file, 'utf8').trim())
+    return Number.isInteger(n) && n > 1 ? n : null
+  } catch {
+    return null
+  }
+}
+
+function qemuPidOf(x: LvsLabExtra): number | null {
+  const p = readPid(x.files.pidFile) ?? x.qemuPid
+  return p !== null && alive(p) && commOf(p) === QEMU_COMM ? p : null
+}
+
+function brokerPidOf(x: LvsLabExtra): number | null {
+  const p = x.brokerPid
+  return p !== null && alive(p) && commOf(p) === 'node' ? p : null
+}
+
+/** argv run inside one of the guest's namespaces (iproute2 by path: busybox's own `ip` has no netns). */
+export function inGuestNs(ns: string, argv: string[]): string[] {
+  return ['/bin/ip', 'netns', 'exec', ns, ...argv]
+}
+
+/**
+ * keepalived of a director, in the background: Debian's build has no --log-file and the guest no syslog, so it
+ * runs in the foreground (-n) logging to the console (-l), redirected to its log file by the guest's shell
+ * (the script is fixed text; the log file and argv are positional parameters, never spliced in).
+ */
+export function keepalivedArgv(director: string): string[] {
+  return ['sh', '-c', 'log=$1; shift; "$@" > "$log" 2>&1 < /dev/null &', 'sh', `/run/ka-${director}.log`, ...inGuestNs(director, ['keepalived', '-n', '-l', '-D', '-f', `/etc/keepalived/${director}.conf`, '-p', `/run/ka-${director}.pid`, '-c', `/run/ka-${director}-c.pid`, '-r', `/run/ka-${director}-r.pid`])]
+}
+
+function hostsOf(t: LvsLabTopology): LabHostView[] {
+  return [
+    ...t.nodes.map((n) => ({name: n.name, role: n.role, ns: `${n.name} (in the guest)`, ip: n.ip, mac: n.mac})),
+    {name: t.client.name, role: 'client', ns: t.client.ns, ip: t.client.ip, mac: t.client.mac},
+  ]
+}
+
+function renderInventory(t: LvsLabTopology, x: LvsLabExtra, state: string): string {
+  const hosts: Record<string, unknown> = {}
+  for (const n of t.nodes) {
+    hosts[n.name] = {
+      address: n.ip,
+      via: 'vm',
+      vm_socket: x.files.brokerSocket,
+      vm_netns: n.name,
+      roles: [n.role === 'director' ? 'lvs-director' : 'lvs-real-server'],
+      services: 'none',
+      facts: {
+        interface: 'eth0',
+        mac: n.mac,
+        qemu_monitor: x.files.monitorSocket,
+        qemu_netdev: n.netdev,
+        ...(n.role === 'director' ? {priority: n.priority, keepalived_conf: `/etc/keepalived/${n.name}.conf`, keepalived_log: `/run/ka-${n.name}.log`, lvs_sync: x.options.sync, lvs_stream_port: STREAM_PORT} : {}),
+      },
+    }
+  }
+  hosts[t.client.name] = {address: t.client.ip, via: 'netns', netns: t.client.ns, roles: ['client'], services: 'none', facts: {interface: 'eth0', mac: t.client.mac}}
+  const doc = {
+    version: 1,
+    name: `hachaos lab (${TOPOLOGY}, prefix ${t.prefix}, DR${x.options.sync ? ', sync' : ''})`,
+    vip: VIP,
+    lab: {topology: TOPOLOGY, prefix: t.prefix, state},
+    hosts,
+  }
+  return `# Written by \`hachaos lab up --topology lvs\`; removed by \`hachaos lab down --topology lvs\`.\n${stringify(doc)}`
+}
+
+/** One HTTP GET through the VIP from the client: the real server's name, or null. */
+export async function clientGet(t: LvsLabTopology, timeoutS = 1): Promise<string | null> {
+  const r = await new NetnsExecutor('client', t.client.ns).run(['curl', '-s', '-m', String(timeoutS), `http://${VIP}:${HTTP_PORT}/`], {timeoutMs: timeoutS * 1000 + 2000})
+  return r.code === 0 && r.stdout.trim() !== '' ? r.stdout.trim() : null
+}
+
+export async function labStatus(prefix: string): Promise<LabStatus> {
+  const st = readLabState(stateFile(prefix, TOPOLOGY))
+  if (st === null) return labNotUp(TOPOLOGY, prefix)
+  const x = lvsExtra(st)
+  const existing = new Set(await listNetns())
+  const problems: string[] = []
+  for (const ns of st.namespaces) if (!existing.has(ns)) problems.push(`namespace ${ns} is missing`)
+  const qpid = qemuPidOf(x)
+  const bpid = brokerPidOf(x)
+  if (qpid === null) problems.push('QEMU is not running')
+  if (bpid === null) problems.push('the console broker is not running')
+  const t = lvsTopology(prefix)
+  const directors: DirectorState[] = []
+  if (qpid !== null && bpid !== null) {
+    const vm = new VmExecutor('guest', x.files.brokerSocket)
+    for (const n of t.nodes.filter((d) => d.role === 'director')) {
+      try {
+        directors.push(await directorState(vm, n.name, (argv) => inGuestNs(n.name, argv), `/run/ka-${n.name}.log`, {vip: VIP, instance: VRRP_INSTANCE}))
+      } catch (e) {
+        problems.push(`director ${n.name} does not answer: ${(e as Error).message}`)
+      }
+    }
+    for (const d of directors) if (!d.keepalivedRunning) problems.push(`keepalived is not running in ${d.name}`)
+  }
+  const owners = directors.filter((d) => d.holdsVip).map((d) => d.name)
+  if (directors.length === 2 && owners.length !== 1) problems.push(`VIP ${VIP} is held by ${owners.length === 0 ? 'no director' : owners.join(' and ')}`)
+  const nodes: LabNodeStatus[] = [
+    ...t.nodes.map((n) => {
+      const d = directors.find((y) => y.name === n.name)
+      return {name: n.name, role: n.role, ns: n.name, ip: n.ip, mac: n.mac, nsExists: qpid !== null, daemons: d === undefined ? [] : [{service: 'keepalived', running: d.keepalivedRunning, pids: d.keepalivedPids}]}
+    }),
+    {name: t.client.name, role: 'client', ns: t.client.ns, ip: t.client.ip, mac: t.client.mac, nsExists: existing.has(t.client.ns), daemons: []},
+  ]
+  return {
+    topology: TOPOLOGY,
+    prefix,
+    up: true,
+    healthy: problems.length === 0,
+    vip: VIP,
+    vipOwners: owners,
+    nodes,
+    inventory: st.inventory,
+    problems,
+    details: {options: x.options, kernel: x.kernelVersion, monitor: x.files.monitorSocket, directors, qemu: qpid === null ? [] : [qpid]},
+  }
+}
+
+export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
+  const progress = opts.onProgress ?? ((): void => undefined)
+  const o = parseLvsLabOptions(opts.options)
+  requireRoot('hachaos lab up --topology lvs')
+  requireBinaries(['ip', 'qemu-system-x86_64', 'apt-get', 'apt-cache', 'dpkg', 'curl'])
+  if (!existsSync('/dev/net/tun')) {
+    throw new HachaosError('/dev/net/tun is missing: QEMU cannot make tap devices', {code: 'E_NO_TUN', exit: 'ENVIRONMENT', suggestions: ['modprobe tun', 'inside a container: pass --device /dev/net/tun']})
+  }
+  const t = lvsTopology(opts.prefix)
+  const dir = labDir(opts.prefix, TOPOLOGY)
+  const sf = stateFile(opts.prefix, TOPOLOGY)
+  const inv = inventoryFile(opts.prefix, TOPOLOGY)
+  const start = nowUs()
+  const since = (): number => Math.round((nowUs() - start) / 1000)
+
+  const before = await labStatus(opts.prefix)
+  if (before.up) {
+    const st = readLabState(sf)
+    if (before.healthy && st !== null && lvsExtra(st).optionsKey === optionsKey(o)) {
+      progress('LVS lab is already up and healthy with these options')
+      return result(t, lvsExtra(st), inv, sf, true, {readyMs: since()}, [])
+    }
+    progress(before.healthy ? 'LVS lab is up with other options: rebuilding it' : `LVS lab is half up (${before.problems[0] ?? 'unhealthy'}): rebuilding it`)
+    await labDown(opts.prefix)
+  }
+  const namespaces = [t.switchNs, t.client.ns]
+  await refuseTakenNamespaces(namespaces, 'HACHAOS_LAB_PREFIX=hc2 hachaos lab up --topology lvs', 'or remove leftovers')
+
+  progress('preparing the guest image (kernel, busybox, keepalived, ipvsadm, iproute2 from Debian packages; cached)')
+  const img = await ensureGuestImage({progress, flavor: LVS_FLAVOR})
+  const imageMs = since()
+  const files = labFiles(dir)
+  const x: LvsLabExtra = {options: o, optionsKey: optionsKey(o), kernelVersion: img.kernelVersion, files, qemuPid: null, brokerPid: null, switchNs: t.switchNs, nodes: t.nodes}
+  const state: LabState = {
+    schema: 'hachaos.lab/1',
+    topology: TOPOLOGY,
+    prefix: opts.prefix,
+    dir,
+    createdAt: new Date().toISOString(),
+    subnet: LVS_SUBNET,
+    vip: VIP,
+    namespaces,
+    nodes: [
+      ...t.nodes.map((n) => ({name: n.name, role: n.role, ns: n.name, ip: n.ip, mac: n.mac, dev: 'eth0'})),
+      {name: t.client.name, role: 'client', ns: t.client.ns, ip: t.client.ip, mac: t.client.mac, dev: 'eth0'},
+    ],
+    daemons: [],
+    inventory: inv,
+    extra: x as unknown as Record<string, unknown>,
+  }
+  rmSync(dir, {recursive: true, force: true})
+  mkdirSync(dir, {recursive: true, mode: 0o755})
+  writeLabState(sf, state)
+
+  try {
+    progress(`creating namespaces ${namespaces.join(', ')}`)
+    await createSwitch(t.switchNs, t.bridge, ['stp_state', '0', 'forward_delay', '0'])
+    for (const n of t.nodes) {
+      await ip(['-n', t.switchNs, 'tuntap', 'add', 'dev', n.tap, 'mode', 'tap'])
+      await ip(['-n', t.switchNs, 'link', 'set', n.tap, 'master', t.bridge, 'up'])
+    }
+    await plugIntoSwitch({ns: t.switchNs, bridge: t.bridge}, t.client.ns, t.client.swPort, 'eth0', t.client.mac)
+    await addressUp(t.client.ns, 'eth0', `${t.client.ip}/${PREFIX_LEN}`)
+    const namespacesMs = since()
+
+    progress(`booting the guest under QEMU (TCG, ${o.memMb} MiB): directors d1, d2 and real servers rs1, rs2 as namespaces`)
+    const cmdline = ['console=ttyS0', 'quiet', 'panic=-1', `hx.vip=${VIP}`, `hx.nodes=${t.nodes.map((n) => `${n.name}:${n.ip}`).join(',')}`].join(' ')
+    const members = t.nodes.map((n) => ({dev: n.guestDev, netdev: n.netdev, tap: n.tap, mac: n.mac}))
+    const argv = qemuArgv({kernel: img.kernel, initrd: img.initrd, cmdline, memMb: o.memMb, nicSpeed: false, members, files})
+    await runOk(new NetnsExecutor('lvs-switch', t.switchNs), argv, {timeoutMs: 30_000, what: 'qemu-system-x86_64', suggestions: [`see ${files.consoleLog}`]})
+    x.qemuPid = readPid(files.pidFile)
+    writeLabState(sf, state)
+    x.brokerPid = startDetached(t.switchNs, [process.execPath, VM_MAIN, 'broker', files.consoleSocket, files.brokerSocket], files.brokerLog)
+    writeLabState(sf, state)
+
+    const timeout = opts.timeoutMs ?? 120_000
+    const ready = await waitFor(async () => {
+      const log = existsSync(files.consoleLog) ? readFileSync(files.consoleLog, 'utf8') : ''
+      if (log.includes('HX-READY')) return 'ready'
+      if (qemuPidOf(x) === null) return 'dead'
+      return undefined
+    }, timeout, 50)
+    if (ready !== 'ready') throw notReady(ready === 'dead' ? 'QEMU exited while the guest booted' : `the guest did not boot within ${timeout / 1000} s`, files.consoleLog)
+    const bootedMs = since()
+    const failed = readFileSync(files.consoleLog, 'utf8').split('\n').filter((l) => l.includes('FAILED'))
+    if (failed.length > 0) throw notReady(`the guest could not set its namespaces up: ${failed.join(' | ')}`, files.consoleLog)
+    const vm = new VmExecutor('guest', files.brokerSocket)
+    const answers = await waitFor(async () => {
+      try {
+        return (await vm.run(['true'], {timeoutMs: 3000})).code === 0 ? true : undefined
+      } catch {
+        return undefined
+      }
+    }, 20_000, 100)
+    if (answers === undefined) throw notReady('the guest does not answer on its console', files.brokerLog)
+
+    progress(`starting keepalived in d1 and d2 (DR, ${o.scheduler}${o.sync ? ', lvs_sync_daemon' : ''})`)
+    for (const d of t.nodes.filter((n) => n.role === 'director')) {
+      const conf = `/etc/keepalived/${d.name}.conf`
+      await runOk(vm, ['sh', '-c', 'cat > "$1"', 'sh', conf], {input: keepalivedConf(d, o, opts.prefix), what: `writing ${conf} in the guest`})
+      await runOk(vm, keepalivedArgv(d.name), {timeoutMs: 15_000, what: `keepalived in ${d.name}`, suggestions: [`its log in the guest: /run/ka-${d.name}.log`]})
+    }
+    const keepalivedMs = since()
+
+    progress(`waiting for ${VIP}:${HTTP_PORT} to answer from rs1 and rs2 (client)`)
+    const seen = new Set<string>()
+    const both = await waitFor(async () => {
+      const who = await clientGet(t)
+      if (who !== null) seen.add(who)
+      return seen.has('rs1') && seen.has('rs2') ? true : undefined
+    }, 30_000, 50)
+    if (both === undefined) throw notReady(`the VIP did not answer from both real servers within 30 s (answered: ${[...seen].join(', ') || 'none'})`, files.consoleLog)
+    const readyMs = since()
+    const invText = renderInventory(t, x, sf)
+    writeFileAtomic(inv, invText)
+    writeFileAtomic(inv.replace(/\.yaml$/, '.ini'), labInventoryIni(invText, inv))
+    writeLabState(sf, state)
+    progress(`LVS lab up in ${(readyMs / 1000).toFixed(2)} s (guest boot ${((bootedMs - namespacesMs) / 1000).toFixed(2)} s)`)
+    return result(t, x, inv, sf, false, {imageMs, namespacesMs, bootedMs, keepalivedMs, readyMs}, [...seen].sort(), img.downloaded)
+  } catch (e) {
+    progress('lab up failed: removing what was made')
+    await labDown(opts.prefix).catch(() => undefined)
+    throw e
+  }
+}
+
+function result(t: LvsLabTopology, x: LvsLabExtra, inv: string, sf: string, alreadyUp: boolean, timings: LabUpResult['timings'], answeredBy: string[], downloaded: string[] = []): LabUpResult {
+  return {
+    topology: TOPOLOGY,
+    prefix: t.prefix,
+    alreadyUp,
+    vip: VIP,
+    vipOwner: 'd1',
+    answeredBy,
+    hosts: hostsOf(t),
+    inventory: inv,
+    stateFile: sf,
+    timings,
+    details: {forwarding: 'DR', scheduler: x.options.scheduler, sync: x.options.sync, options: x.options, kernel: x.kernelVersion, services: [`${VIP}:${HTTP_PORT}`, `${VIP}:${STREAM_PORT}`], monitor: x.files.monitorSocket, console: x.files.brokerSocket, downloaded},
+  }
+}
+
+function notReady(msg: string, log: string): HachaosError {
+  return new HachaosError(msg, {
+    code: 'E_LAB_NOT_READY',
+    exit: 'TIMEOUT',
+    suggestions: [`last lines of ${log}: ${logTail(log, 4).replace(/\n/g, ' | ')}`, 'the lab was removed again; retry, or look at the log above'],
+  })
+}
+
+export async function labDown(prefix: string): Promise<LabDownResult> {
+  requireRoot('hachaos lab down --topology lvs')
+  const st = readLabState(stateFile(prefix, TOPOLOGY))
+  let ended = 0
+  if (st !== null) {
+    const x = lvsExtra(st)
+    // QEMU first, by its PID (a graceful quit through the monitor, then signals): the guest and all it runs go with it.
+    const q = qemuPidOf(x)
+    if (q !== null) {
+      await hmp(x.files.monitorSocket, 'quit', 2000).catch(() => undefined)
+      await waitFor(async () => (alive(q) ? undefined : true), 3000, 50)
+      if (alive(q)) await terminate([q])
+      ended++
+    }
+    const b = brokerPidOf(x)
+    if (b !== null) ended += (await terminate([b])).length
+  }
+  return finishLabDown({topology: TOPOLOGY, prefix, dir: labDir(prefix, TOPOLOGY), st, switchSuffix: '-lsw', ended, strayDir: true})
+}
+
+export const lvsLab: LabDriver = {
+  topology: TOPOLOGY,
+  summary: 'an LVS-DR director pair (real IPVS + keepalived in a QEMU guest: d1, d2) with real servers rs1, rs2 and a client; --sync for lvs_sync_daemon',
+  up: labUp,
+  status: labStatus,
+  down: labDown,
+}

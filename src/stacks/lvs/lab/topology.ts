@@ -1,0 +1,108 @@
+/**
+ * The LVS lab's fixed shape. One QEMU guest (Debian's cloud kernel: IPVS is a module there, not on this
+ * host) holds four network namespaces, each owning one of the guest's NICs (renamed eth0 inside):
+ * the directors d1 (MASTER, prio 150) and d2 (BACKUP, prio 100), each a real keepalived with the VIP and an
+ * IPVS virtual_server (DR forwarding, TCP_CHECK), and the real servers rs1, rs2 (VIP on lo, arp_ignore=1,
+ * arp_announce=2, a web server naming itself on :80 and an echo service on :7 for long-lived streams).
+ * The guest's NICs are taps on bridge br0 in the switch namespace PREFIX-lsw, where the client namespace
+ * PREFIX-lc also plugs in. Addresses are fixed in 10.98.0.0/24; nothing is routed out of these namespaces.
+ */
+import {HachaosError} from '../../../errors.js'
+
+export const LVS_SUBNET = '10.98.0.0/24'
+export const PREFIX_LEN = 24
+export const VIP = '10.98.0.100'
+export const HTTP_PORT = 80
+/** The echo service (busybox nc -ll -e cat) the long-lived streams use. */
+export const STREAM_PORT = 7
+export const VRID = 98
+
+export interface LvsGuestNode {
+  name: 'd1' | 'd2' | 'rs1' | 'rs2'
+  role: 'director' | 'real-server'
+  ip: string
+  /** QEMU netdev id (what `set_link` takes) and tap in the switch namespace. */
+  netdev: string
+  tap: string
+  mac: string
+  /** The guest's device before it moves into the node's namespace (renamed eth0 there). */
+  guestDev: string
+  priority: number
+}
+
+export interface LvsLabTopology {
+  prefix: string
+  switchNs: string
+  bridge: string
+  nodes: LvsGuestNode[]
+  client: {name: 'client'; ns: string; ip: string; mac: string; swPort: string}
+}
+
+export function lvsTopology(prefix: string): LvsLabTopology {
+  const node = (i: number, name: LvsGuestNode['name'], role: LvsGuestNode['role'], ip: string, priority: number): LvsGuestNode => ({
+    name,
+    role,
+    ip,
+    netdev: `n${i}`,
+    tap: `tap${i}`,
+    mac: `52:54:00:98:00:${(0x10 + i).toString(16)}`,
+    guestDev: `eth${i}`,
+    priority,
+  })
+  return {
+    prefix,
+    switchNs: `${prefix}-lsw`,
+    bridge: 'br0',
+    nodes: [node(0, 'd1', 'director', '10.98.0.2', 150), node(1, 'd2', 'director', '10.98.0.3', 100), node(2, 'rs1', 'real-server', '10.98.0.11', 0), node(3, 'rs2', 'real-server', '10.98.0.12', 0)],
+    client: {name: 'client', ns: `${prefix}-lc`, ip: '10.98.0.10', mac: '02:98:00:00:00:0a', swPort: 'v-c'},
+  }
+}
+
+export interface LvsLabOptions {
+  /** lvs_sync_daemon on eth0 following the VRRP instance (connection sync between the directors). */
+  sync: boolean
+  /** VRRP advert_int, whole seconds (VRRPv2). */
+  advertInt: number
+  scheduler: string
+  /** keepalived checker timers (seconds). */
+  delayLoop: number
+  connectTimeout: number
+  retry: number
+  delayBeforeRetry: number
+  memMb: number
+}
+
+export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'sh'] as const
+
+function usage(msg: string, ...suggestions: string[]): HachaosError {
+  return new HachaosError(msg, {code: 'E_USAGE', exit: 'USAGE', suggestions})
+}
+
+function intOpt(raw: unknown, name: string, def: number, min: number, max: number): number {
+  if (raw === undefined || raw === null || raw === '') return def
+  const n = typeof raw === 'number' ? raw : Number(String(raw))
+  if (!Number.isInteger(n) || n < min || n > max) throw usage(`--${name} must be a whole number from ${min} to ${max} (got ${String(raw)})`)
+  return n
+}
+
+/** Validate `lab up --topology lvs` options; every value ends up in keepalived.conf inside the guest. */
+export function parseLvsLabOptions(o: Record<string, string | number | boolean | undefined> = {}): LvsLabOptions {
+  const sched = String(o['scheduler'] ?? 'rr')
+  if (!(SCHEDULERS as readonly string[]).includes(sched)) throw usage(`--scheduler "${sched}" is not one of ${SCHEDULERS.join(', ')}`)
+  const advertRaw = o['advertInt']
+  const advertInt = intOpt(advertRaw, 'advert-int', 1, 1, 255)
+  return {
+    sync: o['sync'] === true || o['sync'] === 'true',
+    advertInt,
+    scheduler: sched,
+    delayLoop: intOpt(o['delayLoop'], 'delay-loop', 1, 1, 3600),
+    connectTimeout: intOpt(o['connectTimeout'], 'connect-timeout', 1, 1, 3600),
+    retry: intOpt(o['retry'], 'retry', 1, 0, 100),
+    delayBeforeRetry: intOpt(o['delayBeforeRetry'], 'delay-before-retry', 1, 0, 3600),
+    memMb: intOpt(o['memMb'], 'mem', 256, 128, 4096),
+  }
+}
+
+export function optionsKey(o: LvsLabOptions): string {
+  return JSON.stringify(o)
+}

@@ -1,0 +1,205 @@
+/**
+ * The LVS stack: a director pair (role lvs-director) sharing a VIP by keepalived's VRRP, each with an IPVS
+ * virtual_server in front of real servers (role lvs-real-server). Its prepare() is the keepalived stack's
+ * VRRP model and hooks (the directors' keepalived.conf, Master_Down_Interval, adverts captured on the client)
+ * plus what only LVS has: the new-connection gap (the client's probes open a new TCP connection each) and
+ * the survival of established connections (N long-lived streams through the VIP, opened before the fault,
+ * ./streams.ts), with and without the connection sync daemon; and the directors' IPVS state before the fault
+ * (connection table sizes, sync daemons: sync completeness).
+ */
+import {HachaosError} from '../../errors.js'
+import {clockOffsetsOf} from '../../drill/clock.js'
+import {EventLog, type DrillSpec, type StackHooks} from '../../drill/engine.js'
+import {clientObservers} from '../../drill/observers.js'
+import type {DrillOptions, PreparedDrill} from '../../drill/options.js'
+import {VipOwnerPoller, hostHasAddress} from '../../drill/pollers.js'
+import {vipUrl} from '../../drill/probe-session.js'
+import {extraPhases} from '../../drill/summary.js'
+import {commonSpec, display, faultEnv} from '../../drill/setup-kit.js'
+import {executorFor, findHost, hostsWithRole} from '../../inventory/inventory.js'
+import type {EpochMicros} from '../../time.js'
+import type {FailoverMetrics, Prediction, TimelineEvent} from '../../store/run-types.js'
+import type {Poller} from '../../util/poll-loop.js'
+import type {StackModule} from '../types.js'
+import {readLbVrrp, type LbVrrp} from '../keepalived/config.js'
+import {KeepalivedLive} from '../keepalived/live.js'
+import {predictVrrp} from '../keepalived/predict.js'
+import {parseIpvsConns, parseIpvsDaemon} from './readers.js'
+import {LVS_RULES} from './rules.js'
+import {StreamsObserver} from './streams.js'
+
+export const DIRECTOR_ROLE = 'lvs-director'
+export const REAL_SERVER_ROLE = 'lvs-real-server'
+/** Long-lived streams: how many, and one byte every … ms (the issue's protocol). */
+export const STREAMS = 20
+export const STREAM_INTERVAL_MS = 100
+
+/** The VRRP hooks of keepalived, plus the streams: steady only once they are all open; LVS figures added. */
+class LvsLive implements StackHooks {
+  readonly holdAfterReactMs: number
+  readonly settleWaitMs: number
+  readonly mustObserve: boolean
+
+  constructor(
+    private readonly inner: KeepalivedLive,
+    private readonly streams: StreamsObserver | null,
+    private readonly before: Record<string, number | null>,
+  ) {
+    // Hold a little after the takeover: streams the new director resets fail at their next byte (100 ms).
+    this.holdAfterReactMs = Math.max(inner.holdAfterReactMs, 2500)
+    this.settleWaitMs = inner.settleWaitMs
+    this.mustObserve = inner.mustObserve
+  }
+
+  observe(e: TimelineEvent): void {
+    this.inner.observe(e)
+  }
+
+  steady(since: EpochMicros): boolean {
+    return this.inner.steady(since) && (this.streams === null || this.streams.fold.survival(null, null).opened >= this.streams.count)
+  }
+
+  notSteady(): string {
+    const s = this.streams?.fold.survival(null, null)
+    return s !== undefined && this.streams !== null && s.opened < this.streams.count ? `only ${s.opened} of ${this.streams.count} streams through the VIP are open` : this.inner.notSteady()
+  }
+
+  reacted(faultAt: EpochMicros): boolean {
+    return this.inner.reacted(faultAt)
+  }
+
+  settled(revertAt: EpochMicros): boolean {
+    return this.inner.settled(revertAt)
+  }
+
+  metrics(events: readonly TimelineEvent[], base: FailoverMetrics, faultAt: EpochMicros | null, revertAt: EpochMicros | null): FailoverMetrics {
+    const m = this.inner.metrics(events, base, faultAt, revertAt)
+    const extra: Record<string, number | null> = {...m.extra, ...this.before, newConnectionGapMs: m.outageMs}
+    if (this.streams !== null) {
+      const s = this.streams.fold.survival(faultAt, revertAt)
+      Object.assign(extra, {
+        streamsOpened: s.opened,
+        streamsLostBeforeFault: s.lostBeforeFault,
+        streamsSurvivedTakeover: s.survivedTakeover,
+        streamsLostInTakeover: s.lostInTakeover,
+        streamsSurvivedFailback: s.survivedFailback,
+        streamsLostInFailback: s.lostInFailback,
+      })
+    }
+    return {...m, extra}
+  }
+
+  size(): number {
+    return this.inner.size() + (this.streams?.fold.size() ?? 0)
+  }
+}
+
+/** Connection-table sizes and sync daemons of each director before the fault (sync completeness). */
+async function ipvsBefore(lbs: LbVrrp[]): Promise<{figures: Record<string, number | null>; sync: boolean}> {
+  const figures: Record<string, number | null> = {}
+  let sync = false
+  for (const [i, l] of lbs.entries()) {
+    const [c, d] = await Promise.all([l.exec.run(['ipvsadm', '-Lnc'], {timeoutMs: 10_000}), l.exec.run(['ipvsadm', '-Ln', '--daemon'], {timeoutMs: 10_000})])
+    figures[`connTableBefore_${i + 1}`] = c.code === 0 ? parseIpvsConns(c.stdout).length : null
+    if (d.code === 0 && parseIpvsDaemon(d.stdout).length > 0) sync = true
+  }
+  return {figures, sync}
+}
+
+async function prepare(o: DrillOptions): Promise<PreparedDrill> {
+  const inv = o.inventory
+  const target = findHost(inv, o.target)
+  const env = faultEnv(o, target)
+  const directors = hostsWithRole(inv, DIRECTOR_ROLE)
+  if (!target.roles.includes(DIRECTOR_ROLE)) {
+    throw new HachaosError(`${target.name} is not an LVS director (role ${DIRECTOR_ROLE}); drills of real servers are not built yet`, {code: 'E_TARGET_ROLE', exit: 'USAGE', where: target.name, suggestions: [`directors: ${directors.map((d) => d.name).join(', ') || 'none'}`]})
+  }
+  const warnings: string[] = []
+  const vipHint = o.vip ?? inv.vip ?? target.facts.vip ?? null
+  const lbs: LbVrrp[] = await Promise.all(directors.map((h) => readLbVrrp(h, executorFor(h), vipHint)))
+  const vip = vipHint ?? lbs[0]?.instance.virtualIpaddresses[0]?.address ?? null
+  if (vip === null) throw new HachaosError('which VIP? no vrrp_instance of the directors names one', {code: 'E_USAGE', exit: 'USAGE', suggestions: ['pass --vip ADDRESS, or add "vip:" to the inventory']})
+  const owners = (await Promise.all(lbs.map(async (l) => ((await hostHasAddress(l.exec, vip)) ? l.host.name : null)))).filter((x): x is string => x !== null)
+  const oldMaster = owners[0] ?? null
+  if (owners.length > 1) warnings.push(`the VIP ${vip} is on ${owners.join(' and ')} already before the fault`)
+  if (oldMaster !== target.name) warnings.push(`${target.name} is not the current VRRP master (the VIP is on ${oldMaster ?? 'no director'}): the VIP will not move`)
+
+  const plan = await o.planFault(env)
+  let prediction: Prediction
+  const t = lbs.find((l) => l.host.name === target.name)
+  const backup = lbs.filter((l) => l !== t && l.instance.virtualRouterId === t?.instance.virtualRouterId).sort((a, b) => b.effective.priority - a.effective.priority)[0]
+  if (t === undefined || backup === undefined) {
+    prediction = {metric: 'takeoverMs', takeoverMs: null, minMs: null, maxMs: null, formula: 'no other director shares the VRRP instance: nobody can take over', inputs: {}}
+    warnings.push('a single LVS director: a single point of failure')
+  } else {
+    prediction = predictVrrp(plan.effect, {
+      version: t.effective.version,
+      advertIntS: backup.effective.advertIntS,
+      backupPriority: backup.effective.priority,
+      masterPriority: t.effective.priority,
+      backupName: backup.host.name,
+      masterName: t.host.name,
+      preempt: t.effective.preempt,
+    })
+  }
+  const before = await ipvsBefore(lbs)
+  prediction.inputs['syncDaemon'] = before.sync
+  prediction.formula += before.sync
+    ? '; established connections: the backup holds synced entries (lvs_sync_daemon), they should survive'
+    : '; established connections: no sync daemon, the new director does not know them (expect them lost)'
+
+  const log = new EventLog()
+  const emit = log.emit
+  const client = clientObservers(o, inv, o.url ?? vipUrl(vip), emit, warnings, 'no packet capture, no probes and no streams')
+  const pollers: Poller[] = [new VipOwnerPoller(lbs.map((l) => ({name: l.host.name, exec: l.exec})), vip, 'hachaos', emit)]
+  const portFact = directors.map((d) => d.facts['lvs_stream_port']).find((p) => typeof p === 'number' || typeof p === 'string')
+  let streams: StreamsObserver | null = null
+  if (client !== null && portFact !== undefined) {
+    streams = new StreamsObserver(client.exec, vip, Number(portFact), STREAMS, STREAM_INTERVAL_MS, emit)
+    pollers.push(streams)
+  } else if (client !== null) {
+    warnings.push('no fact lvs_stream_port (an echo service behind the VIP) on the directors: established-connection survival is not measured')
+  }
+  const clockOffsets = await clockOffsetsOf([target, ...(client === null ? [] : [client.host]), ...directors])
+  const vrid = lbs.find((l) => l.host.name === (oldMaster ?? target.name))?.instance.virtualRouterId ?? lbs[0]?.instance.virtualRouterId ?? null
+  const hosts = lbs.map((l) => ({name: l.host.name, ...(l.ip === null ? {} : {ip: l.ip}), ...(l.mac === null ? {} : {mac: l.mac})}))
+  const inner = new KeepalivedLive({
+    effect: plan.effect,
+    vrid,
+    hosts,
+    oldMaster,
+    capturing: client !== null,
+    preempt: prediction.inputs['preempt'] !== false,
+    lbServer: null,
+    target: target.name,
+    failbackMdiMs: Number(prediction.inputs['failbackMasterDownIntervalMs'] ?? 4000),
+  })
+  const spec: DrillSpec = {
+    ...commonSpec(o, inv, client),
+    log,
+    stack: 'lvs',
+    target: target.name,
+    plan,
+    prediction,
+    vip,
+    vrid,
+    hosts,
+    oldMaster,
+    pollers,
+    clockOffsets,
+    warnings,
+    hooks: new LvsLive(inner, streams, {syncDaemon: before.sync ? 1 : 0, ...before.figures}),
+  }
+  return {spec, plan, prediction, stack: 'lvs', commands: display(plan, inv)}
+}
+
+export const lvsStack: StackModule = {
+  name: 'lvs',
+  summary: `LVS director pairs (IPVS + keepalived VRRP): targets with role ${DIRECTOR_ROLE}`,
+  matches: (target) => target.roles.includes(DIRECTOR_ROLE) || target.roles.includes(REAL_SERVER_ROLE),
+  prepare,
+  records: ['lvs'],
+  phases: (run) => extraPhases(run, {}),
+  rules: LVS_RULES,
+  lockRoles: [DIRECTOR_ROLE, REAL_SERVER_ROLE],
+}

@@ -1,0 +1,125 @@
+/**
+ * The LVS lab (an LVS-DR director pair with the real IPVS and keepalived in a QEMU guest) through the real
+ * CLI: `lab up --topology lvs` (timed), `lab status` (per director its VRRP state, IPVS table, connection
+ * table, sync daemon), then `failover --target d1 --fault nic-down`: the VRRP takeover from the packet
+ * timestamps within ±50 ms of Master_Down_Interval (3 × 1 s + (256 − 100)/256 s = 3.609375 s), the
+ * new-connection gap, and the survival of 20 long-lived streams through the VIP: none without the sync
+ * daemon (the new director resets them), most with `--sync` (a second boot), and `lab down` leaves nothing.
+ * Bounded: two boots and two drills, about two minutes.
+ */
+import assert from 'node:assert/strict'
+import {existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+
+import type {LabDownResult, LabStatus, LabUpResult} from '../../src/lab/driver.js'
+import {listNetns} from '../../src/lab/netns-ops.js'
+import {labDir} from '../../src/lab/paths.js'
+import type {DrillRun} from '../../src/store/run-types.js'
+import {labPrefixForTests, runCli} from '../helpers/cli.js'
+
+const prefix = labPrefixForTests()
+const HOME = mkdtempSync(join(tmpdir(), 'hachaos-lvs-'))
+const env = {HACHAOS_HOME: HOME}
+const TOPO = ['--topology', 'lvs']
+/** Takeover from the packet timestamps (last advert of d1 → first of d2) vs Master_Down_Interval. */
+const TAKEOVER_TOL_MS = 50
+const MDI_MS = 3609.375
+
+async function status(): Promise<LabStatus> {
+  const r = await runCli(['lab', 'status', ...TOPO, '--json'], {env})
+  return r.json as LabStatus
+}
+
+async function up(extra: string[]): Promise<LabUpResult> {
+  const r = await runCli(['lab', 'up', ...TOPO, ...extra, '--json'], {env, timeoutMs: 150_000})
+  assert.equal(r.code, 0, r.stderr.slice(-2000))
+  return r.json as LabUpResult
+}
+
+async function drill(): Promise<DrillRun> {
+  const r = await runCli(['failover', '--target', 'd1', '--fault', 'nic-down', '--tolerance', '50ms', '--json'], {env, timeoutMs: 120_000})
+  assert.ok(r.json !== undefined, `exit ${r.code}\n${r.stderr.slice(-3000)}`)
+  return r.json as DrillRun
+}
+
+function checkTakeover(run: DrillRun): void {
+  assert.equal(run.stack, 'lvs')
+  assert.equal(run.reverted, true)
+  assert.equal(run.prediction.metric, 'takeoverFromLastAdvertMs')
+  assert.equal(run.prediction.takeoverMs, MDI_MS)
+  const t = run.metrics.takeoverFromLastAdvertMs
+  assert.ok(t !== null, 'takeover measured from the adverts')
+  assert.ok(Math.abs(t - MDI_MS) <= TAKEOVER_TOL_MS, `takeover ${t} ms, Master_Down_Interval ${MDI_MS} ms ± ${TAKEOVER_TOL_MS}`)
+  assert.equal(run.metrics.newOwner, 'd2')
+  // new connections: the client's probes (a new TCP connection each) fail from the fault until d2 has the VIP
+  const gap = run.metrics.extra['newConnectionGapMs']
+  assert.ok(typeof gap === 'number' && gap > 0 && gap <= MDI_MS + 1500, `new-connection gap ${String(gap)} ms`)
+  assert.equal(run.metrics.extra['streamsOpened'], 20)
+  assert.equal(run.metrics.extra['streamsLostBeforeFault'], 0)
+}
+
+describe('lvs lab: director pair with the real IPVS, nic-down on the master', () => {
+  before(async () => {
+    await runCli(['lab', 'down', ...TOPO])
+  })
+  after(async () => {
+    await runCli(['lab', 'down', ...TOPO])
+    rmSync(HOME, {recursive: true, force: true})
+  })
+
+  it('lab up: d1 MASTER with the VIP, the VIP answers from rs1 and rs2 (timed)', async () => {
+    const r = await up([])
+    assert.deepEqual(r.hosts.map((h) => [h.name, h.role]), [['d1', 'director'], ['d2', 'director'], ['rs1', 'real-server'], ['rs2', 'real-server'], ['client', 'client']])
+    assert.deepEqual(r.answeredBy, ['rs1', 'rs2'])
+    assert.equal(r.details['forwarding'], 'DR')
+    process.stdout.write(`# lab up --topology lvs: ${r.timings.readyMs} ms (guest booted at ${r.timings['bootedMs'] ?? '?'} ms)\n`)
+    const st = await status()
+    assert.ok(st.healthy, st.problems.join('; '))
+    assert.deepEqual(st.vipOwners, ['d1'])
+    const dirs = st.details['directors'] as Array<{name: string; vrrpState: string; holdsVip: boolean; syncDaemons: unknown[]; stats: Array<{kind: string; port: number}>}>
+    assert.deepEqual(dirs.map((d) => [d.name, d.vrrpState, d.holdsVip]), [['d1', 'MASTER', true], ['d2', 'BACKUP', false]])
+    for (const d of dirs) {
+      assert.deepEqual(d.syncDaemons, [])
+      assert.deepEqual(d.stats.filter((s) => s.kind === 'service').map((s) => s.port).sort((a, b) => a - b), [7, 80])
+      assert.equal(d.stats.filter((s) => s.kind === 'real').length, 4)
+    }
+  })
+
+  it('nic-down d1 without sync: takeover = Master_Down_Interval ± 50 ms, established streams all lost', async () => {
+    const run = await drill()
+    checkTakeover(run)
+    process.stdout.write(`# without sync: takeover ${run.metrics.takeoverFromLastAdvertMs} ms, new-connection gap ${run.metrics.extra['newConnectionGapMs']} ms, streams survived ${run.metrics.extra['streamsSurvivedTakeover']}/20\n`)
+    assert.equal(run.metrics.extra['syncDaemon'], 0)
+    assert.equal(run.metrics.extra['streamsSurvivedTakeover'], 0)
+  })
+
+  it('nic-down d1 with --sync: takeover as before, established streams survive', async () => {
+    const r = await up(['--sync'])
+    assert.equal(r.details['sync'], true)
+    const st = await status()
+    assert.ok(st.healthy, st.problems.join('; '))
+    const dirs = st.details['directors'] as Array<{name: string; syncDaemons: Array<{role: string}>}>
+    assert.deepEqual(dirs.map((d) => [d.name, d.syncDaemons.map((s) => s.role).join('+')]), [['d1', 'master'], ['d2', 'backup']])
+    const run = await drill()
+    checkTakeover(run)
+    process.stdout.write(`# with sync: takeover ${run.metrics.takeoverFromLastAdvertMs} ms, new-connection gap ${run.metrics.extra['newConnectionGapMs']} ms, streams survived ${run.metrics.extra['streamsSurvivedTakeover']}/20\n`)
+    assert.equal(run.metrics.extra['syncDaemon'], 1)
+    const survived = run.metrics.extra['streamsSurvivedTakeover'] ?? 0
+    // measured 20/20; a stream opened in the very last packets before the fault may not be synced yet (sync_threshold 3)
+    assert.ok(survived >= 18, `${survived}/20 streams survived the takeover with the sync daemon`)
+  })
+
+  it('lab down leaves nothing: no namespaces, no QEMU, no lab directory', async () => {
+    const r = await runCli(['lab', 'down', ...TOPO, '--json'], {env})
+    assert.equal(r.code, 0, r.stderr)
+    const d = r.json as LabDownResult
+    assert.equal(d.wasUp, true)
+    const left = (await listNetns()).filter((n) => n.startsWith(`${prefix}-l`))
+    assert.deepEqual(left, [])
+    assert.equal(existsSync(labDir(prefix, 'lvs')), false)
+    const st = await status()
+    assert.equal(st.up, false)
+  })
+})
