@@ -22,6 +22,8 @@ const WHAT = 'ldirectord.cf'
 
 /** A directive as written: its value (quotes removed) and where. */
 export interface LdValue extends Loc {
+  /** The directive's name as written (checktimeout, real …). */
+  name: string
   value: string
 }
 
@@ -155,10 +157,14 @@ export function parseLdirectordCf(text: string, opts: {file: string}): Ldirector
     } else if (name === 'emailalertfreq') {
       if (!/\d/.test(value)) throw err(lineNo, `invalid email alert frequency "${value}"`)
     } else if (!GLOBAL_OTHER.has(name)) {
+      if (name === 'real' || name === 'real6' || VIRT_OTHER.has(name) || VIRT_QUOTED.has(name) || VIRT_NUM.has(name)) {
+        const open = cfg.virtuals.at(-1)
+        throw err(lineNo, `"${raw.trim()}" is a virtual= block directive but is not indented, so it is read as a global one (ldirectord: Unknown command)`, `indent it (a tab) under ${open === undefined ? 'its virtual= line' : `virtual=${open.text} (line ${open.line})`}: a block's lines must be indented by at least 4 spaces`)
+      }
       throw err(lineNo, `unknown global directive "${name}"`, 'the global directives are checktimeout, negotiatetimeout, checkinterval, failurecount, quiescent, autoreload, fork, fallback, logfile, emailalert… (man ldirectord)', 'a virtual service\'s directives (real=, service=, scheduler=…) go indented under its virtual= line')
     }
     if ((name === 'fallback' || name === 'fallback6') && value === '') throw err(lineNo, `${name} names no server`)
-    cfg.globals[name] = {value, file, line: lineNo}
+    cfg.globals[name] = {name, value, file, line: lineNo}
   }
   return cfg
 }
@@ -220,13 +226,13 @@ function blockDirective(v: LdVirtual, rcmd: string, line: number, file: string, 
   } else if (name === 'fallback' || name === 'fallback6') {
     if (rawValue === '') throw err(line, `${name} names no server`)
     if ((name === 'fallback6') !== v.ipv6) throw err(line, `cannot specify "${name}" here: use "${v.ipv6 ? 'fallback6' : 'fallback'}"`)
-    v.fallback = {value: rawValue, file, line}
+    v.fallback = {name, value: rawValue, file, line}
   } else if (name === 'timeout') {
     throw err(line, 'the timeout directive was removed in favour of checktimeout and negotiatetimeout (ldirectord 4.x refuses to start)')
   } else if (!VIRT_OTHER.has(name)) {
     throw err(line, `unknown directive "${name}" in the virtual=${v.text} block (line ${v.line})`, 'man ldirectord lists the per-virtual directives (real, service, scheduler, protocol, checktype, request, receive, persistent, netmask, fallback, quiescent …)', 'a global directive goes before the first virtual= line, not indented')
   }
-  v.directives[name] = {value, file, line}
+  v.directives[name] = {name, value, file, line}
 }
 
 function parseReal(spec: string, v: LdVirtual, line: number, file: string, err: (line: number, msg: string, ...hint: string[]) => Error): LdReal {
@@ -296,7 +302,8 @@ function ipv4ToInt(s: string): number | undefined {
 /** A timer or count as ldirectord resolves it for one virtual service, and the line that set it (undefined: the default). */
 export interface LdSetting<T> {
   value: T
-  at?: Loc
+  /** Where it was set, and by which directive (negotiatetimeout may come from a checktimeout line). */
+  at?: Loc & {name: string}
 }
 
 export interface LdTimers {
@@ -315,7 +322,7 @@ export interface LdTimers {
 }
 
 const num = (d: LdValue | undefined): number | undefined => (d === undefined ? undefined : ldNumber(d.value))
-const loc = (d: LdValue): Loc => ({file: d.file, line: d.line})
+const loc = (d: LdValue): Loc & {name: string} => ({file: d.file, line: d.line, name: d.name})
 
 /**
  * The effective timers of one virtual service, as ldirectord 4.12 computes them (ld_setup): checktimeout and

@@ -42,8 +42,8 @@ export function detectKind(path: string, text: string): SourceKind | undefined {
   if (name === 'ha.cf' || /^\s*(keepalive|deadtime)\s+\S+\s*$/m.test(head) && /^\s*(ucast|bcast|mcast|serial|node)\s/m.test(head)) return 'hacf'
   if (name === 'haresources') return 'haresources'
   if (name === 'authkeys') return 'authkeys'
-  // ldirectord.cf: by name, or a virtual= line followed by an indented real= line
-  if (/ldirectord.*\.cf$/.test(name) || /^virtual6?\s*=\s*\S+\s*\n(\s*#.*\n)*[ \t]+real6?\s*=/m.test(head)) return 'ldirectord'
+  // ldirectord.cf: by name, or a virtual= line and an indented real= line
+  if (/ldirectord.*\.cf$/.test(name) || (/^virtual6?\s*=\s*\S+\s*$/m.test(head) && /^[ \t]+real6?\s*=/m.test(head))) return 'ldirectord'
   if (/corosync.*\.conf$/.test(name) || /^\s*totem\s*\{/m.test(head)) return 'corosync'
   if (/keepalived.*\.conf$/.test(name) || /^\s*(vrrp_instance|vrrp_script|vrrp_sync_group|global_defs|virtual_server)\b/m.test(head)) return 'keepalived'
   if (/haproxy.*\.cfg$/.test(name) || (/^(frontend|backend|listen|defaults)\b/m.test(head) && /^\s+(server|bind|mode|balance)\b/m.test(head))) return 'haproxy'

@@ -81,7 +81,7 @@ export const LDIRECTORD_RULES: Rule[] = [
         return [{
           message: `virtual=${v.text}: ${t.checktype.value} checks wait up to ${name} ${sec(t.activeTimeoutS.value)}, checkinterval is ${sec(t.checkintervalS.value)}: a blackholed real server is removed after up to ${fmt(p.maxMs ?? 0)}`,
           host: host.host,
-          evidence: [ev(t.activeTimeoutS.at ?? vloc(v), host.host, `${name} ${sec(t.activeTimeoutS.value)}${t.activeTimeoutS.at === undefined ? ' (default)' : ''}`), ev(t.checkintervalS.at ?? vloc(v), host.host, `checkinterval ${sec(t.checkintervalS.value)}${t.checkintervalS.at === undefined ? ' (default)' : ''}`)],
+          evidence: [ev(t.activeTimeoutS.at ?? vloc(v), host.host, `${name} ${sec(t.activeTimeoutS.value)}${t.activeTimeoutS.at === undefined ? ' (default)' : t.activeTimeoutS.at.name !== name ? ` (from ${t.activeTimeoutS.at.name}=)` : ''}`), ev(t.checkintervalS.at ?? vloc(v), host.host, `checkinterval ${sec(t.checkintervalS.value)}${t.checkintervalS.at === undefined ? ' (default)' : ''}`)],
         }]
       })
     },
