@@ -33,6 +33,7 @@ const FILE_FLAGS: Array<[string, SourceKind]> = [
   ['ha-cf', 'hacf'],
   ['haresources', 'haresources'],
   ['authkeys', 'authkeys'],
+  ['ldirectord', 'ldirectord'],
 ]
 
 const many = (description: string) => Flags.string({description, multiple: true, helpGroup: 'FILES'})
@@ -69,6 +70,7 @@ Exit code 7 when a finding at or above --fail-on (default: error) exists, so it 
     'ha-cf': many('Heartbeat ha.cf ([HOST=]PATH).'),
     haresources: many('Heartbeat haresources ([HOST=]PATH).'),
     authkeys: many('Heartbeat authkeys ([HOST=]PATH; its mode is checked; the key is never shown).'),
+    ldirectord: many('ldirectord.cf ([HOST=]PATH; the LVS real-server checks under Heartbeat/Pacemaker).'),
     sysctl: many('`sysctl -a` output or a sysctl.conf ([HOST=]PATH), e.g. for ip_nonlocal_bind.'),
     'config-id': Flags.string({description: 'keepalived config id for `@ID` / `@^ID` lines (keepalived -i). Default: none for files and --dir (no @ID line applies), the host\'s own name for live runs.', helpGroup: 'FILES'}),
     dir: Flags.string({description: 'A directory of collected configs (one subdirectory per host; kinds detected by name and content).', helpGroup: 'FILES'}),

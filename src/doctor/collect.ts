@@ -15,6 +15,7 @@ import {parseHaproxyCfg} from '../config/haproxy.js'
 import {parseAuthkeys, parseHaCf, parseHaresources} from '../config/heartbeat.js'
 import {parseIpvsadm} from '../config/ipvs.js'
 import {type KeepalivedConfig, parseKeepalivedConf} from '../config/keepalived.js'
+import {parseLdirectordCf} from '../config/ldirectord.js'
 import {parseCib} from '../config/pacemaker.js'
 import {parseSysctl, sysctlFromProc} from '../config/sysctl.js'
 import {HachaosError, errorMessage, fileErrorText, isHachaosError} from '../errors.js'
@@ -22,7 +23,7 @@ import type {Executor} from '../exec/types.js'
 import type {Inventory, InventoryHost} from '../inventory/inventory.js'
 import {type DoctorInput, type HostConfigs, type SourceKind, emptyHost} from './types.js'
 
-export const SOURCE_KINDS: readonly SourceKind[] = ['keepalived', 'haproxy', 'corosync', 'cib', 'crm_mon', 'bonding', 'bonding-sysfs', 'ipvsadm', 'gluster', 'sysctl', 'hacf', 'haresources', 'authkeys']
+export const SOURCE_KINDS: readonly SourceKind[] = ['keepalived', 'haproxy', 'corosync', 'cib', 'crm_mon', 'bonding', 'bonding-sysfs', 'ipvsadm', 'gluster', 'sysctl', 'hacf', 'haresources', 'authkeys', 'ldirectord']
 
 /** What kind of source a file is, by its name first, then by its content. undefined: not one doctor reads. */
 export function detectKind(path: string, text: string): SourceKind | undefined {
@@ -41,6 +42,8 @@ export function detectKind(path: string, text: string): SourceKind | undefined {
   if (name === 'ha.cf' || /^\s*(keepalive|deadtime)\s+\S+\s*$/m.test(head) && /^\s*(ucast|bcast|mcast|serial|node)\s/m.test(head)) return 'hacf'
   if (name === 'haresources') return 'haresources'
   if (name === 'authkeys') return 'authkeys'
+  // ldirectord.cf: by name, or a virtual= line and an indented real= line
+  if (/ldirectord.*\.cf$/.test(name) || (/^virtual6?\s*=\s*\S+\s*$/m.test(head) && /^[ \t]+real6?\s*=/m.test(head))) return 'ldirectord'
   if (/corosync.*\.conf$/.test(name) || /^\s*totem\s*\{/m.test(head)) return 'corosync'
   if (/keepalived.*\.conf$/.test(name) || /^\s*(vrrp_instance|vrrp_script|vrrp_sync_group|global_defs|virtual_server)\b/m.test(head)) return 'keepalived'
   if (/haproxy.*\.cfg$/.test(name) || (/^(frontend|backend|listen|defaults)\b/m.test(head) && /^\s+(server|bind|mode|balance)\b/m.test(head))) return 'haproxy'
@@ -105,6 +108,9 @@ export function addSource(host: HostConfigs, kind: SourceKind, path: string, tex
     case 'authkeys':
       host.authkeys.push(parseAuthkeys(text, {file, ...(env.mode === undefined ? {} : {mode: env.mode})}))
       break
+    case 'ldirectord':
+      host.ldirectord.push(parseLdirectordCf(text, {file}))
+      break
   }
   host.sources.push({kind, path})
 }
@@ -124,6 +130,7 @@ const STRUCTURE: Record<SourceKind, {re: RegExp; expect: string}> = {
   hacf: {re: /^\s*(keepalive|deadtime|node|ucast|bcast|mcast|serial|auto_failback)\s/m, expect: 'keepalive, deadtime, node or a medium (ucast/bcast/mcast/serial)'},
   haresources: {re: /^\s*[A-Za-z0-9][\w.-]*\s+\S/m, expect: 'a "NODE RESOURCE…" line'},
   authkeys: {re: /^\s*auth\s+\d+/m, expect: 'an "auth N" line'},
+  ldirectord: {re: /^(virtual6?|checkinterval|checktimeout|negotiatetimeout|failurecount|quiescent|autoreload|fallback6?|logfile|fork)\s*=/m, expect: 'a virtual= block or a global directive (checkinterval=, checktimeout=, quiescent= …)'},
 }
 
 const KIND_NAME: Record<SourceKind, string> = {
@@ -140,6 +147,7 @@ const KIND_NAME: Record<SourceKind, string> = {
   hacf: 'Heartbeat ha.cf',
   haresources: 'Heartbeat haresources',
   authkeys: 'Heartbeat authkeys',
+  ldirectord: 'ldirectord.cf',
 }
 
 /**
@@ -540,7 +548,16 @@ export async function collectHost(h: InventoryHost, exec: Executor, inv: Invento
       })
     }
   }
+  // ldirectord (LVS real-server checks under Heartbeat/Pacemaker): its config, and the IPVS sysctls its rules read
+  if (roles.has('lvs-director') || (await running(exec, 'ldirectord'))) {
+    const path = typeof facts['ldirectord_cf'] === 'string' ? facts['ldirectord_cf'] : '/etc/ha.d/ldirectord.cf'
+    await guard('ldirectord', path, async () => {
+      const text = await tryRead(exec, path)
+      if (text !== null) addSource(host, 'ldirectord', `${h.name}:${path}`, text)
+    })
+  }
   const keys: string[] = []
+  if (host.ldirectord.length > 0) keys.push('net.ipv4.vs.expire_quiescent_template')
   if (host.haproxy.length > 0) keys.push('net.ipv4.ip_nonlocal_bind', 'net.ipv6.ip_nonlocal_bind')
   if (roles.has('real-server')) keys.push('net.ipv4.conf.all.arp_ignore', 'net.ipv4.conf.all.arp_announce')
   for (const k of keys) {

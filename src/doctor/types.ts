@@ -11,6 +11,7 @@ import type {Authkeys, HaCf, Haresources} from '../config/heartbeat.js'
 import type {HaproxyConfig} from '../config/haproxy.js'
 import type {IpvsTable} from '../config/ipvs.js'
 import type {KeepalivedConfig} from '../config/keepalived.js'
+import type {LdirectordConfig} from '../config/ldirectord.js'
 import type {CibConfig} from '../config/pacemaker.js'
 import type {SysctlSet} from '../config/sysctl.js'
 
@@ -19,7 +20,7 @@ export const SEVERITY_ORDER: Record<Severity, number> = {error: 0, warning: 1, n
 
 export type Area = 'keepalived' | 'haproxy' | 'corosync' | 'pacemaker' | 'bonding' | 'lvs' | 'gluster' | 'heartbeat' | 'cross-host' | 'doctor'
 
-export type SourceKind = 'keepalived' | 'haproxy' | 'corosync' | 'cib' | 'crm_mon' | 'bonding' | 'bonding-sysfs' | 'ipvsadm' | 'gluster' | 'sysctl' | 'hacf' | 'haresources' | 'authkeys'
+export type SourceKind = 'keepalived' | 'haproxy' | 'corosync' | 'cib' | 'crm_mon' | 'bonding' | 'bonding-sysfs' | 'ipvsadm' | 'gluster' | 'sysctl' | 'hacf' | 'haresources' | 'authkeys' | 'ldirectord'
 
 /** Everything known about one host (or one set of collected files). */
 export interface HostConfigs {
@@ -36,6 +37,8 @@ export interface HostConfigs {
   haCf: HaCf[]
   haresources: Haresources[]
   authkeys: Authkeys[]
+  /** ldirectord.cf (LVS real-server checks under Heartbeat/Pacemaker). */
+  ldirectord: LdirectordConfig[]
   /** Kernel settings (from `sysctl` output, sysctl.conf or /proc/sys live). Empty: unknown. */
   sysctl: SysctlSet
   /** Live: distinct neighbour MACs seen on each bond (`ip neigh`), for the layer2-hash rule. */
@@ -56,7 +59,7 @@ export interface DoctorInput {
 }
 
 export function emptyHost(host: string): HostConfigs {
-  return {host, keepalived: [], haproxy: [], corosync: [], cib: [], crmMon: [], bonds: [], ipvs: [], gluster: [], haCf: [], haresources: [], authkeys: [], sysctl: {}, bondPeers: {}, vips: [], roles: [], sources: [], problems: []}
+  return {host, keepalived: [], haproxy: [], corosync: [], cib: [], crmMon: [], bonds: [], ipvs: [], gluster: [], haCf: [], haresources: [], authkeys: [], ldirectord: [], sysctl: {}, bondPeers: {}, vips: [], roles: [], sources: [], problems: []}
 }
 
 /** Where a finding is: a file:line, and/or the host and the state seen there. */

@@ -25,6 +25,7 @@ import {readLbVrrp, type LbVrrp} from '../keepalived/config.js'
 import {KeepalivedLive} from '../keepalived/live.js'
 import {predictVrrp} from '../keepalived/predict.js'
 import {parseIpvsConns, parseIpvsDaemon} from './readers.js'
+import {LDIRECTORD_RULES} from './ldirectord/rules.js'
 import {LVS_RULES} from './rules.js'
 import {StreamsObserver} from './streams.js'
 
@@ -200,6 +201,6 @@ export const lvsStack: StackModule = {
   prepare,
   records: ['lvs'],
   phases: (run) => extraPhases(run, {}),
-  rules: LVS_RULES,
+  rules: [...LVS_RULES, ...LDIRECTORD_RULES],
   lockRoles: [DIRECTOR_ROLE, REAL_SERVER_ROLE],
 }
