@@ -2,7 +2,8 @@ import {basename} from 'node:path'
 
 import {Args, Flags} from '@oclif/core'
 
-import {epochUsFromDecimal, isIpv4, isMac} from '../../src/capture/events.js'
+import {type CaptureEvent, epochUsFromDecimal, isIpv4, isMac} from '../../src/capture/events.js'
+import {decodedEventJson} from '../../src/capture/pcap.js'
 import {eventsOf} from '../../src/capture/open.js'
 import {ExitCode, usageError} from '../../src/errors.js'
 import {type AnalyzeContext, type TimelineAnalysis, type TimelineSink, TimelineMachine} from '../../src/timeline/analyze.js'
@@ -131,15 +132,19 @@ event and every entry as one JSON line as it goes, and the result last.`
     const ndjson = flags.events === 'ndjson'
     const json = this.jsonEnabled()
     const out = new StreamOut(process.stdout)
+    // the entries by json-lines.ts's templates (what JSON.stringify writes for {type, ...entry}, faster);
+    // the events of a pcap or pcapng by decodedEventJson (likewise), a text capture's by JSON.stringify
     const sink: TimelineSink = ndjson
       ? {
-          master: (m) => out.line({type: 'timeline.master', ...m}),
-          garp: (g) => out.line({type: 'timeline.garp', ...g}),
-          priorityChange: (c) => out.line({type: 'timeline.priorityChange', ...c}),
-          advertGap: (g) => out.line({type: 'timeline.advertGap', ...g}),
+          master: (m) => out.write(`{"type":"timeline.master",${masterJson(m).slice(1)}\n`),
+          garp: (g) => out.write(`{"type":"timeline.garp",${garpJson(g).slice(1)}\n`),
+          priorityChange: (c) => out.write(`{"type":"timeline.priorityChange",${priorityChangeJson(c).slice(1)}\n`),
+          advertGap: (g) => out.write(`{"type":"timeline.advertGap",${advertGapJson(g).slice(1)}\n`),
           splitBrain: (f) => out.line({type: 'timeline.splitBrain', ...f}),
         }
       : {}
+    const eventJson: (e: TimelineEvent) => string =
+      cap.format === 'pcap' || cap.format === 'pcapng' ? (e) => decodedEventJson(e as CaptureEvent) : (e) => JSON.stringify(e)
     // --json lists every entry: the lists (master spans, GARPs, priority changes, advert gaps) are spooled
     // to sorted runs in a temporary file past SPILL_RUN entries each and merged into the output, so memory
     // stays flat; text and ndjson keep the first and last LIST_KEEP
@@ -159,7 +164,7 @@ event and every entry as one JSON line as it goes, and the result last.`
       for await (const batch of batches) {
         for (const e of batch) {
           machine.push(e)
-          if (ndjson) out.line(e)
+          if (ndjson) out.write(`${eventJson(e)}\n`)
         }
         events += batch.length
         if (out.pending > FLUSH_AT) await out.flush()

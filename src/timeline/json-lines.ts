@@ -21,8 +21,29 @@ export function q(s: string): string {
   return r
 }
 
-/** A finite number as JSON writes it (non-finite: null, as JSON.stringify). */
-const n = (x: number): string => (Number.isFinite(x) ? `${x}` : 'null')
+/** Zeros to pad the µs part of an epoch to 6 digits. */
+const ZEROS = ['', '0', '00', '000', '0000', '00000', '000000']
+let lastSec = -1
+let lastSecText = ''
+/**
+ * A finite number as JSON writes it (non-finite: null, as JSON.stringify). Epoch µs (integers of 16 digits)
+ * are written as their seconds (cached: they repeat) and 6 digits of µs, the same digits String() writes:
+ * String() of a 16-digit double was a third of the time of these templates.
+ */
+export function n(x: number): string {
+  if (x >= 1e9 && x <= Number.MAX_SAFE_INTEGER && Math.floor(x) === x) {
+    const sec = Math.floor(x / 1e6)
+    const us = x - sec * 1e6
+    if (sec !== lastSec) {
+      lastSec = sec
+      lastSecText = `${sec}`
+    }
+    if (us < 0 || us >= 1e6) return `${x}`
+    const u = `${us}`
+    return lastSecText + (ZEROS[6 - u.length] as string) + u
+  }
+  return Number.isFinite(x) ? `${x}` : 'null'
+}
 
 export const masterJson = (m: MasterSpan): string =>
   `{"vrid":${n(m.vrid)},"source":${q(m.source)},"ip":${q(m.ip)},"mac":${q(m.mac)},"startUs":${n(m.startUs)},"endUs":${n(m.endUs)},"prio":${n(m.prio)},"adverts":${n(m.adverts)},"intervalMs":${n(m.intervalMs)},"resigned":${m.resigned}}`

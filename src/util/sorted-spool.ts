@@ -35,6 +35,8 @@ export interface SpoolCodec<T> {
 
 /** The open run's write buffer. */
 const STREAM_BUF = 256 * 1024
+/** LineSpool encodes its joined lines when they are this long (well under STREAM_BUF / 3). */
+const ACC_AT = 16 * 1024
 /** Bytes read from a run at a time while merging. */
 const READ = 32 * 1024
 
@@ -261,9 +263,19 @@ export class LineSpool {
     return this.n
   }
 
+  /** Lines joined here first, encoded ACC_AT characters at a time (one Buffer.write per line cost more). */
+  private acc = ''
+
   /** Append one line (`sep` not in it). */
   append(line: string): void {
-    const text = this.n++ === 0 ? line : `${this.sep}${line}`
+    this.acc += this.n++ === 0 ? line : `${this.sep}${line}`
+    if (this.acc.length >= ACC_AT) this.encode()
+  }
+
+  private encode(): void {
+    if (this.acc.length === 0) return
+    const text = this.acc
+    this.acc = ''
     if (text.length * 3 > STREAM_BUF - this.pos) {
       this.flush()
       if (text.length * 3 > STREAM_BUF) {
@@ -283,6 +295,7 @@ export class LineSpool {
   }
 
   private flush(): void {
+    this.encode()
     if (this.pos === 0) return
     this.written += writeSync(this.file(), this.buf, 0, this.pos, this.written)
     this.pos = 0
