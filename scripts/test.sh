@@ -14,7 +14,7 @@ node --test --test-reporter=spec "${UNIT[@]}" || status=1
 
 if [ "$(id -u)" = 0 ]; then
   # Safety net: whatever a crashed test left behind goes, even on failure.
-  trap 'node bin/run.js lab down --quiet >/dev/null 2>&1 || true; node bin/run.js lab down --topology pacemaker --quiet >/dev/null 2>&1 || true; node bin/run.js lab down --topology bond --quiet >/dev/null 2>&1 || true; node bin/run.js lab down --topology heartbeat --quiet >/dev/null 2>&1 || true; node bin/run.js lab down --topology lvs --quiet >/dev/null 2>&1 || true' EXIT
+  trap 'node bin/run.js lab down --quiet >/dev/null 2>&1 || true; node bin/run.js lab down --topology pacemaker --quiet >/dev/null 2>&1 || true; node bin/run.js lab down --topology bond --quiet >/dev/null 2>&1 || true; node bin/run.js lab down --topology heartbeat --quiet >/dev/null 2>&1 || true; node bin/run.js lab down --topology lvs --quiet >/dev/null 2>&1 || true; node bin/run.js lab down --topology gluster --quiet >/dev/null 2>&1 || true' EXIT
   echo "== integration tests (${#INTEG[@]} files, one at a time, as root)"
   if [ ${#INTEG[@]} -gt 0 ]; then
     node --test --test-concurrency=1 --test-timeout=900000 --test-reporter=spec "${INTEG[@]}" || status=1

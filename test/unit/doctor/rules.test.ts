@@ -13,6 +13,7 @@ import {findRule as findRuleIn, runDoctor as runDoctorWith} from '../../../src/d
 import {doctorRules} from '../../../src/stacks/registry.js'
 import {HEARTBEAT_RULES} from '../../../src/stacks/heartbeat/rules.js'
 import {GLUSTER_RULES} from '../../../src/stacks/gluster/rules.js'
+import {LDIRECTORD_RULES} from '../../../src/stacks/lvs/ldirectord/rules.js'
 import {LVS_RULES} from '../../../src/stacks/lvs/rules.js'
 import {type DoctorInput, type Finding, type HostConfigs, type Severity, type SourceKind, emptyHost} from '../../../src/doctor/types.js'
 import {isHachaosError} from '../../../src/errors.js'
@@ -21,7 +22,7 @@ import {readFixture} from '../../fixture.js'
 /** Every rule the command runs: the shared ones and each stack's own (src/stacks/registry.ts). */
 const ALL_RULES = doctorRules()
 /** The rules with their cases here (Heartbeat's have theirs in test/unit/stacks/heartbeat-rules.test.ts, Gluster's in test/unit/stacks/gluster.test.ts, LVS's in test/unit/stacks/lvs.test.ts). */
-const OWN_TESTS = [...HEARTBEAT_RULES, ...GLUSTER_RULES, ...LVS_RULES]
+const OWN_TESTS = [...HEARTBEAT_RULES, ...GLUSTER_RULES, ...LVS_RULES, ...LDIRECTORD_RULES]
 const RULES = ALL_RULES.filter((r) => !OWN_TESTS.includes(r))
 const findRule = (id: string): ReturnType<typeof findRuleIn> => findRuleIn(id, ALL_RULES)
 const runDoctor = (input: DoctorInput, opts: {rules: typeof ALL_RULES} = {rules: ALL_RULES}): ReturnType<typeof runDoctorWith> => runDoctorWith(input, opts)
