@@ -4,28 +4,27 @@
  * 8001/8002 in the guest (as in the seed), a console broker so that any number of hachaos processes can run
  * argv in the guest (VmExecutor), and QEMU's monitor for cable pulls.
  */
-import {existsSync, mkdirSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdirSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {stringify} from 'yaml'
 
 import {HachaosError} from '../../errors.js'
 import {NetnsExecutor} from '../../exec/netns.js'
-import {runOk} from '../../exec/run-ok.js'
-import {VM_MAIN, VmExecutor} from '../../exec/vm.js'
+import {VmExecutor} from '../../exec/vm.js'
 import {nowUs} from '../../time.js'
 import {writeFileAtomic} from '../../util/atomic.js'
 import type {LabDownResult, LabDriver, LabHostView, LabNodeStatus, LabStatus, LabUpOptions, LabUpResult} from '../driver.js'
-import {addressUp, alive, commOf, createSwitch, finishLabDown, ip, labNotUp, listNetns, logTail, plugIntoSwitch, refuseTakenNamespaces, requireBinaries, requireRoot, startDetached, terminate, waitFor} from '../netns-ops.js'
+import {addressUp, createSwitch, finishLabDown, ip, labNotUp, listNetns, plugIntoSwitch, refuseTakenNamespaces, requireBinaries, requireRoot, waitFor} from '../netns-ops.js'
 import {inventoryFile, labDir, stateFile} from '../paths.js'
 import {labInventoryIni} from '../../inventory/inventory.js'
 import {readLabState, writeLabState, type LabState} from '../state.js'
 import {ensureGuestImage} from './guest-image.js'
-import {hmp, qemuArgv, type QemuFiles} from './qemu.js'
+import {bootGuest, guestNotReady, ourBroker, ourQemu, stopGuest} from './guest-run.js'
+import {qemuArgv, type QemuFiles} from './qemu.js'
 import {BOND_SUBNET, bondTopology, IPERF_PORTS, kernelCmdline, optionsKey, parseBondLabOptions, PREFIX_LEN, type BondLabOptions, type BondLabTopology} from './topology.js'
 
 export const TOPOLOGY = 'bond'
-const QEMU_COMM = 'qemu-system-x86'
 
 export interface BondLabExtra {
   options: BondLabOptions
@@ -54,25 +53,8 @@ export function bondExtra(st: LabState): BondLabExtra {
   return st.extra as unknown as BondLabExtra
 }
 
-function readPid(file: string): number | null {
-  try {
-    const n = Number(readFileSync(file, 'utf8').trim())
-    return Number.isInteger(n) && n > 1 ? n : null
-  } catch {
-    return null
-  }
-}
-
-/** Our QEMU, by the PID in its pid file, if that process is still a QEMU. */
-function qemuPidOf(x: BondLabExtra): number | null {
-  const p = readPid(x.files.pidFile) ?? x.qemuPid
-  return p !== null && alive(p) && commOf(p) === QEMU_COMM ? p : null
-}
-
-function brokerPidOf(x: BondLabExtra): number | null {
-  const p = x.brokerPid
-  return p !== null && alive(p) && commOf(p) === 'node' ? p : null
-}
+const qemuPidOf = (x: BondLabExtra): number | null => ourQemu(x.files, x.qemuPid)
+const brokerPidOf = (x: BondLabExtra): number | null => ourBroker(x.brokerPid)
 
 function hostsOf(t: BondLabTopology): LabHostView[] {
   return [
@@ -234,23 +216,20 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
 
     progress(`booting the guest under QEMU (TCG, ${o.memMb} MiB): bond0 ${o.mode}, miimon ${o.miimon}${o.arpInterval > 0 ? `, arp_interval ${o.arpInterval} → ${o.arpIpTarget ?? ''}` : ''}`)
     const argv = qemuArgv({kernel: img.kernel, initrd: img.initrd, cmdline: kernelCmdline(o), memMb: o.memMb, nicSpeed: o.nicSpeed, members: t.members, files})
-    await runOk(new NetnsExecutor('bond-switch', t.switchNs), argv, {timeoutMs: 30_000, what: 'qemu-system-x86_64', suggestions: [`see ${files.consoleLog}`]})
-    x.qemuPid = readPid(files.pidFile)
-    writeLabState(sf, state)
-    x.brokerPid = startDetached(t.switchNs, [process.execPath, VM_MAIN, 'broker', files.consoleSocket, files.brokerSocket], files.brokerLog)
-    writeLabState(sf, state)
-
     const timeout = opts.timeoutMs ?? 120_000
-    const ready = await waitFor(async () => {
-      const log = existsSync(files.consoleLog) ? readFileSync(files.consoleLog, 'utf8') : ''
-      if (log.includes('HX-READY')) return 'ready'
-      if (qemuPidOf(x) === null) return 'dead'
-      return undefined
-    }, timeout, 50)
-    if (ready !== 'ready') throw notReady(ready === 'dead' ? 'QEMU exited while the guest booted' : `the guest did not boot within ${timeout / 1000} s`, files.consoleLog)
+    await bootGuest({
+      switchNs: t.switchNs,
+      argv,
+      files,
+      timeoutMs: timeout,
+      what: 'bond0',
+      record: (pids) => {
+        x.qemuPid = pids.qemu
+        x.brokerPid = pids.broker
+        writeLabState(sf, state)
+      },
+    })
     const bootedMs = since()
-    const failed = readFileSync(files.consoleLog, 'utf8').split('\n').filter((l) => l.includes('FAILED'))
-    if (failed.length > 0) throw notReady(`the guest could not set bond0 up: ${failed.join(' | ')}`, files.consoleLog)
 
     const mode = await waitFor(async () => (await guestAnswers(files.brokerSocket, 3000)) ?? undefined, 20_000, 100)
     if (mode === undefined) throw notReady('the guest does not answer on its console', files.brokerLog)
@@ -303,13 +282,7 @@ function result(t: BondLabTopology, x: BondLabExtra, inv: string, sf: string, al
   }
 }
 
-function notReady(msg: string, log: string): HachaosError {
-  return new HachaosError(msg, {
-    code: 'E_LAB_NOT_READY',
-    exit: 'TIMEOUT',
-    suggestions: [`last lines of ${log}: ${logTail(log, 4).replace(/\n/g, ' | ')}`, 'the lab was removed again; retry, or look at the log above'],
-  })
-}
+const notReady = guestNotReady
 
 export async function labDown(prefix: string): Promise<LabDownResult> {
   requireRoot('hachaos lab down --topology bond')
@@ -317,16 +290,7 @@ export async function labDown(prefix: string): Promise<LabDownResult> {
   let ended = 0
   if (st !== null) {
     const x = bondExtra(st)
-    // QEMU first, by its PID (a graceful quit through the monitor, then signals).
-    const q = qemuPidOf(x)
-    if (q !== null) {
-      await hmp(x.files.monitorSocket, 'quit', 2000).catch(() => undefined)
-      await waitFor(async () => (alive(q) ? undefined : true), 3000, 50)
-      if (alive(q)) await terminate([q])
-      ended++
-    }
-    const b = brokerPidOf(x)
-    if (b !== null) ended += (await terminate([b])).length
+    ended += await stopGuest(x.files, x.qemuPid, x.brokerPid)
   }
   // strayDir: this lab's directory goes even when no state file names it
   return finishLabDown({topology: TOPOLOGY, prefix, dir: labDir(prefix, TOPOLOGY), st, switchSuffix: '-bsw', ended, strayDir: true})

@@ -6,7 +6,7 @@
  * guest is driven through its console broker (VmExecutor, like the bond lab), cables are pulled through
  * QEMU's monitor (`set_link`).
  */
-import {existsSync, mkdirSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdirSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {stringify} from 'yaml'
@@ -14,12 +14,13 @@ import {stringify} from 'yaml'
 import {HachaosError} from '../../../errors.js'
 import {NetnsExecutor} from '../../../exec/netns.js'
 import {runOk} from '../../../exec/run-ok.js'
-import {VM_MAIN, VmExecutor} from '../../../exec/vm.js'
+import {VmExecutor} from '../../../exec/vm.js'
 import {labInventoryIni} from '../../../inventory/inventory.js'
 import {ensureGuestImage} from '../../../lab/bond/guest-image.js'
-import {hmp, qemuArgv, type QemuFiles} from '../../../lab/bond/qemu.js'
+import {bootGuest, guestNotReady, ourBroker, ourQemu, stopGuest} from '../../../lab/bond/guest-run.js'
+import {qemuArgv, type QemuFiles} from '../../../lab/bond/qemu.js'
 import type {LabDownResult, LabDriver, LabHostView, LabNodeStatus, LabStatus, LabUpOptions, LabUpResult} from '../../../lab/driver.js'
-import {addressUp, alive, commOf, createSwitch, finishLabDown, ip, labNotUp, listNetns, logTail, plugIntoSwitch, refuseTakenNamespaces, requireBinaries, requireRoot, startDetached, terminate, waitFor} from '../../../lab/netns-ops.js'
+import {addressUp, createSwitch, finishLabDown, ip, labNotUp, listNetns, plugIntoSwitch, refuseTakenNamespaces, requireBinaries, requireRoot, waitFor} from '../../../lab/netns-ops.js'
 import {inventoryFile, labDir, stateFile} from '../../../lab/paths.js'
 import {readLabState, writeLabState, type LabState} from '../../../lab/state.js'
 import {nowUs} from '../../../time.js'
@@ -30,7 +31,6 @@ import {keepalivedConf, VRRP_INSTANCE} from './render.js'
 import {HTTP_PORT, LVS_SUBNET, PREFIX_LEN, STREAM_PORT, VIP, lvsTopology, optionsKey, parseLvsLabOptions, type LvsGuestNode, type LvsLabOptions, type LvsLabTopology} from './topology.js'
 
 export const TOPOLOGY = 'lvs'
-const QEMU_COMM = 'qemu-system-x86'
 
 export interface LvsLabExtra {
   options: LvsLabOptions
@@ -58,24 +58,8 @@ function labFiles(dir: string): LvsLabExtra['files'] {
   }
 }
 
-function readPid(file: string): number | null {
-  try {
-    const n = Number(readFileSync(file, 'utf8').trim())
-    return Number.isInteger(n) && n > 1 ? n : null
-  } catch {
-    return null
-  }
-}
-
-function qemuPidOf(x: LvsLabExtra): number | null {
-  const p = readPid(x.files.pidFile) ?? x.qemuPid
-  return p !== null && alive(p) && commOf(p) === QEMU_COMM ? p : null
-}
-
-function brokerPidOf(x: LvsLabExtra): number | null {
-  const p = x.brokerPid
-  return p !== null && alive(p) && commOf(p) === 'node' ? p : null
-}
+const qemuPidOf = (x: LvsLabExtra): number | null => ourQemu(x.files, x.qemuPid)
+const brokerPidOf = (x: LvsLabExtra): number | null => ourBroker(x.brokerPid)
 
 /** argv run inside one of the guest's namespaces (iproute2 by path: busybox's own `ip` has no netns). */
 export function inGuestNs(ns: string, argv: string[]): string[] {
@@ -250,23 +234,20 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     const cmdline = ['console=ttyS0', 'quiet', 'panic=-1', `hx.vip=${VIP}`, `hx.nodes=${t.nodes.map((n) => `${n.name}:${n.ip}`).join(',')}`].join(' ')
     const members = t.nodes.map((n) => ({dev: n.guestDev, netdev: n.netdev, tap: n.tap, mac: n.mac}))
     const argv = qemuArgv({kernel: img.kernel, initrd: img.initrd, cmdline, memMb: o.memMb, nicSpeed: false, members, files})
-    await runOk(new NetnsExecutor('lvs-switch', t.switchNs), argv, {timeoutMs: 30_000, what: 'qemu-system-x86_64', suggestions: [`see ${files.consoleLog}`]})
-    x.qemuPid = readPid(files.pidFile)
-    writeLabState(sf, state)
-    x.brokerPid = startDetached(t.switchNs, [process.execPath, VM_MAIN, 'broker', files.consoleSocket, files.brokerSocket], files.brokerLog)
-    writeLabState(sf, state)
-
     const timeout = opts.timeoutMs ?? 120_000
-    const ready = await waitFor(async () => {
-      const log = existsSync(files.consoleLog) ? readFileSync(files.consoleLog, 'utf8') : ''
-      if (log.includes('HX-READY')) return 'ready'
-      if (qemuPidOf(x) === null) return 'dead'
-      return undefined
-    }, timeout, 50)
-    if (ready !== 'ready') throw notReady(ready === 'dead' ? 'QEMU exited while the guest booted' : `the guest did not boot within ${timeout / 1000} s`, files.consoleLog)
+    await bootGuest({
+      switchNs: t.switchNs,
+      argv,
+      files,
+      timeoutMs: timeout,
+      what: 'its namespaces',
+      record: (pids) => {
+        x.qemuPid = pids.qemu
+        x.brokerPid = pids.broker
+        writeLabState(sf, state)
+      },
+    })
     const bootedMs = since()
-    const failed = readFileSync(files.consoleLog, 'utf8').split('\n').filter((l) => l.includes('FAILED'))
-    if (failed.length > 0) throw notReady(`the guest could not set its namespaces up: ${failed.join(' | ')}`, files.consoleLog)
     const vm = new VmExecutor('guest', files.brokerSocket)
     const answers = await waitFor(async () => {
       try {
@@ -323,13 +304,7 @@ function result(t: LvsLabTopology, x: LvsLabExtra, inv: string, sf: string, alre
   }
 }
 
-function notReady(msg: string, log: string): HachaosError {
-  return new HachaosError(msg, {
-    code: 'E_LAB_NOT_READY',
-    exit: 'TIMEOUT',
-    suggestions: [`last lines of ${log}: ${logTail(log, 4).replace(/\n/g, ' | ')}`, 'the lab was removed again; retry, or look at the log above'],
-  })
-}
+const notReady = guestNotReady
 
 export async function labDown(prefix: string): Promise<LabDownResult> {
   requireRoot('hachaos lab down --topology lvs')
@@ -337,16 +312,7 @@ export async function labDown(prefix: string): Promise<LabDownResult> {
   let ended = 0
   if (st !== null) {
     const x = lvsExtra(st)
-    // QEMU first, by its PID (a graceful quit through the monitor, then signals): the guest and all it runs go with it.
-    const q = qemuPidOf(x)
-    if (q !== null) {
-      await hmp(x.files.monitorSocket, 'quit', 2000).catch(() => undefined)
-      await waitFor(async () => (alive(q) ? undefined : true), 3000, 50)
-      if (alive(q)) await terminate([q])
-      ended++
-    }
-    const b = brokerPidOf(x)
-    if (b !== null) ended += (await terminate([b])).length
+    ended += await stopGuest(x.files, x.qemuPid, x.brokerPid)
   }
   return finishLabDown({topology: TOPOLOGY, prefix, dir: labDir(prefix, TOPOLOGY), st, switchSuffix: '-lsw', ended, strayDir: true})
 }
