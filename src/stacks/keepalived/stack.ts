@@ -24,7 +24,8 @@ import {crossRules} from './doctor-cross.js'
 import {haproxyRules} from './doctor-haproxy.js'
 import {HaproxyServerPoller, httpCheckFor} from './haproxy.js'
 import {KeepalivedLive} from './live.js'
-import {predictBackendEject, predictVrrp} from './predict.js'
+import {predictBackendEject} from './predict.js'
+import {pairTakeover, pairView} from './pair.js'
 import {keepalivedWatch} from './watch.js'
 
 async function prepare(o: DrillOptions): Promise<PreparedDrill> {
@@ -57,23 +58,13 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   let prediction: Prediction
   const t = lbs.find((l) => l.host.name === target.name)
   if (isLb && t !== undefined) {
-    const peers = lbs.filter((l) => l !== t && l.instance.virtualRouterId === t.instance.virtualRouterId)
-    const backup = peers.sort((a, b) => b.effective.priority - a.effective.priority)[0]
     const ts = t.effective.trackScripts.find((s) => s.weight === 0) ?? t.effective.trackScripts[0]
-    if (backup === undefined) {
+    const p = pairTakeover(plan.effect, t, lbs, ts === undefined ? undefined : {name: ts.name, intervalS: ts.intervalS, fall: ts.fall, timeoutS: ts.timeoutS ?? ts.intervalS, weight: ts.weight})
+    if (p === null) {
       prediction = {metric: 'takeoverMs', takeoverMs: null, minMs: null, maxMs: null, formula: `no other keepalived node has vrid ${t.instance.virtualRouterId ?? '?'}: nobody can take over`, inputs: {}}
       warnings.push('no backup node shares the VRRP instance: a single point of failure')
     } else {
-      prediction = predictVrrp(plan.effect, {
-        version: t.effective.version,
-        advertIntS: backup.effective.advertIntS,
-        backupPriority: backup.effective.priority,
-        masterPriority: t.effective.priority,
-        backupName: backup.host.name,
-        masterName: t.host.name,
-        preempt: t.effective.preempt,
-        ...(ts === undefined ? {} : {trackScript: {name: ts.name, intervalS: ts.intervalS, fall: ts.fall, timeoutS: ts.timeoutS ?? ts.intervalS, weight: ts.weight}}),
-      })
+      prediction = p
     }
   } else if (plan.effect === 'backend-loss') {
     const hc = await httpCheckFor(lbHosts, target, o.lbServer)
@@ -106,8 +97,7 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   // Clocks of the observing hosts.
   const clockOffsets = await clockOffsetsOf([target, ...(clientHost === null ? [] : [clientHost]), ...lbHosts])
 
-  const vrid = lbs.find((l) => l.host.name === (oldMaster ?? target.name))?.instance.virtualRouterId ?? lbs[0]?.instance.virtualRouterId ?? null
-  const hosts = lbs.map((l) => ({name: l.host.name, ...(l.ip === null ? {} : {ip: l.ip}), ...(l.mac === null ? {} : {mac: l.mac})}))
+  const {vrid, hosts} = pairView(lbs, oldMaster, target.name)
   const hooks = new KeepalivedLive({
     effect: plan.effect,
     vrid,

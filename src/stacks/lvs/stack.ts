@@ -23,7 +23,7 @@ import type {Poller} from '../../util/poll-loop.js'
 import type {StackModule} from '../types.js'
 import {readLbVrrp, type LbVrrp} from '../keepalived/config.js'
 import {KeepalivedLive} from '../keepalived/live.js'
-import {predictVrrp} from '../keepalived/predict.js'
+import {pairTakeover, pairView} from '../keepalived/pair.js'
 import {parseIpvsConns, parseIpvsDaemon} from './readers.js'
 import {LDIRECTORD_RULES} from './ldirectord/rules.js'
 import {LVS_RULES} from './rules.js'
@@ -128,20 +128,12 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   const plan = await o.planFault(env)
   let prediction: Prediction
   const t = lbs.find((l) => l.host.name === target.name)
-  const backup = lbs.filter((l) => l !== t && l.instance.virtualRouterId === t?.instance.virtualRouterId).sort((a, b) => b.effective.priority - a.effective.priority)[0]
-  if (t === undefined || backup === undefined) {
+  const p = t === undefined ? null : pairTakeover(plan.effect, t, lbs)
+  if (p === null) {
     prediction = {metric: 'takeoverMs', takeoverMs: null, minMs: null, maxMs: null, formula: 'no other director shares the VRRP instance: nobody can take over', inputs: {}}
     warnings.push('a single LVS director: a single point of failure')
   } else {
-    prediction = predictVrrp(plan.effect, {
-      version: t.effective.version,
-      advertIntS: backup.effective.advertIntS,
-      backupPriority: backup.effective.priority,
-      masterPriority: t.effective.priority,
-      backupName: backup.host.name,
-      masterName: t.host.name,
-      preempt: t.effective.preempt,
-    })
+    prediction = p
   }
   const before = await ipvsBefore(lbs)
   prediction.inputs['syncDaemon'] = before.sync
@@ -162,8 +154,7 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
     warnings.push('no fact lvs_stream_port (an echo service behind the VIP) on the directors: established-connection survival is not measured')
   }
   const clockOffsets = await clockOffsetsOf([target, ...(client === null ? [] : [client.host]), ...directors])
-  const vrid = lbs.find((l) => l.host.name === (oldMaster ?? target.name))?.instance.virtualRouterId ?? lbs[0]?.instance.virtualRouterId ?? null
-  const hosts = lbs.map((l) => ({name: l.host.name, ...(l.ip === null ? {} : {ip: l.ip}), ...(l.mac === null ? {} : {mac: l.mac})}))
+  const {vrid, hosts} = pairView(lbs, oldMaster, target.name)
   const inner = new KeepalivedLive({
     effect: plan.effect,
     vrid,
