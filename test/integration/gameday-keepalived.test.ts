@@ -7,7 +7,9 @@
  *    after step 1 (exit 7), step 2 never run, the lab clean;
  *  - SIGTERM during step 1's fault → the fault reverted, exit 130; `recover` lists the game day; `--resume`
  *    runs step 1 again and step 2; the report lists every step once;
- *  - a seeded soak of 2: the same series as its dry run, every drill run, the audit after each.
+ *  - SIGKILL during step 1's fault (no handler): `recover` reverts it from the journal and lists the game day;
+ *    `--resume` finishes it;
+ *  - a seeded soak of 5: the same series as its dry run, every drill run, the audit after each.
  * Short holds: every drill holds until the takeover is seen and the service answers (the default).
  */
 import assert from 'node:assert/strict'
@@ -206,16 +208,65 @@ steps:
     await labClean()
   })
 
-  it('a seeded soak of 2 (keepalived TERM, apache2 kill on lb1/web1): the dry run\'s series is the one run, audits clean', async () => {
-    const args = ['--soak', '2', '--seed', '7', '--targets', 'lb1,web1', '--faults', 'kill keepalived TERM,kill apache2']
+  it('SIGKILL during step 1\'s fault (no handler runs): recover reverts it from the journal and lists the game day; --resume runs step 1 again and step 2; the report lists each step once', async () => {
+    const f = planFile('killed', `name: killed mid-step
+inventory: lab
+steps:
+  - drill: {target: lb1, fault: kill, params: {process: keepalived, signal: TERM}}
+  - check: {http: "http://10.66.0.100/", expect: 200}
+`)
+    const child = spawn(process.execPath, [BIN, 'run', f, '--json'], {env: {...process.env, ...env}, stdio: ['ignore', 'ignore', 'ignore']})
+    const exited = new Promise<number | null>((res) => child.on('close', (c, sig) => res(sig === 'SIGKILL' ? -9 : c)))
+    const jdir = join(HOME, 'journal')
+    let injected = false
+    for (let i = 0; i < 600 && !injected; i++) {
+      await sleep(100)
+      if (!existsSync(jdir)) continue
+      injected = readdirSync(jdir)
+        .filter((n) => n.endsWith('.json'))
+        .some((n) => {
+          try {
+            return (JSON.parse(readFileSync(join(jdir, n), 'utf8')) as {state: string}).state === 'injected'
+          } catch {
+            return false
+          }
+        })
+    }
+    assert.ok(injected, 'step 1 injected its fault')
+    child.kill('SIGKILL')
+    assert.equal(await exited, -9)
+
+    // Nothing reverted it yet: recover does, from the fault journal, and names the game day to resume.
+    const rec = await runCli(['recover', '--json'], {env})
+    assert.equal(rec.code, 0, rec.stderr)
+    const listed = (rec.json as {gameDays: Array<{id: string; next: number}>}).gameDays
+    assert.equal(listed.length, 1, JSON.stringify(rec.json))
+    const id = listed[0]?.id ?? ''
+    assert.equal(listed[0]?.next, 1)
+    await labClean()
+
+    const g = await runPlan(['--resume', id], 'gates')
+    assert.equal(g.id, id)
+    assert.equal(g.state, 'done')
+    assert.equal(g.resumedFrom, 1)
+    assert.deepEqual(g.results.map((r) => [r.status, r.reverted]), [['done', true], ['done', null]])
+    const rep = await runCli(['report', '--plan', id, '--json'], {env})
+    assert.equal((rep.json as GameDayResult).results.length, 2)
+    const again = await runCli(['recover', '--json'], {env})
+    assert.deepEqual((again.json as {gameDays: unknown[]}).gameDays, [])
+    await labClean()
+  })
+
+  it('a seeded soak of 5 (keepalived TERM, apache2 kill on lb1/web1): the dry run\'s series is the one run, audits clean', async () => {
+    const args = ['--soak', '5', '--seed', '7', '--targets', 'lb1,web1', '--faults', 'kill keepalived TERM,kill apache2']
     const dry = await runPlan([...args, '--dry-run'], 0)
     assert.equal(dry.seed, 7)
     const g = await runPlan(args, 'gates')
     const series = (x: GameDayResult): string[] => x.steps.map((s) => (s.kind === 'drill' ? `${s.target}:${s.soak ?? ''}` : s.kind))
     assert.deepEqual(series(g), series(dry))
-    assert.equal(g.steps.length, 2)
+    assert.equal(g.steps.length, 5)
     assert.ok(g.results.every((r) => r.status === 'done' && r.reverted === true), JSON.stringify(g.results.map((r) => r.reasons)))
-    assert.ok(g.audits.every((a) => a.clean) && g.audits.length === 3)
-    assert.ok(g.soak.reduce((n, x) => n + x.count, 0) === 2)
+    assert.ok(g.audits.every((a) => a.clean) && g.audits.length === 6, `${g.audits.length} audits`)
+    assert.equal(g.soak.reduce((n, x) => n + x.count, 0), 5)
   })
 })
