@@ -5,10 +5,9 @@ import {metaRules} from './rules/meta.js'
 import {type DoctorInput, type Finding, type Rule, SEVERITY_ORDER, type Severity} from './types.js'
 
 /**
- * The rules that are no drill stack's own: infrastructure (bonding, LVS, GlusterFS until they have a stack
- * folder) and doctor's own. A stack's rules live in its folder (src/stacks/<name>/, StackModule.rules); the
- * whole list is src/stacks/registry.ts doctorRules(), which is what runDoctor and findRule are given. doctor
- * names no stack.
+ * The rules that are no drill stack's own: infrastructure (bonding, LVS) and doctor's own. A stack's rules
+ * live in its folder (src/stacks/<name>/, StackModule.rules); the whole list is src/stacks/registry.ts
+ * doctorRules(), which is what runDoctor and findRule are given. doctor names no stack.
  */
 export const SHARED_RULES: readonly Rule[] = [...infraRules, ...metaRules]
 

@@ -1,4 +1,4 @@
-/** Bonding, LVS and Gluster rules. */
+/** Bonding and LVS rules (Gluster's are the Gluster stack's: src/stacks/gluster/rules.ts). */
 import {ZERO_MAC, bondLine, type BondFile, type BondMember} from '../../bond/proc.js'
 import type {Loc} from '../../config/common.js'
 import type {IpvsService} from '../../config/ipvs.js'
@@ -265,31 +265,5 @@ export const infraRules: Rule[] = [
           if (out.length > 0) return out
           return [{message: `${s.host.host} ${s.label} uses direct routing: check ARP on its ${s.reals.length} real server${s.reals.length === 1 ? '' : 's'}`, host: s.host.host, evidence: [ev(s, s.host.host)]}]
         }),
-  },
-  {
-    id: 'gluster-replica2-no-arbiter',
-    area: 'gluster',
-    severity: 'error',
-    title: 'Replica 2 volume without an arbiter',
-    why: 'Two copies cannot outvote each other: when the bricks lose contact and both take writes, files end up in split-brain and need manual repair (or the volume goes read-only).',
-    fix: 'Add an arbiter brick on a third node (`gluster volume add-brick VOL replica 3 arbiter 1 host3:/brick`), or use replica 3.',
-    explain: 'Gluster warns at creation that replica 2 volumes are prone to split-brain. An arbiter brick stores only metadata, so it is small, and gives client quorum a third vote. "Number of Bricks: 1 x (2 + 1) = 3" is the arbiter layout.',
-    check: (input) => {
-      // `gluster volume info` shows the whole pool: the same volume collected on several peers is reported once
-      const seen = new Set<string>()
-      return input.hosts.flatMap((host) =>
-        host.gluster.flatMap((g) =>
-          g.volumes
-            .filter((v) => /replicate/i.test(v.type) && v.replica === 2 && v.arbiterCount === 0)
-            .filter((v) => {
-              const key = `${v.name}|${v.bricks.map((b) => `${b.host}:${b.path}`).join(',')}`
-              if (seen.has(key)) return false
-              seen.add(key)
-              return true
-            })
-            .map((v) => ({message: `${host.host}: volume ${v.name} is replica 2 without an arbiter`, host: host.host, evidence: [ev({file: v.file, line: v.numberOfBricksLine ?? v.line}, host.host, `Number of Bricks: ${v.subvolumes} x 2 = ${v.brickCount}`)]})),
-        ),
-      )
-    },
   },
 ]

@@ -1,6 +1,6 @@
 /**
  * Doctor rules of the Gluster stack, over `gluster volume info` (src/config/gluster.ts; the same volume read on
- * several peers is reported once). The replica-2-without-arbiter rule is a shared one (src/doctor/rules/infra.ts).
+ * several peers is reported once).
  * Numbers behind them: the lab (README "GlusterFS lab"): a vanished server stalls the clients' writes between
  * 1× and 2× network.ping-timeout (42 s → 77.5–78.2 s measured); a lost client quorum refuses writes (ENOTCONN).
  */
@@ -51,6 +51,24 @@ export function replicaSets(v: GlusterVolume): GlusterVolume['bricks'][] {
 const at = (v: GlusterVolume, host: string, state: string): ReturnType<typeof ev> => ev({file: v.file, line: v.line}, host, state)
 
 export const GLUSTER_RULES: Rule[] = [
+  {
+    id: 'gluster-replica2-no-arbiter',
+    area: 'gluster',
+    severity: 'error',
+    title: 'Replica 2 volume without an arbiter',
+    why: 'Two copies cannot outvote each other: when the bricks lose contact and both take writes, files end up in split-brain and need manual repair (or the volume goes read-only).',
+    fix: 'Add an arbiter brick on a third node (`gluster volume add-brick VOL replica 3 arbiter 1 host3:/brick`), or use replica 3.',
+    explain: 'Gluster warns at creation that replica 2 volumes are prone to split-brain. An arbiter brick stores only metadata, so it is small, and gives client quorum a third vote. "Number of Bricks: 1 x (2 + 1) = 3" is the arbiter layout.',
+    // volumes(): the same volume collected on several peers (`gluster volume info` shows the whole pool) is reported once
+    check: (input) =>
+      volumes(input)
+        .filter(({v}) => /replicate/i.test(v.type) && v.replica === 2 && v.arbiterCount === 0)
+        .map(({host, v}) => ({
+          message: `${host.host}: volume ${v.name} is replica 2 without an arbiter`,
+          host: host.host,
+          evidence: [ev({file: v.file, line: v.numberOfBricksLine ?? v.line}, host.host, `Number of Bricks: ${v.subvolumes} x 2 = ${v.brickCount}`)],
+        })),
+  },
   {
     id: 'gluster-ping-timeout-default',
     area: 'gluster',

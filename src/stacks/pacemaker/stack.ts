@@ -16,14 +16,14 @@ import {vipUrl} from '../../drill/probe-session.js'
 import {extraPhases} from '../../drill/summary.js'
 import {commonSpec, display, faultEnv} from '../../drill/setup-kit.js'
 import type {Executor} from '../../exec/types.js'
-import {executorFor, findHost} from '../../inventory/inventory.js'
+import {executorFor, findHost, type InventoryHost} from '../../inventory/inventory.js'
 import type {Poller} from '../../util/poll-loop.js'
 import type {StackModule} from '../types.js'
 import {clusterRules} from './doctor.js'
 import {PacemakerLive} from './live.js'
 import {ArpProber, ClusterWatcher} from './observe.js'
 import {modelInputFrom, predictPacemaker} from './predict.js'
-import {readClusterSnapshot} from './snapshot.js'
+import {readClusterSnapshot, type ClusterSnapshot} from './snapshot.js'
 import {CLUSTER_ROLE, clusterHosts, clusterNodeName, corosyncConfPath, defaultGroup} from './targets.js'
 
 /** VIP owner poll interval: the relocation and dual-VIP figures are known to this resolution. */
@@ -40,15 +40,15 @@ async function macOf(exec: Executor, dev: string): Promise<string | null> {
   }
 }
 
-async function prepare(o: DrillOptions): Promise<PreparedDrill> {
-  const inv = o.inventory
-  const target = findHost(inv, o.target)
-  const exec = executorFor(target)
-  const env = faultEnv(o, target)
-  const nodes = clusterHosts(inv)
+/**
+ * prepare()'s first step, before anything is broken: the cluster's state read through `exec` (the target's
+ * executor), a warning when it is not healthy, and the refusal (E_MAINTENANCE, exit CONFLICT) when Pacemaker is
+ * in maintenance mode — cluster, node or resource — where it fails nothing over and a drill would measure
+ * nothing (issue 13, item 10); with `force`, a warning instead. Separate so that it runs on a scripted executor.
+ */
+export async function clusterBeforeDrill(exec: Executor, target: InventoryHost, force: boolean): Promise<{snapshot: ClusterSnapshot; warnings: string[]}> {
   const warnings: string[] = []
-
-  let snapshot
+  let snapshot: ClusterSnapshot
   try {
     snapshot = await readClusterSnapshot(exec, {corosyncConf: corosyncConfPath(target)})
   } catch (e) {
@@ -64,7 +64,7 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   // In maintenance mode Pacemaker fails nothing over: a drill would measure nothing (issue 13, item 10).
   const maintenance = maintenanceReasons(snapshot.crmMon)
   if (maintenance.length > 0) {
-    if (!o.force) {
+    if (!force) {
       throw new HachaosError(`refusing the drill on ${target.name}: ${maintenance.join('; ')}`, {
         code: 'E_MAINTENANCE',
         exit: 'CONFLICT',
@@ -74,6 +74,17 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
     }
     warnings.push(`maintenance mode (--force): ${maintenance.join('; ')}`)
   }
+  return {snapshot, warnings}
+}
+
+async function prepare(o: DrillOptions): Promise<PreparedDrill> {
+  const inv = o.inventory
+  const target = findHost(inv, o.target)
+  const exec = executorFor(target)
+  const env = faultEnv(o, target)
+  const nodes = clusterHosts(inv)
+
+  const {snapshot, warnings} = await clusterBeforeDrill(exec, target, o.force)
   const group = defaultGroup(target, snapshot.crmMon)
   if (group === null) throw new HachaosError('the cluster runs no IPaddr2 VIP and the inventory names no cluster_group', {code: 'E_CLUSTER', exit: 'USAGE', suggestions: ['set facts.cluster_group on the cluster nodes']})
   const members = snapshot.crmMon.groups.find((g) => g.id === group)?.resources ?? [group]

@@ -267,7 +267,7 @@ describe('gluster doctor rules', async () => {
     assert.equal(f[0]?.evidence.length, 2)
   })
 
-  it('the split-brain lab volume (replica 2, quorum none) is found by the quorum rule and the shared replica-2 rule', () => {
+  it('the split-brain lab volume (replica 2, quorum none) is found by the quorum rule and the replica-2 rule', () => {
     const sb = lab('split-brain', 'volume-info.txt')
     assert.equal(fired('gluster-client-quorum-off', sb), 1)
     const ids = doctorRules()

@@ -49,14 +49,16 @@ describe('stacks: doctor rules live with their stack', () => {
     for (const s of STACKS) for (const r of s.rules ?? []) assert.ok(all.includes(r), `${s.name}: ${r.id}`)
   })
 
-  it('the shared rules are no drill stack\'s (their ids name none of keepalived, HAProxy, Corosync/Pacemaker, Heartbeat, VRRP peers)', () => {
-    const stackOwn = SHARED_RULES.filter((r) => /^(keepalived|haproxy|corosync|pacemaker|heartbeat|cross)-/.test(r.id)).map((r) => r.id)
+  it('the shared rules are no drill stack\'s (their ids name none of keepalived, HAProxy, Corosync/Pacemaker, Heartbeat, GlusterFS, VRRP peers)', () => {
+    const stackOwn = SHARED_RULES.filter((r) => /^(keepalived|haproxy|corosync|pacemaker|heartbeat|gluster|cross)-/.test(r.id)).map((r) => r.id)
     assert.deepEqual(stackOwn, [])
     // … and each stack's rules are where its folder is: keepalived's VRRP/HAProxy ones, Pacemaker's cluster ones
     const of = (name: string): string[] => (STACKS.find((s) => s.name === name)?.rules ?? []).map((r) => r.id)
     assert.ok(of('keepalived').includes('keepalived-priority-range') && of('keepalived').includes('haproxy-server-no-check') && of('keepalived').includes('cross-peer-config-mismatch'))
     assert.ok(of('pacemaker').includes('corosync-two-node-missing') && of('pacemaker').includes('pacemaker-stonith-disabled'))
     assert.ok(of('pacemaker').every((id) => /^(corosync|pacemaker)-/.test(id)), of('pacemaker').join(', '))
+    assert.ok(of('gluster').includes('gluster-replica2-no-arbiter'), of('gluster').join(', '))
+    assert.ok(of('gluster').every((id) => /^gluster-/.test(id)), of('gluster').join(', '))
   })
 
   it('runDoctor and findRule run the list they are given (an unknown id in that list is a usage error)', () => {
@@ -66,8 +68,8 @@ describe('stacks: doctor rules live with their stack', () => {
     assert.deepEqual(runDoctor({hosts: []}, {rules: doctorRules()}).findings, [])
   })
 
-  it('the drill engine, the timeline and the watcher name no stack (code lines; comments may)', () => {
-    assert.deepEqual([...namingStacks('src/drill'), ...namingStacks('src/timeline'), ...namingStacks('src/watch')], [])
+  it('the drill engine, the timeline, the watcher and the dashboard (src/tui) name no stack (code lines; comments may)', () => {
+    assert.deepEqual([...namingStacks('src/drill'), ...namingStacks('src/timeline'), ...namingStacks('src/watch'), ...namingStacks('src/tui')], [])
   })
 
   it('doctor\'s engine imports no stack rule file', () => {
