@@ -318,8 +318,18 @@ interface Pair {
   lB: number
 }
 
+/**
+ * One VRRP instance's key: the vrid, and for 802.1Q-tagged adverts the VLAN (a vrid is unique per L2 domain
+ * only: RFC 5798 §5.2.3). Untagged adverts keep the vrid itself as the key.
+ */
+function instanceKey(vrid: number, vlan: number | undefined): number {
+  return vlan === undefined ? vrid : vrid + 256 * (vlan + 1)
+}
+
 interface VridState {
   vrid: number
+  /** The 802.1Q VLAN its adverts carry (null: untagged): the same vrid on two VLANs is two instances. */
+  vlan: number | null
   idx: number
   count: number
   sources: Map<string, SourceState>
@@ -348,6 +358,8 @@ interface ArpRun {
 }
 
 interface ArpIpState {
+  /** The sender IP (the map's key adds the VLAN of tagged frames: one address on two VLANs is two runs). */
+  ip: string
   idx: number
   prevT: number
   prevMac: string
@@ -586,10 +598,11 @@ export class TimelineMachine {
   private advert(a: Advert): void {
     this.nAdverts += 1
     this.namer.learn(a.src, a.smac)
-    let v = this.vrids.get(a.vrid)
+    const key = instanceKey(a.vrid, a.vlan)
+    let v = this.vrids.get(key)
     if (v === undefined) {
-      v = {vrid: a.vrid, idx: this.vrids.size, count: 0, sources: new Map(), list: [], pairs: new Map(), lastPos: null, newFirst: null, oldLastT: null}
-      this.vrids.set(a.vrid, v)
+      v = {vrid: a.vrid, vlan: a.vlan ?? null, idx: this.vrids.size, count: 0, sources: new Map(), list: [], pairs: new Map(), lastPos: null, newFirst: null, oldLastT: null}
+      this.vrids.set(key, v)
     }
     v.count += 1
     let s = v.sources.get(a.src)
@@ -759,9 +772,10 @@ export class TimelineMachine {
     if (!(a.garp || a.op === 'reply')) return
     if (vip !== null ? a.sip !== vip : a.sip === '0.0.0.0') return
     const isReply = a.op === 'reply' && !a.garp ? 1 : 0
-    const st = this.arpIps.get(a.sip)
+    const key = a.vlan === undefined ? a.sip : `${a.sip}%${a.vlan}`
+    const st = this.arpIps.get(key)
     if (st === undefined) {
-      this.arpIps.set(a.sip, {idx: this.arpIps.size, prevT: a.t, prevMac: a.smac, prevReply: isReply, run: null, runs: 0})
+      this.arpIps.set(key, {ip: a.sip, idx: this.arpIps.size, prevT: a.t, prevMac: a.smac, prevReply: isReply, run: null, runs: 0})
       return
     }
     const prevReply = st.prevReply
@@ -776,7 +790,7 @@ export class TimelineMachine {
         run.switches += 1
         run.lastSwitchT = a.t
       } else {
-        if (run !== null) this.closeArpRun(a.sip, st)
+        if (run !== null) this.closeArpRun(st)
         st.run = {seq: st.runs++, firstT: st.prevT, lastSwitchT: a.t, switches: 1, macs: [st.prevMac, a.smac], frames: 2, replies: prevReply + isReply, pendFrames: 0, pendReplies: 0}
       }
     } else if (st.run !== null) {
@@ -788,7 +802,8 @@ export class TimelineMachine {
     st.prevReply = isReply
   }
 
-  private closeArpRun(ip: string, st: ArpIpState): void {
+  private closeArpRun(st: ArpIpState): void {
+    const ip = st.ip
     const r = st.run
     st.run = null
     if (r === null || r.switches < 2) return
@@ -1000,19 +1015,20 @@ export class TimelineMachine {
       for (const p of v.pairs.values()) this.closePair(v, p)
       v.pairs.clear()
     }
-    for (const [ip, st] of this.arpIps) this.closeArpRun(ip, st)
+    for (const st of this.arpIps.values()) this.closeArpRun(st)
     if (this.vipOpen !== null) this.closeVip(Math.max(this.lastUs ?? this.vipOpen.start, this.vipOpen.start))
 
     const ctx = this.ctx
-    const vrids = [...this.vrids.keys()].sort((a, b) => a - b)
-    let vrid = ctx.vrid
-    if (vrid === null && vrids.length > 0) {
-      let best: VridState | null = null
-      for (const v of this.vrids.values()) if (best === null || v.count > best.count || (v.count === best.count && v.vrid < best.vrid)) best = v
-      vrid = best?.vrid ?? null
+    const vrids = [...new Set([...this.vrids.values()].map((v) => v.vrid))].sort((a, b) => a - b)
+    // The instance measured: the given vrid's (on the VLAN with the most adverts), else the busiest instance.
+    let best: VridState | null = null
+    for (const v of this.vrids.values()) {
+      if (ctx.vrid !== null && v.vrid !== ctx.vrid) continue
+      if (best === null || v.count > best.count || (v.count === best.count && instanceKey(v.vrid, v.vlan ?? undefined) < instanceKey(best.vrid, best.vlan ?? undefined))) best = v
     }
+    const vrid = ctx.vrid ?? best?.vrid ?? null
     const notes: string[] = []
-    if (ctx.vrid !== null && this.nAdverts > 0 && !this.vrids.has(ctx.vrid)) notes.push(`no advert for vrid ${ctx.vrid} (seen: ${vrids.join(', ')})`)
+    if (ctx.vrid !== null && this.nAdverts > 0 && best === null) notes.push(`no advert for vrid ${ctx.vrid} (seen: ${vrids.join(', ')})`)
 
     const byKey = <T extends {g: number}>(k: (x: T) => number) => (x: T, y: T) => k(x) - k(y) || x.g - y.g
     const masters = this.masters.items().sort(byKey((m) => m.startUs)).map((m) => this.nameMaster(m))
@@ -1030,7 +1046,7 @@ export class TimelineMachine {
       })
       .map((f) => this.nameFinding(f))
 
-    const metrics = this.faultAt === null ? null : this.metrics(vrid, notes)
+    const metrics = this.faultAt === null ? null : this.metrics(best, notes)
     if (this.late > 0) notes.push(`${this.late} event${this.late === 1 ? '' : 's'} arrived more than ${ms(this.window)} ms out of time order: analysed where they arrived`)
     const u = unparsed ?? ctx.unparsed
     const truncated =
@@ -1061,10 +1077,10 @@ export class TimelineMachine {
     }
   }
 
-  private metrics(vrid: number | null, notes: string[]): FailoverMetrics {
+  private metrics(inst: VridState | null, notes: string[]): FailoverMetrics {
     const fault = this.faultAt as number
     const revert = this.revertAt
-    const v = vrid === null ? undefined : this.vrids.get(vrid)
+    const v = inst ?? undefined
     const oldMaster = v?.lastPos ?? null
     const newFirst = v?.newFirst ?? null
     const takeoverFromLast = oldMaster !== null && newFirst !== null && v?.oldLastT !== null && v?.oldLastT !== undefined ? ms(newFirst.t - v.oldLastT) : null

@@ -13,6 +13,7 @@ import {ipv6} from '../../src/capture/pcap.js'
 import {DEFAULT_FILTER} from '../../src/capture/runner.js'
 import {parseTcpdumpText} from '../../src/capture/tcpdump-text.js'
 import {HachaosError} from '../../src/errors.js'
+import {analyzeTimeline} from '../../src/timeline/analyze.js'
 import type {TimelineEvent} from '../../src/store/run-types.js'
 import {PcapngWriter, pcapFile, readPcapFrames} from '../helpers/capture-writer.js'
 import {ROOT} from '../helpers/cli.js'
@@ -233,6 +234,21 @@ describe('VLAN id on events (item 15)', () => {
     assert.equal(p.vlanTagged, p.total)
     // untagged captures carry no vlan field at all
     assert.ok((await readCaptureFile(fx('steady-v2.pcap'), 'c')).events.every((e) => !('vlan' in e)))
+  })
+
+  it('…and the timeline keeps them apart: two instances, one master each, no split brain; the same adverts untagged are a dual master', async () => {
+    const p = await readCaptureFile(fx('vlan2.pcap'), 'client')
+    const tagged = analyzeTimeline(p.events, {vip: '10.66.0.100', vrid: null, faultAtUs: null, revertAtUs: null, hosts: []})
+    assert.deepEqual(tagged.vrids, [51])
+    assert.deepEqual(tagged.splitBrain, [])
+    assert.deepEqual(tagged.masters.map((m) => m.ip).sort(), ['10.66.0.11', '10.66.0.12'])
+    // strip the tags: one L2 domain, two masters for vrid 51 and two MACs answering for the VIP
+    const untagged = p.events.map((e) => {
+      const {vlan: _v, ...rest} = e as CaptureEvent & {vlan?: number}
+      return rest as TimelineEvent
+    })
+    const flat = analyzeTimeline(untagged, {vip: '10.66.0.100', vrid: null, faultAtUs: null, revertAtUs: null, hosts: []})
+    assert.deepEqual([...new Set(flat.splitBrain.map((f) => f.kind))].sort(), ['dual-arp', 'dual-master'])
   })
 })
 

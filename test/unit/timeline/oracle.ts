@@ -93,6 +93,9 @@ function groupBy<T, K>(xs: T[], key: (x: T) => K): Map<K, T[]> {
 /** Interval in µs of an advert (0 s would make every advert a gap: use 1 s then). */
 const intvlUs = (a: Advert): number => (a.intvl > 0 ? a.intvl : 1) * 1_000_000
 
+/** A VRRP instance: the vrid, and for tagged adverts the VLAN (vrid + 256 × (VLAN + 1)). */
+const inst = (a: Advert): number => (a.vlan === undefined ? a.vrid : a.vrid + 256 * (a.vlan + 1))
+
 export function analyzeTimeline(events: TimelineEvent[], ctx: AnalyzeContext): TimelineAnalysis {
   const sorted = byTime(events)
   const adverts = sorted.filter((e): e is Advert => e.type === 'vrrp.advert')
@@ -102,21 +105,22 @@ export function analyzeTimeline(events: TimelineEvent[], ctx: AnalyzeContext): T
   const namer = new Namer(ctx.hosts)
   for (const a of adverts) namer.learn(a.src, a.smac)
 
-  const vridCounts = new Map<number, number>()
-  for (const a of adverts) vridCounts.set(a.vrid, (vridCounts.get(a.vrid) ?? 0) + 1)
-  const vrids = [...vridCounts.keys()].sort((a, b) => a - b)
-  let vrid = ctx.vrid
-  if (vrid === null && vrids.length > 0) vrid = [...vridCounts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? null
+  // one VRRP instance per vrid and 802.1Q VLAN (untagged: the vrid alone)
+  const instCounts = new Map<number, number>()
+  for (const a of adverts) instCounts.set(inst(a), (instCounts.get(inst(a)) ?? 0) + 1)
+  const vrids = [...new Set(adverts.map((a) => a.vrid))].sort((a, b) => a - b)
+  const chosen = [...instCounts.entries()].filter(([k]) => ctx.vrid === null || k % 256 === ctx.vrid).sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? null
+  const vrid = ctx.vrid ?? (chosen === null ? null : chosen % 256)
 
   const notes: string[] = []
-  if (ctx.vrid !== null && adverts.length > 0 && !vridCounts.has(ctx.vrid)) {
+  if (ctx.vrid !== null && adverts.length > 0 && chosen === null) {
     notes.push(`no advert for vrid ${ctx.vrid} (seen: ${vrids.join(', ')})`)
   }
 
   const masters: MasterSpan[] = []
   const priorityChanges: PriorityChange[] = []
   const advertGaps: AdvertGap[] = []
-  for (const list of groupBy(adverts, (a) => `${a.vrid}/${a.src}`).values()) collectSource(list, namer, masters, priorityChanges, advertGaps)
+  for (const list of groupBy(adverts, (a) => `${inst(a)}/${a.src}`).values()) collectSource(list, namer, masters, priorityChanges, advertGaps)
   masters.sort((a, b) => a.startUs - b.startUs)
   priorityChanges.sort((a, b) => a.t - b.t)
   advertGaps.sort((a, b) => a.fromUs - b.fromUs)
@@ -131,7 +135,7 @@ export function analyzeTimeline(events: TimelineEvent[], ctx: AnalyzeContext): T
     ...dualVip(owners, sorted[sorted.length - 1]?.t ?? null),
   ].sort((a, b) => a.startUs - b.startUs)
 
-  const metrics = ctx.faultAtUs === null ? null : failoverMetrics(vrid === null ? [] : adverts.filter((a) => a.vrid === vrid), arps, probes, ctx, namer, notes)
+  const metrics = ctx.faultAtUs === null ? null : failoverMetrics(chosen === null ? [] : adverts.filter((a) => inst(a) === chosen), arps, probes, ctx, namer, notes)
 
   const firstUs = sorted[0]?.t ?? null
   const lastUs = sorted[sorted.length - 1]?.t ?? null
@@ -301,7 +305,8 @@ function aliveIntervals(list: Advert[]): Alive[] {
 
 function dualMaster(adverts: Advert[], namer: Namer): SplitBrainFinding[] {
   const out: SplitBrainFinding[] = []
-  for (const [vrid, list] of groupBy(adverts, (a) => a.vrid)) {
+  for (const list of groupBy(adverts, inst).values()) {
+    const vrid = (list[0] as Advert).vrid
     const bySrc = [...groupBy(list, (a) => a.src).entries()]
     for (let i = 0; i < bySrc.length; i++) {
       for (let j = i + 1; j < bySrc.length; j++) {
@@ -344,8 +349,7 @@ function dualArp(arps: Arp[], ctx: AnalyzeContext, namer: Namer): SplitBrainFind
   const answers = arps.filter((a) => a.garp || a.op === 'reply')
   const ips = ctx.vip !== null ? [ctx.vip] : [...new Set(answers.map((a) => a.sip))].filter((ip) => ip !== '0.0.0.0')
   const out: SplitBrainFinding[] = []
-  for (const ip of ips) {
-    const seq = answers.filter((a) => a.sip === ip)
+  for (const ip of ips) for (const seq of groupBy(answers.filter((a) => a.sip === ip), (a) => a.vlan ?? -1).values()) {
     // indices where the sender MAC changes
     const switches: number[] = []
     for (let i = 1; i < seq.length; i++) if ((seq[i] as Arp).smac !== (seq[i - 1] as Arp).smac) switches.push(i)
