@@ -100,7 +100,7 @@ describe('game days on the keepalived lab', () => {
 
   it(`a 3-step plan: NIC down (${MDI.toFixed(0)} ms), keepalived TERM (${SKEW.toFixed(0)} ms), HAProxy kill (${TRACK_LO.toFixed(0)}–${TRACK_HI.toFixed(0)} ms), each ±${TOL_MS} ms, audits clean, runs stored with the plan id`, async () => {
     const g = await runPlan([planFile('three', THREE_STEPS)], 'gates')
-    assert.equal(g.state, 'done')
+    assert.equal(g.state, 'done', `stopped: ${JSON.stringify(g.stopReason)}; audits: ${JSON.stringify(g.audits.filter((a) => !a.clean))}`)
     assert.deepEqual(g.results.map((r) => [r.status, r.reverted]), [['done', true], ['done', true], ['done', true]])
     const [nic, term, hap] = g.results
     assert.ok(nic?.measuredMs != null && Math.abs(nic.measuredMs - MDI) <= TOL_MS, `nic-down takeover from last advert ${nic?.measuredMs}`)
@@ -192,7 +192,7 @@ steps:
 
     const g = await runPlan(['--resume', id], 'gates')
     assert.equal(g.id, id)
-    assert.equal(g.state, 'done')
+    assert.equal(g.state, 'done', `stopped: ${JSON.stringify(g.stopReason)}; audits: ${JSON.stringify(g.audits.filter((a) => !a.clean))}`)
     assert.equal(g.resumedFrom, 1)
     assert.deepEqual(g.results.map((r) => [r.status, r.reverted]), [['done', true], ['done', null]])
     assert.deepEqual([g.results[1]?.verdict, g.results[1]?.gatePassed], ['pass', true])
@@ -247,7 +247,7 @@ steps:
 
     const g = await runPlan(['--resume', id], 'gates')
     assert.equal(g.id, id)
-    assert.equal(g.state, 'done')
+    assert.equal(g.state, 'done', `stopped: ${JSON.stringify(g.stopReason)}; audits: ${JSON.stringify(g.audits.filter((a) => !a.clean))}`)
     assert.equal(g.resumedFrom, 1)
     assert.deepEqual(g.results.map((r) => [r.status, r.reverted]), [['done', true], ['done', null]])
     const rep = await runCli(['report', '--plan', id, '--json'], {env})
