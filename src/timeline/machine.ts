@@ -326,10 +326,18 @@ function instanceKey(vrid: number, vlan: number | undefined): number {
   return vlan === undefined ? vrid : vrid + 256 * (vlan + 1)
 }
 
+/** With the capture interface of a pcapng (when the file names it) the key is that interface's too. */
+function instanceMapKey(vrid: number, vlan: number | undefined, iface: string | undefined): number | string {
+  const k = instanceKey(vrid, vlan)
+  return iface === undefined ? k : `${iface}|${k}`
+}
+
 interface VridState {
   vrid: number
   /** The 802.1Q VLAN its adverts carry (null: untagged): the same vrid on two VLANs is two instances. */
   vlan: number | null
+  /** The capture interface of a pcapng, when the file names it (null: none). */
+  iface: string | null
   idx: number
   count: number
   sources: Map<string, SourceState>
@@ -416,7 +424,7 @@ export class TimelineMachine {
   private nGarps = 0
   private nProbes = 0
 
-  private readonly vrids = new Map<number, VridState>()
+  private readonly vrids = new Map<number | string, VridState>()
   private groups = 0
 
   private readonly masters: Keeper<MasterRec>
@@ -598,10 +606,10 @@ export class TimelineMachine {
   private advert(a: Advert): void {
     this.nAdverts += 1
     this.namer.learn(a.src, a.smac)
-    const key = instanceKey(a.vrid, a.vlan)
+    const key = instanceMapKey(a.vrid, a.vlan, a.iface)
     let v = this.vrids.get(key)
     if (v === undefined) {
-      v = {vrid: a.vrid, vlan: a.vlan ?? null, idx: this.vrids.size, count: 0, sources: new Map(), list: [], pairs: new Map(), lastPos: null, newFirst: null, oldLastT: null}
+      v = {vrid: a.vrid, vlan: a.vlan ?? null, iface: a.iface ?? null, idx: this.vrids.size, count: 0, sources: new Map(), list: [], pairs: new Map(), lastPos: null, newFirst: null, oldLastT: null}
       this.vrids.set(key, v)
     }
     v.count += 1
@@ -772,7 +780,7 @@ export class TimelineMachine {
     if (!(a.garp || a.op === 'reply')) return
     if (vip !== null ? a.sip !== vip : a.sip === '0.0.0.0') return
     const isReply = a.op === 'reply' && !a.garp ? 1 : 0
-    const key = a.vlan === undefined ? a.sip : `${a.sip}%${a.vlan}`
+    const key = a.vlan === undefined && a.iface === undefined ? a.sip : `${a.sip}%${a.vlan ?? ''}%${a.iface ?? ''}`
     const st = this.arpIps.get(key)
     if (st === undefined) {
       this.arpIps.set(key, {ip: a.sip, idx: this.arpIps.size, prevT: a.t, prevMac: a.smac, prevReply: isReply, run: null, runs: 0})
@@ -1024,7 +1032,7 @@ export class TimelineMachine {
     let best: VridState | null = null
     for (const v of this.vrids.values()) {
       if (ctx.vrid !== null && v.vrid !== ctx.vrid) continue
-      if (best === null || v.count > best.count || (v.count === best.count && instanceKey(v.vrid, v.vlan ?? undefined) < instanceKey(best.vrid, best.vlan ?? undefined))) best = v
+      if (best === null || v.count > best.count || (v.count === best.count && instanceKey(v.vrid, v.vlan ?? undefined) < instanceKey(best.vrid, best.vlan ?? undefined)) || (v.count === best.count && v.vrid === best.vrid && v.vlan === best.vlan && (v.iface ?? '') < (best.iface ?? ''))) best = v
     }
     const vrid = ctx.vrid ?? best?.vrid ?? null
     const notes: string[] = []

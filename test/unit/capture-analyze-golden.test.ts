@@ -4,6 +4,8 @@
  * main produced before the speed work of issue 11 (test/fixtures/capture/analyze-golden.json, made by this file
  * with HACHAOS_GOLDEN_WRITE=1 on a build of that main). The files are named relative to the working directory,
  * so that the paths in the outputs are the same wherever the repository is.
+ * One deliberate change since: two-ifaces.pcapng (vrid 61 over IPv4 on one interface and over IPv6 on another)
+ * was a dual master and is now two instances (issue 13 item 15: an instance is vrid + VLAN + interface).
  */
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'

@@ -94,7 +94,9 @@ function groupBy<T, K>(xs: T[], key: (x: T) => K): Map<K, T[]> {
 const intvlUs = (a: Advert): number => (a.intvl > 0 ? a.intvl : 1) * 1_000_000
 
 /** A VRRP instance: the vrid, and for tagged adverts the VLAN (vrid + 256 × (VLAN + 1)). */
-const inst = (a: Advert): number => (a.vlan === undefined ? a.vrid : a.vrid + 256 * (a.vlan + 1))
+const instNum = (a: Advert): number => (a.vlan === undefined ? a.vrid : a.vrid + 256 * (a.vlan + 1))
+/** …and, in a pcapng that names it, the capture interface. */
+const inst = (a: Advert): string => `${a.iface ?? ''}|${instNum(a)}`
 
 export function analyzeTimeline(events: TimelineEvent[], ctx: AnalyzeContext): TimelineAnalysis {
   const sorted = byTime(events)
@@ -106,11 +108,13 @@ export function analyzeTimeline(events: TimelineEvent[], ctx: AnalyzeContext): T
   for (const a of adverts) namer.learn(a.src, a.smac)
 
   // one VRRP instance per vrid and 802.1Q VLAN (untagged: the vrid alone)
-  const instCounts = new Map<number, number>()
+  const instCounts = new Map<string, number>()
   for (const a of adverts) instCounts.set(inst(a), (instCounts.get(inst(a)) ?? 0) + 1)
   const vrids = [...new Set(adverts.map((a) => a.vrid))].sort((a, b) => a - b)
-  const chosen = [...instCounts.entries()].filter(([k]) => ctx.vrid === null || k % 256 === ctx.vrid).sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? null
-  const vrid = ctx.vrid ?? (chosen === null ? null : chosen % 256)
+  const num = (k: string): number => Number(k.slice(k.lastIndexOf('|') + 1))
+  const iface = (k: string): string => k.slice(0, k.lastIndexOf('|'))
+  const chosen = [...instCounts.entries()].filter(([k]) => ctx.vrid === null || num(k) % 256 === ctx.vrid).sort((a, b) => b[1] - a[1] || num(a[0]) - num(b[0]) || (iface(a[0]) < iface(b[0]) ? -1 : iface(a[0]) > iface(b[0]) ? 1 : 0))[0]?.[0] ?? null
+  const vrid = ctx.vrid ?? (chosen === null ? null : num(chosen) % 256)
 
   const notes: string[] = []
   if (ctx.vrid !== null && adverts.length > 0 && chosen === null) {
@@ -349,7 +353,7 @@ function dualArp(arps: Arp[], ctx: AnalyzeContext, namer: Namer): SplitBrainFind
   const answers = arps.filter((a) => a.garp || a.op === 'reply')
   const ips = ctx.vip !== null ? [ctx.vip] : [...new Set(answers.map((a) => a.sip))].filter((ip) => ip !== '0.0.0.0')
   const out: SplitBrainFinding[] = []
-  for (const ip of ips) for (const seq of groupBy(answers.filter((a) => a.sip === ip), (a) => a.vlan ?? -1).values()) {
+  for (const ip of ips) for (const seq of groupBy(answers.filter((a) => a.sip === ip), (a) => `${a.vlan ?? ''}%${a.iface ?? ''}`).values()) {
     // indices where the sender MAC changes
     const switches: number[] = []
     for (let i = 1; i < seq.length; i++) if ((seq[i] as Arp).smac !== (seq[i - 1] as Arp).smac) switches.push(i)
