@@ -71,6 +71,20 @@ function storedRuns(): DrillRun[] {
     .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as DrillRun)
 }
 
+/**
+ * lb1 (priority 150, preempting) takes the VIP back once its keepalived runs again: wait for it (≤ 30 s) before
+ * the next drill on lb1, or that drill reads lb2 as master while lb1 preempts and stops at its steady-state check.
+ */
+async function home(): Promise<void> {
+  let owners: string[] = []
+  for (let i = 0; i < 60; i++) {
+    owners = ((await runCli(['lab', 'status', '--json'], {env})).json as {vipOwners?: string[]} | undefined)?.vipOwners ?? []
+    if (owners.length === 1 && owners[0] === 'lb1') return
+    await sleep(500)
+  }
+  assert.fail(`the VIP did not go back to lb1 within 30 s (owners: ${owners.join(',') || 'none'})`)
+}
+
 async function labClean(): Promise<void> {
   // Stale locks of other helpers' dead drills (the lock directory is machine-wide) are not ours: not counted.
   const a = await auditLab({topology: 'keepalived', prefix, journalDir: join(HOME, 'journal'), settleMs: 20_000, ignoreStaleLock: (h) => !existsSync(join(HOME, 'runs', `${h.runId}.json`))})
@@ -189,6 +203,7 @@ steps:
     const listed = (rec.json as {gameDays: Array<{id: string; next: number}>}).gameDays
     assert.deepEqual(listed.map((x) => [x.id, x.next]), [[id, 1]])
     await labClean()
+    await home()
 
     const g = await runPlan(['--resume', id], 'gates')
     assert.equal(g.id, id)
@@ -244,6 +259,7 @@ steps:
     const id = listed[0]?.id ?? ''
     assert.equal(listed[0]?.next, 1)
     await labClean()
+    await home()
 
     const g = await runPlan(['--resume', id], 'gates')
     assert.equal(g.id, id)
