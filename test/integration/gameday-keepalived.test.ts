@@ -71,6 +71,26 @@ function storedRuns(): DrillRun[] {
     .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as DrillRun)
 }
 
+/** Wait (≤ 60 s) until a drill's journal entry says its fault is injected. */
+async function injectedSoon(): Promise<boolean> {
+  const jdir = join(HOME, 'journal')
+  for (let i = 0; i < 600; i++) {
+    await sleep(100)
+    if (!existsSync(jdir)) continue
+    const injected = readdirSync(jdir)
+      .filter((n) => n.endsWith('.json'))
+      .some((n) => {
+        try {
+          return (JSON.parse(readFileSync(join(jdir, n), 'utf8')) as {state: string}).state === 'injected'
+        } catch {
+          return false
+        }
+      })
+    if (injected) return true
+  }
+  return false
+}
+
 /**
  * lb1 (priority 150, preempting) takes the VIP back once its keepalived runs again: wait for it (≤ 30 s) before
  * the next drill on lb1, or that drill reads lb2 as master while lb1 preempts and stops at its steady-state check.
@@ -174,22 +194,7 @@ steps:
     child.stderr.resume() // progress: drained, or 'close' never comes
     const exited = new Promise<number | null>((res) => child.on('close', (c) => res(c)))
     // Wait until step 1's fault is in place (its journal entry says injected), then SIGTERM.
-    const jdir = join(HOME, 'journal')
-    let injected = false
-    for (let i = 0; i < 600 && !injected; i++) {
-      await sleep(100)
-      if (!existsSync(jdir)) continue
-      injected = readdirSync(jdir)
-        .filter((n) => n.endsWith('.json'))
-        .some((n) => {
-          try {
-            return (JSON.parse(readFileSync(join(jdir, n), 'utf8')) as {state: string}).state === 'injected'
-          } catch {
-            return false
-          }
-        })
-    }
-    assert.ok(injected, 'step 1 injected its fault')
+    assert.ok(await injectedSoon(), 'step 1 injected its fault')
     child.kill('SIGTERM')
     assert.equal(await exited, 130, out.slice(0, 2000))
     const cut = JSON.parse(out) as {error?: unknown} & Partial<GameDayResult>
@@ -232,22 +237,7 @@ steps:
 `)
     const child = spawn(process.execPath, [BIN, 'run', f, '--json'], {env: {...process.env, ...env}, stdio: ['ignore', 'ignore', 'ignore']})
     const exited = new Promise<number | null>((res) => child.on('close', (c, sig) => res(sig === 'SIGKILL' ? -9 : c)))
-    const jdir = join(HOME, 'journal')
-    let injected = false
-    for (let i = 0; i < 600 && !injected; i++) {
-      await sleep(100)
-      if (!existsSync(jdir)) continue
-      injected = readdirSync(jdir)
-        .filter((n) => n.endsWith('.json'))
-        .some((n) => {
-          try {
-            return (JSON.parse(readFileSync(join(jdir, n), 'utf8')) as {state: string}).state === 'injected'
-          } catch {
-            return false
-          }
-        })
-    }
-    assert.ok(injected, 'step 1 injected its fault')
+    assert.ok(await injectedSoon(), 'step 1 injected its fault')
     child.kill('SIGKILL')
     assert.equal(await exited, -9)
 
