@@ -9,7 +9,7 @@
  * incident is handed out and dropped. Nothing grows with the time the watch runs.
  */
 import {errorMessage} from '../errors.js'
-import {startCapture, type LiveCapture} from '../capture/runner.js'
+import {makeTcpdumpCapture} from '../drill/capture-source.js'
 import type {CaptureSource} from '../drill/engine.js'
 import type {DrillProbeOptions} from '../drill/probe-session.js'
 import type {Executor} from '../exec/types.js'
@@ -22,21 +22,7 @@ import type {WatchHook, WatchTarget} from './types.js'
 
 /** A capture that keeps nothing (src/capture/runner.ts keep: false): events go to `emit` only. */
 export function streamingCapture(exec: Executor, iface: string, emit: (e: TimelineEvent) => void): CaptureSource {
-  let live: LiveCapture | undefined
-  return {
-    host: exec.host,
-    get pid() {
-      return live?.pid
-    },
-    async start() {
-      live = await startCapture({executor: exec, iface, onEvent: emit, keep: false})
-    },
-    async stop() {
-      if (live === undefined) return {unparsed: {count: 0, sample: []}, rawLines: [], pcap: null}
-      const r = await live.stop()
-      return {unparsed: {count: r.unparsed.length, sample: r.unparsed.slice(0, 20).map((u) => u.text)}, rawLines: [], pcap: null}
-    },
-  }
+  return makeTcpdumpCapture(exec, iface, emit, undefined, false)
 }
 
 export interface WatchStartOptions {
