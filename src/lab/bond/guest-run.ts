@@ -10,7 +10,7 @@ import {HachaosError} from '../../errors.js'
 import {NetnsExecutor} from '../../exec/netns.js'
 import {runOk} from '../../exec/run-ok.js'
 import {VM_MAIN} from '../../exec/vm.js'
-import {alive, commOf, logTail, startDetached, terminate, waitFor} from '../netns-ops.js'
+import {alive, commOf, ip, logTail, startDetached, terminate, waitFor} from '../netns-ops.js'
 import {hmp, type QemuFiles} from './qemu.js'
 
 /** QEMU's command name as /proc shows it (comm is cut to 15 characters). */
@@ -19,6 +19,21 @@ export const QEMU_COMM = 'qemu-system-x86'
 export interface GuestFiles extends QemuFiles {
   brokerSocket: string
   brokerLog: string
+}
+
+/** QEMU's tap NICs need /dev/net/tun: say so before anything is built. */
+export function requireTun(): void {
+  if (!existsSync('/dev/net/tun')) {
+    throw new HachaosError('/dev/net/tun is missing: QEMU cannot make tap devices', {code: 'E_NO_TUN', exit: 'ENVIRONMENT', suggestions: ['modprobe tun', 'inside a container: pass --device /dev/net/tun']})
+  }
+}
+
+/** One tap per guest NIC in the switch namespace, each a port of the lab's bridge. */
+export async function addTaps(switchNs: string, bridge: string, taps: readonly string[]): Promise<void> {
+  for (const tap of taps) {
+    await ip(['-n', switchNs, 'tuntap', 'add', 'dev', tap, 'mode', 'tap'])
+    await ip(['-n', switchNs, 'link', 'set', tap, 'master', bridge, 'up'])
+  }
 }
 
 export function readPid(file: string): number | null {

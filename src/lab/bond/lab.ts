@@ -4,12 +4,11 @@
  * 8001/8002 in the guest (as in the seed), a console broker so that any number of hachaos processes can run
  * argv in the guest (VmExecutor), and QEMU's monitor for cable pulls.
  */
-import {existsSync, mkdirSync, rmSync} from 'node:fs'
+import {mkdirSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {stringify} from 'yaml'
 
-import {HachaosError} from '../../errors.js'
 import {NetnsExecutor} from '../../exec/netns.js'
 import {VmExecutor} from '../../exec/vm.js'
 import {nowUs} from '../../time.js'
@@ -20,7 +19,7 @@ import {inventoryFile, labDir, stateFile} from '../paths.js'
 import {labInventoryIni} from '../../inventory/inventory.js'
 import {readLabState, writeLabState, type LabState} from '../state.js'
 import {ensureGuestImage} from './guest-image.js'
-import {bootGuest, guestNotReady, ourBroker, ourQemu, stopGuest} from './guest-run.js'
+import {addTaps, bootGuest, guestNotReady, ourBroker, ourQemu, requireTun, stopGuest} from './guest-run.js'
 import {qemuArgv, type QemuFiles} from './qemu.js'
 import {BOND_SUBNET, bondTopology, IPERF_PORTS, kernelCmdline, optionsKey, parseBondLabOptions, PREFIX_LEN, type BondLabOptions, type BondLabTopology} from './topology.js'
 
@@ -141,9 +140,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   const o = parseBondLabOptions(opts.options)
   requireRoot('hachaos lab up --topology bond')
   requireBinaries(['ip', 'qemu-system-x86_64', 'apt-get', 'apt-cache', 'dpkg'])
-  if (!existsSync('/dev/net/tun')) {
-    throw new HachaosError('/dev/net/tun is missing: QEMU cannot make tap devices', {code: 'E_NO_TUN', exit: 'ENVIRONMENT', suggestions: ['modprobe tun', 'inside a container: pass --device /dev/net/tun']})
-  }
+  requireTun()
   const t = bondTopology(opts.prefix)
   const dir = labDir(opts.prefix, TOPOLOGY)
   const sf = stateFile(opts.prefix, TOPOLOGY)
@@ -204,10 +201,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   try {
     progress(`creating namespaces ${namespaces.join(', ')}`)
     await createSwitch(t.switchNs, t.bridge, ['stp_state', '0', 'forward_delay', '0'])
-    for (const m of t.members) {
-      await ip(['-n', t.switchNs, 'tuntap', 'add', 'dev', m.tap, 'mode', 'tap'])
-      await ip(['-n', t.switchNs, 'link', 'set', m.tap, 'master', t.bridge, 'up'])
-    }
+    await addTaps(t.switchNs, t.bridge, t.members.map((x) => x.tap))
     for (const c of t.clients) {
       await plugIntoSwitch({ns: t.switchNs, bridge: t.bridge}, c.ns, c.swPort, 'eth0', c.mac)
       await addressUp(c.ns, 'eth0', `${c.ip}/${PREFIX_LEN}`)

@@ -6,18 +6,17 @@
  * guest is driven through its console broker (VmExecutor, like the bond lab), cables are pulled through
  * QEMU's monitor (`set_link`).
  */
-import {existsSync, mkdirSync, rmSync} from 'node:fs'
+import {mkdirSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {stringify} from 'yaml'
 
-import {HachaosError} from '../../../errors.js'
 import {NetnsExecutor} from '../../../exec/netns.js'
 import {runOk} from '../../../exec/run-ok.js'
 import {VmExecutor} from '../../../exec/vm.js'
 import {labInventoryIni} from '../../../inventory/inventory.js'
 import {ensureGuestImage} from '../../../lab/bond/guest-image.js'
-import {bootGuest, guestNotReady, ourBroker, ourQemu, stopGuest} from '../../../lab/bond/guest-run.js'
+import {addTaps, bootGuest, guestNotReady, ourBroker, ourQemu, requireTun, stopGuest} from '../../../lab/bond/guest-run.js'
 import {qemuArgv, type QemuFiles} from '../../../lab/bond/qemu.js'
 import type {LabDownResult, LabDriver, LabHostView, LabNodeStatus, LabStatus, LabUpOptions, LabUpResult} from '../../../lab/driver.js'
 import {addressUp, createSwitch, finishLabDown, ip, labNotUp, listNetns, plugIntoSwitch, refuseTakenNamespaces, requireBinaries, requireRoot, waitFor} from '../../../lab/netns-ops.js'
@@ -170,9 +169,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   const o = parseLvsLabOptions(opts.options)
   requireRoot('hachaos lab up --topology lvs')
   requireBinaries(['ip', 'qemu-system-x86_64', 'apt-get', 'apt-cache', 'dpkg', 'curl'])
-  if (!existsSync('/dev/net/tun')) {
-    throw new HachaosError('/dev/net/tun is missing: QEMU cannot make tap devices', {code: 'E_NO_TUN', exit: 'ENVIRONMENT', suggestions: ['modprobe tun', 'inside a container: pass --device /dev/net/tun']})
-  }
+  requireTun()
   const t = lvsTopology(opts.prefix)
   const dir = labDir(opts.prefix, TOPOLOGY)
   const sf = stateFile(opts.prefix, TOPOLOGY)
@@ -222,10 +219,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   try {
     progress(`creating namespaces ${namespaces.join(', ')}`)
     await createSwitch(t.switchNs, t.bridge, ['stp_state', '0', 'forward_delay', '0'])
-    for (const n of t.nodes) {
-      await ip(['-n', t.switchNs, 'tuntap', 'add', 'dev', n.tap, 'mode', 'tap'])
-      await ip(['-n', t.switchNs, 'link', 'set', n.tap, 'master', t.bridge, 'up'])
-    }
+    await addTaps(t.switchNs, t.bridge, t.nodes.map((x) => x.tap))
     await plugIntoSwitch({ns: t.switchNs, bridge: t.bridge}, t.client.ns, t.client.swPort, 'eth0', t.client.mac)
     await addressUp(t.client.ns, 'eth0', `${t.client.ip}/${PREFIX_LEN}`)
     const namespacesMs = since()
