@@ -42,3 +42,24 @@ export function runCli(args: string[], opts: {env?: Record<string, string>; time
 export function labPrefixForTests(): string {
   return process.env['HACHAOS_LAB_PREFIX'] ?? 'hc'
 }
+
+/**
+ * Wait until the lab's VIP is on `host` alone (polled every 500 ms through `lab status --json`), so that a drill
+ * on the usual master starts with it holding the VIP: after a fault on it, a preempting master (keepalived
+ * priority 150) or Heartbeat's auto_failback takes the VIP back some seconds after the revert. A drill started
+ * meanwhile reads the other node as master and measures nothing.
+ */
+export async function waitVipHome(host: string, opts: {topology?: string; env?: Record<string, string>; timeoutMs?: number} = {}): Promise<void> {
+  const timeoutMs = opts.timeoutMs ?? 30_000
+  const args = ['lab', 'status', ...(opts.topology === undefined ? [] : ['--topology', opts.topology]), '--json']
+  const end = Date.now() + timeoutMs
+  let owners: string[] = []
+  for (;;) {
+    const r = await runCli(args, opts.env === undefined ? {} : {env: opts.env})
+    owners = (r.json as {vipOwners?: string[]} | undefined)?.vipOwners ?? []
+    if (owners.length === 1 && owners[0] === host) return
+    if (Date.now() > end) break
+    await new Promise((res) => setTimeout(res, 500))
+  }
+  throw new Error(`the VIP did not go back to ${host} within ${timeoutMs / 1000} s (owners: ${owners.join(',') || 'none'})`)
+}

@@ -25,7 +25,7 @@ import {LB_PRIORITY, CHECK} from '../../src/lab/keepalived/render.js'
 import type {DrillRun} from '../../src/store/run-types.js'
 import {sleep} from '../../src/time.js'
 import {masterDownIntervalMs, skewTimeMs} from '../../src/stacks/keepalived/timing.js'
-import {BIN, labPrefixForTests, runCli} from '../helpers/cli.js'
+import {BIN, labPrefixForTests, runCli, waitVipHome} from '../helpers/cli.js'
 
 const prefix = labPrefixForTests()
 const HOME = mkdtempSync(join(tmpdir(), 'hachaos-gameday-'))
@@ -89,20 +89,6 @@ async function injectedSoon(): Promise<boolean> {
     if (injected) return true
   }
   return false
-}
-
-/**
- * lb1 (priority 150, preempting) takes the VIP back once its keepalived runs again: wait for it (≤ 30 s) before
- * the next drill on lb1, or that drill reads lb2 as master while lb1 preempts and stops at its steady-state check.
- */
-async function home(): Promise<void> {
-  let owners: string[] = []
-  for (let i = 0; i < 60; i++) {
-    owners = ((await runCli(['lab', 'status', '--json'], {env})).json as {vipOwners?: string[]} | undefined)?.vipOwners ?? []
-    if (owners.length === 1 && owners[0] === 'lb1') return
-    await sleep(500)
-  }
-  assert.fail(`the VIP did not go back to lb1 within 30 s (owners: ${owners.join(',') || 'none'})`)
 }
 
 async function labClean(): Promise<void> {
@@ -208,7 +194,7 @@ steps:
     const listed = (rec.json as {gameDays: Array<{id: string; next: number}>}).gameDays
     assert.deepEqual(listed.map((x) => [x.id, x.next]), [[id, 1]])
     await labClean()
-    await home()
+    await waitVipHome('lb1', {env})
 
     const g = await runPlan(['--resume', id], 'gates')
     assert.equal(g.id, id)
@@ -249,7 +235,7 @@ steps:
     const id = listed[0]?.id ?? ''
     assert.equal(listed[0]?.next, 1)
     await labClean()
-    await home()
+    await waitVipHome('lb1', {env})
 
     const g = await runPlan(['--resume', id], 'gates')
     assert.equal(g.id, id)

@@ -20,7 +20,7 @@ import {auditLab} from '../../src/lab/audit.js'
 import {listNetns} from '../../src/lab/netns-ops.js'
 import {labDir} from '../../src/lab/paths.js'
 import type {DrillRun} from '../../src/store/run-types.js'
-import {labPrefixForTests, runCli} from '../helpers/cli.js'
+import {labPrefixForTests, runCli, waitVipHome} from '../helpers/cli.js'
 import {checkExample, examplesFor} from './examples.js'
 
 const prefix = labPrefixForTests()
@@ -33,21 +33,6 @@ const POLL_TOL_MS = 150
 async function status(): Promise<LabStatus> {
   const r = await runCli(['lab', 'status', ...TOPO, '--json'], {env})
   return r.json as LabStatus
-}
-
-/**
- * auto_failback on: the group goes home to hb1 once both nodes talk again. Wait for it (≤ 60 s), so that the
- * next drill on hb1 starts with hb1 holding the VIP (after a partition the reconnect can leave it on hb2 for a
- * while: both give up, hb2 may take it first).
- */
-async function home(): Promise<void> {
-  let owners: string[] = []
-  for (let i = 0; i < 60; i++) {
-    owners = (await status()).vipOwners
-    if (owners.length === 1 && owners[0] === 'hb1') return
-    await new Promise((r) => setTimeout(r, 1000))
-  }
-  assert.fail(`the VIP did not go home to hb1 within 60 s (owners: ${owners.join(',') || 'none'})`)
 }
 
 describe('heartbeat lab: nic-down on the active node, split brain, reconnect', () => {
@@ -108,7 +93,8 @@ describe('heartbeat lab: nic-down on the active node, split brain, reconnect', (
     assert.equal(st.vipOwners.length, 1, `owners ${st.vipOwners.join(',')}`)
     const a = await auditLab({topology: 'heartbeat', prefix, journalDir: join(HOME, 'journal'), settleMs: 60_000})
     assert.ok(a.clean, JSON.stringify(a.findings))
-    await home()
+    // auto_failback on: after a partition the reconnect can leave the VIP on hb2 for a while.
+    await waitVipHome('hb1', {topology: 'heartbeat', env, timeoutMs: 60_000})
   })
 
   /** A drill on hb1: its run, with the relocation checked against the model's range. */
@@ -133,7 +119,8 @@ describe('heartbeat lab: nic-down on the active node, split brain, reconnect', (
     assert.equal(st.vipOwners.length, 1, `owners ${st.vipOwners.join(',')}`)
     const a = await auditLab({topology: 'heartbeat', prefix, journalDir: join(HOME, 'journal'), settleMs: 60_000})
     assert.ok(a.clean, JSON.stringify(a.findings))
-    await home()
+    // auto_failback on: after a partition the reconnect can leave the VIP on hb2 for a while.
+    await waitVipHome('hb1', {topology: 'heartbeat', env, timeoutMs: 60_000})
   }
 
   it('kill -9 heartbeat on hb1: hb2 takes over after deadtime, hb1 keeps the VIP (split brain); the restart brings the group home (auto_failback on)', async () => {
