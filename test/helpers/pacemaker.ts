@@ -9,7 +9,7 @@ import {ClusterWatcher} from '../../src/stacks/pacemaker/observe.js'
 import {clusterHosts, clusterNodeName} from '../../src/stacks/pacemaker/targets.js'
 import {vipHolders} from '../../src/drill/pollers.js'
 import {executorFor, findHost, loadInventory, type Inventory, type InventoryHost} from '../../src/inventory/inventory.js'
-import {clientGet} from '../../src/lab/pacemaker/lab.js'
+import {clientGet} from '../../src/stacks/pacemaker/lab/lab.js'
 import {inventoryFile} from '../../src/lab/paths.js'
 import {sleep} from '../../src/time.js'
 

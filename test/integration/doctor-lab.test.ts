@@ -10,7 +10,7 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {parseInventory} from '../../src/inventory/inventory.js'
-import {keepalivedLab} from '../../src/lab/keepalived/lab.js'
+import {keepalivedLab} from '../../src/stacks/keepalived/lab/lab.js'
 import {inventoryFile, labPrefix} from '../../src/lab/paths.js'
 import {REPO_ROOT} from '../fixture.js'
 

@@ -12,7 +12,7 @@ import {after, before, describe, it} from 'node:test'
 
 import {NetnsExecutor} from '../../src/exec/netns.js'
 import type {LabStatus} from '../../src/lab/driver.js'
-import {CHECK, HTTP_CHECK, LB_PRIORITY} from '../../src/lab/keepalived/render.js'
+import {CHECK, HTTP_CHECK, LB_PRIORITY} from '../../src/stacks/keepalived/lab/render.js'
 import type {DrillRun} from '../../src/store/run-types.js'
 import {sleep} from '../../src/time.js'
 import {masterDownIntervalMs, skewTimeMs} from '../../src/stacks/keepalived/timing.js'

@@ -21,7 +21,7 @@ import {after, before, describe, it} from 'node:test'
 
 import type {GameDayResult} from '../../src/gameday/runner.js'
 import {auditLab} from '../../src/lab/audit.js'
-import {LB_PRIORITY, CHECK} from '../../src/lab/keepalived/render.js'
+import {LB_PRIORITY, CHECK} from '../../src/stacks/keepalived/lab/render.js'
 import type {DrillRun} from '../../src/store/run-types.js'
 import {sleep} from '../../src/time.js'
 import {masterDownIntervalMs, skewTimeMs} from '../../src/stacks/keepalived/timing.js'

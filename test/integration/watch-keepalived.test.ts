@@ -12,7 +12,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {LB_PRIORITY} from '../../src/lab/keepalived/render.js'
+import {LB_PRIORITY} from '../../src/stacks/keepalived/lab/render.js'
 import {masterDownIntervalMs} from '../../src/stacks/keepalived/timing.js'
 import type {DrillRun} from '../../src/store/run-types.js'
 import {sleep} from '../../src/time.js'

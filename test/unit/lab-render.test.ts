@@ -5,8 +5,9 @@ import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {after, describe, it} from 'node:test'
 
-import {daemonSpecs, renderAll, renderApache, renderHaproxy, renderKeepalived} from '../../src/lab/keepalived/render.js'
-import {keepalivedTopology, nodeByName, parseSubnet} from '../../src/lab/keepalived/topology.js'
+import {daemonSpecs, renderAll, renderApache, renderHaproxy, renderKeepalived} from '../../src/stacks/keepalived/lab/render.js'
+import {keepalivedTopology, nodeByName} from '../../src/stacks/keepalived/lab/topology.js'
+import {parseSubnet} from '../../src/lab/subnet.js'
 
 const t = keepalivedTopology('hc')
 const DIR = mkdtempSync(join(tmpdir(), 'hachaos-render-'))

@@ -67,7 +67,7 @@ describe('layering and house rules', () => {
     // floors: the most specific prefix wins
     assert.equal(floorOf('src/stacks/registry.ts'), 6)
     assert.equal(floorOf('src/stacks/keepalived/live.ts'), 5)
-    assert.equal(floorOf('src/lab/keepalived/lab.ts', FLOORS), 6)
+    assert.equal(floorOf('src/stacks/keepalived/lab/lab.ts', FLOORS), 6)
     assert.equal(floorOf('src/lab/netns-ops.ts'), 2)
   })
 

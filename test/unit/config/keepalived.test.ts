@@ -6,8 +6,8 @@ import fc from 'fast-check'
 import {fsListInclude, fsReadInclude} from '../../../src/config/common.js'
 import {effectiveVrrp, parseKeepalivedConf, type KeepalivedConfig} from '../../../src/config/keepalived.js'
 import {HachaosError, isHachaosError} from '../../../src/errors.js'
-import {CHECK, LB_PRIORITY, renderKeepalived} from '../../../src/lab/keepalived/render.js'
-import {keepalivedTopology} from '../../../src/lab/keepalived/topology.js'
+import {CHECK, LB_PRIORITY, renderKeepalived} from '../../../src/stacks/keepalived/lab/render.js'
+import {keepalivedTopology} from '../../../src/stacks/keepalived/lab/topology.js'
 import {fixturePath, readFixture} from '../../fixture.js'
 
 /** 1-based line of the first line containing `needle` (after `from`). */

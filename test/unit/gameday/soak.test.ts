@@ -13,7 +13,7 @@ import {findHost, parseInventory} from '../../../src/inventory/inventory.js'
 import {rng} from '../../../src/util/rng.js'
 import {rng as testRng} from '../../helpers/rng.js'
 
-// The keepalived lab's shape (src/lab/keepalived/lab.ts writes the same roles), and a Pacemaker node.
+// The keepalived lab's shape (src/stacks/keepalived/lab/lab.ts writes the same roles), and a Pacemaker node.
 const inv = parseInventory(
   `name: soak
 vip: 10.66.0.100

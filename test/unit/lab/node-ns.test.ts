@@ -11,7 +11,7 @@ import {join} from 'node:path'
 import {describe, it} from 'node:test'
 
 import {nodeInitScript, nodeNamespaces, unshareArgv, type NodeInitSpec} from '../../../src/lab/node-ns.js'
-import {NODE_INIT_SH} from '../../../src/lab/pacemaker/scripts.js'
+import {NODE_INIT_SH} from '../../../src/stacks/pacemaker/lab/scripts.js'
 
 /** A Heartbeat node as in ../shared/labs/heartbeat/node-init.sh: own IPC, private /run with tmpfiles.d dirs. */
 const heartbeat: NodeInitSpec = {

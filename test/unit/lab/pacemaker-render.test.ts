@@ -5,10 +5,10 @@ import {describe, it} from 'node:test'
 import {XMLValidator} from 'fast-xml-parser'
 
 import {corosyncSummary, parseCorosyncConf} from '../../../src/config/corosync.js'
-import {crmConfigOptions, fenceXml, groupXml, renderApacheConf, renderCorosyncConf} from '../../../src/lab/pacemaker/render.js'
-import {CHASSIS_SH, FENCE_AGENT_SH, NODE_INIT_SH, RC_SH} from '../../../src/lab/pacemaker/scripts.js'
-import {pacemakerTopology} from '../../../src/lab/pacemaker/topology.js'
-import {keepalivedTopology} from '../../../src/lab/keepalived/topology.js'
+import {crmConfigOptions, fenceXml, groupXml, renderApacheConf, renderCorosyncConf} from '../../../src/stacks/pacemaker/lab/render.js'
+import {CHASSIS_SH, FENCE_AGENT_SH, NODE_INIT_SH, RC_SH} from '../../../src/stacks/pacemaker/lab/scripts.js'
+import {pacemakerTopology} from '../../../src/stacks/pacemaker/lab/topology.js'
+import {keepalivedTopology} from '../../../src/stacks/keepalived/lab/topology.js'
 
 describe('pacemaker lab: topology and rendered files', () => {
   it('names never collide with the keepalived lab of the same prefix', () => {

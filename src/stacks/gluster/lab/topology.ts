@@ -1,5 +1,5 @@
 import {HachaosError} from '../../../errors.js'
-import {parseSubnet} from '../../../lab/keepalived/topology.js'
+import {parseSubnet} from '../../../lab/subnet.js'
 
 export const TOPOLOGY = 'gluster'
 export const DEFAULT_SUBNET = '10.74.0.0/24'

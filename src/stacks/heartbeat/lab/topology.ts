@@ -1,5 +1,5 @@
 import {HachaosError} from '../../../errors.js'
-import {parseSubnet} from '../../../lab/keepalived/topology.js'
+import {parseSubnet} from '../../../lab/subnet.js'
 import {hbTimeMs} from '../../../config/heartbeat.js'
 
 export const TOPOLOGY = 'heartbeat'

@@ -1,4 +1,5 @@
-import {HachaosError} from '../../errors.js'
+import {parseSubnet} from '../../../lab/subnet.js'
+import {HachaosError} from '../../../errors.js'
 
 export type KaRole = 'lb' | 'web' | 'client'
 
@@ -59,20 +60,6 @@ export const DEFAULT_SUBNET = '10.66.0.0/24'
 
 const HOST_OCTET: Record<string, number> = {lb1: 11, lb2: 12, web1: 21, web2: 22, client: 50}
 export const VIP_OCTET = 100
-
-/** Parse `A.B.C.0/24`; the lab uses one /24 (host octets fixed above). */
-export function parseSubnet(cidr: string): {network: string; base: string; prefixLen: number} {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.0\/24$/.exec(cidr.trim())
-  if (m === null || [m[1], m[2], m[3]].some((o) => Number(o) > 255)) {
-    throw new HachaosError(`"${cidr}" is not an IPv4 /24 such as 10.66.0.0/24`, {
-      code: 'E_BAD_SUBNET',
-      exit: 'USAGE',
-      suggestions: ['pass --subnet A.B.C.0/24 with a private range (10.x, 172.16-31.x, 192.168.x)'],
-    })
-  }
-  const base = `${m[1]}.${m[2]}.${m[3]}`
-  return {network: `${base}.0`, base, prefixLen: 24}
-}
 
 export function keepalivedTopology(prefix: string, subnet = DEFAULT_SUBNET, vrrp: KaVrrpOptions = {}): KaTopology {
   const {vrrpVersion, advertInt} = checkVrrpOptions(vrrp)

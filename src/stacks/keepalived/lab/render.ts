@@ -5,7 +5,7 @@
 import {join} from 'node:path'
 
 import type {KaNode, KaTopology} from './topology.js'
-import {renderApacheConfText} from '../apache.js'
+import {renderApacheConfText} from '../../../lab/apache.js'
 
 export interface RenderedFile {
   path: string

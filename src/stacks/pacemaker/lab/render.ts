@@ -4,7 +4,7 @@
  */
 import {NODE_SHARED} from './scripts.js'
 import type {PkNode, PkTopology} from './topology.js'
-import {renderApacheConfText} from '../apache.js'
+import {renderApacheConfText} from '../../../lab/apache.js'
 
 const xmlAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')
 

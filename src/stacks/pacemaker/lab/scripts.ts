@@ -10,7 +10,7 @@
  * /usr/sbin gets the fence agent through an overlay (Pacemaker looks for fence_* agents there).
  */
 
-import {nodeInitScript, unshareArgv} from '../node-ns.js'
+import {nodeInitScript, unshareArgv} from '../../../lab/node-ns.js'
 
 /** Where the lab's shared directory appears inside every node. */
 export const NODE_SHARED = '/run/hachaos'

@@ -1,5 +1,5 @@
-import {HachaosError} from '../../errors.js'
-import {parseSubnet} from '../keepalived/topology.js'
+import {HachaosError} from '../../../errors.js'
+import {parseSubnet} from '../../../lab/subnet.js'
 
 export const TOPOLOGY = 'pacemaker'
 export const DEFAULT_SUBNET = '10.77.0.0/24'
