@@ -16,9 +16,29 @@ if [ "$(id -u)" = 0 ]; then
   # Safety net: whatever a crashed test left behind goes, even on failure.
   trap 'node bin/run.js lab down --quiet >/dev/null 2>&1 || true; node bin/run.js lab down --topology pacemaker --quiet >/dev/null 2>&1 || true; node bin/run.js lab down --topology bond --quiet >/dev/null 2>&1 || true; node bin/run.js lab down --topology heartbeat --quiet >/dev/null 2>&1 || true; node bin/run.js lab down --topology lvs --quiet >/dev/null 2>&1 || true; node bin/run.js lab down --topology gluster --quiet >/dev/null 2>&1 || true' EXIT
   echo "== integration tests (${#INTEG[@]} files, one at a time, as root)"
-  if [ ${#INTEG[@]} -gt 0 ]; then
-    node --test --test-concurrency=1 --test-timeout=900000 --test-reporter=spec "${INTEG[@]}" || status=1
-  fi
+  # One file at a time. A file that fails is run once more, on a fresh lab (each file builds and tears down its
+  # own): the labs' timings are real packets and real daemons on a shared 2-core machine, and a timing checked
+  # against the protocol's formula can miss under a burst of load. A file that passes only on its second run
+  # is named below as FLAKY (the suite passes, the line stays in the log to be looked at); a file that fails
+  # twice fails the suite.
+  flaky=()
+  failed=()
+  for f in "${INTEG[@]}"; do
+    echo "-- $f"
+    if node --test --test-concurrency=1 --test-timeout=900000 --test-reporter=spec "$f"; then
+      continue
+    fi
+    echo "-- $f failed: running it once more"
+    if node --test --test-concurrency=1 --test-timeout=900000 --test-reporter=spec "$f"; then
+      flaky+=("$f")
+    else
+      failed+=("$f")
+      status=1
+    fi
+  done
+  echo "== integration: ${#INTEG[@]} files, $((${#INTEG[@]} - ${#flaky[@]} - ${#failed[@]})) passed at once, ${#flaky[@]} passed on the second run, ${#failed[@]} failed twice"
+  for f in "${flaky[@]}"; do echo "FLAKY (failed once, passed on the second run): $f"; done
+  for f in "${failed[@]}"; do echo "FAILED (twice): $f"; done
 else
   echo "== integration tests SKIPPED: they need root (network namespaces, real daemons)" >&2
   status=1
