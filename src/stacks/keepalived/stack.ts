@@ -6,6 +6,7 @@
  * where to capture and probe from, and the pollers of the VIP owner and of HAProxy's servers.
  */
 import {HachaosError} from '../../errors.js'
+import {sleep} from '../../time.js'
 import {clockOffsetsOf} from '../../drill/clock.js'
 import {EventLog, type DrillSpec} from '../../drill/engine.js'
 import {clientObservers} from '../../drill/observers.js'
@@ -25,8 +26,26 @@ import {haproxyRules} from './doctor-haproxy.js'
 import {HaproxyServerPoller, httpCheckFor} from './haproxy.js'
 import {KeepalivedLive} from './live.js'
 import {predictBackendEject} from './predict.js'
+import {masterDownIntervalMs} from './timing.js'
 import {pairTakeover, pairView} from './pair.js'
 import {keepalivedWatch} from './watch.js'
+
+/**
+ * A target that outranks every peer of its VRRP instance and preempts, but does not hold the VIP, is taking it
+ * back after an earlier fault (keepalived restarted, link up again): drilling it now would break a backup and
+ * wait for a takeover that cannot come. How long to wait for it to preempt (its preempt_delay, one
+ * Master_Down_Interval and one advert), or null when it will not (it does not outrank, nopreempt, nobody holds
+ * the VIP, or it holds it already). The drill polls the owners every 200 ms for at most that long, then goes on
+ * (with the "not the current VRRP master" warning if it still is not).
+ */
+export function preemptWaitMs(target: string, lbs: ReadonlyArray<Pick<LbVrrp, 'effective'> & {host: {name: string}; instance: {virtualRouterId?: number | null}}>, owners: readonly string[]): number | null {
+  const t = lbs.find((l) => l.host.name === target)
+  if (t === undefined || !t.effective.preempt || owners.length === 0 || owners.includes(target)) return null
+  const peers = lbs.filter((l) => l.host.name !== target && l.instance.virtualRouterId === t.instance.virtualRouterId)
+  if (peers.length === 0 || !peers.every((l) => l.effective.priority < t.effective.priority)) return null
+  const e = t.effective
+  return e.preemptDelayS * 1000 + masterDownIntervalMs(e.priority, e.advertIntS, e.version) + e.advertIntS * 1000
+}
 
 async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   const inv = o.inventory
@@ -45,7 +64,18 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   const vipHint = o.vip ?? inv.vip ?? target.facts.vip ?? null
   const lbs: LbVrrp[] = await Promise.all(lbHosts.map((h) => readLbVrrp(h, executorFor(h), vipHint)))
   const vip = vipHint ?? lbs[0]?.instance.virtualIpaddresses[0]?.address ?? null
-  const owners = vip === null ? [] : (await Promise.all(lbs.map(async (l) => ((await hostHasAddress(l.exec, vip)) ? l.host.name : null)))).filter((x): x is string => x !== null)
+  const vipOwners = async (): Promise<string[]> =>
+    vip === null ? [] : (await Promise.all(lbs.map(async (l) => ((await hostHasAddress(l.exec, vip)) ? l.host.name : null)))).filter((x): x is string => x !== null)
+  let owners = await vipOwners()
+  // A target taking the VIP back after an earlier fault: wait for it rather than drill a backup (preemptWaitMs).
+  const waitMs = isLb ? preemptWaitMs(target.name, lbs, owners) : null
+  if (waitMs !== null) {
+    const end = Date.now() + waitMs
+    while (Date.now() < end && !(owners.length === 1 && owners[0] === target.name)) {
+      await sleep(200)
+      owners = await vipOwners()
+    }
+  }
   const oldMaster = owners[0] ?? null
   if (owners.length > 1) warnings.push(`the VIP ${vip ?? ''} is on ${owners.join(' and ')} already before the fault`)
   if (isLb && oldMaster !== target.name) {
