@@ -147,6 +147,34 @@ describe('gluster lab, replica 2 without quorum: partition vs ping-timeout, spli
     assert.deepEqual(run.splitBrain, [])
   })
 
+  it('doctor, live: a brick on the root file system (forced past Gluster\'s own refusal) is found, the tmpfs bricks are not', async () => {
+    // a directory on the machine's root file system (the nodes share it; /run is theirs), removed below
+    const dir = `/var/tmp/hachaos-${prefix}-gl-rootbrick`
+    const brick = `10.74.0.23:${dir}`
+    const inv = join(labDir(prefix, 'gluster'), 'inventory.yaml')
+    const refused = await node('g1').run(['gluster', '--mode=script', 'volume', 'create', 'rootvol', brick], {timeoutMs: 30_000})
+    console.log(`# volume create on /: exit ${refused.code}: ${(refused.stdout + refused.stderr).trim()}`)
+    assert.notEqual(refused.code, 0)
+    assert.match(refused.stdout + refused.stderr, /root partition/)
+    const forced = await node('g1').run(['gluster', '--mode=script', 'volume', 'create', 'rootvol', brick, 'force'], {timeoutMs: 30_000})
+    assert.equal(forced.code, 0, forced.stdout + forced.stderr)
+    try {
+      const info = await node('g3').run(['gluster', 'volume', 'info'], {timeoutMs: 30_000})
+      console.log(`# volume info on g3:\n${info.stdout.trim().split('\n').map((l) => `#| ${l}`).join('\n')}`)
+      for (const [n, path] of [['g1', '/srv/brick/gv'], ['g3', dir]] as const) {
+        const f = await node(n).run(['findmnt', '-n', '-P', '-o', 'TARGET,SOURCE,FSTYPE', '-T', path], {timeoutMs: 5000})
+        console.log(`# findmnt on ${n} for ${path}: ${f.stdout.trim()}`)
+      }
+      const r = await runCli(['doctor', '-i', inv, '--json'], {env, timeoutMs: 60_000})
+      const findings = ((r.json as {findings?: Array<{rule: string; host: string; message: string}>}).findings ?? []).filter((f) => f.rule === 'gluster-brick-on-root-fs')
+      assert.deepEqual(findings.map((f) => f.host), ['g3'], JSON.stringify(findings))
+      assert.match(findings[0]?.message ?? '', /rootvol is on the root file system/)
+    } finally {
+      await node('g1').run(['gluster', '--mode=script', 'volume', 'delete', 'rootvol'], {timeoutMs: 30_000})
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
   it('lab down leaves nothing', async () => {
     const r = await runCli(['lab', 'down', ...TOPO, '--json'], {timeoutMs: 60_000})
     assert.equal(r.code, 0, r.stderr)
