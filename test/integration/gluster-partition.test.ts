@@ -49,7 +49,8 @@ function writer(n: string, s: number): Promise<unknown> {
 /** The measured figures, in the test output (the README's numbers come from here). */
 function say(what: string, run: DrillRun): void {
   const x = run.metrics.extra
-  console.log(`# ${what}: stall ${x['stallMs']} ms, failed ${x['failedOps']} (ENOTCONN ${x['enotconnOps']}, EROFS ${x['erofsOps']}), first error ${x['firstErrorMs']} ms, heal peak ${x['healPeak']}, drained ${x['healDrainedMs']} ms after the revert, split-brain files ${x['splitBrainFiles']}, verdict ${run.verdict}`)
+  console.log(`# ${what}: stall ${x['stallMs']} ms, failed ${x['failedOps']} (ENOTCONN ${x['enotconnOps']}, EROFS ${x['erofsOps']}), first error ${x['firstErrorMs']} ms, heal peak ${x['healPeak']}, drained ${x['healDrainedMs']} ms after the revert, split-brain files ${x['splitBrainFiles']}, verdict ${run.verdict}: ${run.verdictReasons.join(' | ')}`)
+  for (const sb of run.splitBrain) console.log(`# ${what}: split brain ${sb.kind} ${sb.parties.join(' and ')}: ${sb.evidence}`)
 }
 
 function stallOk(run: DrillRun): void {
