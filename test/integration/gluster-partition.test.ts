@@ -5,10 +5,12 @@
  * rules are gone; replica-2 split brain — g1+gc | g2+g3+gc2 cut apart while gc and gc2 write the same file:
  * after the heal `heal info split-brain` lists it, the drill says split brain (FAIL, exit 7) and a read on the
  * mount gives EIO; the same partition with cluster.quorum-type auto — gc2 (the side without the first brick)
- * gets its writes refused (ENOTCONN) instead of diverging; `lab down` leaves nothing. One lab for the file,
+ * gets its writes refused (ENOTCONN) instead of diverging; a drill SIGKILLed mid-partition is reverted by
+ * `hachaos recover`; doctor finds a brick forced onto the root file system; `lab down` leaves nothing. One lab for the file,
  * removed in after() even on failure; about 3 minutes.
  */
 import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
 import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -20,7 +22,7 @@ import {nodeExecutor} from '../../src/lab/node-ns.js'
 import {labDir} from '../../src/lab/paths.js'
 import {parseHealInfoXml} from '../../src/stacks/gluster/cli.js'
 import type {DrillRun} from '../../src/store/run-types.js'
-import {labPrefixForTests, runCli} from '../helpers/cli.js'
+import {BIN, labPrefixForTests, runCli} from '../helpers/cli.js'
 
 const prefix = labPrefixForTests()
 const HOME = mkdtempSync(join(tmpdir(), 'hachaos-glp-'))
@@ -146,6 +148,28 @@ describe('gluster lab, replica 2 without quorum: partition vs ping-timeout, spli
     assert.ok((x['enotconnOps'] ?? 0) >= (x['failedOps'] ?? 0) && x['erofsOps'] === 0, `refused with ENOTCONN, not EROFS: ${JSON.stringify(x)}`)
     assert.ok(typeof x['firstErrorMs'] === 'number' && x['firstErrorMs'] >= PING_S * 1000 - STALL_TOL_MS, `the first refusal comes after the ping-timeout: ${x['firstErrorMs']} ms`)
     assert.deepEqual(run.splitBrain, [])
+  })
+
+  it('a drill SIGKILLed during the partition: `hachaos recover` deletes the table on every node from the journal', async () => {
+    const child = spawn(process.execPath, [BIN, 'failover', '--target', 'g2', '--fault', 'partition', '--hold', '60s', '--json'], {env: {...process.env, ...env}, stdio: 'ignore'})
+    const gone = new Promise((r) => child.on('close', r))
+    try {
+      let injected = false
+      for (let i = 0; i < 120 && !injected; i++) {
+        injected = await cut('g2')
+        if (!injected) await sleep(250)
+      }
+      assert.ok(injected, 'the partition was not injected within 30 s')
+    } finally {
+      child.kill('SIGKILL')
+      await gone
+    }
+    assert.equal(await cut('g2'), true, 'a SIGKILLed drill cannot revert: the cut stays')
+    const r = await runCli(['recover', '--json'], {env, timeoutMs: 60_000})
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    const rec = r.json as {entries: Array<{fault: string; action: string}>}
+    assert.deepEqual(rec.entries.map((e) => [e.fault, e.action]), [['partition', 'reverted']])
+    for (const n of NODES) assert.equal(await cut(n), false, `${n} still has the partition table`)
   })
 
   it('doctor, live: a brick on the root file system (forced past Gluster\'s own refusal) is found, the tmpfs bricks are not', async () => {
