@@ -77,6 +77,14 @@ describe('gluster lab, replica 2 without quorum: partition vs ping-timeout, spli
     assert.deepEqual([up.details['replica'], up.details['quorum'], up.details['pingTimeoutS']], [2, 'none', PING_S])
   })
 
+  it('--dry-run: the nft script per host and the prediction, nothing cut', async () => {
+    const r = await runCli(['failover', '--target', 'g2', '--fault', 'partition', '--dry-run'], {env, timeoutMs: 60_000})
+    console.log(r.stdout.trim().split('\n').map((l) => `#| ${l}`).join('\n'))
+    assert.equal(r.code, 0, r.stderr.slice(-2000))
+    assert.match(r.stdout, /partition g2 \| g1\+g3\+gc\+gc2/)
+    for (const n of NODES) assert.equal(await cut(n), false)
+  })
+
   it(`partition g2 from everyone: the client's write stalls 1×–2× ping-timeout (${PING_S} s), the heal drains, the rules are gone`, async () => {
     const r = await runCli(['failover', '--target', 'g2', '--fault', 'partition', '--json'], {env, timeoutMs: 150_000})
     assert.equal(r.code, 0, `exit ${r.code}\n${r.stderr.slice(-2000)}`)
