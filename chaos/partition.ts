@@ -4,7 +4,9 @@ import {catFile} from '../src/exec/run-ok.js'
 import {PartitionParams, partitionActions, planPartition, type PartitionMember, type PartitionParamsOut} from '../src/fault/nft-partition.js'
 import type {FaultDefinition, FaultEnv, FaultPlan} from '../src/fault/types.js'
 import {hostsWithRole, type InventoryHost} from '../src/inventory/inventory.js'
+import {GLUSTER_ROLE} from '../src/stacks/gluster/roles.js'
 import {DEFAULT_HA_CF, HEARTBEAT_ROLE} from '../src/stacks/heartbeat/stack.js'
+import {planGlusterPartition} from './gluster-partition.js'
 
 /** Heartbeat's UDP port when ha.cf names none (heartbeat's own default, `udpport 694`). */
 export const HEARTBEAT_UDP_PORT = 694
@@ -21,11 +23,16 @@ type P = PartitionParamsOut
  */
 export const partition: FaultDefinition<P> = {
   kind: 'partition',
-  summary: "Partition a Heartbeat pair: nftables drops Heartbeat's UDP (udpport, 694) between the target's side and the other nodes (revert: heal).",
-  stacks: ['heartbeat'],
+  summary: "Partition a Heartbeat pair (nftables drops Heartbeat's UDP, 694) or a Gluster pool (Gluster's TCP 24007-24008, 49152-60999) between the target's side and the other nodes (revert: heal).",
+  stacks: ['heartbeat', 'gluster'],
   params: Params,
-  paramHelp: {with: "comma-separated Heartbeat nodes on the target's side (default: the target alone)", port: 'Heartbeat UDP port (default: udpport and mcast ports of ha.cf, else 694)'},
+  paramHelp: {
+    with: "comma-separated nodes on the target's side (default: the target alone; Gluster: servers or clients)",
+    port: 'the one port to cut (Heartbeat UDP, default: udpport and mcast ports of ha.cf, else 694; Gluster TCP, default: 24007-24008 and 49152-60999)',
+  },
   async plan(p: P, env: FaultEnv): Promise<FaultPlan> {
+    // a Gluster server: its own plan (chaos/gluster-partition.ts), same table and heal
+    if (env.target.roles.includes(GLUSTER_ROLE) && !env.target.roles.includes(HEARTBEAT_ROLE)) return planGlusterPartition(p, env)
     const all = hostsWithRole(env.inventory, HEARTBEAT_ROLE)
     if (!env.target.roles.includes(HEARTBEAT_ROLE)) {
       throw new HachaosError(`${env.target.name} is not a Heartbeat node (role ${HEARTBEAT_ROLE})`, {

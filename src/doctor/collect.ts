@@ -10,6 +10,7 @@ import {parseBondSysfsFile, parseSysfsDump} from '../bond/sysfs.js'
 import {expandGlob, fsListInclude, fsReadInclude, hasGlob} from '../config/common.js'
 import {parseCorosyncConf} from '../config/corosync.js'
 import {parseCrmMon} from '../config/crm-mon.js'
+import {findmntArgv, parseFindmnt} from '../config/findmnt.js'
 import {parseGlusterVolumeInfo} from '../config/gluster.js'
 import {parseHaproxyCfg} from '../config/haproxy.js'
 import {parseAuthkeys, parseHaCf, parseHaresources} from '../config/heartbeat.js'
@@ -530,6 +531,18 @@ export async function collectHost(h: InventoryHost, exec: Executor, inv: Invento
     await guard('gluster', 'gluster volume info', async () => {
       const r = await tryRun(exec, ['gluster', 'volume', 'info'], timeoutMs)
       if (r?.ok === true) addSource(host, 'gluster', `${h.name}:gluster volume info`, r.stdout)
+    })
+    // the mount each of this host's bricks is on (a brick on / fills the root file system): at most one
+    // findmnt per brick of this host; a brick path that does not exist (brick down) is skipped
+    await guard('gluster', 'findmnt -T BRICK', async () => {
+      const mine = new Set([h.address, h.name])
+      const bricks = new Map<string, string>()
+      for (const g of host.gluster) for (const v of g.volumes) for (const b of v.bricks) if (mine.has(b.host)) bricks.set(b.path, `${b.host}:${b.path}`)
+      for (const [path, brick] of bricks) {
+        const r = await tryRun(exec, findmntArgv(path), timeoutMs)
+        const [mount] = r?.ok === true ? parseFindmnt(r.stdout, {file: `${h.name}:${findmntArgv(path).join(' ')}`}) : []
+        if (mount !== undefined) (host.glusterBrickMounts ??= []).push({brick, mount})
+      }
     })
   }
   if (roles.has('heartbeat-node') || (await running(exec, 'heartbeat'))) {

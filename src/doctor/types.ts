@@ -6,6 +6,7 @@ import type {BondFile} from '../bond/proc.js'
 import type {Loc} from '../config/common.js'
 import type {CorosyncConfig} from '../config/corosync.js'
 import type {CrmMon} from '../config/crm-mon.js'
+import type {MountOf} from '../config/findmnt.js'
 import type {GlusterInfo} from '../config/gluster.js'
 import type {Authkeys, HaCf, Haresources} from '../config/heartbeat.js'
 import type {HaproxyConfig} from '../config/haproxy.js'
@@ -33,6 +34,8 @@ export interface HostConfigs {
   bonds: BondFile[]
   ipvs: IpvsTable[]
   gluster: GlusterInfo[]
+  /** Live: the mount each brick of this host is on (`findmnt -T BRICK`), for the brick-on-root rule. Absent: not read. */
+  glusterBrickMounts?: Array<{brick: string; mount: MountOf}>
   /** Heartbeat: ha.cf, haresources, authkeys (secrets redacted at parse time). */
   haCf: HaCf[]
   haresources: Haresources[]

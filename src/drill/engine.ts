@@ -111,6 +111,8 @@ export interface StackHooks {
   metrics(events: readonly TimelineEvent[], base: FailoverMetrics, faultAt: EpochMicros | null, revertAt: EpochMicros | null): FailoverMetrics
   /** Entries of live state held now (the memory bound, for tests). */
   size(): number
+  /** Split brains the stack itself saw after the fault (once, at the end of the run), besides the timeline's VRRP/VIP ones. */
+  splitBrain?(events: readonly TimelineEvent[], faultAt: EpochMicros | null): SplitBrainFinding[]
 }
 
 export interface DrillHooks {
@@ -256,7 +258,9 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
   corrected.sort((a, b) => a.t - b.t)
   const analysis = analyzeTimeline(corrected, {vip: spec.vip, vrid: spec.vrid, faultAtUs: faultAt, revertAtUs: revertAt, hosts: spec.hosts, probeIntervalMs: spec.probeInfo === null ? undefined : 1000 / spec.probeInfo.ratePerS})
   const metrics = withExtras(analysis, corrected, spec, faultAt, revertAt)
-  const {verdict, reasons} = judge(spec, metrics, analysis.splitBrain, reverted, revertError, interrupted)
+  // a stack may see a split brain of its own (Gluster: files in split-brain after the heal), judged as any other
+  const splitBrain = [...analysis.splitBrain, ...(spec.hooks.splitBrain?.(corrected, faultAt) ?? [])]
+  const {verdict, reasons} = judge(spec, metrics, splitBrain, reverted, revertError, interrupted)
   const run: DrillRun = {
     schema: RUN_SCHEMA,
     id: spec.runId,
@@ -274,7 +278,7 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
     holdMs: faultAt !== null && revertAt !== null ? Math.round((revertAt - faultAt) / 1000) : 0,
     prediction: spec.prediction,
     metrics,
-    splitBrain: analysis.splitBrain,
+    splitBrain,
     reverted,
     revertError,
     warnings,

@@ -76,7 +76,8 @@ export interface FailoverMetrics {
 }
 
 export interface SplitBrainFinding {
-  kind: 'dual-master' | 'dual-arp' | 'dual-vip'
+  /** dual-*: VRRP / VIP (the timeline); split-files: files a replicated file system lists in split-brain (Gluster). */
+  kind: 'dual-master' | 'dual-arp' | 'dual-vip' | 'split-files'
   /** Hosts involved (names or MACs when names are unknown). */
   parties: string[]
   startUs: EpochMicros

@@ -9,12 +9,12 @@
  */
 import type {StackHooks} from '../../drill/engine.js'
 import type {FaultEffect} from '../../fault/types.js'
-import type {FailoverMetrics, TimelineEvent} from '../../store/run-types.js'
+import type {FailoverMetrics, SplitBrainFinding, TimelineEvent} from '../../store/run-types.js'
 import type {EpochMicros} from '../../time.js'
-import {BRICK_PREFIX, FS_BACKEND, HEAL_RESOURCE, glusterFigures} from './metrics.js'
+import {BRICK_PREFIX, FS_BACKEND, HEAL_RESOURCE, SPLIT_FILE_PREFIX, glusterFigures} from './metrics.js'
 import type {WatcherShared} from './observe.js'
 
-const MUST_OBSERVE: ReadonlySet<FaultEffect> = new Set<FaultEffect>(['node-loss', 'service-loss', 'backend-loss'])
+const MUST_OBSERVE: ReadonlySet<FaultEffect> = new Set<FaultEffect>(['node-loss', 'service-loss', 'backend-loss', 'cluster-partition'])
 
 export interface GlusterLiveOptions {
   effect: FaultEffect
@@ -110,8 +110,30 @@ export class GlusterLive implements StackHooks {
         healDrainedMs: f.healDrainedMs,
         healTriggeredMs: f.healTriggeredMs,
         brickOfflineMs: f.brickOfflineMs,
+        splitBrainEntries: f.splitBrainEntries,
+        splitBrainFiles: f.splitBrainFiles.length,
       },
     }
+  }
+
+  /**
+   * Files `heal info split-brain` listed after the fault: one finding (kind split-files) from the first
+   * listing to the end of the run, parties the bricks that list them. The verdict judges it as any split brain
+   * the fault was not meant to cause: FAIL (a partition cuts, the volume's lack of quorum diverges the copies).
+   */
+  splitBrain(events: readonly TimelineEvent[], faultAt: EpochMicros | null): SplitBrainFinding[] {
+    if (faultAt === null) return []
+    const f = glusterFigures(events, {faultAtUs: faultAt, revertAtUs: null})
+    if (f.splitBrainFiles.length === 0 && (f.splitBrainEntries ?? 0) === 0) return []
+    const parties = new Set<string>()
+    let end = f.splitBrainAtUs ?? faultAt
+    for (const e of events) {
+      end = Math.max(end, e.t)
+      if (e.type === 'cluster' && e.resource.startsWith(SPLIT_FILE_PREFIX) && e.t >= faultAt) for (const b of e.role.split(',')) if (b !== '') parties.add(b)
+    }
+    const start = f.splitBrainAtUs ?? end
+    const files = f.splitBrainFiles.length === 0 ? `${f.splitBrainEntries ?? 0} entries (not listed)` : f.splitBrainFiles.join(', ')
+    return [{kind: 'split-files', parties: parties.size === 0 ? ['the bricks of a replica set'] : [...parties], startUs: start, endUs: end, durationMs: Math.round((end - start) / 1000), evidence: `gluster volume heal info split-brain lists ${files}: the copies diverged while the bricks were cut apart; heal cannot pick one (reads give EIO) — resolve with \`gluster volume heal VOL split-brain latest-mtime|bigger-file|source-brick …\` or cluster.favorite-child-policy`}]
   }
 
   size(): number {

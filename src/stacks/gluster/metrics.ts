@@ -13,6 +13,11 @@ export const FS_BACKEND = 'fs'
 export const HEAL_RESOURCE = '@heal-backlog'
 export const HEAL_TRIGGER_RESOURCE = '@heal'
 export const BRICK_PREFIX = '@brick:'
+/** The most entries in split-brain on one brick (heal info summary), said on change. */
+export const SPLIT_BRAIN_RESOURCE = '@split-brain'
+/** One event per file `heal VOL info split-brain` lists (role: the bricks listing it), at most SPLIT_FILES_MAX. */
+export const SPLIT_FILE_PREFIX = '@split-brain-file:'
+export const SPLIT_FILES_MAX = 20
 
 const ms = (from: EpochMicros, to: EpochMicros): number => Math.round((to - from) / 1000)
 
@@ -34,6 +39,12 @@ export interface GlusterFigures {
   healTriggeredMs: number | null
   /** Time from the fault until the watcher saw a brick offline, ms. */
   brickOfflineMs: number | null
+  /** Most entries in split-brain on one brick after the fault (null: never read). */
+  splitBrainEntries: number | null
+  /** Files listed by `heal info split-brain` after the fault (at most SPLIT_FILES_MAX), in order of listing. */
+  splitBrainFiles: string[]
+  /** When the first split-brain entry was seen (µs), null: none. */
+  splitBrainAtUs: EpochMicros | null
 }
 
 export function glusterFigures(events: readonly TimelineEvent[], o: {faultAtUs: EpochMicros; revertAtUs: EpochMicros | null}): GlusterFigures {
@@ -50,6 +61,9 @@ export function glusterFigures(events: readonly TimelineEvent[], o: {faultAtUs: 
   let drained: EpochMicros | null = null
   let triggered: EpochMicros | null = null
   let offline: EpochMicros | null = null
+  let sbEntries: number | null = null
+  let sbAt: EpochMicros | null = null
+  const sbFiles: string[] = []
   for (const e of sorted) {
     if (e.type === 'probe' && e.backend === FS_BACKEND) {
       const start = e.t - Math.round(e.latencyMs * 1000)
@@ -78,6 +92,15 @@ export function glusterFigures(events: readonly TimelineEvent[], o: {faultAtUs: 
         if (o.revertAtUs !== null && e.t >= o.revertAtUs && triggered === null) triggered = e.t
       } else if (e.resource.startsWith(BRICK_PREFIX) && e.role === 'offline' && e.t >= o.faultAtUs && offline === null) {
         offline = e.t
+      } else if (e.resource === SPLIT_BRAIN_RESOURCE && e.t >= o.faultAtUs) {
+        const n = Number(e.role)
+        if (!Number.isFinite(n)) continue
+        sbEntries = Math.max(sbEntries ?? 0, n)
+        if (n > 0) sbAt ??= e.t
+      } else if (e.resource.startsWith(SPLIT_FILE_PREFIX) && e.t >= o.faultAtUs) {
+        const f = e.resource.slice(SPLIT_FILE_PREFIX.length)
+        if (!sbFiles.includes(f) && sbFiles.length < SPLIT_FILES_MAX) sbFiles.push(f)
+        sbAt ??= e.t
       }
     }
   }
@@ -92,5 +115,8 @@ export function glusterFigures(events: readonly TimelineEvent[], o: {faultAtUs: 
     healDrainedMs: drained === null || o.revertAtUs === null ? null : ms(o.revertAtUs, drained),
     healTriggeredMs: triggered === null || o.revertAtUs === null ? null : ms(o.revertAtUs, triggered),
     brickOfflineMs: offline === null ? null : ms(o.faultAtUs, offline),
+    splitBrainEntries: sbEntries,
+    splitBrainFiles: sbFiles,
+    splitBrainAtUs: sbAt,
   }
 }

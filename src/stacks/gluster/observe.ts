@@ -13,7 +13,7 @@ import type {TimelineEvent} from '../../store/run-types.js'
 import {nowUs} from '../../time.js'
 import {PollLoop, type Poller} from '../../util/poll-loop.js'
 import {glusterXml, parseHealInfoXml, parseVolumeStatusXml} from './cli.js'
-import {BRICK_PREFIX, FS_BACKEND, HEAL_RESOURCE, HEAL_TRIGGER_RESOURCE} from './metrics.js'
+import {BRICK_PREFIX, FS_BACKEND, HEAL_RESOURCE, HEAL_TRIGGER_RESOURCE, SPLIT_BRAIN_RESOURCE, SPLIT_FILES_MAX, SPLIT_FILE_PREFIX} from './metrics.js'
 
 interface FsLine {
   type?: string
@@ -82,6 +82,23 @@ export class GlusterWatcher extends PollLoop {
   }
 
   private backlogSinceRevert = false
+  /** The split-brain count the files were last listed for (listed again when it changes). */
+  private splitListedAt = 0
+  private readonly splitFiles = new Set<string>()
+
+  /** `heal VOL info split-brain`: one event per file not named yet (bounded by SPLIT_FILES_MAX). */
+  private async listSplitFiles(timeoutMs: number): Promise<void> {
+    const xml = await glusterXml(this.o.exec, ['volume', 'heal', this.o.volume, 'info', 'split-brain'], timeoutMs).catch(() => null)
+    if (xml === null) return
+    const info = parseHealInfoXml(xml, `${this.o.exec.host}:gluster volume heal ${this.o.volume} info split-brain`)
+    const byFile = new Map<string, string[]>()
+    for (const b of info.bricks) for (const f of b.files) byFile.set(f, [...(byFile.get(f) ?? []), b.brick])
+    for (const [f, bricks] of byFile) {
+      if (this.splitFiles.has(f) || this.splitFiles.size >= SPLIT_FILES_MAX) continue
+      this.splitFiles.add(f)
+      this.o.emit({type: 'cluster', t: nowUs(), host: this.o.exec.host, resource: `${SPLIT_FILE_PREFIX}${f}`, node: null, role: bricks.join(',')})
+    }
+  }
 
   private say(resource: string, role: string, force = false): void {
     if (this.last.get(resource) === role && !force) return
@@ -102,10 +119,16 @@ export class GlusterWatcher extends PollLoop {
       // the backlog over the bricks that answered; 0 counts only when every brick answered (a brick that
       // cannot be asked hides its own entries). Once after the revert it is said even when unchanged, so the
       // live hooks know it was read after the revert.
+      const split = splitBrainOf(heal.bricks)
       if (heal.total !== null && (heal.total > 0 || heal.bricks.every((b) => b.entries !== null))) {
         const force = this.o.shared.revertedAt !== null && !this.backlogSinceRevert
         if (force) this.backlogSinceRevert = true
-        this.say(HEAL_RESOURCE, String(heal.total), force)
+        this.say(HEAL_RESOURCE, String(Math.max(0, heal.total - split.sum)), force)
+        this.say(SPLIT_BRAIN_RESOURCE, String(split.max))
+      }
+      if (split.max > 0 && this.o.shared.revertedAt !== null && split.max !== this.splitListedAt) {
+        this.splitListedAt = split.max
+        await this.listSplitFiles(to)
       }
     }
     if (statusXml === null) return
@@ -121,6 +144,17 @@ export class GlusterWatcher extends PollLoop {
   }
 
   size(): number {
-    return this.last.size
+    return this.last.size + this.splitFiles.size
   }
+}
+
+/** Entries in split-brain per `heal info summary`: the sum over the bricks and the most on one brick (each file is counted on every brick that accuses the other). */
+export function splitBrainOf(bricks: ReadonlyArray<{splitBrain: number | null}>): {sum: number; max: number} {
+  let sum = 0
+  let max = 0
+  for (const b of bricks) {
+    sum += b.splitBrain ?? 0
+    max = Math.max(max, b.splitBrain ?? 0)
+  }
+  return {sum, max}
 }

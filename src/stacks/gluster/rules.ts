@@ -50,6 +50,9 @@ export function replicaSets(v: GlusterVolume): GlusterVolume['bricks'][] {
 
 const at = (v: GlusterVolume, host: string, state: string): ReturnType<typeof ev> => ev({file: v.file, line: v.line}, host, state)
 
+/** Gluster's own refusal at `volume create` (glusterd-utils.c), quoted by the brick-on-root rule. */
+export const ROOT_PARTITION_MESSAGE = "is being created in the root partition. It is recommended that you don't use the system's root partition for storage backend. Or use 'force' at the end of the command if you want to override this behavior."
+
 export const GLUSTER_RULES: Rule[] = [
   {
     id: 'gluster-replica2-no-arbiter',
@@ -143,6 +146,32 @@ export const GLUSTER_RULES: Rule[] = [
       return volumes(input)
         .filter(({v}) => replicated(v) && (v.replica ?? 1) >= 3 && (v.options['cluster.server-quorum-type'] ?? 'off') === 'off')
         .map(({host, v}) => ({message: `volume ${v.name}: cluster.server-quorum-type off`, host: host.host, evidence: [at(v, host.host, `cluster.server-quorum-type: ${v.options['cluster.server-quorum-type'] ?? 'unset'}`)]}))
+    },
+  },
+  {
+    id: 'gluster-brick-on-root-fs',
+    area: 'gluster',
+    severity: 'warning',
+    title: 'A brick on the root file system',
+    why: 'A brick that shares / with the operating system fills it as the volume fills: logs, /var/lib/glusterd (the pool and volume state) and everything else on the node stop with ENOSPC, and the node can stop answering just when a replica needs it. The brick\'s size is then no longer planned either.',
+    fix: 'Give every brick its own file system (Gluster recommends XFS, inode size 512), mounted on the brick\'s parent directory (e.g. /data/glusterfs/VOL on its own disk or LV, brick /data/glusterfs/VOL/brick1), and move the brick there: `gluster volume replace-brick VOL OLD NEW commit force`.',
+    explain: `Read live on the brick's host: \`findmnt -T BRICK\` says which mount the brick directory is on; "/" is the root file system. Gluster itself refuses such a brick at \`volume create\` ("… ${ROOT_PARTITION_MESSAGE}"), so a brick on / was forced. In the lab the bricks are on a tmpfs of their own (/srv): the rule stays quiet there.`,
+    check(input): FindingDraft[] {
+      const out: FindingDraft[] = []
+      for (const host of input.hosts) {
+        for (const {brick, mount} of host.glusterBrickMounts ?? []) {
+          if (mount.target !== '/') continue
+          // the brick's line in `volume info`, for the evidence (the first volume that lists it)
+          const vol = host.gluster.flatMap((g) => g.volumes).find((v) => v.bricks.some((b) => `${b.host}:${b.path}` === brick))
+          const line = vol?.bricks.find((b) => `${b.host}:${b.path}` === brick)
+          out.push({
+            message: `${host.host}: brick ${brick}${vol === undefined ? '' : ` of volume ${vol.name}`} is on the root file system (${mount.source}, ${mount.fstype})`,
+            host: host.host,
+            evidence: [...(line === undefined ? [] : [ev(line, host.host, brick)]), ev(mount, host.host, `mounted on / (${mount.source} ${mount.fstype})`)],
+          })
+        }
+      }
+      return out
     },
   },
 ]

@@ -32,6 +32,17 @@ function fact(h: InventoryHost, key: string): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined
 }
 
+/**
+ * The bricks a client loses in a partition (plan.params.sides: two lists of host names): those of the servers on
+ * the side without the client. Null when the plan is no partition (then the target's bricks are lost).
+ */
+export function partitionLoss<B>(sides: unknown, client: string, servers: InventoryHost[], bricksOf: (h: InventoryHost) => B[]): B[] | null {
+  if (!Array.isArray(sides) || sides.length !== 2 || !sides.every((s) => Array.isArray(s))) return null
+  const mySide = (sides as unknown[][]).find((s) => s.includes(client))
+  if (mySide === undefined) return null
+  return servers.filter((h) => !mySide.includes(h.name)).flatMap(bricksOf)
+}
+
 async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   const inv = o.inventory
   const target = findHost(inv, o.target)
@@ -54,16 +65,22 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   if (vol === undefined) throw new HachaosError(`no volume ${volume} on ${watchHost.name}`, {code: 'E_CLUSTER', exit: 'HOST', where: watchHost.name, suggestions: ['set facts.gluster_volume on the target', 'nothing was broken']})
   if (vol.status !== 'Started') warnings.push(`volume ${volume} is ${vol.status}, not Started`)
 
-  const mine = vol.bricks.filter((b) => b.host === target.address || b.host === target.name)
+  const clients = hostsWithRole(inv, GLUSTER_CLIENT_ROLE)
+  const client = o.captureOn === undefined ? clients[0] : findHost(inv, o.captureOn)
+  if (client === undefined) throw new HachaosError('no Gluster client to probe from (role gluster-client)', {code: 'E_USAGE', exit: 'USAGE', suggestions: ['add a host with role gluster-client and facts.gluster_mount, or pass --capture-on HOST']})
+  const onHost = (b: (typeof vol.bricks)[number], h: InventoryHost): boolean => b.host === h.address || b.host === h.name
+  const mine = vol.bricks.filter((b) => onHost(b, target))
   const pingTimeoutS = Number(opts['network.ping-timeout'] ?? '42')
   const quorumCount = Number(opts['cluster.quorum-count'])
   const plan = await o.planFault(env)
+  // a partition: the bricks the probing client loses are those on the other side of the cut (not the target's)
+  const lost = partitionLoss(plan.params['sides'], client.name, servers, (h) => vol.bricks.filter((b) => onHost(b, h))) ?? mine
   const prediction = predictGluster({
     effect: plan.effect,
     pingTimeoutS,
     replica: vol.replicaCount,
-    bricksLost: mine.length,
-    firstBrickLost: vol.bricks[0] !== undefined && mine.includes(vol.bricks[0]),
+    bricksLost: lost.length,
+    firstBrickLost: vol.bricks[0] !== undefined && lost.includes(vol.bricks[0]),
     quorumType: opts['cluster.quorum-type'] ?? 'none',
     quorumCount: Number.isFinite(quorumCount) ? quorumCount : null,
     probeIntervalMs: FS_PROBE_INTERVAL_MS,
@@ -73,9 +90,6 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
 
   const log = new EventLog()
   const emit = log.emit
-  const clients = hostsWithRole(inv, GLUSTER_CLIENT_ROLE)
-  const client = o.captureOn === undefined ? clients[0] : findHost(inv, o.captureOn)
-  if (client === undefined) throw new HachaosError('no Gluster client to probe from (role gluster-client)', {code: 'E_USAGE', exit: 'USAGE', suggestions: ['add a host with role gluster-client and facts.gluster_mount, or pass --capture-on HOST']})
   const mount = fact(client, 'gluster_mount') ?? DEFAULT_MOUNT
   const probe = new FsProbeSession({exec: executorFor(client), hachaosArgv: o.hachaosArgv(client), dir: mount, intervalMs: FS_PROBE_INTERVAL_MS, emit})
   const shared: WatcherShared = {revertedAt: null}
