@@ -6,7 +6,7 @@ import {FAULTS, faultDefinition} from '../chaos/registry.js'
 import {HachaosError} from '../src/errors.js'
 import {loadPlan, type GameDayPlan} from '../src/gameday/plan.js'
 import {gameDayExitCode, runGameDay, type GameDayResult} from '../src/gameday/runner.js'
-import {CATALOGUE} from '../src/gameday/soak.js'
+import {catalogueText} from '../src/gameday/soak.js'
 import {parseObjective} from '../src/sla/nines.js'
 import {parseDuration} from '../src/time.js'
 import {writeFileAtomic} from '../src/util/atomic.js'
@@ -36,7 +36,7 @@ draws N drills from the faults that apply to each target, from one printed seed 
 series). Progress is journaled in $HACHAOS_HOME/plans: after a crash \`hachaos recover\` reverts and lists the
 game day, \`hachaos run --resume ID\` continues from the next step. Exit 0 when every gate passed, 7 when a gate
 failed or a stop condition ended the plan, 8 when a fault could not be reverted, 130 when interrupted.
-Faults of the soak catalogue: ${CATALOGUE.map((c) => c.name).join(', ')}.`
+Soak catalogues (each stack's): ${catalogueText().join('; ')}.`
 
   static override examples = [
     {description: 'The keepalived game day, every step\'s exact commands first (keepalived lab: hachaos lab up).', command: '<%= config.bin %> run examples/gameday-keepalived.yaml --dry-run'},
