@@ -149,12 +149,12 @@ export async function httpCheck(inv: Inventory, url: string, expect: number, fro
 async function externalCheck(plan: GameDayPlan, inv: Inventory): Promise<string | null> {
   const s = plan.stop
   if (s.http !== null) {
-    const r = await httpCheck(inv, s.http.url, s.http.expect, s.http.from, 2000)
+    const r = await httpCheck(inv, s.http.url, s.http.expect, s.http.from, s.checkTimeoutMs ?? 2000)
     if (r.problem !== null) return `external check: ${r.problem}`
   }
   if (s.command !== null) {
     try {
-      const r = await new LocalExecutor().run(s.command, {timeoutMs: 10_000})
+      const r = await new LocalExecutor().run(s.command, {timeoutMs: s.checkTimeoutMs ?? 10_000})
       if (r.code !== 0) return `external check: \`${s.command.join(' ')}\` exited ${String(r.code ?? r.signal)}${r.stderr.trim() === '' ? '' : ` (${r.stderr.trim().slice(0, 200)})`}`
     } catch (e) {
       return `external check: \`${s.command.join(' ')}\`: ${errorMessage(e)}`
