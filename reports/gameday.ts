@@ -46,6 +46,11 @@ export function gameDayText(g: GameDayResult): string {
     for (const d of g.dryRunSteps) {
       L.push(`  step ${d.index}: ${d.text}`)
       if (d.kind !== 'drill') continue
+      if (d.error !== null && d.summary === null) {
+        // planned later, on the state the steps before it leave (src/gameday/runner.ts dryRun)
+        for (const w of d.warnings) L.push(`    ! ${w}`)
+        continue
+      }
       L.push(`    ${d.summary ?? ''}`)
       L.push('    inject:')
       for (const a of d.inject) L.push(`      ${a.what}${a.command === null ? '' : `\n        ${a.command}`}${a.note === undefined ? '' : `\n        (${a.note})`}`)
