@@ -6,7 +6,7 @@ import {FAULTS, faultDefinition} from '../chaos/registry.js'
 import {HachaosError} from '../src/errors.js'
 import {loadPlan, type GameDayPlan} from '../src/gameday/plan.js'
 import {gameDayExitCode, runGameDay, type GameDayResult} from '../src/gameday/runner.js'
-import {CATALOGUE} from '../src/gameday/soak.js'
+import {catalogueText} from '../src/gameday/soak.js'
 import {parseObjective} from '../src/sla/nines.js'
 import {parseDuration} from '../src/time.js'
 import {writeFileAtomic} from '../src/util/atomic.js'
@@ -36,7 +36,7 @@ draws N drills from the faults that apply to each target, from one printed seed 
 series). Progress is journaled in $HACHAOS_HOME/plans: after a crash \`hachaos recover\` reverts and lists the
 game day, \`hachaos run --resume ID\` continues from the next step. Exit 0 when every gate passed, 7 when a gate
 failed or a stop condition ended the plan, 8 when a fault could not be reverted, 130 when interrupted.
-Faults of the soak catalogue: ${CATALOGUE.map((c) => c.name).join(', ')}.`
+Soak catalogues (each stack's): ${catalogueText().join('; ')}.`
 
   static override examples = [
     {description: 'The keepalived game day, every step\'s exact commands first (keepalived lab: hachaos lab up).', command: '<%= config.bin %> run examples/gameday-keepalived.yaml --dry-run'},
@@ -60,6 +60,7 @@ Faults of the soak catalogue: ${CATALOGUE.map((c) => c.name).join(', ')}.`
     'budget-share': Flags.string({description: 'Stop when the game day has used more than this share of the monthly error budget (e.g. 10%).'}),
     'outage-over': Flags.string({description: 'Stop when one drill\'s client outage exceeds this (e.g. 10s).'}),
     'time-limit': Flags.string({description: 'Stop when the game day has run longer than this (e.g. 30m).'}),
+    'stop-http': Flags.string({description: 'Stop when this URL does not answer 200 (curl from the inventory\'s client): before each step and every 2 s during steps.'}),
     'split-brain': Flags.boolean({description: 'Stop when a drill shows a split brain its step did not expect.'}),
     slo: Flags.string({description: 'Objective for the budget (over the plan\'s defaults.slo).'}),
     junit: Flags.string({description: 'Write JUnit XML (one testcase per step) to this file.'}),
@@ -120,7 +121,7 @@ Faults of the soak catalogue: ${CATALOGUE.map((c) => c.name).join(', ')}.`
             inventory: null,
             slo: '99.99',
             defaults: {rate: 20, holdMs: null, toleranceMs: 100, maxOutageMs: null, probeTimeoutMs: 1000},
-            stop: {budgetSharePct: null, splitBrain: false, outageOverMs: null, timeLimitMs: null, http: null, command: null, checkEveryMs: 2000},
+            stop: {budgetSharePct: null, splitBrain: false, outageOverMs: null, timeLimitMs: null, http: null, command: null, checkEveryMs: 2000, checkTimeoutMs: null},
             audit: true,
             auditSettleMs: 30_000,
             steps: [],
@@ -149,6 +150,11 @@ Faults of the soak catalogue: ${CATALOGUE.map((c) => c.name).join(', ')}.`
     const tl = flags['time-limit']
     if (tl !== undefined) base.stop.timeLimitMs = dur('time-limit', tl)
     if (flags['split-brain']) base.stop.splitBrain = true
+    const sh = flags['stop-http']
+    if (sh !== undefined) {
+      if (!/^https?:\/\/\S+$/.test(sh)) throw new HachaosError(`--stop-http ${sh}: an http:// or https:// URL`, {code: 'E_USAGE', exit: 'USAGE', suggestions: ['e.g. --stop-http http://10.66.0.100/']})
+      base.stop.http = {url: sh, expect: 200, from: null}
+    }
     const slo = flags.slo
     if (slo !== undefined) {
       parseObjective(slo)

@@ -23,10 +23,15 @@ function predicted(r: StepResult): string {
   return formatMs(lo, 0) === formatMs(hi, 0) ? ms(lo) : `${formatMs(lo, 0)} … ${formatMs(hi, 0)}`
 }
 
+/** A soak drill its stack refused on the state the steps before it left (src/gameday/runner.ts drillStep). */
+function skippedDrill(s: PlanStep, r: StepResult): boolean {
+  return s.kind === 'drill' && r.status === 'done' && r.runId === null && r.verdict === null && r.gatePassed === null
+}
+
 function gateText(s: PlanStep, r: StepResult): string {
   if (r.status === 'pending') return 'not run'
   if (s.kind === 'pause') return r.status === 'done' ? 'done' : r.status
-  if (r.gatePassed === null) return r.status
+  if (r.gatePassed === null) return skippedDrill(s, r) ? 'skipped' : r.status
   return r.gatePassed ? 'PASS' : 'FAIL'
 }
 
@@ -46,6 +51,11 @@ export function gameDayText(g: GameDayResult): string {
     for (const d of g.dryRunSteps) {
       L.push(`  step ${d.index}: ${d.text}`)
       if (d.kind !== 'drill') continue
+      if (d.error !== null && d.summary === null) {
+        // planned later, on the state the steps before it leave (src/gameday/runner.ts dryRun)
+        for (const w of d.warnings) L.push(`    ! ${w}`)
+        continue
+      }
       L.push(`    ${d.summary ?? ''}`)
       L.push('    inject:')
       for (const a of d.inject) L.push(`      ${a.what}${a.command === null ? '' : `\n        ${a.command}`}${a.note === undefined ? '' : `\n        (${a.note})`}`)
@@ -61,7 +71,7 @@ export function gameDayText(g: GameDayResult): string {
     const r = g.results[i]
     if (r === undefined) continue
     L.push(`  ${stepLine(s, r)}`)
-    if (r.gatePassed === false) for (const x of r.reasons) L.push(`             - ${x}`)
+    if (r.gatePassed === false || skippedDrill(s, r)) for (const x of r.reasons) L.push(`             - ${x}`)
   }
   const audits = g.audits.filter((a) => a.skipped === null)
   const dirty = audits.filter((a) => !a.clean)
@@ -128,12 +138,13 @@ export function gameDayJunit(g: GameDayResult): string {
     const dur = r.startedAt !== null && r.endedAt !== null ? (Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000 : 0
     const tc: Record<string, unknown> = {'@_name': `step ${i + 1}: ${stepText(s)}`, '@_classname': g.name, '@_time': dur.toFixed(3)}
     if (r.status === 'pending') tc['skipped'] = {'@_message': g.stopReason === null ? 'not run' : `not run: ${g.stopReason.text}`}
+    else if (skippedDrill(s, r)) tc['skipped'] = {'@_message': r.reasons.join('; ')}
     else if (r.gatePassed === false) tc['failure'] = {'@_message': r.reasons.join('; ') || (r.error ?? 'gate failed'), '@_type': 'gate', '#text': [...r.reasons, ...(r.error === null ? [] : [r.error])].join('\n')}
     tc['system-out'] = stepLine(s, r)
     return tc
   })
   const failures = g.results.filter((r) => r.status !== 'pending' && r.gatePassed === false).length
-  const skipped = g.results.filter((r) => r.status === 'pending').length
+  const skipped = g.results.filter((r, i) => r.status === 'pending' || (g.steps[i] !== undefined && skippedDrill(g.steps[i], r))).length
   const doc = {
     '?xml': {'@_version': '1.0', '@_encoding': 'UTF-8'},
     testsuites: {

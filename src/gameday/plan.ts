@@ -6,7 +6,7 @@
  *   name: keepalived game day
  *   inventory: lab
  *   defaults: {rate: 20, slo: 99.99, tolerance: 100ms}
- *   stop_when: {budget_share: 10%, split_brain: true, outage_over: 10s}
+ *   stop_when: {budget_share: 10%, split_brain: true, outage_over: 10s, check: {http: "http://10.66.0.100/", expect: 200}}
  *   steps:
  *     - drill: {target: lb1, fault: nic-down}
  *     - pause: 5s
@@ -90,22 +90,45 @@ const StepSchema = z
     if (n !== 1) ctx.addIssue({code: 'custom', message: `a step is exactly one of drill, pause or check (this one has ${n === 0 ? 'none' : 'several'})`})
   })
 
+/**
+ * The external check of `stop_when` (as AWS FIS stops on an alarm): an HTTP URL that must answer `expect`
+ * (curl from `from`, else the inventory's client, else this machine) and/or a command (argv, never a shell
+ * string, run on this machine) that must exit 0; before every step and every `every` during a step.
+ */
+const StopCheckSchema = z
+  .object({
+    http: z.string().regex(/^https?:\/\/\S+$/, 'an http:// or https:// URL').optional(),
+    expect: z.number().int().min(100).max(599).default(200),
+    from: hostName.optional(),
+    command: z.array(z.string().min(1)).min(1, 'an argv array: [curl, -sf, http://…] (no shell string)').optional(),
+    /** How long one run of the check may take (default: 2 s for http, 10 s for a command). */
+    timeout: duration.optional(),
+    /** How often it runs during a step (default 2 s). */
+    every: duration.optional(),
+  })
+  .strict()
+  .refine((c) => c.http !== undefined || c.command !== undefined, {message: 'a check needs http: URL, command: [argv], or both'})
+
 const StopSchema = z
   .object({
     budget_share: percent.optional(),
     split_brain: z.boolean().optional(),
     outage_over: duration.optional(),
     time_limit: duration.optional(),
-    /** An external check run between steps and during holds: this URL must answer (200 unless `expect`). */
+    /** The external check: `check: {http, expect, from, command, timeout, every}`. */
+    check: StopCheckSchema.optional(),
+    /** The same check spelt flat (kept for older plans): http, http_expect, http_from, command, check_every. */
     http: z.string().regex(/^https?:\/\/\S+$/, 'an http:// or https:// URL').optional(),
     http_expect: z.number().int().min(100).max(599).default(200),
     http_from: hostName.optional(),
-    /** Or a command (argv, run on this machine) that must exit 0. */
     command: z.array(z.string()).min(1).optional(),
-    /** How often the external check runs during a step (default 2 s). */
     check_every: duration.default(2000),
   })
   .strict()
+  .refine((st) => st.check === undefined || (st.http === undefined && st.command === undefined), {
+    message: 'give the external check once: check: {http, command, …}, or the flat http:/command: keys, not both',
+    path: ['check'],
+  })
 
 const SoakSchema = z
   .object({
@@ -191,6 +214,8 @@ export interface StopConditions {
   http: {url: string; expect: number; from: string | null} | null
   command: string[] | null
   checkEveryMs: number
+  /** One run of the external check may take this long; null: 2 s for http, 10 s for a command. */
+  checkTimeoutMs: number | null
 }
 
 export interface SoakSpec {
@@ -226,6 +251,20 @@ export function stepText(s: PlanStep): string {
       return `pause ${(s.ms / 1000).toFixed(1)} s`
     case 'check':
       return `check ${s.url} → ${s.expect}${s.from === null ? '' : ` from ${s.from}`}`
+  }
+}
+
+/** The external check of `stop_when`, from `check: {…}` or the flat keys. */
+function externalCheckOf(st: z.infer<typeof StopSchema>): Pick<StopConditions, 'http' | 'command' | 'checkEveryMs' | 'checkTimeoutMs'> {
+  const c = st.check
+  if (c === undefined) {
+    return {http: st.http === undefined ? null : {url: st.http, expect: st.http_expect, from: st.http_from ?? null}, command: st.command ?? null, checkEveryMs: st.check_every, checkTimeoutMs: null}
+  }
+  return {
+    http: c.http === undefined ? null : {url: c.http, expect: c.expect, from: c.from ?? null},
+    command: c.command ?? null,
+    checkEveryMs: c.every ?? st.check_every,
+    checkTimeoutMs: c.timeout ?? null,
   }
 }
 
@@ -272,9 +311,7 @@ export function parsePlan(text: string, file: string): GameDayPlan {
       splitBrain: st.split_brain ?? false,
       outageOverMs: st.outage_over ?? null,
       timeLimitMs: st.time_limit ?? null,
-      http: st.http === undefined ? null : {url: st.http, expect: st.http_expect, from: st.http_from ?? null},
-      command: st.command ?? null,
-      checkEveryMs: st.check_every,
+      ...externalCheckOf(st),
     },
     audit: p.audit,
     auditSettleMs: p.audit_settle,

@@ -18,7 +18,7 @@ import {makeTcpdumpCapture} from '../drill/capture-source.js'
 import {drillLocks, hostLockKey} from '../drill/drill-lock.js'
 import {runDrill} from '../drill/engine.js'
 import type {DrillOptions} from '../drill/options.js'
-import {ExitCode, HachaosError, errorMessage} from '../errors.js'
+import {ExitCode, HachaosError, errorMessage, isHachaosError} from '../errors.js'
 import {LocalExecutor} from '../exec/local.js'
 import type {Executor} from '../exec/types.js'
 import {showPlan, type ShownAction} from '../fault/display.js'
@@ -73,6 +73,8 @@ export interface DryRunStep {
   inject: ShownAction[]
   revert: ShownAction[]
   warnings: string[]
+  /** Dry run: why this step could not be planned from the hosts' state now (earlier steps change it), else null. */
+  error: string | null
 }
 
 export interface GameDayResult {
@@ -149,12 +151,12 @@ export async function httpCheck(inv: Inventory, url: string, expect: number, fro
 async function externalCheck(plan: GameDayPlan, inv: Inventory): Promise<string | null> {
   const s = plan.stop
   if (s.http !== null) {
-    const r = await httpCheck(inv, s.http.url, s.http.expect, s.http.from, 2000)
+    const r = await httpCheck(inv, s.http.url, s.http.expect, s.http.from, s.checkTimeoutMs ?? 2000)
     if (r.problem !== null) return `external check: ${r.problem}`
   }
   if (s.command !== null) {
     try {
-      const r = await new LocalExecutor().run(s.command, {timeoutMs: 10_000})
+      const r = await new LocalExecutor().run(s.command, {timeoutMs: s.checkTimeoutMs ?? 10_000})
       if (r.code !== 0) return `external check: \`${s.command.join(' ')}\` exited ${String(r.code ?? r.signal)}${r.stderr.trim() === '' ? '' : ` (${r.stderr.trim().slice(0, 200)})`}`
     } catch (e) {
       return `external check: \`${s.command.join(' ')}\`: ${errorMessage(e)}`
@@ -236,6 +238,7 @@ export async function runGameDay(o: GameDayRunOptions, deps: GameDayDeps): Promi
       resumes: 0,
     }
   }
+  checkFaultKinds(rec.steps, deps.faults, rec.planFile)
   if (o.dryRun) return dryRun(rec, inv, deps)
   saveRecord(rec)
   const file = recordFile(rec.id)
@@ -276,19 +279,41 @@ export function resultOf(rec: GameDayRecord, file: string | null, dry: DryRunSte
   }
 }
 
-/** Every step's exact plan (the fault's real command lines, the prediction), nothing touched. */
+/**
+ * Every step's exact plan (the fault's real command lines, the prediction), nothing touched. Each drill is
+ * planned on the hosts' state now, but the drills before it change that state (a relocated group stays where
+ * it went): a later step that cannot be planned now is shown with the reason (`error`, and a warning line),
+ * not a failed dry run. The first drill's error, and any that is not a HachaosError, still fails it.
+ */
 async function dryRun(rec: GameDayRecord, inv: Inventory, deps: GameDayDeps): Promise<GameDayResult> {
   const out: DryRunStep[] = []
+  let drills = 0
   for (const [i, s] of rec.steps.entries()) {
     if (s.kind !== 'drill') {
-      out.push({index: i + 1, text: stepText(s), kind: s.kind, summary: null, prediction: null, inject: [], revert: [], warnings: []})
+      out.push({index: i + 1, text: stepText(s), kind: s.kind, summary: null, prediction: null, inject: [], revert: [], warnings: [], error: null})
       continue
     }
-    const prepared = await prepareDrill(drillOptions(s, inv, `dry-run-${i + 1}`, deps, undefined))
-    const shown = await showPlan(prepared.plan)
-    out.push({index: i + 1, text: stepText(s), kind: 'drill', summary: prepared.plan.summary, prediction: prepared.prediction.formula, inject: shown.inject, revert: shown.revert, warnings: [...prepared.spec.warnings, ...prepared.plan.warnings]})
+    drills++
+    try {
+      const prepared = await prepareDrill(drillOptions(s, inv, `dry-run-${i + 1}`, deps, undefined))
+      const shown = await showPlan(prepared.plan)
+      out.push({index: i + 1, text: stepText(s), kind: 'drill', summary: prepared.plan.summary, prediction: prepared.prediction.formula, inject: shown.inject, revert: shown.revert, warnings: [...prepared.spec.warnings, ...prepared.plan.warnings], error: null})
+    } catch (e) {
+      if (drills === 1 || !isHachaosError(e)) throw e
+      const why = `not planned from the hosts' state now (the steps before it change it): ${e.message}`
+      out.push({index: i + 1, text: stepText(s), kind: 'drill', summary: null, prediction: null, inject: [], revert: [], warnings: [why], error: e.message})
+    }
   }
   return resultOf(rec, null, out, null)
+}
+
+/** Before anything runs (or is planned): every drill names a fault the registry has. */
+function checkFaultKinds(steps: readonly PlanStep[], faults: readonly FaultInfo[], file: string | null): void {
+  for (const [i, s] of steps.entries()) {
+    if (s.kind === 'drill' && !faults.some((f) => f.kind === s.fault)) {
+      throw new HachaosError(`step ${i + 1} (${s.name}): no fault "${s.fault}"`, {code: 'E_USAGE', exit: 'USAGE', where: file ?? '', suggestions: [`faults: ${faults.map((f) => f.kind).join(', ')}`]})
+    }
+  }
 }
 
 async function audit(rec: GameDayRecord, inv: Inventory, after: number, deps: GameDayDeps): Promise<AuditSummary> {
@@ -429,7 +454,21 @@ async function drillStep(rec: GameDayRecord, inv: Inventory, step: DrillStep, i:
   locks.acquire(drillLockKeys(inv, findHost(inv, step.target)))
   let run: DrillRun
   try {
-    const prepared = await prepareDrill(drillOptions(step, inv, runId, deps, join(runsDir(), `${runId}.pcap`)))
+    let prepared: Awaited<ReturnType<typeof prepareDrill>>
+    try {
+      prepared = await prepareDrill(drillOptions(step, inv, runId, deps, join(runsDir(), `${runId}.pcap`)))
+    } catch (e) {
+      // A soak draws before anything runs; a drill that its stack refuses on the state the steps before it left
+      // (a move of a group the target no longer runs) is skipped, as CTS skips a test that is not applicable
+      // now: nothing was broken, the step is not scored, the soak goes on. A plan's own step still fails.
+      if (step.soak === null || !isHachaosError(e) || e.exitName !== 'USAGE') throw e
+      res.runId = null
+      res.gatePassed = null
+      res.verdict = null
+      res.reasons = [`skipped: not applicable on the state now (${e.message})`]
+      deps.warn(`step ${i + 1}: ${res.reasons[0] ?? ''}`)
+      return
+    }
     for (const w of prepared.spec.warnings) deps.warn(w)
     const touched = new Set(prepared.spec.hosts.map((h) => h.name))
     locks.acquire(inv.hosts.filter((h) => touched.has(h.name)).map((h) => hostLockKey(inv, h)))

@@ -1,26 +1,19 @@
 /**
  * A seeded random soak, as Pacemaker's CTS draws its tests from a catalogue: N drills drawn from the faults
- * that apply to each target (the target's stack, src/stacks/registry.ts, and its role), random holds within
+ * that apply to each target — its stack's soak catalogue (StackModule.soakFaults, asked through the registry
+ * src/stacks/registry.ts; this file names no stack) — random holds within
  * bounds, all from one seed (src/util/rng.ts): the same seed replays the same series, and the seed is printed.
  */
 import {HachaosError} from '../errors.js'
 import {findHost, type Inventory, type InventoryHost} from '../inventory/inventory.js'
-import {STACKS} from '../stacks/registry.js'
+import {soakCatalogue, soakFaultsFor} from '../stacks/registry.js'
+import type {SoakFault} from '../stacks/types.js'
 import type {Stack} from '../store/run-types.js'
 import {rng} from '../util/rng.js'
 import type {DrillStep, GameDayPlan, SoakSpec} from './plan.js'
 
-/** One drill of the catalogue: a fault kind with its parameters, for the targets with one of `roles`. */
-export interface CatalogueEntry {
-  name: string
-  fault: string
-  params: Record<string, string>
-  roles: string[]
-  /** A fixed hold (faults that never "recover" by themselves: a split brain lasts as long as the fault). */
-  holdMs?: number
-  /** Split brain expected (the drill's point). */
-  splitBrain?: boolean
-}
+/** One drill of a stack's soak catalogue (StackModule.soakFaults, src/stacks/types.ts). */
+export type CatalogueEntry = SoakFault
 
 /** What the fault registry (chaos/registry.ts) says of a fault: its kind and the stacks it makes sense on. */
 export interface FaultInfo {
@@ -28,39 +21,22 @@ export interface FaultInfo {
   stacks: readonly Stack[]
 }
 
-/** The catalogue: the faults of the built-in stacks, each with the parameters that make it one drill. */
-export const CATALOGUE: readonly CatalogueEntry[] = [
-  {name: 'nic-down', fault: 'nic-down', params: {}, roles: ['lb']},
-  {name: 'kill keepalived TERM', fault: 'kill', params: {process: 'keepalived', signal: 'TERM'}, roles: ['lb']},
-  {name: 'kill keepalived KILL', fault: 'kill', params: {process: 'keepalived', signal: 'KILL'}, roles: ['lb']},
-  {name: 'kill haproxy', fault: 'kill', params: {process: 'haproxy'}, roles: ['lb']},
-  {name: 'service-stop keepalived', fault: 'service-stop', params: {service: 'keepalived'}, roles: ['lb']},
-  {name: 'drop-vrrp', fault: 'drop-vrrp', params: {}, roles: ['lb'], holdMs: 6000, splitBrain: true},
-  {name: 'kill apache2', fault: 'kill', params: {process: 'apache2'}, roles: ['web']},
-  {name: 'cluster-standby', fault: 'cluster-standby', params: {}, roles: ['cluster-node']},
-  {name: 'cluster-move', fault: 'cluster-move', params: {}, roles: ['cluster-node']},
-  {name: 'cluster-kill corosync', fault: 'cluster-kill', params: {daemon: 'corosync'}, roles: ['cluster-node']},
-  {name: 'cluster-partition', fault: 'cluster-partition', params: {}, roles: ['cluster-node'], holdMs: 8000},
-  {name: 'nic-down cluster node', fault: 'nic-down', params: {}, roles: ['cluster-node']},
-]
-
-/** The stacks a target is drilled as (its stack module's record kinds), none when no stack takes it. */
-function stacksOf(h: InventoryHost, inv: Inventory): readonly Stack[] {
-  const s = STACKS.find((x) => x.matches(h, inv))
-  return s === undefined ? [] : s.records
-}
-
-/** Catalogue entries that apply to `target`: its role, a fault its stack has, and the --faults filter. */
+/**
+ * Catalogue entries that apply to `target`: those its stack offers (src/stacks/registry.ts soakFaultsFor, in
+ * the stack's order), whose fault the fault registry has for that stack, after the --faults filter.
+ */
 export function applicable(inv: Inventory, target: InventoryHost, faults: readonly FaultInfo[], only: readonly string[] | null): CatalogueEntry[] {
-  const stacks = stacksOf(target, inv)
-  return CATALOGUE.filter((c) => {
-    if (!c.roles.some((r) => target.roles.includes(r))) return false
-    // the lab host of a cluster node is also no 'lb': one role decides, so a cluster nic-down is not drawn twice
-    if (c.roles.includes('cluster-node') !== target.roles.includes('cluster-node')) return false
+  const offered = soakFaultsFor(target, inv)
+  return offered.faults.filter((c) => {
     const f = faults.find((x) => x.kind === c.fault)
-    if (f === undefined || !f.stacks.some((s) => stacks.includes(s))) return false
+    if (f === undefined || !f.stacks.some((s) => offered.records.includes(s))) return false
     return only === null || only.includes(c.name) || only.includes(c.fault)
   })
+}
+
+/** The stacks' catalogues in one line each, for errors and help. */
+export function catalogueText(): string[] {
+  return soakCatalogue().map((c) => `${c.stack}: ${c.entries.map((e) => `${e.name} (${e.roles.join('/')})`).join(', ')}`)
 }
 
 export interface DrawOptions {
@@ -91,7 +67,7 @@ export function drawSoak(o: DrawOptions): {seed: number; steps: DrillStep[]} {
       code: 'E_USAGE',
       exit: 'USAGE',
       where: empty[0]?.host.name ?? '',
-      suggestions: [`the catalogue: ${CATALOGUE.map((c) => `${c.name} (${c.roles.join('/')})`).join('; ')}`, 'drop that target, or widen --faults'],
+      suggestions: [`the stacks' soak catalogues: ${catalogueText().join('; ')}`, 'drop that target, or widen --faults'],
     })
   }
   const r = rng(seed)

@@ -10,13 +10,13 @@ import type {Rule} from '../doctor/types.js'
 import type {DrillOptions, PreparedDrill} from '../drill/options.js'
 import {phases, type Phase} from '../drill/summary.js'
 import {findHost, type Inventory, type InventoryHost} from '../inventory/inventory.js'
-import type {DrillRun} from '../store/run-types.js'
+import type {DrillRun, Stack} from '../store/run-types.js'
 import {keepalivedStack} from './keepalived/stack.js'
 import {pacemakerStack} from './pacemaker/stack.js'
 import {heartbeatStack} from './heartbeat/stack.js'
 import {glusterStack} from './gluster/stack.js'
 import {lvsStack} from './lvs/stack.js'
-import type {StackModule} from './types.js'
+import type {SoakFault, StackModule} from './types.js'
 
 /**
  * In order of precedence: a host that is both a cluster node and a load balancer is drilled as a cluster node;
@@ -24,8 +24,13 @@ import type {StackModule} from './types.js'
  */
 export const STACKS: readonly StackModule[] = [pacemakerStack, lvsStack, keepalivedStack, heartbeatStack, glusterStack]
 
+/** The stack a drill on `target` is, or undefined when none takes it. */
+export function findStack(target: InventoryHost, inventory: Inventory): StackModule | undefined {
+  return STACKS.find((x) => x.matches(target, inventory))
+}
+
 export function stackFor(target: InventoryHost, inventory: Inventory): StackModule {
-  const s = STACKS.find((x) => x.matches(target, inventory))
+  const s = findStack(target, inventory)
   if (s === undefined) {
     throw new HachaosError(`no stack takes ${target.name} as a drill target (roles: ${target.roles.join(', ') || 'none'})`, {
       code: 'E_TARGET_ROLE',
@@ -35,6 +40,21 @@ export function stackFor(target: InventoryHost, inventory: Inventory): StackModu
     })
   }
   return s
+}
+
+/**
+ * What a seeded soak may draw on `target` (src/gameday/soak.ts): its stack's soak faults, with the stack's
+ * record kinds (to match the fault registry's `stacks`); no stack, or one without a soak catalogue: none.
+ */
+export function soakFaultsFor(target: InventoryHost, inventory: Inventory): {stack: string | null; records: readonly Stack[]; faults: readonly SoakFault[]} {
+  const s = findStack(target, inventory)
+  if (s === undefined) return {stack: null, records: [], faults: []}
+  return {stack: s.name, records: s.records, faults: s.soakFaults?.(target, inventory) ?? []}
+}
+
+/** Every stack's soak catalogue, for listings (`run --help`, the error when no fault applies). */
+export function soakCatalogue(): {stack: string; entries: readonly SoakFault[]}[] {
+  return STACKS.flatMap((s) => (s.soakCatalogue === undefined || s.soakCatalogue.length === 0 ? [] : [{stack: s.name, entries: s.soakCatalogue}]))
 }
 
 /** From an inventory and a target to a drill ready to run, by the target's stack. */

@@ -12,6 +12,28 @@ import type {DrillRun, Stack} from '../store/run-types.js'
 import type {Rule} from '../doctor/types.js'
 import type {WatchHook} from '../watch/types.js'
 
+/**
+ * One drill a seeded soak (src/gameday/soak.ts) may draw on a target of a stack, as Pacemaker's CTS draws from
+ * its test catalogue: a fault kind (chaos/registry.ts) with the parameters that make it one drill.
+ */
+export interface SoakFault {
+  /** Its name in the soak's summary and in --faults (unique within the stack). */
+  name: string
+  fault: string
+  params: Record<string, string>
+  /** The target roles it is drawn for (the stack's soakFaults picks by them; also shown in `run --help`). */
+  roles: readonly string[]
+  /** A fixed hold (faults that never "recover" by themselves: a split brain lasts as long as the fault). */
+  holdMs?: number
+  /** Split brain expected (the drill's point). */
+  splitBrain?: boolean
+}
+
+/** A stack's soak catalogue entries for a target: those with one of its roles, in the catalogue's order. */
+export function soakFaultsByRole(catalogue: readonly SoakFault[], target: InventoryHost): SoakFault[] {
+  return catalogue.filter((c) => c.roles.some((r) => target.roles.includes(r)))
+}
+
 export interface StackModule {
   /** Short name (the folder's). */
   readonly name: string
@@ -44,4 +66,11 @@ export interface StackModule {
    * no fault, and its prediction for a change of master. Absent: the stack cannot be watched.
    */
   readonly watch?: WatchHook
+  /** Every drill a soak may draw on this stack's targets (listed by `run --help` and in errors). */
+  readonly soakCatalogue?: readonly SoakFault[]
+  /**
+   * The drills a seeded soak may draw on `target` (one of this stack's), in a fixed order (the seed replays
+   * the series only if the order is stable). Absent: a soak cannot target this stack.
+   */
+  soakFaults?(target: InventoryHost, inventory: Inventory): readonly SoakFault[]
 }

@@ -6,6 +6,7 @@
  *   lab up until the VIP answers          goal ≤ 5 s; floor: lb1's Master_Down_Interval (VRRP's own election)
  *   takeover figure vs the pcap            goal ≤ 5 ms between hachaos's live figure and the packet timestamps
  *   drill wall time beyond hold+failback   goal < 2 s
+ *   10-drill soak vs the same 10 drills as separate `hachaos failover` commands   goal ≤ 1.10 × (test/bench/gameday.ts)
  *
  *   bond dashboard CPU at 10 refreshes/s, 4 members, next to bmon   goal ≤ 2 % of a core
  *   failover dashboard CPU at 10 refreshes/s, a replayed drill       goal ≤ 2 % of a core (no root)
@@ -36,6 +37,7 @@ import {benchCapture} from './capture.js'
 import {benchCaptureRead} from './capture-read.js'
 import {benchDrillLive} from './drill-live.js'
 import {benchFailoverTui} from './failover-tui.js'
+import {benchGameDay} from './gameday.js'
 import {benchReport} from './report.js'
 
 interface Row {
@@ -107,6 +109,22 @@ async function keepalivedSection(): Promise<Row[]> {
   return rows
 }
 
+/** A 10-drill seeded soak's wall time over the same drills run as separate commands (test/bench/gameday.ts). */
+async function gameDaySection(): Promise<Row[]> {
+  const b = await benchGameDay()
+  const sum = b.separateWallMs.reduce((a, x) => a + x, 0)
+  return [
+    {
+      what: `game day: soak of ${b.drills} (seed ${b.seed}, lb1/web1; ${b.soakState}, ${b.audits} audits; its steps ${fmt(b.soakStepsMs)})`,
+      value: fmt(b.soakWallMs),
+      goal: '',
+      ratio: '',
+    },
+    {what: `the same ${b.separateWallMs.length} drills as separate \`hachaos failover\` (exits ${b.separateCodes.join(',')})`, value: fmt(sum), goal: '', ratio: b.separateWallMs.map(fmt).join(', ')},
+    {what: 'soak wall time / the drills\' own', value: `${b.ratio.toFixed(3)} ×`, goal: '≤ 1.10 ×', ratio: b.ratio <= 1.1 ? 'met' : 'NOT met'},
+  ]
+}
+
 /** The bond dashboard's CPU next to bmon, and iperf3 orchestration vs bare iperf3 (test/bench/bond.ts). */
 async function bondSection(): Promise<Row[]> {
   return (await benchBond()).map((l) => ({
@@ -175,6 +193,7 @@ export const SECTIONS: Array<{name: string; root?: boolean; run: () => Promise<R
   {name: 'drill live state over a long hold', root: false, run: drillLiveSection},
   {name: 'capture readers', root: false, run: captureReadSection},
   {name: 'keepalived lab and drills', run: keepalivedSection},
+  {name: 'game day soak overhead', run: gameDaySection},
   {name: 'bond dashboard and iperf3 load', run: bondSection},
   {name: 'failover dashboard', run: failoverTuiSection, root: false},
   {name: 'report over 5,000 runs', run: reportSection, root: false},

@@ -14,6 +14,7 @@ import {extraPhases} from '../../drill/summary.js'
 import {commonSpec, display, faultEnv} from '../../drill/setup-kit.js'
 import {executorFor, findHost, hostsWithRole, type InventoryHost} from '../../inventory/inventory.js'
 import type {StackModule} from '../types.js'
+import {soakFaultsByRole, type SoakFault} from '../types.js'
 import {glusterXml, optionsThatMatter, parseVolumeGetXml, parseVolumeInfoXml} from './cli.js'
 import {GlusterLive} from './live.js'
 import {FsProbeSession, GlusterWatcher, type WatcherShared} from './observe.js'
@@ -116,6 +117,12 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   return {spec, plan, prediction, stack: 'gluster', commands: display(plan, inv)}
 }
 
+/** The soak catalogue (src/gameday/soak.ts): a server vanishes, or its brick process dies. Append, do not reorder. */
+export const GLUSTER_SOAK: readonly SoakFault[] = [
+  {name: 'nic-down', fault: 'nic-down', params: {}, roles: [GLUSTER_ROLE]},
+  {name: 'kill gluster-brick', fault: 'kill', params: {process: 'gluster-brick'}, roles: [GLUSTER_ROLE]},
+]
+
 export const glusterStack: StackModule = {
   name: 'gluster',
   summary: `GlusterFS replicated volumes with FUSE clients: targets with role ${GLUSTER_ROLE} (a probe writes on a ${GLUSTER_CLIENT_ROLE}'s mount)`,
@@ -130,4 +137,6 @@ export const glusterStack: StackModule = {
   rules: GLUSTER_RULES,
   // a brick's loss is felt by every server of the volume (heal) and measured on a client's mount
   lockRoles: [GLUSTER_ROLE, GLUSTER_CLIENT_ROLE],
+  soakCatalogue: GLUSTER_SOAK,
+  soakFaults: (target) => soakFaultsByRole(GLUSTER_SOAK, target),
 }

@@ -20,6 +20,7 @@ import type {Executor} from '../../exec/types.js'
 import {executorFor, findHost, hostsWithRole, type InventoryHost} from '../../inventory/inventory.js'
 import type {Poller} from '../../util/poll-loop.js'
 import type {StackModule} from '../types.js'
+import {soakFaultsByRole, type SoakFault} from '../types.js'
 import {acquisitionSpansMs, haLogEvents, releaseSpansMs} from './ha-log.js'
 import {HeartbeatLive} from './live.js'
 import {HeartbeatWatcher} from './observe.js'
@@ -152,6 +153,17 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   return {spec, plan, prediction, stack: 'heartbeat', commands: display(plan, inv)}
 }
 
+/**
+ * The soak catalogue (src/gameday/soak.ts): node loss three ways, the graceful stop, and the partition — the v1
+ * split brain, held a fixed 8 s (it lasts as long as the fault). Append, do not reorder (the seeded series).
+ */
+export const HEARTBEAT_SOAK: readonly SoakFault[] = [
+  {name: 'nic-down', fault: 'nic-down', params: {}, roles: [HEARTBEAT_ROLE]},
+  {name: 'kill heartbeat KILL', fault: 'kill', params: {process: 'heartbeat', signal: 'KILL'}, roles: [HEARTBEAT_ROLE]},
+  {name: 'service-stop heartbeat', fault: 'service-stop', params: {service: 'heartbeat'}, roles: [HEARTBEAT_ROLE]},
+  {name: 'partition', fault: 'partition', params: {}, roles: [HEARTBEAT_ROLE], holdMs: 8000, splitBrain: true},
+]
+
 export const heartbeatStack: StackModule = {
   name: 'heartbeat',
   summary: `Heartbeat 3 (v1, haresources) pairs with an IPaddr VIP: targets with role ${HEARTBEAT_ROLE}`,
@@ -165,4 +177,6 @@ export const heartbeatStack: StackModule = {
     }),
   rules: HEARTBEAT_RULES,
   lockRoles: [HEARTBEAT_ROLE],
+  soakCatalogue: HEARTBEAT_SOAK,
+  soakFaults: (target) => soakFaultsByRole(HEARTBEAT_SOAK, target),
 }

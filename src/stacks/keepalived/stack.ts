@@ -19,6 +19,8 @@ import {executorFor, findHost, hostsWithRole} from '../../inventory/inventory.js
 import type {DrillRun, Prediction, Stack, TimelineEvent} from '../../store/run-types.js'
 import type {Poller} from '../../util/poll-loop.js'
 import type {StackModule} from '../types.js'
+import {soakFaultsByRole} from '../types.js'
+import {KEEPALIVED_SOAK} from './soak.js'
 import {readLbVrrp, type LbVrrp} from './config.js'
 import {keepalivedRules} from './doctor.js'
 import {crossRules} from './doctor-cross.js'
@@ -170,6 +172,8 @@ export const keepalivedStack: StackModule = {
   // a backend's drill takes its server out of every HAProxy; an lb's moves the VIP between the peers
   lockRoles: ['lb'],
   watch: keepalivedWatch,
+  soakCatalogue: KEEPALIVED_SOAK,
+  soakFaults: (target) => soakFaultsByRole(KEEPALIVED_SOAK, target),
 }
 
 /** The VRRP and HAProxy moments of a run: the old master's last advert, a goodbye, takeover, eject, failback. */

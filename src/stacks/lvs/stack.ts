@@ -21,6 +21,7 @@ import type {EpochMicros} from '../../time.js'
 import type {FailoverMetrics, Prediction, TimelineEvent} from '../../store/run-types.js'
 import type {Poller} from '../../util/poll-loop.js'
 import type {StackModule} from '../types.js'
+import {soakFaultsByRole, type SoakFault} from '../types.js'
 import {readLbVrrp, type LbVrrp} from '../keepalived/config.js'
 import {KeepalivedLive} from '../keepalived/live.js'
 import {pairTakeover, pairView} from '../keepalived/pair.js'
@@ -185,6 +186,9 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   return {spec, plan, prediction, stack: 'lvs', commands: display(plan, inv)}
 }
 
+/** The soak catalogue (src/gameday/soak.ts): the director pair's takeover (the drill the LVS stack measures). */
+export const LVS_SOAK: readonly SoakFault[] = [{name: 'nic-down director', fault: 'nic-down', params: {}, roles: [DIRECTOR_ROLE]}]
+
 export const lvsStack: StackModule = {
   name: 'lvs',
   summary: `LVS director pairs (IPVS + keepalived VRRP): targets with role ${DIRECTOR_ROLE}`,
@@ -194,4 +198,6 @@ export const lvsStack: StackModule = {
   phases: (run) => extraPhases(run, {}),
   rules: [...LVS_RULES, ...LDIRECTORD_RULES],
   lockRoles: [DIRECTOR_ROLE, REAL_SERVER_ROLE],
+  soakCatalogue: LVS_SOAK,
+  soakFaults: (target) => soakFaultsByRole(LVS_SOAK, target),
 }

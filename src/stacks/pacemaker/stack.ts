@@ -19,6 +19,8 @@ import type {Executor} from '../../exec/types.js'
 import {executorFor, findHost, type InventoryHost} from '../../inventory/inventory.js'
 import type {Poller} from '../../util/poll-loop.js'
 import type {StackModule} from '../types.js'
+import {soakFaultsByRole} from '../types.js'
+import {PACEMAKER_SOAK} from './soak.js'
 import {clusterRules} from './doctor.js'
 import {PacemakerLive} from './live.js'
 import {ArpProber, ClusterWatcher} from './observe.js'
@@ -159,6 +161,8 @@ export const pacemakerStack: StackModule = {
   records: ['pacemaker'],
   rules: clusterRules,
   lockRoles: [CLUSTER_ROLE],
+  soakCatalogue: PACEMAKER_SOAK,
+  soakFaults: (target) => soakFaultsByRole(PACEMAKER_SOAK, target),
   phases: (run) =>
     extraPhases(run, {
       relocationMs: (r) => `the VIP is configured on ${r.metrics.newOwner ?? 'another node'}`,

@@ -50,7 +50,7 @@ describe('game day plans', () => {
     assert.deepEqual([nic.target, nic.fault, nic.holdMs, nic.toleranceMs, nic.maxOutageMs, nic.rate], ['lb1', 'nic-down', null, 100, null, 20])
     assert.deepEqual(term.params, {process: 'keepalived', signal: 'TERM'})
     assert.equal(term.maxOutageMs, 2000)
-    assert.deepEqual(p.stop, {budgetSharePct: 10, splitBrain: true, outageOverMs: 10_000, timeLimitMs: null, http: null, command: null, checkEveryMs: 2000})
+    assert.deepEqual(p.stop, {budgetSharePct: 10, splitBrain: true, outageOverMs: 10_000, timeLimitMs: null, http: null, command: null, checkEveryMs: 2000, checkTimeoutMs: null})
     const pause = p.steps[2]
     assert.ok(pause?.kind === 'pause' && pause.ms === 5000)
     const check = p.steps[3]
@@ -81,6 +81,47 @@ describe('game day plans', () => {
       assert.match(e.message, re, text)
       if (where !== '') assert.equal(e.where, where, `${text} → ${e.message}`)
       assert.match(e.message, /^plan plan\.yaml:\d+:\d+: /)
+    }
+  })
+
+  it('stop_when check: an HTTP URL and/or an argv command, with expect, from, timeout and every', () => {
+    const p = parsePlan(
+      'name: x\nstop_when:\n  check: {http: "http://10.66.0.100/", expect: 204, from: client, command: [curl, -sf, "http://10.66.0.21/"], timeout: 1s, every: 500ms}\nsteps:\n  - pause: 1s\n',
+      'plan.yaml',
+    )
+    assert.deepEqual(p.stop, {
+      budgetSharePct: null,
+      splitBrain: false,
+      outageOverMs: null,
+      timeLimitMs: null,
+      http: {url: 'http://10.66.0.100/', expect: 204, from: 'client'},
+      command: ['curl', '-sf', 'http://10.66.0.21/'],
+      checkEveryMs: 500,
+      checkTimeoutMs: 1000,
+    })
+    // defaults: expect 200, every 2 s, the per-kind timeout (null)
+    const q = parsePlan('name: x\nstop_when: {check: {command: ["true"]}}\nsteps:\n  - pause: 1s\n', 'plan.yaml')
+    assert.deepEqual([q.stop.http, q.stop.command, q.stop.checkEveryMs, q.stop.checkTimeoutMs], [null, ['true'], 2000, null])
+    const h = parsePlan('name: x\nstop_when: {check: {http: "http://a/"}}\nsteps:\n  - pause: 1s\n', 'plan.yaml')
+    assert.deepEqual(h.stop.http, {url: 'http://a/', expect: 200, from: null})
+    // the flat spelling of older plans still reads the same
+    const f = parsePlan('name: x\nstop_when: {http: "http://a/", http_expect: 204, command: ["true"], check_every: 1s}\nsteps:\n  - pause: 1s\n', 'plan.yaml')
+    assert.deepEqual([f.stop.http, f.stop.command, f.stop.checkEveryMs, f.stop.checkTimeoutMs], [{url: 'http://a/', expect: 204, from: null}, ['true'], 1000, null])
+  })
+
+  it('bad stop_when checks: what is wrong, at file:line:col', () => {
+    const cases: Array<[string, RegExp, string]> = [
+      ['name: x\nstop_when:\n  check: {expect: 200}\nsteps:\n  - pause: 1s\n', /a check needs http: URL, command: \[argv\], or both/, 'plan.yaml:3:3'],
+      ['name: x\nstop_when:\n  check: {command: "curl -sf http://a/"}\nsteps:\n  - pause: 1s\n', /check.command: Invalid input: expected array/, 'plan.yaml:3:11'],
+      ['name: x\nstop_when:\n  check: {http: "10.66.0.100"}\nsteps:\n  - pause: 1s\n', /check.http: an http:\/\/ or https:\/\/ URL/, 'plan.yaml:3:11'],
+      ['name: x\nstop_when:\n  check: {http: "http://a/", evry: 1s}\nsteps:\n  - pause: 1s\n', /unknown key "evry"/, ''],
+      ['name: x\nstop_when:\n  http: "http://a/"\n  check: {command: ["true"]}\nsteps:\n  - pause: 1s\n', /give the external check once/, 'plan.yaml:4:3'],
+      ['name: x\nstop_when:\n  check: {command: []}\nsteps:\n  - pause: 1s\n', /an argv array/, 'plan.yaml:3:11'],
+    ]
+    for (const [text, re, where] of cases) {
+      const e = parseError(text)
+      assert.match(e.message, re, text)
+      if (where !== '') assert.equal(e.where, where, `${text} → ${e.message}`)
     }
   })
 })

@@ -12,7 +12,7 @@ import {after, describe, it} from 'node:test'
 import {XMLParser} from 'fast-xml-parser'
 
 import {gameDayJunit, gameDayText} from '../../../reports/gameday.js'
-import {parsePlan} from '../../../src/gameday/plan.js'
+import {parsePlan, type PlanStep} from '../../../src/gameday/plan.js'
 import {emptyResult, GAMEDAY_SCHEMA, loadRecord, resumable, resumableGameDays, resumeFrom, saveRecord, type GameDayRecord, type StepResult} from '../../../src/gameday/record.js'
 import {resultOf} from '../../../src/gameday/runner.js'
 import {matches, scoreOf, soakSummary, stats} from '../../../src/gameday/summary.js'
@@ -139,5 +139,21 @@ describe('game day score, figures and JUnit', () => {
     const text = gameDayText(resultOf(r, '/x/gd-test.json'))
     assert.match(text, /score: 50 % \(1 of 2 steps passed their gate\)/)
     assert.match(text, /budget burn: 3\.740 s of client downtime = 1\.423 % of the monthly budget/)
+  })
+
+  it('a soak drill its stack refused on the state now is skipped: not scored, not in the soak figures, JUnit skipped with the reason', () => {
+    const soak = parsePlan('name: s\nsoak: {count: 2, targets: [n1]}\n', 's.yaml')
+    const steps: PlanStep[] = [
+      {kind: 'drill', name: 'soak 1/2', target: 'n1', fault: 'cluster-standby', params: {}, holdMs: null, rate: 20, probeTimeoutMs: 1000, toleranceMs: 500, maxOutageMs: null, splitBrain: null, continueOnAudit: false, soak: 'cluster-standby'},
+      {kind: 'drill', name: 'soak 2/2', target: 'n1', fault: 'cluster-move', params: {}, holdMs: null, rate: 20, probeTimeoutMs: 1000, toleranceMs: 500, maxOutageMs: null, splitBrain: null, continueOnAudit: false, soak: 'cluster-move'},
+    ]
+    const g = record({plan: soak, steps, state: 'done', results: [done(0, {verdict: 'pass', gatePassed: true, measuredMs: 4781, predictedMs: 3900, predictedMinMs: 3028, predictedMaxMs: 4678, runId: 'run-1'}), done(1, {reasons: ['skipped: not applicable on the state now (g_web does not run on n1 (it runs on n2))']})]})
+    const s = scoreOf(g.steps, g.results)
+    assert.deepEqual([s.passed, s.scored], [1, 1])
+    assert.deepEqual(soakSummary(g.steps, g.results).map((x) => [x.fault, x.count]), [['cluster-standby', 1]])
+    const doc = new XMLParser({ignoreAttributes: false}).parse(gameDayJunit(resultOf(g, '/x/gd-s.json'))) as {testsuites: {testsuite: {'@_skipped': string; '@_failures': string; testcase: Array<Record<string, unknown>>}}}
+    assert.deepEqual([doc.testsuites.testsuite['@_skipped'], doc.testsuites.testsuite['@_failures']], ['1', '0'])
+    assert.match(String((doc.testsuites.testsuite.testcase[1]?.['skipped'] as Record<string, unknown>)['@_message']), /g_web does not run on n1/)
+    assert.match(gameDayText(resultOf(g, '/x/gd-s.json')), /skipped[\s\S]*- skipped: not applicable on the state now/)
   })
 })

@@ -30,7 +30,7 @@ const NIC_DOWN = '20261204T171422Z-lb1-nic-down-bb80.json'
 const KILL_FAILED_REVERT = '20261204T171440Z-lb1-kill-247b.json'
 
 const SLO = 0.9999
-const none: StopConditions = {budgetSharePct: null, splitBrain: false, outageOverMs: null, timeLimitMs: null, http: null, command: null, checkEveryMs: 2000}
+const none: StopConditions = {budgetSharePct: null, splitBrain: false, outageOverMs: null, timeLimitMs: null, http: null, command: null, checkEveryMs: 2000, checkTimeoutMs: null}
 /** The issue's example plan: stop_when {budget_share: 10%, split_brain: true, outage_over: 10s}. */
 const issuePlan: StopConditions = {...none, budgetSharePct: 10, splitBrain: true, outageOverMs: 10_000}
 

@@ -9,7 +9,7 @@ import {describe, it} from 'node:test'
 import type {StopConditions} from '../../../src/gameday/plan.js'
 import {budgetSharePct, burnOf, monthlyBudgetMs, stopAfterDrill, timeLimitHit} from '../../../src/gameday/stop.js'
 
-const none: StopConditions = {budgetSharePct: null, splitBrain: false, outageOverMs: null, timeLimitMs: null, http: null, command: null, checkEveryMs: 2000}
+const none: StopConditions = {budgetSharePct: null, splitBrain: false, outageOverMs: null, timeLimitMs: null, http: null, command: null, checkEveryMs: 2000, checkTimeoutMs: null}
 const quiet = {outageMs: 3700, failbackOutageMs: 50, splitBrains: 0, splitBrainExpected: false}
 
 describe('game day stop conditions', () => {

@@ -10,7 +10,7 @@ import {describe, it} from 'node:test'
 
 import {SHARED_RULES, findRule, runDoctor} from '../../../src/doctor/index.js'
 import {parseInventory} from '../../../src/inventory/inventory.js'
-import {STACKS, doctorRules, drillLockKeys, stackHosts} from '../../../src/stacks/registry.js'
+import {STACKS, doctorRules, drillLockKeys, soakCatalogue, soakFaultsFor, stackHosts} from '../../../src/stacks/registry.js'
 import type {StackModule} from '../../../src/stacks/types.js'
 import {REPO_ROOT} from '../../fixture.js'
 
@@ -72,9 +72,54 @@ describe('stacks: doctor rules live with their stack', () => {
     assert.deepEqual([...namingStacks('src/drill'), ...namingStacks('src/timeline'), ...namingStacks('src/watch'), ...namingStacks('src/tui')], [])
   })
 
+  it('the game day runner and its soak (src/gameday) name no stack: the soak catalogue comes from the stacks', () => {
+    assert.deepEqual(namingStacks('src/gameday'), [])
+  })
+
   it('doctor\'s engine imports no stack rule file', () => {
     const text = readFileSync(join(REPO_ROOT, 'src', 'doctor', 'index.ts'), 'utf8')
     assert.doesNotMatch(text, /from '.*(stacks|rules\/(keepalived|haproxy|cluster|cross))/)
+  })
+})
+
+describe('stacks: the soak catalogue comes from StackModule.soakFaults', () => {
+  const inv = parseInventory(
+    `
+name: soak
+hosts:
+  lb1: {address: 10.0.0.11, roles: [lb]}
+  web1: {address: 10.0.0.21, roles: [web]}
+  n1: {address: 10.0.1.1, roles: [cluster-node]}
+  both: {address: 10.0.3.1, roles: [cluster-node, lb]}
+  hb1: {address: 10.0.2.1, roles: [heartbeat-node]}
+  g1: {address: 10.0.5.1, roles: [gluster-node]}
+  d1: {address: 10.0.6.1, roles: [lvs-director]}
+  client: {address: 10.0.9.1, roles: [client]}
+`,
+    'inv.yaml',
+  )
+  const host = (n: string): (typeof inv.hosts)[number] => inv.hosts.find((h) => h.name === n) as (typeof inv.hosts)[number]
+  const names = (n: string): string[] => soakFaultsFor(host(n), inv).faults.map((f) => f.name)
+
+  it('every registered stack has a soak catalogue, names unique within it, every entry drawn for one of its roles', () => {
+    for (const s of STACKS) {
+      assert.ok(s.soakCatalogue !== undefined && s.soakCatalogue.length > 0 && s.soakFaults !== undefined, s.name)
+      assert.equal(new Set(s.soakCatalogue.map((c) => c.name)).size, s.soakCatalogue.length, s.name)
+      for (const c of s.soakCatalogue) assert.ok(c.roles.length > 0, `${s.name}: ${c.name}`)
+    }
+    assert.deepEqual(soakCatalogue().map((c) => c.stack), STACKS.map((s) => s.name))
+  })
+
+  it('a target gets its own stack\'s entries (the first stack that takes it), a client none', () => {
+    assert.deepEqual(soakFaultsFor(host('lb1'), inv).stack, 'keepalived')
+    assert.deepEqual(names('web1'), ['kill apache2'])
+    assert.deepEqual(names('n1'), ['cluster-standby', 'cluster-move', 'cluster-kill corosync', 'cluster-partition', 'nic-down cluster node'])
+    // a cluster node that is also an lb is drilled as a cluster node: Pacemaker's entries only, none of keepalived's
+    assert.deepEqual(names('both'), names('n1'))
+    assert.deepEqual(names('hb1'), ['nic-down', 'kill heartbeat KILL', 'service-stop heartbeat', 'partition'])
+    assert.deepEqual(names('g1'), ['nic-down', 'kill gluster-brick'])
+    assert.deepEqual(names('d1'), ['nic-down director'])
+    assert.deepEqual(soakFaultsFor(host('client'), inv), {stack: null, records: [], faults: []})
   })
 })
 
