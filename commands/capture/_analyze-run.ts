@@ -7,7 +7,7 @@
 import {basename} from 'node:path'
 
 import {type CaptureEvent, epochUsFromDecimal, isIpv4, isMac} from '../../src/capture/events.js'
-import {decodedEventJson} from '../../src/capture/pcap.js'
+import {decodedEventJson, eventJsonParts, type SharedEvent} from '../../src/capture/pcap.js'
 import {eventsOf} from '../../src/capture/open.js'
 import {ExitCode, usageError} from '../../src/errors.js'
 import {type AnalyzeContext, type TimelineAnalysis, type TimelineSink, TimelineMachine} from '../../src/timeline/analyze.js'
@@ -131,21 +131,47 @@ export async function runCaptureAnalyze(o: CaptureAnalyzeOptions, io: CaptureAna
   try {
     let events = 0
     let nextProgress = PROGRESS_EVERY
-    const batches: AsyncIterable<TimelineEvent[]> =
-      cap.batches ??
-      (async function* one() {
-        for await (const e of cap.events) yield [e]
-      })()
-    for await (const batch of batches) {
-      for (const e of batch) {
-        machine.push(e)
-        if (ndjson) out.write(`${eventJson(e)}\n`)
+    if (cap.frames !== undefined && cap.frames !== null) {
+      // pcap, pcapng: one shared event per distinct frame, its time beside it (no object per frame); with
+      // --events ndjson each line is the event's cached JSON text around the time's digits
+      for await (const fb of cap.frames) {
+        const evs = fb.events
+        const ts = fb.times
+        for (let i = 0; i < evs.length; i++) {
+          const se = evs[i] as SharedEvent
+          const t = ts[i] as number
+          machine.pushAt(se.ev, t)
+          if (ndjson) {
+            const j = se.json ?? eventJsonParts(se)
+            out.raw(j.head)
+            out.uint(t)
+            out.raw(j.tail)
+          }
+        }
+        events += evs.length
+        if (out.pending > FLUSH_AT) await out.flush()
+        if (events >= nextProgress) {
+          io.progress(`${events} events`)
+          nextProgress += PROGRESS_EVERY
+        }
       }
-      events += batch.length
-      if (out.pending > FLUSH_AT) await out.flush()
-      if (events >= nextProgress) {
-        io.progress(`${events} events`)
-        nextProgress += PROGRESS_EVERY
+    } else {
+      const batches: AsyncIterable<TimelineEvent[]> =
+        cap.batches ??
+        (async function* one() {
+          for await (const e of cap.events) yield [e]
+        })()
+      for await (const batch of batches) {
+        for (const e of batch) {
+          machine.push(e)
+          if (ndjson) out.write(`${eventJson(e)}\n`)
+        }
+        events += batch.length
+        if (out.pending > FLUSH_AT) await out.flush()
+        if (events >= nextProgress) {
+          io.progress(`${events} events`)
+          nextProgress += PROGRESS_EVERY
+        }
       }
     }
     const st = cap.stats()

@@ -406,9 +406,11 @@ export class TimelineMachine {
 
   // reorder buffer: events that arrive in time order wait in a FIFO queue (the common case: no heap work);
   // the others in a heap; release takes the earlier head of the two (ties: arrival order)
-  private readonly pending = new MinHeap<{e: TimelineEvent; seq: number}>((x, y) => x.e.t < y.e.t || (x.e.t === y.e.t && x.seq < y.seq))
+  private readonly pending = new MinHeap<{e: TimelineEvent; t: number; seq: number}>((x, y) => x.t < y.t || (x.t === y.t && x.seq < y.seq))
   /** Released slots are cleared (null): an event the machine is done with can die young. */
   private qe: Array<TimelineEvent | null> = []
+  /** The times of the queued events (an event's own `t` is not read: see pushAt). */
+  private qt: number[] = []
   private qs: number[] = []
   private qHead = 0
   private seq = 0
@@ -503,23 +505,33 @@ export class TimelineMachine {
 
   /** Feed one event. */
   push(e: TimelineEvent): void {
+    this.pushAt(e, e.t)
+  }
+
+  /**
+   * Feed one event that happened at `t` (its own `t` is not read): a capture's frames of the same content
+   * share one event object (src/capture/pcap.ts SharedEvent), so that a frame costs no object. The event is
+   * held (never changed) until it is released.
+   */
+  pushAt(e: TimelineEvent, t: number): void {
     if (this.finished) throw new Error('TimelineMachine: push after finish')
     if (this.window <= 0) {
-      this.release(e)
+      this.release(e, t)
       return
     }
-    if (e.t < this.lastReleasedT) {
+    if (t < this.lastReleasedT) {
       // later than the window allows: analysed now, counted
       this.late += 1
-      this.step(e)
+      this.step(e, t)
       return
     }
     const seq = this.seq++
-    if (e.t >= this.maxSeenT) {
+    if (t >= this.maxSeenT) {
       this.qe.push(e)
+      this.qt.push(t)
       this.qs.push(seq)
-      this.maxSeenT = e.t
-    } else this.pending.push({e, seq})
+      this.maxSeenT = t
+    } else this.pending.push({e, t, seq})
     this.drain(this.maxSeenT - this.window)
   }
 
@@ -527,25 +539,30 @@ export class TimelineMachine {
   private drain(upTo: number): void {
     for (;;) {
       const q = this.qHead < this.qe.length ? (this.qe[this.qHead] as TimelineEvent) : null
+      const qt = q === null ? 0 : (this.qt[this.qHead] as number)
       const h = this.pending.peek()
       let fromQueue: boolean
       if (q === null) {
         if (h === undefined) break
         fromQueue = false
       } else if (h === undefined) fromQueue = true
-      else fromQueue = q.t < h.e.t || (q.t === h.e.t && (this.qs[this.qHead] as number) < h.seq)
-      const t = fromQueue ? (q as TimelineEvent).t : (h as {e: TimelineEvent}).e.t
+      else fromQueue = qt < h.t || (qt === h.t && (this.qs[this.qHead] as number) < h.seq)
+      const t = fromQueue ? qt : (h as {t: number}).t
       if (t > upTo) break
       if (fromQueue) {
         this.qe[this.qHead] = null
         this.qHead += 1
         if (this.qHead >= 1024 && this.qHead * 2 >= this.qe.length) {
           this.qe = this.qe.slice(this.qHead)
+          this.qt = this.qt.slice(this.qHead)
           this.qs = this.qs.slice(this.qHead)
           this.qHead = 0
         }
-        this.release(q as TimelineEvent)
-      } else this.release((this.pending.pop() as {e: TimelineEvent}).e)
+        this.release(q as TimelineEvent, t)
+      } else {
+        const x = this.pending.pop() as {e: TimelineEvent; t: number}
+        this.release(x.e, x.t)
+      }
     }
   }
 
@@ -565,30 +582,29 @@ export class TimelineMachine {
     return this.masters.size + this.prios.size + this.gaps.size + this.garps.size + this.findings.size
   }
 
-  private release(e: TimelineEvent): void {
-    if (e.t < this.lastReleasedT) this.late += 1
-    else this.lastReleasedT = e.t
-    this.step(e)
+  private release(e: TimelineEvent, t: number): void {
+    if (t < this.lastReleasedT) this.late += 1
+    else this.lastReleasedT = t
+    this.step(e, t)
   }
 
-  private step(e: TimelineEvent): void {
-    const t = e.t
+  private step(e: TimelineEvent, t: number): void {
     if (this.firstUs === null || t < this.firstUs) this.firstUs = t
     if (this.lastUs === null || t > this.lastUs) this.lastUs = t
     // probe completions before this moment can no longer be preceded by another: fold them in
     while (this.completions.size > 0 && (this.completions.peek() as number) < t) this.completion(this.completions.pop() as number)
     switch (e.type) {
       case 'vrrp.advert':
-        this.advert(e)
+        this.advert(e, t)
         break
       case 'arp':
-        this.arp(e)
+        this.arp(e, t)
         break
       case 'probe':
-        this.probe(e)
+        this.probe(e, t)
         break
       case 'vip.owner':
-        this.vipOwner(e)
+        this.vipOwner(e, t)
         break
       case 'fault.inject':
         if (this.fromEvents && e.phase === 'before') this.setFault(t)
@@ -603,7 +619,7 @@ export class TimelineMachine {
 
   // ---- adverts: master spans, priority changes, gaps, alive intervals, failover ------------------------
 
-  private advert(a: Advert): void {
+  private advert(a: Advert, t: number): void {
     this.nAdverts += 1
     this.namer.learn(a.src, a.smac)
     const key = instanceMapKey(a.vrid, a.vlan, a.iface)
@@ -623,14 +639,14 @@ export class TimelineMachine {
 
     // master spans, priority changes, advert gaps (as collectSource in the batch analysis did)
     if (s.hasPrev) {
-      if (a.prio !== s.prevPrio) this.emitPrio({g: s.g, t: a.t, vrid: a.vrid, ip: a.src, mac: a.smac, from: s.prevPrio, to: a.prio})
+      if (a.prio !== s.prevPrio) this.emitPrio({g: s.g, t: t, vrid: a.vrid, ip: a.src, mac: a.smac, from: s.prevPrio, to: a.prio})
       const limit = 1.5 * s.prevIv
-      if (a.t - s.prevT > limit) {
-        this.emitGap({g: s.g, vrid: a.vrid, ip: a.src, mac: a.smac, fromUs: s.prevT, toUs: a.t, gapMs: ms(a.t - s.prevT), intervalMs: ms(s.prevIv)})
+      if (t - s.prevT > limit) {
+        this.emitGap({g: s.g, vrid: a.vrid, ip: a.src, mac: a.smac, fromUs: s.prevT, toUs: t, gapMs: ms(t - s.prevT), intervalMs: ms(s.prevIv)})
       }
-      if (s.span !== null && (a.t - s.prevT > 3 * s.prevIv || a.prio === 0)) {
-        if (a.prio === 0 && a.t - s.prevT <= 3 * s.prevIv) {
-          s.span.endUs = a.t
+      if (s.span !== null && (t - s.prevT > 3 * s.prevIv || a.prio === 0)) {
+        if (a.prio === 0 && t - s.prevT <= 3 * s.prevIv) {
+          s.span.endUs = t
           s.span.resigned = true
         }
         this.emitMaster(s.span)
@@ -638,22 +654,22 @@ export class TimelineMachine {
       }
     }
     if (a.prio > 0) {
-      s.span ??= {g: s.g, vrid: a.vrid, ip: a.src, mac: a.smac, startUs: a.t, endUs: a.t, prio: a.prio, adverts: 0, intervalMs: ms(iv), resigned: false}
-      s.span.endUs = a.t
+      s.span ??= {g: s.g, vrid: a.vrid, ip: a.src, mac: a.smac, startUs: t, endUs: t, prio: a.prio, adverts: 0, intervalMs: ms(iv), resigned: false}
+      s.span.endUs = t
       s.span.adverts += 1
     }
     // the old master's last advert up to the new master's first (same-moment adverts count)
-    if (v.newFirst !== null && v.lastPos !== null && a.src === v.lastPos.src && a.t <= v.newFirst.t) v.oldLastT = a.t
+    if (v.newFirst !== null && v.lastPos !== null && a.src === v.lastPos.src && t <= v.newFirst.t) v.oldLastT = t
     s.hasPrev = true
-    s.prevT = a.t
+    s.prevT = t
     s.prevPrio = a.prio
     s.prevIv = iv
 
-    this.alive(v, s, a, iv)
+    this.alive(v, s, a, iv, t)
 
     // failover: old master, new master, failback
     const F = this.faultAt
-    if (F === null || a.t < F) {
+    if (F === null || t < F) {
       if (a.prio > 0) {
         if (v.lastPos === null) v.lastPos = {src: a.src, smac: a.smac}
         else {
@@ -662,14 +678,14 @@ export class TimelineMachine {
         }
       }
     } else if (v.newFirst === null && a.prio > 0 && (v.lastPos === null || a.src !== v.lastPos.src)) {
-      v.newFirst = {src: a.src, smac: a.smac, t: a.t}
+      v.newFirst = {src: a.src, smac: a.smac, t: t}
       if (v.lastPos !== null) {
         const old = v.sources.get(v.lastPos.src)
         v.oldLastT = old !== undefined && old.hasPrev ? old.prevT : null
       }
     }
     const R = this.revertAt
-    if (R !== null && a.t >= R && a.prio > 0 && s.firstPosFromRevert === null) s.firstPosFromRevert = a.t
+    if (R !== null && t >= R && a.prio > 0 && s.firstPosFromRevert === null) s.firstPosFromRevert = t
   }
 
   /**
@@ -678,21 +694,21 @@ export class TimelineMachine {
    * The advert counts for every other source whose current interval still reaches it: any later cut is at
    * a later moment, so the advert stays inside the overlap.
    */
-  private alive(v: VridState, s: SourceState, a: Advert, iv: number): void {
+  private alive(v: VridState, s: SourceState, a: Advert, iv: number, t: number): void {
     if (a.prio === 0) {
-      if (s.alive !== null && a.t < s.alive.end) s.alive.end = a.t
+      if (s.alive !== null && t < s.alive.end) s.alive.end = t
       return
     }
-    const end = a.t + 3 * iv
-    if (s.alive !== null && a.t <= s.alive.end) {
+    const end = t + 3 * iv
+    if (s.alive !== null && t <= s.alive.end) {
       if (end > s.alive.end) s.alive.end = end
     } else {
       if (s.alive !== null) this.closePairs(v, s)
-      s.alive = {start: a.t, end, n: s.aliveCount++}
+      s.alive = {start: t, end, n: s.aliveCount++}
     }
     if (v.list.length < 2) return
     for (const o of v.list) {
-      if (o === s || o.alive === null || o.alive.end < a.t) continue
+      if (o === s || o.alive === null || o.alive.end < t) continue
       const isA = s.idx < o.idx
       const key = isA ? pairKey(s.idx, o.idx) : pairKey(o.idx, s.idx)
       let p = v.pairs.get(key)
@@ -704,20 +720,20 @@ export class TimelineMachine {
       }
       if (isA) {
         if (p.nA === 0) {
-          p.fA = a.t
+          p.fA = t
           p.pA = a.prio
           p.mA = a.smac
         }
         p.nA += 1
-        p.lA = a.t
+        p.lA = t
       } else {
         if (p.nB === 0) {
-          p.fB = a.t
+          p.fB = t
           p.pB = a.prio
           p.mB = a.smac
         }
         p.nB += 1
-        p.lB = a.t
+        p.lB = t
       }
     }
   }
@@ -761,19 +777,19 @@ export class TimelineMachine {
 
   // ---- ARP: GARPs, dual-ARP runs, the new master's first GARP ----------------------------------------
 
-  private arp(a: Arp): void {
+  private arp(a: Arp, t: number): void {
     this.nArps += 1
     const vip = this.ctx.vip
     if (a.garp) {
       this.nGarps += 1
-      this.emitGarp({g: this.nGarpRecs++, t: a.t, op: a.op, mac: a.smac, ip: a.sip, forVip: vip !== null && a.sip === vip})
+      this.emitGarp({g: this.nGarpRecs++, t: t, op: a.op, mac: a.smac, ip: a.sip, forVip: vip !== null && a.sip === vip})
       const F = this.faultAt
-      if (F !== null && a.t >= F) {
+      if (F !== null && t >= F) {
         const g = this.garpAfterFault.get(a.smac)
-        if (g === undefined) this.garpAfterFault.set(a.smac, {first: {t: a.t, sip: a.sip}, other: null, vip: vip !== null && a.sip === vip ? a.t : null})
+        if (g === undefined) this.garpAfterFault.set(a.smac, {first: {t: t, sip: a.sip}, other: null, vip: vip !== null && a.sip === vip ? t : null})
         else {
-          if (g.other === null && a.sip !== g.first.sip) g.other = a.t
-          if (g.vip === null && vip !== null && a.sip === vip) g.vip = a.t
+          if (g.other === null && a.sip !== g.first.sip) g.other = t
+          if (g.vip === null && vip !== null && a.sip === vip) g.vip = t
         }
       }
     }
@@ -783,29 +799,29 @@ export class TimelineMachine {
     const key = a.vlan === undefined && a.iface === undefined ? a.sip : `${a.sip}%${a.vlan ?? ''}%${a.iface ?? ''}`
     const st = this.arpIps.get(key)
     if (st === undefined) {
-      this.arpIps.set(key, {ip: a.sip, idx: this.arpIps.size, prevT: a.t, prevMac: a.smac, prevReply: isReply, run: null, runs: 0})
+      this.arpIps.set(key, {ip: a.sip, idx: this.arpIps.size, prevT: t, prevMac: a.smac, prevReply: isReply, run: null, runs: 0})
       return
     }
     const prevReply = st.prevReply
     if (a.smac !== st.prevMac) {
       const run = st.run
-      if (run !== null && a.t - run.lastSwitchT <= (this.ctx.dualArpWindowMs ?? 2000) * 1000) {
+      if (run !== null && t - run.lastSwitchT <= (this.ctx.dualArpWindowMs ?? 2000) * 1000) {
         run.frames += run.pendFrames + 1
         run.replies += run.pendReplies + isReply
         run.pendFrames = 0
         run.pendReplies = 0
         if (!run.macs.includes(a.smac)) run.macs.push(a.smac)
         run.switches += 1
-        run.lastSwitchT = a.t
+        run.lastSwitchT = t
       } else {
         if (run !== null) this.closeArpRun(st)
-        st.run = {seq: st.runs++, firstT: st.prevT, lastSwitchT: a.t, switches: 1, macs: [st.prevMac, a.smac], frames: 2, replies: prevReply + isReply, pendFrames: 0, pendReplies: 0}
+        st.run = {seq: st.runs++, firstT: st.prevT, lastSwitchT: t, switches: 1, macs: [st.prevMac, a.smac], frames: 2, replies: prevReply + isReply, pendFrames: 0, pendReplies: 0}
       }
     } else if (st.run !== null) {
       st.run.pendFrames += 1
       st.run.pendReplies += isReply
     }
-    st.prevT = a.t
+    st.prevT = t
     st.prevMac = a.smac
     st.prevReply = isReply
   }
@@ -820,11 +836,11 @@ export class TimelineMachine {
 
   // ---- VIP owners ----------------------------------------------------------------------------------
 
-  private vipOwner(o: VipOwner): void {
+  private vipOwner(o: VipOwner, t: number): void {
     if (o.owners.length >= 2) {
-      if (this.vipOpen === null) this.vipOpen = {start: o.t, parties: new Set(o.owners)}
+      if (this.vipOpen === null) this.vipOpen = {start: t, parties: new Set(o.owners)}
       else for (const p of o.owners) this.vipOpen.parties.add(p)
-    } else this.closeVip(o.t)
+    } else this.closeVip(t)
   }
 
   private closeVip(t: number): void {
@@ -836,20 +852,20 @@ export class TimelineMachine {
 
   // ---- probes: the outage as the largest gap between successful completions ------------------------
 
-  private probe(p: Probe): void {
+  private probe(p: Probe, t: number): void {
     this.nProbes += 1
     if (!p.ok) {
       this.probesFailed += 1
       this.pendingFailed += 1
-      if (p.t === this.lastFailedT) this.atLastFailed += 1
+      if (t === this.lastFailedT) this.atLastFailed += 1
       else {
-        this.lastFailedT = p.t
+        this.lastFailedT = t
         this.atLastFailed = 1
       }
       return
     }
-    this.completions.push(p.t + Math.round(p.latencyMs * 1000))
-    if (this.faultAt !== null && p.t >= this.faultAt) this.okAfterFault = true
+    this.completions.push(t + Math.round(p.latencyMs * 1000))
+    if (this.faultAt !== null && t >= this.faultAt) this.okAfterFault = true
   }
 
   /**
