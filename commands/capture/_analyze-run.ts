@@ -12,7 +12,7 @@ import {eventsOf} from '../../src/capture/open.js'
 import {ExitCode, usageError} from '../../src/errors.js'
 import {type AnalyzeContext, type TimelineAnalysis, type TimelineSink, TimelineMachine} from '../../src/timeline/analyze.js'
 import type {TimelineEvent} from '../../src/store/run-types.js'
-import {advertGapJson, garpJson, masterJson, priorityChangeJson} from '../../src/timeline/json-lines.js'
+import {advertGapJson, GarpText, garpJson, masterJson, priorityChangeJson} from '../../src/timeline/json-lines.js'
 import {FLUSH_AT, type Splice, StreamOut, spliceBytes, spliceOf, writeJson} from '../../src/util/json-out.js'
 
 export interface CaptureAnalyzeResult {
@@ -107,12 +107,21 @@ export async function runCaptureAnalyze(o: CaptureAnalyzeOptions, io: CaptureAna
   const ndjson = o.events === 'ndjson'
   const json = o.json
   const out = new StreamOut(process.stdout)
+  const garpLines = new GarpText('"type":"timeline.garp",', '\n')
+  const garpEntries = new GarpText()
   // the entries by json-lines.ts's templates (what JSON.stringify writes for {type, ...entry}, faster);
   // the events of a pcap or pcapng by decodedEventJson (likewise), a text capture's by JSON.stringify
   const sink: TimelineSink = ndjson
     ? {
         master: (m) => out.write(`{"type":"timeline.master",${masterJson(m).slice(1)}\n`),
         garp: (g) => out.write(`{"type":"timeline.garp",${garpJson(g).slice(1)}\n`),
+        // the same text, cached by the ARP event that made the GARP, around the time's digits
+        garpAt: (t, from, source, forVip) => {
+          const p = garpLines.get(from, source, forVip)
+          out.raw(p.head)
+          out.uint(t)
+          out.raw(p.tail)
+        },
         priorityChange: (c) => out.write(`{"type":"timeline.priorityChange",${priorityChangeJson(c).slice(1)}\n`),
         advertGap: (g) => out.write(`{"type":"timeline.advertGap",${advertGapJson(g).slice(1)}\n`),
         splitBrain: (f) => out.line({type: 'timeline.splitBrain', ...f}),
@@ -126,7 +135,7 @@ export async function runCaptureAnalyze(o: CaptureAnalyzeOptions, io: CaptureAna
   const all = json && !ndjson
   const machine = new TimelineMachine(
     {vip, vrid: o.vrid ?? null, faultAtUs, revertAtUs, hosts},
-    {reorderWindowUs: REORDER_US, keep: all ? 'all' : LIST_KEEP, sink, ...(all ? {spill: {runSize: SPILL_RUN, garpJson: {json: garpJson, sep: `,\n${GARP_INDENT}`}}} : {})},
+    {reorderWindowUs: REORDER_US, keep: all ? 'all' : LIST_KEEP, sink, ...(all ? {spill: {runSize: SPILL_RUN, garpJson: {json: garpJson, sep: `,\n${GARP_INDENT}`, parts: (from, source, forVip) => garpEntries.get(from, source, forVip)}}} : {})},
   )
   try {
     let events = 0

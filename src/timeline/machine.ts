@@ -68,6 +68,12 @@ export class Namer {
 export interface TimelineSink {
   master?(m: MasterSpan): void
   garp?(g: GarpEntry): void
+  /**
+   * Instead of garp(), when given: the GARP as the ARP event that made it (frames of one content share one
+   * event: src/capture/pcap.ts SharedEvent), its time, its sender's name as known now and forVip — no entry
+   * object made (the caller caches the entry's text by event).
+   */
+  garpAt?(t: number, from: Arp, source: string, forVip: boolean): void
   priorityChange?(c: PriorityChange): void
   advertGap?(g: AdvertGap): void
   splitBrain?(f: SplitBrainFinding): void
@@ -106,7 +112,15 @@ export interface TimelineMachineOptions {
      * `spooled().garpsJson` hands back the bytes (null when a sender got its name only after some of its
      * GARPs: then `garps` gives them renamed).
      */
-    garpJson?: {json: (g: GarpEntry) => string; sep: string}
+    garpJson?: {
+      json: (g: GarpEntry) => string
+      sep: string
+      /**
+       * The same text as bytes around the entry's time (a non-negative integer), by the ARP event that made it
+       * (see TimelineSink.garpAt): when given, used instead of `json` (its text must be the same).
+       */
+      parts?: (from: Arp, source: string, forVip: boolean) => {head: Uint8Array; tail: Uint8Array}
+    }
   }
   /**
    * Take the fault and revert moments from the first fault.inject / fault.revert event (phase 'before')
@@ -437,7 +451,12 @@ export class TimelineMachine {
   private nGarpRecs = 0
   private readonly spilled: boolean
   /** spill.garpJson: the GARPs' text, and the senders whose GARPs were spooled under their MAC (no name yet). */
-  private readonly garpText: {spool: LineSpool; json: (g: GarpEntry) => string; unnamed: Set<string>} | null = null
+  private readonly garpText: {
+    spool: LineSpool
+    json: (g: GarpEntry) => string
+    parts: ((from: Arp, source: string, forVip: boolean) => {head: Uint8Array; tail: Uint8Array}) | undefined
+    unnamed: Set<string>
+  } | null = null
 
   private readonly arpIps = new Map<string, ArpIpState>()
   private readonly garpAfterFault = new Map<string, GarpAfterFault>()
@@ -477,7 +496,7 @@ export class TimelineMachine {
       this.gaps = new Spooled(GAP_CODEC, runSize, dir)
       const garpJson = opts.spill?.garpJson
       if (garpJson !== undefined && !this.omitGarps) {
-        this.garpText = {spool: new LineSpool(garpJson.sep, dir), json: garpJson.json, unnamed: new Set()}
+        this.garpText = {spool: new LineSpool(garpJson.sep, dir), json: garpJson.json, parts: garpJson.parts, unnamed: new Set()}
         this.garps = new Kept(0)
       } else this.garps = this.omitGarps ? new Kept(0) : new Spooled(GARP_CODEC, runSize, dir)
     } else {
@@ -782,7 +801,7 @@ export class TimelineMachine {
     const vip = this.ctx.vip
     if (a.garp) {
       this.nGarps += 1
-      this.emitGarp({g: this.nGarpRecs++, t: t, op: a.op, mac: a.smac, ip: a.sip, forVip: vip !== null && a.sip === vip})
+      this.emitGarp({g: this.nGarpRecs++, t, op: a.op, mac: a.smac, ip: a.sip, forVip: vip !== null && a.sip === vip}, a)
       const F = this.faultAt
       if (F !== null && t >= F) {
         const g = this.garpAfterFault.get(a.smac)
@@ -909,17 +928,25 @@ export class TimelineMachine {
     this.sink.advertGap?.(this.nameGap(g))
   }
 
-  private emitGarp(g: GarpRec): void {
+  private emitGarp(g: GarpRec, from: Arp): void {
     const text = this.garpText
+    const sink = this.sink
+    // times written as digits (parts, garpAt) must be what n() writes: non-negative integers
+    const plain = Number.isSafeInteger(g.t) && g.t >= 0
     if (text !== null) {
-      const named = this.nameGarp(g)
-      if (named.source === g.mac) text.unnamed.add(g.mac)
-      text.spool.append(text.json(named))
-      this.sink.garp?.(named)
+      const source = this.namer.mac(g.mac)
+      if (source === g.mac) text.unnamed.add(g.mac)
+      if (text.parts !== undefined && plain) {
+        const p = text.parts(from, source, g.forVip)
+        text.spool.appendAround(p.head, g.t, p.tail)
+      } else text.spool.append(text.json(this.nameGarp(g)))
+      if (sink.garpAt !== undefined && plain) sink.garpAt(g.t, from, source, g.forVip)
+      else sink.garp?.(this.nameGarp(g))
       return
     }
     this.garps.push(g)
-    this.sink.garp?.(this.nameGarp(g))
+    if (sink.garpAt !== undefined && plain) sink.garpAt(g.t, from, this.namer.mac(g.mac), g.forVip)
+    else sink.garp?.(this.nameGarp(g))
   }
 
   private emitFinding(f: FindingRec): void {

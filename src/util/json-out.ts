@@ -5,6 +5,8 @@
  */
 import {once} from 'node:events'
 
+import {writeUint} from './digits.js'
+
 /**
  * Buffered output with backpressure: `write` encodes into a 1 MiB buffer (no string concatenation: the
  * strings die young); `await flush()` whenever `pending` is large. A full buffer is handed to the stream and
@@ -92,37 +94,7 @@ export class StreamOut {
   uint(x: number): void {
     if (this.acc.length > 0) this.encode()
     if (StreamOut.SIZE - this.pos < 16) this.spill()
-    const buf = this.buf
-    // x < 2^53: x = hi·10^8 + lo, both small integers
-    const hi = Math.floor(x / 1e8)
-    let lo = x - hi * 1e8
-    let end = this.pos
-    if (hi > 0) {
-      let d = 1
-      for (let h = hi; h >= 10; h = Math.floor(h / 10)) d++
-      end += d + 8
-      let at = end
-      for (let i = 0; i < 8; i++) {
-        const q = Math.floor(lo / 10)
-        buf[--at] = 48 + lo - q * 10
-        lo = q
-      }
-      for (let h = hi; at > this.pos; ) {
-        const q = Math.floor(h / 10)
-        buf[--at] = 48 + h - q * 10
-        h = q
-      }
-    } else {
-      let d = 1
-      for (let l = lo; l >= 10; l = Math.floor(l / 10)) d++
-      end += d
-      for (let at = end; at > this.pos; ) {
-        const q = Math.floor(lo / 10)
-        buf[--at] = 48 + lo - q * 10
-        lo = q
-      }
-    }
-    this.pos = end
+    this.pos = writeUint(this.buf, this.pos, x)
   }
 
   bytes(b: Buffer): void {
