@@ -24,6 +24,7 @@
  * A sink gets each entry named with what was known when it closed.
  */
 import type {FailoverMetrics, SplitBrainFinding, TimelineEvent} from '../store/run-types.js'
+import {PartsSpool} from '../util/parts-spool.js'
 import {LineSpool, type SpoolCodec, SortedSpool} from '../util/sorted-spool.js'
 import {MinHeap} from '../util/heap.js'
 import type {Advert, AdvertGap, AnalyzeContext, Arp, GarpEntry, MasterSpan, PriorityChange, Probe, TimelineAnalysis, VipOwner} from './types.js'
@@ -452,7 +453,8 @@ export class TimelineMachine {
   private readonly spilled: boolean
   /** spill.garpJson: the GARPs' text, and the senders whose GARPs were spooled under their MAC (no name yet). */
   private readonly garpText: {
-    spool: LineSpool
+    /** With `parts`, a PartsSpool: the GARPs as (text pair, time), 12 bytes each. */
+    spool: LineSpool | PartsSpool
     json: (g: GarpEntry) => string
     parts: ((from: Arp, source: string, forVip: boolean) => {head: Uint8Array; tail: Uint8Array}) | undefined
     unnamed: Set<string>
@@ -496,7 +498,8 @@ export class TimelineMachine {
       this.gaps = new Spooled(GAP_CODEC, runSize, dir)
       const garpJson = opts.spill?.garpJson
       if (garpJson !== undefined && !this.omitGarps) {
-        this.garpText = {spool: new LineSpool(garpJson.sep, dir), json: garpJson.json, parts: garpJson.parts, unnamed: new Set()}
+        const spool = garpJson.parts !== undefined ? new PartsSpool(garpJson.sep, dir) : new LineSpool(garpJson.sep, dir)
+        this.garpText = {spool, json: garpJson.json, parts: garpJson.parts, unnamed: new Set()}
         this.garps = new Kept(0)
       } else this.garps = this.omitGarps ? new Kept(0) : new Spooled(GARP_CODEC, runSize, dir)
     } else {
