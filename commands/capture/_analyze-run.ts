@@ -135,7 +135,7 @@ export async function runCaptureAnalyze(o: CaptureAnalyzeOptions, io: CaptureAna
   const all = json && !ndjson
   const machine = new TimelineMachine(
     {vip, vrid: o.vrid ?? null, faultAtUs, revertAtUs, hosts},
-    {reorderWindowUs: REORDER_US, keep: all ? 'all' : LIST_KEEP, sink, ...(all ? {spill: {runSize: SPILL_RUN, garpJson: {json: garpJson, sep: `,\n${GARP_INDENT}`, parts: (from, source, forVip) => garpEntries.get(from, source, forVip)}}} : {})},
+    {reorderWindowUs: REORDER_US, keep: all ? 'all' : LIST_KEEP, sink, ...(all ? {spill: {runSize: SPILL_RUN, entryJson: {master: masterJson, advertGap: advertGapJson}, garpJson: {json: garpJson, sep: `,\n${GARP_INDENT}`, parts: (from, source, forVip) => garpEntries.get(from, source, forVip)}}} : {})},
   )
   try {
     let events = 0
@@ -195,12 +195,12 @@ export async function runCaptureAnalyze(o: CaptureAnalyzeOptions, io: CaptureAna
         const splices = new Map<unknown, Splice>()
         const lists = machine.spooled()
         if (lists !== null) {
-          splices.set(analysis.masters, spliceOf(lists.masters, masterJson))
+          splices.set(analysis.masters, lists.mastersJson !== null ? spliceOf(lists.mastersJson, (j) => j) : spliceOf(lists.masters, masterJson))
           // the GARPs (the longest list) were spooled as their JSON text: copied, not decoded, unless a sender
           // was named only after some of its GARPs
           splices.set(analysis.garps, lists.garpsJson !== null ? spliceBytes(lists.garpsJson, analysis.counts.garps, GARP_INDENT) : spliceOf(lists.garps, garpJson))
           splices.set(analysis.priorityChanges, spliceOf(lists.priorityChanges, priorityChangeJson))
-          splices.set(analysis.advertGaps, spliceOf(lists.advertGaps, advertGapJson))
+          splices.set(analysis.advertGaps, lists.advertGapsJson !== null ? spliceOf(lists.advertGapsJson, (j) => j) : spliceOf(lists.advertGaps, advertGapJson))
         }
         await writeJson(result, out, '', splices)
         out.write('\n')

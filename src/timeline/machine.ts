@@ -113,6 +113,13 @@ export interface TimelineMachineOptions {
      * `spooled().garpsJson` hands back the bytes (null when a sender got its name only after some of its
      * GARPs: then `garps` gives them renamed).
      */
+    /**
+     * The master spans' and advert gaps' JSON text (e.g. json-lines.ts masterJson, advertGapJson): they are then
+     * spooled as that text, named as they close, and `spooled().mastersJson` / `advertGapsJson` hand it back
+     * (null when a source got its name only after some of its entries: then `masters` / `advertGaps` give
+     * them renamed).
+     */
+    entryJson?: {master: (m: MasterSpan) => string; advertGap: (g: AdvertGap) => string}
     garpJson?: {
       json: (g: GarpEntry) => string
       sep: string
@@ -188,6 +195,59 @@ class Spooled<T> implements Keeper<T> {
     this.spool.add(x)
   }
   items(): T[] {
+    return []
+  }
+}
+
+/** A list entry spooled as its final JSON text: its order key and tie, the address it was named by, its text. */
+interface TextRec {
+  key: number
+  g: number
+  ip: string
+  mac: string
+  json: string
+}
+// ip and mac hold no space; the text is the rest of the line (JSON text holds no newline)
+const TEXT_CODEC: SpoolCodec<TextRec> = {
+  encode: (r) => `${r.key} ${r.g} ${r.ip} ${r.mac} ${r.json}`,
+  decode: (l) => {
+    const a = l.indexOf(' ')
+    const b = l.indexOf(' ', a + 1)
+    const c = l.indexOf(' ', b + 1)
+    const d = l.indexOf(' ', c + 1)
+    return {key: +l.slice(0, a), g: +l.slice(a + 1, b), ip: l.slice(b + 1, c), mac: l.slice(c + 1, d), json: l.slice(d + 1)}
+  },
+  key: (r) => r.key,
+  tie: (r) => r.g,
+}
+
+/**
+ * A list spooled as its entries' final JSON text, named as they close (spill.entryJson): read back, it is copied
+ * out without decoding. `unnamed`: the "ip mac" of entries spooled under their IP (no name then).
+ */
+class SpooledText<R extends {g: number; ip: string; mac: string}> implements Keeper<R> {
+  readonly spool: SortedSpool<TextRec>
+  readonly unnamed = new Set<string>()
+  constructor(
+    runSize: number,
+    dir: string | undefined,
+    private readonly key: (r: R) => number,
+    private readonly text: (r: R) => {source: string; json: string},
+  ) {
+    this.spool = new SortedSpool(TEXT_CODEC, runSize, dir)
+  }
+  get total(): number {
+    return this.spool.count
+  }
+  get size(): number {
+    return this.spool.inMemory
+  }
+  push(r: R): void {
+    const {source, json} = this.text(r)
+    if (source === r.ip) this.unnamed.add(`${r.ip} ${r.mac}`)
+    this.spool.add({key: this.key(r), g: r.g, ip: r.ip, mac: r.mac, json})
+  }
+  items(): R[] {
     return []
   }
 }
@@ -283,6 +343,10 @@ const GARP_CODEC: SpoolCodec<GarpRec> = {
 /** The spooled lists of a result made with `spill`, in their order, named (read each once). */
 export interface SpooledLists {
   masters: Iterable<MasterSpan>
+  /** With `spill.entryJson`: the master spans as that JSON text, in order; null: read `masters`. */
+  mastersJson: Iterable<string> | null
+  /** With `spill.entryJson`: the advert gaps as that JSON text, in order; null: read `advertGaps`. */
+  advertGapsJson: Iterable<string> | null
   garps: Iterable<GarpEntry>
   /** With `spill.garpJson`: the GARPs as that JSON text joined by its `sep`, raw bytes (each chunk valid until the next); null: read `garps`. */
   garpsJson: Iterable<Buffer> | null
@@ -493,9 +557,22 @@ export class TimelineMachine {
     if (this.spilled) {
       const runSize = opts.spill?.runSize ?? 16_384
       const dir = opts.spill?.dir
-      this.masters = new Spooled(MASTER_CODEC, runSize, dir)
+      const ej = opts.spill?.entryJson
+      this.masters =
+        ej !== undefined
+          ? new SpooledText<MasterRec>(runSize, dir, (m) => m.startUs, (m) => {
+              const named = this.nameMaster(m)
+              return {source: named.source, json: ej.master(named)}
+            })
+          : new Spooled(MASTER_CODEC, runSize, dir)
       this.prios = new Spooled(PRIO_CODEC, runSize, dir)
-      this.gaps = new Spooled(GAP_CODEC, runSize, dir)
+      this.gaps =
+        ej !== undefined
+          ? new SpooledText<GapRec>(runSize, dir, (g) => g.fromUs, (g) => {
+              const named = this.nameGap(g)
+              return {source: named.source, json: ej.advertGap(named)}
+            })
+          : new Spooled(GAP_CODEC, runSize, dir)
       const garpJson = opts.spill?.garpJson
       if (garpJson !== undefined && !this.omitGarps) {
         const spool = garpJson.parts !== undefined ? new PartsSpool(garpJson.sep, dir) : new LineSpool(garpJson.sep, dir)
@@ -1021,6 +1098,36 @@ export class TimelineMachine {
         },
       }
     }
+    // a list spooled as text: copied as it is unless a source named by its IP then has a name now
+    const asText = <R, T extends {source: string}>(k: Keeper<R>, f: (r: R) => T): {items: Iterable<T>; json: Iterable<string> | null} => {
+      if (!(k instanceof SpooledText)) return {items: named(k, f), json: null}
+      const spool = k.spool
+      const renamedNow = [...k.unnamed].some((key) => {
+        const [ip, mac] = key.split(' ') as [string, string]
+        return this.namer.source(ip, mac) !== ip
+      })
+      const namer = this.namer
+      return {
+        items: {
+          *[Symbol.iterator]() {
+            for (const r of spool.sorted()) {
+              const x = JSON.parse(r.json) as T
+              if (x.source === r.ip) x.source = namer.source(r.ip, r.mac)
+              yield x
+            }
+          },
+        },
+        json: renamedNow
+          ? null
+          : {
+              *[Symbol.iterator]() {
+                for (const r of spool.sorted()) yield r.json
+              },
+            },
+      }
+    }
+    const mastersL = asText(this.masters, (m) => this.nameMaster(m))
+    const gapsL = asText(this.gaps, (g) => this.nameGap(g))
     const text = this.garpText
     const renamed = text !== null && [...text.unnamed].some((mac) => this.namer.mac(mac) !== mac)
     const garps: Iterable<GarpEntry> =
@@ -1038,17 +1145,19 @@ export class TimelineMachine {
           ? named(this.garps, (g) => this.nameGarp(g))
           : []
     return {
-      masters: named(this.masters, (m) => this.nameMaster(m)),
+      masters: mastersL.items,
+      mastersJson: mastersL.json,
+      advertGapsJson: gapsL.json,
       garps,
       garpsJson: text !== null && !renamed ? text.spool.bytes() : null,
       priorityChanges: named(this.prios, (c) => this.namePrio(c)),
-      advertGaps: named(this.gaps, (g) => this.nameGap(g)),
+      advertGaps: gapsL.items,
     }
   }
 
   /** Delete the spool files (idempotent; nothing to do without `spill`). */
   removeSpool(): void {
-    for (const k of [this.masters, this.prios, this.gaps, this.garps]) if (k instanceof Spooled) k.spool.remove()
+    for (const k of [this.masters, this.prios, this.gaps, this.garps]) if (k instanceof Spooled || k instanceof SpooledText) k.spool.remove()
     this.garpText?.spool.remove()
   }
 
