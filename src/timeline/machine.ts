@@ -487,19 +487,22 @@ export class TimelineMachine {
   // the others in a heap; release takes the earlier head of the two (ties: arrival order)
   private readonly pending = new MinHeap<{e: TimelineEvent; t: number; seq: number}>((x, y) => x.t < y.t || (x.t === y.t && x.seq < y.seq))
   /** Released slots are cleared (null): an event the machine is done with can die young. */
-  private qe: Array<TimelineEvent | null> = []
-  /** The times of the queued events (an event's own `t` is not read: see pushAt). */
-  private qt: number[] = []
-  private qs: number[] = []
+  // the queue is a ring (capacity doubled when full: the events of one window), its times and arrival
+  // numbers in typed arrays beside it; an event's own `t` is not read (see pushAt)
+  private qe: Array<TimelineEvent | null> = new Array<TimelineEvent | null>(1024).fill(null)
+  private qt = new Float64Array(1024)
+  private qs = new Float64Array(1024)
   private qHead = 0
+  private qLen = 0
   private seq = 0
   private maxSeenT = -Infinity
   private lastReleasedT = -Infinity
   private late = 0
   private finished = false
 
-  private firstUs: number | null = null
-  private lastUs: number | null = null
+  /** The first and last event's time (Infinity, -Infinity: none yet; numbers, not null, so that V8 keeps them unboxed). */
+  private firstT = Infinity
+  private lastT = -Infinity
   private nAdverts = 0
   private nArps = 0
   private nGarps = 0
@@ -626,18 +629,39 @@ export class TimelineMachine {
     }
     const seq = this.seq++
     if (t >= this.maxSeenT) {
-      this.qe.push(e)
-      this.qt.push(t)
-      this.qs.push(seq)
+      if (this.qLen === this.qe.length) this.growQueue()
+      const i = (this.qHead + this.qLen) & (this.qe.length - 1)
+      this.qe[i] = e
+      this.qt[i] = t
+      this.qs[i] = seq
+      this.qLen += 1
       this.maxSeenT = t
     } else this.pending.push({e, t, seq})
     this.drain(this.maxSeenT - this.window)
   }
 
+  /** Double the queue's capacity (its events in order from slot 0). */
+  private growQueue(): void {
+    const n = this.qe.length
+    const qe = new Array<TimelineEvent | null>(2 * n).fill(null)
+    const qt = new Float64Array(2 * n)
+    const qs = new Float64Array(2 * n)
+    for (let k = 0; k < this.qLen; k++) {
+      const j = (this.qHead + k) & (n - 1)
+      qe[k] = this.qe[j] as TimelineEvent
+      qt[k] = this.qt[j] as number
+      qs[k] = this.qs[j] as number
+    }
+    this.qe = qe
+    this.qt = qt
+    this.qs = qs
+    this.qHead = 0
+  }
+
   /** Release the buffered events up to `upTo` (all: Infinity), in time order, ties in arrival order. */
   private drain(upTo: number): void {
     for (;;) {
-      const q = this.qHead < this.qe.length ? (this.qe[this.qHead] as TimelineEvent) : null
+      const q = this.qLen > 0 ? (this.qe[this.qHead] as TimelineEvent) : null
       const qt = q === null ? 0 : (this.qt[this.qHead] as number)
       const h = this.pending.peek()
       let fromQueue: boolean
@@ -650,13 +674,8 @@ export class TimelineMachine {
       if (t > upTo) break
       if (fromQueue) {
         this.qe[this.qHead] = null
-        this.qHead += 1
-        if (this.qHead >= 1024 && this.qHead * 2 >= this.qe.length) {
-          this.qe = this.qe.slice(this.qHead)
-          this.qt = this.qt.slice(this.qHead)
-          this.qs = this.qs.slice(this.qHead)
-          this.qHead = 0
-        }
+        this.qHead = (this.qHead + 1) & (this.qe.length - 1)
+        this.qLen -= 1
         this.release(q as TimelineEvent, t)
       } else {
         const x = this.pending.pop() as {e: TimelineEvent; t: number}
@@ -667,7 +686,7 @@ export class TimelineMachine {
 
   /** State entries held now (not counting the kept output lists): the bound stated at the top of this file. */
   stateSize(): number {
-    let n = this.vrids.size + this.arpIps.size + this.garpAfterFault.size + this.pending.size + (this.qe.length - this.qHead) + this.completions.size + (this.vipOpen?.parties.size ?? 0) + this.namer.size
+    let n = this.vrids.size + this.arpIps.size + this.garpAfterFault.size + this.pending.size + this.qLen + this.completions.size + (this.vipOpen?.parties.size ?? 0) + this.namer.size
     for (const v of this.vrids.values()) {
       n += v.list.length + v.pairs.size
       for (const s of v.list) n += (s.span === null ? 0 : 1) + (s.alive === null ? 0 : 1)
@@ -688,8 +707,8 @@ export class TimelineMachine {
   }
 
   private step(e: TimelineEvent, t: number): void {
-    if (this.firstUs === null || t < this.firstUs) this.firstUs = t
-    if (this.lastUs === null || t > this.lastUs) this.lastUs = t
+    if (t < this.firstT) this.firstT = t
+    if (t > this.lastT) this.lastT = t
     // probe completions before this moment can no longer be preceded by another: fold them in
     while (this.completions.size > 0 && (this.completions.peek() as number) < t) this.completion(this.completions.pop() as number)
     switch (e.type) {
@@ -1179,7 +1198,7 @@ export class TimelineMachine {
       v.pairs.clear()
     }
     for (const st of this.arpIps.values()) this.closeArpRun(st)
-    if (this.vipOpen !== null) this.closeVip(Math.max(this.lastUs ?? this.vipOpen.start, this.vipOpen.start))
+    if (this.vipOpen !== null) this.closeVip(Math.max(this.lastT === -Infinity ? this.vipOpen.start : this.lastT, this.vipOpen.start))
 
     const ctx = this.ctx
     const vrids = [...new Set([...this.vrids.values()].map((v) => v.vrid))].sort((a, b) => a - b)
@@ -1225,8 +1244,8 @@ export class TimelineMachine {
     return {
       vrid,
       vrids,
-      firstUs: this.firstUs,
-      lastUs: this.lastUs,
+      firstUs: this.firstT === Infinity ? null : this.firstT,
+      lastUs: this.lastT === -Infinity ? null : this.lastT,
       counts: {adverts: this.nAdverts, arps: this.nArps, garps: this.nGarps, probes: this.nProbes},
       masters,
       garps,
