@@ -470,8 +470,32 @@ export interface FrameBatch {
 /** A batch of frames as events of their own (the object API). */
 export function eventsOf(fb: FrameBatch): CaptureEvent[] {
   const out: CaptureEvent[] = new Array<CaptureEvent>(fb.events.length)
-  for (let i = 0; i < out.length; i++) out[i] = {...(fb.events[i] as SharedEvent).ev, t: fb.times[i] as number}
+  for (let i = 0; i < out.length; i++) out[i] = withTime((fb.events[i] as SharedEvent).ev, fb.times[i] as number)
   return out
+}
+
+/**
+ * A shared event as an event of its own at time `t`: the object build() makes, keys in its order (an object
+ * literal per kind: spreading the shared event was three times slower).
+ */
+export function withTime(e: CaptureEvent, t: number): CaptureEvent {
+  let ev: CaptureEvent
+  if (e.type === 'arp') {
+    const a: ArpEvent =
+      e.tmac !== undefined
+        ? {type: 'arp', t, host: e.host, op: e.op, sip: e.sip, smac: e.smac, tip: e.tip, tmac: e.tmac, garp: e.garp}
+        : {type: 'arp', t, host: e.host, op: e.op, sip: e.sip, smac: e.smac, tip: e.tip, garp: e.garp}
+    ev = a
+  } else {
+    const v: VrrpAdvertEvent =
+      e.auth !== undefined
+        ? {type: 'vrrp.advert', t, host: e.host, src: e.src, smac: e.smac, vrid: e.vrid, prio: e.prio, intvl: e.intvl, ver: e.ver, auth: e.auth}
+        : {type: 'vrrp.advert', t, host: e.host, src: e.src, smac: e.smac, vrid: e.vrid, prio: e.prio, intvl: e.intvl, ver: e.ver}
+    ev = v
+  }
+  if (e.vlan !== undefined) ev.vlan = e.vlan
+  if (e.iface !== undefined) ev.iface = e.iface
+  return ev
 }
 
 /** The classic pcap record loop (pcapEvents) as frame batches. */
