@@ -39,6 +39,3 @@ export function writeUint(buf: Uint8Array, pos: number, x: number): number {
   }
   return end
 }
-
-/** Is `x` written by writeUint as String() writes it (a non-negative safe integer)? */
-export const isUint = (x: number): boolean => Number.isSafeInteger(x) && x >= 0
