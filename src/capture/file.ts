@@ -12,8 +12,8 @@ import {basename} from 'node:path'
 import {HachaosError} from '../errors.js'
 import type {TimelineEvent} from '../store/run-types.js'
 import {type CaptureEvent, type CaptureParse, CaptureTally, type Unparsed, unparsedLine} from './events.js'
-import {pcapEvents, pcapMagic} from './pcap.js'
-import {pcapngEvents} from './pcapng.js'
+import {eventsOf, type FrameBatch, pcapFrames, pcapMagic} from './pcap.js'
+import {pcapngFrames} from './pcapng.js'
 import {ByteSource} from './source.js'
 import {textEvents} from './tcpdump-text.js'
 
@@ -49,6 +49,11 @@ export interface OpenCapture {
   events: AsyncIterable<TimelineEvent>
   /** The same events a buffer-full at a time (fewer awaits for a fast consumer). Read once. */
   batches: AsyncIterable<TimelineEvent[]>
+  /**
+   * pcap and pcapng (null for text): the same events as frame batches, each frame's event shared with every
+   * frame of the same content and its time beside it (pcap.ts FrameBatch): no object per frame. Read once.
+   */
+  frames: AsyncIterable<FrameBatch> | null
   stats(): OpenCaptureStats
   /** Close the input without reading on (breaking out of a for-await loop over events does it too). */
   close(): Promise<void>
@@ -66,7 +71,15 @@ function looksBinary(b: Buffer): boolean {
 
 const FRAME_LIKE = /^\d+\.\d+ [0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5} > /
 
-async function open(path: string, host: string, tally: CaptureTally): Promise<{format: CaptureFormat; gen: AsyncGenerator<CaptureEvent[]>; src: ByteSource}> {
+/** A binary capture's frame batches, and its events made of them (one generator underneath: read one of the two). */
+function binary(format: CaptureFormat, frames: AsyncGenerator<FrameBatch>, src: ByteSource): {format: CaptureFormat; gen: AsyncGenerator<CaptureEvent[]>; frames: AsyncGenerator<FrameBatch>; src: ByteSource} {
+  const fr = closing(frames, src)
+  return {format, gen: (async function* materialize() {
+    for await (const fb of fr) yield eventsOf(fb)
+  })(), frames: fr, src}
+}
+
+async function open(path: string, host: string, tally: CaptureTally): Promise<{format: CaptureFormat; gen: AsyncGenerator<CaptureEvent[]>; frames: AsyncGenerator<FrameBatch> | null; src: ByteSource}> {
   const src = await ByteSource.open(path)
   const head = src.head
   if (head.length === 0) {
@@ -74,8 +87,8 @@ async function open(path: string, host: string, tally: CaptureTally): Promise<{f
     throw new HachaosError(`${path} is empty`, {code: 'E_CAPTURE_EMPTY', exit: 'BAD_INPUT', where: path, suggestions: ['was tcpdump stopped before any packet arrived?']})
   }
   const magic = pcapMagic(head)
-  if (magic === 'pcap-us' || magic === 'pcap-ns') return {format: 'pcap', gen: closing(pcapEvents(src, host, tally), src), src}
-  if (magic === 'pcapng') return {format: 'pcapng', gen: closing(pcapngEvents(src, host, tally), src), src}
+  if (magic === 'pcap-us' || magic === 'pcap-ns') return binary('pcap', pcapFrames(src, host, tally), src)
+  if (magic === 'pcapng') return binary('pcapng', pcapngFrames(src, host, tally), src)
   if (looksBinary(head)) {
     await src.close()
     throw new HachaosError(`${path} is neither a pcap file nor a tcpdump text capture (binary, magic ${head.subarray(0, 4).toString('hex')})`, {
@@ -85,7 +98,7 @@ async function open(path: string, host: string, tally: CaptureTally): Promise<{f
       suggestions: ["capture with: tcpdump -n -tt -e -i IF -w FILE.pcap 'vrrp or arp or ip6 proto 112'  (or save its text output)"],
     })
   }
-  return {format: 'text', gen: closing(checkedText(path, textEvents(src.chunks(), host, tally), tally), src), src}
+  return {format: 'text', gen: closing(checkedText(path, textEvents(src.chunks(), host, tally), tally), src), frames: null, src}
 }
 
 /** The input is closed however the reading ends: exhausted, broken off, or failed (even before its first read). */
@@ -161,19 +174,20 @@ function flatten<T>(batches: AsyncIterator<T[]>): AsyncIterable<T> {
 export async function openCapture(path: string, opts: {host?: string} = {}): Promise<OpenCapture> {
   const host = opts.host ?? (path === '-' ? 'stdin' : basename(path))
   const tally = new CaptureTally(false)
-  const {format, gen, src} = await open(path, host, tally)
+  const {format, gen, frames, src} = await open(path, host, tally)
   let used = false
-  const once = (): AsyncGenerator<CaptureEvent[]> => {
+  const once = <T>(g: T): T => {
     if (used) throw new Error(`openCapture(${path}): the events were already read`)
     used = true
-    return gen
+    return g
   }
   return {
     path,
     host,
     format,
-    events: {[Symbol.asyncIterator]: () => flatten(once())[Symbol.asyncIterator]()},
-    batches: {[Symbol.asyncIterator]: () => once()},
+    events: {[Symbol.asyncIterator]: () => flatten(once(gen))[Symbol.asyncIterator]()},
+    batches: {[Symbol.asyncIterator]: () => once(gen)},
+    frames: frames === null ? null : {[Symbol.asyncIterator]: () => once(frames)},
     stats: () => ({
       frames: tally.frames,
       unparsed: {count: tally.unparsedCount, sample: tally.unparsed.map(unparsedLine), items: [...tally.unparsed]},
@@ -185,6 +199,7 @@ export async function openCapture(path: string, opts: {host?: string} = {}): Pro
     close: async () => {
       used = true
       await gen.return(undefined)
+      await frames?.return(undefined)
       await src.close()
     },
   }

@@ -5,6 +5,7 @@
  * '-' for stdin, read through a fixed buffer), seen through the few fields the analysis needs.
  */
 import type {TimelineEvent} from '../store/run-types.js'
+import type {FrameBatch} from './pcap.js'
 import {openCapture} from './file.js'
 
 export interface CaptureStream {
@@ -13,6 +14,8 @@ export interface CaptureStream {
   events: AsyncIterable<TimelineEvent>
   /** The same events a batch at a time (fewer awaits); read either this or `events`. */
   batches?: AsyncIterable<TimelineEvent[]>
+  /** pcap and pcapng: the events as frame batches (shared events, their times beside them); read one of the three. */
+  frames?: AsyncIterable<FrameBatch> | null
   /** Known once `events` is done. `unparsed.sample`: "N: reason: text" (N = frame or line number). */
   stats(): {frames: number; unparsed: {count: number; sample: string[]}; ignored?: number; vlanTagged?: number}
 }

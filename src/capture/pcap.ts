@@ -34,7 +34,7 @@ import {
   vrrpAuthName,
 } from './events.js'
 import {n, q} from '../timeline/json-lines.js'
-import {BATCH, ByteSource, framed, relay} from './source.js'
+import {BATCH, ByteSource, framed} from './source.js'
 
 export const LINKTYPE_ETHERNET = 1
 
@@ -99,6 +99,18 @@ function ipv4(b: Uint8Array, o: number): string {
   if (s === undefined) {
     if (ip4s.size >= CACHE) ip4s.clear()
     s = `${DEC[b[o] as number]}.${DEC[b[o + 1] as number]}.${DEC[b[o + 2] as number]}.${DEC[b[o + 3] as number]}`
+    ip4s.set(k, s)
+  }
+  return s
+}
+/** An IPv4 address as a 32-bit unsigned number. */
+const ip4n = (b: Uint8Array, o: number): number => (((b[o] as number) << 24) | ((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number)) >>> 0
+/** An IPv4 address (a number, ip4n) as text, cached. */
+function ipv4n(k: number): string {
+  let s = ip4s.get(k)
+  if (s === undefined) {
+    if (ip4s.size >= CACHE) ip4s.clear()
+    s = `${DEC[k >>> 24]}.${DEC[(k >>> 16) & 255]}.${DEC[(k >>> 8) & 255]}.${DEC[k & 255]}`
     ip4s.set(k, s)
   }
   return s
@@ -170,8 +182,25 @@ export const decoded = {reason: '', tagged: false}
  *                                                 or v3: rsvd(4 bits) max_adver_int cs(12 bits)
  */
 export function decodeAt(b: Uint8Array, s: number, e: number, t: number, host: string, iface: string | undefined): CaptureEvent | null {
+  const kind = parseAt(b, s, e)
+  return kind === NONE ? null : build(b, t, host, iface)
+}
+
+/**
+ * What parseAt() found, as numbers (module state: a frame costs no object): the fields an event is made of,
+ * and the offsets of its MACs (and of an IPv6 source) in the frame.
+ */
+const NONE = 0
+const ARP = 1
+const VRRP4 = 2
+const VRRP6 = 3
+const F = {kind: NONE, vlan: -1, op: 0, sip: 0, tip: 0, smacAt: 0, tmacAt: 0, garp: false, vrid: 0, prio: 0, ver: 0, intvl: 0, auth: 0, src6At: 0}
+
+/** Decode the frame's headers into F; the kind (NONE: no event, see `decoded`). */
+function parseAt(b: Uint8Array, s: number, e: number): number {
   decoded.tagged = false
   decoded.reason = ''
+  F.kind = NONE
   if (e - s < ETH_HEADER) return unparsedBecause(`truncated Ethernet header (${e - s} bytes) ([|ether])`)
   let type = u16(b, s + 12)
   let off = s + ETH_HEADER
@@ -184,21 +213,120 @@ export function decodeAt(b: Uint8Array, s: number, e: number, t: number, host: s
     type = u16(b, off + 2)
     off += 4
   }
-  let ev: CaptureEvent | null
-  if (type === ETHERTYPE_ARP) ev = arp(b, s, off, e, t, host)
-  else if (type === ETHERTYPE_IPV4) ev = vrrp4(b, s, off, e, t, host)
-  else if (type === ETHERTYPE_IPV6) ev = vrrp6(b, s, off, e, t, host)
-  else return null
-  if (ev !== null) {
-    if (vlanId >= 0) ev.vlan = vlanId
-    if (iface !== undefined) ev.iface = iface
+  F.vlan = vlanId
+  if (type === ETHERTYPE_ARP) F.kind = arp(b, s, off, e)
+  else if (type === ETHERTYPE_IPV4) F.kind = vrrp4(b, s, off, e)
+  else if (type === ETHERTYPE_IPV6) F.kind = vrrp6(b, s, off, e)
+  return F.kind
+}
+
+/** The event parseAt() found (F), as a new object. */
+function build(b: Uint8Array, t: number, host: string, iface: string | undefined): CaptureEvent {
+  let ev: CaptureEvent
+  if (F.kind === ARP) {
+    const a: ArpEvent = {type: 'arp', t, host, op: F.op === 1 ? 'request' : 'reply', sip: ipv4n(F.sip), smac: mac(b, F.smacAt), tip: ipv4n(F.tip), tmac: mac(b, F.tmacAt), garp: F.garp}
+    ev = a
+  } else {
+    const src = F.kind === VRRP4 ? ipv4n(F.sip) : ipv6(b, F.src6At)
+    const smac = mac(b, F.smacAt)
+    const v: VrrpAdvertEvent =
+      F.ver === 2
+        ? {type: 'vrrp.advert', t, host, src, smac, vrid: F.vrid, prio: F.prio, intvl: F.intvl, ver: 2, auth: vrrpAuthName(F.auth)}
+        : {type: 'vrrp.advert', t, host, src, smac, vrid: F.vrid, prio: F.prio, intvl: F.intvl / 100, ver: 3}
+    ev = v
   }
+  if (F.vlan >= 0) ev.vlan = F.vlan
+  if (iface !== undefined) ev.iface = iface
   return ev
 }
 
-function unparsedBecause(reason: string): null {
+/**
+ * An event shared by every frame of the same content (`ev.t` is 0: the frame's time goes beside it, e.g.
+ * TimelineMachine.pushAt). A capture repeats a handful of frames (each master's advert, each GARP) a million
+ * times: one object per distinct frame instead of one per frame took the garbage collector (a fifth of
+ * `capture analyze`) out of the read. `k0`…`k6`: the fields it was made of, as numbers; `json`: the NDJSON
+ * text around its time, made by the first writer that needs it (see eventJsonParts).
+ */
+export interface SharedEvent {
+  ev: CaptureEvent
+  k0: number
+  k1: number
+  k2: number
+  k3: number
+  k4: number
+  k5: number
+  k6: number
+  json: {head: Buffer; tail: Buffer} | null
+}
+
+/** Slots of an EventCache (direct-mapped: a new event takes its slot's place): bounded memory. */
+const SLOTS = 4096
+
+/** The shared events of one capture host and interface (decodeShared). */
+export class EventCache {
+  private readonly slots: Array<SharedEvent | undefined> = new Array<SharedEvent | undefined>(SLOTS)
+  constructor(
+    readonly host: string,
+    readonly iface: string | undefined,
+  ) {}
+
+  /** The shared event for F (made when its slot holds another). */
+  lookup(b: Uint8Array): SharedEvent {
+    let k0: number, k1: number, k2: number, k3: number, k4: number, k5: number
+    const smacHi = ((b[F.smacAt] as number) << 16) | ((b[F.smacAt + 1] as number) << 8) | (b[F.smacAt + 2] as number)
+    const smacLo = ((b[F.smacAt + 3] as number) << 16) | ((b[F.smacAt + 4] as number) << 8) | (b[F.smacAt + 5] as number)
+    if (F.kind === ARP) {
+      k0 = F.sip
+      k1 = F.tip
+      k2 = smacHi | (F.op << 24) | (F.garp ? 1 << 27 : 0)
+      k3 = smacLo
+      k4 = ((b[F.tmacAt] as number) << 16) | ((b[F.tmacAt + 1] as number) << 8) | (b[F.tmacAt + 2] as number)
+      k5 = ((b[F.tmacAt + 3] as number) << 16) | ((b[F.tmacAt + 4] as number) << 8) | (b[F.tmacAt + 5] as number)
+    } else {
+      k0 = F.sip
+      k1 = F.vrid | (F.prio << 8) | (F.ver << 16) | (F.auth << 20)
+      k2 = smacHi
+      k3 = smacLo
+      k4 = F.intvl
+      k5 = 0
+    }
+    const k6 = (F.vlan + 1) | (F.kind << 16)
+    let h = Math.imul(k0 ^ 0x5bd1e995, 0x9e3779b1)
+    h = Math.imul(h ^ k1 ^ (h >>> 15), 0x85ebca6b)
+    h = Math.imul(h ^ k2 ^ (h >>> 13), 0xc2b2ae35)
+    h = Math.imul(h ^ k3 ^ (h >>> 16), 0x9e3779b1)
+    h = Math.imul(h ^ k4 ^ (h >>> 15), 0x85ebca6b)
+    h = Math.imul(h ^ k5 ^ k6 ^ (h >>> 13), 0xc2b2ae35)
+    const i = (h ^ (h >>> 16)) & (SLOTS - 1)
+    const hit = this.slots[i]
+    if (hit !== undefined && hit.k0 === k0 && hit.k1 === k1 && hit.k2 === k2 && hit.k3 === k3 && hit.k4 === k4 && hit.k5 === k5 && hit.k6 === k6) return hit
+    const made: SharedEvent = {ev: build(b, 0, this.host, this.iface), k0, k1, k2, k3, k4, k5, k6, json: null}
+    // an IPv6 source is not in the key: such events are not shared
+    if (F.kind !== VRRP6) this.slots[i] = made
+    return made
+  }
+}
+
+/** Decode one Ethernet frame in b[s, e) into the cache's shared event, or null (see `decoded`). */
+export function decodeShared(b: Uint8Array, s: number, e: number, cache: EventCache): SharedEvent | null {
+  return parseAt(b, s, e) === NONE ? null : cache.lookup(b)
+}
+
+/**
+ * The NDJSON line of a shared event without its time: what decodedEventJson writes before and after the
+ * value of "t" (the time is written between them, as n() writes it: a plain integer).
+ */
+export function eventJsonParts(se: SharedEvent): {head: Buffer; tail: Buffer} {
+  if (se.json !== null) return se.json
+  const s = decodedEventJson(se.ev)
+  const at = s.indexOf('"t":0,') + 4
+  se.json = {head: Buffer.from(s.slice(0, at), 'latin1'), tail: Buffer.from(`${s.slice(at + 1)}\n`, 'utf8')}
+  return se.json
+}
+
+function unparsedBecause(reason: string): number {
   decoded.reason = reason
-  return null
+  return NONE
 }
 
 /** Decode one Ethernet frame (all of `frame` is its captured bytes); see decodeAt. */
@@ -210,67 +338,79 @@ export function decodeFrame(frame: Uint8Array, t: number, host: string, iface?: 
   return {kind: 'unparsed', reason: decoded.reason, vlan}
 }
 
-function arp(b: Uint8Array, s: number, off: number, e: number, t: number, host: string): CaptureEvent | null {
+function arp(b: Uint8Array, s: number, off: number, e: number): number {
   if (e < off + 8) return unparsedBecause('truncated ARP header ([|arp])')
   const ptype = u16(b, off + 2)
   const hlen = b[off + 4]
   const plen = b[off + 5]
   const op = u16(b, off + 6)
-  if (ptype !== ETHERTYPE_IPV4 || hlen !== 6 || plen !== 4) return null
-  if (op !== 1 && op !== 2) return null
+  if (ptype !== ETHERTYPE_IPV4 || hlen !== 6 || plen !== 4) return NONE
+  if (op !== 1 && op !== 2) return NONE
   if (e < off + 28) return unparsedBecause('truncated ARP body ([|arp])')
-  const sip = ipv4(b, off + 14)
-  const tip = ipv4(b, off + 24)
+  const sip = ip4n(b, off + 14)
+  const tip = ip4n(b, off + 24)
   // isGratuitous() (events.ts) on bytes: sender IP = target IP (not 0.0.0.0), or a reply to the broadcast MAC
-  const probe = b[off + 14] === 0 && b[off + 15] === 0 && b[off + 16] === 0 && b[off + 17] === 0
-  const garp = !probe && (sip === tip || (op === 2 && isBroadcast(b, s)))
-  const ev: ArpEvent = {type: 'arp', t, host, op: op === 1 ? 'request' : 'reply', sip, smac: mac(b, off + 8), tip, tmac: mac(b, off + 18), garp}
-  return ev
+  const probe = sip === 0
+  F.op = op
+  F.sip = sip
+  F.tip = tip
+  F.smacAt = off + 8
+  F.tmacAt = off + 18
+  F.garp = !probe && (sip === tip || (op === 2 && isBroadcast(b, s)))
+  return ARP
 }
 
-function vrrp4(b: Uint8Array, s: number, off: number, e: number, t: number, host: string): CaptureEvent | null {
+function vrrp4(b: Uint8Array, s: number, off: number, e: number): number {
   if (e < off + 20) return unparsedBecause('truncated IPv4 header ([|ip])')
   const verIhl = b[off] as number
   if (verIhl >> 4 !== 4) return unparsedBecause(`IPv4 ethertype but IP version ${verIhl >> 4}`)
-  if (b[off + 9] !== IPPROTO_VRRP) return null
+  if (b[off + 9] !== IPPROTO_VRRP) return NONE
   const ihl = (verIhl & 0x0f) * 4
   if (ihl < 20) return unparsedBecause(`bad IPv4 header length ${ihl}`)
-  if ((u16(b, off + 6) & 0x1fff) !== 0) return null // a later fragment
-  return vrrp(b, s, off + ihl, e, t, host, ipv4(b, off + 12))
+  if ((u16(b, off + 6) & 0x1fff) !== 0) return NONE // a later fragment
+  F.sip = ip4n(b, off + 12)
+  return vrrp(b, s, off + ihl, e, VRRP4)
 }
 
-function vrrp6(b: Uint8Array, s: number, off: number, e: number, t: number, host: string): CaptureEvent | null {
+function vrrp6(b: Uint8Array, s: number, off: number, e: number): number {
   if (e < off + 40) return unparsedBecause('truncated IPv6 header ([|ip6])')
-  if ((b[off] as number) >> 4 !== 6) return null // not IPv6 after all: not VRRP either
+  if ((b[off] as number) >> 4 !== 6) return NONE // not IPv6 after all: not VRRP either
   let nh = b[off + 6] as number
   let p = off + 40
   // Extension headers before VRRP (hop-by-hop 0, routing 43, destination options 60; a fragment 44 with a
   // non-zero offset is a later fragment): at most 8, each at least 8 bytes.
   for (let i = 0; i < 8 && (nh === 0 || nh === 43 || nh === 60 || nh === 44); i++) {
     if (e < p + 8) return unparsedBecause('truncated IPv6 extension header ([|ip6])')
-    if (nh === 44 && (u16(b, p + 2) & 0xfff8) !== 0) return null
+    if (nh === 44 && (u16(b, p + 2) & 0xfff8) !== 0) return NONE
     const len = nh === 44 ? 8 : ((b[p + 1] as number) + 1) * 8
     nh = b[p] as number
     p += len
   }
-  if (nh !== IPPROTO_VRRP) return null
-  return vrrp(b, s, p, e, t, host, ipv6(b, off + 8))
+  if (nh !== IPPROTO_VRRP) return NONE
+  F.sip = 0
+  F.src6At = off + 8
+  return vrrp(b, s, p, e, VRRP6)
 }
 
-function vrrp(b: Uint8Array, s: number, v: number, e: number, t: number, host: string, src: string): CaptureEvent | null {
+function vrrp(b: Uint8Array, s: number, v: number, e: number, kind: number): number {
   if (e < v + 6) return unparsedBecause('truncated VRRP header ([|vrrp])')
   const verN = (b[v] as number) >> 4
   const vtype = (b[v] as number) & 0x0f
-  if ((verN !== 2 && verN !== 3) || vtype !== 1) return null
+  if ((verN !== 2 && verN !== 3) || vtype !== 1) return NONE
   const vrid = b[v + 1] as number
   if (vrid === 0) return unparsedBecause('VRRP advert with vrid 0')
-  const smac = mac(b, s + 6)
-  const prio = b[v + 2] as number
-  const ev: VrrpAdvertEvent =
-    verN === 2
-      ? {type: 'vrrp.advert', t, host, src, smac, vrid, prio, intvl: b[v + 5] as number, ver: 2, auth: vrrpAuthName(b[v + 4] as number)}
-      : {type: 'vrrp.advert', t, host, src, smac, vrid, prio, intvl: ((((b[v + 4] as number) & 0x0f) << 8) | (b[v + 5] as number)) / 100, ver: 3}
-  return ev
+  F.smacAt = s + 6
+  F.vrid = vrid
+  F.prio = b[v + 2] as number
+  F.ver = verN
+  if (verN === 2) {
+    F.intvl = b[v + 5] as number
+    F.auth = b[v + 4] as number
+  } else {
+    F.intvl = (((b[v + 4] as number) & 0x0f) << 8) | (b[v + 5] as number)
+    F.auth = 0
+  }
+  return kind
 }
 
 export interface PcapParse extends CaptureParse {
@@ -315,6 +455,53 @@ export interface PcapHeader {
  * `tally`. Memory: the fixed work buffer and the events of one buffer-full (the caller folds them in).
  */
 export async function* pcapEvents(src: ByteSource, host: string, tally: CaptureTally, onHeader?: (h: PcapHeader) => void): AsyncGenerator<CaptureEvent[]> {
+  for await (const fb of pcapFrames(src, host, tally, onHeader)) yield eventsOf(fb)
+}
+
+/**
+ * Frames decoded to shared events (decodeShared), a buffer-full at a time: `events[i]` happened at `times[i]`
+ * (epoch µs). The arrays are the batch's own (not reused).
+ */
+export interface FrameBatch {
+  events: SharedEvent[]
+  times: number[]
+}
+
+/** A batch of frames as events of their own (the object API). */
+export function eventsOf(fb: FrameBatch): CaptureEvent[] {
+  const out: CaptureEvent[] = new Array<CaptureEvent>(fb.events.length)
+  for (let i = 0; i < out.length; i++) out[i] = withTime((fb.events[i] as SharedEvent).ev, fb.times[i] as number)
+  return out
+}
+
+/**
+ * A shared event as an event of its own at time `t`: the object build() makes, keys in its order (an object
+ * literal per kind: spreading the shared event was three times slower).
+ */
+export function withTime(e: CaptureEvent, t: number): CaptureEvent {
+  let ev: CaptureEvent
+  if (e.type === 'arp') {
+    const a: ArpEvent =
+      e.tmac !== undefined
+        ? {type: 'arp', t, host: e.host, op: e.op, sip: e.sip, smac: e.smac, tip: e.tip, tmac: e.tmac, garp: e.garp}
+        : {type: 'arp', t, host: e.host, op: e.op, sip: e.sip, smac: e.smac, tip: e.tip, garp: e.garp}
+    ev = a
+  } else {
+    const v: VrrpAdvertEvent =
+      e.auth !== undefined
+        ? {type: 'vrrp.advert', t, host: e.host, src: e.src, smac: e.smac, vrid: e.vrid, prio: e.prio, intvl: e.intvl, ver: e.ver, auth: e.auth}
+        : {type: 'vrrp.advert', t, host: e.host, src: e.src, smac: e.smac, vrid: e.vrid, prio: e.prio, intvl: e.intvl, ver: e.ver}
+    ev = v
+  }
+  if (e.vlan !== undefined) ev.vlan = e.vlan
+  if (e.iface !== undefined) ev.iface = e.iface
+  return ev
+}
+
+/** The classic pcap record loop (pcapEvents) as frame batches. */
+export async function* pcapFrames(src: ByteSource, host: string, tally: CaptureTally, onHeader?: (h: PcapHeader) => void): AsyncGenerator<FrameBatch> {
+  const cache = new EventCache(host, undefined)
+  let times: number[] = []
   const path = src.path
   const head = src.head
   const magic = pcapMagic(head)
@@ -337,14 +524,15 @@ export async function* pcapEvents(src: ByteSource, host: string, tally: CaptureT
   const fracMax = nano ? 999_999_999 : 999_999
   let started = false
   let record = 0
-  const gen = framed<CaptureEvent>(src.chunks(), WORK, (b, start, end, base) => {
+  const gen = framed<SharedEvent>(src.chunks(), WORK, (b, start, end, base) => {
     let p = start
     if (!started) {
       if (end - p < 24) return {used: 0, out: null}
       started = true
       p += 24
     }
-    const out: CaptureEvent[] = []
+    const out: SharedEvent[] = []
+    times = []
     try {
       while (end - p >= 16) {
         if (out.length >= BATCH) return {used: p - start, out, more: true}
@@ -374,9 +562,12 @@ export async function* pcapEvents(src: ByteSource, host: string, tally: CaptureT
           continue
         }
         const t = sec * 1_000_000 + (nano ? Math.floor(frac / 1000) : frac)
-        const ev = decodeAt(b, fs, fe, t, host, undefined)
+        const ev = decodeShared(b, fs, fe, cache)
         if (decoded.tagged) tally.vlanTagged += 1
-        if (ev !== null) out.push(ev)
+        if (ev !== null) {
+          out.push(ev)
+          times.push(t)
+        }
         else if (decoded.reason === '') tally.ignored += 1
         else tally.addUnparsed({n: record, text: hexPreview(b.subarray(fs, fe)), reason: decoded.reason})
       }
@@ -385,11 +576,28 @@ export async function* pcapEvents(src: ByteSource, host: string, tally: CaptureT
     }
     return {used: p - start, out}
   })
-  const {left} = yield* relay(gen)
+  const {left} = yield* frameBatches(gen, () => times)
   if (!started) throw captureError(path, `${path} ends inside the pcap file header (${left.length} of 24 bytes)`)
   if (left.length > 0) {
     tally.addUnparsed({n: record + 1, text: hexPreview(left), reason: `the file ends inside a record (${left.length} bytes left over): cut short?`})
   }
+}
+
+/**
+ * relay() for a framed() generator of shared events whose times the parser collects in `times()` (the
+ * array of the batch just parsed): yields them paired.
+ */
+export async function* frameBatches(gen: AsyncGenerator<SharedEvent[], {left: Buffer; base: number}>, times: () => number[]): AsyncGenerator<FrameBatch, {left: Buffer; base: number}> {
+  let r = await gen.next()
+  try {
+    while (r.done !== true) {
+      yield {events: r.value, times: times()}
+      r = await gen.next()
+    }
+  } finally {
+    if (r.done !== true) await gen.return({left: Buffer.alloc(0), base: 0})
+  }
+  return r.value
 }
 
 /** Read a whole pcap file into events (the array API; openCapture() in file.ts streams). */

@@ -21,8 +21,8 @@
  */
 import type {CaptureEvent} from './events.js'
 import {type CaptureTally, hexPreview} from './events.js'
-import {captureError, corruptError, decodeAt, decoded, LINKTYPE_ETHERNET, linkTypeOf} from './pcap.js'
-import {BATCH, type ByteSource, framed, relay} from './source.js'
+import {captureError, corruptError, decoded, decodeShared, EventCache, eventsOf, type FrameBatch, frameBatches, LINKTYPE_ETHERNET, linkTypeOf, type SharedEvent} from './pcap.js'
+import {BATCH, type ByteSource, framed} from './source.js'
 
 const SHB = 0x0a0d0d0a
 const IDB = 1
@@ -44,6 +44,8 @@ interface Iface {
   mul: number
   binShift: number
   offsetUs: number
+  /** Its frames' shared events (they carry its name). */
+  cache: EventCache
 }
 
 const TWO32 = 4294967296
@@ -63,6 +65,12 @@ function toUs(i: Iface, hi: number, lo: number): number {
 
 /** The pcapng block loop: yields the events of each buffer-full; counts the rest in `tally`. */
 export async function* pcapngEvents(src: ByteSource, host: string, tally: CaptureTally): AsyncGenerator<CaptureEvent[]> {
+  for await (const fb of pcapngFrames(src, host, tally)) yield eventsOf(fb)
+}
+
+/** The pcapng block loop as frame batches (see pcap.ts FrameBatch). */
+export async function* pcapngFrames(src: ByteSource, host: string, tally: CaptureTally): AsyncGenerator<FrameBatch> {
+  let times: number[] = []
   const path = src.path
   let le = true
   let section = -1
@@ -84,6 +92,7 @@ export async function* pcapngEvents(src: ByteSource, host: string, tally: Captur
       mul: 1,
       binShift: -1,
       offsetUs: 0,
+      cache: new EventCache(host, undefined),
     }
     let o = p + 16
     const endOpts = p + len - 4
@@ -111,26 +120,31 @@ export async function* pcapngEvents(src: ByteSource, host: string, tally: Captur
       }
       o = v + olen + ((4 - (olen % 4)) % 4)
     }
+    iface.cache = new EventCache(host, iface.name)
     return iface
   }
 
-  const packet = (b: Buffer, fs: number, fe: number, t: number | null, iface: Iface, out: CaptureEvent[]): void => {
+  const packet = (b: Buffer, fs: number, fe: number, t: number | null, iface: Iface, out: SharedEvent[]): void => {
     tally.frames += 1
     if (t !== null) lastT = t
     if (iface.linkType !== LINKTYPE_ETHERNET) {
       tally.addUnparsed({n: tally.frames, text: hexPreview(b.subarray(fs, fe)), reason: `interface ${iface.name} has link type ${iface.linkType}; hachaos decodes Ethernet (1) only`})
       return
     }
-    const ev = decodeAt(b, fs, fe, lastT, host, iface.name)
+    const ev = decodeShared(b, fs, fe, iface.cache)
     if (decoded.tagged) tally.vlanTagged += 1
-    if (ev !== null) out.push(ev)
+    if (ev !== null) {
+      out.push(ev)
+      times.push(lastT)
+    }
     else if (decoded.reason === '') tally.ignored += 1
     else tally.addUnparsed({n: tally.frames, text: hexPreview(b.subarray(fs, fe)), reason: decoded.reason})
   }
 
-  const gen = framed<CaptureEvent>(src.chunks(), WORK, (b, start, end, base) => {
+  const gen = framed<SharedEvent>(src.chunks(), WORK, (b, start, end, base) => {
     let p = start
-    const out: CaptureEvent[] = []
+    const out: SharedEvent[] = []
+    times = []
     try {
       while (end - p >= 12) {
         if (out.length >= BATCH) return {used: p - start, out, more: true}
@@ -200,7 +214,7 @@ export async function* pcapngEvents(src: ByteSource, host: string, tally: Captur
     }
     return {used: p - start, out}
   })
-  const {left} = yield* relay(gen)
+  const {left} = yield* frameBatches(gen, () => times)
   if (section < 0) throw captureError(path, `${path} ends inside its pcapng section header (${left.length} bytes)`)
   if (left.length > 0) {
     tally.addUnparsed({n: tally.frames + 1, text: hexPreview(left), reason: `the file ends inside a block (${left.length} bytes left over): cut short?`})

@@ -55,3 +55,38 @@ export const priorityChangeJson = (c: PriorityChange): string => `{"t":${n(c.t)}
 
 export const advertGapJson = (g: AdvertGap): string =>
   `{"vrid":${n(g.vrid)},"source":${q(g.source)},"fromUs":${n(g.fromUs)},"toUs":${n(g.toUs)},"gapMs":${n(g.gapMs)},"intervalMs":${n(g.intervalMs)}}`
+
+/** What a GARP entry is made of besides its time and sender name: the ARP event that made it. */
+interface GarpSource {
+  op: 'request' | 'reply'
+  smac: string
+  sip: string
+}
+
+/** Entries of a GarpText cache (cleared when full: bounded memory). */
+const GARP_TEXTS = 4096
+
+/**
+ * GARP entries' JSON text (garpJson, after `prefix` — e.g. `"type":"timeline.garp",` for NDJSON — and before
+ * `suffix`) around their time, cached by the ARP event that made them: a capture's frames of one content share
+ * one event (src/capture/pcap.ts SharedEvent), so half a million GARPs are a handful of texts. An entry is
+ * made again when the sender's name or forVip differ from the cached one's.
+ */
+export class GarpText {
+  private readonly memo = new Map<GarpSource, {source: string; forVip: boolean; head: Buffer; tail: Buffer}>()
+
+  constructor(
+    private readonly prefix = '',
+    private readonly suffix = '',
+  ) {}
+
+  get(from: GarpSource, source: string, forVip: boolean): {head: Buffer; tail: Buffer} {
+    const hit = this.memo.get(from)
+    if (hit !== undefined && hit.source === source && hit.forVip === forVip) return hit
+    if (this.memo.size >= GARP_TEXTS) this.memo.clear()
+    const s = garpJson({t: 0, op: from.op, source, mac: from.smac, ip: from.sip, forVip})
+    const made = {source, forVip, head: Buffer.from(`{${this.prefix}"t":`, 'utf8'), tail: Buffer.from(`${s.slice('{"t":0'.length)}${this.suffix}`, 'utf8')}
+    this.memo.set(from, made)
+    return made
+  }
+}

@@ -24,6 +24,7 @@
  * A sink gets each entry named with what was known when it closed.
  */
 import type {FailoverMetrics, SplitBrainFinding, TimelineEvent} from '../store/run-types.js'
+import {PartsSpool} from '../util/parts-spool.js'
 import {LineSpool, type SpoolCodec, SortedSpool} from '../util/sorted-spool.js'
 import {MinHeap} from '../util/heap.js'
 import type {Advert, AdvertGap, AnalyzeContext, Arp, GarpEntry, MasterSpan, PriorityChange, Probe, TimelineAnalysis, VipOwner} from './types.js'
@@ -68,6 +69,12 @@ export class Namer {
 export interface TimelineSink {
   master?(m: MasterSpan): void
   garp?(g: GarpEntry): void
+  /**
+   * Instead of garp(), when given: the GARP as the ARP event that made it (frames of one content share one
+   * event: src/capture/pcap.ts SharedEvent), its time, its sender's name as known now and forVip — no entry
+   * object made (the caller caches the entry's text by event).
+   */
+  garpAt?(t: number, from: Arp, source: string, forVip: boolean): void
   priorityChange?(c: PriorityChange): void
   advertGap?(g: AdvertGap): void
   splitBrain?(f: SplitBrainFinding): void
@@ -106,7 +113,22 @@ export interface TimelineMachineOptions {
      * `spooled().garpsJson` hands back the bytes (null when a sender got its name only after some of its
      * GARPs: then `garps` gives them renamed).
      */
-    garpJson?: {json: (g: GarpEntry) => string; sep: string}
+    /**
+     * The master spans' and advert gaps' JSON text (e.g. json-lines.ts masterJson, advertGapJson): they are then
+     * spooled as that text, named as they close, and `spooled().mastersJson` / `advertGapsJson` hand it back
+     * (null when a source got its name only after some of its entries: then `masters` / `advertGaps` give
+     * them renamed).
+     */
+    entryJson?: {master: (m: MasterSpan) => string; advertGap: (g: AdvertGap) => string}
+    garpJson?: {
+      json: (g: GarpEntry) => string
+      sep: string
+      /**
+       * The same text as bytes around the entry's time (a non-negative integer), by the ARP event that made it
+       * (see TimelineSink.garpAt): when given, used instead of `json` (its text must be the same).
+       */
+      parts?: (from: Arp, source: string, forVip: boolean) => {head: Uint8Array; tail: Uint8Array}
+    }
   }
   /**
    * Take the fault and revert moments from the first fault.inject / fault.revert event (phase 'before')
@@ -173,6 +195,59 @@ class Spooled<T> implements Keeper<T> {
     this.spool.add(x)
   }
   items(): T[] {
+    return []
+  }
+}
+
+/** A list entry spooled as its final JSON text: its order key and tie, the address it was named by, its text. */
+interface TextRec {
+  key: number
+  g: number
+  ip: string
+  mac: string
+  json: string
+}
+// ip and mac hold no space; the text is the rest of the line (JSON text holds no newline)
+const TEXT_CODEC: SpoolCodec<TextRec> = {
+  encode: (r) => `${r.key} ${r.g} ${r.ip} ${r.mac} ${r.json}`,
+  decode: (l) => {
+    const a = l.indexOf(' ')
+    const b = l.indexOf(' ', a + 1)
+    const c = l.indexOf(' ', b + 1)
+    const d = l.indexOf(' ', c + 1)
+    return {key: +l.slice(0, a), g: +l.slice(a + 1, b), ip: l.slice(b + 1, c), mac: l.slice(c + 1, d), json: l.slice(d + 1)}
+  },
+  key: (r) => r.key,
+  tie: (r) => r.g,
+}
+
+/**
+ * A list spooled as its entries' final JSON text, named as they close (spill.entryJson): read back, it is copied
+ * out without decoding. `unnamed`: the "ip mac" of entries spooled under their IP (no name then).
+ */
+class SpooledText<R extends {g: number; ip: string; mac: string}> implements Keeper<R> {
+  readonly spool: SortedSpool<TextRec>
+  readonly unnamed = new Set<string>()
+  constructor(
+    runSize: number,
+    dir: string | undefined,
+    private readonly key: (r: R) => number,
+    private readonly text: (r: R) => {source: string; json: string},
+  ) {
+    this.spool = new SortedSpool(TEXT_CODEC, runSize, dir)
+  }
+  get total(): number {
+    return this.spool.count
+  }
+  get size(): number {
+    return this.spool.inMemory
+  }
+  push(r: R): void {
+    const {source, json} = this.text(r)
+    if (source === r.ip) this.unnamed.add(`${r.ip} ${r.mac}`)
+    this.spool.add({key: this.key(r), g: r.g, ip: r.ip, mac: r.mac, json})
+  }
+  items(): R[] {
     return []
   }
 }
@@ -268,6 +343,10 @@ const GARP_CODEC: SpoolCodec<GarpRec> = {
 /** The spooled lists of a result made with `spill`, in their order, named (read each once). */
 export interface SpooledLists {
   masters: Iterable<MasterSpan>
+  /** With `spill.entryJson`: the master spans as that JSON text, in order; null: read `masters`. */
+  mastersJson: Iterable<string> | null
+  /** With `spill.entryJson`: the advert gaps as that JSON text, in order; null: read `advertGaps`. */
+  advertGapsJson: Iterable<string> | null
   garps: Iterable<GarpEntry>
   /** With `spill.garpJson`: the GARPs as that JSON text joined by its `sep`, raw bytes (each chunk valid until the next); null: read `garps`. */
   garpsJson: Iterable<Buffer> | null
@@ -406,19 +485,24 @@ export class TimelineMachine {
 
   // reorder buffer: events that arrive in time order wait in a FIFO queue (the common case: no heap work);
   // the others in a heap; release takes the earlier head of the two (ties: arrival order)
-  private readonly pending = new MinHeap<{e: TimelineEvent; seq: number}>((x, y) => x.e.t < y.e.t || (x.e.t === y.e.t && x.seq < y.seq))
+  private readonly pending = new MinHeap<{e: TimelineEvent; t: number; seq: number}>((x, y) => x.t < y.t || (x.t === y.t && x.seq < y.seq))
   /** Released slots are cleared (null): an event the machine is done with can die young. */
-  private qe: Array<TimelineEvent | null> = []
-  private qs: number[] = []
+  // the queue is a ring (capacity doubled when full: the events of one window), its times and arrival
+  // numbers in typed arrays beside it; an event's own `t` is not read (see pushAt)
+  private qe: Array<TimelineEvent | null> = new Array<TimelineEvent | null>(1024).fill(null)
+  private qt = new Float64Array(1024)
+  private qs = new Float64Array(1024)
   private qHead = 0
+  private qLen = 0
   private seq = 0
   private maxSeenT = -Infinity
   private lastReleasedT = -Infinity
   private late = 0
   private finished = false
 
-  private firstUs: number | null = null
-  private lastUs: number | null = null
+  /** The first and last event's time (Infinity, -Infinity: none yet; numbers, not null, so that V8 keeps them unboxed). */
+  private firstT = Infinity
+  private lastT = -Infinity
   private nAdverts = 0
   private nArps = 0
   private nGarps = 0
@@ -435,7 +519,13 @@ export class TimelineMachine {
   private nGarpRecs = 0
   private readonly spilled: boolean
   /** spill.garpJson: the GARPs' text, and the senders whose GARPs were spooled under their MAC (no name yet). */
-  private readonly garpText: {spool: LineSpool; json: (g: GarpEntry) => string; unnamed: Set<string>} | null = null
+  private readonly garpText: {
+    /** With `parts`, a PartsSpool: the GARPs as (text pair, time), 12 bytes each. */
+    spool: LineSpool | PartsSpool
+    json: (g: GarpEntry) => string
+    parts: ((from: Arp, source: string, forVip: boolean) => {head: Uint8Array; tail: Uint8Array}) | undefined
+    unnamed: Set<string>
+  } | null = null
 
   private readonly arpIps = new Map<string, ArpIpState>()
   private readonly garpAfterFault = new Map<string, GarpAfterFault>()
@@ -470,12 +560,26 @@ export class TimelineMachine {
     if (this.spilled) {
       const runSize = opts.spill?.runSize ?? 16_384
       const dir = opts.spill?.dir
-      this.masters = new Spooled(MASTER_CODEC, runSize, dir)
+      const ej = opts.spill?.entryJson
+      this.masters =
+        ej !== undefined
+          ? new SpooledText<MasterRec>(runSize, dir, (m) => m.startUs, (m) => {
+              const named = this.nameMaster(m)
+              return {source: named.source, json: ej.master(named)}
+            })
+          : new Spooled(MASTER_CODEC, runSize, dir)
       this.prios = new Spooled(PRIO_CODEC, runSize, dir)
-      this.gaps = new Spooled(GAP_CODEC, runSize, dir)
+      this.gaps =
+        ej !== undefined
+          ? new SpooledText<GapRec>(runSize, dir, (g) => g.fromUs, (g) => {
+              const named = this.nameGap(g)
+              return {source: named.source, json: ej.advertGap(named)}
+            })
+          : new Spooled(GAP_CODEC, runSize, dir)
       const garpJson = opts.spill?.garpJson
       if (garpJson !== undefined && !this.omitGarps) {
-        this.garpText = {spool: new LineSpool(garpJson.sep, dir), json: garpJson.json, unnamed: new Set()}
+        const spool = garpJson.parts !== undefined ? new PartsSpool(garpJson.sep, dir) : new LineSpool(garpJson.sep, dir)
+        this.garpText = {spool, json: garpJson.json, parts: garpJson.parts, unnamed: new Set()}
         this.garps = new Kept(0)
       } else this.garps = this.omitGarps ? new Kept(0) : new Spooled(GARP_CODEC, runSize, dir)
     } else {
@@ -503,55 +607,86 @@ export class TimelineMachine {
 
   /** Feed one event. */
   push(e: TimelineEvent): void {
+    this.pushAt(e, e.t)
+  }
+
+  /**
+   * Feed one event that happened at `t` (its own `t` is not read): a capture's frames of the same content
+   * share one event object (src/capture/pcap.ts SharedEvent), so that a frame costs no object. The event is
+   * held (never changed) until it is released.
+   */
+  pushAt(e: TimelineEvent, t: number): void {
     if (this.finished) throw new Error('TimelineMachine: push after finish')
     if (this.window <= 0) {
-      this.release(e)
+      this.release(e, t)
       return
     }
-    if (e.t < this.lastReleasedT) {
+    if (t < this.lastReleasedT) {
       // later than the window allows: analysed now, counted
       this.late += 1
-      this.step(e)
+      this.step(e, t)
       return
     }
     const seq = this.seq++
-    if (e.t >= this.maxSeenT) {
-      this.qe.push(e)
-      this.qs.push(seq)
-      this.maxSeenT = e.t
-    } else this.pending.push({e, seq})
+    if (t >= this.maxSeenT) {
+      if (this.qLen === this.qe.length) this.growQueue()
+      const i = (this.qHead + this.qLen) & (this.qe.length - 1)
+      this.qe[i] = e
+      this.qt[i] = t
+      this.qs[i] = seq
+      this.qLen += 1
+      this.maxSeenT = t
+    } else this.pending.push({e, t, seq})
     this.drain(this.maxSeenT - this.window)
+  }
+
+  /** Double the queue's capacity (its events in order from slot 0). */
+  private growQueue(): void {
+    const n = this.qe.length
+    const qe = new Array<TimelineEvent | null>(2 * n).fill(null)
+    const qt = new Float64Array(2 * n)
+    const qs = new Float64Array(2 * n)
+    for (let k = 0; k < this.qLen; k++) {
+      const j = (this.qHead + k) & (n - 1)
+      qe[k] = this.qe[j] as TimelineEvent
+      qt[k] = this.qt[j] as number
+      qs[k] = this.qs[j] as number
+    }
+    this.qe = qe
+    this.qt = qt
+    this.qs = qs
+    this.qHead = 0
   }
 
   /** Release the buffered events up to `upTo` (all: Infinity), in time order, ties in arrival order. */
   private drain(upTo: number): void {
     for (;;) {
-      const q = this.qHead < this.qe.length ? (this.qe[this.qHead] as TimelineEvent) : null
+      const q = this.qLen > 0 ? (this.qe[this.qHead] as TimelineEvent) : null
+      const qt = q === null ? 0 : (this.qt[this.qHead] as number)
       const h = this.pending.peek()
       let fromQueue: boolean
       if (q === null) {
         if (h === undefined) break
         fromQueue = false
       } else if (h === undefined) fromQueue = true
-      else fromQueue = q.t < h.e.t || (q.t === h.e.t && (this.qs[this.qHead] as number) < h.seq)
-      const t = fromQueue ? (q as TimelineEvent).t : (h as {e: TimelineEvent}).e.t
+      else fromQueue = qt < h.t || (qt === h.t && (this.qs[this.qHead] as number) < h.seq)
+      const t = fromQueue ? qt : (h as {t: number}).t
       if (t > upTo) break
       if (fromQueue) {
         this.qe[this.qHead] = null
-        this.qHead += 1
-        if (this.qHead >= 1024 && this.qHead * 2 >= this.qe.length) {
-          this.qe = this.qe.slice(this.qHead)
-          this.qs = this.qs.slice(this.qHead)
-          this.qHead = 0
-        }
-        this.release(q as TimelineEvent)
-      } else this.release((this.pending.pop() as {e: TimelineEvent}).e)
+        this.qHead = (this.qHead + 1) & (this.qe.length - 1)
+        this.qLen -= 1
+        this.release(q as TimelineEvent, t)
+      } else {
+        const x = this.pending.pop() as {e: TimelineEvent; t: number}
+        this.release(x.e, x.t)
+      }
     }
   }
 
   /** State entries held now (not counting the kept output lists): the bound stated at the top of this file. */
   stateSize(): number {
-    let n = this.vrids.size + this.arpIps.size + this.garpAfterFault.size + this.pending.size + (this.qe.length - this.qHead) + this.completions.size + (this.vipOpen?.parties.size ?? 0) + this.namer.size
+    let n = this.vrids.size + this.arpIps.size + this.garpAfterFault.size + this.pending.size + this.qLen + this.completions.size + (this.vipOpen?.parties.size ?? 0) + this.namer.size
     for (const v of this.vrids.values()) {
       n += v.list.length + v.pairs.size
       for (const s of v.list) n += (s.span === null ? 0 : 1) + (s.alive === null ? 0 : 1)
@@ -565,30 +700,29 @@ export class TimelineMachine {
     return this.masters.size + this.prios.size + this.gaps.size + this.garps.size + this.findings.size
   }
 
-  private release(e: TimelineEvent): void {
-    if (e.t < this.lastReleasedT) this.late += 1
-    else this.lastReleasedT = e.t
-    this.step(e)
+  private release(e: TimelineEvent, t: number): void {
+    if (t < this.lastReleasedT) this.late += 1
+    else this.lastReleasedT = t
+    this.step(e, t)
   }
 
-  private step(e: TimelineEvent): void {
-    const t = e.t
-    if (this.firstUs === null || t < this.firstUs) this.firstUs = t
-    if (this.lastUs === null || t > this.lastUs) this.lastUs = t
+  private step(e: TimelineEvent, t: number): void {
+    if (t < this.firstT) this.firstT = t
+    if (t > this.lastT) this.lastT = t
     // probe completions before this moment can no longer be preceded by another: fold them in
     while (this.completions.size > 0 && (this.completions.peek() as number) < t) this.completion(this.completions.pop() as number)
     switch (e.type) {
       case 'vrrp.advert':
-        this.advert(e)
+        this.advert(e, t)
         break
       case 'arp':
-        this.arp(e)
+        this.arp(e, t)
         break
       case 'probe':
-        this.probe(e)
+        this.probe(e, t)
         break
       case 'vip.owner':
-        this.vipOwner(e)
+        this.vipOwner(e, t)
         break
       case 'fault.inject':
         if (this.fromEvents && e.phase === 'before') this.setFault(t)
@@ -603,7 +737,7 @@ export class TimelineMachine {
 
   // ---- adverts: master spans, priority changes, gaps, alive intervals, failover ------------------------
 
-  private advert(a: Advert): void {
+  private advert(a: Advert, t: number): void {
     this.nAdverts += 1
     this.namer.learn(a.src, a.smac)
     const key = instanceMapKey(a.vrid, a.vlan, a.iface)
@@ -623,14 +757,14 @@ export class TimelineMachine {
 
     // master spans, priority changes, advert gaps (as collectSource in the batch analysis did)
     if (s.hasPrev) {
-      if (a.prio !== s.prevPrio) this.emitPrio({g: s.g, t: a.t, vrid: a.vrid, ip: a.src, mac: a.smac, from: s.prevPrio, to: a.prio})
+      if (a.prio !== s.prevPrio) this.emitPrio({g: s.g, t: t, vrid: a.vrid, ip: a.src, mac: a.smac, from: s.prevPrio, to: a.prio})
       const limit = 1.5 * s.prevIv
-      if (a.t - s.prevT > limit) {
-        this.emitGap({g: s.g, vrid: a.vrid, ip: a.src, mac: a.smac, fromUs: s.prevT, toUs: a.t, gapMs: ms(a.t - s.prevT), intervalMs: ms(s.prevIv)})
+      if (t - s.prevT > limit) {
+        this.emitGap({g: s.g, vrid: a.vrid, ip: a.src, mac: a.smac, fromUs: s.prevT, toUs: t, gapMs: ms(t - s.prevT), intervalMs: ms(s.prevIv)})
       }
-      if (s.span !== null && (a.t - s.prevT > 3 * s.prevIv || a.prio === 0)) {
-        if (a.prio === 0 && a.t - s.prevT <= 3 * s.prevIv) {
-          s.span.endUs = a.t
+      if (s.span !== null && (t - s.prevT > 3 * s.prevIv || a.prio === 0)) {
+        if (a.prio === 0 && t - s.prevT <= 3 * s.prevIv) {
+          s.span.endUs = t
           s.span.resigned = true
         }
         this.emitMaster(s.span)
@@ -638,22 +772,22 @@ export class TimelineMachine {
       }
     }
     if (a.prio > 0) {
-      s.span ??= {g: s.g, vrid: a.vrid, ip: a.src, mac: a.smac, startUs: a.t, endUs: a.t, prio: a.prio, adverts: 0, intervalMs: ms(iv), resigned: false}
-      s.span.endUs = a.t
+      s.span ??= {g: s.g, vrid: a.vrid, ip: a.src, mac: a.smac, startUs: t, endUs: t, prio: a.prio, adverts: 0, intervalMs: ms(iv), resigned: false}
+      s.span.endUs = t
       s.span.adverts += 1
     }
     // the old master's last advert up to the new master's first (same-moment adverts count)
-    if (v.newFirst !== null && v.lastPos !== null && a.src === v.lastPos.src && a.t <= v.newFirst.t) v.oldLastT = a.t
+    if (v.newFirst !== null && v.lastPos !== null && a.src === v.lastPos.src && t <= v.newFirst.t) v.oldLastT = t
     s.hasPrev = true
-    s.prevT = a.t
+    s.prevT = t
     s.prevPrio = a.prio
     s.prevIv = iv
 
-    this.alive(v, s, a, iv)
+    this.alive(v, s, a, iv, t)
 
     // failover: old master, new master, failback
     const F = this.faultAt
-    if (F === null || a.t < F) {
+    if (F === null || t < F) {
       if (a.prio > 0) {
         if (v.lastPos === null) v.lastPos = {src: a.src, smac: a.smac}
         else {
@@ -662,14 +796,14 @@ export class TimelineMachine {
         }
       }
     } else if (v.newFirst === null && a.prio > 0 && (v.lastPos === null || a.src !== v.lastPos.src)) {
-      v.newFirst = {src: a.src, smac: a.smac, t: a.t}
+      v.newFirst = {src: a.src, smac: a.smac, t: t}
       if (v.lastPos !== null) {
         const old = v.sources.get(v.lastPos.src)
         v.oldLastT = old !== undefined && old.hasPrev ? old.prevT : null
       }
     }
     const R = this.revertAt
-    if (R !== null && a.t >= R && a.prio > 0 && s.firstPosFromRevert === null) s.firstPosFromRevert = a.t
+    if (R !== null && t >= R && a.prio > 0 && s.firstPosFromRevert === null) s.firstPosFromRevert = t
   }
 
   /**
@@ -678,21 +812,21 @@ export class TimelineMachine {
    * The advert counts for every other source whose current interval still reaches it: any later cut is at
    * a later moment, so the advert stays inside the overlap.
    */
-  private alive(v: VridState, s: SourceState, a: Advert, iv: number): void {
+  private alive(v: VridState, s: SourceState, a: Advert, iv: number, t: number): void {
     if (a.prio === 0) {
-      if (s.alive !== null && a.t < s.alive.end) s.alive.end = a.t
+      if (s.alive !== null && t < s.alive.end) s.alive.end = t
       return
     }
-    const end = a.t + 3 * iv
-    if (s.alive !== null && a.t <= s.alive.end) {
+    const end = t + 3 * iv
+    if (s.alive !== null && t <= s.alive.end) {
       if (end > s.alive.end) s.alive.end = end
     } else {
       if (s.alive !== null) this.closePairs(v, s)
-      s.alive = {start: a.t, end, n: s.aliveCount++}
+      s.alive = {start: t, end, n: s.aliveCount++}
     }
     if (v.list.length < 2) return
     for (const o of v.list) {
-      if (o === s || o.alive === null || o.alive.end < a.t) continue
+      if (o === s || o.alive === null || o.alive.end < t) continue
       const isA = s.idx < o.idx
       const key = isA ? pairKey(s.idx, o.idx) : pairKey(o.idx, s.idx)
       let p = v.pairs.get(key)
@@ -704,20 +838,20 @@ export class TimelineMachine {
       }
       if (isA) {
         if (p.nA === 0) {
-          p.fA = a.t
+          p.fA = t
           p.pA = a.prio
           p.mA = a.smac
         }
         p.nA += 1
-        p.lA = a.t
+        p.lA = t
       } else {
         if (p.nB === 0) {
-          p.fB = a.t
+          p.fB = t
           p.pB = a.prio
           p.mB = a.smac
         }
         p.nB += 1
-        p.lB = a.t
+        p.lB = t
       }
     }
   }
@@ -761,19 +895,19 @@ export class TimelineMachine {
 
   // ---- ARP: GARPs, dual-ARP runs, the new master's first GARP ----------------------------------------
 
-  private arp(a: Arp): void {
+  private arp(a: Arp, t: number): void {
     this.nArps += 1
     const vip = this.ctx.vip
     if (a.garp) {
       this.nGarps += 1
-      this.emitGarp({g: this.nGarpRecs++, t: a.t, op: a.op, mac: a.smac, ip: a.sip, forVip: vip !== null && a.sip === vip})
+      this.emitGarp({g: this.nGarpRecs++, t, op: a.op, mac: a.smac, ip: a.sip, forVip: vip !== null && a.sip === vip}, a)
       const F = this.faultAt
-      if (F !== null && a.t >= F) {
+      if (F !== null && t >= F) {
         const g = this.garpAfterFault.get(a.smac)
-        if (g === undefined) this.garpAfterFault.set(a.smac, {first: {t: a.t, sip: a.sip}, other: null, vip: vip !== null && a.sip === vip ? a.t : null})
+        if (g === undefined) this.garpAfterFault.set(a.smac, {first: {t: t, sip: a.sip}, other: null, vip: vip !== null && a.sip === vip ? t : null})
         else {
-          if (g.other === null && a.sip !== g.first.sip) g.other = a.t
-          if (g.vip === null && vip !== null && a.sip === vip) g.vip = a.t
+          if (g.other === null && a.sip !== g.first.sip) g.other = t
+          if (g.vip === null && vip !== null && a.sip === vip) g.vip = t
         }
       }
     }
@@ -783,29 +917,29 @@ export class TimelineMachine {
     const key = a.vlan === undefined && a.iface === undefined ? a.sip : `${a.sip}%${a.vlan ?? ''}%${a.iface ?? ''}`
     const st = this.arpIps.get(key)
     if (st === undefined) {
-      this.arpIps.set(key, {ip: a.sip, idx: this.arpIps.size, prevT: a.t, prevMac: a.smac, prevReply: isReply, run: null, runs: 0})
+      this.arpIps.set(key, {ip: a.sip, idx: this.arpIps.size, prevT: t, prevMac: a.smac, prevReply: isReply, run: null, runs: 0})
       return
     }
     const prevReply = st.prevReply
     if (a.smac !== st.prevMac) {
       const run = st.run
-      if (run !== null && a.t - run.lastSwitchT <= (this.ctx.dualArpWindowMs ?? 2000) * 1000) {
+      if (run !== null && t - run.lastSwitchT <= (this.ctx.dualArpWindowMs ?? 2000) * 1000) {
         run.frames += run.pendFrames + 1
         run.replies += run.pendReplies + isReply
         run.pendFrames = 0
         run.pendReplies = 0
         if (!run.macs.includes(a.smac)) run.macs.push(a.smac)
         run.switches += 1
-        run.lastSwitchT = a.t
+        run.lastSwitchT = t
       } else {
         if (run !== null) this.closeArpRun(st)
-        st.run = {seq: st.runs++, firstT: st.prevT, lastSwitchT: a.t, switches: 1, macs: [st.prevMac, a.smac], frames: 2, replies: prevReply + isReply, pendFrames: 0, pendReplies: 0}
+        st.run = {seq: st.runs++, firstT: st.prevT, lastSwitchT: t, switches: 1, macs: [st.prevMac, a.smac], frames: 2, replies: prevReply + isReply, pendFrames: 0, pendReplies: 0}
       }
     } else if (st.run !== null) {
       st.run.pendFrames += 1
       st.run.pendReplies += isReply
     }
-    st.prevT = a.t
+    st.prevT = t
     st.prevMac = a.smac
     st.prevReply = isReply
   }
@@ -820,11 +954,11 @@ export class TimelineMachine {
 
   // ---- VIP owners ----------------------------------------------------------------------------------
 
-  private vipOwner(o: VipOwner): void {
+  private vipOwner(o: VipOwner, t: number): void {
     if (o.owners.length >= 2) {
-      if (this.vipOpen === null) this.vipOpen = {start: o.t, parties: new Set(o.owners)}
+      if (this.vipOpen === null) this.vipOpen = {start: t, parties: new Set(o.owners)}
       else for (const p of o.owners) this.vipOpen.parties.add(p)
-    } else this.closeVip(o.t)
+    } else this.closeVip(t)
   }
 
   private closeVip(t: number): void {
@@ -836,20 +970,20 @@ export class TimelineMachine {
 
   // ---- probes: the outage as the largest gap between successful completions ------------------------
 
-  private probe(p: Probe): void {
+  private probe(p: Probe, t: number): void {
     this.nProbes += 1
     if (!p.ok) {
       this.probesFailed += 1
       this.pendingFailed += 1
-      if (p.t === this.lastFailedT) this.atLastFailed += 1
+      if (t === this.lastFailedT) this.atLastFailed += 1
       else {
-        this.lastFailedT = p.t
+        this.lastFailedT = t
         this.atLastFailed = 1
       }
       return
     }
-    this.completions.push(p.t + Math.round(p.latencyMs * 1000))
-    if (this.faultAt !== null && p.t >= this.faultAt) this.okAfterFault = true
+    this.completions.push(t + Math.round(p.latencyMs * 1000))
+    if (this.faultAt !== null && t >= this.faultAt) this.okAfterFault = true
   }
 
   /**
@@ -893,17 +1027,25 @@ export class TimelineMachine {
     this.sink.advertGap?.(this.nameGap(g))
   }
 
-  private emitGarp(g: GarpRec): void {
+  private emitGarp(g: GarpRec, from: Arp): void {
     const text = this.garpText
+    const sink = this.sink
+    // times written as digits (parts, garpAt) must be what n() writes: non-negative integers
+    const plain = Number.isSafeInteger(g.t) && g.t >= 0
     if (text !== null) {
-      const named = this.nameGarp(g)
-      if (named.source === g.mac) text.unnamed.add(g.mac)
-      text.spool.append(text.json(named))
-      this.sink.garp?.(named)
+      const source = this.namer.mac(g.mac)
+      if (source === g.mac) text.unnamed.add(g.mac)
+      if (text.parts !== undefined && plain) {
+        const p = text.parts(from, source, g.forVip)
+        text.spool.appendAround(p.head, g.t, p.tail)
+      } else text.spool.append(text.json(this.nameGarp(g)))
+      if (sink.garpAt !== undefined && plain) sink.garpAt(g.t, from, source, g.forVip)
+      else sink.garp?.(this.nameGarp(g))
       return
     }
     this.garps.push(g)
-    this.sink.garp?.(this.nameGarp(g))
+    if (sink.garpAt !== undefined && plain) sink.garpAt(g.t, from, this.namer.mac(g.mac), g.forVip)
+    else sink.garp?.(this.nameGarp(g))
   }
 
   private emitFinding(f: FindingRec): void {
@@ -975,6 +1117,36 @@ export class TimelineMachine {
         },
       }
     }
+    // a list spooled as text: copied as it is unless a source named by its IP then has a name now
+    const asText = <R, T extends {source: string}>(k: Keeper<R>, f: (r: R) => T): {items: Iterable<T>; json: Iterable<string> | null} => {
+      if (!(k instanceof SpooledText)) return {items: named(k, f), json: null}
+      const spool = k.spool
+      const renamedNow = [...k.unnamed].some((key) => {
+        const [ip, mac] = key.split(' ') as [string, string]
+        return this.namer.source(ip, mac) !== ip
+      })
+      const namer = this.namer
+      return {
+        items: {
+          *[Symbol.iterator]() {
+            for (const r of spool.sorted()) {
+              const x = JSON.parse(r.json) as T
+              if (x.source === r.ip) x.source = namer.source(r.ip, r.mac)
+              yield x
+            }
+          },
+        },
+        json: renamedNow
+          ? null
+          : {
+              *[Symbol.iterator]() {
+                for (const r of spool.sorted()) yield r.json
+              },
+            },
+      }
+    }
+    const mastersL = asText(this.masters, (m) => this.nameMaster(m))
+    const gapsL = asText(this.gaps, (g) => this.nameGap(g))
     const text = this.garpText
     const renamed = text !== null && [...text.unnamed].some((mac) => this.namer.mac(mac) !== mac)
     const garps: Iterable<GarpEntry> =
@@ -992,17 +1164,19 @@ export class TimelineMachine {
           ? named(this.garps, (g) => this.nameGarp(g))
           : []
     return {
-      masters: named(this.masters, (m) => this.nameMaster(m)),
+      masters: mastersL.items,
+      mastersJson: mastersL.json,
+      advertGapsJson: gapsL.json,
       garps,
       garpsJson: text !== null && !renamed ? text.spool.bytes() : null,
       priorityChanges: named(this.prios, (c) => this.namePrio(c)),
-      advertGaps: named(this.gaps, (g) => this.nameGap(g)),
+      advertGaps: gapsL.items,
     }
   }
 
   /** Delete the spool files (idempotent; nothing to do without `spill`). */
   removeSpool(): void {
-    for (const k of [this.masters, this.prios, this.gaps, this.garps]) if (k instanceof Spooled) k.spool.remove()
+    for (const k of [this.masters, this.prios, this.gaps, this.garps]) if (k instanceof Spooled || k instanceof SpooledText) k.spool.remove()
     this.garpText?.spool.remove()
   }
 
@@ -1024,7 +1198,7 @@ export class TimelineMachine {
       v.pairs.clear()
     }
     for (const st of this.arpIps.values()) this.closeArpRun(st)
-    if (this.vipOpen !== null) this.closeVip(Math.max(this.lastUs ?? this.vipOpen.start, this.vipOpen.start))
+    if (this.vipOpen !== null) this.closeVip(Math.max(this.lastT === -Infinity ? this.vipOpen.start : this.lastT, this.vipOpen.start))
 
     const ctx = this.ctx
     const vrids = [...new Set([...this.vrids.values()].map((v) => v.vrid))].sort((a, b) => a - b)
@@ -1070,8 +1244,8 @@ export class TimelineMachine {
     return {
       vrid,
       vrids,
-      firstUs: this.firstUs,
-      lastUs: this.lastUs,
+      firstUs: this.firstT === Infinity ? null : this.firstT,
+      lastUs: this.lastT === -Infinity ? null : this.lastT,
       counts: {adverts: this.nAdverts, arps: this.nArps, garps: this.nGarps, probes: this.nProbes},
       masters,
       garps,

@@ -5,6 +5,8 @@
  */
 import {once} from 'node:events'
 
+import {writeUint} from './digits.js'
+
 /**
  * Buffered output with backpressure: `write` encodes into a 1 MiB buffer (no string concatenation: the
  * strings die young); `await flush()` whenever `pending` is large. A full buffer is handed to the stream and
@@ -72,6 +74,27 @@ export class StreamOut {
       this.pos += n
       at += n
     }
+  }
+
+  /**
+   * Short bytes in, copied (e.g. the cached JSON text around a value: no string per line). `b` may be reused
+   * by the caller as soon as this returns.
+   */
+  raw(b: Uint8Array): void {
+    if (this.acc.length > 0) this.encode()
+    if (b.length > StreamOut.SIZE - this.pos) {
+      this.copy(b as Buffer)
+      return
+    }
+    this.buf.set(b, this.pos)
+    this.pos += b.length
+  }
+
+  /** A non-negative safe integer as its decimal digits (what String() writes for it), with no string made. */
+  uint(x: number): void {
+    if (this.acc.length > 0) this.encode()
+    if (StreamOut.SIZE - this.pos < 16) this.spill()
+    this.pos = writeUint(this.buf, this.pos, x)
   }
 
   bytes(b: Buffer): void {

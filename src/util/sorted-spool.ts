@@ -24,6 +24,7 @@ import {join} from 'node:path'
 import {StringDecoder} from 'node:string_decoder'
 
 import {MinHeap} from './heap.js'
+import {writeUint} from './digits.js'
 
 export interface SpoolCodec<T> {
   /** One line, no newline in it. */
@@ -271,6 +272,34 @@ export class LineSpool {
     this.acc += this.n++ === 0 ? line : `${this.sep}${line}`
     if (this.acc.length >= ACC_AT) this.encode()
   }
+
+  /**
+   * Append one line as bytes, the digits of a non-negative safe integer, bytes (e.g. an entry's cached JSON
+   * text around its time: no string per line).
+   */
+  appendAround(head: Uint8Array, x: number, tail: Uint8Array): void {
+    this.encode()
+    const sep = (this.sepBytes ??= Buffer.from(this.sep, 'utf8'))
+    const sepLen = this.n++ === 0 ? 0 : sep.length
+    if (sepLen + head.length + 16 + tail.length > STREAM_BUF - this.pos) {
+      this.flush()
+      if (sepLen + head.length + 16 + tail.length > STREAM_BUF) {
+        this.n -= 1
+        this.append(`${Buffer.from(head).toString('utf8')}${x}${Buffer.from(tail).toString('utf8')}`)
+        return
+      }
+    }
+    if (sepLen > 0) {
+      this.buf.set(sep, this.pos)
+      this.pos += sepLen
+    }
+    this.buf.set(head, this.pos)
+    this.pos = writeUint(this.buf, this.pos + head.length, x)
+    this.buf.set(tail, this.pos)
+    this.pos += tail.length
+  }
+
+  private sepBytes: Buffer | null = null
 
   private encode(): void {
     if (this.acc.length === 0) return

@@ -6,7 +6,9 @@
  *   hachaos capture analyze FILE --json > /dev/null   goal ≤ 0.5 × tcpdump's time, peak RSS < 150 MB
  *   … without --json (text), and --events ndjson
  *
- * (wall time and, with GNU time installed, CPU time: both as ratios to tcpdump's) and, in this process, the
+ * BENCH_CAPTURE_REPS rounds (default 5; tcpdump then each output, the ratios taken within each round, their
+ * median printed with the range: the machine is shared) of wall time and, with GNU time installed, CPU time
+ * (the fairer figure under load), and, in this process, the
  * timeline machine alone on the decoded events (goal ≥ 10^6 events/s) and the
  * reader alone, so that the time of each part is known. No root needed: `HACHAOS_BENCH_ONLY='capture analyze' npm run bench`.
  * Frames: BENCH_CAPTURE_FRAMES (default 1,000,000); BENCH_CAPTURE_10M=1 adds a 10,000,000-frame file.
@@ -93,23 +95,48 @@ async function oneSize(dir: string, frames: number): Promise<CaptureLine[]> {
   const label = frames.toLocaleString('en')
   process.stderr.write(`bench: ${label} frames, ${mb.toFixed(0)} MB written in ${s(performance.now() - g0)}\n`)
 
-  const tcpdump = await timed(['tcpdump', '-r', file, '-n', '-tt', '-e'])
-  out.push({name: `${label} frames: tcpdump -r -n -tt -e > /dev/null`, value: s(tcpdump.wallMs), goal: '', note: `peak RSS ${tcpdump.peakRssMb.toFixed(0)} MB${cpu(tcpdump)}`})
-  for (const [what, extra] of [
-    ['--json', ['--json']],
+  // REPS rounds of tcpdump then each output, side by side: on a shared machine each ratio is taken within its
+  // round (the neighbours' load changes between rounds) and the median of the rounds is printed
+  const reps = Math.max(1, Number(process.env.BENCH_CAPTURE_REPS ?? 5))
+  const modes: Array<[string, string[]]> = [
     ['(text)', []],
+    ['--json', ['--json']],
     ['--events ndjson', ['--events', 'ndjson']],
-  ] as Array<[string, string[]]>) {
-    const r = await timed([process.execPath, BIN, 'capture', 'analyze', file, '-q', ...extra])
-    const ratio = r.wallMs / tcpdump.wallMs
+  ]
+  const tcp: Timed[] = []
+  const runs = new Map<string, Timed[]>(modes.map(([w]) => [w, []]))
+  for (let i = 0; i < reps; i++) {
+    tcp.push(await timed(['tcpdump', '-r', file, '-n', '-tt', '-e']))
+    for (const [what, extra] of modes) runs.get(what)?.push(await timed([process.execPath, BIN, 'capture', 'analyze', file, '-q', ...extra]))
+  }
+  const med = (xs: number[]): number => {
+    const v = [...xs].sort((x, y) => x - y)
+    return v.length % 2 === 1 ? (v[(v.length - 1) / 2] as number) : ((v[v.length / 2 - 1] as number) + (v[v.length / 2] as number)) / 2
+  }
+  const range = (xs: number[]): string => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`
+  const tcpCpu = tcp.map((t) => t.cpuS).filter((c): c is number => c !== null)
+  out.push({
+    name: `${label} frames: tcpdump -r -n -tt -e > /dev/null (median of ${reps})`,
+    value: s(med(tcp.map((t) => t.wallMs))),
+    goal: '',
+    note: `peak RSS ${Math.max(...tcp.map((t) => t.peakRssMb)).toFixed(0)} MB${tcpCpu.length > 0 ? `, CPU ${med(tcpCpu).toFixed(2)} s (${range(tcpCpu)})` : ''}`,
+  })
+  for (const [what] of modes) {
+    const rs = runs.get(what) ?? []
+    const wallRatios = rs.map((r, i) => r.wallMs / (tcp[i] as Timed).wallMs)
+    const cpuRatios = rs.flatMap((r, i) => {
+      const t = (tcp[i] as Timed).cpuS
+      return r.cpuS !== null && t !== null && t > 0 ? [r.cpuS / t] : []
+    })
+    const cpus = rs.map((r) => r.cpuS).filter((c): c is number => c !== null)
+    const bad = rs.filter((r) => r.code !== 0 && r.code !== 7)
     out.push({
-      name: `${label} frames: hachaos capture analyze ${what} > /dev/null`,
-      value: s(r.wallMs),
-      goal: what === '--json' ? '≤ 0.5 × tcpdump, < 150 MB' : '',
+      name: `${label} frames: hachaos capture analyze ${what} > /dev/null (median of ${reps})`,
+      value: s(med(rs.map((r) => r.wallMs))),
+      goal: '≤ 0.5 × tcpdump, < 150 MB',
       note:
-        `${ratio.toFixed(2)} × tcpdump` +
-        (r.cpuS !== null && tcpdump.cpuS !== null && tcpdump.cpuS > 0 ? ` (CPU ${r.cpuS.toFixed(2)} s: ${(r.cpuS / tcpdump.cpuS).toFixed(2)} ×)` : '') +
-        `; peak RSS ${r.peakRssMb.toFixed(0)} MB${r.code === 0 ? '' : `; exit ${r.code}`}`,
+        (cpuRatios.length > 0 ? `CPU ${med(cpus).toFixed(2)} s: ${med(cpuRatios).toFixed(2)} × tcpdump (rounds ${range(cpuRatios)}); ` : '') +
+        `wall ${med(wallRatios).toFixed(2)} ×; peak RSS ${Math.max(...rs.map((r) => r.peakRssMb)).toFixed(0)} MB${bad.length === 0 ? '' : `; exit ${bad[0]?.code}`}`,
     })
   }
 

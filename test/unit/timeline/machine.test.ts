@@ -13,6 +13,7 @@ import fc from 'fast-check'
 import {readCaptureFile} from '../../../src/capture/file.js'
 import type {TimelineEvent} from '../../../src/store/run-types.js'
 import {type AnalyzeContext, TimelineMachine, analyzeTimeline} from '../../../src/timeline/analyze.js'
+import {advertGapJson, GarpText, garpJson, masterJson} from '../../../src/timeline/json-lines.js'
 import {ROOT} from '../../helpers/cli.js'
 import {analyzeTimeline as oracle} from './oracle.js'
 
@@ -61,6 +62,37 @@ function spilled(events: TimelineEvent[], ctx: AnalyzeContext, windowUs: number,
   }
 }
 
+/**
+ * As `capture analyze --json` spills: master spans and advert gaps as their JSON text, GARPs as (text pair,
+ * time) (PartsSpool). Read back as entries, and as text (a second run: each list is read once): the text is
+ * the entries' JSON when no source got its name late (else null, and the entries are renamed).
+ */
+function spilledText(events: TimelineEvent[], ctx: AnalyzeContext, windowUs: number, runSize: number): ReturnType<typeof analyzeTimeline> {
+  const run = <T>(read: (l: NonNullable<ReturnType<TimelineMachine['spooled']>>, a: ReturnType<typeof analyzeTimeline>) => T): T => {
+    const texts = new GarpText()
+    const m = new TimelineMachine(ctx, {
+      reorderWindowUs: windowUs,
+      spill: {runSize, entryJson: {master: masterJson, advertGap: advertGapJson}, garpJson: {json: garpJson, sep: ',\n', parts: (from, source, forVip) => texts.get(from, source, forVip)}},
+    })
+    try {
+      for (const e of events) m.push(e)
+      const a = m.finish()
+      const l = m.spooled()
+      assert.ok(l !== null)
+      return read(l, a)
+    } finally {
+      m.removeSpool()
+    }
+  }
+  const got = run((l, a) => ({...a, masters: [...l.masters], garps: [...l.garps], priorityChanges: [...l.priorityChanges], advertGaps: [...l.advertGaps]}))
+  run((l) => {
+    if (l.mastersJson !== null) assert.deepEqual([...l.mastersJson], got.masters.map(masterJson))
+    if (l.advertGapsJson !== null) assert.deepEqual([...l.advertGapsJson], got.advertGaps.map(advertGapJson))
+    if (l.garpsJson !== null) assert.equal(Buffer.concat([...l.garpsJson].map((b) => Buffer.from(b))).toString('utf8'), got.garps.map(garpJson).join(',\n'))
+  })
+  return got
+}
+
 describe('TimelineMachine equals the batch analysis on real captures and runs', () => {
   const M = moments()
   const files = readdirSync(CAP).filter((f) => /\.(pcap|txt)$/.test(f) && !f.startsWith('stderr-') && f !== 'moments.txt')
@@ -86,6 +118,7 @@ describe('TimelineMachine equals the batch analysis on real captures and runs', 
             assert.deepEqual(streamed(cap.events, ctx, 2_000_000), want, `${f} streamed`)
             // as `capture analyze --json` keeps it: spilled to sorted runs (of 7 entries) and merged
             assert.deepEqual(spilled(cap.events, ctx, 2_000_000, 7), want, `${f} spilled`)
+            assert.deepEqual(spilledText(cap.events, ctx, 2_000_000, 7), want, `${f} spilled as text`)
             compared += 1
           }
         }
@@ -227,6 +260,7 @@ describe('TimelineMachine, random timelines (fast-check)', () => {
           assert.deepEqual(streamed(arrival, ctx, W, [...cuts].sort((a, b) => a - b)), want)
           // the lists spilled to disk in sorted runs of 1 to 4 entries and merged back: the same lists
           assert.deepEqual(spilled(arrival, ctx, W, 1 + (cuts.length % 4)), want)
+          assert.deepEqual(spilledText(arrival, ctx, W, 1 + (cuts.length % 4)), want)
         },
       ),
       {numRuns: 400},

@@ -1,0 +1,203 @@
+/**
+ * Lines in their final order (LineSpool's job: the GARPs of `capture analyze --json`, joined by `sep`), most of
+ * them made of a few cached texts around a number — the JSON of a GARP around its time. Those are kept as
+ * 12 bytes (the id of their text pair and the number) instead of their ~120 bytes of text: half a million GARPs
+ * are 6 MB on disk instead of 60, written and read back once (the temporary file's write and read were a
+ * large part of --json's system time). The text is made again as the bytes are read (bytes(): the same bytes
+ * LineSpool gives).
+ *
+ * Memory: one 256 KiB write buffer, then a read and an output buffer of that size; the table of text pairs,
+ * at most PAIRS (past that, and for lines given as text, the line's text itself is spooled).
+ */
+import {closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {StringDecoder} from 'node:string_decoder'
+
+import {writeUint} from './digits.js'
+
+const BUF = 256 * 1024
+/** Text pairs with an id (then lines are spooled as text). */
+const PAIRS = 4096
+/** A pair of texts larger than this is spooled as text. */
+const PAIR_MAX = 4096
+/** Record marks: a text record ([TEXT, byte length, bytes padded to 4]); else [pair id, low 32 bits, high bits]. */
+const TEXT = 0xffffffff
+const TWO32 = 4294967296
+
+export class PartsSpool {
+  private readonly words = new Uint32Array(BUF / 4)
+  private readonly buf = Buffer.from(this.words.buffer)
+  /** Write position in words. */
+  private at = 0
+  private fd: number | null = null
+  private dir: string | null = null
+  private written = 0
+  private n = 0
+  private readonly ids = new Map<Uint8Array, number>()
+  private readonly pairs: Array<{head: Uint8Array; tail: Uint8Array}> = []
+  private sepBytes: Buffer | null = null
+
+  constructor(
+    readonly sep = '\n',
+    private readonly tmp = tmpdir(),
+  ) {}
+
+  /** Lines appended. */
+  get count(): number {
+    return this.n
+  }
+
+  /**
+   * Append the line head + the digits of `x` (a non-negative safe integer) + tail. The pair is known by the
+   * identity of `tail` (and `head`): pass the same buffers for the same texts.
+   */
+  appendAround(head: Uint8Array, x: number, tail: Uint8Array): void {
+    let id = this.ids.get(tail)
+    if (id === undefined || this.pairs[id]?.head !== head) {
+      if (this.pairs.length >= PAIRS || head.length + tail.length > PAIR_MAX || !Number.isSafeInteger(x) || x < 0) {
+        this.append(`${Buffer.from(head).toString('utf8')}${x}${Buffer.from(tail).toString('utf8')}`)
+        return
+      }
+      id = this.pairs.length
+      this.pairs.push({head, tail})
+      this.ids.set(tail, id)
+    }
+    if (this.at + 3 > this.words.length) this.flush()
+    const hi = Math.floor(x / TWO32)
+    this.words[this.at] = id
+    this.words[this.at + 1] = x - hi * TWO32
+    this.words[this.at + 2] = hi
+    this.at += 3
+    this.n += 1
+  }
+
+  /** Append one line as text (`sep` not in it). */
+  append(line: string): void {
+    const b = Buffer.from(line, 'utf8')
+    if (this.at + 2 > this.words.length) this.flush()
+    this.words[this.at] = TEXT
+    this.words[this.at + 1] = b.length
+    this.at += 2
+    // the text, in as many buffer-fulls as it takes
+    for (let off = 0; off < b.length; ) {
+      if (this.at === this.words.length) this.flush()
+      const room = (this.words.length - this.at) * 4
+      const k = Math.min(room, b.length - off)
+      b.copy(this.buf, this.at * 4, off, off + k)
+      off += k
+      this.at += Math.ceil(k / 4)
+    }
+    this.n += 1
+  }
+
+  private file(): number {
+    if (this.fd === null) {
+      this.dir = mkdtempSync(join(this.tmp, 'hachaos-spool-'))
+      this.fd = openSync(join(this.dir, 'parts'), 'w+')
+    }
+    return this.fd
+  }
+
+  private flush(): void {
+    if (this.at === 0) return
+    this.written += writeSync(this.file(), this.buf, 0, this.at * 4, this.written)
+    this.at = 0
+  }
+
+  /** The lines joined by `sep`, as raw bytes: views of one output buffer, each valid until the next is asked for. */
+  *bytes(): Generator<Buffer> {
+    this.flush()
+    if (this.fd === null || this.n === 0) return
+    const fd = this.fd
+    const sep = (this.sepBytes ??= Buffer.from(this.sep, 'utf8'))
+    const rb = Buffer.allocUnsafe(BUF)
+    let rlen = 0 // valid bytes in rb
+    let rpos = 0 // read position in rb
+    let fileOff = 0
+    /** At least `k` bytes (k ≤ BUF, a multiple of 4 or the file's end) from rpos in rb; false at the end. */
+    const need = (k: number): boolean => {
+      if (rlen - rpos >= k) return true
+      rb.copyWithin(0, rpos, rlen)
+      rlen -= rpos
+      rpos = 0
+      while (rlen < k && fileOff < this.written) {
+        const got = readSync(fd, rb, rlen, Math.min(BUF - rlen, this.written - fileOff), fileOff)
+        if (got === 0) break
+        rlen += got
+        fileOff += got
+      }
+      return rlen - rpos >= k
+    }
+    const out = Buffer.allocUnsafe(BUF)
+    let o = 0
+    let first = true
+    while (need(8)) {
+      const w0 = rb.readUInt32LE(rpos)
+      if (o > BUF - (PAIR_MAX + 16 + sep.length)) {
+        yield out.subarray(0, o)
+        o = 0
+      }
+      if (!first) {
+        out.set(sep, o)
+        o += sep.length
+      }
+      first = false
+      if (w0 !== TEXT) {
+        if (!need(12)) break
+        const x = rb.readUInt32LE(rpos + 4) + rb.readUInt32LE(rpos + 8) * TWO32
+        rpos += 12
+        const p = this.pairs[w0] as {head: Uint8Array; tail: Uint8Array}
+        out.set(p.head, o)
+        o = writeUint(out, o + p.head.length, x)
+        out.set(p.tail, o)
+        o += p.tail.length
+        continue
+      }
+      let left = rb.readUInt32LE(rpos + 4)
+      const padded = Math.ceil(left / 4) * 4
+      rpos += 8
+      let skip = padded - left
+      while (left > 0) {
+        if (!need(Math.min(4, left))) break
+        const k = Math.min(left, rlen - rpos, BUF - o)
+        rb.copy(out, o, rpos, rpos + k)
+        o += k
+        rpos += k
+        left -= k
+        if (o === BUF) {
+          yield out.subarray(0, o)
+          o = 0
+        }
+      }
+      // the padding (the record's words are whole)
+      while (skip > 0 && need(1)) {
+        const k = Math.min(skip, rlen - rpos)
+        rpos += k
+        skip -= k
+      }
+    }
+    if (o > 0) yield out.subarray(0, o)
+  }
+
+  /** The lines one by one. */
+  *lines(): Generator<string> {
+    if (this.n === 0) return
+    const dec = new StringDecoder('utf8')
+    let rest = ''
+    for (const b of this.bytes()) {
+      rest += dec.write(b)
+      const parts = rest.split(this.sep)
+      rest = parts.pop() as string
+      yield* parts
+    }
+    yield rest + dec.end()
+  }
+
+  remove(): void {
+    if (this.fd !== null) closeSync(this.fd)
+    this.fd = null
+    if (this.dir !== null) rmSync(this.dir, {recursive: true, force: true})
+    this.dir = null
+  }
+}
