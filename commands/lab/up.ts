@@ -50,6 +50,7 @@ servers rs1 and rs2 (VIP on lo, arp_ignore=1, arp_announce=2, a web server namin
     'HACHAOS_LAB_PREFIX=hc2 <%= config.bin %> lab up --json',
     '<%= config.bin %> lab up --topology heartbeat',
     '<%= config.bin %> lab up --topology heartbeat --keepalive 200ms --deadtime 1 --auto-failback on',
+    '<%= config.bin %> lab up --topology heartbeat --resource apache2',
     '<%= config.bin %> lab up --topology bond --mode balance-rr',
     '<%= config.bin %> lab up --topology gluster --ping-timeout 5',
     '<%= config.bin %> lab up --topology gluster --replica 2 --arbiter --quorum auto',

@@ -89,7 +89,7 @@ describe('heartbeat lab with --resource apache2: nic-down on the active node, la
     }
   })
 
-  it('nic-down hb1: the VIP moves to hb2 within deadtime + apache2 start (± allowance), the client sees the page move from hb1 to hb2', async () => {
+  it('nic-down hb1: the VIP moves to hb2 within deadtime + apache2 start (± allowance), the client sees the page move from hb1 to hb2', async (t) => {
     const r = await runCli(['failover', '--target', 'hb1', '--fault', 'nic-down', '--json'], {env, timeoutMs: 200_000})
     // the isolated hb1 keeps the VIP: a split brain, which fails the verdict (exit 7), as with nginx
     assert.equal(r.code, 7, `exit ${r.code}\n${r.stderr.slice(-2000)}`)
@@ -118,6 +118,8 @@ describe('heartbeat lab with --resource apache2: nic-down on the active node, la
     assert.ok(firstHb2 !== undefined, 'the client got the page from hb2')
     // served by hb2 no earlier than the VIP moved there (the probe and the poll run on separate timers)
     assert.ok((firstHb2.t - fault) / 1000 >= moved - POLL_TOL_MS, `hb2 answered at ${(firstHb2.t - fault) / 1000} ms, VIP there at ${moved} ms`)
+    const x = run.metrics.extra
+    t.diagnostic(`relocation ${moved} ms (predicted ${pr.takeoverMs} ms, ${pr.minMs}..${pr.maxMs}); hb2 served at ${Math.round((firstHb2.t - fault) / 1000)} ms; garp ${run.metrics.garpMs} ms; outage ${run.metrics.outageMs} ms; split brain ${x['splitBrainMs']} ms; reconnect no owner ${x['reconnectNoOwnerMs']} ms, outage ${x['reconnectOutageMs']} ms`)
     assert.ok(run.splitBrain.some((s) => s.kind === 'dual-vip'), 'split brain reported')
     assert.equal(run.metrics.extra['finalOwnerCount'], 1)
     const st = await status()
