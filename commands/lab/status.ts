@@ -26,7 +26,8 @@ export default class LabStatusCmd extends HachaosCommand {
       const d = n.daemons.map((x) => `${x.service}${x.running ? `[${x.pids.join(',')}]` : ' DOWN'}`).join('  ')
       this.log(`  ${n.name.padEnd(8)} ${n.ip.padEnd(14)} ${n.nsExists ? '' : '(namespace missing) '}${d}`)
     }
-    // Heartbeat: each node's own view (cl_status nodestatus / rscstatus)
+    // Heartbeat: the group of haresources (which web server), then each node's own view (cl_status nodestatus / rscstatus)
+    if (typeof s.details['haresources'] === 'string') this.log(`  resource ${String(s.details['resource'])} (haresources: ${s.details['haresources']})`)
     const cl = s.details['clStatus'] as Record<string, {running?: boolean; nodes?: Record<string, string>; resources?: string | null; error?: string}> | undefined
     for (const [n, v] of Object.entries(cl ?? {})) {
       const view = v.error !== undefined ? v.error : v.running === false ? 'heartbeat stopped' : `${Object.entries(v.nodes ?? {}).map(([k, x]) => `${k} ${x}`).join(', ')}; rscstatus ${v.resources ?? '?'}`

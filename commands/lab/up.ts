@@ -21,8 +21,9 @@ its own network, PID, mount and UTS namespace, with the seed's group (an IPaddr2
 stonith is off unless --fencing, which adds a lab fence agent that power-cycles a node for real.
 
 The heartbeat topology builds the seeds' Nginx + Heartbeat pair: hb1 and hb2 run real Heartbeat 3 (v1 style,
-crm no, ucast) and nginx, each node its own network, PID, mount, UTS and IPC namespace; haresources gives hb1
-the VIP (IPaddr) and nginx; a client reaches the VIP. --keepalive, --deadtime, --warntime, --initdead and
+crm no, ucast) and nginx (--resource apache2: apache2, each node its own ServerRoot, pid file and run dir),
+each node its own network, PID, mount, UTS and IPC namespace; haresources gives hb1 the VIP (IPaddr) and the
+web server's init script; a client reaches the VIP. --keepalive, --deadtime, --warntime, --initdead and
 --auto-failback go into ha.cf.
 
 The bond topology boots a real Linux kernel with the bonding driver under QEMU (software emulation): bond0
@@ -49,6 +50,7 @@ servers rs1 and rs2 (VIP on lo, arp_ignore=1, arp_announce=2, a web server namin
     'HACHAOS_LAB_PREFIX=hc2 <%= config.bin %> lab up --json',
     '<%= config.bin %> lab up --topology heartbeat',
     '<%= config.bin %> lab up --topology heartbeat --keepalive 200ms --deadtime 1 --auto-failback on',
+    '<%= config.bin %> lab up --topology heartbeat --resource apache2',
     '<%= config.bin %> lab up --topology bond --mode balance-rr',
     '<%= config.bin %> lab up --topology gluster --ping-timeout 5',
     '<%= config.bin %> lab up --topology gluster --replica 2 --arbiter --quorum auto',
@@ -77,7 +79,7 @@ servers rs1 and rs2 (VIP on lo, arp_ignore=1, arp_announce=2, a web server namin
     warntime: Flags.string({description: 'heartbeat lab: ha.cf warntime (default: 3/5 of deadtime, at least 2 × keepalive).', helpGroup: 'HEARTBEAT LAB'}),
     initdead: Flags.string({description: 'heartbeat lab: ha.cf initdead (default: 2 × deadtime).', helpGroup: 'HEARTBEAT LAB'}),
     'auto-failback': Flags.string({description: 'heartbeat lab: ha.cf auto_failback.', options: ['on', 'off'], default: 'off', helpGroup: 'HEARTBEAT LAB'}),
-    resource: Flags.string({description: 'heartbeat lab: the service after the VIP in haresources.', options: ['nginx'], default: 'nginx', helpGroup: 'HEARTBEAT LAB'}),
+    resource: Flags.string({description: 'heartbeat lab: the service after the VIP in haresources (its /etc/init.d script).', options: ['nginx', 'apache2'], default: 'nginx', helpGroup: 'HEARTBEAT LAB'}),
     'lacp-rate': Flags.string({description: 'bond lab: LACPDU rate in 802.3ad mode.', options: ['slow', 'fast'], helpGroup: 'BOND LAB'}),
     replica: Flags.string({description: 'gluster lab: bricks per replica set (2: g1, g2; 3: g1..g3).', options: ['2', '3'], default: '3', helpGroup: 'GLUSTER LAB'}),
     arbiter: Flags.boolean({description: 'gluster lab: with --replica 2, an arbiter brick on g3 (replica 3 arbiter 1).', default: false, helpGroup: 'GLUSTER LAB'}),

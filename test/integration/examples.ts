@@ -160,6 +160,7 @@ export const EXAMPLES: Record<string, ExampleMeta> = {
   // run by test/integration/heartbeat.test.ts after its drills (each rebuilds the lab with its timers)
   'hachaos lab up --topology heartbeat': {lab: 'heartbeat', order: 95},
   'hachaos lab up --topology heartbeat --keepalive 200ms --deadtime 1 --auto-failback on': {lab: 'heartbeat', order: 96, after: [['lab', 'down', '--topology', 'heartbeat']]},
+  'hachaos lab up --topology heartbeat --resource apache2': {lab: 'heartbeat', skip: 'test/integration/heartbeat-apache2.test.ts builds this lab (with short timers), drills it and checks that lab down leaves no apache2'},
   // run by test/integration/gluster.test.ts after its drills (the first finds the lab up with its settings)
   'hachaos probe --from gc --fs /mnt --interval 100ms --duration 5s': {lab: 'gluster', order: 90},
   'hachaos lab up --topology gluster --ping-timeout 5': {lab: 'gluster', order: 95},

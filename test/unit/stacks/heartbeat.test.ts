@@ -148,6 +148,18 @@ describe('ha-log reader (the lab log of a nic-down on hb1 and the reconnect)', (
     assert.equal(spans[0], 4000)
   })
 
+  it('apache2 as the resource (lab --resource apache2, nic-down on hb1): hb2 takes over, the start span ends at /etc/init.d/apache2 start', () => {
+    const log = haLogEvents(readFixture('heartbeat', 'ha-log-nic-down-hb2-apache2.txt'))
+    const dead = log.find((e) => e.kind === 'node-dead' && e.node === 'hb1')
+    const take = log.find((e) => e.kind === 'takeover')
+    assert.ok(dead !== undefined && take !== undefined && take.atMs >= dead.atMs)
+    // Acquiring 03:33:58 → Running /etc/init.d/apache2 start 03:34:02 (the initial acquisition has no "Acquiring" line on hb2)
+    assert.deepEqual(acquisitionSpansMs(log), [4000])
+    assert.ok(log.some((e) => e.kind === 'partition-return' && e.node === 'hb1'))
+    // the reconnect's give-up: Giving up … apache2 stop, IPaddr stop … relinquished
+    assert.ok(releaseSpansMs(log).length >= 1)
+  })
+
   it('release spans: hb1 gives up on reconnect (Giving up 20:21:19 → relinquished 20:21:22)', () => {
     assert.deepEqual(releaseSpansMs(hb1), [3000])
   })

@@ -1,7 +1,8 @@
 /**
  * `hachaos lab up|status|down --topology heartbeat`: the seeds' Nginx + Heartbeat pair on this machine.
- * hb1 and hb2 run real Heartbeat 3 (v1 style, `crm no`, ucast) and nginx; haresources gives hb1 the VIP
- * (IPaddr) and nginx; a client namespace reaches the VIP through a bridge in PREFIX-hbsw. Every node is its
+ * hb1 and hb2 run real Heartbeat 3 (v1 style, `crm no`, ucast) and a web server (--resource: nginx, the
+ * seed's, or apache2); haresources gives hb1 the VIP (IPaddr) and that server's LSB script; a client namespace
+ * reaches the VIP through a bridge in PREFIX-hbsw. Every node is its
  * own network + PID + mount + UTS + IPC namespace (src/lab/node-ns.ts: the same node plumbing as the
  * Pacemaker lab). Recipe, traps and measured timings: ../shared/labs/heartbeat-gluster-notes.md.
  */
@@ -24,8 +25,9 @@ import type {DaemonStatus, LabDownResult, LabDriver, LabHostView, LabNodeStatus,
 import {nowUs} from '../../../time.js'
 import {writeFileAtomic} from '../../../util/atomic.js'
 import {readClStatus} from '../cl-status.js'
-import {HEARTBEAT_BIN, NODE_INIT_SH, NODE_SHARED, RC_SH, renderAuthkeys, renderHaCf, renderHaresources, renderIndex} from './render.js'
-import {DEFAULT_SUBNET, TOPOLOGY, heartbeatTopology, type HbNode, type HbTopology} from './topology.js'
+import {HEARTBEAT_BIN, NODE_INIT_SH, NODE_SHARED, RC_SH, renderApacheEnvvars, renderAuthkeys, renderHaCf, renderHaresources, renderIndex, renderNodeApacheConf} from './render.js'
+import {haresourcesServices} from './resource.js'
+import {DEFAULT_SUBNET, RESOURCES, TOPOLOGY, heartbeatTopology, type HbNode, type HbTopology} from './topology.js'
 
 export {TOPOLOGY}
 
@@ -79,7 +81,7 @@ function daemonsOf(t: HbTopology, p: HbPaths): LabDaemon[] {
     const initPidFile = p.initPidFile(n.name)
     return [
       {node: n.name, service: 'heartbeat', comm: 'heartbeat', ns: null, argv: [RC, 'start', 'heartbeat'], log, initPidFile, control: {start: [RC, 'start', 'heartbeat'], stop: [RC, 'stop', 'heartbeat']}},
-      {node: n.name, service: 'nginx', comm: 'nginx', ns: null, argv: [RC, 'start', 'nginx'], log, initPidFile, control: {start: [RC, 'start', 'nginx'], stop: [RC, 'stop', 'nginx']}},
+      {node: n.name, service: t.resource, comm: t.resource, ns: null, argv: [RC, 'start', t.resource], log, initPidFile, control: {start: [RC, 'start', t.resource], stop: [RC, 'stop', t.resource]}},
     ]
   })
 }
@@ -122,10 +124,17 @@ async function writeLabFiles(t: HbTopology, p: HbPaths): Promise<void> {
     writeOwned(join(d, 'etc-ha.d', 'haresources'), renderHaresources(t), 0o644)
     writeOwned(join(d, 'etc-ha.d', 'authkeys'), renderAuthkeys(secret), 0o600)
     await copyTree('/var/lib/heartbeat', join(d, 'var-lib-heartbeat'))
-    await copyTree('/var/lib/nginx', join(d, 'var-lib-nginx'))
+    // bound over /var/lib/nginx whenever nginx is installed (the init binds it): the package's copy for nginx
+    if (t.resource === 'nginx') await copyTree('/var/lib/nginx', join(d, 'var-lib-nginx'))
+    else mkdirOwned(join(d, 'var-lib-nginx'), 0o755)
+    // the node's own ServerRoot, bound over /etc/apache2 in the node (an nginx node gets it too: then the
+    // machine's apache2 config stays out of the node, and nothing in it starts apache2)
+    mkdirOwned(join(d, 'etc-apache2'), 0o755)
+    writeOwned(join(d, 'etc-apache2', 'apache2.conf'), renderNodeApacheConf(n), 0o644)
+    writeOwned(join(d, 'etc-apache2', 'envvars'), renderApacheEnvvars(), 0o644)
     mkdirOwned(join(d, 'var-log'), 0o755)
     mkdirOwned(join(d, 'var-log', 'hachaos'), 0o755)
-    mkdirOwned(join(d, 'var-log', 'nginx'), 0o755)
+    mkdirOwned(join(d, 'var-log', t.resource), 0o755)
     mkdirOwned(join(d, 'www'), 0o755)
     writeOwned(join(d, 'www', 'index.html'), renderIndex(n), 0o644)
   }
@@ -151,15 +160,20 @@ export async function labStatus(prefix: string): Promise<LabStatus> {
   for (const ns of st.namespaces) if (!existing.has(ns)) problems.push(`namespace ${ns} is missing`)
   const nodes: LabNodeStatus[] = []
   const clStatus: Record<string, unknown> = {}
+  // Which web server haresources names: read from hb1's file as written (a lab of an older hachaos has no
+  // `resource` in its state); the state's value when the file is unreadable.
+  const res = resourceOf(st, p)
+  // any lab web server found running is listed (a stray nginx next to apache2 is worth seeing)
+  const webComms = [...new Set([...res.services, ...RESOURCES])]
   for (const n of st.nodes) {
     const daemons: DaemonStatus[] = []
     if (n.role === 'heartbeat-node') {
       const init = readInitPid(p.initPidFile(n.name))
       if (init === null) problems.push(`${n.name} is not running (no init)`)
       const procs = init === null ? [] : processesInNode(init)
-      for (const comm of ['heartbeat', 'nginx']) {
+      for (const comm of ['heartbeat', ...webComms]) {
         const pids = procs.filter((q) => q.comm === comm).map((q) => q.pid)
-        if (comm === 'nginx' && pids.length === 0) continue
+        if (comm !== 'heartbeat' && pids.length === 0) continue
         daemons.push({service: comm, running: pids.length > 0, pids})
         if (pids.length === 0 && init !== null) problems.push(`heartbeat is not running on ${n.name}`)
       }
@@ -180,8 +194,22 @@ export async function labStatus(prefix: string): Promise<LabStatus> {
   if (owners.length === 0) problems.push('no node holds the VIP')
   if (owners.length > 1) problems.push(`the VIP is on ${owners.length} nodes at once: ${owners.join(', ')}`)
   const x = extraOf(st)
-  const details: Record<string, unknown> = {clStatus, keepaliveMs: x.keepaliveMs, warntimeMs: x.warntimeMs, deadtimeMs: x.deadtimeMs, initdeadMs: x.initdeadMs, autoFailback: x.autoFailback, resource: x.resource}
+  if (res.problem !== null) problems.push(res.problem)
+  const details: Record<string, unknown> = {clStatus, keepaliveMs: x.keepaliveMs, warntimeMs: x.warntimeMs, deadtimeMs: x.deadtimeMs, initdeadMs: x.initdeadMs, autoFailback: x.autoFailback, resource: res.services.join(' ') || x.resource, haresources: res.group}
   return {topology: TOPOLOGY, prefix, up: true, healthy: problems.length === 0, vip: st.vip, vipOwners: owners, nodes, inventory: st.inventory, problems, details}
+}
+
+/** haresources of the first node (the same file on both), parsed: its services and its group's text. */
+function resourceOf(st: LabState, p: HbPaths): {services: string[]; group: string | null; problem: string | null} {
+  const first = st.nodes.find((n) => n.role === 'heartbeat-node')?.name ?? 'hb1'
+  const file = join(p.node(first), 'etc-ha.d', 'haresources')
+  try {
+    const h = haresourcesServices(readFileSync(file, 'utf8'), file)
+    return {services: h.services, group: h.group, problem: null}
+  } catch (e) {
+    const r = extraOf(st).resource
+    return {services: typeof r === 'string' ? [r] : [], group: null, problem: `cannot read ${file}: ${errorMessage(e)}`}
+  }
 }
 
 function str(v: string | number | boolean | undefined): string | undefined {
@@ -201,7 +229,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     resource: str(o['resource']),
   })
   requireRoot('hachaos lab up')
-  requireBinaries(['ip', 'unshare', 'nsenter', 'perl', 'bash', 'cp', 'cl_status', 'nginx', 'ifconfig', 'curl'])
+  requireBinaries(['ip', 'unshare', 'nsenter', 'perl', 'bash', 'cp', 'cl_status', t.resource, 'ifconfig', 'curl'])
+  if (!existsSync(`/etc/init.d/${t.resource}`)) throw new HachaosError(`missing init script: /etc/init.d/${t.resource} (haresources runs it)`, {code: 'E_MISSING_BINARY', exit: 'ENVIRONMENT', suggestions: [`install it: apt-get install ${t.resource === 'nginx' ? 'nginx-light' : 'apache2'}   (or run scripts/setup.sh on this machine)`]})
   if (!existsSync(HEARTBEAT_BIN)) throw new HachaosError(`missing program: ${HEARTBEAT_BIN}`, {code: 'E_MISSING_BINARY', exit: 'ENVIRONMENT', suggestions: ['install it: apt-get install heartbeat   (or run scripts/setup.sh on this machine)']})
   const dir = labDir(opts.prefix, TOPOLOGY)
   const p = hbPaths(dir)
@@ -215,12 +244,12 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   if (before.up) {
     const st = readLabState(sf)
     const x = st === null ? null : extraOf(st)
-    const same = x !== null && x.keepaliveMs === t.keepaliveMs && x.deadtimeMs === t.deadtimeMs && x.warntimeMs === t.warntimeMs && x.initdeadMs === t.initdeadMs && x.autoFailback === t.autoFailback
+    const same = x !== null && x.keepaliveMs === t.keepaliveMs && x.deadtimeMs === t.deadtimeMs && x.warntimeMs === t.warntimeMs && x.initdeadMs === t.initdeadMs && x.autoFailback === t.autoFailback && x.resource === t.resource
     if (same && before.healthy) {
       progress('lab is already up and healthy')
       return {topology: TOPOLOGY, prefix: opts.prefix, alreadyUp: true, vip: t.vip, vipOwner: before.vipOwners[0] ?? null, answeredBy: before.vipOwners, hosts: hostsOf(t), inventory: inv, stateFile: sf, timings: {readyMs: since()}, details: before.details}
     }
-    progress(same ? `lab is half up (${before.problems[0] ?? 'unhealthy'}): rebuilding it` : 'the lab is up with other timers: rebuilding it')
+    progress(same ? `lab is half up (${before.problems[0] ?? 'unhealthy'}): rebuilding it` : 'the lab is up with other timers or another resource: rebuilding it')
     await labDown(opts.prefix)
   }
 
@@ -327,7 +356,8 @@ export async function labDown(prefix: string): Promise<LabDownResult> {
   let ended = 0
   if (st !== null) {
     const p = hbPaths(st.dir)
-    // SIGKILL to a node's init ends its whole PID namespace (heartbeat, nginx, everything).
+    // SIGKILL to a node's init ends its whole PID namespace (heartbeat, nginx or apache2, everything); their
+    // pid and lock files are in the node's private /run (a tmpfs that goes with its mount namespace).
     const pids: number[] = []
     for (const n of st.nodes.filter((q) => q.role === 'heartbeat-node')) {
       const init = readInitPid(p.initPidFile(n.name))
@@ -352,7 +382,7 @@ export async function labDown(prefix: string): Promise<LabDownResult> {
 
 export const heartbeatLab: LabDriver = {
   topology: TOPOLOGY,
-  summary: 'hb1, hb2 (Heartbeat 3 v1 + nginx, haresources: IPaddr VIP then nginx on hb1), client',
+  summary: 'hb1, hb2 (Heartbeat 3 v1 + nginx or apache2, haresources: IPaddr VIP then the web server on hb1), client',
   up: labUp,
   status: labStatus,
   down: labDown,

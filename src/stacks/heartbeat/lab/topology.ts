@@ -4,8 +4,13 @@ import {hbTimeMs} from '../../../config/heartbeat.js'
 
 export const TOPOLOGY = 'heartbeat'
 export const DEFAULT_SUBNET = '10.71.0.0/24'
-/** The resource scripts the lab can put after the VIP in haresources (the seed's is nginx). */
-export const RESOURCES = ['nginx'] as const
+/**
+ * The resource scripts the lab can put after the VIP in haresources (the seed's is nginx; apache2 is the
+ * other web server the manuals pair with Heartbeat). Each names its Debian LSB script /etc/init.d/NAME and
+ * the process name (comm) it runs as.
+ */
+export const RESOURCES = ['nginx', 'apache2'] as const
+export type HbLabResource = (typeof RESOURCES)[number]
 
 export interface HbNode {
   /** Inventory name, hostname (uname -n) and Heartbeat node name: hb1, hb2. */
@@ -34,7 +39,7 @@ export interface HbTopology {
   deadtimeMs: number
   initdeadMs: number
   autoFailback: 'on' | 'off'
-  resource: (typeof RESOURCES)[number]
+  resource: HbLabResource
   udpport: number
 }
 
@@ -62,7 +67,8 @@ function time(flag: string, v: string | undefined, dflt: number): number {
 }
 
 /**
- * The lab's shape: hb1 (10.71.0.11) and hb2 (.12) with Heartbeat, nginx and the VIP .100 from haresources,
+ * The lab's shape: hb1 (10.71.0.11) and hb2 (.12) with Heartbeat, the web server (--resource: nginx or
+ * apache2) and the VIP .100 from haresources,
  * a client (.50). Timer defaults: keepalive 1 s, deadtime 5 s, warntime 3 s (below deadtime), initdead 2 ×
  * deadtime (Heartbeat's own advice), auto_failback off.
  */
@@ -79,7 +85,7 @@ export function heartbeatTopology(prefix: string, o: HbTopologyOptions = {}): Hb
   if (af !== 'on' && af !== 'off') throw new HachaosError(`--auto-failback ${af}: on or off`, {code: 'E_USAGE', exit: 'USAGE', suggestions: ['--auto-failback off']})
   const res = o.resource ?? 'nginx'
   if (!(RESOURCES as readonly string[]).includes(res)) {
-    throw new HachaosError(`--resource ${res}: the heartbeat lab serves with ${RESOURCES.join(', ')}`, {code: 'E_USAGE', exit: 'USAGE', suggestions: ['--resource nginx']})
+    throw new HachaosError(`--resource ${res}: the heartbeat lab serves with ${RESOURCES.join(', ')}`, {code: 'E_USAGE', exit: 'USAGE', suggestions: RESOURCES.map((r) => `--resource ${r}`)})
   }
   const nodes: HbNode[] = [1, 2].map((i) => ({name: `hb${i}`, ns: `${prefix}-hb${i}`, ip: `${base}.${10 + i}`, mac: mac(10 + i), swPort: `v-hb${i}`}))
   return {
@@ -99,7 +105,7 @@ export function heartbeatTopology(prefix: string, o: HbTopologyOptions = {}): Hb
     deadtimeMs,
     initdeadMs,
     autoFailback: af,
-    resource: res as (typeof RESOURCES)[number],
+    resource: res as HbLabResource,
     udpport: 694,
   }
 }
