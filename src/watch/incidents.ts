@@ -32,7 +32,8 @@ import {newRunId} from '../store/runs.js'
 import {RUN_SCHEMA, type DrillRun, type Prediction, type SplitBrainFinding, type Stack, type TimelineEvent} from '../store/run-types.js'
 import {judge} from '../store/verdict.js'
 import {isoFromUs} from '../time.js'
-import type {MasterChange} from './types.js'
+import {measuredFor} from '../store/run-metrics.js'
+import type {IncidentModel, MasterChange} from './types.js'
 
 /** Changes and trigger names an incident keeps (a flapping pair keeps flapping: the rest are counted). */
 export const MAX_CHANGES = 20
@@ -64,6 +65,8 @@ export interface IncidentContext {
   clockOffsets: DrillRun['hosts']
   toleranceMs: number
   predict(change: MasterChange): Prediction
+  /** The stack's own anchor and figures (src/watch/types.ts); absent: VRRP's (the adverts). */
+  model?: IncidentModel
 }
 
 export interface RecordedChange extends MasterChange {
@@ -355,8 +358,10 @@ export class IncidentTracker {
 export function incidentRun(ctx: IncidentContext, o: OpenIncident, cut: boolean, nowUs: number): Incident {
   const events = o.events.map((e, i) => ({e, i})).sort((a, b) => a.e.t - b.e.t || a.i - b.i).map((x) => x.e)
   const first = o.changes[0]
-  // The "fault" moment: just after the old master's last advert (the analysis counts "before" strictly).
-  const anchorUs = first?.fromLastAdvertUs ?? o.openedUs
+  // The "fault" moment: the stack's own anchor (Pacemaker: standby seen, corosync gone), else just after the
+  // old master's last advert (the analysis counts "before" strictly), else the first trigger.
+  const anchor = ctx.model?.anchor(events) ?? null
+  const anchorUs = anchor?.atUs ?? first?.fromLastAdvertUs ?? o.openedUs
   const faultAtUs = anchorUs + 1
   const a = analyzeTimeline(events, {
     vip: ctx.vip,
@@ -366,8 +371,12 @@ export function incidentRun(ctx: IncidentContext, o: OpenIncident, cut: boolean,
     hosts: ctx.hosts,
     ...(ctx.probe === null ? {} : {probeIntervalMs: 1000 / ctx.probe.ratePerS}),
   })
-  const metrics = a.metrics ?? emptyMetrics(faultAtUs, null, first?.from ?? null)
-  const change: MasterChange = {from: metrics.oldOwner ?? first?.from ?? null, to: metrics.newOwner ?? first?.to ?? null, graceful: first?.graceful ?? false}
+  const base = a.metrics ?? emptyMetrics(faultAtUs, null, anchor?.change.from ?? first?.from ?? null)
+  const change: MasterChange =
+    anchor !== null
+      ? anchor.change
+      : {from: base.oldOwner ?? first?.from ?? null, to: base.newOwner ?? first?.to ?? null, graceful: first?.graceful ?? false}
+  const metrics = ctx.model === undefined ? base : ctx.model.metrics(events, base, faultAtUs, change)
   const prediction = ctx.predict(change)
   const splitBrain: SplitBrainFinding[] = a.splitBrain
   const warnings = [...a.notes]
@@ -389,7 +398,7 @@ export function incidentRun(ctx: IncidentContext, o: OpenIncident, cut: boolean,
     target,
     fault: {
       kind: 'incident',
-      params: {change: `${change.from ?? '?'} → ${change.to ?? '?'}`, triggers: o.triggers, ...(o.changeCount > 1 ? {changes: o.changeCount} : {}), ...(change.graceful ? {graceful: true} : {})},
+      params: {change: `${change.from ?? '?'} → ${change.to ?? '?'}`, triggers: o.triggers, ...(change.cause === undefined ? {} : {cause: change.cause}), ...(o.changeCount > 1 ? {changes: o.changeCount} : {}), ...(change.graceful ? {graceful: true} : {})},
       inject: [],
       revert: [],
     },
@@ -415,7 +424,7 @@ export function incidentRun(ctx: IncidentContext, o: OpenIncident, cut: boolean,
     events,
     unparsed: {count: 0, sample: []},
   }
-  const measuredMs = metrics.takeoverFromLastAdvertMs
+  const measuredMs = ctx.model === undefined ? metrics.takeoverFromLastAdvertMs : measuredFor({prediction, metrics})
   return {
     run,
     measuredMs,

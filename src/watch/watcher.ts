@@ -95,6 +95,7 @@ export class Watch {
         clockOffsets: target.clockOffsets,
         toleranceMs: o.toleranceMs,
         predict: target.predict,
+        ...(target.model === undefined ? {} : {model: target.model}),
       },
       o.tracker ?? {},
       (i) => {
