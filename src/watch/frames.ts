@@ -12,8 +12,9 @@
  * and the pcap record's original length is the captured one (tcpdump -xx does not print the wire length).
  *
  * Memory bound (FrameRing, checked with counts in test/unit/watch/frames.test.ts): at most `maxFrames` frames
- * and `maxBytes` bytes of frame data (defaults 16,384 frames, 4 MiB), oldest dropped first; plus one frame
- * being assembled (≤ SNAPLEN bytes). Nothing grows with the time the watch runs.
+ * and `maxBytes` bytes of frame data (defaults 16,384 frames, 4 MiB), oldest dropped first, and none older
+ * than `keepUs` before the newest (the watcher: what a slice can reach back to); plus one frame being
+ * assembled (≤ SNAPLEN bytes). Nothing grows with the time the watch runs.
  */
 import {writeFile} from 'node:fs/promises'
 
@@ -86,12 +87,15 @@ export class FrameRing {
   constructor(
     readonly maxFrames = DEFAULT_MAX_FRAMES,
     readonly maxBytes = DEFAULT_MAX_BYTES,
+    /** Frames older than the newest − keepUs are dropped too (a slice never reaches further back). */
+    readonly keepUs = Number.POSITIVE_INFINITY,
   ) {
     this.buf = new Array<Frame | undefined>(maxFrames)
   }
 
   push(f: Frame): void {
     if (f.data.length > this.maxBytes) return
+    while (this.size > 0 && (this.buf[this.head]?.t ?? Infinity) < f.t - this.keepUs) this.shift()
     while (this.size > 0 && (this.size === this.maxFrames || this.bytes + f.data.length > this.maxBytes)) this.shift()
     this.buf[(this.head + this.size) % this.maxFrames] = f
     this.size++
@@ -161,9 +165,9 @@ export class FrameCapture {
     private readonly exec: Executor,
     private readonly iface: string,
     private readonly filter: string,
-    bound: {maxFrames?: number; maxBytes?: number} = {},
+    bound: {maxFrames?: number; maxBytes?: number; keepMs?: number} = {},
   ) {
-    this.ring = new FrameRing(bound.maxFrames, bound.maxBytes)
+    this.ring = new FrameRing(bound.maxFrames, bound.maxBytes, (bound.keepMs ?? Number.POSITIVE_INFINITY) * 1000)
     this.parser = new HexFrameParser((f) => {
       this.frames++
       this.ring.push(f)

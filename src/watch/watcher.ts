@@ -33,6 +33,15 @@ export function streamingCapture(exec: Executor, iface: string, emit: (e: Timeli
 /** Slices waiting for frames after the incident's end (more are written at once, with what there is). */
 export const MAX_PENDING_SLICES = 16
 
+/**
+ * How far back a slice can reach from the newest frame: an incident keeps the preMs before its trigger, lasts at
+ * most maxWindowMs, closes settleMs after its last trigger at the latest, and the slice adds its margin on both
+ * sides (the tracker's defaults: 15 s, 120 s, 5 s). Older frames are of no slice: the ring drops them.
+ */
+export function sliceReachMs(t: IncidentTrackerOptions, marginMs: number): number {
+  return (t.preMs ?? 15_000) + (t.maxWindowMs ?? 120_000) + (t.settleMs ?? 5_000) + 2 * marginMs
+}
+
 export interface WatchStartOptions {
   hook: WatchHook
   inventory: Inventory
@@ -127,6 +136,7 @@ export class Watch {
       w.frames = new FrameCapture(target.client.exec, target.client.dev, DEFAULT_FILTER, {
         ...(o.slice.maxFrames === undefined ? {} : {maxFrames: o.slice.maxFrames}),
         ...(o.slice.maxBytes === undefined ? {} : {maxBytes: o.slice.maxBytes}),
+        keepMs: sliceReachMs(o.tracker ?? {}, o.slice.marginMs),
       })
     }
     sink = (e) => w.ingest(e)

@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict'
 import {spawn, type ChildProcess} from 'node:child_process'
-import {mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs'
+import {copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -111,6 +111,12 @@ describe('hachaos watch on the pacemaker lab', () => {
       .map((f) => JSON.parse(readFileSync(join(HOME, 'runs', f), 'utf8')) as DrillRun)
       .sort((x, y) => x.metrics.faultAtUs - y.metrics.faultAtUs)
     assert.equal(runs.length, 2)
+    // HACHAOS_SAVE_FIXTURES=DIR keeps the records (test/fixtures/watch-pacemaker was made so)
+    const keep = process.env['HACHAOS_SAVE_FIXTURES']
+    if (keep !== undefined) {
+      mkdirSync(keep, {recursive: true})
+      for (const f of readdirSync(join(HOME, 'runs'))) copyFileSync(join(HOME, 'runs', f), join(keep, f))
+    }
     const [r1, r2] = runs as [DrillRun, DrillRun]
 
     assert.equal(r1.kind, 'incident')
