@@ -141,7 +141,8 @@ function planFor(cause: PacemakerCause, target: string): FaultPlan | null {
 
 /** The prediction for an incident's change (pure, given the snapshot read when the watch began). */
 export function predictIncident(snapshot: ClusterSnapshot, hosts: readonly InventoryHost[], group: string, c: MasterChange): Prediction {
-  const cause = (c.cause ?? 'unknown') as PacemakerCause
+  // no cause given (the dashboard's prediction before any incident): the node-loss model
+  const cause = (c.cause ?? 'node-loss') as PacemakerCause
   const from = hosts.find((h) => h.name === c.from)
   const plan = from === undefined ? null : planFor(cause, from.name)
   if (from === undefined || plan === null) {
