@@ -28,6 +28,10 @@ export interface WatchedIncident {
   /** The saved record (null with --no-save). */
   file: string | null
   change: string
+  /** What the stack saw cause it (Pacemaker: standby, node-loss, node-lost-seen, unknown); null for VRRP. */
+  cause: string | null
+  /** What takeoverMs measures: 'takeover' (VRRP: after the old master's last advert) or 'relocation' (Pacemaker: the VIP on another node after the cause). */
+  figure: 'takeover' | 'relocation'
   startedAt: string
   takeoverMs: number | null
   predictedMs: number | null
@@ -168,6 +172,8 @@ frame ring at most 16,384 frames and 4 MiB.`
         id: i.run.id,
         file,
         change: String(i.run.fault.params['change'] ?? ''),
+        cause: typeof i.run.fault.params['cause'] === 'string' ? i.run.fault.params['cause'] : null,
+        figure: i.run.prediction.metric === 'relocationMs' ? 'relocation' : 'takeover',
         startedAt: i.run.startedAt,
         takeoverMs: i.measuredMs,
         predictedMs: i.predictedMs,
@@ -179,7 +185,7 @@ frame ring at most 16,384 frames and 4 MiB.`
         pcap: file === null ? null : (i.run.pcap ?? null),
       }
       if (incidents.length < LISTED) incidents.push(w)
-      const line = `incident ${w.change}: takeover ${formatMs(w.takeoverMs, 1)} (predicted ${formatMs(w.predictedMs, 1)}), client outage ${formatMs(w.outageMs, 1)} (${w.lostProbes} probes lost)${w.splitBrainMs > 0 ? `, SPLIT BRAIN ${formatMs(w.splitBrainMs, 0)}` : ''}, ${w.verdict.toUpperCase()}${file === null ? '' : `; saved ${i.run.id}`}`
+      const line = `incident ${w.change}${w.cause === null ? '' : ` (${w.cause})`}: ${w.figure} ${formatMs(w.takeoverMs, 1)} (predicted ${formatMs(w.predictedMs, 1)}), client outage ${formatMs(w.outageMs, 1)} (${w.lostProbes} probes lost)${w.splitBrainMs > 0 ? `, SPLIT BRAIN ${formatMs(w.splitBrainMs, 0)}` : ''}, ${w.verdict.toUpperCase()}${file === null ? '' : `; saved ${i.run.id}`}`
       if (board !== null) board.note(line, nowUs())
       else this.progress(line)
     }
@@ -296,7 +302,7 @@ frame ring at most 16,384 frames and 4 MiB.`
     this.log(`  probes: ${r.probes.ok} ok, ${r.probes.failed} failed; ${r.events} events`)
     this.log(`  incidents: ${r.incidentsTotal}`)
     for (const i of r.incidents) {
-      this.log(`    ${i.startedAt}  ${i.change}  takeover ${formatMs(i.takeoverMs, 1)} (predicted ${formatMs(i.predictedMs, 1)})  outage ${formatMs(i.outageMs, 1)}, ${i.lostProbes} lost${i.splitBrainMs > 0 ? `  split brain ${formatMs(i.splitBrainMs, 0)}` : ''}  ${i.verdict.toUpperCase()}`)
+      this.log(`    ${i.startedAt}  ${i.change}${i.cause === null ? '' : ` (${i.cause})`}  ${i.figure} ${formatMs(i.takeoverMs, 1)} (predicted ${formatMs(i.predictedMs, 1)})  outage ${formatMs(i.outageMs, 1)}, ${i.lostProbes} lost${i.splitBrainMs > 0 ? `  split brain ${formatMs(i.splitBrainMs, 0)}` : ''}  ${i.verdict.toUpperCase()}`)
     }
     this.log(`  outage ${formatMs(r.outageMsTotal, 1)} in all, split brain ${formatMs(r.splitBrainMsTotal, 0)}; ${r.slo} budget left this month: ${formatMs(r.budgetRemainingMs, 0)}`)
     for (const x of r.warnings) this.log(`  ! ${x}`)

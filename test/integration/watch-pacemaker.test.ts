@@ -115,7 +115,7 @@ describe('hachaos watch on the pacemaker lab', () => {
     const keep = process.env['HACHAOS_SAVE_FIXTURES']
     if (keep !== undefined) {
       mkdirSync(keep, {recursive: true})
-      for (const f of readdirSync(join(HOME, 'runs'))) copyFileSync(join(HOME, 'runs', f), join(keep, f))
+      for (const f of readdirSync(join(HOME, 'runs')).filter((x) => /\.(json|pcap)$/.test(x))) copyFileSync(join(HOME, 'runs', f), join(keep, f))
     }
     const [r1, r2] = runs as [DrillRun, DrillRun]
 

@@ -131,6 +131,21 @@ export function pacemakerAnchor(events: readonly TimelineEvent[], names: Readonl
   return {atUs: c.t, change: {from, to, graceful: c.kind === 'standby', cause: c.kind}}
 }
 
+/**
+ * The incident model of a cluster (pure): the anchor above, and the drills' Pacemaker figures (relocationMs …,
+ * src/stacks/pacemaker/metrics.ts) from it. `names`: Pacemaker node name → inventory host name.
+ */
+export function pacemakerIncidentModel(o: {names: ReadonlyMap<string, string>; vip: string | null; macs: Record<string, string>; firstMember: string}): IncidentModel {
+  const clusterName = (host: string | null): string => [...o.names].find(([, h]) => h === host)?.[0] ?? host ?? ''
+  return {
+    anchor: (events) => pacemakerAnchor(events, o.names),
+    metrics(events: readonly TimelineEvent[], base: FailoverMetrics, faultAtUs: number, c: MasterChange): FailoverMetrics {
+      const f = pacemakerFigures(events, {faultAtUs, revertAtUs: null, oldOwner: c.from, vip: o.vip, macs: o.macs, firstMember: o.firstMember, targetNode: clusterName(c.from)})
+      return {...base, oldOwner: f.oldOwner, newOwner: f.newOwner ?? c.to, garpMs: base.garpMs ?? f.garpMs, extra: {...base.extra, ...f.extra}}
+    },
+  }
+}
+
 /** The model's fault plan for a cause (predict.ts reads kind, effect and params). */
 function planFor(cause: PacemakerCause, target: string): FaultPlan | null {
   const base = {target, summary: '', inject: [], revert: [], warnings: []}
@@ -201,14 +216,7 @@ async function prepare(o: WatchOptions): Promise<WatchTarget> {
   // Pacemaker node names → inventory names (the VIP owner poll uses the latter)
   const names = new Map(nodes.map((n) => [clusterNodeName(n), n.name]))
   const clusterNodes = nodes.map((n) => ({name: clusterNodeName(n), exec: executorFor(n)}))
-  const model: IncidentModel = {
-    anchor: (events) => pacemakerAnchor(events, names),
-    metrics(events: readonly TimelineEvent[], base: FailoverMetrics, faultAtUs: number, c: MasterChange): FailoverMetrics {
-      const node = nodes.find((n) => n.name === c.from)
-      const f = pacemakerFigures(events, {faultAtUs, revertAtUs: null, oldOwner: c.from, vip, macs, firstMember: members[0] ?? group, targetNode: node === undefined ? (c.from ?? '') : clusterNodeName(node)})
-      return {...base, oldOwner: f.oldOwner, newOwner: f.newOwner ?? c.to, garpMs: base.garpMs ?? f.garpMs, extra: {...base.extra, ...f.extra}}
-    },
-  }
+  const model = pacemakerIncidentModel({names, vip, macs, firstMember: members[0] ?? group})
   const clockOffsets = await clockOffsetsOf([...nodes, ...(client === null ? [] : [client.host])])
   return {
     stack: 'pacemaker',
