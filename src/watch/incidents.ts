@@ -167,6 +167,8 @@ export class IncidentTracker {
   private readonly nameByIp = new Map<string, string>()
   private readonly nameByMac = new Map<string, string>()
   private owners: string[] | null = null
+  /** The latest VIP owner reading (polls are emitted on change only: it may be older than the ring). */
+  private lastOwnerEv: Extract<TimelineEvent, {type: 'vip.owner'}> | null = null
   /** The last single VIP holder. */
   private lastHolder: string | null = null
   private lastProbeOk: boolean | null = null
@@ -279,23 +281,32 @@ export class IncidentTracker {
   }
 
   private vipOwner(o: Extract<TimelineEvent, {type: 'vip.owner'}>): void {
+    const inForce = this.lastOwnerEv
+    this.lastOwnerEv = o
     const owners = [...o.owners].sort()
     const prev = this.owners
     this.owners = owners
-    if (owners.length >= 2) this.trigger(`VIP on ${owners.join(' and ')}`, o.t)
+    if (owners.length >= 2) this.trigger(`VIP on ${owners.join(' and ')}`, o.t, undefined, inForce)
     else if (owners.length === 0) {
-      if (prev !== null && prev.length > 0) this.trigger('VIP on no node', o.t)
+      if (prev !== null && prev.length > 0) this.trigger('VIP on no node', o.t, undefined, inForce)
     } else {
       const h = owners[0] as string
-      if (this.lastHolder !== null && h !== this.lastHolder) this.trigger(`VIP moved to ${h}`, o.t)
+      if (this.lastHolder !== null && h !== this.lastHolder) this.trigger(`VIP moved to ${h}`, o.t, undefined, inForce)
       else if (this.open !== null) this.open.lastTriggerUs = Math.max(this.open.lastTriggerUs, o.t)
       this.lastHolder = h
     }
   }
 
-  private trigger(what: string, t: number, change?: RecordedChange): void {
+  private trigger(what: string, t: number, change?: RecordedChange, ownerInForce: TimelineEvent | null = this.lastOwnerEv): void {
     if (this.open === null) {
       const events = this.ring.items()
+      // The VIP owner in force before the trigger, when its reading is older than the ring (a quiet pair polls
+      // the same owner for hours and emits nothing): carried in, stamped at the ring's first event, so that the
+      // incident knows who held the VIP (the analysis's "state in force at the fault").
+      if (ownerInForce !== null && ownerInForce.type === 'vip.owner' && !events.includes(ownerInForce)) {
+        const first = events[0]?.t ?? t
+        events.unshift({...ownerInForce, t: Math.max(ownerInForce.t, Math.min(first, t) - 1)})
+      }
       this.open = {openedUs: t, lastTriggerUs: t, triggers: [], triggerCount: 0, changes: [], changeCount: 0, events, dropped: 0}
     }
     const o = this.open
