@@ -28,6 +28,10 @@ export interface WatchedIncident {
   /** The saved record (null with --no-save). */
   file: string | null
   change: string
+  /** What the stack saw cause it (Pacemaker: standby, node-loss, node-lost-seen, unknown); null for VRRP. */
+  cause: string | null
+  /** What takeoverMs measures: 'takeover' (VRRP: after the old master's last advert) or 'relocation' (Pacemaker: the VIP on another node after the cause). */
+  figure: 'takeover' | 'relocation'
   startedAt: string
   takeoverMs: number | null
   predictedMs: number | null
@@ -36,6 +40,8 @@ export interface WatchedIncident {
   lostProbes: number
   splitBrainMs: number
   verdict: string
+  /** The pcap slice of the incident (null: not saved, or no capture host). */
+  pcap: string | null
 }
 
 export interface WatchResult {
@@ -70,14 +76,18 @@ const dur = (flag: string, v: string): number => {
 
 export default class WatchCommand extends HachaosCommand {
   static override summary = 'Watch an HA pair with no fault: record every real failover and split brain as an incident; serve Prometheus metrics.'
-  static override description = `Observes the pair (today: keepalived load balancers, role lb) for as long as it runs: VRRP adverts and ARP
+  static override description = `Observes the pair (keepalived load balancers, role lb; or a Pacemaker cluster, role cluster-node: crm_mon,
+corosync's liveness and the VIP owner) for as long as it runs: VRRP adverts and ARP
 captured on the client, HTTP probes to the VIP at a low rate, the VIP owner polled on every node. Every real
 change of master, VIP move or loss, or split brain becomes an incident, saved in the run store as a run of
 kind "incident" with its timeline, the takeover (counted from the old master's last advert, next to what the
 configuration predicts: Master_Down_Interval, Skew_Time, preemption), the client outage and the split-brain
 intervals; \`hachaos report\` counts incidents next to drills. With --listen it serves /metrics for Prometheus.
 --duration 0 (the default) runs until SIGINT/SIGTERM; it stops every observer it started and exits 0.
-Memory stays flat: the incident tracker keeps at most 2 × 50,000 events, the capture keeps nothing.`
+Each saved incident also gets a pcap of its VRRP/ARP frames, [start − 5 s, end + 5 s] (--pcap-margin), next
+to its record (runs/<id>.pcap), from a ring of the last frames.
+Memory stays flat: the incident tracker keeps at most 2 × 50,000 events, the capture keeps nothing, the
+frame ring at most 16,384 frames and 4 MiB.`
 
   static override examples = [
     {description: 'Watch the keepalived lab for 10 s (hachaos lab up).', command: '<%= config.bin %> watch --duration 10s'},
@@ -101,6 +111,7 @@ Memory stays flat: the incident tracker keeps at most 2 × 50,000 events, the ca
     tolerance: Flags.string({description: 'Measured vs predicted tolerance for an incident\'s verdict.', default: '100ms'}),
     slo: Flags.string({description: 'Objective of the budget gauge (99.99, 99.99%, 0.9999, or a count of nines).', default: '99.99'}),
     'no-save': Flags.boolean({description: 'Do not save incidents in the run store.'}),
+    'pcap-margin': Flags.string({description: 'Each saved incident gets a pcap of its frames from start − this to end + this (0: no pcap).', default: '5s'}),
     tui: Flags.boolean({description: 'The failover dashboard over the watch (keys: q stop, p pause). Needs a terminal; not with --json.'}),
   }
 
@@ -119,6 +130,7 @@ Memory stays flat: the incident tracker keeps at most 2 × 50,000 events, the ca
     const pollMs = dur('poll', flags.poll)
     const settleMs = dur('settle', flags.settle)
     const toleranceMs = dur('tolerance', flags.tolerance)
+    const pcapMarginMs = dur('pcap-margin', flags['pcap-margin'])
     if (probeTimeoutMs <= 0 || pollMs <= 0) throw new HachaosError('--probe-timeout and --poll must be longer than 0', {code: 'E_USAGE', exit: 'USAGE', suggestions: ['e.g. --probe-timeout 1s --poll 200ms']})
 
     const inventory = await resolveInventory(flags.inventory)
@@ -160,6 +172,8 @@ Memory stays flat: the incident tracker keeps at most 2 × 50,000 events, the ca
         id: i.run.id,
         file,
         change: String(i.run.fault.params['change'] ?? ''),
+        cause: typeof i.run.fault.params['cause'] === 'string' ? i.run.fault.params['cause'] : null,
+        figure: i.run.prediction.metric === 'relocationMs' ? 'relocation' : 'takeover',
         startedAt: i.run.startedAt,
         takeoverMs: i.measuredMs,
         predictedMs: i.predictedMs,
@@ -168,9 +182,10 @@ Memory stays flat: the incident tracker keeps at most 2 × 50,000 events, the ca
         lostProbes: m.lostProbes,
         splitBrainMs: i.splitBrainMs,
         verdict: i.run.verdict,
+        pcap: file === null ? null : (i.run.pcap ?? null),
       }
       if (incidents.length < LISTED) incidents.push(w)
-      const line = `incident ${w.change}: takeover ${formatMs(w.takeoverMs, 1)} (predicted ${formatMs(w.predictedMs, 1)}), client outage ${formatMs(w.outageMs, 1)} (${w.lostProbes} probes lost)${w.splitBrainMs > 0 ? `, SPLIT BRAIN ${formatMs(w.splitBrainMs, 0)}` : ''}, ${w.verdict.toUpperCase()}${file === null ? '' : `; saved ${i.run.id}`}`
+      const line = `incident ${w.change}${w.cause === null ? '' : ` (${w.cause})`}: ${w.figure} ${formatMs(w.takeoverMs, 1)} (predicted ${formatMs(w.predictedMs, 1)}), client outage ${formatMs(w.outageMs, 1)} (${w.lostProbes} probes lost)${w.splitBrainMs > 0 ? `, SPLIT BRAIN ${formatMs(w.splitBrainMs, 0)}` : ''}, ${w.verdict.toUpperCase()}${file === null ? '' : `; saved ${i.run.id}`}`
       if (board !== null) board.note(line, nowUs())
       else this.progress(line)
     }
@@ -194,6 +209,7 @@ Memory stays flat: the incident tracker keeps at most 2 × 50,000 events, the ca
         availability: objective.availability,
         monthConsumedMs: month.consumedMs,
         tracker: {settleMs},
+        ...(flags['no-save'] || pcapMarginMs <= 0 ? {} : {slice: {dir: runsDir(), marginMs: pcapMarginMs}}),
         onIncident,
         onEvent: (e) => board?.observe(e),
         onWarning: (m) => warnings.length < 100 && warnings.push(m),
@@ -214,7 +230,8 @@ Memory stays flat: the incident tracker keeps at most 2 × 50,000 events, the ca
           vrid: t.vrid,
           hosts: t.hosts,
           target: t.master ?? '',
-          fault: 'none: watching for real incidents',
+          fault: 'recording real incidents',
+          watch: true,
           oldMaster: t.master,
           prediction: t.predict({from: t.master, to: other, graceful: false}),
           toleranceMs,
@@ -285,7 +302,7 @@ Memory stays flat: the incident tracker keeps at most 2 × 50,000 events, the ca
     this.log(`  probes: ${r.probes.ok} ok, ${r.probes.failed} failed; ${r.events} events`)
     this.log(`  incidents: ${r.incidentsTotal}`)
     for (const i of r.incidents) {
-      this.log(`    ${i.startedAt}  ${i.change}  takeover ${formatMs(i.takeoverMs, 1)} (predicted ${formatMs(i.predictedMs, 1)})  outage ${formatMs(i.outageMs, 1)}, ${i.lostProbes} lost${i.splitBrainMs > 0 ? `  split brain ${formatMs(i.splitBrainMs, 0)}` : ''}  ${i.verdict.toUpperCase()}`)
+      this.log(`    ${i.startedAt}  ${i.change}${i.cause === null ? '' : ` (${i.cause})`}  ${i.figure} ${formatMs(i.takeoverMs, 1)} (predicted ${formatMs(i.predictedMs, 1)})  outage ${formatMs(i.outageMs, 1)}, ${i.lostProbes} lost${i.splitBrainMs > 0 ? `  split brain ${formatMs(i.splitBrainMs, 0)}` : ''}  ${i.verdict.toUpperCase()}`)
     }
     this.log(`  outage ${formatMs(r.outageMsTotal, 1)} in all, split brain ${formatMs(r.splitBrainMsTotal, 0)}; ${r.slo} budget left this month: ${formatMs(r.budgetRemainingMs, 0)}`)
     for (const x of r.warnings) this.log(`  ! ${x}`)

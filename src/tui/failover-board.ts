@@ -25,6 +25,11 @@ export interface BoardConfig {
   target: string
   /** One line on the fault (its summary). */
   fault: string
+  /**
+   * `hachaos watch --tui`: no fault, no revert — the header says what is watched, q stops the watch (exit 0),
+   * and the outage of each incident is in its line of the event log.
+   */
+  watch?: boolean
   oldMaster: string | null
   prediction: Prediction
   toleranceMs: number

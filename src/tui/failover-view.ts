@@ -121,9 +121,9 @@ export function predictionClock(b: FailoverBoard, now: number): {text: string; t
 export function failoverViewModel(b: FailoverBoard, ui: FailoverUi, now: number): FailoverViewModel {
   const c = b.cfg
   const f = b.faultAtUs
-  const elapsed = f === null ? 'before the fault' : b.revertAtUs === null ? `fault held ${secs(now - f, 0)}` : `reverted at ${fmtRel(b.revertAtUs - f)}`
+  const elapsed = c.watch === true ? 'watching (no fault)' : f === null ? 'before the fault' : b.revertAtUs === null ? `fault held ${secs(now - f, 0)}` : `reverted at ${fmtRel(b.revertAtUs - f)}`
   const header = [
-    `fault: ${c.fault}   target ${c.target}   VIP ${c.vip ?? '—'}${c.vrid === null ? '' : `   vrid ${c.vrid}`}   ${elapsed}`,
+    `${c.watch === true ? `watch: ${c.fault}   VIP holder ${c.target || '—'} at the start` : `fault: ${c.fault}   target ${c.target}`}   VIP ${c.vip ?? '—'}${c.vrid === null ? '' : `   vrid ${c.vrid}`}   ${elapsed}`,
     `${c.prediction.formula}`,
   ]
   // Moments, not ages: a node box changes when something happens to the node (an advert, an ARP), not at
@@ -172,7 +172,7 @@ export function failoverViewModel(b: FailoverBoard, ui: FailoverUi, now: number)
   const fin = b.final
   const clockLines: string[] = []
   let tone: Tone = 'idle'
-  if (clk === null) clockLines.push(f === null ? 'client outage: — (no fault yet)' : 'client outage: none so far')
+  if (clk === null) clockLines.push(c.watch === true ? 'client outage: per incident, in the event log' : f === null ? 'client outage: — (no fault yet)' : 'client outage: none so far')
   else if (clk.running) {
     tone = 'running'
     clockLines.push(`client outage ${clk.kind === 'failback' ? '(failback) ' : ''}RUNNING  ${secs(clk.us)}   ${clk.failed} probes failed`)
@@ -194,7 +194,7 @@ export function failoverViewModel(b: FailoverBoard, ui: FailoverUi, now: number)
   const phases = b.phases.map((p) => `${f === null ? '' : fmtRel(p.atUs - f).padStart(10)}  ${p.text}`)
   const alert = b.split === null ? null : `SPLIT BRAIN: ${b.split.parties.join(' + ')} ${b.split.why} (${secs(now - b.split.sinceUs)})`
   return {
-    title: `hachaos failover — ${c.target}`,
+    title: c.watch === true ? `hachaos watch — ${c.vip ?? c.target}` : `hachaos failover — ${c.target}`,
     header,
     nodes,
     client,
@@ -203,7 +203,7 @@ export function failoverViewModel(b: FailoverBoard, ui: FailoverUi, now: number)
     phases,
     log: b.logLines(),
     alert,
-    footer: footer(ui),
+    footer: footer(ui, c.watch === true),
   }
 }
 
@@ -245,7 +245,7 @@ function budgetLines(b: FailoverBoard, outageMs: number | null): {lines: string[
   }
 }
 
-function footer(ui: FailoverUi): string {
-  const keys = ui.live ? ['q abort (revert now, exit 130)', 'r end the hold (revert now)', `p ${ui.paused ? 'resume' : 'pause'}`] : ['q exit', `p ${ui.paused ? 'resume' : 'pause'}`]
+function footer(ui: FailoverUi, watch: boolean): string {
+  const keys = watch ? ['q stop the watch (exit 0)', `p ${ui.paused ? 'resume' : 'pause'}`] : ui.live ? ['q abort (revert now, exit 130)', 'r end the hold (revert now)', `p ${ui.paused ? 'resume' : 'pause'}`] : ['q exit', `p ${ui.paused ? 'resume' : 'pause'}`]
   return [...keys, ...(ui.paused ? ['PAUSED'] : []), ...(ui.message === null ? [] : [ui.message])].join('  ·  ')
 }

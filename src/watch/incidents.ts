@@ -32,7 +32,8 @@ import {newRunId} from '../store/runs.js'
 import {RUN_SCHEMA, type DrillRun, type Prediction, type SplitBrainFinding, type Stack, type TimelineEvent} from '../store/run-types.js'
 import {judge} from '../store/verdict.js'
 import {isoFromUs} from '../time.js'
-import type {MasterChange} from './types.js'
+import {measuredFor} from '../store/run-metrics.js'
+import type {IncidentModel, MasterChange} from './types.js'
 
 /** Changes and trigger names an incident keeps (a flapping pair keeps flapping: the rest are counted). */
 export const MAX_CHANGES = 20
@@ -64,6 +65,8 @@ export interface IncidentContext {
   clockOffsets: DrillRun['hosts']
   toleranceMs: number
   predict(change: MasterChange): Prediction
+  /** The stack's own anchor and figures (src/watch/types.ts); absent: VRRP's (the adverts). */
+  model?: IncidentModel
 }
 
 export interface RecordedChange extends MasterChange {
@@ -164,6 +167,8 @@ export class IncidentTracker {
   private readonly nameByIp = new Map<string, string>()
   private readonly nameByMac = new Map<string, string>()
   private owners: string[] | null = null
+  /** The latest VIP owner reading (polls are emitted on change only: it may be older than the ring). */
+  private lastOwnerEv: Extract<TimelineEvent, {type: 'vip.owner'}> | null = null
   /** The last single VIP holder. */
   private lastHolder: string | null = null
   private lastProbeOk: boolean | null = null
@@ -276,23 +281,32 @@ export class IncidentTracker {
   }
 
   private vipOwner(o: Extract<TimelineEvent, {type: 'vip.owner'}>): void {
+    const inForce = this.lastOwnerEv
+    this.lastOwnerEv = o
     const owners = [...o.owners].sort()
     const prev = this.owners
     this.owners = owners
-    if (owners.length >= 2) this.trigger(`VIP on ${owners.join(' and ')}`, o.t)
+    if (owners.length >= 2) this.trigger(`VIP on ${owners.join(' and ')}`, o.t, undefined, inForce)
     else if (owners.length === 0) {
-      if (prev !== null && prev.length > 0) this.trigger('VIP on no node', o.t)
+      if (prev !== null && prev.length > 0) this.trigger('VIP on no node', o.t, undefined, inForce)
     } else {
       const h = owners[0] as string
-      if (this.lastHolder !== null && h !== this.lastHolder) this.trigger(`VIP moved to ${h}`, o.t)
+      if (this.lastHolder !== null && h !== this.lastHolder) this.trigger(`VIP moved to ${h}`, o.t, undefined, inForce)
       else if (this.open !== null) this.open.lastTriggerUs = Math.max(this.open.lastTriggerUs, o.t)
       this.lastHolder = h
     }
   }
 
-  private trigger(what: string, t: number, change?: RecordedChange): void {
+  private trigger(what: string, t: number, change?: RecordedChange, ownerInForce: TimelineEvent | null = this.lastOwnerEv): void {
     if (this.open === null) {
       const events = this.ring.items()
+      // The VIP owner in force before the trigger, when its reading is older than the ring (a quiet pair polls
+      // the same owner for hours and emits nothing): carried in, stamped at the ring's first event, so that the
+      // incident knows who held the VIP (the analysis's "state in force at the fault").
+      if (ownerInForce !== null && ownerInForce.type === 'vip.owner' && !events.includes(ownerInForce)) {
+        const first = events[0]?.t ?? t
+        events.unshift({...ownerInForce, t: Math.max(ownerInForce.t, Math.min(first, t) - 1)})
+      }
       this.open = {openedUs: t, lastTriggerUs: t, triggers: [], triggerCount: 0, changes: [], changeCount: 0, events, dropped: 0}
     }
     const o = this.open
@@ -355,8 +369,10 @@ export class IncidentTracker {
 export function incidentRun(ctx: IncidentContext, o: OpenIncident, cut: boolean, nowUs: number): Incident {
   const events = o.events.map((e, i) => ({e, i})).sort((a, b) => a.e.t - b.e.t || a.i - b.i).map((x) => x.e)
   const first = o.changes[0]
-  // The "fault" moment: just after the old master's last advert (the analysis counts "before" strictly).
-  const anchorUs = first?.fromLastAdvertUs ?? o.openedUs
+  // The "fault" moment: the stack's own anchor (Pacemaker: standby seen, corosync gone), else just after the
+  // old master's last advert (the analysis counts "before" strictly), else the first trigger.
+  const anchor = ctx.model?.anchor(events) ?? null
+  const anchorUs = anchor?.atUs ?? first?.fromLastAdvertUs ?? o.openedUs
   const faultAtUs = anchorUs + 1
   const a = analyzeTimeline(events, {
     vip: ctx.vip,
@@ -366,8 +382,12 @@ export function incidentRun(ctx: IncidentContext, o: OpenIncident, cut: boolean,
     hosts: ctx.hosts,
     ...(ctx.probe === null ? {} : {probeIntervalMs: 1000 / ctx.probe.ratePerS}),
   })
-  const metrics = a.metrics ?? emptyMetrics(faultAtUs, null, first?.from ?? null)
-  const change: MasterChange = {from: metrics.oldOwner ?? first?.from ?? null, to: metrics.newOwner ?? first?.to ?? null, graceful: first?.graceful ?? false}
+  const base = a.metrics ?? emptyMetrics(faultAtUs, null, anchor?.change.from ?? first?.from ?? null)
+  const change: MasterChange =
+    anchor !== null
+      ? anchor.change
+      : {from: base.oldOwner ?? first?.from ?? null, to: base.newOwner ?? first?.to ?? null, graceful: first?.graceful ?? false}
+  const metrics = ctx.model === undefined ? base : ctx.model.metrics(events, base, faultAtUs, change)
   const prediction = ctx.predict(change)
   const splitBrain: SplitBrainFinding[] = a.splitBrain
   const warnings = [...a.notes]
@@ -389,7 +409,7 @@ export function incidentRun(ctx: IncidentContext, o: OpenIncident, cut: boolean,
     target,
     fault: {
       kind: 'incident',
-      params: {change: `${change.from ?? '?'} → ${change.to ?? '?'}`, triggers: o.triggers, ...(o.changeCount > 1 ? {changes: o.changeCount} : {}), ...(change.graceful ? {graceful: true} : {})},
+      params: {change: `${change.from ?? '?'} → ${change.to ?? '?'}`, triggers: o.triggers, ...(change.cause === undefined ? {} : {cause: change.cause}), ...(o.changeCount > 1 ? {changes: o.changeCount} : {}), ...(change.graceful ? {graceful: true} : {})},
       inject: [],
       revert: [],
     },
@@ -415,7 +435,7 @@ export function incidentRun(ctx: IncidentContext, o: OpenIncident, cut: boolean,
     events,
     unparsed: {count: 0, sample: []},
   }
-  const measuredMs = metrics.takeoverFromLastAdvertMs
+  const measuredMs = ctx.model === undefined ? metrics.takeoverFromLastAdvertMs : measuredFor({prediction, metrics})
   return {
     run,
     measuredMs,

@@ -6,7 +6,7 @@
  */
 import type {ClientObserverOptions, ClientObservers} from '../drill/observers.js'
 import type {Inventory} from '../inventory/inventory.js'
-import type {DrillRun, Prediction, Stack, TimelineEvent} from '../store/run-types.js'
+import type {DrillRun, FailoverMetrics, Prediction, Stack, TimelineEvent} from '../store/run-types.js'
 import type {Poller} from '../util/poll-loop.js'
 
 /** A change of master as the tracker saw it: who held it, who took it, and whether the old one left gracefully (priority 0). */
@@ -14,6 +14,23 @@ export interface MasterChange {
   from: string | null
   to: string | null
   graceful: boolean
+  /**
+   * What the stack saw cause it, when it measures from its own anchor (IncidentModel): e.g. Pacemaker's
+   * 'standby' (graceful move) or 'node-loss' (corosync gone on the node); absent for VRRP.
+   */
+  cause?: string
+}
+
+/**
+ * A stack that measures an incident from its own moment (not the old master's last advert) and adds its own
+ * figures: e.g. Pacemaker, where the VIP moves after a node was put in standby or lost (src/stacks/pacemaker/watch.ts).
+ * Both pure; called once when an incident closes, on its events (sorted by time).
+ */
+export interface IncidentModel {
+  /** The moment the change began (the analysis's "fault") and what changed; null: no cause seen (the trigger is used). */
+  anchor(events: readonly TimelineEvent[]): {atUs: number; change: MasterChange} | null
+  /** The stack's figures added to the analysis's (the one the prediction is about among them). */
+  metrics(events: readonly TimelineEvent[], base: FailoverMetrics, faultAtUs: number, change: MasterChange): FailoverMetrics
 }
 
 /** The watched pair, ready to observe. */
@@ -39,6 +56,8 @@ export interface WatchTarget {
   clockOffsets: DrillRun['hosts']
   /** What the configuration predicts for this change (Master_Down_Interval, Skew_Time …). */
   predict(change: MasterChange): Prediction
+  /** The stack's own anchor and figures (absent: VRRP's, from the adverts). */
+  model?: IncidentModel
   warnings: string[]
 }
 

@@ -15,6 +15,7 @@
  *
  *   drill live state over a 2 h hold at 200 probes/s: CPU per simulated minute, last 10 min vs first 10
  *                                                                    goal ≤ 1.10 (no root: runs without it)
+ *   watch pipeline for 1 simulated hour at the lab's rate: RSS and heap every 5 min, max/min  goal < 1.2 (no root)
  *   capture readers: 1,000,000 frames, CPU vs tcpdump -r -n -tt -e    goal < 1 × (no root)
  *   capture analyze on 1,000,000 frames vs tcpdump -r -n -tt -e     goal ≤ 0.5 × tcpdump, peak RSS < 150 MB
  *   the timeline machine alone                                       goal ≥ 10^6 events/s (no root)
@@ -39,6 +40,7 @@ import {benchDrillLive} from './drill-live.js'
 import {benchFailoverTui} from './failover-tui.js'
 import {benchGameDay} from './gameday.js'
 import {benchReport} from './report.js'
+import {benchWatchFlat} from './watch-flat.js'
 
 interface Row {
   what: string
@@ -169,6 +171,21 @@ async function drillLiveSection(): Promise<Row[]> {
   ]
 }
 
+/** `hachaos watch`'s pipeline over one simulated hour at the lab's rate (test/bench/watch-flat.ts): memory flat. */
+async function watchFlatSection(): Promise<Row[]> {
+  const f = benchWatchFlat()
+  const fmt = (k: 'rssMb' | 'heapMb'): string => f.samples.map((x) => x[k].toFixed(1)).join(' ')
+  return [
+    {
+      what: `watch pipeline, ${f.minutes} simulated min at 5 probes/s + adverts + frames (${f.events.toLocaleString('en')} events, ${f.frames.toLocaleString('en')} frames, ${f.incidents} incidents; frame ring ≤ ${f.maxRing}; ${f.cpuMs.toFixed(0)} ms CPU): RSS MB every 5 min ${fmt('rssMb')}`,
+      value: `RSS max/min ${f.rssRatio.toFixed(3)}`,
+      goal: '< 1.2',
+      ratio: f.rssRatio < 1.2 ? 'met' : 'NOT met',
+    },
+    {what: `  heap used MB (after a full GC) every 5 min ${fmt('heapMb')}`, value: `heap max/min ${f.heapRatio.toFixed(3)}`, goal: '< 1.2', ratio: f.heapRatio < 1.2 ? 'met' : 'NOT met'},
+  ]
+}
+
 /** Capture readers on a 1,000,000-frame pcap of real lab frames and its tcpdump text (test/bench/capture-read.ts). */
 async function captureReadSection(): Promise<Row[]> {
   const r = benchCaptureRead(1_000_000)
@@ -191,6 +208,7 @@ async function captureSection(): Promise<Row[]> {
 /** `root: false`: the section needs no root (default: it does). */
 export const SECTIONS: Array<{name: string; root?: boolean; run: () => Promise<Row[]>}> = [
   {name: 'drill live state over a long hold', root: false, run: drillLiveSection},
+  {name: 'watch memory over an hour', root: false, run: watchFlatSection},
   {name: 'capture readers', root: false, run: captureReadSection},
   {name: 'keepalived lab and drills', run: keepalivedSection},
   {name: 'game day soak overhead', run: gameDaySection},

@@ -3,7 +3,8 @@
  * must be recorded as exactly one incident whose takeover (lb2's first advert − lb1's last) is lb2's
  * Master_Down_Interval (3 × 1 s + (256 − 100)/256 s = 3.609 s) within ±50 ms; /metrics must show the incident
  * and the state change, a real Prometheus server (Debian's prometheus, on loopback) must scrape it, and
- * `promtool check metrics` must accept it. SIGINT stops the watch cleanly (exit 0, its tcpdump and probe gone).
+ * `promtool check metrics` must accept it. The incident's pcap slice (runs/<id>.pcap) must be read by
+ * `tcpdump -r` and hold lb1's adverts before the takeover and lb2's after, as far apart as the takeover. SIGINT stops the watch cleanly (exit 0, its tcpdump and probe gone).
  */
 import assert from 'node:assert/strict'
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
@@ -140,10 +141,23 @@ describe('hachaos watch on the keepalived lab', () => {
     process.stderr.write(`measured: takeover ${inc.takeoverMs} ms (Master_Down_Interval ${MDI_LB2} ms), client outage ${inc.outageMs} ms, ${inc.lostProbes} probes lost\n`)
     const files = readdirSync(join(HOME, 'runs')).filter((f) => f.endsWith('.json'))
     assert.equal(files.length, 1)
+    assert.equal(readdirSync(join(HOME, 'runs')).filter((f) => f.endsWith('.pcap')).length, 1)
     const run = JSON.parse(readFileSync(join(HOME, 'runs', files[0] as string), 'utf8')) as DrillRun
     assert.equal(run.kind, 'incident')
     assert.equal(run.metrics.takeoverFromLastAdvertMs, inc.takeoverMs)
     assert.equal(run.verdict, 'pass', run.verdictReasons.join('; '))
+    // the pcap slice next to the record: tcpdump reads it; lb1's adverts before the takeover, lb2's after
+    assert.equal(run.pcap, join(HOME, 'runs', `${run.id}.pcap`))
+    assert.equal(inc.pcap, run.pcap)
+    const td = spawnSync('tcpdump', ['-r', run.pcap, '-n', '-tt'], {encoding: 'utf8'})
+    assert.equal(td.status, 0, td.stderr)
+    const adv = td.stdout.split('\n').filter((l) => /VRRPv2, Advertisement, vrid 51/.test(l)).map((l) => ({t: Number(l.split(' ')[0]), src: l.split(' ')[2]}))
+    const ipOf = (n: string): string | undefined => run.hosts.find((h) => h.name === n)?.ip
+    const firstLb2 = adv.find((a) => a.src === ipOf('lb2'))
+    const lastLb1 = [...adv].reverse().find((a) => a.src === ipOf('lb1'))
+    assert.ok(firstLb2 !== undefined && lastLb1 !== undefined, td.stdout.slice(0, 2000))
+    assert.ok(adv.filter((a) => a.src === ipOf('lb1')).length >= 3, 'lb1 adverts before the takeover')
+    assert.ok(Math.abs((firstLb2.t - lastLb1.t) * 1000 - (inc.takeoverMs ?? 0)) <= 1, `pcap takeover ${(firstLb2.t - lastLb1.t) * 1000} ms vs ${inc.takeoverMs}`)
     // nothing left running in the client's namespace (tcpdump, hachaos probe)
     const pids = spawnSync('ip', ['netns', 'pids', `${prefix}-client`]).stdout.toString().split('\n').filter((x) => x !== '')
     const left = pids.map((p) => {

@@ -26,21 +26,12 @@ import {PacemakerLive} from './live.js'
 import {ArpProber, ClusterWatcher} from './observe.js'
 import {modelInputFrom, predictPacemaker} from './predict.js'
 import {readClusterSnapshot, type ClusterSnapshot} from './snapshot.js'
-import {CLUSTER_ROLE, clusterHosts, clusterNodeName, corosyncConfPath, defaultGroup} from './targets.js'
+import {CLUSTER_ROLE, clusterHosts, clusterNodeName, corosyncConfPath, defaultGroup, macOf} from './targets.js'
+import {pacemakerWatch} from './watch.js'
 
 /** VIP owner poll interval: the relocation and dual-VIP figures are known to this resolution. */
 export const VIP_POLL_MS = 100
 export const CRM_MON_POLL_MS = 500
-
-async function macOf(exec: Executor, dev: string): Promise<string | null> {
-  try {
-    const r = await exec.run(['cat', `/sys/class/net/${dev}/address`], {timeoutMs: 3000})
-    const m = /^([0-9a-f]{2}(:[0-9a-f]{2}){5})$/i.exec(r.stdout.trim())
-    return r.code === 0 && m !== null ? (m[1] as string).toLowerCase() : null
-  } catch {
-    return null
-  }
-}
 
 /**
  * prepare()'s first step, before anything is broken: the cluster's state read through `exec` (the target's
@@ -163,6 +154,7 @@ export const pacemakerStack: StackModule = {
   lockRoles: [CLUSTER_ROLE],
   soakCatalogue: PACEMAKER_SOAK,
   soakFaults: (target) => soakFaultsByRole(PACEMAKER_SOAK, target),
+  watch: pacemakerWatch,
   phases: (run) =>
     extraPhases(run, {
       relocationMs: (r) => `the VIP is configured on ${r.metrics.newOwner ?? 'another node'}`,

@@ -59,3 +59,14 @@ export function defaultGroup(h: InventoryHost, s: ClusterState | null): string |
   const vip = s?.resources.find((r) => /:IPaddr2?$/.test(r.agent))
   return vip === undefined ? null : (vip.group ?? vip.id)
 }
+
+/** The MAC of a node's interface (sysfs), null when it cannot be read. */
+export async function macOf(exec: Executor, dev: string): Promise<string | null> {
+  try {
+    const r = await exec.run(['cat', `/sys/class/net/${dev}/address`], {timeoutMs: 3000})
+    const m = /^([0-9a-f]{2}(:[0-9a-f]{2}){5})$/i.exec(r.stdout.trim())
+    return r.code === 0 && m !== null ? (m[1] as string).toLowerCase() : null
+  } catch {
+    return null
+  }
+}
