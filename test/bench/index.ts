@@ -183,6 +183,12 @@ async function watchFlatSection(): Promise<Row[]> {
       ratio: f.rssRatio < 1.2 ? 'met' : 'NOT met',
     },
     {what: `  heap used MB (after a full GC) every 5 min ${fmt('heapMb')}`, value: `heap max/min ${f.heapRatio.toFixed(3)}`, goal: '< 1.2', ratio: f.heapRatio < 1.2 ? 'met' : 'NOT met'},
+    {
+      what: `  CPU per simulated minute, first 10 min ${f.cpuFirst10Ms.toFixed(2)} ms, last 10 min ${f.cpuLast10Ms.toFixed(2)} ms`,
+      value: `last/first ${(f.cpuLast10Ms / f.cpuFirst10Ms).toFixed(2)}`,
+      goal: '≤ 1.10',
+      ratio: f.cpuLast10Ms / f.cpuFirst10Ms <= 1.1 ? 'met' : 'NOT met',
+    },
   ]
 }
 

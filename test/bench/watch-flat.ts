@@ -28,6 +28,9 @@ export interface WatchFlatFigures {
   heapRatio: number
   maxRing: number
   cpuMs: number
+  /** CPU ms per simulated minute, mean over the first and the last 10 sampled minutes (the goal: within 10 %). */
+  cpuFirst10Ms: number
+  cpuLast10Ms: number
 }
 
 function gcFn(): () => void {
@@ -85,6 +88,14 @@ export function benchWatchFlat(o: {minutes?: number; sampleEveryMin?: number; wa
   let master = 0
   let seq = 0
   const cpu0 = process.cpuUsage()
+  // CPU per simulated minute, the full-GC sampling left out (it is the bench's, not the watcher's).
+  const perMinute: number[] = []
+  let minuteCpu = 0
+  let mark = process.cpuUsage()
+  const cpuSince = (m: NodeJS.CpuUsage): number => {
+    const d = process.cpuUsage(m)
+    return (d.user + d.system) / 1000
+  }
   for (let s = 0; s <= minutes * 60; s++) {
     const base = t0 + s * 1_000_000
     // a failover every 10 minutes: the master silent for 3.6 s, the other takes over
@@ -109,12 +120,21 @@ export function benchWatchFlat(o: {minutes?: number; sampleEveryMin?: number; wa
     }
     tracker.tick(base + 999_999)
     maxRing = Math.max(maxRing, ring.size)
+    if (s % 60 === 59) {
+      minuteCpu += cpuSince(mark)
+      if (s >= warmup * 60) perMinute.push(minuteCpu)
+      minuteCpu = 0
+      mark = process.cpuUsage()
+    }
     if (s % (every * 60) === 0 && s >= warmup * 60) {
+      minuteCpu += cpuSince(mark)
       gc()
       const m = process.memoryUsage()
       samples.push({min: s / 60 - warmup, rssMb: m.rss / 2 ** 20, heapMb: m.heapUsed / 2 ** 20})
+      mark = process.cpuUsage()
     }
   }
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)
   const cpu = process.cpuUsage(cpu0)
   const ratio = (xs: number[]): number => Math.max(...xs) / Math.min(...xs)
   return {
@@ -127,5 +147,7 @@ export function benchWatchFlat(o: {minutes?: number; sampleEveryMin?: number; wa
     heapRatio: ratio(samples.map((x) => x.heapMb)),
     maxRing,
     cpuMs: (cpu.user + cpu.system) / 1000,
+    cpuFirst10Ms: mean(perMinute.slice(0, 10)),
+    cpuLast10Ms: mean(perMinute.slice(-10)),
   }
 }
