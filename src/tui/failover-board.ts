@@ -441,7 +441,9 @@ export class FailoverBoard {
     }
     this.probesFailed++
     const f = this.faultAtUs
-    if (f === null || e.t < f) return
+    // A drill's clock counts failures after its fault; a watch has no fault: every failure is a real outage.
+    const watch = this.cfg.watch === true
+    if (!watch && (f === null || e.t < f)) return
     // A failure belongs to the gap it was sent in (as in the analysis): the open one, or — it reports up to
     // its timeout late — a gap that closed since.
     const prev = this.lastOkCompletion
@@ -450,7 +452,7 @@ export class FailoverBoard {
       if (this.outage === null) {
         const after = this.revertAtUs !== null && e.t >= this.revertAtUs
         this.outage = {startUs: prev ?? e.t, endUs: null, failed: 0, kind: after ? 'failback' : 'failover'}
-        if (!after) this.phase('first-failure', e.t, `first failed probe (${e.error ?? 'error'})`)
+        if (!after && !watch) this.phase('first-failure', e.t, `first failed probe (${e.error ?? 'error'})`)
       }
       this.outage.failed = this.pendingFailed
       this.visible++
@@ -479,7 +481,13 @@ export class FailoverBoard {
       const R = this.revertAtUs
       const gap: Outage = {startUs: prev, endUs: c, failed: this.pendingFailed, kind: R !== null && prev >= R ? 'failback' : 'failover'}
       const len = (x: Outage): number => (x.endUs ?? 0) - x.startUs
-      if (F !== null && c > F && (R === null || prev < R) && (this.failoverOutage === null || len(gap) > len(this.failoverOutage))) {
+      if (this.cfg.watch === true) {
+        // a watch's clock freezes on the last outage (the latest incident's), not on the largest since the start
+        if (gap.failed > 0) {
+          this.failoverOutage = gap
+          this.visible++
+        }
+      } else if (F !== null && c > F && (R === null || prev < R) && (this.failoverOutage === null || len(gap) > len(this.failoverOutage))) {
         this.failoverOutage = gap
         this.visible++
         if (gap.failed > 0) this.phase('service-back', c, `the service answers again after ${(len(gap) / 1e6).toFixed(3)} s`)

@@ -172,12 +172,12 @@ export function failoverViewModel(b: FailoverBoard, ui: FailoverUi, now: number)
   const fin = b.final
   const clockLines: string[] = []
   let tone: Tone = 'idle'
-  if (clk === null) clockLines.push(c.watch === true ? 'client outage: per incident, in the event log' : f === null ? 'client outage: — (no fault yet)' : 'client outage: none so far')
+  if (clk === null) clockLines.push(c.watch === true ? 'client outage: none since the start of the watch' : f === null ? 'client outage: — (no fault yet)' : 'client outage: none so far')
   else if (clk.running) {
     tone = 'running'
     clockLines.push(`client outage ${clk.kind === 'failback' ? '(failback) ' : ''}RUNNING  ${secs(clk.us)}   ${clk.failed} probes failed`)
   } else {
-    clockLines.push(`client outage ${formatOutage(clk.us / 1000)}   ${clk.failed} probes failed   (frozen)`)
+    clockLines.push(`${c.watch === true ? 'last client outage' : 'client outage'} ${formatOutage(clk.us / 1000)}   ${clk.failed} probes failed   (frozen)`)
     tone = 'ok'
   }
   clockLines.push(...pred.text.split('\n'))

@@ -131,6 +131,25 @@ describe('failover board on a real nic-down drill', () => {
     assert.match(vm2.clock.lines[0] ?? '', /client outage 3\.391 s\s+67 probes failed\s+\(frozen\)/)
   })
 
+  it('watch mode (no fault in the stream): the clock runs while probes fail and freezes on the last outage, the same figure', () => {
+    const cfg = {...boardConfigForRun(run, {availability: 0.9999, sloLabel: '99.99 %', monthConsumedMs: 0, monthRuns: 0, vrid: 51}), watch: true}
+    const noFault = arrivalOrder(run.events).filter((x) => x.e.type !== 'fault.inject' && x.e.type !== 'fault.revert')
+    const rp = new Replayer(new FailoverBoard(cfg), 0, noFault)
+    const b = rp.b
+    assert.equal(failoverViewModel(b, UI, F).clock.lines[0], 'client outage: none since the start of the watch')
+    const mid = F + 2_000_000
+    rp.to(mid)
+    const running = b.clockUs(mid)
+    assert.ok(running !== null && running.running, 'running at +2 s with no fault event')
+    rp.to(R)
+    const frozen = b.clockUs(R)
+    assert.ok(frozen !== null && !frozen.running)
+    assert.equal(frozen.us / 1000, m.outageMs)
+    assert.equal(frozen.failed, m.lostProbes)
+    assert.match(failoverViewModel(b, UI, R).clock.lines[0] ?? '', /^last client outage 3\.391 s\s+67 probes failed\s+\(frozen\)/)
+    assert.equal(b.faultAtUs, null)
+  })
+
   it('the prediction clock: "x s of predicted 3.609 s" from lb1\'s last advert, frozen at the takeover with its verdict', () => {
     const rp = new Replayer(board())
     const b = rp.b
