@@ -30,3 +30,13 @@ export function predictCheckerRemoval(t: CheckerTimers, mode: FailMode, real: st
     inputs: {delayLoopS: t.delayLoopS, connectTimeoutS: t.connectTimeoutS, retry: t.retry, delayBeforeRetryS: t.delayBeforeRetryS, mode, real},
   }
 }
+
+/**
+ * Back in the table after the revert: keepalived keeps checking a failed real server every delay_loop and
+ * adds it again at the first success (one connect, ≈ 0 s on a LAN):
+ *   U[0, delay_loop]
+ */
+export function predictReadd(t: Pick<CheckerTimers, 'delayLoopS'>): {minMs: number; maxMs: number; formula: string} {
+  const maxMs = Math.round(t.delayLoopS * 1000)
+  return {minMs: 0, maxMs, formula: `U[0, delay_loop ${t.delayLoopS} s] = 0–${(maxMs / 1000).toFixed(1)} s`}
+}
