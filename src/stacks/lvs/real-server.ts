@@ -17,18 +17,18 @@ import type {DrillOptions, PreparedDrill} from '../../drill/options.js'
 import {hostHasAddress} from '../../drill/pollers.js'
 import {vipUrl} from '../../drill/probe-session.js'
 import {commonSpec, display, faultEnv} from '../../drill/setup-kit.js'
-import type {Executor} from '../../exec/types.js'
+import type {Executor, Spawned} from '../../exec/types.js'
 import type {Action, FaultPlan} from '../../fault/types.js'
 import {executorFor, hostsWithRole, type InventoryHost} from '../../inventory/inventory.js'
 import type {FailoverMetrics, Prediction, TimelineEvent} from '../../store/run-types.js'
 import type {EpochMicros} from '../../time.js'
-import {PollLoop} from '../../util/poll-loop.js'
+import type {Poller} from '../../util/poll-loop.js'
 import {readLbVrrp, type LbVrrp} from '../keepalived/config.js'
 import {checkerFor} from './checker.js'
 import {predictCheckerRemoval, predictReadd, type FailMode} from './predict.js'
 import {parseIpvsList} from './readers.js'
 
-/** How often the master director's table is read (ms). Under TCG one `ipvsadm -Ln` through the console takes 20–80 ms. */
+/** How often the master director's table is read (ms). */
 export const IPVS_POLL_MS = 100
 /**
  * The tolerance the lab's tests hold the checker's figures to (ms): one poll period, the console's round
@@ -42,31 +42,59 @@ export type RealStatus = 'UP' | 'DOWN weight 0' | 'DOWN absent'
 
 export const ipvsServiceName = (protocol: string, vip: string, port: number): string => `${protocol} ${vip}:${port}`
 
+/** The line that ends one table in the watcher's output. */
+export const TABLE_END = '@hx-end'
+
 /**
  * Emits `lb.server` (backend: "TCP VIP:PORT", server: "IP:PORT", status UP | DOWN weight 0 | DOWN absent) on
- * every change of a real server of the VIP's services in one director's IPVS table. The event's time is the
- * middle of the `ipvsadm` round trip, on this host's clock (host "hachaos": no guest clock offset applies).
+ * every change of a real server of the VIP's services in one director's IPVS table. One long-running loop
+ * on the director reads the table every `everyMs` (`ipvsadm -Ln` then an end line): in the lab's guest a
+ * command through the console costs several forks in the guest's command server, a loop only ipvsadm and
+ * sleep — at 10 reads a second that is the difference between a guest that keeps up and one that lags by
+ * seconds under TCG. The event's time is when the table's end line reached this host (host "hachaos": no
+ * guest clock offset applies). Memory: one table's lines (at most MAX_TABLE_LINES) and one status per
+ * (service, real server) of the VIP.
  */
-export class IpvsRealPoller extends PollLoop {
+export class IpvsRealPoller implements Poller {
+  static readonly MAX_TABLE_LINES = 2000
   private readonly last = new Map<string, {backend: string; server: string; status: RealStatus}>()
+  private buf: string[] = []
+  private proc: Spawned | null = null
+  tables = 0
 
   constructor(
     private readonly exec: Executor,
     private readonly vip: string,
     private readonly emit: (e: TimelineEvent) => void,
-    everyMs = IPVS_POLL_MS,
-  ) {
-    super(everyMs)
+    private readonly everyMs = IPVS_POLL_MS,
+  ) {}
+
+  argv(): string[] {
+    // fixed script; the period is a positional parameter
+    return ['sh', '-c', `while :; do ipvsadm -Ln; echo ${TABLE_END}; sleep "$1"; done`, 'sh', (this.everyMs / 1000).toFixed(3)]
   }
 
-  protected async round(): Promise<void> {
-    const r = await this.exec.run(['ipvsadm', '-Ln'], {timeoutMs: 5000})
-    if (r.code !== 0) return
-    const t = r.t0 + Math.round((r.t1 - r.t0) / 2)
-    this.fold(r.stdout, t)
+  start(): void {
+    if (this.proc !== null) return
+    this.proc = this.exec.spawn(this.argv(), {onLine: (l) => this.line(l.stream, l.text, l.t)})
   }
 
-  /** One table read at `t`: events for what changed (public for tests on captured tables). */
+  /** One output line (public for tests on captured tables). */
+  line(stream: 'stdout' | 'stderr', text: string, t: EpochMicros): void {
+    if (stream !== 'stdout') return
+    if (text.trim() === TABLE_END) {
+      this.tables++
+      this.fold(this.buf.join('\n'), t)
+      this.buf = []
+    } else if (this.buf.length < IpvsRealPoller.MAX_TABLE_LINES) this.buf.push(text)
+  }
+
+  async stop(): Promise<void> {
+    if (this.proc === null) return
+    await this.proc.stop({signal: 'SIGTERM', graceMs: 2000})
+  }
+
+  /** One table read at `t`: events for what changed. */
   fold(text: string, t: EpochMicros): void {
     const seen = new Set<string>()
     for (const svc of parseIpvsList(text)) {
@@ -89,7 +117,7 @@ export class IpvsRealPoller extends PollLoop {
   }
 
   size(): number {
-    return this.last.size
+    return this.last.size + this.buf.length
   }
 }
 
@@ -251,7 +279,7 @@ export async function prepareRealServer(o: DrillOptions, target: InventoryHost, 
     prediction = {metric: 'checkerRemovalMs', takeoverMs: null, minMs: null, maxMs: null, formula: `a ${plan.kind} fault (${plan.summary}) leaves the port accepting connections (a stopped daemon's backlog still completes the handshake): ${checker.kind} does not fail`, inputs: {}}
   } else {
     prediction = predictCheckerRemoval(checker, mode, target.name)
-    const r = predictReadd(checker)
+    const r = predictReadd(checker, mode)
     prediction.formula += `; ${checker.kind} ${checker.where} on ${master.host.name}; back in the table ${r.formula} after the revert`
     Object.assign(prediction.inputs, {checker: checker.kind, director: master.host.name, readdMaxMs: r.maxMs, config: checker.where})
   }
