@@ -227,6 +227,11 @@ export function failModeOf(plan: FaultPlan): FailMode | null {
  * in the guest) is started again by the host's own command (fact lab_start: {SERVICE: argv}).
  */
 export function realServerPlan(plan: FaultPlan, target: InventoryHost): FaultPlan {
+  return {...withLabStart(plan, target), effect: 'backend-loss'}
+}
+
+/** The plan's service starts on a host without service control replaced by the host's `lab_start` command (directors and real servers alike). */
+export function withLabStart(plan: FaultPlan, target: InventoryHost): FaultPlan {
   const starts = target.facts[LAB_START_FACT]
   const startOf = (service: string): string[] | null => {
     if (target.services !== 'none' || starts === null || typeof starts !== 'object') return null
@@ -238,7 +243,7 @@ export function realServerPlan(plan: FaultPlan, target: InventoryHost): FaultPla
     const argv = startOf(a.service)
     return argv === null ? a : {type: 'exec', host: a.host, argv, what: `start ${a.service} on ${a.host.name} (${argv.join(' ')})`}
   })
-  return {...plan, effect: 'backend-loss', revert}
+  return {...plan, revert}
 }
 
 async function masterDirector(lbs: LbVrrp[], vip: string): Promise<{master: LbVrrp; warnings: string[]}> {

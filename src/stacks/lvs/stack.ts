@@ -26,7 +26,7 @@ import {readLbVrrp, type LbVrrp} from '../keepalived/config.js'
 import {KeepalivedLive} from '../keepalived/live.js'
 import {pairTakeover, pairView} from '../keepalived/pair.js'
 import {parseIpvsConns, parseIpvsDaemon} from './readers.js'
-import {prepareRealServer} from './real-server.js'
+import {prepareRealServer, withLabStart} from './real-server.js'
 import {LDIRECTORD_RULES} from './ldirectord/rules.js'
 import {LVS_RULES} from './rules.js'
 import {StreamsObserver} from './streams.js'
@@ -128,7 +128,8 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   if (owners.length > 1) warnings.push(`the VIP ${vip} is on ${owners.join(' and ')} already before the fault`)
   if (oldMaster !== target.name) warnings.push(`${target.name} is not the current VRRP master (the VIP is on ${oldMaster ?? 'no director'}): the VIP will not move`)
 
-  const plan = await o.planFault(env)
+  // keepalived killed in the lab's guest (no service control there) comes back by the lab's own command
+  const plan = withLabStart(await o.planFault(env), target)
   let prediction: Prediction
   const t = lbs.find((l) => l.host.name === target.name)
   const p = t === undefined ? null : pairTakeover(plan.effect, t, lbs)

@@ -14,7 +14,7 @@ import type {FailoverMetrics, TimelineEvent} from '../../../src/store/run-types.
 import {CHECKER_DEFAULTS, checkerFor} from '../../../src/stacks/lvs/checker.js'
 import {predictCheckerRemoval, predictReadd} from '../../../src/stacks/lvs/predict.js'
 import {parseKeepalivedLine} from '../../../src/stacks/lvs/readers.js'
-import {IpvsRealPoller, RealServerLive, TABLE_END, failModeOf, realServerPlan} from '../../../src/stacks/lvs/real-server.js'
+import {IpvsRealPoller, RealServerLive, TABLE_END, failModeOf, realServerPlan, withLabStart} from '../../../src/stacks/lvs/real-server.js'
 import {readFixture} from '../../fixture.js'
 
 const fx = (name: string): string => readFixture('lvs', name)
@@ -205,6 +205,13 @@ describe('the plan of a real-server drill', () => {
     const p = realServerPlan(kill, host('none', {lab_start: {httpd: ['httpd', '-p', '80', '-h', '/www/rs1']}}))
     assert.deepEqual(p.revert.map((a) => (a.type === 'exec' ? a.argv.join(' ') : a.type)), ['httpd -p 80 -h /www/rs1'])
     assert.equal(p.inject, kill.inject)
+  })
+
+  it("a director's keepalived: the lab's start command, the fault's own effect kept (a node loss)", () => {
+    const ka: FaultPlan = {...kill, target: 'd1', effect: 'node-loss', params: {process: 'keepalived', signal: 'KILL', service: 'keepalived'}, revert: [{type: 'service', host: ref, service: 'keepalived', op: 'start', what: 'start keepalived on d1'}]}
+    const p = withLabStart(ka, {...host('none', {lab_start: {keepalived: ['sh', '-c', 'x']}}), name: 'd1'})
+    assert.equal(p.effect, 'node-loss')
+    assert.deepEqual(p.revert.map((a) => (a.type === 'exec' ? a.argv : a.type)), [['sh', '-c', 'x']])
   })
 
   it('systemd hosts keep their service start; a NIC fault is a backend loss too', () => {
