@@ -129,13 +129,20 @@ export class VmExecutor implements Executor {
   }
 
   async pidsOf(comm: string): Promise<number[]> {
-    // One PID namespace in the guest: every process there is the guest's.
+    // One PID namespace in the guest: every process there is the guest's. A host that is a network namespace
+    // of the guest (the LVS lab's d1 and d2, rs1 and rs2 all run keepalived or httpd) owns only the processes
+    // in that namespace (`ip netns pids`): a kill of rs1's httpd must not reach rs2's.
+    const ids = (text: string): number[] =>
+      text
+        .trim()
+        .split(/\s+/)
+        .filter((x) => /^\d+$/.test(x))
+        .map(Number)
     const r = await this.run(['pidof', comm.slice(0, 15)])
-    return r.stdout
-      .trim()
-      .split(/\s+/)
-      .filter((x) => /^\d+$/.test(x))
-      .map(Number)
+    const all = ids(r.stdout)
+    if (this.netns === undefined || this.netns === '' || all.length === 0) return all
+    const mine = new Set(ids((await this.run(['/bin/ip', 'netns', 'pids', this.netns])).stdout))
+    return all.filter((p) => mine.has(p))
   }
 
   async readFile(path: string): Promise<string> {

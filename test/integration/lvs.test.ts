@@ -5,7 +5,9 @@
  * timestamps within ±50 ms of Master_Down_Interval (3 × 1 s + (256 − 100)/256 s = 3.609375 s), the
  * new-connection gap, and the survival of 20 long-lived streams through the VIP: none without the sync
  * daemon (the new director resets them), most with `--sync` (a second boot), and `lab down` leaves nothing.
- * Bounded: two boots and two drills, about two minutes.
+ * Real servers: rs1's httpd killed (the checker's connect is refused) and rs1's NIC down (a blackhole),
+ * each removed from d1's IPVS table within keepalived's TCP_CHECK formula ± RS_TOLERANCE_MS and re-added.
+ * Bounded: two boots and four drills, under three minutes.
  */
 import assert from 'node:assert/strict'
 import {existsSync, mkdtempSync, rmSync} from 'node:fs'
@@ -16,6 +18,7 @@ import {after, before, describe, it} from 'node:test'
 import type {LabDownResult, LabStatus, LabUpResult} from '../../src/lab/driver.js'
 import {listNetns} from '../../src/lab/netns-ops.js'
 import {labDir} from '../../src/lab/paths.js'
+import {RS_TOLERANCE_MS} from '../../src/stacks/lvs/real-server.js'
 import type {DrillRun} from '../../src/store/run-types.js'
 import {labPrefixForTests, runCli} from '../helpers/cli.js'
 
@@ -60,6 +63,31 @@ function checkTakeover(run: DrillRun): void {
   assert.equal(run.metrics.extra['streamsLostBeforeFault'], 0)
 }
 
+async function rsDrill(fault: string[]): Promise<DrillRun> {
+  const r = await runCli(['failover', '--target', 'rs1', ...fault, '--tolerance', `${RS_TOLERANCE_MS}ms`, '--json'], {env, timeoutMs: 120_000})
+  assert.ok(r.json !== undefined, `exit ${r.code}\n${r.stderr.slice(-3000)}`)
+  return r.json as DrillRun
+}
+
+/** The checker's removal (from the end of the inject) within [min, max] ± RS_TOLERANCE_MS, the last failed request before it, the re-add within its bound. */
+function checkRealServer(run: DrillRun, minMs: number, maxMs: number, readdMaxMs: number, mode: string): void {
+  assert.equal(run.stack, 'lvs')
+  assert.equal(run.reverted, true, run.revertError ?? '')
+  assert.equal(run.prediction.metric, 'checkerRemovalMs')
+  assert.deepEqual([run.prediction.minMs, run.prediction.maxMs, run.prediction.inputs['mode'], run.prediction.inputs['readdMaxMs']], [minMs, maxMs, mode, readdMaxMs])
+  const x = run.metrics.extra
+  process.stdout.write(`# rs1 ${mode}: removed ${x['checkerRemovalMs']} ms (predicted ${minMs}–${maxMs}), inject ${x['injectMs']} ms, ${x['failedRequests']} failed requests, last sent at ${x['lastFailedRequestMs']} ms, re-added ${x['realServerReaddMs']} ms after the revert\n`)
+  const removed = x['checkerRemovalMs']
+  assert.ok(typeof removed === 'number' && removed >= minMs - RS_TOLERANCE_MS && removed <= maxMs + RS_TOLERANCE_MS, `removal ${String(removed)} ms, formula ${minMs}–${maxMs} ± ${RS_TOLERANCE_MS}`)
+  const failed = x['failedRequests'] ?? 0
+  assert.ok(failed > 0, 'requests scheduled to rs1 failed until it was removed')
+  const last = x['lastFailedRequestMs']
+  assert.ok(typeof last === 'number' && last <= removed + RS_TOLERANCE_MS, `the last failed request (${String(last)} ms) was sent before the removal (${removed} ms)`)
+  const readd = x['realServerReaddMs']
+  assert.ok(typeof readd === 'number' && readd <= readdMaxMs + RS_TOLERANCE_MS, `re-added ${String(readd)} ms after the revert, bound ${readdMaxMs} ± ${RS_TOLERANCE_MS}`)
+  assert.equal(x['failedRequestsAfterRevert'], 0)
+}
+
 describe('lvs lab: director pair with the real IPVS, nic-down on the master', () => {
   before(async () => {
     await runCli(['lab', 'down', ...TOPO])
@@ -93,6 +121,18 @@ describe('lvs lab: director pair with the real IPVS, nic-down on the master', ()
     process.stdout.write(`# without sync: takeover ${run.metrics.takeoverFromLastAdvertMs} ms, new-connection gap ${run.metrics.extra['newConnectionGapMs']} ms, streams survived ${run.metrics.extra['streamsSurvivedTakeover']}/20\n`)
     assert.equal(run.metrics.extra['syncDaemon'], 0)
     assert.equal(run.metrics.extra['streamsSurvivedTakeover'], 0)
+  })
+
+  it('rs1 httpd killed (refused): removed from d1\'s IPVS table within the TCP_CHECK formula, no request fails after, re-added', async () => {
+    const run = await rsDrill(['--fault', 'kill', '--process', 'httpd'])
+    // U[0, delay_loop 1] + (retry 1 + 1) × 0 + retry 1 × delay_before_retry 1 = 1–2 s
+    checkRealServer(run, 1000, 2000, 1000, 'refused')
+  })
+
+  it('rs1 NIC down (blackhole): removed within the formula with connect_timeout, re-added after the link is back', async () => {
+    const run = await rsDrill(['--fault', 'nic-down'])
+    // U[0, 1] + (1 + 1) × connect_timeout 1 + 1 × 1 = 3–4 s; re-add U[0, 1] + a check in flight ≤ 1 s
+    checkRealServer(run, 3000, 4000, 2000, 'blackhole')
   })
 
   it('nic-down d1 with --sync: takeover as before, established streams survive', async () => {

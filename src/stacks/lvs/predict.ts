@@ -30,3 +30,17 @@ export function predictCheckerRemoval(t: CheckerTimers, mode: FailMode, real: st
     inputs: {delayLoopS: t.delayLoopS, connectTimeoutS: t.connectTimeoutS, retry: t.retry, delayBeforeRetryS: t.delayBeforeRetryS, mode, real},
   }
 }
+
+/**
+ * Back in the table after the revert. keepalived checks a real server it has removed every delay_loop
+ * (no retries while it is down) and adds it again at the first success (one connect, ≈ 0 s on a LAN):
+ *   refused:   U[0, delay_loop]
+ *   blackhole: U[0, delay_loop] + up to connect_timeout (a check whose SYN went out while the link was
+ *              down runs into its connect_timeout first: the link's return does not retransmit it sooner)
+ */
+export function predictReadd(t: Pick<CheckerTimers, 'delayLoopS' | 'connectTimeoutS'>, mode: FailMode): {minMs: number; maxMs: number; formula: string} {
+  const inFlight = mode === 'blackhole' ? t.connectTimeoutS : 0
+  const maxMs = Math.round((t.delayLoopS + inFlight) * 1000)
+  const text = mode === 'blackhole' ? `U[0, delay_loop ${t.delayLoopS} s] + up to connect_timeout ${t.connectTimeoutS} s (a check in flight)` : `U[0, delay_loop ${t.delayLoopS} s]`
+  return {minMs: 0, maxMs, formula: `${text} = 0–${(maxMs / 1000).toFixed(1)} s`}
+}

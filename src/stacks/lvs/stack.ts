@@ -5,7 +5,8 @@
  * plus what only LVS has: the new-connection gap (the client's probes open a new TCP connection each) and
  * the survival of established connections (N long-lived streams through the VIP, opened before the fault,
  * ./streams.ts), with and without the connection sync daemon; and the directors' IPVS state before the fault
- * (connection table sizes, sync daemons: sync completeness).
+ * (connection table sizes, sync daemons: sync completeness). A real-server target is drilled by
+ * ./real-server.ts (the checker's removal from the IPVS table, against its formula).
  */
 import {HachaosError} from '../../errors.js'
 import {clockOffsetsOf} from '../../drill/clock.js'
@@ -26,6 +27,7 @@ import {readLbVrrp, type LbVrrp} from '../keepalived/config.js'
 import {KeepalivedLive} from '../keepalived/live.js'
 import {pairTakeover, pairView} from '../keepalived/pair.js'
 import {parseIpvsConns, parseIpvsDaemon} from './readers.js'
+import {prepareRealServer, withLabStart} from './real-server.js'
 import {LDIRECTORD_RULES} from './ldirectord/rules.js'
 import {LVS_RULES} from './rules.js'
 import {StreamsObserver} from './streams.js'
@@ -114,7 +116,8 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   const env = faultEnv(o, target)
   const directors = hostsWithRole(inv, DIRECTOR_ROLE)
   if (!target.roles.includes(DIRECTOR_ROLE)) {
-    throw new HachaosError(`${target.name} is not an LVS director (role ${DIRECTOR_ROLE}); drills of real servers are not built yet`, {code: 'E_TARGET_ROLE', exit: 'USAGE', where: target.name, suggestions: [`directors: ${directors.map((d) => d.name).join(', ') || 'none'}`]})
+    if (target.roles.includes(REAL_SERVER_ROLE)) return prepareRealServer(o, target, DIRECTOR_ROLE)
+    throw new HachaosError(`${target.name} is neither an LVS director (role ${DIRECTOR_ROLE}) nor a real server (role ${REAL_SERVER_ROLE})`, {code: 'E_TARGET_ROLE', exit: 'USAGE', where: target.name, suggestions: [`directors: ${directors.map((d) => d.name).join(', ') || 'none'}`]})
   }
   const warnings: string[] = []
   const vipHint = o.vip ?? inv.vip ?? target.facts.vip ?? null
@@ -126,7 +129,8 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   if (owners.length > 1) warnings.push(`the VIP ${vip} is on ${owners.join(' and ')} already before the fault`)
   if (oldMaster !== target.name) warnings.push(`${target.name} is not the current VRRP master (the VIP is on ${oldMaster ?? 'no director'}): the VIP will not move`)
 
-  const plan = await o.planFault(env)
+  // keepalived killed in the lab's guest (no service control there) comes back by the lab's own command
+  const plan = withLabStart(await o.planFault(env), target)
   let prediction: Prediction
   const t = lbs.find((l) => l.host.name === target.name)
   const p = t === undefined ? null : pairTakeover(plan.effect, t, lbs)
@@ -191,7 +195,7 @@ export const LVS_SOAK: readonly SoakFault[] = [{name: 'nic-down director', fault
 
 export const lvsStack: StackModule = {
   name: 'lvs',
-  summary: `LVS director pairs (IPVS + keepalived VRRP): targets with role ${DIRECTOR_ROLE}`,
+  summary: `LVS director pairs (IPVS + keepalived VRRP): targets with role ${DIRECTOR_ROLE} (VRRP takeover, streams) or ${REAL_SERVER_ROLE} (the checker's removal)`,
   matches: (target) => target.roles.includes(DIRECTOR_ROLE) || target.roles.includes(REAL_SERVER_ROLE),
   prepare,
   records: ['lvs'],

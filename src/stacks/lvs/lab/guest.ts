@@ -74,6 +74,9 @@ fi
 while true; do sleep 3600; done
 `
 
+/** The real servers' web server as the init starts it (busybox httpd, daemonised), without its document root. */
+export const RS_HTTPD_ARGV = ['httpd', '-p', '80', '-h'] as const
+
 export const LVS_FLAVOR: GuestFlavor = {
   name: 'lvs',
   roots: ['keepalived', 'ipvsadm', 'iproute2'],

@@ -25,7 +25,7 @@ import {readLabState, writeLabState, type LabState} from '../../../lab/state.js'
 import {nowUs} from '../../../time.js'
 import {writeFileAtomic} from '../../../util/atomic.js'
 import {directorState, type DirectorState} from '../live.js'
-import {LVS_FLAVOR} from './guest.js'
+import {LVS_FLAVOR, RS_HTTPD_ARGV} from './guest.js'
 import {keepalivedConf, VRRP_INSTANCE} from './render.js'
 import {HTTP_PORT, LVS_SUBNET, PREFIX_LEN, STREAM_PORT, VIP, lvsTopology, optionsKey, parseLvsLabOptions, type LvsGuestNode, type LvsLabOptions, type LvsLabTopology} from './topology.js'
 
@@ -97,6 +97,8 @@ function renderInventory(t: LvsLabTopology, x: LvsLabExtra, state: string): stri
         qemu_monitor: x.files.monitorSocket,
         qemu_netdev: n.netdev,
         ...(n.role === 'director' ? {priority: n.priority, keepalived_conf: `/etc/keepalived/${n.name}.conf`, keepalived_log: `/run/ka-${n.name}.log`, lvs_sync: x.options.sync, lvs_stream_port: STREAM_PORT} : {}),
+        // No service control in the guest (services: none): how a killed daemon is started again on revert.
+        lab_start: n.role === 'director' ? {keepalived: keepalivedArgv(n.name)} : {httpd: [...RS_HTTPD_ARGV, `/www/${n.name}`]},
       },
     }
   }
