@@ -1,5 +1,5 @@
 import {HachaosError} from '../src/errors.js'
-import {PARTITION_TABLE, partitionActions, type PartitionMember, type PartitionParamsOut, type PartitionPlan} from '../src/fault/nft-partition.js'
+import {partitionActions, partitionScript, type PartitionMember, type PartitionParamsOut, type PartitionPlan} from '../src/fault/nft-partition.js'
 import type {FaultEnv, FaultPlan} from '../src/fault/types.js'
 import {hostsWithRole, type InventoryHost} from '../src/inventory/inventory.js'
 import {GLUSTER_CLIENT_ROLE, GLUSTER_ROLE} from '../src/stacks/gluster/roles.js'
@@ -11,38 +11,13 @@ import {GLUSTER_CLIENT_ROLE, GLUSTER_ROLE} from '../src/stacks/gluster/roles.js'
  */
 export const GLUSTER_TCP_PORTS: readonly string[] = ['24007-24008', '49152-60999']
 
-const isV6 = (a: string): boolean => a.includes(':')
-
 /**
- * nft -f script: (re)create the partition table dropping Gluster's TCP to and from `peers`, both directions
- * and both ends of a connection (dport: the peer's requests to our ports and ours to theirs; sport: the replies
- * on connections already open), so that an established client–brick connection goes silent at once — no RST,
- * no FIN: the client only learns it through network.ping-timeout, as with a vanished node.
+ * nft -f script: the shared partition table (src/fault/nft-partition.ts) dropping Gluster's TCP to and from
+ * `peers` at both ends of a connection, so that an established client–brick connection goes silent at once —
+ * no RST, no FIN: the client only learns it through network.ping-timeout, as with a vanished node.
  */
 export function glusterPartitionScript(peers: string[], ports: readonly string[]): string {
-  const v4 = peers.filter((a) => !isV6(a))
-  const v6 = peers.filter(isV6)
-  const set = `{ ${ports.join(', ')} }`
-  const lines = (dir: 'saddr' | 'daddr'): string[] =>
-    (['dport', 'sport'] as const).flatMap((end) => [
-      ...(v4.length > 0 ? [`    ip ${dir} { ${v4.join(', ')} } tcp ${end} ${set} drop`] : []),
-      ...(v6.length > 0 ? [`    ip6 ${dir} { ${v6.join(', ')} } tcp ${end} ${set} drop`] : []),
-    ])
-  return [
-    `add table inet ${PARTITION_TABLE}`,
-    `delete table inet ${PARTITION_TABLE}`,
-    `table inet ${PARTITION_TABLE} {`,
-    '  chain input {',
-    '    type filter hook input priority -150; policy accept;',
-    ...lines('saddr'),
-    '  }',
-    '  chain output {',
-    '    type filter hook output priority -150; policy accept;',
-    ...lines('daddr'),
-    '  }',
-    '}',
-    '',
-  ].join('\n')
+  return partitionScript(peers, ports, {proto: 'tcp', bothEnds: true})
 }
 
 /**

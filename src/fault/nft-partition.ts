@@ -36,15 +36,24 @@ export interface PartitionPlan {
 
 const isV6 = (a: string): boolean => a.includes(':')
 
-/** nft -f script: (re)create the table with input/output drops of UDP to `ports` from/to `peers`. */
-export function partitionScript(peers: string[], ports: number[]): string {
+/**
+ * nft -f script: (re)create the table with input/output drops of traffic to `ports` from/to `peers`.
+ * UDP (Corosync, Heartbeat): the destination port, the clusters' datagrams go to the configured ports.
+ * TCP (Gluster): both ends of a connection (`bothEnds`: dport — the peer's requests to our ports and ours to
+ * theirs — and sport — the replies on connections already open), so an established connection goes silent at
+ * once: no RST, no FIN, as with a vanished node.
+ */
+export function partitionScript(peers: string[], ports: ReadonlyArray<number | string>, o: {proto?: 'udp' | 'tcp'; bothEnds?: boolean} = {}): string {
   const v4 = peers.filter((a) => !isV6(a))
   const v6 = peers.filter(isV6)
   const portSet = `{ ${ports.join(', ')} }`
-  const lines = (dir: 'saddr' | 'daddr'): string[] => [
-    ...(v4.length > 0 ? [`    ip ${dir} { ${v4.join(', ')} } udp dport ${portSet} drop`] : []),
-    ...(v6.length > 0 ? [`    ip6 ${dir} { ${v6.join(', ')} } udp dport ${portSet} drop`] : []),
-  ]
+  const proto = o.proto ?? 'udp'
+  const ends = o.bothEnds === true ? (['dport', 'sport'] as const) : (['dport'] as const)
+  const lines = (dir: 'saddr' | 'daddr'): string[] =>
+    ends.flatMap((end) => [
+      ...(v4.length > 0 ? [`    ip ${dir} { ${v4.join(', ')} } ${proto} ${end} ${portSet} drop`] : []),
+      ...(v6.length > 0 ? [`    ip6 ${dir} { ${v6.join(', ')} } ${proto} ${end} ${portSet} drop`] : []),
+    ])
   return [
     `add table inet ${PARTITION_TABLE}`,
     `delete table inet ${PARTITION_TABLE}`,

@@ -7,7 +7,6 @@
  * home on lb1 — what the soak's own audits do on its clock. Needs root and the keepalived lab (brought up here
  * and torn down after); run under `flock /work/lab.lock`.
  */
-import {spawnSync} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -15,7 +14,7 @@ import {join} from 'node:path'
 import type {GameDayResult} from '../../src/gameday/runner.js'
 import {auditLab} from '../../src/lab/audit.js'
 import {sleep} from '../../src/time.js'
-import {BIN} from '../helpers/cli.js'
+import {cli} from './cli.js'
 
 export interface GameDayBench {
   seed: number
@@ -30,25 +29,7 @@ export interface GameDayBench {
   ratio: number
 }
 
-interface Cli {
-  code: number | null
-  json: unknown
-  wallMs: number
-  stderr: string
-}
 
-function cli(args: string[], env: Record<string, string>): Cli {
-  const t0 = performance.now()
-  const r = spawnSync(process.execPath, [BIN, ...args], {env: {...process.env, ...env}, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024})
-  const wallMs = performance.now() - t0
-  let json: unknown = null
-  try {
-    json = JSON.parse(r.stdout)
-  } catch {
-    json = null
-  }
-  return {code: r.status, json, wallMs, stderr: r.stderr}
-}
 
 /** Off the clock: the audit clean (≤ 30 s) and lb1 holding the VIP again (≤ 30 s, it preempts). */
 async function settled(env: Record<string, string>, prefix: string, journalDir: string): Promise<void> {

@@ -23,7 +23,6 @@
  *
  * HACHAOS_BENCH_ONLY=WORD runs only the sections whose name contains WORD (e.g. `capture`, `report`).
  */
-import {spawnSync} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -32,7 +31,6 @@ import {readPcap} from '../../src/capture/pcap.js'
 import type {LabUpResult} from '../../src/lab/driver.js'
 import type {DrillRun} from '../../src/store/run-types.js'
 import {masterDownIntervalMs} from '../../src/stacks/keepalived/timing.js'
-import {BIN} from '../helpers/cli.js'
 import {benchBond} from './bond.js'
 import {benchCapture} from './capture.js'
 import {benchCaptureRead} from './capture-read.js'
@@ -41,6 +39,7 @@ import {benchFailoverTui} from './failover-tui.js'
 import {benchGameDay} from './gameday.js'
 import {benchReport} from './report.js'
 import {benchWatchFlat} from './watch-flat.js'
+import {cli} from './cli.js'
 
 interface Row {
   what: string
@@ -49,18 +48,6 @@ interface Row {
   ratio: string
 }
 
-function cli(args: string[], env: Record<string, string> = {}): {code: number | null; json: unknown; wallMs: number} {
-  const t0 = performance.now()
-  const r = spawnSync(process.execPath, [BIN, ...args], {env: {...process.env, ...env}, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024})
-  const wallMs = performance.now() - t0
-  let json: unknown = null
-  try {
-    json = JSON.parse(r.stdout)
-  } catch {
-    json = null
-  }
-  return {code: r.status, json, wallMs}
-}
 
 const fmt = (ms: number): string => `${(ms / 1000).toFixed(3)} s`
 const median = (xs: number[]): number => {
