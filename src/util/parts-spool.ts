@@ -12,9 +12,9 @@
 import {closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {StringDecoder} from 'node:string_decoder'
 
 import {writeUint} from './digits.js'
+import {linesOf} from './sorted-spool.js'
 
 const BUF = 256 * 1024
 /** Text pairs with an id (then lines are spooled as text). */
@@ -183,15 +183,7 @@ export class PartsSpool {
   /** The lines one by one. */
   *lines(): Generator<string> {
     if (this.n === 0) return
-    const dec = new StringDecoder('utf8')
-    let rest = ''
-    for (const b of this.bytes()) {
-      rest += dec.write(b)
-      const parts = rest.split(this.sep)
-      rest = parts.pop() as string
-      yield* parts
-    }
-    yield rest + dec.end()
+    yield* linesOf(this.bytes(), this.sep)
   }
 
   remove(): void {

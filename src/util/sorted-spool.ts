@@ -345,15 +345,7 @@ export class LineSpool {
   /** The lines one by one. */
   *lines(): Generator<string> {
     if (this.n === 0) return
-    const dec = new StringDecoder('utf8')
-    let rest = ''
-    for (const b of this.bytes()) {
-      rest += dec.write(b)
-      const parts = rest.split(this.sep)
-      rest = parts.pop() as string
-      yield* parts
-    }
-    yield rest + dec.end()
+    yield* linesOf(this.bytes(), this.sep)
   }
 
   remove(): void {
@@ -362,4 +354,17 @@ export class LineSpool {
     if (this.dir !== null) rmSync(this.dir, {recursive: true, force: true})
     this.dir = null
   }
+}
+
+/** UTF-8 text split at `sep`, from byte chunks (a character may straddle two chunks): the spools' lines. */
+export function* linesOf(chunks: Iterable<Uint8Array>, sep: string): Generator<string> {
+  const dec = new StringDecoder('utf8')
+  let rest = ''
+  for (const b of chunks) {
+    rest += dec.write(b)
+    const parts = rest.split(sep)
+    rest = parts.pop() as string
+    yield* parts
+  }
+  yield rest + dec.end()
 }
