@@ -123,8 +123,9 @@ describe('storage probe (hachaos probe --fs) on a local directory', () => {
       const s = await runFsProbes({dir, intervalMs: 20, fsync: false, durationMs: 500, onResult: (r) => got.push(r)})
       const took = performance.now() - t0
       // one tick every 20 ms: every tick up to the end is either sent or skipped (a slow operation on a loaded
-      // machine swallows ticks): 500 ms / 20 ms = 25, minus 2 for timer jitter, at most the ticks until the end
-      assert.ok(s.sent >= 1 && s.sent + s.skipped >= 23 && s.sent + s.skipped <= Math.ceil(took / 20) + 1, `sent ${s.sent} skipped ${s.skipped} in ${took} ms`)
+      // machine swallows ticks): 500 ms / 20 ms = 25; at least half of them even when a loaded machine delays
+      // the timers themselves (the unit suite runs its files in parallel), at most the ticks until the end
+      assert.ok(s.sent >= 1 && s.sent + s.skipped >= 12 && s.sent + s.skipped <= Math.ceil(took / 20) + 1, `sent ${s.sent} skipped ${s.skipped} in ${took} ms`)
       assert.equal(s.sent, got.length)
       assert.equal(s.failed, 0)
       assert.ok(got.every((r) => r.ok && r.error === null && r.latencyMs >= 0))
