@@ -11,11 +11,11 @@ import {runDrill} from '../src/drill/engine.js'
 import {makeTcpdumpCapture} from '../src/drill/capture-source.js'
 import {drillLocks, hostLockKey} from '../src/drill/drill-lock.js'
 import {findHost} from '../src/inventory/inventory.js'
-import {drillLockKeys, drillPhases, prepareDrill} from '../src/stacks/registry.js'
+import {drillLockKeys, drillPhases, prepareDrill, stackLabel} from '../src/stacks/registry.js'
 import {resolveInventory} from '../src/inventory/resolve.js'
 import {MAX_RATE} from '../src/probe/http.js'
 import {budgetLine, parseObjective} from '../src/sla/nines.js'
-import {faultText, measuredFor, metricLabel, STACK_LABEL} from '../src/store/run-metrics.js'
+import {faultText, measuredFor, metricLabel} from '../src/store/run-metrics.js'
 import {runsDir} from '../src/store/paths.js'
 import {newRunId, saveRun} from '../src/store/runs.js'
 import {storeWrite} from '../src/store/store-error.js'
@@ -299,7 +299,7 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     const m = run.metrics
     const p = run.prediction
     this.log(`drill ${run.id}`)
-    this.log(`  ${faultText(run)} (${STACK_LABEL[run.stack] ?? run.stack}); VIP ${run.vip ?? '—'}; probes ${run.probe === null ? 'none' : `${run.probe.ratePerS}/s to ${run.probe.url}`}`)
+    this.log(`  ${faultText(run)} (${stackLabel(run.stack)}); VIP ${run.vip ?? '—'}; probes ${run.probe === null ? 'none' : `${run.probe.ratePerS}/s to ${run.probe.url}`}`)
     this.log('')
     this.log('  phases, relative to the fault:')
     for (const ph of drillPhases(run)) this.log(`    ${`${ph.atMs >= 0 ? '+' : ''}${(ph.atMs / 1000).toFixed(3)} s`.padStart(10)}  ${ph.what}`)

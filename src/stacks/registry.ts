@@ -103,3 +103,12 @@ export function stackHosts(inv: Inventory, target: InventoryHost, stacks: readon
 export function drillLockKeys(inv: Inventory, target: InventoryHost): string[] {
   return [...new Set(stackHosts(inv, target).map((h) => hostLockKey(inv, h)))].sort()
 }
+
+/** What a run record's `stack` is, in words (from the stack that writes it; the key itself when none does). */
+export function stackLabel(key: string): string {
+  for (const s of STACKS) {
+    const label = (s.recordLabels as Readonly<Record<string, string | undefined>>)[key]
+    if (label !== undefined) return label
+  }
+  return key
+}

@@ -43,8 +43,9 @@ export interface StackModule {
   matches(target: InventoryHost, inventory: Inventory): boolean
   /** Discovery, configuration, prediction, observers and live hooks → a drill ready to run. */
   prepare(o: DrillOptions): Promise<PreparedDrill>
-  /** The `stack` values of the run records it writes. */
+  /** The `stack` values of the run records it writes, each with what it is in words (the drill's summary line). */
   readonly records: readonly Stack[]
+  readonly recordLabels: Readonly<Partial<Record<Stack, string>>>
   /** Its own moments of a saved run, for the phase list (src/drill/summary.ts). */
   phases(run: DrillRun): Phase[]
   /**

@@ -24,16 +24,6 @@ export const METRIC_LABEL: Record<string, string> = {
   healDrainedMs: 'heal backlog 0 after the revert',
 }
 
-/** What a drill's stack is, in words (the `stack` field is a key, not a process). */
-export const STACK_LABEL: Record<string, string> = {
-  keepalived: 'keepalived/VRRP in front of HAProxy',
-  haproxy: 'a web server behind HAProxy',
-  pacemaker: 'Pacemaker/Corosync',
-  bond: 'a bond',
-  lvs: 'LVS',
-  gluster: 'a GlusterFS server (replicated volume, FUSE clients)',
-}
-
 /** A fault in words: "SIGKILL to every apache2 on web1", "nic-down (eth1) on lb1". */
 export function faultText(run: Pick<DrillRun, 'fault' | 'target'>): string {
   const p = run.fault.params

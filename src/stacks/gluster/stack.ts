@@ -129,6 +129,7 @@ export const glusterStack: StackModule = {
   matches: (target) => target.roles.includes(GLUSTER_ROLE),
   prepare,
   records: ['gluster'],
+  recordLabels: {gluster: 'a GlusterFS server (replicated volume, FUSE clients)'},
   phases: (run) =>
     extraPhases(run, {
       brickOfflineMs: () => 'a brick is offline (gluster volume status)',

@@ -170,6 +170,7 @@ export const heartbeatStack: StackModule = {
   matches: (target) => target.roles.includes(HEARTBEAT_ROLE),
   prepare,
   records: ['heartbeat'],
+  recordLabels: {heartbeat: 'Heartbeat (v1, haresources)'},
   phases: (run) =>
     extraPhases(run, {
       relocationMs: (r) => `the VIP is configured on ${r.metrics.newOwner ?? 'the other node'}`,

@@ -167,6 +167,7 @@ export const keepalivedStack: StackModule = {
   matches: (target) => target.roles.includes('lb') || target.roles.includes('web'),
   prepare,
   records: ['keepalived', 'haproxy'],
+  recordLabels: {keepalived: 'keepalived/VRRP in front of HAProxy', haproxy: 'a web server behind HAProxy'},
   phases,
   rules: [...keepalivedRules, ...haproxyRules, ...crossRules],
   // a backend's drill takes its server out of every HAProxy; an lb's moves the VIP between the peers

@@ -199,6 +199,7 @@ export const lvsStack: StackModule = {
   matches: (target) => target.roles.includes(DIRECTOR_ROLE) || target.roles.includes(REAL_SERVER_ROLE),
   prepare,
   records: ['lvs'],
+  recordLabels: {lvs: 'LVS'},
   phases: (run) => extraPhases(run, {}),
   rules: [...LVS_RULES, ...LDIRECTORD_RULES],
   lockRoles: [DIRECTOR_ROLE, REAL_SERVER_ROLE],

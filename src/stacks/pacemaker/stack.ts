@@ -150,6 +150,7 @@ export const pacemakerStack: StackModule = {
   matches: (target) => target.roles.includes(CLUSTER_ROLE),
   prepare,
   records: ['pacemaker'],
+  recordLabels: {pacemaker: 'Pacemaker/Corosync'},
   rules: clusterRules,
   lockRoles: [CLUSTER_ROLE],
   soakCatalogue: PACEMAKER_SOAK,

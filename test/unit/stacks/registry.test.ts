@@ -10,7 +10,7 @@ import {describe, it} from 'node:test'
 
 import {SHARED_RULES, findRule, runDoctor} from '../../../src/doctor/index.js'
 import {parseInventory} from '../../../src/inventory/inventory.js'
-import {STACKS, doctorRules, drillLockKeys, soakCatalogue, soakFaultsFor, stackHosts} from '../../../src/stacks/registry.js'
+import {STACKS, doctorRules, drillLockKeys, soakCatalogue, soakFaultsFor, stackHosts, stackLabel} from '../../../src/stacks/registry.js'
 import type {StackModule} from '../../../src/stacks/types.js'
 import {REPO_ROOT} from '../../fixture.js'
 
@@ -160,8 +160,14 @@ hosts:
     assert.deepEqual(drillLockKeys(inv, host('hb2')), ['host-10.0.2.1', 'host-10.0.2.2'])
   })
 
+  it('every record key a stack writes has its words (the drill summary line), from the stack itself', () => {
+    for (const s of STACKS) for (const k of s.records) assert.notEqual(stackLabel(k), k, `${s.name}: no words for records "${k}"`)
+    assert.equal(stackLabel('haproxy'), 'a web server behind HAProxy')
+    assert.equal(stackLabel('bond'), 'bond')
+  })
+
   it('a stack without lockRoles locks the hosts sharing a role with the target (the client aside)', () => {
-    const bare: StackModule = {name: 'x', summary: 'x', matches: (t) => t.roles.includes('bond'), prepare: () => Promise.reject(new Error('no')), records: [], phases: () => []}
+    const bare: StackModule = {name: 'x', summary: 'x', matches: (t) => t.roles.includes('bond'), prepare: () => Promise.reject(new Error('no')), records: [], recordLabels: {}, phases: () => []}
     assert.deepEqual(names('bondhost', [bare]), ['bondhost'])
     const gl = parseInventory('name: g\nhosts:\n  g1: {address: 10.1.0.1, roles: [gluster, client]}\n  g2: {address: 10.1.0.2, roles: [gluster]}\n  c: {address: 10.1.0.9, roles: [client]}\n', 'g.yaml')
     const gstack: StackModule = {...bare, matches: (t) => t.roles.includes('gluster')}
