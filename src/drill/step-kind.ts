@@ -53,6 +53,8 @@ export interface LabStepOutcome {
   predictedMs: number | null
   predictedMaxMs: number | null
   outageMs: number | null
+  /** Client downtime over every trial (the game day's budget burn), ms. */
+  burnMs: number
   /** Every trial's fault reverted. */
   reverted: boolean
   warnings: string[]
