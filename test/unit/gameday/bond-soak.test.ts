@@ -51,7 +51,14 @@ describe('game day bond step and bond soak', () => {
       toleranceMs: null,
     })
     assert.equal(stepText(s), 'bond guest member-down bond=bond0 hold 1.5 s')
-    assert.deepEqual(p.soak, {count: 4, seed: 7, targets: ['guest'], faults: null, hold: {minMs: 1500, maxMs: 2500}})
+    assert.deepEqual(p.soak, {count: 4, seed: 1, targets: ['guest'], faults: null, hold: {minMs: 1500, maxMs: 2500}})
+  })
+
+  it("the example's series is pinned: seed 1 draws every kind of the catalogue (the README's run)", () => {
+    const p = loadPlan(join(ROOT, 'examples', 'bond-soak.yaml'))
+    const d = drawSoak({spec: p.soak as SoakSpec, seed: 99, inventory: inv, faults: FAULTS, defaultTargets: [], defaults: p.defaults})
+    assert.equal(d.seed, 1)
+    assert.deepEqual(d.steps.map((s) => [s.soak, s.holdMs]), [['active-down', 2000], ['flap', 1800], ['member-down:eth1', 1900], ['member-down:eth0', 2000]])
   })
 
   it('a flap with its spacing, trials, poll and probe host reach the step', () => {
