@@ -11,6 +11,7 @@
  *     - drill: {target: lb1, fault: nic-down}
  *     - pause: 5s
  *     - check: {http: "http://10.66.0.100/", expect: 200}
+ *     - bond: {host: guest, bond: bond0, member: eth0, trials: 1, gate: {max_outage: 1s}}   # a lab's own step kind
  */
 import {readFileSync} from 'node:fs'
 import {dirname, isAbsolute, resolve} from 'node:path'
