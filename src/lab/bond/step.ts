@@ -17,6 +17,7 @@ import type {FaultEnv} from '../../fault/types.js'
 import {executorFor, findHost, hostsWithRole, type Inventory, type InventoryHost} from '../../inventory/inventory.js'
 import {guestMembers, guestQemuFacts, refOf, runBondTrial, type TrialResult} from './trial.js'
 
+
 /** A flap's pull → plug back → pull spacing when the step gives none: 3 × miimon 100 (each edge is seen). */
 export const DEFAULT_FLAP_MS = 300
 const ACTIONS = ['member-down', 'flap'] as const
@@ -45,8 +46,18 @@ function checkSpec(spec: LabStepSpec, host: InventoryHost): void {
   if (guestQemuFacts(host.facts) === null) throw new HachaosError(`${host.name} is not a bond-lab guest: a bond step pulls cables through QEMU`, {code: 'E_NOT_A_VM', exit: 'USAGE', where: host.name, suggestions: ['hachaos lab up --topology bond (its guest is "guest")']})
 }
 
+/** What the gate reads of a trial (a TrialResult, or one rebuilt from its run record). */
+export interface TrialFigures {
+  runId: string
+  measuredMs: number | null
+  predictedMaxMs: number | null
+  toleranceMs: number
+  within: boolean | null
+  measurement: {member: string; activeBefore: string | null; activeAfter: string | null; traffic: {outageMs: number | null} | null; warnings: string[]}
+}
+
 /** Worst of the trials: the gate is about the worst one (a step of 3 trials passes when all 3 do). */
-export function outcomeOf(trials: readonly Pick<TrialResult, 'runId' | 'measuredMs' | 'predictedMaxMs' | 'toleranceMs' | 'within' | 'measurement'>[], maxOutageMs: number | null, action: string): LabStepOutcome {
+export function outcomeOf(trials: readonly TrialFigures[], maxOutageMs: number | null, action: string): LabStepOutcome {
   const max = (xs: (number | null)[]): number | null => {
     const v = xs.filter((x): x is number => x !== null)
     return v.length === 0 ? null : Math.max(...v)
