@@ -28,8 +28,8 @@ const list = (v: string | undefined): string[] | null => (v === undefined ? null
 export default class Run extends HachaosCommand {
   static override summary = 'Run a game day from a plan file: drills, pauses and checks with audits and stop conditions, or a seeded random soak.'
   static override description = `A plan (YAML, README: Game days) names the inventory, defaults (rate, hold, tolerance, slo), stop conditions
-and steps: drills (the same drill as \`hachaos failover\`, saved in the run store with the game day's id), pauses
-and HTTP checks. The lab audit runs before the first step and after every step (a failed audit stops the plan
+and steps: drills (the same drill as \`hachaos failover\`, saved in the run store with the game day's id), pauses,
+HTTP checks and bond: steps (the same trial as \`hachaos bond failover\`, on the bond lab's guest). The lab audit runs before the first step and after every step (a failed audit stops the plan
 unless the step says continue_on: audit). A stop condition (budget_share, outage_over, split_brain, time_limit,
 an external http/command check) reverts the open fault at once and ends the plan with the reason. --soak N
 draws N drills from the faults that apply to each target, from one printed seed (the same seed replays the same

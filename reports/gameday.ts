@@ -37,7 +37,7 @@ function gateText(s: PlanStep, r: StepResult): string {
 
 function stepLine(s: PlanStep, r: StepResult): string {
   const head = `${String(r.index + 1).padStart(3)}. ${gateText(s, r).padEnd(8)} ${stepText(s)}`
-  if (s.kind !== 'drill' || r.verdict === null) return r.error === null ? head : `${head} — ${r.error}`
+  if ((s.kind !== 'drill' && s.kind !== 'lab') || r.verdict === null) return r.error === null ? head : `${head} — ${r.error}`
   return `${head} — verdict ${r.verdict.toUpperCase()}, measured ${ms(r.measuredMs)} (predicted ${predicted(r)}), outage ${ms(r.outageMs)}${r.splitBrains > 0 ? `, split brain ×${r.splitBrains}` : ''}${r.runId === null ? '' : ` [run ${r.runId}]`}`
 }
 
@@ -50,7 +50,7 @@ export function gameDayText(g: GameDayResult): string {
   if (g.dryRun) {
     for (const d of g.dryRunSteps) {
       L.push(`  step ${d.index}: ${d.text}`)
-      if (d.kind !== 'drill') continue
+      if (d.kind !== 'drill' && d.kind !== 'lab') continue
       if (d.error !== null && d.summary === null) {
         // planned later, on the state the steps before it leave (src/gameday/runner.ts dryRun)
         for (const w of d.warnings) L.push(`    ! ${w}`)

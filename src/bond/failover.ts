@@ -194,7 +194,11 @@ export async function measureFailover(o: FailoverOptions): Promise<FailoverMeasu
   let offset: Awaited<ReturnType<typeof measureClockOffset>> = null
   let after: BondProc | null = null
   try {
-    await Promise.race([w.first, sleep(15_000)])
+    // The 15 s bound is cancelled once the watcher speaks: a pending timer would keep the process alive 15 s
+    // after the trial began (a game day's last bond step, `bond failover`'s last trial).
+    const firstBound = new AbortController()
+    await Promise.race([w.first, sleep(15_000, firstBound.signal).catch(() => undefined)])
+    firstBound.abort()
     if (w.states.length === 0) throw new HachaosError(`the watcher on ${o.host} printed nothing`, {code: 'E_WATCH', exit: 'HOST', where: o.host})
     offset = await measureClockOffset(o.exec)
     await sleep(ping === null ? 200 : 800, o.signal)

@@ -11,6 +11,7 @@
  *     - drill: {target: lb1, fault: nic-down}
  *     - pause: 5s
  *     - check: {http: "http://10.66.0.100/", expect: 200}
+ *     - bond: {host: guest, bond: bond0, member: eth0, trials: 1, gate: {max_outage: 1s}}   # a lab's own step kind
  */
 import {readFileSync} from 'node:fs'
 import {dirname, isAbsolute, resolve} from 'node:path'
@@ -65,6 +66,32 @@ const DrillSchema = z
   })
   .strict()
 
+/** An interface name (a bond, a member). */
+const ifName = z.string().regex(/^[A-Za-z0-9_.:@-]{1,15}$/, 'an interface name')
+
+/**
+ * A failover a lab measures with its own command (src/drill/step-kind.ts; the bond's `hachaos bond failover`):
+ * `bond: {host: guest, bond: bond0, member: eth0, action: member-down, trials: 1, gate: {max_outage: 1s}}`.
+ */
+const LabStepSchema = z
+  .object({
+    host: hostName,
+    action: z.enum(['member-down', 'flap']).default('member-down'),
+    bond: ifName.optional(),
+    /** Default: the active member at each trial. */
+    member: ifName.optional(),
+    trials: z.number().int().min(1).max(50).default(1),
+    hold: duration.optional(),
+    /** A flap's pull → plug back → pull spacing (default 300ms). */
+    flap: duration.optional(),
+    /** The guest watcher's poll period (ms, default 2). */
+    poll: z.number().int().min(1).max(100).optional(),
+    /** The client that pings the bond (default: the first client; "none": no traffic view). */
+    probe_from: z.union([hostName, z.literal('none')]).optional(),
+    gate: z.object({max_outage: duration.optional(), tolerance: duration.optional()}).strict().default({}),
+  })
+  .strict()
+
 const CheckSchema = z
   .object({
     http: z.string().regex(/^https?:\/\/\S+$/, 'an http:// or https:// URL'),
@@ -81,13 +108,14 @@ const StepSchema = z
     drill: DrillSchema.optional(),
     pause: duration.optional(),
     check: CheckSchema.optional(),
+    bond: LabStepSchema.optional(),
     /** `audit`: a failed audit after this step does not stop the plan. */
     continue_on: z.enum(['audit']).optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
-    const n = [s.drill, s.pause, s.check].filter((x) => x !== undefined).length
-    if (n !== 1) ctx.addIssue({code: 'custom', message: `a step is exactly one of drill, pause or check (this one has ${n === 0 ? 'none' : 'several'})`})
+    const n = [s.drill, s.pause, s.check, s.bond].filter((x) => x !== undefined).length
+    if (n !== 1) ctx.addIssue({code: 'custom', message: `a step is exactly one of drill, bond, pause or check (this one has ${n === 0 ? 'none' : 'several'})`})
   })
 
 /**
@@ -204,7 +232,27 @@ export interface CheckStep {
   continueOnAudit: boolean
 }
 
-export type PlanStep = DrillStep | PauseStep | CheckStep
+/** A step of a lab's own step kind (src/drill/step-kind.ts): `bond:` (the bond's cable pull). */
+export interface LabStep {
+  kind: 'lab'
+  /** The plan's key: the step kind (src/lab/registry.ts LAB_STEP_KINDS). */
+  key: string
+  name: string
+  /** The host (named `target` as a drill's is). */
+  target: string
+  action: string
+  params: Record<string, string>
+  trials: number
+  holdMs: number | null
+  maxOutageMs: number | null
+  /** Over the kind's own tolerance of its prediction; null: the kind's. */
+  toleranceMs: number | null
+  continueOnAudit: boolean
+  /** Drawn by the soak (its catalogue entry's name), else null. */
+  soak: string | null
+}
+
+export type PlanStep = DrillStep | PauseStep | CheckStep | LabStep
 
 export interface StopConditions {
   budgetSharePct: number | null
@@ -247,6 +295,10 @@ export function stepText(s: PlanStep): string {
       const params = Object.entries(s.params).map(([k, v]) => `${k}=${String(v)}`)
       return `drill ${s.target} ${s.fault}${params.length > 0 ? ` ${params.join(' ')}` : ''}${s.holdMs === null ? '' : ` hold ${(s.holdMs / 1000).toFixed(1)} s`}`
     }
+    case 'lab': {
+      const params = Object.entries(s.params).map(([k, v]) => `${k}=${v}`)
+      return `${s.key} ${s.target} ${s.action}${params.length > 0 ? ` ${params.join(' ')}` : ''}${s.trials > 1 ? ` ×${s.trials}` : ''}${s.holdMs === null ? '' : ` hold ${(s.holdMs / 1000).toFixed(1)} s`}`
+    }
     case 'pause':
       return `pause ${(s.ms / 1000).toFixed(1)} s`
     case 'check':
@@ -288,6 +340,30 @@ export function parsePlan(text: string, file: string): GameDayPlan {
         toleranceMs: x.gate.tolerance ?? d.tolerance,
         maxOutageMs: x.gate.max_outage ?? d.max_outage ?? null,
         splitBrain: x.gate.split_brain ?? null,
+        continueOnAudit,
+        soak: null,
+      }
+      return step
+    }
+    if (s.bond !== undefined) {
+      const b = s.bond
+      const params: Record<string, string> = {}
+      if (b.bond !== undefined) params['bond'] = b.bond
+      if (b.member !== undefined) params['member'] = b.member
+      if (b.flap !== undefined) params['flap_ms'] = String(Math.round(b.flap))
+      if (b.poll !== undefined) params['poll'] = String(b.poll)
+      if (b.probe_from !== undefined) params['probe_from'] = b.probe_from
+      const step: LabStep = {
+        kind: 'lab',
+        key: 'bond',
+        name: s.name ?? `step ${i + 1}`,
+        target: b.host,
+        action: b.action,
+        params,
+        trials: b.trials,
+        holdMs: b.hold ?? d.hold ?? null,
+        maxOutageMs: b.gate.max_outage ?? d.max_outage ?? null,
+        toleranceMs: b.gate.tolerance ?? null,
         continueOnAudit,
         soak: null,
       }

@@ -21,11 +21,13 @@ import type {DrillOptions} from '../drill/options.js'
 import {ExitCode, HachaosError, errorMessage, isHachaosError} from '../errors.js'
 import {LocalExecutor} from '../exec/local.js'
 import type {Executor} from '../exec/types.js'
+import type {LabStepContext, LabStepSpec} from '../drill/step-kind.js'
 import {showPlan, type ShownAction} from '../fault/display.js'
 import type {FaultEnv, FaultPlan} from '../fault/types.js'
 import {executorFor, findHost, hostsWithRole, loadInventory, type Inventory, type InventoryHost} from '../inventory/inventory.js'
 import {resolveInventory} from '../inventory/resolve.js'
 import {auditLab} from '../lab/audit.js'
+import {labStepKind} from '../lab/registry.js'
 import {parseObjective} from '../sla/nines.js'
 import {drillLockKeys, prepareDrill} from '../stacks/registry.js'
 import {openEntries} from '../store/journal.js'
@@ -35,7 +37,7 @@ import type {DrillRun} from '../store/run-types.js'
 import {newRunId, saveRun} from '../store/runs.js'
 import {storeWrite} from '../store/store-error.js'
 import {sleep} from '../time.js'
-import type {CheckStep, DrillStep, GameDayPlan, PlanStep} from './plan.js'
+import type {CheckStep, DrillStep, GameDayPlan, LabStep, PlanStep} from './plan.js'
 import {stepText} from './plan.js'
 import {emptyResult, GAMEDAY_SCHEMA, loadRecord, newGameDayId, ownerAlive, recordFile, resumable, resumeFrom, saveRecord, type AuditSummary, type GameDayRecord, type StepResult} from './record.js'
 import {drawSoak, freshSeed, type FaultInfo} from './soak.js'
@@ -98,7 +100,7 @@ export interface GameDayResult {
 }
 
 function firstTarget(plan: GameDayPlan, steps: PlanStep[]): string | undefined {
-  const d = steps.find((s): s is DrillStep => s.kind === 'drill')
+  const d = steps.find((s): s is DrillStep | LabStep => s.kind === 'drill' || s.kind === 'lab')
   return d?.target ?? plan.soak?.targets?.[0]
 }
 
@@ -203,7 +205,7 @@ export async function runGameDay(o: GameDayRunOptions, deps: GameDayDeps): Promi
         seed: o.seed ?? freshSeed(),
         inventory: inv,
         faults: deps.faults,
-        defaultTargets: plan.steps.flatMap((s) => (s.kind === 'drill' ? [s.target] : [])),
+        defaultTargets: plan.steps.flatMap((s) => (s.kind === 'drill' || s.kind === 'lab' ? [s.target] : [])),
         defaults: plan.defaults,
       })
       seed = drawn.seed
@@ -289,6 +291,17 @@ async function dryRun(rec: GameDayRecord, inv: Inventory, deps: GameDayDeps): Pr
   const out: DryRunStep[] = []
   let drills = 0
   for (const [i, s] of rec.steps.entries()) {
+    if (s.kind === 'lab') {
+      drills++
+      try {
+        const p = await labStepKind(s.key).plan(labSpec(s), labContext(inv, deps, null, deps.signal))
+        out.push({index: i + 1, text: stepText(s), kind: 'lab', summary: p.summary, prediction: p.prediction, inject: p.inject, revert: p.revert, warnings: p.warnings, error: null})
+      } catch (e) {
+        if (drills === 1 || !isHachaosError(e)) throw e
+        out.push({index: i + 1, text: stepText(s), kind: 'lab', summary: null, prediction: null, inject: [], revert: [], warnings: [`not planned from the hosts' state now (the steps before it change it): ${e.message}`], error: e.message})
+      }
+      continue
+    }
     if (s.kind !== 'drill') {
       out.push({index: i + 1, text: stepText(s), kind: s.kind, summary: null, prediction: null, inject: [], revert: [], warnings: [], error: null})
       continue
@@ -386,6 +399,7 @@ async function runSteps(rec: GameDayRecord, inv: Inventory, start: number, t0: n
     })()
     try {
       if (step.kind === 'drill') await drillStep(rec, inv, step, i, res, ac.signal, deps)
+      else if (step.kind === 'lab') await labStep(rec, inv, step, i, res, ac.signal, deps)
       else if (step.kind === 'pause') {
         await sleep(step.ms, ac.signal).catch(() => undefined)
         res.gatePassed = null
@@ -394,6 +408,7 @@ async function runSteps(rec: GameDayRecord, inv: Inventory, start: number, t0: n
     } catch (e) {
       res.status = ac.signal.aborted ? 'interrupted' : 'error'
       res.error = errorMessage(e)
+      if (isHachaosError(e) && e.exitName === 'REVERT_FAILED') res.reverted = false
       res.gatePassed = false
       deps.warn(`step ${i + 1}: ${res.error}`)
     } finally {
@@ -421,6 +436,10 @@ async function runSteps(rec: GameDayRecord, inv: Inventory, start: number, t0: n
     if (res.status === 'error') return stopWith({condition: 'error', step: i + 1, text: `step ${i + 1}: ${res.error ?? 'error'}`})
     if (!after.clean && !step.continueOnAudit) {
       return stopWith({condition: 'audit', step: i + 1, text: `the audit after step ${i + 1} found: ${after.findings.map((f) => `${f.kind}${f.host === null ? '' : `@${f.host}`}: ${f.detail}`).join('; ')}`})
+    }
+    if (step.kind === 'lab') {
+      const hit = stopAfterDrill(plan.stop, i + 1, {outageMs: res.outageMs, failbackOutageMs: null, splitBrains: 0, splitBrainExpected: false}, rec.burnMs, rec.availability, Date.now() - t0)
+      if (hit !== null) return stopWith(hit)
     }
     if (step.kind === 'drill') {
       const hit = stopAfterDrill(
@@ -502,6 +521,38 @@ async function drillStep(rec: GameDayRecord, inv: Inventory, step: DrillStep, i:
     res.reasons.push(`the step expected no split brain and ${run.splitBrain.length} was seen`)
   }
   res.gatePassed = gate
+}
+
+function labSpec(s: LabStep): LabStepSpec {
+  return {key: s.key, host: s.target, action: s.action, params: s.params, trials: s.trials, holdMs: s.holdMs, maxOutageMs: s.maxOutageMs, toleranceMs: s.toleranceMs}
+}
+
+function labContext(inv: Inventory, deps: GameDayDeps, tag: LabStepContext['tag'], signal: AbortSignal): LabStepContext {
+  return {inventory: inv, planFault: deps.planFault, progress: (m) => deps.progress(`  ${m}`), warn: deps.warn, signal, tag}
+}
+
+/**
+ * A step of a lab's own kind (src/drill/step-kind.ts: the bond's cable pull, the same trial as `hachaos bond
+ * failover`): each trial journaled, reverted and saved in the run store with the game day's tag; the step's
+ * figures are its worst trial's, its burn every trial's client outage.
+ */
+async function labStep(rec: GameDayRecord, inv: Inventory, step: LabStep, i: number, res: StepResult, signal: AbortSignal, deps: GameDayDeps): Promise<void> {
+  const o = await labStepKind(step.key).run(labSpec(step), labContext(inv, deps, {id: rec.id, step: i + 1, name: step.name}, signal))
+  res.runId = o.runIds[0] ?? null
+  res.verdict = o.verdict
+  res.reasons = [...o.reasons, ...(o.runIds.length > 1 ? [`runs: ${o.runIds.join(', ')}`] : [])]
+  res.metric = o.metric
+  res.measuredMs = o.measuredMs
+  res.predictedMs = o.predictedMs
+  res.predictedMinMs = 0
+  res.predictedMaxMs = o.predictedMaxMs
+  res.outageMs = o.outageMs
+  res.failbackOutageMs = null
+  res.splitBrains = 0
+  res.reverted = o.reverted
+  rec.burnMs += o.burnMs
+  for (const w of o.warnings) deps.warn(`step ${i + 1}: ${w}`)
+  res.gatePassed = o.verdict !== 'fail'
 }
 
 /** One table (src/errors.ts): 0 every gate passed; 7 (FINDINGS) a gate failed or a stop condition ended it; 8 a fault not reverted; 130 interrupted. */

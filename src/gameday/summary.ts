@@ -64,10 +64,12 @@ export function soakSummary(steps: readonly PlanStep[], results: readonly StepRe
   const groups = new Map<string, Array<{i: number; tol: number; r: StepResult}>>()
   for (const [i, s] of steps.entries()) {
     const r = results[i]
-    if (s.kind !== 'drill' || r === undefined || r.verdict === null) continue
-    const key = s.soak ?? `${s.fault}${Object.keys(s.params).length === 0 ? '' : ` ${Object.values(s.params).map(String).join(' ')}`}`
+    if ((s.kind !== 'drill' && s.kind !== 'lab') || r === undefined || r.verdict === null) continue
+    const what = s.kind === 'drill' ? s.fault : `${s.key} ${s.action}`
+    const key = s.soak ?? `${what}${Object.keys(s.params).length === 0 ? '' : ` ${Object.values(s.params).map(String).join(' ')}`}`
     const g = groups.get(key) ?? []
-    g.push({i, tol: s.toleranceMs, r})
+    // a lab step's predicted maximum already holds its own tolerance (src/drill/step-kind.ts)
+    g.push({i, tol: s.kind === 'drill' ? s.toleranceMs : (s.toleranceMs ?? 0), r})
     groups.set(key, g)
   }
   return [...groups.entries()].map(([fault, g]) => {

@@ -1,6 +1,8 @@
 import {HachaosError} from '../errors.js'
 import type {LabDriver} from './driver.js'
 import {bondLab} from './bond/lab.js'
+import {bondStepKind} from './bond/step.js'
+import type {LabStepKind} from '../drill/step-kind.js'
 import {keepalivedLab} from '../stacks/keepalived/lab/lab.js'
 import {pacemakerLab} from '../stacks/pacemaker/lab/lab.js'
 import {heartbeatLab} from '../stacks/heartbeat/lab/lab.js'
@@ -20,4 +22,16 @@ export function labDriver(topology: string): LabDriver {
     })
   }
   return d
+}
+
+/**
+ * Game-day step kinds the labs bring (src/drill/step-kind.ts): failovers measured by their own command, not
+ * the drill engine (the bond's cable pull). One line per kind; src/gameday finds them here by the plan's key.
+ */
+export const LAB_STEP_KINDS: readonly LabStepKind[] = [bondStepKind]
+
+export function labStepKind(key: string): LabStepKind {
+  const k = LAB_STEP_KINDS.find((x) => x.key === key)
+  if (k === undefined) throw new HachaosError(`no game-day step kind "${key}"`, {code: 'E_USAGE', exit: 'USAGE', suggestions: [`kinds: drill, pause, check, ${LAB_STEP_KINDS.map((x) => x.key).join(', ')}`]})
+  return k
 }

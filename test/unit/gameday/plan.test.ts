@@ -68,7 +68,7 @@ describe('game day plans', () => {
     const cases: Array<[string, RegExp, string]> = [
       ['name: x\nsteps:\n  - drill: {target: lb1}\n  - pause: soon\n', /pause: "soon" is not a duration/, 'plan.yaml:4:5'],
       ['name: x\nsteps:\n  - drill: {target: lb1, fualt: kill}\n', /unknown key "fualt"/, 'plan.yaml:3:26'],
-      ['name: x\nsteps:\n  - drill: {target: lb1}\n    pause: 1s\n', /exactly one of drill, pause or check \(this one has several\)/, 'plan.yaml:3:5'],
+      ['name: x\nsteps:\n  - drill: {target: lb1}\n    pause: 1s\n', /exactly one of drill, bond, pause or check \(this one has several\)/, 'plan.yaml:3:5'],
       ['name: x\nstop_when:\n  budget_share: 150%\nsteps:\n  - pause: 1s\n', /budget_share: 150%: a share of the budget between 0 and 100 %/, 'plan.yaml:3:3'],
       ['name: x\nsteps: []\n', /a plan needs steps, a soak, or both/, 'plan.yaml:2:1'],
       ['steps:\n  - pause: 1s\n', /name: /, 'plan.yaml:1:1'],

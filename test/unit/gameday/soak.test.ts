@@ -83,7 +83,7 @@ describe('game day soak', () => {
     }
     for (const x of draw({count: 50}, 9).steps) if (x.soak !== 'drop-vrrp') assert.equal(x.holdMs, null)
     const sb = draw({count: 50}, 9).steps.filter((x) => x.soak === 'drop-vrrp')
-    assert.ok(sb.length > 0 && sb.every((x) => x.splitBrain === true))
+    assert.ok(sb.length > 0 && sb.every((x) => x.kind === 'drill' && x.splitBrain === true))
   })
 
   it('a target no fault applies to, or none at all, is a usage error naming it', () => {
