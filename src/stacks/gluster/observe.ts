@@ -6,14 +6,16 @@
  *   GlusterWatcher   every second on a server that is not the target: `volume status` (bricks online) and
  *                    `heal VOL info summary` (the backlog), one `cluster` event per change; after the revert,
  *                    once every brick is online again, it triggers `gluster volume heal VOL` (unless told not
- *                    to) and says so. State: one entry per brick + the backlog: O(bricks).
+ *                    to) and says so; and the entries pending in its own bricks' indices (`find` in
+ *                    BRICK/.glusterfs/indices/xattrop: answers while `heal info` waits on a silent peer).
+ *                    State: one entry per brick + the backlog: O(bricks).
  */
 import type {Executor, Spawned} from '../../exec/types.js'
 import type {TimelineEvent} from '../../store/run-types.js'
 import {nowUs} from '../../time.js'
 import {PollLoop, type Poller} from '../../util/poll-loop.js'
-import {glusterXml, parseHealInfoXml, parseVolumeStatusXml} from './cli.js'
-import {BRICK_PREFIX, FS_BACKEND, HEAL_RESOURCE, HEAL_TRIGGER_RESOURCE, SPLIT_BRAIN_RESOURCE, SPLIT_FILES_MAX, SPLIT_FILE_PREFIX} from './metrics.js'
+import {countXattropIndex, glusterXml, parseHealInfoXml, parseVolumeStatusXml, xattropIndexArgv} from './cli.js'
+import {BRICK_PREFIX, FS_BACKEND, HEAL_INDEX_RESOURCE, HEAL_RESOURCE, HEAL_TRIGGER_RESOURCE, SPLIT_BRAIN_RESOURCE, SPLIT_FILES_MAX, SPLIT_FILE_PREFIX} from './metrics.js'
 
 interface FsLine {
   type?: string
@@ -75,7 +77,7 @@ export class GlusterWatcher extends PollLoop {
   private healTriggered = false
 
   constructor(
-    private readonly o: {exec: Executor; volume: string; triggerHeal: boolean; shared: WatcherShared; emit: (e: TimelineEvent) => void; timeoutMs?: number},
+    private readonly o: {exec: Executor; volume: string; triggerHeal: boolean; shared: WatcherShared; emit: (e: TimelineEvent) => void; timeoutMs?: number; localBricks?: readonly string[]},
     everyMs = 1000,
   ) {
     super(everyMs)
@@ -100,6 +102,19 @@ export class GlusterWatcher extends PollLoop {
     }
   }
 
+  /** Entries pending in the indices of the watcher's own bricks (null: none, or a listing failed). */
+  private async localIndex(timeoutMs: number): Promise<number | null> {
+    const bricks = this.o.localBricks ?? []
+    if (bricks.length === 0) return null
+    let n = 0
+    for (const b of bricks) {
+      const r = await this.o.exec.run(xattropIndexArgv(b), {timeoutMs}).catch(() => null)
+      if (r === null || r.code !== 0) return null
+      n += countXattropIndex(r.stdout)
+    }
+    return n
+  }
+
   private say(resource: string, role: string, force = false): void {
     if (this.last.get(resource) === role && !force) return
     this.last.set(resource, role)
@@ -110,10 +125,12 @@ export class GlusterWatcher extends PollLoop {
     // both queries at once: while a server is silent each can hang up to ping-timeout (glusterd waits for its
     // peer; the heal query is a client of every brick)
     const to = this.o.timeoutMs ?? 8000
-    const [statusXml, healXml] = await Promise.all([
+    const [statusXml, healXml, index] = await Promise.all([
       glusterXml(this.o.exec, ['volume', 'status', this.o.volume], to).catch(() => null),
       glusterXml(this.o.exec, ['volume', 'heal', this.o.volume, 'info', 'summary'], to).catch(() => null),
+      this.localIndex(to),
     ])
+    if (index !== null) this.say(HEAL_INDEX_RESOURCE, String(index))
     if (healXml !== null) {
       const heal = parseHealInfoXml(healXml, `${this.o.exec.host}:gluster volume heal info summary`)
       // the backlog over the bricks that answered; 0 counts only when every brick answered (a brick that
