@@ -6,9 +6,12 @@
  *   GlusterWatcher   every second on a server that is not the target: `volume status` (bricks online) and
  *                    `heal VOL info summary` (the backlog), one `cluster` event per change; after the revert,
  *                    once every brick is online again, it triggers `gluster volume heal VOL` (unless told not
- *                    to) and says so; and the entries pending in its own bricks' indices (`find` in
- *                    BRICK/.glusterfs/indices/xattrop: answers while `heal info` waits on a silent peer).
- *                    State: one entry per brick + the backlog: O(bricks).
+ *                    to) and says so. State: one entry per brick + the backlog: O(bricks).
+ *   BrickIndexWatcher every second on the same server: the entries pending in its own bricks' indices (`find`
+ *                    in BRICK/.glusterfs/indices/xattrop), one `@heal-index` event per change. Its own loop:
+ *                    while a peer is silent, `volume status` and `heal info` hang for up to ping-timeout and
+ *                    more (measured: no round of the GlusterWatcher completed during a 20 s link loss), the
+ *                    local listing answers at once. State: the last count: O(1).
  */
 import type {Executor, Spawned} from '../../exec/types.js'
 import type {TimelineEvent} from '../../store/run-types.js'
@@ -77,7 +80,7 @@ export class GlusterWatcher extends PollLoop {
   private healTriggered = false
 
   constructor(
-    private readonly o: {exec: Executor; volume: string; triggerHeal: boolean; shared: WatcherShared; emit: (e: TimelineEvent) => void; timeoutMs?: number; localBricks?: readonly string[]},
+    private readonly o: {exec: Executor; volume: string; triggerHeal: boolean; shared: WatcherShared; emit: (e: TimelineEvent) => void; timeoutMs?: number},
     everyMs = 1000,
   ) {
     super(everyMs)
@@ -102,19 +105,6 @@ export class GlusterWatcher extends PollLoop {
     }
   }
 
-  /** Entries pending in the indices of the watcher's own bricks (null: none, or a listing failed). */
-  private async localIndex(timeoutMs: number): Promise<number | null> {
-    const bricks = this.o.localBricks ?? []
-    if (bricks.length === 0) return null
-    let n = 0
-    for (const b of bricks) {
-      const r = await this.o.exec.run(xattropIndexArgv(b), {timeoutMs}).catch(() => null)
-      if (r === null || r.code !== 0) return null
-      n += countXattropIndex(r.stdout)
-    }
-    return n
-  }
-
   private say(resource: string, role: string, force = false): void {
     if (this.last.get(resource) === role && !force) return
     this.last.set(resource, role)
@@ -125,12 +115,10 @@ export class GlusterWatcher extends PollLoop {
     // both queries at once: while a server is silent each can hang up to ping-timeout (glusterd waits for its
     // peer; the heal query is a client of every brick)
     const to = this.o.timeoutMs ?? 8000
-    const [statusXml, healXml, index] = await Promise.all([
+    const [statusXml, healXml] = await Promise.all([
       glusterXml(this.o.exec, ['volume', 'status', this.o.volume], to).catch(() => null),
       glusterXml(this.o.exec, ['volume', 'heal', this.o.volume, 'info', 'summary'], to).catch(() => null),
-      this.localIndex(to),
     ])
-    if (index !== null) this.say(HEAL_INDEX_RESOURCE, String(index))
     if (healXml !== null) {
       const heal = parseHealInfoXml(healXml, `${this.o.exec.host}:gluster volume heal info summary`)
       // the backlog over the bricks that answered; 0 counts only when every brick answered (a brick that
@@ -174,4 +162,38 @@ export function splitBrainOf(bricks: ReadonlyArray<{splitBrain: number | null}>)
     max = Math.max(max, b.splitBrain ?? 0)
   }
   return {sum, max}
+}
+
+export class BrickIndexWatcher extends PollLoop {
+  private last: number | null = null
+
+  constructor(
+    private readonly o: {exec: Executor; bricks: readonly string[]; emit: (e: TimelineEvent) => void; timeoutMs?: number},
+    everyMs = 1000,
+  ) {
+    super(everyMs)
+  }
+
+  /** Entries pending in the indices of the server's own bricks (null: a listing failed). */
+  private async count(): Promise<number | null> {
+    let n = 0
+    for (const b of this.o.bricks) {
+      const r = await this.o.exec.run(xattropIndexArgv(b), {timeoutMs: this.o.timeoutMs ?? 5000}).catch(() => null)
+      if (r === null || r.code !== 0) return null
+      n += countXattropIndex(r.stdout)
+    }
+    return n
+  }
+
+  protected async round(): Promise<void> {
+    if (this.o.bricks.length === 0) return
+    const n = await this.count()
+    if (n === null || n === this.last) return
+    this.last = n
+    this.o.emit({type: 'cluster', t: nowUs(), host: this.o.exec.host, resource: HEAL_INDEX_RESOURCE, node: null, role: String(n)})
+  }
+
+  size(): number {
+    return 1
+  }
 }

@@ -19,7 +19,7 @@ import {soakFaultsByRole, type SoakFault} from '../types.js'
 import {glusterXml, optionsThatMatter, parseVolumeGetXml, parseVolumeInfoXml} from './cli.js'
 import {GlusterLive} from './live.js'
 import {HEAL_MODES, healDrainModel, type HealMode} from './metrics.js'
-import {FsProbeSession, GlusterWatcher, type WatcherShared} from './observe.js'
+import {BrickIndexWatcher, FsProbeSession, GlusterWatcher, type WatcherShared} from './observe.js'
 import {predictGluster} from './predict.js'
 import {GLUSTER_CLIENT_ROLE, GLUSTER_ROLE} from './roles.js'
 import {GLUSTER_RULES} from './rules.js'
@@ -119,7 +119,8 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   const shared: WatcherShared = {revertedAt: null}
   const triggerHeal = healMode === 'trigger'
   const localBricks = vol.bricks.filter((b) => onHost(b, watchHost)).map((b) => b.path)
-  const watcher = new GlusterWatcher({exec: watchExec, volume, triggerHeal, shared, emit, localBricks}, WATCH_MS)
+  const watcher = new GlusterWatcher({exec: watchExec, volume, triggerHeal, shared, emit}, WATCH_MS)
+  const indexWatcher = new BrickIndexWatcher({exec: watchExec, bricks: localBricks, emit}, WATCH_MS)
   // waiting for the daemon: up to its bound and a minute more (the heal itself) before the drill gives up settling
   const hooks = new GlusterLive({effect: plan.effect, shared, settleWaitMs: triggerHeal ? 120_000 : Math.max(60_000, drain.maxMs + 60_000), stableMs: 2000})
   const clockOffsets = await clockOffsetsOf([target, client, ...servers])
@@ -134,7 +135,7 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
     vrid: null,
     hosts: [...servers, ...clients].map((h) => ({name: h.name, ip: h.address})),
     oldMaster: null,
-    pollers: [probe, watcher],
+    pollers: [probe, watcher, indexWatcher],
     clockOffsets,
     warnings,
     hooks,
