@@ -3,6 +3,9 @@
  * heal), the drain model, --param heal=trigger|wait, and the backlog's peak and time to 0 from a drill's events.
  */
 import assert from 'node:assert/strict'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {describe, it} from 'node:test'
 
 import {RecordingExecutor} from '../../../src/exec/recording.js'
@@ -14,6 +17,7 @@ import {BrickIndexWatcher} from '../../../src/stacks/gluster/observe.js'
 import {GLUSTER_PARAMS, HEAL_CRAWL_MS, glusterStack, healModeOf} from '../../../src/stacks/gluster/stack.js'
 import type {TimelineEvent} from '../../../src/store/run-types.js'
 import {readFixture} from '../../fixture.js'
+import {runCli} from '../../helpers/cli.js'
 
 const us = (s: number): number => 1_700_000_000_000_000 + Math.round(s * 1e6)
 const ev = (s: number, resource: string, role: string): TimelineEvent => ({type: 'cluster', t: us(s), host: 'g1', resource, node: null, role})
@@ -96,6 +100,19 @@ describe('gluster heal backlog', () => {
       const info = parseHealInfoXml(readFixture('gluster', 'lab', 'heal', f), f)
       assert.equal(info.bricks.length, 3, f)
       assert.deepEqual(info.bricks.flatMap((b) => b.files), [], f)
+    }
+  })
+
+  it('failover --param heal=now on a Gluster target: a usage error before any host is read (exit 2)', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'hachaos-glh-unit-'))
+    try {
+      const inv = join(tmp, 'inv.yaml')
+      writeFileSync(inv, ['hosts:', '  g1: {address: 10.74.0.21, via: netns, netns: hcx-g1, roles: [gluster-node]}', '  g3: {address: 10.74.0.23, via: netns, netns: hcx-g3, roles: [gluster-node]}', '  gc: {address: 10.74.0.200, via: netns, netns: hcx-gc, roles: [gluster-client]}', ''].join('\n'))
+      const r = await runCli(['failover', '-i', inv, '--target', 'g3', '--fault', 'nic-down', '--param', 'heal=now', '--json'], {env: {HACHAOS_HOME: join(tmp, 'home')}})
+      assert.equal(r.code, 2, r.stdout + r.stderr)
+      assert.match(r.stdout, /--param heal=now: expected trigger or wait/)
+    } finally {
+      rmSync(tmp, {recursive: true, force: true})
     }
   })
 })
