@@ -4,9 +4,9 @@
  * eth0 down for 20 s while the probe writes on gc and gc2 writes new files), drained once with `--param
  * heal=trigger` (gluster volume heal right after the revert) and once with `--param heal=wait` (the
  * self-heal daemon alone) — peak and time to 0 after the revert, each within its model
- * (src/stacks/gluster/metrics.ts healDrainModel); then the quorum outcome: g3+gc2 cut from g1+g2+gc while
+ * (src/stacks/gluster/metrics.ts healDrainModel); g3's brick killed for 10 s with heal=wait; then the quorum outcome: g3+gc2 cut from g1+g2+gc while
  * both clients write — the majority side (gc) writes on, the minority (gc2) is refused, `heal info
- * split-brain` stays empty. One lab for the file, removed in after() even on failure; about 2.5 minutes.
+ * split-brain` stays empty. One lab for the file, removed in after() even on failure; about 3 minutes.
  */
 import assert from 'node:assert/strict'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
@@ -115,6 +115,23 @@ describe('gluster lab, replica 3: heal backlog drained with and without a trigge
       else assert.equal(x['healTriggeredMs'], null, 'no heal triggered')
     })
   }
+
+  it('kill the brick on g3 for 10 s, --param heal=wait: the backlog drains without a trigger, within heal-timeout + one crawl', async () => {
+    const drill = runCli(['failover', '--target', 'g3', '--fault', 'kill', '--process', 'gluster-brick', '--param', 'heal=wait', '--hold', '10s', '--json'], {env, timeoutMs: 240_000})
+    await until('g3 brick gone', async () => (await node('g3').run(['pgrep', '-x', 'glusterfsd'], {timeoutMs: 5000})).code !== 0)
+    const w = await writer('gc2', 7, 'heal-kill', true)
+    const r = await drill
+    const run = r.json as DrillRun
+    assert.ok(run !== undefined, r.stderr.slice(-2000))
+    say(`kill, heal=wait (gc2 wrote ${w.ok} files, ${w.errors.length} errors)`, run)
+    assert.equal(r.code, 0, `exit ${r.code}\n${r.stderr.slice(-2000)}`)
+    const x = run.metrics.extra
+    assert.ok((x['stallMs'] ?? 0) < 1000, `stall ${x['stallMs']} ms`)
+    assert.ok((x['healIndexPeak'] ?? 0) >= w.ok, `brick index peak ${x['healIndexPeak']} < ${w.ok}`)
+    const drained = x['healIndexDrainedMs']
+    assert.ok(typeof drained === 'number' && drained <= Number(run.prediction.inputs['healDrainMaxMs']), `drained ${drained} ms`)
+    assert.equal(x['healTriggeredMs'], null)
+  })
 
   it('partition g3+gc2 | g1+g2+gc, both clients write /q.txt: the majority (gc) writes on, gc2 is refused, no split brain', async () => {
     const drill = runCli(['failover', '--target', 'g3', '--fault', 'partition', '--param', 'with=gc2', '--hold', `${HOLD_S}s`, '--json'], {env, timeoutMs: 240_000})
