@@ -98,7 +98,7 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     signal: Flags.string({description: 'kill: signal (KILL, TERM, STOP, …).'}),
     service: Flags.string({description: 'kill/service-stop: the service to stop or to restart on revert.'}),
     interface: Flags.string({description: 'nic-down/drop-vrrp: the interface.'}),
-    param: Flags.string({char: 'p', description: 'Other fault parameter as key=value (repeatable).', multiple: true}),
+    param: Flags.string({char: 'p', description: 'Other fault (or stack) parameter as key=value (repeatable); a Gluster target takes heal=trigger|wait.', multiple: true}),
     hold: Flags.string({description: 'Keep the fault this long before reverting (default: until the takeover is seen and the service is back).'}),
     rate: Flags.integer({char: 'r', description: 'Client probes per second (1–200).', default: 20}),
     'probe-timeout': Flags.string({description: 'Timeout of one probe.', default: '1s'}),
@@ -200,7 +200,8 @@ Faults: ${FAULTS.map((f) => `${f.kind} (${f.summary})`).join('; ')}.`
     const prepared = await prepareDrill({
       inventory,
       target: flags.target,
-      planFault: (env) => def.plan(params, env),
+      planFault: (env, omit = []) => def.plan(Object.fromEntries(Object.entries(params).filter(([k]) => !omit.includes(k))), env),
+      params,
       holdMs,
       ratePerS: flags.rate,
       probeTimeoutMs,

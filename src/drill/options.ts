@@ -11,8 +11,15 @@ import type {ClientObserverOptions} from './observers.js'
 export interface DrillOptions extends ClientObserverOptions {
   inventory: Inventory
   target: string
-  /** Builds the fault's plan (the command wires the fault registry in here). */
-  planFault: (env: FaultEnv) => Promise<FaultPlan>
+  /**
+   * Builds the fault's plan (the command wires the fault registry in here) from the --param values less
+   * `omit` (the keys the target's stack takes itself: StackModule.params; src/stacks/registry.ts drops them).
+   */
+  planFault: (env: FaultEnv, omit?: readonly string[]) => Promise<FaultPlan>
+  /** The raw --param values (key=value), for the stack's own parameters; absent: none given. */
+  params?: Record<string, unknown>
+  /** The --param values the target's stack declares (StackModule.params), set by prepareDrill. */
+  stackParams?: Record<string, string>
   holdMs: number | null
   vip?: string
   url?: string

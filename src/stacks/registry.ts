@@ -59,7 +59,13 @@ export function soakCatalogue(): {stack: string; entries: readonly SoakFault[]}[
 
 /** From an inventory and a target to a drill ready to run, by the target's stack. */
 export function prepareDrill(o: DrillOptions): Promise<PreparedDrill> {
-  return stackFor(findHost(o.inventory, o.target), o.inventory).prepare(o)
+  const stack = stackFor(findHost(o.inventory, o.target), o.inventory)
+  const keys = Object.keys(stack.params ?? {})
+  if (keys.length === 0) return stack.prepare(o)
+  // the stack's own --param keys go to it, the others to the fault (whose schema refuses keys it does not know)
+  const stackParams: Record<string, string> = {}
+  for (const k of keys) if (o.params?.[k] !== undefined) stackParams[k] = String(o.params[k])
+  return stack.prepare({...o, stackParams, planFault: (env, omit = []) => o.planFault(env, [...omit, ...keys])})
 }
 
 /** The stack that watches an inventory's pair (`hachaos watch`): the first whose watch hook takes it. */

@@ -39,6 +39,11 @@ export interface StackModule {
   readonly name: string
   /** One line: what it is and which targets it takes (shown when no stack takes a target). */
   readonly summary: string
+  /**
+   * Drill parameters the stack takes itself (`failover --param KEY=VALUE`), key → help: given to prepare() as
+   * DrillOptions.stackParams and kept from the fault's own parameter check. Absent: none.
+   */
+  readonly params?: Readonly<Record<string, string>>
   /** Whether a drill on `target` is this stack's, from its roles and facts. */
   matches(target: InventoryHost, inventory: Inventory): boolean
   /** Discovery, configuration, prediction, observers and live hooks → a drill ready to run. */

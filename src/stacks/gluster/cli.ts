@@ -70,6 +70,8 @@ export const OPTION_DEFAULTS: Record<string, string> = {
   'cluster.quorum-count': '(null)',
   'cluster.server-quorum-type': 'off',
   'cluster.favorite-child-policy': 'none',
+  /** The self-heal daemon's index crawl interval, s (a brick coming back up starts a crawl at once besides). */
+  'cluster.heal-timeout': '600',
 }
 
 const WHAT = 'gluster --xml output'
@@ -242,4 +244,23 @@ export async function readGlusterState(e: Executor, volume: string | null, o: {t
     heal = await readHealSummary(e, volume, to).catch(() => null)
   }
   return {peers, info, status, healBacklog: heal?.total ?? null, heal}
+}
+
+/**
+ * Entries pending heal in a brick's own index (`find BRICK/.glusterfs/indices/xattrop -mindepth 1 -maxdepth 1`,
+ * one path a line): every name but the base file `xattrop-<uuid>` the entries are hard links of. Read on the
+ * brick's host, it needs no client of the other bricks — unlike `heal info`, it answers while a peer is silent.
+ */
+export function countXattropIndex(findOutput: string): number {
+  let n = 0
+  for (const line of findOutput.split('\n')) {
+    const name = line.trim().split('/').pop() ?? ''
+    if (name !== '' && !name.startsWith('xattrop-')) n++
+  }
+  return n
+}
+
+/** argv listing a brick's xattrop index (see countXattropIndex). */
+export function xattropIndexArgv(brickPath: string): string[] {
+  return ['find', `${brickPath.replace(/\/+$/, '')}/.glusterfs/indices/xattrop`, '-mindepth', '1', '-maxdepth', '1']
 }

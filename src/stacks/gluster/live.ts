@@ -109,6 +109,8 @@ export class GlusterLive implements StackHooks {
         healPeak: f.healPeak,
         healDrainedMs: f.healDrainedMs,
         healTriggeredMs: f.healTriggeredMs,
+        healIndexPeak: f.healIndexPeak,
+        healIndexDrainedMs: f.healIndexDrainedMs,
         brickOfflineMs: f.brickOfflineMs,
         splitBrainEntries: f.splitBrainEntries,
         splitBrainFiles: f.splitBrainFiles.length,

@@ -4,7 +4,15 @@
  * write stall around the fault, the failed operations and their first error (ENOTCONN, EROFS …), the client's
  * outage (longest gap between two good completions after the fault); from the server watcher (`cluster`
  * events: @brick:HOST:PATH online|offline, @heal-backlog N, @heal triggered) the heal backlog's peak and the
- * time after the revert until it is 0 again.
+ * time after the revert until it is 0 again; from `@heal-index N` (the entries pending in the watcher's own
+ * brick's index, readable while `heal info` hangs on a silent peer) the same two figures.
+ *
+ * The drain model (healDrainModel): with `heal=trigger` the watcher runs `gluster volume heal VOL` as soon as
+ * every brick is online after the revert — an index crawl at once: seconds. With `heal=wait` nothing is asked
+ * for: the self-heal daemon crawls its indices every cluster.heal-timeout (default 600 s), and besides starts
+ * a crawl of its own when a brick comes back up (afr_notify → afr_selfheal_childup on CHILD_UP, GlusterFS
+ * xlators/cluster/afr/src/afr-self-heald.c): the drain is bounded by heal-timeout + one crawl, and is usually
+ * as quick as a triggered heal.
  */
 import type {TimelineEvent} from '../../store/run-types.js'
 import type {EpochMicros} from '../../time.js'
@@ -18,6 +26,23 @@ export const SPLIT_BRAIN_RESOURCE = '@split-brain'
 /** One event per file `heal VOL info split-brain` lists (role: the bricks listing it), at most SPLIT_FILES_MAX. */
 export const SPLIT_FILE_PREFIX = '@split-brain-file:'
 export const SPLIT_FILES_MAX = 20
+/** Entries pending heal in the watcher's own brick index (xattrop), said on change. */
+export const HEAL_INDEX_RESOURCE = '@heal-index'
+
+export type HealMode = 'trigger' | 'wait'
+export const HEAL_MODES: readonly HealMode[] = ['trigger', 'wait']
+
+/**
+ * The bound on the time from the revert until the backlog is 0 (see the header): trigger — the watcher's
+ * poll (≤ 1 s) + the heal command + one crawl, `crawlMs`; wait — heal-timeout + one crawl.
+ */
+export function healDrainModel(mode: HealMode, healTimeoutS: number, crawlMs: number): {maxMs: number; formula: string} {
+  if (mode === 'trigger') return {maxMs: crawlMs, formula: `heal=trigger: gluster volume heal right after the revert, an index crawl at once: ≤ ${crawlMs / 1000} s`}
+  return {
+    maxMs: healTimeoutS * 1000 + crawlMs,
+    formula: `heal=wait: the self-heal daemon's next crawl — at once when the brick comes back up (CHILD_UP), else within cluster.heal-timeout ${healTimeoutS} s: ≤ ${healTimeoutS} s + ${crawlMs / 1000} s`,
+  }
+}
 
 const ms = (from: EpochMicros, to: EpochMicros): number => Math.round((to - from) / 1000)
 
@@ -35,6 +60,10 @@ export interface GlusterFigures {
   healPeak: number | null
   /** Time from the revert until the heal backlog read 0 (after being above 0), ms; null: never drained. */
   healDrainedMs: number | null
+  /** Peak of the watcher's own brick index after the fault (null: never read). */
+  healIndexPeak: number | null
+  /** Time from the revert until the watcher's brick index read 0 (after being above 0 since the fault), ms. */
+  healIndexDrainedMs: number | null
   /** Time from the revert until a heal was triggered (null: not triggered). */
   healTriggeredMs: number | null
   /** Time from the fault until the watcher saw a brick offline, ms. */
@@ -60,6 +89,8 @@ export function glusterFigures(events: readonly TimelineEvent[], o: {faultAtUs: 
   let backlog: number | null = null
   let drained: EpochMicros | null = null
   let triggered: EpochMicros | null = null
+  let idxPeak: number | null = null
+  let idxDrained: EpochMicros | null = null
   let offline: EpochMicros | null = null
   let sbEntries: number | null = null
   let sbAt: EpochMicros | null = null
@@ -88,6 +119,11 @@ export function glusterFigures(events: readonly TimelineEvent[], o: {faultAtUs: 
         backlog = n
         if (e.t >= o.faultAtUs) peak = Math.max(peak ?? 0, n)
         if (o.revertAtUs !== null && e.t >= o.revertAtUs && n === 0 && drained === null && (peak ?? 0) > 0) drained = e.t
+      } else if (e.resource === HEAL_INDEX_RESOURCE) {
+        const n = Number(e.role)
+        if (!Number.isFinite(n)) continue
+        if (e.t >= o.faultAtUs) idxPeak = Math.max(idxPeak ?? 0, n)
+        if (o.revertAtUs !== null && e.t >= o.revertAtUs && n === 0 && idxDrained === null && (idxPeak ?? 0) > 0) idxDrained = e.t
       } else if (e.resource === HEAL_TRIGGER_RESOURCE) {
         if (o.revertAtUs !== null && e.t >= o.revertAtUs && triggered === null) triggered = e.t
       } else if (e.resource.startsWith(BRICK_PREFIX) && e.role === 'offline' && e.t >= o.faultAtUs && offline === null) {
@@ -113,6 +149,8 @@ export function glusterFigures(events: readonly TimelineEvent[], o: {faultAtUs: 
     firstErrorMs: firstErrorAt === null ? null : ms(o.faultAtUs, firstErrorAt),
     healPeak: peak,
     healDrainedMs: drained === null || o.revertAtUs === null ? null : ms(o.revertAtUs, drained),
+    healIndexPeak: idxPeak,
+    healIndexDrainedMs: idxDrained === null || o.revertAtUs === null ? null : ms(o.revertAtUs, idxDrained),
     healTriggeredMs: triggered === null || o.revertAtUs === null ? null : ms(o.revertAtUs, triggered),
     brickOfflineMs: offline === null ? null : ms(o.faultAtUs, offline),
     splitBrainEntries: sbEntries,

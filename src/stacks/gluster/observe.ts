@@ -7,13 +7,18 @@
  *                    `heal VOL info summary` (the backlog), one `cluster` event per change; after the revert,
  *                    once every brick is online again, it triggers `gluster volume heal VOL` (unless told not
  *                    to) and says so. State: one entry per brick + the backlog: O(bricks).
+ *   BrickIndexWatcher every second on the same server: the entries pending in its own bricks' indices (`find`
+ *                    in BRICK/.glusterfs/indices/xattrop), one `@heal-index` event per change. Its own loop:
+ *                    while a peer is silent, `volume status` and `heal info` hang for up to ping-timeout and
+ *                    more (measured: no round of the GlusterWatcher completed during a 20 s link loss), the
+ *                    local listing answers at once. State: the last count: O(1).
  */
 import type {Executor, Spawned} from '../../exec/types.js'
 import type {TimelineEvent} from '../../store/run-types.js'
 import {nowUs} from '../../time.js'
 import {PollLoop, type Poller} from '../../util/poll-loop.js'
-import {glusterXml, parseHealInfoXml, parseVolumeStatusXml} from './cli.js'
-import {BRICK_PREFIX, FS_BACKEND, HEAL_RESOURCE, HEAL_TRIGGER_RESOURCE, SPLIT_BRAIN_RESOURCE, SPLIT_FILES_MAX, SPLIT_FILE_PREFIX} from './metrics.js'
+import {countXattropIndex, glusterXml, parseHealInfoXml, parseVolumeStatusXml, xattropIndexArgv} from './cli.js'
+import {BRICK_PREFIX, FS_BACKEND, HEAL_INDEX_RESOURCE, HEAL_RESOURCE, HEAL_TRIGGER_RESOURCE, SPLIT_BRAIN_RESOURCE, SPLIT_FILES_MAX, SPLIT_FILE_PREFIX} from './metrics.js'
 
 interface FsLine {
   type?: string
@@ -157,4 +162,38 @@ export function splitBrainOf(bricks: ReadonlyArray<{splitBrain: number | null}>)
     max = Math.max(max, b.splitBrain ?? 0)
   }
   return {sum, max}
+}
+
+export class BrickIndexWatcher extends PollLoop {
+  private last: number | null = null
+
+  constructor(
+    private readonly o: {exec: Executor; bricks: readonly string[]; emit: (e: TimelineEvent) => void; timeoutMs?: number},
+    everyMs = 1000,
+  ) {
+    super(everyMs)
+  }
+
+  /** Entries pending in the indices of the server's own bricks (null: a listing failed). */
+  private async count(): Promise<number | null> {
+    let n = 0
+    for (const b of this.o.bricks) {
+      const r = await this.o.exec.run(xattropIndexArgv(b), {timeoutMs: this.o.timeoutMs ?? 5000}).catch(() => null)
+      if (r === null || r.code !== 0) return null
+      n += countXattropIndex(r.stdout)
+    }
+    return n
+  }
+
+  protected async round(): Promise<void> {
+    if (this.o.bricks.length === 0) return
+    const n = await this.count()
+    if (n === null || n === this.last) return
+    this.last = n
+    this.o.emit({type: 'cluster', t: nowUs(), host: this.o.exec.host, resource: HEAL_INDEX_RESOURCE, node: null, role: String(n)})
+  }
+
+  size(): number {
+    return 1
+  }
 }

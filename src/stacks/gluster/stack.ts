@@ -4,7 +4,8 @@
  * server) give the bricks the fault takes away, network.ping-timeout and the quorum settings for the
  * prediction (./predict.ts); the storage probe runs on a client (role gluster-client: `hachaos probe --fs` on
  * its mount) and a watcher follows the bricks and the heal backlog on a server that is not the target
- * (./observe.ts), triggering a heal after the revert unless the target's fact `gluster_heal` is false.
+ * (./observe.ts), triggering a heal after the revert (`--param heal=trigger`, the default) or leaving it to the
+ * self-heal daemon (`--param heal=wait`, or the target's fact `gluster_heal: false`).
  */
 import {HachaosError, errorMessage} from '../../errors.js'
 import {clockOffsetsOf} from '../../drill/clock.js'
@@ -17,7 +18,8 @@ import type {StackModule} from '../types.js'
 import {soakFaultsByRole, type SoakFault} from '../types.js'
 import {glusterXml, optionsThatMatter, parseVolumeGetXml, parseVolumeInfoXml} from './cli.js'
 import {GlusterLive} from './live.js'
-import {FsProbeSession, GlusterWatcher, type WatcherShared} from './observe.js'
+import {HEAL_MODES, healDrainModel, type HealMode} from './metrics.js'
+import {BrickIndexWatcher, FsProbeSession, GlusterWatcher, type WatcherShared} from './observe.js'
 import {predictGluster} from './predict.js'
 import {GLUSTER_CLIENT_ROLE, GLUSTER_ROLE} from './roles.js'
 import {GLUSTER_RULES} from './rules.js'
@@ -27,6 +29,20 @@ export const DEFAULT_VOLUME = 'gv'
 export const DEFAULT_MOUNT = '/mnt'
 export const FS_PROBE_INTERVAL_MS = 100
 export const WATCH_MS = 1000
+/** One index crawl and the watcher's reading of it, the drain bound's allowance over heal-timeout (ms). */
+export const HEAL_CRAWL_MS = 15_000
+export const GLUSTER_PARAMS: Readonly<Record<string, string>> = {
+  heal: 'trigger (default): run `gluster volume heal VOL` right after the revert | wait: leave the backlog to the self-heal daemon (its crawl every cluster.heal-timeout s, and one when the brick comes back up)',
+}
+
+/** The heal mode from --param heal=… (else the target's fact gluster_heal: false → wait). */
+export function healModeOf(param: string | undefined, target: InventoryHost): HealMode {
+  if (param !== undefined) {
+    if (!(HEAL_MODES as readonly string[]).includes(param)) throw new HachaosError(`--param heal=${param}: expected trigger or wait`, {code: 'E_USAGE', exit: 'USAGE', suggestions: [`heal: ${GLUSTER_PARAMS['heal']}`]})
+    return param as HealMode
+  }
+  return target.facts['gluster_heal'] === false || target.facts['gluster_heal'] === 'false' ? 'wait' : 'trigger'
+}
 
 function fact(h: InventoryHost, key: string): string | undefined {
   const v = h.facts[key]
@@ -48,6 +64,7 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   const inv = o.inventory
   const target = findHost(inv, o.target)
   const env = faultEnv(o, target)
+  const healMode = healModeOf(o.stackParams?.['heal'], target)
   const warnings: string[] = []
   const volume = fact(target, 'gluster_volume') ?? DEFAULT_VOLUME
   const servers = hostsWithRole(inv, GLUSTER_ROLE)
@@ -88,15 +105,24 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   })
   prediction.inputs['favoriteChildPolicy'] = opts['cluster.favorite-child-policy'] ?? 'none'
   prediction.inputs['serverQuorumType'] = opts['cluster.server-quorum-type'] ?? 'off'
+  const healTimeoutS = Number(opts['cluster.heal-timeout'] ?? '600')
+  const drain = healDrainModel(healMode, Number.isFinite(healTimeoutS) ? healTimeoutS : 600, HEAL_CRAWL_MS)
+  prediction.inputs['healMode'] = healMode
+  prediction.inputs['healTimeoutS'] = healTimeoutS
+  prediction.inputs['healDrainMaxMs'] = drain.maxMs
+  prediction.inputs['healDrainModel'] = drain.formula
 
   const log = new EventLog()
   const emit = log.emit
   const mount = fact(client, 'gluster_mount') ?? DEFAULT_MOUNT
   const probe = new FsProbeSession({exec: executorFor(client), hachaosArgv: o.hachaosArgv(client), dir: mount, intervalMs: FS_PROBE_INTERVAL_MS, emit})
   const shared: WatcherShared = {revertedAt: null}
-  const triggerHeal = target.facts['gluster_heal'] !== false && target.facts['gluster_heal'] !== 'false'
+  const triggerHeal = healMode === 'trigger'
+  const localBricks = vol.bricks.filter((b) => onHost(b, watchHost)).map((b) => b.path)
   const watcher = new GlusterWatcher({exec: watchExec, volume, triggerHeal, shared, emit}, WATCH_MS)
-  const hooks = new GlusterLive({effect: plan.effect, shared, settleWaitMs: triggerHeal ? 120_000 : 60_000, stableMs: 2000})
+  const indexWatcher = new BrickIndexWatcher({exec: watchExec, bricks: localBricks, emit}, WATCH_MS)
+  // waiting for the daemon: up to its bound and a minute more (the heal itself) before the drill gives up settling
+  const hooks = new GlusterLive({effect: plan.effect, shared, settleWaitMs: triggerHeal ? 120_000 : Math.max(60_000, drain.maxMs + 60_000), stableMs: 2000})
   const clockOffsets = await clockOffsetsOf([target, client, ...servers])
   const spec: DrillSpec = {
     ...commonSpec(o, inv, null, () => (probe.pid === undefined ? [] : [{host: client.name, pid: probe.pid, argv: probe.argv}])),
@@ -109,7 +135,7 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
     vrid: null,
     hosts: [...servers, ...clients].map((h) => ({name: h.name, ip: h.address})),
     oldMaster: null,
-    pollers: [probe, watcher],
+    pollers: [probe, watcher, indexWatcher],
     clockOffsets,
     warnings,
     hooks,
@@ -126,6 +152,7 @@ export const GLUSTER_SOAK: readonly SoakFault[] = [
 export const glusterStack: StackModule = {
   name: 'gluster',
   summary: `GlusterFS replicated volumes with FUSE clients: targets with role ${GLUSTER_ROLE} (a probe writes on a ${GLUSTER_CLIENT_ROLE}'s mount)`,
+  params: GLUSTER_PARAMS,
   matches: (target) => target.roles.includes(GLUSTER_ROLE),
   prepare,
   records: ['gluster'],

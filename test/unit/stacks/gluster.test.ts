@@ -99,6 +99,7 @@ describe('gluster --xml readers (lab captures)', () => {
       'cluster.quorum-count': '(null)',
       'cluster.server-quorum-type': 'off',
       'cluster.favorite-child-policy': 'none',
+      'cluster.heal-timeout': '600',
     })
   })
 
