@@ -199,7 +199,12 @@ describe('gluster lab, replica 2 without quorum: partition vs ping-timeout, spli
         console.log(`# findmnt on ${n} for ${path}: ${f.stdout.trim()}`)
       }
       const r = await runCli(['doctor', '-i', inv, '--json'], {env, timeoutMs: 60_000})
-      const findings = ((r.json as {findings?: Array<{rule: string; host: string; message: string}>}).findings ?? []).filter((f) => f.rule === 'gluster-brick-on-root-fs')
+      const all = (r.json as {findings?: Array<{rule: string; host: string; message: string}>}).findings ?? []
+      // the lab's own layout, verified live too: replica 2 without an arbiter (gv), reported once for the pool
+      const r2 = all.filter((f) => f.rule === 'gluster-replica2-no-arbiter')
+      assert.equal(r2.length, 1, JSON.stringify(r2))
+      assert.match(r2[0]?.message ?? '', /volume gv is replica 2 without an arbiter/)
+      const findings = all.filter((f) => f.rule === 'gluster-brick-on-root-fs')
       assert.deepEqual(findings.map((f) => f.host), ['g3'], JSON.stringify(findings))
       assert.match(findings[0]?.message ?? '', /rootvol is on the root file system/)
     } finally {
