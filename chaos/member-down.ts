@@ -3,6 +3,7 @@ import {z} from 'zod'
 import {HachaosError} from '../src/errors.js'
 import {VM_MAIN} from '../src/exec/vm.js'
 import type {FaultDefinition, FaultEnv, FaultPlan, HostRef} from '../src/fault/types.js'
+import {guestQemuFacts} from '../src/lab/bond/trial.js'
 
 const IFNAME = /^[A-Za-z0-9_.:@-]{1,15}$/
 
@@ -17,20 +18,8 @@ type P = z.output<typeof Params>
 /** The machine running hachaos (QEMU's monitor socket lives here). */
 export const LOCAL_REF: HostRef = {name: 'localhost', entry: {address: '127.0.0.1', via: 'local', roles: [], services: 'none', facts: {}}}
 
-export interface QemuLinkFacts {
-  monitor: string
-  netdevs: Record<string, string>
-}
-
-/** QEMU facts of a bond-lab guest (facts.qemu_monitor, facts.qemu_netdevs); null for other hosts. */
-export function qemuFacts(facts: Record<string, unknown>): QemuLinkFacts | null {
-  const monitor = facts['qemu_monitor']
-  const netdevs = facts['qemu_netdevs']
-  if (typeof monitor !== 'string' || typeof netdevs !== 'object' || netdevs === null) return null
-  const nd: Record<string, string> = {}
-  for (const [k, v] of Object.entries(netdevs)) if (typeof v === 'string') nd[k] = v
-  return {monitor, netdevs: nd}
-}
+/** QEMU facts of a bond-lab guest: parsed where the bond trial lives (src/lab/bond/trial.ts), one reader. */
+export {guestQemuFacts as qemuFacts, type QemuLinkFacts} from '../src/lab/bond/trial.js'
 
 export function setLinkArgv(monitor: string, netdev: string, up: boolean): string[] {
   return [process.execPath, VM_MAIN, 'set-link', monitor, netdev, up ? 'on' : 'off']
@@ -47,7 +36,7 @@ export const memberDown: FaultDefinition<P> = {
   params: Params,
   paramHelp: {member: 'member interface in the guest (default: the active member)', bond: 'bond interface (default: facts.bond, else bond0)'},
   async plan(p: P, env: FaultEnv): Promise<FaultPlan> {
-    const q = qemuFacts(env.target.facts)
+    const q = guestQemuFacts(env.target.facts)
     if (q === null) {
       throw new HachaosError(`${env.target.name} is not a QEMU guest of the bond lab (no facts.qemu_monitor / qemu_netdevs)`, {
         code: 'E_NOT_A_VM',
