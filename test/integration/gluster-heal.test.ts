@@ -15,11 +15,10 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import type {LabUpResult} from '../../src/lab/driver.js'
-import {nodeExecutor} from '../../src/lab/node-ns.js'
-import {labDir} from '../../src/lab/paths.js'
 import {parseHealInfoXml} from '../../src/stacks/gluster/cli.js'
 import type {DrillRun} from '../../src/store/run-types.js'
 import {labPrefixForTests, runCli} from '../helpers/cli.js'
+import {cut, glNode, linkDown, until, writer} from '../helpers/gluster.js'
 
 const prefix = labPrefixForTests()
 const HOME = mkdtempSync(join(tmpdir(), 'hachaos-glh-'))
@@ -33,28 +32,7 @@ const STALL_TOL_MS = 100 + 1000
 /** Optional: where the real outputs of this run are written for the unit fixtures. */
 const CAPTURE = process.env['HACHAOS_GLUSTER_CAPTURE']
 
-const node = (n: string): ReturnType<typeof nodeExecutor> => nodeExecutor(n, join(labDir(prefix, 'gluster'), 'nodes', n, 'init.pid'), {ipc: true})
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-
-async function until(what: string, f: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 120; i++) {
-    if (await f()) return
-    await sleep(250)
-  }
-  assert.fail(`${what}: not within 30 s`)
-}
-
-const linkDown = async (n: string): Promise<boolean> => /state DOWN/.test((await node(n).run(['ip', 'link', 'show', 'eth0'], {timeoutMs: 5000})).stdout)
-const cut = async (n: string): Promise<boolean> => (await node(n).run(['nft', 'list', 'table', 'inet', 'hachaos_partition'], {timeoutMs: 5000})).code === 0
-
-/** On client `n`, write `/mnt/<file>` (a new file each time with `each`) every 200 ms for `s` s; one line per write: ok | the error. */
-async function writer(n: string, s: number, file: string, each: boolean): Promise<{ok: number; errors: string[]}> {
-  const target = each ? `/mnt/${file}-$i` : `/mnt/${file}`
-  const sh = `end=$(($(date +%s)+${s})); i=0; while [ $(date +%s) -lt $end ]; do if out=$(echo "${n} $i" 2>&1 >${target}); then echo ok; else echo "err $out"; fi; i=$((i+1)); sleep 0.2; done`
-  const r = await node(n).run(['sh', '-c', sh], {timeoutMs: (s + 60) * 1000})
-  const lines = r.stdout.trim().split('\n').filter((l) => l !== '')
-  return {ok: lines.filter((l) => l === 'ok').length, errors: lines.filter((l) => l.startsWith('err '))}
-}
+const node = glNode
 
 function say(what: string, run: DrillRun): void {
   const x = run.metrics.extra
