@@ -11,6 +11,7 @@ import {join} from 'node:path'
 import {stringify} from 'yaml'
 
 import {HachaosError, errorMessage} from '../../../errors.js'
+import {failedLabUp, labNotReady} from '../../../lab/lab-up.js'
 import {LocalExecutor} from '../../../exec/local.js'
 import {runOk} from '../../../exec/run-ok.js'
 import type {Executor} from '../../../exec/types.js'
@@ -346,23 +347,11 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
       details,
     }
   } catch (e) {
-    if (process.env['HACHAOS_LAB_KEEP'] === '1') {
-      progress(`lab up failed (${errorMessage(e)}): kept for inspection (HACHAOS_LAB_KEEP=1); hachaos lab down --topology gluster removes it`)
-      throw e
-    }
-    progress(`lab up failed (${errorMessage(e)}): removing what was made`)
-    await labDown(opts.prefix).catch(() => undefined)
-    throw e
+    return failedLabUp(e, 'gluster', progress, () => labDown(opts.prefix))
   }
 }
 
-function notReady(msg: string, logs: string[]): HachaosError {
-  return new HachaosError(msg, {
-    code: 'E_LAB_NOT_READY',
-    exit: 'TIMEOUT',
-    suggestions: [...logs.filter((l) => l.trim() !== '' && !/: $/.test(l)).map((l) => l.replace(/\n/g, ' | ')), 'the lab was removed again; to keep it with its logs: HACHAOS_LAB_KEEP=1 hachaos lab up --topology gluster'],
-  })
-}
+const notReady = (msg: string, logs: string[]): HachaosError => labNotReady(msg, logs, 'gluster')
 
 export async function labDown(prefix: string): Promise<LabDownResult> {
   requireRoot('hachaos lab down')

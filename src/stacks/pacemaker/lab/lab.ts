@@ -12,7 +12,8 @@ import {join} from 'node:path'
 
 import {stringify} from 'yaml'
 
-import {HachaosError, errorMessage} from '../../../errors.js'
+import {HachaosError} from '../../../errors.js'
+import {failedLabUp, labNotReady} from '../../../lab/lab-up.js'
 import {LocalExecutor} from '../../../exec/local.js'
 import {NetnsExecutor} from '../../../exec/netns.js'
 import {runOk} from '../../../exec/run-ok.js'
@@ -433,23 +434,11 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
       details: {nodes: t.nodes.length, fencing: t.fencing, dc: mon.dc, clusterName: t.clusterName, tokenMs: t.tokenMs, dcDeadtime: t.dcDeadtime, group: t.group},
     }
   } catch (e) {
-    if (process.env['HACHAOS_LAB_KEEP'] === '1') {
-      progress(`lab up failed (${errorMessage(e)}): kept for inspection (HACHAOS_LAB_KEEP=1); hachaos lab down --topology pacemaker removes it`)
-      throw e
-    }
-    progress(`lab up failed (${errorMessage(e)}): removing what was made`)
-    await labDown(opts.prefix).catch(() => undefined)
-    throw e
+    return failedLabUp(e, 'pacemaker', progress, () => labDown(opts.prefix))
   }
 }
 
-function notReady(msg: string, logs: string[]): HachaosError {
-  return new HachaosError(msg, {
-    code: 'E_LAB_NOT_READY',
-    exit: 'TIMEOUT',
-    suggestions: [...logs.filter((l) => l.trim() !== '' && !/: $/.test(l)).map((l) => l.replace(/\n/g, ' | ')), 'the lab was removed again; to keep it with its logs: HACHAOS_LAB_KEEP=1 hachaos lab up --topology pacemaker'],
-  })
-}
+const notReady = (msg: string, logs: string[]): HachaosError => labNotReady(msg, logs, 'pacemaker')
 
 export async function labDown(prefix: string): Promise<LabDownResult> {
   requireRoot('hachaos lab down')
