@@ -170,7 +170,7 @@ class ChildStream implements Spawned {
   readonly done: Promise<ExecResult>
   readonly pid: number | undefined
   private readonly child: ChildProcess
-  private readonly out = new LineQueue()
+  private readonly out: LineQueue
   private stopping: Promise<ExecResult> | undefined
   private exited = false
 
@@ -181,6 +181,7 @@ class ChildStream implements Spawned {
     opts: SpawnOptions,
   ) {
     const t0 = nowUs()
+    this.out = new LineQueue(opts.onLine)
     // Its own process group (detached): a terminal's Ctrl-C reaches only hachaos, which stops its streams in
     // order (the capture must see the revert); the last resort kills the whole group (watchdog and program).
     this.child = spawnChild(p.file, p.args, {env: p.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true})
@@ -201,7 +202,6 @@ class ChildStream implements Spawned {
         while (keptBytes[stream] > STREAM_KEEP_BYTES && kept[stream].length > 1) {
           keptBytes[stream] -= (kept[stream].shift() ?? '').length + 1
         }
-        opts.onLine?.(line)
         this.out.push(line)
       })
     }

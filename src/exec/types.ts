@@ -35,7 +35,10 @@ export interface OutputLine {
 
 export interface SpawnOptions {
   env?: Record<string, string>
-  /** Called for every complete line, as it arrives. */
+  /**
+   * Called for every complete line, as it arrives. Given, the lines go here only: lines() then yields none
+   * (nothing is kept for a reader that never comes; src/exec/line-queue.ts).
+   */
   onLine?: (line: OutputLine) => void
 }
 

@@ -161,7 +161,7 @@ class VmStream implements Spawned {
   readonly done: Promise<ExecResult>
   private readonly tag = newTag()
   private readonly sock: Socket
-  private readonly out = new LineQueue()
+  private readonly out: LineQueue
   private stopping: Promise<ExecResult> | undefined
 
   constructor(
@@ -170,6 +170,7 @@ class VmStream implements Spawned {
     opts: SpawnOptions,
   ) {
     this.host = vm.host
+    this.out = new LineQueue(opts.onLine)
     const t0 = nowUs()
     const kept = {stdout: [] as string[], stderr: [] as string[]}
     this.sock = vm.connectRaw()
@@ -189,7 +190,6 @@ class VmStream implements Spawned {
           if (a.type === 'line') {
             const line: OutputLine = {stream: a.stream, text: a.text, t: nowUs()}
             if (kept[a.stream].length < 10_000) kept[a.stream].push(a.text)
-            opts.onLine?.(line)
             this.out.push(line)
           } else if (a.type === 'exit') {
             code = a.code

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
 import {HachaosError} from '../../src/errors.js'
+import {LineQueue, MAX_QUEUED} from '../../src/exec/line-queue.js'
 import {LocalExecutor} from '../../src/exec/local.js'
 import {NetnsExecutor} from '../../src/exec/netns.js'
 import {RecordingExecutor} from '../../src/exec/recording.js'
@@ -65,6 +66,33 @@ describe('local executor', () => {
     assert.equal(r.signal, 'SIGTERM')
     // Stopping again is a no-op returning the same result.
     assert.equal(await s.stop(), r)
+  })
+
+  it('a stream with onLine keeps no line for lines(): 20,000 lines reach the sink, none wait in the queue', async () => {
+    let n = 0
+    const s = ex.spawn([process.execPath, '-e', 'for (let i = 0; i < 20000; i++) console.log("l" + i)'], {onLine: () => n++})
+    await s.done
+    assert.equal(n, 20_000)
+    let queued = 0
+    for await (const _ of s.lines()) queued++
+    assert.equal(queued, 0)
+  })
+
+  it('a lines() queue with no reader keeps at most MAX_QUEUED lines, the oldest dropped and counted', () => {
+    const q = new LineQueue()
+    for (let i = 0; i < MAX_QUEUED + 5; i++) q.push({stream: 'stdout', text: `l${i}`, t: i})
+    assert.equal(q.dropped, 5)
+    q.finish()
+    return (async () => {
+      let first: string | undefined
+      let count = 0
+      for await (const l of q.lines()) {
+        first ??= l.text
+        count++
+      }
+      assert.equal(count, MAX_QUEUED)
+      assert.equal(first, 'l5')
+    })()
   })
 
   it('a spawned process that ignores SIGTERM is SIGKILLed after the grace period', async () => {
