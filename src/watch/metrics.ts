@@ -29,6 +29,8 @@ export const METRIC_HELP = {
   hachaos_budget_remaining_seconds: 'This month\'s downtime budget for the objective, less the recorded drills and incidents',
   hachaos_watch_events_total: 'Events folded by the watch (adverts, ARP, probes, polls)',
   hachaos_watch_resident_memory_bytes: 'Resident memory of the watch process',
+  hachaos_watch_heap_used_bytes: 'V8 heap in use by the watch process',
+  hachaos_watch_external_memory_bytes: 'Memory outside the V8 heap held by the watch process\'s objects (Buffers, pipes)',
   hachaos_watch_cpu_seconds_total: 'CPU time (user + system) of the watch process',
 } as const
 
@@ -92,6 +94,9 @@ export function watchRegistry(w: Watch, o: {sloLabel: string}): Registry {
   // The process's own RSS and CPU: a watch that runs for days shows it stays flat. (prom-client's default
   // metrics are not used: three of its gauges end in _total, which `promtool check metrics` rejects.)
   gauge('hachaos_watch_resident_memory_bytes', (g) => g.set(process.memoryUsage().rss))
+  // what the RSS is made of: V8's heap in use, and memory outside it (Buffers, child pipes)
+  gauge('hachaos_watch_heap_used_bytes', (g) => g.set(process.memoryUsage().heapUsed))
+  gauge('hachaos_watch_external_memory_bytes', (g) => g.set(process.memoryUsage().external))
   counter('hachaos_watch_cpu_seconds_total', (c) => {
     const u = process.cpuUsage()
     c.inc((u.user + u.system) / 1e6)

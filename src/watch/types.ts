@@ -5,6 +5,7 @@
  * name no stack: everything stack-specific comes through these types.
  */
 import type {ClientObserverOptions, ClientObservers} from '../drill/observers.js'
+import type {VipOwnerMode} from '../drill/pollers.js'
 import type {Inventory} from '../inventory/inventory.js'
 import type {DrillRun, FailoverMetrics, Prediction, Stack, TimelineEvent} from '../store/run-types.js'
 import type {Poller} from '../util/poll-loop.js'
@@ -69,6 +70,8 @@ export interface WatchOptions extends ClientObserverOptions {
   emit: (e: TimelineEvent) => void
   /** VIP owner poll period (ms). */
   pollMs: number
+  /** How the VIP owner is followed (src/drill/pollers.ts): default 'monitor'. */
+  vipOwner?: VipOwnerMode
 }
 
 /** A stack's watch hook: whether it can watch an inventory's pair, and how. */

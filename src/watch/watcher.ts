@@ -15,6 +15,7 @@ import {DEFAULT_FILTER} from '../capture/runner.js'
 import {errorMessage} from '../errors.js'
 import {makeTcpdumpCapture} from '../drill/capture-source.js'
 import type {CaptureSource} from '../drill/engine.js'
+import type {VipOwnerMode} from '../drill/pollers.js'
 import type {DrillProbeOptions} from '../drill/probe-session.js'
 import type {Executor} from '../exec/types.js'
 import type {Inventory} from '../inventory/inventory.js'
@@ -52,6 +53,7 @@ export interface WatchStartOptions {
   ratePerS: number
   probeTimeoutMs: number
   pollMs: number
+  vipOwner?: VipOwnerMode
   toleranceMs: number
   availability: number
   monthConsumedMs: number
@@ -102,6 +104,7 @@ export class Watch {
       ...(o.captureOn === undefined ? {} : {captureOn: o.captureOn}),
       emit,
       pollMs: o.pollMs,
+      ...(o.vipOwner === undefined ? {} : {vipOwner: o.vipOwner}),
       hachaosArgv: o.hachaosArgv,
       ratePerS: o.ratePerS,
       probeTimeoutMs: o.probeTimeoutMs,

@@ -11,7 +11,7 @@
 import {HachaosError} from '../../errors.js'
 import {clockOffsetsOf} from '../../drill/clock.js'
 import {clientObservers} from '../../drill/observers.js'
-import {VipOwnerPoller, confirmedHolders, vipHolders} from '../../drill/pollers.js'
+import {confirmedHolders, vipHolders, vipOwnerObserver} from '../../drill/pollers.js'
 import {vipUrl} from '../../drill/probe-session.js'
 import {executorFor, hostsWithRole, type Inventory} from '../../inventory/inventory.js'
 import type {Prediction} from '../../store/run-types.js'
@@ -85,7 +85,7 @@ async function prepare(o: WatchOptions): Promise<WatchTarget> {
     interfaces: Object.fromEntries(lbs.map((l) => [l.host.name, l.iface])),
     instance: lbs[0]?.instance.name ?? null,
     client,
-    pollers: [new VipOwnerPoller(vipHosts, vip, 'hachaos', o.emit, o.pollMs)],
+    pollers: [vipOwnerObserver(o.vipOwner ?? 'monitor', vipHosts, vip, 'hachaos', o.emit, o.pollMs)],
     clockOffsets,
     predict: (c) => predictChange(models, c),
     warnings,

@@ -20,7 +20,7 @@
 import {HachaosError} from '../../errors.js'
 import {clockOffsetsOf} from '../../drill/clock.js'
 import {clientObservers} from '../../drill/observers.js'
-import {VipOwnerPoller, confirmedHolders, vipHolders} from '../../drill/pollers.js'
+import {confirmedHolders, vipHolders, vipOwnerObserver} from '../../drill/pollers.js'
 import {vipUrl} from '../../drill/probe-session.js'
 import type {Executor} from '../../exec/types.js'
 import type {FaultPlan} from '../../fault/types.js'
@@ -229,7 +229,7 @@ async function prepare(o: WatchOptions): Promise<WatchTarget> {
     instance: group,
     client,
     pollers: [
-      new VipOwnerPoller(vipHosts, vip, 'hachaos', o.emit, o.pollMs),
+      vipOwnerObserver(o.vipOwner ?? 'monitor', vipHosts, vip, 'hachaos', o.emit, o.pollMs),
       new ClusterWatcher({nodes: clusterNodes, intervalMs: Math.max(WATCH_CRM_MON_MIN_MS, o.pollMs), emit: o.emit}),
       new CorosyncLiveness(clusterNodes, o.emit, o.pollMs),
     ],
