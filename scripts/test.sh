@@ -50,11 +50,22 @@ if [ "$(id -u)" = 0 ]; then
   }
   flaky=()
   failed=()
+  # Each file must take down every lab it brought up. What is left under the lab root after a file is named
+  # (LEFTOVER) so the file that leaks is the one blamed, not the next file that trips over it.
+  leftovers() {
+    local root="${HACHAOS_LAB_ROOT:-/run/hachaos/labs}" d
+    for d in "$root"/*/; do
+      [ -f "$d/inventory.yaml" ] && echo "LEFTOVER after $1: lab $(basename "$d") is still up"
+    done
+    return 0
+  }
   for f in "${INTEG[@]}"; do
     echo "-- $f"
     if run_file "$f"; then
+      leftovers "$f"
       continue
     fi
+    leftovers "$f"
     echo "-- $f failed: running it once more"
     if run_file "$f"; then
       flaky+=("$f")

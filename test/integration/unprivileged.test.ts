@@ -49,7 +49,9 @@ function sameOrNeedsRoot(args: string[], {mustNeedRoot = false, sameStdout = tru
 
 describe('read-only commands as nobody (keepalived lab up)', () => {
   before(async () => {
-    await runCli(['lab', 'down'])
+    // Whatever lab of this prefix an earlier file left up goes first: this file's answers are about the
+    // keepalived lab alone.
+    for (const topology of ['keepalived', 'pacemaker', 'bond', 'heartbeat', 'lvs', 'gluster']) await runCli(['lab', 'down', '--topology', topology])
     const up = await runCli(['lab', 'up', '--quiet'], {timeoutMs: 90_000})
     if (up.code !== 0) throw new Error(`lab up: ${up.stderr}`)
     mkdirSync(join(dir, 'home'), {recursive: true, mode: 0o777})
@@ -83,7 +85,9 @@ describe('read-only commands as nobody (keepalived lab up)', () => {
     const r = as('root', ['failover', '--target', 'n1', '--json'])
     assert.equal(r.code, 2, r.err)
     const e = (JSON.parse(r.out) as {error: {message: string; suggestions: string[]}}).error
-    assert.match(e.message, /no lab inventory has a host "n1": the lab up: keepalived \(prefix \w+\); n1 is a host of the pacemaker lab/)
+    // Another lab left up on the machine (another prefix, another checkout) is named too: the message must
+    // name the keepalived lab among those up and say whose host n1 is.
+    assert.match(e.message, /no lab inventory has a host "n1": the labs? up: ([^;]*, )?keepalived \(prefix \w+\)(, [^;]*)?; n1 is a host of the pacemaker lab/)
     assert.ok(e.suggestions.includes('bring up the pacemaker lab: hachaos lab up --topology pacemaker'), e.suggestions.join(' | '))
   })
 })
