@@ -6,6 +6,7 @@
  * read from the watch when scraped (collect()), so a scrape costs O(nodes) and the watch keeps no series history.
  */
 import {createServer, type Server} from 'node:http'
+import {getHeapSpaceStatistics} from 'node:v8'
 
 import {Counter, Gauge, Registry} from 'prom-client'
 
@@ -31,6 +32,7 @@ export const METRIC_HELP = {
   hachaos_watch_resident_memory_bytes: 'Resident memory of the watch process',
   hachaos_watch_heap_used_bytes: 'V8 heap in use by the watch process',
   hachaos_watch_external_memory_bytes: 'Memory outside the V8 heap held by the watch process\'s objects (Buffers, pipes)',
+  hachaos_watch_heap_space_bytes: 'Each V8 heap space of the watch process (new, old, code, large objects …): its committed size and the part in use',
   hachaos_watch_cpu_seconds_total: 'CPU time (user + system) of the watch process',
 } as const
 
@@ -97,6 +99,14 @@ export function watchRegistry(w: Watch, o: {sloLabel: string}): Registry {
   // what the RSS is made of: V8's heap in use, and memory outside it (Buffers, child pipes)
   gauge('hachaos_watch_heap_used_bytes', (g) => g.set(process.memoryUsage().heapUsed))
   gauge('hachaos_watch_external_memory_bytes', (g) => g.set(process.memoryUsage().external))
+  // which space a growing heap grows in (the young generation's semi-spaces, old space, compiled code): one
+  // series per space and measure, about eight spaces
+  gauge('hachaos_watch_heap_space_bytes', (g) => {
+    for (const sp of getHeapSpaceStatistics()) {
+      g.set({space: sp.space_name, of: 'size'}, sp.space_size)
+      g.set({space: sp.space_name, of: 'used'}, sp.space_used_size)
+    }
+  }, ['space', 'of'])
   counter('hachaos_watch_cpu_seconds_total', (c) => {
     const u = process.cpuUsage()
     c.inc((u.user + u.system) / 1e6)
