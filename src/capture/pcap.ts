@@ -35,6 +35,7 @@ import {
 } from './events.js'
 import {n, q} from '../timeline/json-lines.js'
 import {BATCH, ByteSource, framed} from './source.js'
+import {type Around, around} from '../util/digits.js'
 
 export const LINKTYPE_ETHERNET = 1
 
@@ -256,7 +257,7 @@ export interface SharedEvent {
   k4: number
   k5: number
   k6: number
-  json: {head: Buffer; tail: Buffer} | null
+  json: Around | null
 }
 
 /** Slots of an EventCache (direct-mapped: a new event takes its slot's place): bounded memory. */
@@ -316,11 +317,11 @@ export function decodeShared(b: Uint8Array, s: number, e: number, cache: EventCa
  * The NDJSON line of a shared event without its time: what decodedEventJson writes before and after the
  * value of "t" (the time is written between them, as n() writes it: a plain integer).
  */
-export function eventJsonParts(se: SharedEvent): {head: Buffer; tail: Buffer} {
+export function eventJsonParts(se: SharedEvent): Around {
   if (se.json !== null) return se.json
   const s = decodedEventJson(se.ev)
   const at = s.indexOf('"t":0,') + 4
-  se.json = {head: Buffer.from(s.slice(0, at), 'latin1'), tail: Buffer.from(`${s.slice(at + 1)}\n`, 'utf8')}
+  se.json = around(Buffer.from(s.slice(0, at), 'latin1'), Buffer.from(`${s.slice(at + 1)}\n`, 'utf8'))
   return se.json
 }
 

@@ -5,6 +5,7 @@
  * Strings are quoted by JSON.stringify once and cached (names, addresses and MACs repeat; at most QUOTES
  * entries, cleared when full: bounded memory).
  */
+import {type Around, around} from '../util/digits.js'
 import type {AdvertGap, GarpEntry, MasterSpan, PriorityChange} from './types.js'
 
 const QUOTES = 4096
@@ -73,20 +74,20 @@ const GARP_TEXTS = 4096
  * made again when the sender's name or forVip differ from the cached one's.
  */
 export class GarpText {
-  private readonly memo = new Map<GarpSource, {source: string; forVip: boolean; head: Buffer; tail: Buffer}>()
+  private readonly memo = new Map<GarpSource, {source: string; forVip: boolean; text: Around}>()
 
   constructor(
     private readonly prefix = '',
     private readonly suffix = '',
   ) {}
 
-  get(from: GarpSource, source: string, forVip: boolean): {head: Buffer; tail: Buffer} {
+  get(from: GarpSource, source: string, forVip: boolean): Around {
     const hit = this.memo.get(from)
-    if (hit !== undefined && hit.source === source && hit.forVip === forVip) return hit
+    if (hit !== undefined && hit.source === source && hit.forVip === forVip) return hit.text
     if (this.memo.size >= GARP_TEXTS) this.memo.clear()
     const s = garpJson({t: 0, op: from.op, source, mac: from.smac, ip: from.sip, forVip})
-    const made = {source, forVip, head: Buffer.from(`{${this.prefix}"t":`, 'utf8'), tail: Buffer.from(`${s.slice('{"t":0'.length)}${this.suffix}`, 'utf8')}
-    this.memo.set(from, made)
-    return made
+    const text = around(Buffer.from(`{${this.prefix}"t":`, 'utf8'), Buffer.from(`${s.slice('{"t":0'.length)}${this.suffix}`, 'utf8'))
+    this.memo.set(from, {source, forVip, text})
+    return text
   }
 }
