@@ -27,6 +27,7 @@ import type {FailoverMetrics, SplitBrainFinding, TimelineEvent} from '../store/r
 import {PartsSpool} from '../util/parts-spool.js'
 import {LineSpool, type SpoolCodec, SortedSpool} from '../util/sorted-spool.js'
 import {MinHeap} from '../util/heap.js'
+import {n} from './json-lines.js'
 import type {Advert, AdvertGap, AnalyzeContext, Arp, GarpEntry, MasterSpan, PriorityChange, Probe, TimelineAnalysis, VipOwner} from './types.js'
 
 const ms = (us: number): number => us / 1000
@@ -209,7 +210,8 @@ interface TextRec {
 }
 // ip and mac hold no space; the text is the rest of the line (JSON text holds no newline)
 const TEXT_CODEC: SpoolCodec<TextRec> = {
-  encode: (r) => `${r.key} ${r.g} ${r.ip} ${r.mac} ${r.json}`,
+  // the key (epoch µs) by n(): String() of a 16-digit number is slow, n() writes the same digits
+  encode: (r) => `${n(r.key)} ${r.g} ${r.ip} ${r.mac} ${r.json}`,
   decode: (l) => {
     const a = l.indexOf(' ')
     const b = l.indexOf(' ', a + 1)
@@ -223,11 +225,11 @@ const TEXT_CODEC: SpoolCodec<TextRec> = {
 
 /**
  * A list spooled as its entries' final JSON text, named as they close (spill.entryJson): read back, it is copied
- * out without decoding. `unnamed`: the "ip mac" of entries spooled under their IP (no name then).
+ * out without decoding. `unnamed`: the MACs, by IP, of entries spooled under their IP (no name then).
  */
 class SpooledText<R extends {g: number; ip: string; mac: string}> implements Keeper<R> {
   readonly spool: SortedSpool<TextRec>
-  readonly unnamed = new Set<string>()
+  readonly unnamed = new Map<string, Set<string>>()
   constructor(
     runSize: number,
     dir: string | undefined,
@@ -244,7 +246,15 @@ class SpooledText<R extends {g: number; ip: string; mac: string}> implements Kee
   }
   push(r: R): void {
     const {source, json} = this.text(r)
-    if (source === r.ip) this.unnamed.add(`${r.ip} ${r.mac}`)
+    if (source === r.ip) {
+      // (a map of sets, not a set of "ip mac" strings: no string made per entry)
+      let macs = this.unnamed.get(r.ip)
+      if (macs === undefined) {
+        macs = new Set()
+        this.unnamed.set(r.ip, macs)
+      }
+      macs.add(r.mac)
+    }
     this.spool.add({key: this.key(r), g: r.g, ip: r.ip, mac: r.mac, json})
   }
   items(): R[] {
@@ -1121,10 +1131,7 @@ export class TimelineMachine {
     const asText = <R, T extends {source: string}>(k: Keeper<R>, f: (r: R) => T): {items: Iterable<T>; json: Iterable<string> | null} => {
       if (!(k instanceof SpooledText)) return {items: named(k, f), json: null}
       const spool = k.spool
-      const renamedNow = [...k.unnamed].some((key) => {
-        const [ip, mac] = key.split(' ') as [string, string]
-        return this.namer.source(ip, mac) !== ip
-      })
+      const renamedNow = [...k.unnamed].some(([ip, macs]) => [...macs].some((mac) => this.namer.source(ip, mac) !== ip))
       const namer = this.namer
       return {
         items: {

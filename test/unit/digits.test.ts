@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {writeUint} from '../../src/util/digits.js'
+import {type Around, around, writeAround, writeUint} from '../../src/util/digits.js'
+import {n} from '../../src/timeline/json-lines.js'
 import {rng} from '../helpers/rng.js'
 
 const text = (x: number): string => {
@@ -26,5 +27,25 @@ describe('writeUint', () => {
       const x = Math.min(Number.MAX_SAFE_INTEGER, Math.floor(rnd() * 10 ** digits))
       assert.equal(text(x), String(x))
     }
+  })
+
+  it('writeAround: head, digits, tail, for 16-digit numbers (one copy) and others', () => {
+    const a: Around = around(Buffer.from('{"t":'), Buffer.from(',"x":"é"}\n'))
+    const rnd = rng(9)
+    for (let i = 0; i < 20_000; i++) {
+      const x = i % 2 === 0 ? 1e15 + Math.floor(rnd() * (Number.MAX_SAFE_INTEGER - 1e15)) : Math.floor(rnd() * 10 ** (1 + (i % 15)))
+      const b = Buffer.alloc(64, 0x2e)
+      const end = writeAround(b, 2, a, x)
+      assert.equal(b.toString('utf8', 0, end + 1), `..{"t":${x},"x":"é"}\n.`)
+    }
+  })
+})
+
+describe('n (json-lines.ts)', () => {
+  it('writes what JSON.stringify writes, 16-digit epoch µs included', () => {
+    const rnd = rng(5)
+    const xs = [0, 1e15, 1e15 - 1, 1e15 + 1, 1795388396259732, 1795388396000000, Number.MAX_SAFE_INTEGER, 2 ** 53 + 2, 1e16, 1.5, 3610.045, -1795388396259732, NaN, Infinity]
+    for (let i = 0; i < 50_000; i++) xs.push(Math.floor(rnd() * 10 ** (1 + (i % 16))))
+    for (const x of xs) assert.equal(n(x), JSON.stringify(x) === 'null' ? 'null' : JSON.stringify(x), String(x))
   })
 })
