@@ -25,9 +25,9 @@
  */
 import type {FailoverMetrics, SplitBrainFinding, TimelineEvent} from '../store/run-types.js'
 import {PartsSpool} from '../util/parts-spool.js'
+import {RecordSpool} from '../util/record-spool.js'
 import {LineSpool, type SpoolCodec, SortedSpool} from '../util/sorted-spool.js'
 import {MinHeap} from '../util/heap.js'
-import {n} from './json-lines.js'
 import type {Advert, AdvertGap, AnalyzeContext, Arp, GarpEntry, MasterSpan, PriorityChange, Probe, TimelineAnalysis, VipOwner} from './types.js'
 
 const ms = (us: number): number => us / 1000
@@ -116,9 +116,9 @@ export interface TimelineMachineOptions {
      */
     /**
      * The master spans' and advert gaps' JSON text (e.g. json-lines.ts masterJson, advertGapJson): they are then
-     * spooled as that text, named as they close, and `spooled().mastersJson` / `advertGapsJson` hand it back
-     * (null when a source got its name only after some of its entries: then `masters` / `advertGaps` give
-     * them renamed).
+     * spooled as numbers (src/util/record-spool.ts) and `spooled().mastersJson` / `advertGapsJson` hand out
+     * their text, made as it is read, of the entries named with everything learned by the end (as `masters` /
+     * `advertGaps` give them).
      */
     entryJson?: {master: (m: MasterSpan) => string; advertGap: (g: AdvertGap) => string}
     garpJson?: {
@@ -200,43 +200,43 @@ class Spooled<T> implements Keeper<T> {
   }
 }
 
-/** A list entry spooled as its final JSON text: its order key and tie, the address it was named by, its text. */
-interface TextRec {
-  key: number
-  g: number
-  ip: string
-  mac: string
-  json: string
-}
-// ip and mac hold no space; the text is the rest of the line (JSON text holds no newline)
-const TEXT_CODEC: SpoolCodec<TextRec> = {
-  // the key (epoch µs) by n(): String() of a 16-digit number is slow, n() writes the same digits
-  encode: (r) => `${n(r.key)} ${r.g} ${r.ip} ${r.mac} ${r.json}`,
-  decode: (l) => {
-    const a = l.indexOf(' ')
-    const b = l.indexOf(' ', a + 1)
-    const c = l.indexOf(' ', b + 1)
-    const d = l.indexOf(' ', c + 1)
-    return {key: +l.slice(0, a), g: +l.slice(a + 1, b), ip: l.slice(b + 1, c), mac: l.slice(c + 1, d), json: l.slice(d + 1)}
-  },
-  key: (r) => r.key,
-  tie: (r) => r.g,
+/** How a list entry is spooled as a RecordSpool record: `width` numbers, field 0 its order key, field 1 its tie. */
+interface RecCodec<R> {
+  width: number
+  write(r: R, f: Float64Array, id: (s: string) => number): void
+  read(f: Float64Array, at: number, str: (i: number) => string): R
 }
 
 /**
- * A list spooled as its entries' final JSON text, named as they close (spill.entryJson): read back, it is copied
- * out without decoding. `unnamed`: the MACs, by IP, of entries spooled under their IP (no name then).
+ * A list spooled as numbers (src/util/record-spool.ts), its addresses and MACs as ids of a table here (one
+ * entry per distinct address: as many as the sources the machine holds state for). With spill.entryJson (the
+ * master spans and advert gaps of `capture analyze --json`): their JSON text was made when each closed and
+ * spooled as text, which cost more than the rest of --json together; now it is made once, as it is written
+ * out, named with everything learned by the end.
  */
-class SpooledText<R extends {g: number; ip: string; mac: string}> implements Keeper<R> {
-  readonly spool: SortedSpool<TextRec>
-  readonly unnamed = new Map<string, Set<string>>()
+class SpooledRec<R> implements Keeper<R> {
+  readonly spool: RecordSpool
+  private readonly rec: Float64Array
+  private readonly strs: string[] = []
+  private readonly ids = new Map<string, number>()
+  private readonly id = (s: string): number => {
+    let i = this.ids.get(s)
+    if (i === undefined) {
+      i = this.strs.length
+      this.strs.push(s)
+      this.ids.set(s, i)
+    }
+    return i
+  }
+  private readonly str = (i: number): string => this.strs[i] as string
+
   constructor(
+    private readonly codec: RecCodec<R>,
     runSize: number,
     dir: string | undefined,
-    private readonly key: (r: R) => number,
-    private readonly text: (r: R) => {source: string; json: string},
   ) {
-    this.spool = new SortedSpool(TEXT_CODEC, runSize, dir)
+    this.spool = new RecordSpool(codec.width, runSize, dir)
+    this.rec = new Float64Array(codec.width)
   }
   get total(): number {
     return this.spool.count
@@ -245,20 +245,15 @@ class SpooledText<R extends {g: number; ip: string; mac: string}> implements Kee
     return this.spool.inMemory
   }
   push(r: R): void {
-    const {source, json} = this.text(r)
-    if (source === r.ip) {
-      // (a map of sets, not a set of "ip mac" strings: no string made per entry)
-      let macs = this.unnamed.get(r.ip)
-      if (macs === undefined) {
-        macs = new Set()
-        this.unnamed.set(r.ip, macs)
-      }
-      macs.add(r.mac)
-    }
-    this.spool.add({key: this.key(r), g: r.g, ip: r.ip, mac: r.mac, json})
+    this.codec.write(r, this.rec, this.id)
+    this.spool.add(this.rec)
   }
   items(): R[] {
     return []
+  }
+  /** The entries in order (once). */
+  sorted(): Generator<R> {
+    return this.spool.sorted((f, at) => this.codec.read(f, at, this.str))
   }
 }
 
@@ -338,6 +333,56 @@ const GAP_CODEC: SpoolCodec<GapRec> = {
   },
   key: (g) => g.fromUs,
   tie: (g) => g.g,
+}
+const MASTER_REC: RecCodec<MasterRec> = {
+  width: 10,
+  write: (m, f, id) => {
+    f[0] = m.startUs
+    f[1] = m.g
+    f[2] = m.vrid
+    f[3] = id(m.ip)
+    f[4] = id(m.mac)
+    f[5] = m.endUs
+    f[6] = m.prio
+    f[7] = m.adverts
+    f[8] = m.intervalMs
+    f[9] = m.resigned ? 1 : 0
+  },
+  read: (f, at, str) => ({
+    g: f[at + 1] as number,
+    vrid: f[at + 2] as number,
+    ip: str(f[at + 3] as number),
+    mac: str(f[at + 4] as number),
+    startUs: f[at] as number,
+    endUs: f[at + 5] as number,
+    prio: f[at + 6] as number,
+    adverts: f[at + 7] as number,
+    intervalMs: f[at + 8] as number,
+    resigned: f[at + 9] === 1,
+  }),
+}
+const GAP_REC: RecCodec<GapRec> = {
+  width: 8,
+  write: (g, f, id) => {
+    f[0] = g.fromUs
+    f[1] = g.g
+    f[2] = g.vrid
+    f[3] = id(g.ip)
+    f[4] = id(g.mac)
+    f[5] = g.toUs
+    f[6] = g.gapMs
+    f[7] = g.intervalMs
+  },
+  read: (f, at, str) => ({
+    g: f[at + 1] as number,
+    vrid: f[at + 2] as number,
+    ip: str(f[at + 3] as number),
+    mac: str(f[at + 4] as number),
+    fromUs: f[at] as number,
+    toUs: f[at + 5] as number,
+    gapMs: f[at + 6] as number,
+    intervalMs: f[at + 7] as number,
+  }),
 }
 const GARP_CODEC: SpoolCodec<GarpRec> = {
   encode: (g) => `${g.g} ${g.t} ${g.op === 'request' ? 'q' : 'r'} ${g.mac} ${g.ip} ${flag(g.forVip)}`,
@@ -528,6 +573,8 @@ export class TimelineMachine {
   private readonly findings: Kept<FindingRec>
   private nGarpRecs = 0
   private readonly spilled: boolean
+  /** spill.entryJson: the JSON text of master spans and advert gaps, made as spooled() hands them out. */
+  private readonly entryJson: {master: (m: MasterSpan) => string; advertGap: (g: AdvertGap) => string} | null = null
   /** spill.garpJson: the GARPs' text, and the senders whose GARPs were spooled under their MAC (no name yet). */
   private readonly garpText: {
     /** With `parts`, a PartsSpool: the GARPs as (text pair, time), 12 bytes each. */
@@ -571,21 +618,10 @@ export class TimelineMachine {
       const runSize = opts.spill?.runSize ?? 16_384
       const dir = opts.spill?.dir
       const ej = opts.spill?.entryJson
-      this.masters =
-        ej !== undefined
-          ? new SpooledText<MasterRec>(runSize, dir, (m) => m.startUs, (m) => {
-              const named = this.nameMaster(m)
-              return {source: named.source, json: ej.master(named)}
-            })
-          : new Spooled(MASTER_CODEC, runSize, dir)
+      this.entryJson = ej ?? null
+      this.masters = ej !== undefined ? new SpooledRec(MASTER_REC, runSize, dir) : new Spooled(MASTER_CODEC, runSize, dir)
       this.prios = new Spooled(PRIO_CODEC, runSize, dir)
-      this.gaps =
-        ej !== undefined
-          ? new SpooledText<GapRec>(runSize, dir, (g) => g.fromUs, (g) => {
-              const named = this.nameGap(g)
-              return {source: named.source, json: ej.advertGap(named)}
-            })
-          : new Spooled(GAP_CODEC, runSize, dir)
+      this.gaps = ej !== undefined ? new SpooledRec(GAP_REC, runSize, dir) : new Spooled(GAP_CODEC, runSize, dir)
       const garpJson = opts.spill?.garpJson
       if (garpJson !== undefined && !this.omitGarps) {
         const spool = garpJson.parts !== undefined ? new PartsSpool(garpJson.sep, dir) : new LineSpool(garpJson.sep, dir)
@@ -1128,32 +1164,28 @@ export class TimelineMachine {
       }
     }
     // a list spooled as text: copied as it is unless a source named by its IP then has a name now
-    const asText = <R, T extends {source: string}>(k: Keeper<R>, f: (r: R) => T): {items: Iterable<T>; json: Iterable<string> | null} => {
-      if (!(k instanceof SpooledText)) return {items: named(k, f), json: null}
-      const spool = k.spool
-      const renamedNow = [...k.unnamed].some(([ip, macs]) => [...macs].some((mac) => this.namer.source(ip, mac) !== ip))
-      const namer = this.namer
+    // a list spooled as records (spill.entryJson): named now, and its JSON text made as it is read
+    const asText = <R, T>(k: Keeper<R>, f: (r: R) => T, json: ((x: T) => string) | undefined): {items: Iterable<T>; json: Iterable<string> | null} => {
+      if (!(k instanceof SpooledRec)) return {items: named(k, f), json: null}
+      const recs = k as SpooledRec<R>
       return {
         items: {
           *[Symbol.iterator]() {
-            for (const r of spool.sorted()) {
-              const x = JSON.parse(r.json) as T
-              if (x.source === r.ip) x.source = namer.source(r.ip, r.mac)
-              yield x
-            }
+            for (const r of recs.sorted()) yield f(r)
           },
         },
-        json: renamedNow
-          ? null
-          : {
-              *[Symbol.iterator]() {
-                for (const r of spool.sorted()) yield r.json
+        json:
+          json === undefined
+            ? null
+            : {
+                *[Symbol.iterator]() {
+                  for (const r of recs.sorted()) yield json(f(r))
+                },
               },
-            },
       }
     }
-    const mastersL = asText(this.masters, (m) => this.nameMaster(m))
-    const gapsL = asText(this.gaps, (g) => this.nameGap(g))
+    const mastersL = asText(this.masters, (m) => this.nameMaster(m), this.entryJson?.master)
+    const gapsL = asText(this.gaps, (g) => this.nameGap(g), this.entryJson?.advertGap)
     const text = this.garpText
     const renamed = text !== null && [...text.unnamed].some((mac) => this.namer.mac(mac) !== mac)
     const garps: Iterable<GarpEntry> =
@@ -1183,7 +1215,7 @@ export class TimelineMachine {
 
   /** Delete the spool files (idempotent; nothing to do without `spill`). */
   removeSpool(): void {
-    for (const k of [this.masters, this.prios, this.gaps, this.garps]) if (k instanceof Spooled || k instanceof SpooledText) k.spool.remove()
+    for (const k of [this.masters, this.prios, this.gaps, this.garps]) if (k instanceof Spooled || k instanceof SpooledRec) k.spool.remove()
     this.garpText?.spool.remove()
   }
 
