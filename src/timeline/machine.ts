@@ -175,6 +175,14 @@ class Kept<T> implements Keeper<T> {
     return [...this.head, ...this.tail.slice(this.at), ...this.tail.slice(0, this.at)]
   }
 
+  /**
+   * The entry the next push() drops (the oldest of the full tail), which the caller may fill anew and push: no
+   * new object per entry. Only for entries no one else holds (e.g. GarpRec: the sink gets named copies).
+   */
+  dropping(): T | undefined {
+    return this.n > 0 && this.tail.length >= this.n ? this.tail[this.at] : undefined
+  }
+
   get size(): number {
     return this.head.length + this.tail.length
   }
@@ -297,6 +305,7 @@ interface GarpRec {
   ip: string
   forVip: boolean
 }
+const garpRec = (g: number, t: number, from: Arp, forVip: boolean): GarpRec => ({g, t, op: from.op, mac: from.smac, ip: from.sip, forVip})
 /** A finding before it is named; `key` orders findings exactly as the batch analysis did. */
 type FindingRec = {key: number[]; startUs: number; endUs: number} & (
   | {kind: 'dual-master'; vrid: number; ipA: string; ipB: string; macA: string; macB: string; prioA: number; prioB: number; nA: number; nB: number}
@@ -946,7 +955,7 @@ export class TimelineMachine {
     const vip = this.ctx.vip
     if (a.garp) {
       this.nGarps += 1
-      this.emitGarp({g: this.nGarpRecs++, t, op: a.op, mac: a.smac, ip: a.sip, forVip: vip !== null && a.sip === vip}, a)
+      this.emitGarp(t, a, vip !== null && a.sip === vip)
       const F = this.faultAt
       if (F !== null && t >= F) {
         const g = this.garpAfterFault.get(a.smac)
@@ -1073,25 +1082,42 @@ export class TimelineMachine {
     this.sink.advertGap?.(this.nameGap(g))
   }
 
-  private emitGarp(g: GarpRec, from: Arp): void {
+  /**
+   * A GARP at `t` from the ARP event `from`. Its record (GarpRec) is made only where it is kept or named: half
+   * of a capture's frames can be GARPs, and a new record each was a third of what the machine allocated; a
+   * Kept list that drops its oldest entry hands that record back to be filled again.
+   */
+  private emitGarp(t: number, from: Arp, forVip: boolean): void {
+    const g = this.nGarpRecs++
     const text = this.garpText
     const sink = this.sink
     // times written as digits (parts, garpAt) must be what n() writes: non-negative integers
-    const plain = Number.isSafeInteger(g.t) && g.t >= 0
+    const plain = Number.isSafeInteger(t) && t >= 0
     if (text !== null) {
-      const source = this.namer.mac(g.mac)
-      if (source === g.mac) text.unnamed.add(g.mac)
+      const source = this.namer.mac(from.smac)
+      if (source === from.smac) text.unnamed.add(from.smac)
       if (text.parts !== undefined && plain) {
-        const p = text.parts(from, source, g.forVip)
-        text.spool.appendAround(p.head, g.t, p.tail)
-      } else text.spool.append(text.json(this.nameGarp(g)))
-      if (sink.garpAt !== undefined && plain) sink.garpAt(g.t, from, source, g.forVip)
-      else sink.garp?.(this.nameGarp(g))
+        const p = text.parts(from, source, forVip)
+        text.spool.appendAround(p.head, t, p.tail)
+      } else text.spool.append(text.json(this.nameGarp(garpRec(g, t, from, forVip))))
+      if (sink.garpAt !== undefined && plain) sink.garpAt(t, from, source, forVip)
+      else sink.garp?.(this.nameGarp(garpRec(g, t, from, forVip)))
       return
     }
-    this.garps.push(g)
-    if (sink.garpAt !== undefined && plain) sink.garpAt(g.t, from, this.namer.mac(g.mac), g.forVip)
-    else sink.garp?.(this.nameGarp(g))
+    const old = this.garps instanceof Kept ? this.garps.dropping() : undefined
+    let r: GarpRec
+    if (old !== undefined) {
+      old.g = g
+      old.t = t
+      old.op = from.op
+      old.mac = from.smac
+      old.ip = from.sip
+      old.forVip = forVip
+      r = old
+    } else r = garpRec(g, t, from, forVip)
+    this.garps.push(r)
+    if (sink.garpAt !== undefined && plain) sink.garpAt(t, from, this.namer.mac(from.smac), forVip)
+    else sink.garp?.(this.nameGarp(r))
   }
 
   private emitFinding(f: FindingRec): void {
