@@ -55,6 +55,23 @@ export function n(x: number): string {
     const u = `${us}`
     return lastSecText + (ZEROS[6 - u.length] as string) + u
   }
+  if (x > 0 && x < 1e9) {
+    // milliseconds from µs (a gap's length: k/1000 for an integer k), the slowest numbers for String() (its
+    // shortest round-trip digits of a fraction): the decimal k/1000 is those digits, as no other decimal of at
+    // most 3 places is within half a unit of the last place of a double below 10^9
+    const k = Math.round(x * 1000)
+    if (k / 1000 === x && k % 1000 !== 0) {
+      const whole = Math.floor(k / 1000)
+      let frac = k - whole * 1000
+      let places = 3
+      while (frac % 10 === 0) {
+        frac /= 10
+        places -= 1
+      }
+      const f = `${frac}`
+      return `${whole}.${(ZEROS[places - f.length] as string) + f}`
+    }
+  }
   return Number.isFinite(x) ? `${x}` : 'null'
 }
 

@@ -46,6 +46,9 @@ describe('n (json-lines.ts)', () => {
     const rnd = rng(5)
     const xs = [0, 1e15, 1e15 - 1, 1e15 + 1, 1795388396259732, 1795388396000000, Number.MAX_SAFE_INTEGER, 2 ** 53 + 2, 1e16, 1.5, 3610.045, -1795388396259732, NaN, Infinity]
     for (let i = 0; i < 50_000; i++) xs.push(Math.floor(rnd() * 10 ** (1 + (i % 16))))
+    // milliseconds from µs (k/1000), fractions of other kinds, around 10^9
+    for (let i = 0; i < 100_000; i++) xs.push(Math.floor(rnd() * 10 ** (1 + (i % 13))) / 1000, rnd() * 10 ** (i % 10), 1e9 - Math.floor(rnd() * 1e6) / 1000)
+    xs.push(0.001, 0.01, 0.1, 0.5, 999_999_999.999, 1e-7, 5e-324)
     for (const x of xs) assert.equal(n(x), JSON.stringify(x) === 'null' ? 'null' : JSON.stringify(x), String(x))
   })
 })
