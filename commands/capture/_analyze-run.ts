@@ -117,10 +117,7 @@ export async function runCaptureAnalyze(o: CaptureAnalyzeOptions, io: CaptureAna
         garp: (g) => out.write(`{"type":"timeline.garp",${garpJson(g).slice(1)}\n`),
         // the same text, cached by the ARP event that made the GARP, around the time's digits
         garpAt: (t, from, source, forVip) => {
-          const p = garpLines.get(from, source, forVip)
-          out.raw(p.head)
-          out.uint(t)
-          out.raw(p.tail)
+          out.around(garpLines.get(from, source, forVip), t)
         },
         priorityChange: (c) => out.write(`{"type":"timeline.priorityChange",${priorityChangeJson(c).slice(1)}\n`),
         advertGap: (g) => out.write(`{"type":"timeline.advertGap",${advertGapJson(g).slice(1)}\n`),
@@ -151,10 +148,7 @@ export async function runCaptureAnalyze(o: CaptureAnalyzeOptions, io: CaptureAna
           const t = ts[i] as number
           machine.pushAt(se.ev, t)
           if (ndjson) {
-            const j = se.json ?? eventJsonParts(se)
-            out.raw(j.head)
-            out.uint(t)
-            out.raw(j.tail)
+            out.around(se.json ?? eventJsonParts(se), t)
           }
         }
         events += evs.length

@@ -25,6 +25,7 @@
  */
 import type {FailoverMetrics, SplitBrainFinding, TimelineEvent} from '../store/run-types.js'
 import {PartsSpool} from '../util/parts-spool.js'
+import {RecordSpool} from '../util/record-spool.js'
 import {LineSpool, type SpoolCodec, SortedSpool} from '../util/sorted-spool.js'
 import {MinHeap} from '../util/heap.js'
 import type {Advert, AdvertGap, AnalyzeContext, Arp, GarpEntry, MasterSpan, PriorityChange, Probe, TimelineAnalysis, VipOwner} from './types.js'
@@ -115,9 +116,9 @@ export interface TimelineMachineOptions {
      */
     /**
      * The master spans' and advert gaps' JSON text (e.g. json-lines.ts masterJson, advertGapJson): they are then
-     * spooled as that text, named as they close, and `spooled().mastersJson` / `advertGapsJson` hand it back
-     * (null when a source got its name only after some of its entries: then `masters` / `advertGaps` give
-     * them renamed).
+     * spooled as numbers (src/util/record-spool.ts) and `spooled().mastersJson` / `advertGapsJson` hand out
+     * their text, made as it is read, of the entries named with everything learned by the end (as `masters` /
+     * `advertGaps` give them).
      */
     entryJson?: {master: (m: MasterSpan) => string; advertGap: (g: AdvertGap) => string}
     garpJson?: {
@@ -174,6 +175,14 @@ class Kept<T> implements Keeper<T> {
     return [...this.head, ...this.tail.slice(this.at), ...this.tail.slice(0, this.at)]
   }
 
+  /**
+   * The entry the next push() drops (the oldest of the full tail), which the caller may fill anew and push: no
+   * new object per entry. Only for entries no one else holds (e.g. GarpRec: the sink gets named copies).
+   */
+  dropping(): T | undefined {
+    return this.n > 0 && this.tail.length >= this.n ? this.tail[this.at] : undefined
+  }
+
   get size(): number {
     return this.head.length + this.tail.length
   }
@@ -199,42 +208,43 @@ class Spooled<T> implements Keeper<T> {
   }
 }
 
-/** A list entry spooled as its final JSON text: its order key and tie, the address it was named by, its text. */
-interface TextRec {
-  key: number
-  g: number
-  ip: string
-  mac: string
-  json: string
-}
-// ip and mac hold no space; the text is the rest of the line (JSON text holds no newline)
-const TEXT_CODEC: SpoolCodec<TextRec> = {
-  encode: (r) => `${r.key} ${r.g} ${r.ip} ${r.mac} ${r.json}`,
-  decode: (l) => {
-    const a = l.indexOf(' ')
-    const b = l.indexOf(' ', a + 1)
-    const c = l.indexOf(' ', b + 1)
-    const d = l.indexOf(' ', c + 1)
-    return {key: +l.slice(0, a), g: +l.slice(a + 1, b), ip: l.slice(b + 1, c), mac: l.slice(c + 1, d), json: l.slice(d + 1)}
-  },
-  key: (r) => r.key,
-  tie: (r) => r.g,
+/** How a list entry is spooled as a RecordSpool record: `width` numbers, field 0 its order key, field 1 its tie. */
+interface RecCodec<R> {
+  width: number
+  write(r: R, f: Float64Array, id: (s: string) => number): void
+  read(f: Float64Array, at: number, str: (i: number) => string): R
 }
 
 /**
- * A list spooled as its entries' final JSON text, named as they close (spill.entryJson): read back, it is copied
- * out without decoding. `unnamed`: the "ip mac" of entries spooled under their IP (no name then).
+ * A list spooled as numbers (src/util/record-spool.ts), its addresses and MACs as ids of a table here (one
+ * entry per distinct address: as many as the sources the machine holds state for). With spill.entryJson (the
+ * master spans and advert gaps of `capture analyze --json`): their JSON text was made when each closed and
+ * spooled as text, which cost more than the rest of --json together; now it is made once, as it is written
+ * out, named with everything learned by the end.
  */
-class SpooledText<R extends {g: number; ip: string; mac: string}> implements Keeper<R> {
-  readonly spool: SortedSpool<TextRec>
-  readonly unnamed = new Set<string>()
+class SpooledRec<R> implements Keeper<R> {
+  readonly spool: RecordSpool
+  private readonly rec: Float64Array
+  private readonly strs: string[] = []
+  private readonly ids = new Map<string, number>()
+  private readonly id = (s: string): number => {
+    let i = this.ids.get(s)
+    if (i === undefined) {
+      i = this.strs.length
+      this.strs.push(s)
+      this.ids.set(s, i)
+    }
+    return i
+  }
+  private readonly str = (i: number): string => this.strs[i] as string
+
   constructor(
+    private readonly codec: RecCodec<R>,
     runSize: number,
     dir: string | undefined,
-    private readonly key: (r: R) => number,
-    private readonly text: (r: R) => {source: string; json: string},
   ) {
-    this.spool = new SortedSpool(TEXT_CODEC, runSize, dir)
+    this.spool = new RecordSpool(codec.width, runSize, dir)
+    this.rec = new Float64Array(codec.width)
   }
   get total(): number {
     return this.spool.count
@@ -243,12 +253,15 @@ class SpooledText<R extends {g: number; ip: string; mac: string}> implements Kee
     return this.spool.inMemory
   }
   push(r: R): void {
-    const {source, json} = this.text(r)
-    if (source === r.ip) this.unnamed.add(`${r.ip} ${r.mac}`)
-    this.spool.add({key: this.key(r), g: r.g, ip: r.ip, mac: r.mac, json})
+    this.codec.write(r, this.rec, this.id)
+    this.spool.add(this.rec)
   }
   items(): R[] {
     return []
+  }
+  /** The entries in order (once). */
+  sorted(): Generator<R> {
+    return this.spool.sorted((f, at) => this.codec.read(f, at, this.str))
   }
 }
 
@@ -292,6 +305,7 @@ interface GarpRec {
   ip: string
   forVip: boolean
 }
+const garpRec = (g: number, t: number, from: Arp, forVip: boolean): GarpRec => ({g, t, op: from.op, mac: from.smac, ip: from.sip, forVip})
 /** A finding before it is named; `key` orders findings exactly as the batch analysis did. */
 type FindingRec = {key: number[]; startUs: number; endUs: number} & (
   | {kind: 'dual-master'; vrid: number; ipA: string; ipB: string; macA: string; macB: string; prioA: number; prioB: number; nA: number; nB: number}
@@ -328,6 +342,56 @@ const GAP_CODEC: SpoolCodec<GapRec> = {
   },
   key: (g) => g.fromUs,
   tie: (g) => g.g,
+}
+const MASTER_REC: RecCodec<MasterRec> = {
+  width: 10,
+  write: (m, f, id) => {
+    f[0] = m.startUs
+    f[1] = m.g
+    f[2] = m.vrid
+    f[3] = id(m.ip)
+    f[4] = id(m.mac)
+    f[5] = m.endUs
+    f[6] = m.prio
+    f[7] = m.adverts
+    f[8] = m.intervalMs
+    f[9] = m.resigned ? 1 : 0
+  },
+  read: (f, at, str) => ({
+    g: f[at + 1] as number,
+    vrid: f[at + 2] as number,
+    ip: str(f[at + 3] as number),
+    mac: str(f[at + 4] as number),
+    startUs: f[at] as number,
+    endUs: f[at + 5] as number,
+    prio: f[at + 6] as number,
+    adverts: f[at + 7] as number,
+    intervalMs: f[at + 8] as number,
+    resigned: f[at + 9] === 1,
+  }),
+}
+const GAP_REC: RecCodec<GapRec> = {
+  width: 8,
+  write: (g, f, id) => {
+    f[0] = g.fromUs
+    f[1] = g.g
+    f[2] = g.vrid
+    f[3] = id(g.ip)
+    f[4] = id(g.mac)
+    f[5] = g.toUs
+    f[6] = g.gapMs
+    f[7] = g.intervalMs
+  },
+  read: (f, at, str) => ({
+    g: f[at + 1] as number,
+    vrid: f[at + 2] as number,
+    ip: str(f[at + 3] as number),
+    mac: str(f[at + 4] as number),
+    fromUs: f[at] as number,
+    toUs: f[at + 5] as number,
+    gapMs: f[at + 6] as number,
+    intervalMs: f[at + 7] as number,
+  }),
 }
 const GARP_CODEC: SpoolCodec<GarpRec> = {
   encode: (g) => `${g.g} ${g.t} ${g.op === 'request' ? 'q' : 'r'} ${g.mac} ${g.ip} ${flag(g.forVip)}`,
@@ -518,6 +582,8 @@ export class TimelineMachine {
   private readonly findings: Kept<FindingRec>
   private nGarpRecs = 0
   private readonly spilled: boolean
+  /** spill.entryJson: the JSON text of master spans and advert gaps, made as spooled() hands them out. */
+  private readonly entryJson: {master: (m: MasterSpan) => string; advertGap: (g: AdvertGap) => string} | null = null
   /** spill.garpJson: the GARPs' text, and the senders whose GARPs were spooled under their MAC (no name yet). */
   private readonly garpText: {
     /** With `parts`, a PartsSpool: the GARPs as (text pair, time), 12 bytes each. */
@@ -561,21 +627,10 @@ export class TimelineMachine {
       const runSize = opts.spill?.runSize ?? 16_384
       const dir = opts.spill?.dir
       const ej = opts.spill?.entryJson
-      this.masters =
-        ej !== undefined
-          ? new SpooledText<MasterRec>(runSize, dir, (m) => m.startUs, (m) => {
-              const named = this.nameMaster(m)
-              return {source: named.source, json: ej.master(named)}
-            })
-          : new Spooled(MASTER_CODEC, runSize, dir)
+      this.entryJson = ej ?? null
+      this.masters = ej !== undefined ? new SpooledRec(MASTER_REC, runSize, dir) : new Spooled(MASTER_CODEC, runSize, dir)
       this.prios = new Spooled(PRIO_CODEC, runSize, dir)
-      this.gaps =
-        ej !== undefined
-          ? new SpooledText<GapRec>(runSize, dir, (g) => g.fromUs, (g) => {
-              const named = this.nameGap(g)
-              return {source: named.source, json: ej.advertGap(named)}
-            })
-          : new Spooled(GAP_CODEC, runSize, dir)
+      this.gaps = ej !== undefined ? new SpooledRec(GAP_REC, runSize, dir) : new Spooled(GAP_CODEC, runSize, dir)
       const garpJson = opts.spill?.garpJson
       if (garpJson !== undefined && !this.omitGarps) {
         const spool = garpJson.parts !== undefined ? new PartsSpool(garpJson.sep, dir) : new LineSpool(garpJson.sep, dir)
@@ -900,7 +955,7 @@ export class TimelineMachine {
     const vip = this.ctx.vip
     if (a.garp) {
       this.nGarps += 1
-      this.emitGarp({g: this.nGarpRecs++, t, op: a.op, mac: a.smac, ip: a.sip, forVip: vip !== null && a.sip === vip}, a)
+      this.emitGarp(t, a, vip !== null && a.sip === vip)
       const F = this.faultAt
       if (F !== null && t >= F) {
         const g = this.garpAfterFault.get(a.smac)
@@ -1027,25 +1082,42 @@ export class TimelineMachine {
     this.sink.advertGap?.(this.nameGap(g))
   }
 
-  private emitGarp(g: GarpRec, from: Arp): void {
+  /**
+   * A GARP at `t` from the ARP event `from`. Its record (GarpRec) is made only where it is kept or named: half
+   * of a capture's frames can be GARPs, and a new record each was a third of what the machine allocated; a
+   * Kept list that drops its oldest entry hands that record back to be filled again.
+   */
+  private emitGarp(t: number, from: Arp, forVip: boolean): void {
+    const g = this.nGarpRecs++
     const text = this.garpText
     const sink = this.sink
     // times written as digits (parts, garpAt) must be what n() writes: non-negative integers
-    const plain = Number.isSafeInteger(g.t) && g.t >= 0
+    const plain = Number.isSafeInteger(t) && t >= 0
     if (text !== null) {
-      const source = this.namer.mac(g.mac)
-      if (source === g.mac) text.unnamed.add(g.mac)
+      const source = this.namer.mac(from.smac)
+      if (source === from.smac) text.unnamed.add(from.smac)
       if (text.parts !== undefined && plain) {
-        const p = text.parts(from, source, g.forVip)
-        text.spool.appendAround(p.head, g.t, p.tail)
-      } else text.spool.append(text.json(this.nameGarp(g)))
-      if (sink.garpAt !== undefined && plain) sink.garpAt(g.t, from, source, g.forVip)
-      else sink.garp?.(this.nameGarp(g))
+        const p = text.parts(from, source, forVip)
+        text.spool.appendAround(p.head, t, p.tail)
+      } else text.spool.append(text.json(this.nameGarp(garpRec(g, t, from, forVip))))
+      if (sink.garpAt !== undefined && plain) sink.garpAt(t, from, source, forVip)
+      else sink.garp?.(this.nameGarp(garpRec(g, t, from, forVip)))
       return
     }
-    this.garps.push(g)
-    if (sink.garpAt !== undefined && plain) sink.garpAt(g.t, from, this.namer.mac(g.mac), g.forVip)
-    else sink.garp?.(this.nameGarp(g))
+    const old = this.garps instanceof Kept ? this.garps.dropping() : undefined
+    let r: GarpRec
+    if (old !== undefined) {
+      old.g = g
+      old.t = t
+      old.op = from.op
+      old.mac = from.smac
+      old.ip = from.sip
+      old.forVip = forVip
+      r = old
+    } else r = garpRec(g, t, from, forVip)
+    this.garps.push(r)
+    if (sink.garpAt !== undefined && plain) sink.garpAt(t, from, this.namer.mac(from.smac), forVip)
+    else sink.garp?.(this.nameGarp(r))
   }
 
   private emitFinding(f: FindingRec): void {
@@ -1118,35 +1190,28 @@ export class TimelineMachine {
       }
     }
     // a list spooled as text: copied as it is unless a source named by its IP then has a name now
-    const asText = <R, T extends {source: string}>(k: Keeper<R>, f: (r: R) => T): {items: Iterable<T>; json: Iterable<string> | null} => {
-      if (!(k instanceof SpooledText)) return {items: named(k, f), json: null}
-      const spool = k.spool
-      const renamedNow = [...k.unnamed].some((key) => {
-        const [ip, mac] = key.split(' ') as [string, string]
-        return this.namer.source(ip, mac) !== ip
-      })
-      const namer = this.namer
+    // a list spooled as records (spill.entryJson): named now, and its JSON text made as it is read
+    const asText = <R, T>(k: Keeper<R>, f: (r: R) => T, json: ((x: T) => string) | undefined): {items: Iterable<T>; json: Iterable<string> | null} => {
+      if (!(k instanceof SpooledRec)) return {items: named(k, f), json: null}
+      const recs = k as SpooledRec<R>
       return {
         items: {
           *[Symbol.iterator]() {
-            for (const r of spool.sorted()) {
-              const x = JSON.parse(r.json) as T
-              if (x.source === r.ip) x.source = namer.source(r.ip, r.mac)
-              yield x
-            }
+            for (const r of recs.sorted()) yield f(r)
           },
         },
-        json: renamedNow
-          ? null
-          : {
-              *[Symbol.iterator]() {
-                for (const r of spool.sorted()) yield r.json
+        json:
+          json === undefined
+            ? null
+            : {
+                *[Symbol.iterator]() {
+                  for (const r of recs.sorted()) yield json(f(r))
+                },
               },
-            },
       }
     }
-    const mastersL = asText(this.masters, (m) => this.nameMaster(m))
-    const gapsL = asText(this.gaps, (g) => this.nameGap(g))
+    const mastersL = asText(this.masters, (m) => this.nameMaster(m), this.entryJson?.master)
+    const gapsL = asText(this.gaps, (g) => this.nameGap(g), this.entryJson?.advertGap)
     const text = this.garpText
     const renamed = text !== null && [...text.unnamed].some((mac) => this.namer.mac(mac) !== mac)
     const garps: Iterable<GarpEntry> =
@@ -1176,7 +1241,7 @@ export class TimelineMachine {
 
   /** Delete the spool files (idempotent; nothing to do without `spill`). */
   removeSpool(): void {
-    for (const k of [this.masters, this.prios, this.gaps, this.garps]) if (k instanceof Spooled || k instanceof SpooledText) k.spool.remove()
+    for (const k of [this.masters, this.prios, this.gaps, this.garps]) if (k instanceof Spooled || k instanceof SpooledRec) k.spool.remove()
     this.garpText?.spool.remove()
   }
 

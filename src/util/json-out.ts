@@ -5,7 +5,7 @@
  */
 import {once} from 'node:events'
 
-import {writeUint} from './digits.js'
+import {type Around, writeAround, writeUint} from './digits.js'
 
 /**
  * Buffered output with backpressure: `write` encodes into a 1 MiB buffer (no string concatenation: the
@@ -95,6 +95,21 @@ export class StreamOut {
     if (this.acc.length > 0) this.encode()
     if (StreamOut.SIZE - this.pos < 16) this.spill()
     this.pos = writeUint(this.buf, this.pos, x)
+  }
+
+  /** a.head, the digits of the non-negative safe integer `x` (as uint), a.tail: one line of NDJSON around its time. */
+  around(a: Around, x: number): void {
+    if (this.acc.length > 0) this.encode()
+    if (a.line.length > StreamOut.SIZE - this.pos) {
+      if (a.line.length > StreamOut.SIZE) {
+        this.raw(a.head)
+        this.uint(x)
+        this.raw(a.tail)
+        return
+      }
+      this.spill()
+    }
+    this.pos = writeAround(this.buf, this.pos, a, x)
   }
 
   bytes(b: Buffer): void {

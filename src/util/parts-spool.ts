@@ -13,7 +13,7 @@ import {closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync} from 'nod
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {writeUint} from './digits.js'
+import {type Around, around, writeAround} from './digits.js'
 import {linesOf} from './sorted-spool.js'
 
 const BUF = 256 * 1024
@@ -25,6 +25,14 @@ const PAIR_MAX = 4096
 const TEXT = 0xffffffff
 const TWO32 = 4294967296
 
+/** A text pair; `text`, `sepText`: it as an Around (digits.ts), without and with the separator before it (made when read back). */
+interface Pair {
+  head: Uint8Array
+  tail: Uint8Array
+  text?: Around
+  sepText?: Around
+}
+
 export class PartsSpool {
   private readonly words = new Uint32Array(BUF / 4)
   private readonly buf = Buffer.from(this.words.buffer)
@@ -35,7 +43,7 @@ export class PartsSpool {
   private written = 0
   private n = 0
   private readonly ids = new Map<Uint8Array, number>()
-  private readonly pairs: Array<{head: Uint8Array; tail: Uint8Array}> = []
+  private readonly pairs: Pair[] = []
   private sepBytes: Buffer | null = null
 
   constructor(
@@ -138,22 +146,22 @@ export class PartsSpool {
         yield out.subarray(0, o)
         o = 0
       }
+      if (w0 !== TEXT) {
+        if (!need(12)) break
+        const x = rb.readUInt32LE(rpos + 4) + rb.readUInt32LE(rpos + 8) * TWO32
+        rpos += 12
+        const p = this.pairs[w0] as Pair
+        if (first) {
+          first = false
+          o = writeAround(out, o, (p.text ??= around(p.head, p.tail)), x)
+        } else o = writeAround(out, o, (p.sepText ??= around(Buffer.concat([sep, p.head]), p.tail)), x)
+        continue
+      }
       if (!first) {
         out.set(sep, o)
         o += sep.length
       }
       first = false
-      if (w0 !== TEXT) {
-        if (!need(12)) break
-        const x = rb.readUInt32LE(rpos + 4) + rb.readUInt32LE(rpos + 8) * TWO32
-        rpos += 12
-        const p = this.pairs[w0] as {head: Uint8Array; tail: Uint8Array}
-        out.set(p.head, o)
-        o = writeUint(out, o + p.head.length, x)
-        out.set(p.tail, o)
-        o += p.tail.length
-        continue
-      }
       let left = rb.readUInt32LE(rpos + 4)
       const padded = Math.ceil(left / 4) * 4
       rpos += 8

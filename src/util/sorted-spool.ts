@@ -139,21 +139,44 @@ export class SortedSpool<T> {
   }
 
   private stream(x: T): void {
-    const line = `${this.codec.encode(x)}\n`
-    if (this.streamStart < 0) this.streamStart = this.written + this.spos
-    if (line.length * 3 > STREAM_BUF - this.spos) {
-      this.flushStream()
-      if (line.length * 3 > STREAM_BUF) this.written += writeSync(this.file(), line, this.written, 'utf8')
-      else this.spos += this.sbuf.write(line, this.spos, 'utf8')
-    } else this.spos += this.sbuf.write(line, this.spos, 'utf8')
+    if (this.streamStart < 0) {
+      this.encodeStream()
+      this.streamStart = this.written + this.spos
+    }
+    // lines are joined and encoded ACC_AT characters at a time: one Buffer.write per line cost about as much as
+    // making the line (capture analyze --json: its master spans and advert gaps)
+    this.sacc += `${this.codec.encode(x)}\n`
+    if (this.sacc.length >= ACC_AT) this.encodeStream()
     this.last = x
     this.streamed += 1
   }
 
-  private flushStream(): void {
+  /** Lines of the open run joined, not yet encoded into sbuf. */
+  private sacc = ''
+
+  private encodeStream(): void {
+    if (this.sacc.length === 0) return
+    const text = this.sacc
+    this.sacc = ''
+    if (text.length * 3 > STREAM_BUF - this.spos) {
+      this.flushBuf()
+      if (text.length * 3 > STREAM_BUF) {
+        this.written += writeSync(this.file(), text, this.written, 'utf8')
+        return
+      }
+    }
+    this.spos += this.sbuf.write(text, this.spos, 'utf8')
+  }
+
+  private flushBuf(): void {
     if (this.spos === 0) return
     this.written += writeSync(this.file(), this.sbuf, 0, this.spos, this.written)
     this.spos = 0
+  }
+
+  private flushStream(): void {
+    this.encodeStream()
+    this.flushBuf()
   }
 
   /** Close the open run (its range joins the runs). */
