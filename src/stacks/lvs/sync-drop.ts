@@ -1,0 +1,192 @@
+/**
+ * The drop-sync drill of an LVS director pair (fault chaos/drop-sync.ts): the master director's connection
+ * sync daemon (lvs_sync_daemon: UDP to 224.0.0.81:8848 by default) is cut, streams are opened through the
+ * VIP while it is, and after a hold the two directors' connection tables are compared (`ipvsadm -Lnc` on
+ * both): the connections the master has and the backup does not are what a failover would reset. With the
+ * fault's failover=true the master's NIC then goes down as well, and the streams opened during the drop are
+ * expected lost while those opened (and synced) before it survive.
+ *
+ * Timeline of one run (the fault plan's sleep, when failing over, is the sum of these phases):
+ *   fault (the drop's inject starts) ─ SETTLE_MS ─ streams opened ─ ≤ OPEN_MS ─ all open ─ hold ─ tables
+ *   read (≤ READ_MS) ─ [failover: the master's NIC down]
+ *
+ * Pure parts: the divergence of two tables (syncDivergence). The observer keeps one record per stream
+ * (StreamFold) and one reading: bounded, whatever the run length.
+ */
+import type {Executor} from '../../exec/types.js'
+import {nowUs, sleep, type EpochMicros} from '../../time.js'
+import type {TimelineEvent} from '../../store/run-types.js'
+import type {Poller} from '../../util/poll-loop.js'
+import {parseIpvsConns, type IpvsConn} from './readers.js'
+import {StreamsObserver, type StreamFold} from './streams.js'
+
+/** The IPVS sync daemon's defaults (kernel: IP_VS_SYNC_PORT, IP_VS_SYNC_GROUP). */
+export const SYNC_PORT = 8848
+export const SYNC_GROUP = '224.0.0.81'
+
+/** From the fault to the streams of the drop: time for the drop's inject to be in effect (two commands through the lab's console). */
+export const SETTLE_MS = 1000
+/** At most this long for the drop's streams to open. */
+export const OPEN_MS = 1500
+/** At most this long to read both tables. */
+export const READ_MS = 1500
+/**
+ * Default hold with the drop's streams open before the tables are read: longer than the sync master's flush
+ * (a buffer is sent when full or 2 s old, IP_VS_SYNC_FLUSH_TIME; the thread wakes every second) so that,
+ * without the drop, the backup would have them.
+ */
+export const DEFAULT_HOLD_MS = 4000
+/** Before the fault, the streams opened for the drill have been open this long (their sync sent, see above). */
+export const SYNCED_AFTER_MS = 3500
+/** Streams opened during the drop. */
+export const DROP_STREAMS = 10
+
+/** How long the fault's sleep lasts before the failover (the phases above, with `holdMs`). */
+export function failoverDelayMs(holdMs: number): number {
+  return SETTLE_MS + OPEN_MS + holdMs + READ_MS
+}
+
+export interface SyncDivergence {
+  /** Entries (connections and templates) in each table. */
+  masterConns: number
+  backupConns: number
+  /** On the master, not on the backup (by protocol, client, virtual and real address). */
+  missingOnBackup: number
+  /** …of which ESTABLISHED. */
+  missingEstablished: number
+  /** …of which ESTABLISHED to the streams' port (the long-lived connections a failover would reset). */
+  missingStreams: number
+  /** ESTABLISHED on the master, to the streams' port. */
+  masterStreams: number
+  /** Missing by master state (ESTABLISHED, FIN_WAIT, …). */
+  missingByState: Record<string, number>
+}
+
+const key = (c: IpvsConn): string => `${c.protocol} ${c.source} ${c.virtual} ${c.destination}`
+const portOf = (hostPort: string): number => Number(/:(\d+)$/.exec(hostPort)?.[1] ?? Number.NaN)
+
+/** The connections of the master's table (`ipvsadm -Lnc`) that the backup's lacks. */
+export function syncDivergence(masterText: string, backupText: string, streamPort: number | null): SyncDivergence {
+  const master = parseIpvsConns(masterText)
+  const backup = parseIpvsConns(backupText)
+  const have = new Set(backup.map(key))
+  const byState: Record<string, number> = {}
+  let missing = 0
+  let established = 0
+  let streams = 0
+  let masterStreams = 0
+  for (const c of master) {
+    const stream = c.state === 'ESTABLISHED' && streamPort !== null && portOf(c.virtual) === streamPort
+    if (stream) masterStreams++
+    if (have.has(key(c))) continue
+    missing++
+    byState[c.state] = (byState[c.state] ?? 0) + 1
+    if (c.state === 'ESTABLISHED') established++
+    if (stream) streams++
+  }
+  return {masterConns: master.length, backupConns: backup.length, missingOnBackup: missing, missingEstablished: established, missingStreams: streams, masterStreams, missingByState: byState}
+}
+
+export interface DirectorRef {
+  name: string
+  exec: Executor
+}
+
+export interface SyncReading extends SyncDivergence {
+  /** When the tables were read (the later of the two answers), µs. */
+  t: EpochMicros
+}
+
+/**
+ * From the fault on (told by onFault): opens DROP_STREAMS streams through the VIP, holds, reads both
+ * directors' tables. A Poller: the engine stops it after the failback (the streams then report how many
+ * survived).
+ */
+export class SyncDropObserver implements Poller {
+  readonly streams: StreamsObserver
+  reading: SyncReading | null = null
+  /** Why the reading is missing, when it failed. */
+  error: string | null = null
+  private run: Promise<void> | null = null
+  private readonly abort = new AbortController()
+
+  constructor(
+    client: Executor,
+    vip: string,
+    private readonly port: number,
+    intervalMs: number,
+    private readonly master: DirectorRef,
+    private readonly backup: DirectorRef,
+    readonly holdMs: number,
+    private readonly emit: (e: TimelineEvent) => void,
+  ) {
+    this.streams = new StreamsObserver(client, vip, port, DROP_STREAMS, intervalMs, emit)
+  }
+
+  get fold(): StreamFold {
+    return this.streams.fold
+  }
+
+  /** Whether the drill may go on: the tables were read, or reading them failed. */
+  get done(): boolean {
+    return this.reading !== null || this.error !== null
+  }
+
+  start(): void {
+    // nothing before the fault
+  }
+
+  onFault(faultAt: EpochMicros): void {
+    if (this.run !== null) return
+    this.run = this.phases(faultAt).catch((e: unknown) => {
+      this.error = e instanceof Error ? e.message : String(e)
+    })
+  }
+
+  private async phases(faultAt: EpochMicros): Promise<void> {
+    const signal = this.abort.signal
+    const wait = async (untilUs: number): Promise<void> => {
+      const ms = (untilUs - nowUs()) / 1000
+      if (ms > 0) await sleep(ms, signal)
+    }
+    await wait(faultAt + SETTLE_MS * 1000)
+    this.streams.start()
+    const opened = await this.streams.waitOpen(OPEN_MS)
+    this.emit({type: 'note', t: nowUs(), host: 'hachaos', text: `sync dropped: ${opened}/${DROP_STREAMS} streams opened through the VIP; reading both connection tables in ${(this.holdMs / 1000).toFixed(1)} s`})
+    await sleep(this.holdMs, signal)
+    const read = async (d: DirectorRef): Promise<string> => {
+      const r = await d.exec.run(['ipvsadm', '-Lnc'], {timeoutMs: READ_MS + 3000})
+      if (r.code !== 0) throw new Error(`ipvsadm -Lnc on ${d.name}: exit ${r.code}: ${r.stderr.trim().slice(0, 200)}`)
+      return r.stdout
+    }
+    const [m, b] = await Promise.all([read(this.master), read(this.backup)])
+    const t = nowUs()
+    this.reading = {...syncDivergence(m, b, this.port), t}
+    this.emit({type: 'note', t, host: 'hachaos', text: `connection tables: ${this.master.name} ${this.reading.masterConns}, ${this.backup.name} ${this.reading.backupConns}; ${this.reading.missingOnBackup} on ${this.master.name} missing on ${this.backup.name} (${this.reading.missingEstablished} ESTABLISHED, ${this.reading.missingStreams} streams)`})
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort()
+    await this.run?.catch(() => undefined)
+    await this.streams.stop()
+  }
+
+  /** The figures of the run (TimelineEvent-free: folded already). */
+  figures(faultAt: EpochMicros | null, revertAt: EpochMicros | null): Record<string, number | null> {
+    const r = this.reading
+    const s = this.fold.survival(faultAt, revertAt)
+    return {
+      syncHoldMs: this.holdMs,
+      syncReadAtMs: r === null || faultAt === null ? null : Math.round((r.t - faultAt) / 100) / 10,
+      syncMasterConns: r?.masterConns ?? null,
+      syncBackupConns: r?.backupConns ?? null,
+      syncMissingOnBackup: r?.missingOnBackup ?? null,
+      syncMissingEstablished: r?.missingEstablished ?? null,
+      syncMissingStreams: r?.missingStreams ?? null,
+      syncMasterStreams: r?.masterStreams ?? null,
+      dropStreamsOpened: s.opened,
+      dropStreamsSurvived: s.survivedTakeover,
+      dropStreamsLost: s.lostInTakeover,
+    }
+  }
+}
