@@ -83,7 +83,8 @@ export const RS_HTTPD_ARGV = ['httpd', '-p', '80', '-h'] as const
 
 export const LVS_FLAVOR: GuestFlavor = {
   name: 'lvs',
-  roots: ['keepalived', 'ipvsadm', 'iproute2'],
+  // zlib1g: tc maps libz (through libbpf), and only lib* dependencies are followed
+  roots: ['keepalived', 'ipvsadm', 'iproute2', 'zlib1g'],
   // tc by path (/sbin/tc): busybox's own tc applet stays first on PATH and cannot add filters
   binaries: ['usr/sbin/keepalived', 'sbin/ipvsadm', 'bin/ip', 'sbin/tc'],
   modules: LVS_MODULES,
