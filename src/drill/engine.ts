@@ -195,7 +195,7 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
     probes.mark(faultAt)
     emit({type: 'fault.inject', t: faultAt, host: hostname(), phase: 'before', fault: spec.plan.kind})
     injected = true
-    await runInject(spec.plan.inject)
+    await runInject(spec.plan.inject, hooks.signal)
     emit({type: 'fault.inject', t: nowUs(), host: hostname(), phase: 'after', fault: spec.plan.kind})
     journal.state('injected')
 

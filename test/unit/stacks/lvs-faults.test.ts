@@ -10,6 +10,7 @@ import {describe, it} from 'node:test'
 import {NFT_SYNC_TABLE, REMOVE_SYNC_SCRIPT, dropSyncScript} from '../../../chaos/drop-sync.js'
 import {TC_GONE_CODES, TC_PREF} from '../../../chaos/egress-drop.js'
 import {faultDefinition} from '../../../chaos/registry.js'
+import {runInject} from '../../../src/fault/actions.js'
 import {HachaosError} from '../../../src/errors.js'
 import {RecordingExecutor} from '../../../src/exec/recording.js'
 import type {Action, FaultEnv} from '../../../src/fault/types.js'
@@ -114,6 +115,17 @@ describe('drop-sync: the master director\'s sync datagrams dropped', () => {
     for (const bad of [{failover: 'maybe'}, {hold: 'soon'}, {port: '70000'}, {group: '224.0.0'}, {bogus: '1'}]) {
       await assert.rejects(faultDefinition('drop-sync').plan(bad, envFor('d1', guest())), (e: unknown) => e instanceof HachaosError && e.code === 'E_FAULT_PARAMS', JSON.stringify(bad))
     }
+  })
+})
+
+describe('an inject step that sleeps (drop-sync failover=true) ends at SIGINT, and the steps after it are skipped', () => {
+  it('aborted 50 ms into a 5 s sleep: returns at once, the failover step never runs', async () => {
+    const ac = new AbortController()
+    setTimeout(() => ac.abort(), 50)
+    const t0 = Date.now()
+    const out = await runInject([{type: 'sleep', ms: 5000, what: 'hold'}, {type: 'sleep', ms: 5000, what: 'the failover'}], ac.signal)
+    assert.ok(Date.now() - t0 < 2000, `${Date.now() - t0} ms`)
+    assert.deepEqual(out.map((r) => [r.what, r.detail]), [['hold', 'cut short: interrupted']])
   })
 })
 
