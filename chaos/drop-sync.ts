@@ -104,6 +104,7 @@ export const dropSync: FaultDefinition<P> = {
     const revert: Action[] = [...drop.revert]
     const delay = failoverDelayMs(p.hold)
     if (p.failover) {
+      // the drill's phases (src/stacks/lvs/sync-drop.ts) run from the end of the drop's steps, as this sleep does
       inject.push({type: 'sleep', ms: delay, what: `hold the drop ${(delay / 1000).toFixed(1)} s: streams opened now are not synced, then the tables are compared`})
       inject.push({type: 'exec', host: env.ref, argv: ['ip', 'link', 'set', 'dev', nic, 'down'], what: `${nic} down on ${name} (the failover)`})
       revert.unshift({type: 'exec', host: env.ref, argv: ['ip', 'link', 'set', 'dev', nic, 'up'], what: `${nic} up on ${name}`})

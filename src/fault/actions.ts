@@ -78,9 +78,9 @@ export async function runRevert(actions: Action[], timeoutMs = 30_000): Promise<
  * (e.g. drop-sync's hold before its failover) ends early when `signal` aborts, and the steps after it are
  * skipped: SIGINT/SIGTERM revert at once, not after the sleep.
  */
-export async function runInject(actions: Action[], signal?: AbortSignal): Promise<ActionResult[]> {
+export async function runInject(actions: Action[], signal?: AbortSignal, onStep?: (index: number, r: ActionResult) => void): Promise<ActionResult[]> {
   const out: ActionResult[] = []
-  for (const a of actions) {
+  for (const [i, a] of actions.entries()) {
     if (signal?.aborted === true) break
     if (a.type === 'sleep' && signal !== undefined) {
       const t0 = nowUs()
@@ -89,6 +89,7 @@ export async function runInject(actions: Action[], signal?: AbortSignal): Promis
       continue
     }
     const r = await runAction(a)
+    if (r.ok) onStep?.(i, r)
     out.push(r)
     if (!r.ok) {
       throw new HachaosError(`fault injection failed: ${r.what}: ${r.detail}`, {

@@ -10,7 +10,7 @@
  */
 import {HachaosError} from '../../errors.js'
 import {clockOffsetsOf} from '../../drill/clock.js'
-import {EventLog, type DrillSpec, type StackHooks} from '../../drill/engine.js'
+import {EventLog, INJECT_STEP_NOTE, type DrillSpec, type StackHooks} from '../../drill/engine.js'
 import {clientObservers} from '../../drill/observers.js'
 import type {DrillOptions, PreparedDrill} from '../../drill/options.js'
 import {VipOwnerPoller, hostHasAddress} from '../../drill/pollers.js'
@@ -46,6 +46,8 @@ export const STREAM_INTERVAL_MS = 100
 interface SyncDropDrill {
   observer: SyncDropObserver
   failover: boolean
+  /** The inject steps that make the drop (before the failover's sleep): the drop is in effect when the last has run. */
+  dropSteps: number
 }
 
 /** The VRRP hooks of keepalived, plus the streams: steady only once they are all open; LVS figures added. */
@@ -68,7 +70,11 @@ class LvsLive implements StackHooks {
   }
 
   observe(e: TimelineEvent): void {
-    if (this.syncDrop !== null && e.type === 'fault.inject' && e.phase === 'before') this.syncDrop.observer.onFault(e.t)
+    if (this.syncDrop !== null) {
+      // the drop is in effect when its last inject step has returned (the engine's step notes); 'after' as a fallback
+      const m = e.type === 'note' && e.text.startsWith(INJECT_STEP_NOTE) ? /^(\d+)\//.exec(e.text.slice(INJECT_STEP_NOTE.length)) : null
+      if ((m !== null && Number(m[1]) >= this.syncDrop.dropSteps) || (e.type === 'fault.inject' && e.phase === 'after')) this.syncDrop.observer.onDrop(e.t)
+    }
     this.inner.observe(e)
   }
 
@@ -209,7 +215,8 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
       const t = lbs.find((l) => l.host.name === target.name)
       const observer = new SyncDropObserver(client.exec, vip, Number(portFact), STREAM_INTERVAL_MS, {name: target.name, exec: t?.exec ?? env.exec}, {name: backup.host.name, exec: backup.exec}, Number(plan.params['holdMs'] ?? 0), emit)
       pollers.push(observer)
-      dropDrill = {observer, failover}
+      const sleepAt = plan.inject.findIndex((a) => a.type === 'sleep')
+      dropDrill = {observer, failover, dropSteps: sleepAt < 0 ? plan.inject.length : sleepAt}
     }
   }
   const beforeDivergence = mt === undefined || bt === undefined ? null : syncDivergence(mt, bt, portFact === undefined ? null : Number(portFact))

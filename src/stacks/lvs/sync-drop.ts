@@ -6,9 +6,10 @@
  * fault's failover=true the master's NIC then goes down as well, and the streams opened during the drop are
  * expected lost while those opened (and synced) before it survive.
  *
- * Timeline of one run (the fault plan's sleep, when failing over, is the sum of these phases):
- *   fault (the drop's inject starts) ─ SETTLE_MS ─ streams opened ─ ≤ OPEN_MS ─ all open ─ hold ─ tables
- *   read (≤ READ_MS) ─ [failover: the master's NIC down]
+ * Timeline of one run from the drop in effect (the engine's note that its last inject step returned; the
+ * fault plan's sleep, when failing over, starts then and is the sum of these phases):
+ *   drop in effect ─ SETTLE_MS ─ streams opened ─ OPEN_MS ─ hold ─ tables read (≤ READ_MS) ─ [failover: the
+ *   master's NIC down]
  *
  * Pure parts: the divergence of two tables (syncDivergence). The observer keeps one record per stream
  * (StreamFold) and one reading: bounded, whatever the run length.
@@ -24,12 +25,12 @@ import {StreamsObserver, type StreamFold} from './streams.js'
 export const SYNC_PORT = 8848
 export const SYNC_GROUP = '224.0.0.81'
 
-/** From the fault to the streams of the drop: time for the drop's inject to be in effect (two commands through the lab's console). */
-export const SETTLE_MS = 1000
-/** At most this long for the drop's streams to open. */
+/** From the drop in effect (its last inject step returned) to the streams of the drop. */
+export const SETTLE_MS = 300
+/** At most this long for the drop's streams to open (the hold counts from its end). */
 export const OPEN_MS = 1500
-/** At most this long to read both tables. */
-export const READ_MS = 1500
+/** At most this long to read both tables (before the failover's NIC down). */
+export const READ_MS = 2500
 /**
  * Default hold with the drop's streams open before the tables are read: longer than the sync master's flush
  * (a buffer is sent when full or 2 s old, IP_VS_SYNC_FLUSH_TIME; the thread wakes every second) so that,
@@ -136,24 +137,30 @@ export class SyncDropObserver implements Poller {
     // nothing before the fault
   }
 
-  onFault(faultAt: EpochMicros): void {
+  /** When the drop was in effect (µs), once told. */
+  dropAt: EpochMicros | null = null
+
+  /** The drop is in effect from `t` (its last inject step returned): the phases start. */
+  onDrop(t: EpochMicros): void {
     if (this.run !== null) return
-    this.run = this.phases(faultAt).catch((e: unknown) => {
+    this.dropAt = t
+    this.run = this.phases(t).catch((e: unknown) => {
       this.error = e instanceof Error ? e.message : String(e)
     })
   }
 
-  private async phases(faultAt: EpochMicros): Promise<void> {
+  private async phases(dropAt: EpochMicros): Promise<void> {
     const signal = this.abort.signal
     const wait = async (untilUs: number): Promise<void> => {
       const ms = (untilUs - nowUs()) / 1000
       if (ms > 0) await sleep(ms, signal)
     }
-    await wait(faultAt + SETTLE_MS * 1000)
+    await wait(dropAt + SETTLE_MS * 1000)
     this.streams.start()
     const opened = await this.streams.waitOpen(OPEN_MS)
     this.emit({type: 'note', t: nowUs(), host: 'hachaos', text: `sync dropped: ${opened}/${DROP_STREAMS} streams opened through the VIP; reading both connection tables in ${(this.holdMs / 1000).toFixed(1)} s`})
-    await sleep(this.holdMs, signal)
+    // a fixed schedule from the drop: the read comes before the failover's NIC down however slow the opening was
+    await wait(dropAt + (SETTLE_MS + OPEN_MS + this.holdMs) * 1000)
     const read = async (d: DirectorRef): Promise<string> => {
       const r = await d.exec.run(['ipvsadm', '-Lnc'], {timeoutMs: READ_MS + 3000})
       if (r.code !== 0) throw new Error(`ipvsadm -Lnc on ${d.name}: exit ${r.code}: ${r.stderr.trim().slice(0, 200)}`)
@@ -178,6 +185,7 @@ export class SyncDropObserver implements Poller {
     return {
       syncHoldMs: this.holdMs,
       syncReadAtMs: r === null || faultAt === null ? null : Math.round((r.t - faultAt) / 100) / 10,
+      syncDropInEffectMs: this.dropAt === null || faultAt === null ? null : Math.round((this.dropAt - faultAt) / 100) / 10,
       syncMasterConns: r?.masterConns ?? null,
       syncBackupConns: r?.backupConns ?? null,
       syncMissingOnBackup: r?.missingOnBackup ?? null,

@@ -15,7 +15,7 @@ import {HachaosError} from '../../../src/errors.js'
 import {RecordingExecutor} from '../../../src/exec/recording.js'
 import type {Action, FaultEnv} from '../../../src/fault/types.js'
 import {parseInventory} from '../../../src/inventory/inventory.js'
-import {DEFAULT_HOLD_MS, failoverDelayMs, syncDivergence} from '../../../src/stacks/lvs/sync-drop.js'
+import {DEFAULT_HOLD_MS, OPEN_MS, READ_MS, SETTLE_MS, failoverDelayMs, syncDivergence} from '../../../src/stacks/lvs/sync-drop.js'
 import {readFixture} from '../../fixture.js'
 
 const fx = (name: string): string => readFixture('lvs', name)
@@ -90,7 +90,7 @@ describe('drop-sync: the master director\'s sync datagrams dropped', () => {
   it('failover=true: after the phases of the hold the NIC goes down; the revert brings it up first', async () => {
     const p = await faultDefinition('drop-sync').plan({failover: 'true', hold: '3s'}, envFor('d1', guest()))
     assert.equal(p.effect, 'node-loss')
-    assert.equal(failoverDelayMs(3000), 1000 + 1500 + 3000 + 1500)
+    assert.equal(failoverDelayMs(3000), SETTLE_MS + OPEN_MS + 3000 + READ_MS)
     assert.deepEqual(argvs(p.inject).slice(-2), [`sleep ${failoverDelayMs(3000)}`, 'ip link set dev eth0 down'])
     assert.deepEqual(argvs(p.revert), ['ip link set dev eth0 up', `/sbin/tc filter del dev eth0 egress pref ${TC_PREF.sync}`, '/sbin/tc qdisc del dev eth0 clsact'])
     assert.equal(p.params['holdMs'], 3000)
