@@ -52,6 +52,8 @@ interface SyncDropDrill {
 
 /** The VRRP hooks of keepalived, plus the streams: steady only once they are all open; LVS figures added. */
 class LvsLive implements StackHooks {
+  /** When the inject's last step returned (µs; 0: not yet). */
+  private injectedAt: number
   readonly holdAfterReactMs: number
   readonly settleWaitMs: number
   readonly mustObserve: boolean
@@ -62,6 +64,7 @@ class LvsLive implements StackHooks {
     private readonly before: Record<string, number | null>,
     private readonly syncDrop: SyncDropDrill | null = null,
   ) {
+    this.injectedAt = 0
     // Hold a little after the takeover: streams the new director resets fail at their next byte (100 ms).
     // A sync drop without failover has nothing to wait for once the tables are read.
     this.holdAfterReactMs = syncDrop !== null && !syncDrop.failover ? 0 : Math.max(inner.holdAfterReactMs, 2500)
@@ -70,6 +73,7 @@ class LvsLive implements StackHooks {
   }
 
   observe(e: TimelineEvent): void {
+    if (e.type === 'fault.inject' && e.phase === 'after' && e.t > this.injectedAt) this.injectedAt = e.t
     if (this.syncDrop !== null) {
       // the drop is in effect when its last inject step has returned (the engine's step notes); 'after' as a fallback
       const m = e.type === 'note' && e.text.startsWith(INJECT_STEP_NOTE) ? /^(\d+)\//.exec(e.text.slice(INJECT_STEP_NOTE.length)) : null
@@ -98,6 +102,8 @@ class LvsLive implements StackHooks {
 
   reacted(faultAt: EpochMicros): boolean {
     if (this.syncDrop !== null && !this.syncDrop.failover) return this.syncDrop.observer.done
+    // drop-sync's failover is its inject's last step: a new master before it (a loaded guest's late advert) is no reaction to it
+    if (this.syncDrop !== null) return this.injectedAt >= faultAt && this.inner.reacted(this.injectedAt)
     return this.inner.reacted(faultAt)
   }
 

@@ -94,8 +94,10 @@ export interface DirectorRef {
 }
 
 export interface SyncReading extends SyncDivergence {
-  /** When the tables were read (the later of the two answers), µs. */
+  /** When both tables were asked for, µs (under load the answers come seconds later through the lab's console). */
   t: EpochMicros
+  /** When the later answer came. */
+  doneT: EpochMicros
 }
 
 /**
@@ -166,10 +168,11 @@ export class SyncDropObserver implements Poller {
       if (r.code !== 0) throw new Error(`ipvsadm -Lnc on ${d.name}: exit ${r.code}: ${r.stderr.trim().slice(0, 200)}`)
       return r.stdout
     }
-    const [m, b] = await Promise.all([read(this.master), read(this.backup)])
     const t = nowUs()
-    this.reading = {...syncDivergence(m, b, this.port), t}
-    this.emit({type: 'note', t, host: 'hachaos', text: `connection tables: ${this.master.name} ${this.reading.masterConns}, ${this.backup.name} ${this.reading.backupConns}; ${this.reading.missingOnBackup} on ${this.master.name} missing on ${this.backup.name} (${this.reading.missingEstablished} ESTABLISHED, ${this.reading.missingStreams} streams)`})
+    const [m, b] = await Promise.all([read(this.master), read(this.backup)])
+    const doneT = nowUs()
+    this.reading = {...syncDivergence(m, b, this.port), t, doneT}
+    this.emit({type: 'note', t: doneT, host: 'hachaos', text: `connection tables: ${this.master.name} ${this.reading.masterConns}, ${this.backup.name} ${this.reading.backupConns}; ${this.reading.missingOnBackup} on ${this.master.name} missing on ${this.backup.name} (${this.reading.missingEstablished} ESTABLISHED, ${this.reading.missingStreams} streams)`})
   }
 
   async stop(): Promise<void> {
@@ -181,10 +184,13 @@ export class SyncDropObserver implements Poller {
   /** The figures of the run (TimelineEvent-free: folded already). */
   figures(faultAt: EpochMicros | null, revertAt: EpochMicros | null): Record<string, number | null> {
     const r = this.reading
-    const s = this.fold.survival(faultAt, revertAt)
+    // the drop's streams to the end of the run: a reset by the new director can come after the revert began
+    // (the link comes up again only when the revert's command has run)
+    const s = this.fold.survival(faultAt, null)
     return {
       syncHoldMs: this.holdMs,
       syncReadAtMs: r === null || faultAt === null ? null : Math.round((r.t - faultAt) / 100) / 10,
+      syncReadMs: r === null ? null : Math.round((r.doneT - r.t) / 100) / 10,
       syncDropInEffectMs: this.dropAt === null || faultAt === null ? null : Math.round((this.dropAt - faultAt) / 100) / 10,
       syncMasterConns: r?.masterConns ?? null,
       syncBackupConns: r?.backupConns ?? null,
