@@ -3,7 +3,7 @@ import {z} from 'zod'
 import {HachaosError} from '../src/errors.js'
 import type {Action, FaultDefinition, FaultEnv, FaultPlan} from '../src/fault/types.js'
 import {parseIpvsDaemon} from '../src/stacks/lvs/readers.js'
-import {DEFAULT_HOLD_MS, SYNC_GROUP, SYNC_PORT, failoverDelayMs} from '../src/stacks/lvs/sync-drop.js'
+import {DEFAULT_HOLD_MS, MAX_HOLD_MS, SYNC_GROUP, SYNC_PORT, failoverDelayMs} from '../src/stacks/lvs/sync-drop.js'
 import {parseDuration} from '../src/time.js'
 import {TC_PREF, dropToolOf, tcDropActions, u32Udp} from './egress-drop.js'
 
@@ -25,12 +25,19 @@ const Params = z
       .optional()
       .transform((v, ctx) => {
         if (v === undefined) return DEFAULT_HOLD_MS
+        let ms: number
         try {
-          return parseDuration(v)
+          ms = parseDuration(v)
         } catch {
           ctx.addIssue({code: 'custom', message: 'a duration (e.g. 4s)'})
           return z.NEVER
         }
+        // the drill ends a hold that saw nothing 20 s after the fault: the tables must be read before
+        if (ms > MAX_HOLD_MS) {
+          ctx.addIssue({code: 'custom', message: `a duration of at most ${MAX_HOLD_MS / 1000}s`})
+          return z.NEVER
+        }
+        return ms
       }),
   })
   .strict()
@@ -71,7 +78,7 @@ export const dropSync: FaultDefinition<P> = {
     port: `sync port (default: the running daemon's, else ${SYNC_PORT})`,
     group: `sync multicast group (default: the running daemon's, else ${SYNC_GROUP})`,
     failover: 'true: after the hold, also set the NIC down (a director failover on top of the divergence; revert: up)',
-    hold: `how long streams opened during the drop stay open before the tables are compared (default ${DEFAULT_HOLD_MS / 1000}s)`,
+    hold: `how long streams opened during the drop stay open before the tables are compared (default ${DEFAULT_HOLD_MS / 1000}s, at most ${MAX_HOLD_MS / 1000}s)`,
   },
   async plan(p: P, env: FaultEnv): Promise<FaultPlan> {
     const name = env.target.name

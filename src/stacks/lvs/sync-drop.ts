@@ -37,6 +37,12 @@ export const READ_MS = 2500
  * without the drop, the backup would have them.
  */
 export const DEFAULT_HOLD_MS = 4000
+/**
+ * Longest hold: without a failover nothing moves, and the drill gives up a hold 5 s + 15 s after the fault
+ * (src/drill/engine.ts); the drop's inject (seconds through a loaded guest's console), the opening and the
+ * read must fit before that.
+ */
+export const MAX_HOLD_MS = 10_000
 /** Before the fault, the streams opened for the drill have been open this long (their sync sent, see above). */
 export const SYNCED_AFTER_MS = 3500
 /** Streams opened during the drop. */

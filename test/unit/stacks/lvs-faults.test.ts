@@ -112,7 +112,7 @@ describe('drop-sync: the master director\'s sync datagrams dropped', () => {
     await assert.rejects(faultDefinition('drop-sync').plan({}, envFor('d2', backup)), (e: unknown) => e instanceof HachaosError && e.code === 'E_NO_SYNC' && /only a backup sync daemon/.test(e.message))
     const nosync = guest().on(['ipvsadm', '-Ln', '--daemon'], {stdout: fx('d1-ipvsadm-daemon-nosync.txt')})
     await assert.rejects(faultDefinition('drop-sync').plan({}, envFor('d1', nosync)), (e: unknown) => e instanceof HachaosError && e.code === 'E_NO_SYNC' && /no sync daemon runs/.test(e.message))
-    for (const bad of [{failover: 'maybe'}, {hold: 'soon'}, {port: '70000'}, {group: '224.0.0'}, {bogus: '1'}]) {
+    for (const bad of [{failover: 'maybe'}, {hold: 'soon'}, {hold: '11s'}, {port: '70000'}, {group: '224.0.0'}, {bogus: '1'}]) {
       await assert.rejects(faultDefinition('drop-sync').plan(bad, envFor('d1', guest())), (e: unknown) => e instanceof HachaosError && e.code === 'E_FAULT_PARAMS', JSON.stringify(bad))
     }
   })
@@ -133,6 +133,11 @@ describe('connection-table divergence (ipvsadm -Lnc of both directors, captured 
   it('sync running: the backup lacks only the master\'s closing short connections, no established one', () => {
     const d = syncDivergence(fx('d1-ipvsadm-Lnc-sync.txt'), fx('d2-ipvsadm-Lnc-sync.txt'), 7)
     assert.deepEqual(d, {masterConns: 163, backupConns: 225, missingOnBackup: 17, missingEstablished: 0, missingStreams: 0, masterStreams: 11, missingByState: {FIN_WAIT: 16, CLOSE: 1}})
+  })
+
+  it('sync dropped on d1 (drop-sync, hold 20 s, read 11 s into the drop): the 10 streams opened during it are missing from d2, the 20 before it are not', () => {
+    const d = syncDivergence(fx('d1-ipvsadm-Lnc-drop-sync.txt'), fx('d2-ipvsadm-Lnc-drop-sync.txt'), 7)
+    assert.deepEqual(d, {masterConns: 410, backupConns: 151, missingOnBackup: 257, missingEstablished: 10, missingStreams: 10, masterStreams: 32, missingByState: {SYN_RECV: 1, FIN_WAIT: 246, ESTABLISHED: 10}})
   })
 
   it('no sync: the backup lacks everything; a table against itself lacks nothing', () => {
