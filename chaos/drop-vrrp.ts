@@ -1,6 +1,7 @@
 import {z} from 'zod'
 
 import type {FaultDefinition, FaultEnv, FaultPlan} from '../src/fault/types.js'
+import {TC_PREF, U32_VRRP, dropToolOf, tcDropActions} from './egress-drop.js'
 
 const Params = z
   .object({
@@ -29,20 +30,28 @@ export const REMOVE_SCRIPT = `table inet ${NFT_TABLE}\ndelete table inet ${NFT_T
 
 export const dropVrrp: FaultDefinition<P> = {
   kind: 'drop-vrrp',
-  summary: 'Drop the target\'s outgoing VRRP adverts with nftables (ip protocol 112) while it stays alive: the split-brain test.',
-  stacks: ['keepalived'],
+  summary: "Drop the target's outgoing VRRP adverts (ip protocol 112; nftables, or tc where there is no nft: the LVS lab's guest) while it stays alive: the split-brain test.",
+  stacks: ['keepalived', 'lvs'],
   params: Params,
   paramHelp: {interface: 'interface whose outgoing adverts are dropped (default: the inventory fact "interface", else eth0)'},
   async plan(p: P, env: FaultEnv): Promise<FaultPlan> {
     const dev = p.interface ?? env.target.facts.interface ?? 'eth0'
+    // nft where it runs; else iproute2's tc (chaos/egress-drop.ts says why and how)
+    const tool = await dropToolOf(env.exec, dev, env.target.name)
+    const steps =
+      tool.kind === 'nft'
+        ? {
+            inject: [{type: 'exec' as const, host: env.ref, argv: ['nft', '-f', '-'], input: dropVrrpScript(dev), what: `add table inet ${NFT_TABLE} on ${env.target.name}`}],
+            revert: [{type: 'exec' as const, host: env.ref, argv: ['nft', '-f', '-'], input: REMOVE_SCRIPT, what: `delete table inet ${NFT_TABLE} on ${env.target.name}`}],
+          }
+        : tcDropActions(env.ref, tool, dev, TC_PREF.vrrp, U32_VRRP, 'VRRP (ip protocol 112)')
     return {
       kind: 'drop-vrrp',
       target: env.target.name,
-      summary: `nftables drops VRRP (ip protocol 112) leaving ${dev} on ${env.target.name}`,
+      summary: `${tool.kind === 'nft' ? 'nftables' : 'tc (clsact egress, u32)'} drops VRRP (ip protocol 112) leaving ${dev} on ${env.target.name}`,
       effect: 'advert-loss',
-      params: {interface: dev},
-      inject: [{type: 'exec', host: env.ref, argv: ['nft', '-f', '-'], input: dropVrrpScript(dev), what: `add table inet ${NFT_TABLE} on ${env.target.name}`}],
-      revert: [{type: 'exec', host: env.ref, argv: ['nft', '-f', '-'], input: REMOVE_SCRIPT, what: `delete table inet ${NFT_TABLE} on ${env.target.name}`}],
+      params: {interface: dev, with: tool.kind},
+      ...steps,
       warnings: ['both nodes will hold the VIP until the revert: this is the point of the test'],
     }
   },

@@ -4,6 +4,7 @@ import {clusterKill} from './cluster-kill.js'
 import {clusterMove} from './cluster-move.js'
 import {clusterPartition} from './cluster-partition.js'
 import {clusterStandby} from './cluster-standby.js'
+import {dropSync} from './drop-sync.js'
 import {dropVrrp} from './drop-vrrp.js'
 import {kill} from './kill.js'
 import {memberDown} from './member-down.js'
@@ -20,6 +21,7 @@ export const FAULTS: readonly RegisteredFault[] = [
   registerFault(kill),
   registerFault(serviceStop),
   registerFault(dropVrrp),
+  registerFault(dropSync),
   registerFault(clusterKill),
   registerFault(clusterStandby),
   registerFault(clusterMove),

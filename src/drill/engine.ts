@@ -128,6 +128,13 @@ export interface DrillHooks {
   locks?: string[]
 }
 
+/**
+ * The text of the `note` event the engine emits when an inject step has run (then `N/M what`): a stack that
+ * must act once part of a multi-step fault is in effect (drop-sync: its streams after the drop, before the
+ * failover) follows these.
+ */
+export const INJECT_STEP_NOTE = 'inject step done: '
+
 /** How late a probe may report after a newer one, beyond its timeout (µs): the live probe state's horizon. */
 const PROBE_LATENESS_US = 2_000_000
 
@@ -195,7 +202,8 @@ export async function runDrill(spec: DrillSpec, hooks: DrillHooks = {}): Promise
     probes.mark(faultAt)
     emit({type: 'fault.inject', t: faultAt, host: hostname(), phase: 'before', fault: spec.plan.kind})
     injected = true
-    await runInject(spec.plan.inject)
+    const steps = spec.plan.inject.length
+    await runInject(spec.plan.inject, hooks.signal, (i, r) => emit({type: 'note', t: r.t1, host: hostname(), text: `${INJECT_STEP_NOTE}${i + 1}/${steps} ${r.what}`}))
     emit({type: 'fault.inject', t: nowUs(), host: hostname(), phase: 'after', fault: spec.plan.kind})
     journal.state('injected')
 

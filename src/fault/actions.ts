@@ -73,11 +73,23 @@ export async function runRevert(actions: Action[], timeoutMs = 30_000): Promise<
   return {ok: errors.length === 0, results, errors}
 }
 
-/** Run inject actions in order; stop at the first failure (and say which). */
-export async function runInject(actions: Action[]): Promise<ActionResult[]> {
+/**
+ * Run inject actions in order; stop at the first failure (and say which). A `sleep` step between two steps
+ * (e.g. drop-sync's hold before its failover) ends early when `signal` aborts, and the steps after it are
+ * skipped: SIGINT/SIGTERM revert at once, not after the sleep.
+ */
+export async function runInject(actions: Action[], signal?: AbortSignal, onStep?: (index: number, r: ActionResult) => void): Promise<ActionResult[]> {
   const out: ActionResult[] = []
-  for (const a of actions) {
+  for (const [i, a] of actions.entries()) {
+    if (signal?.aborted === true) break
+    if (a.type === 'sleep' && signal !== undefined) {
+      const t0 = nowUs()
+      await sleep(a.ms, signal).catch(() => undefined)
+      out.push({what: a.what, ok: true, t0, t1: nowUs(), detail: signal.aborted ? 'cut short: interrupted' : ''})
+      continue
+    }
     const r = await runAction(a)
+    if (r.ok) onStep?.(i, r)
     out.push(r)
     if (!r.ok) {
       throw new HachaosError(`fault injection failed: ${r.what}: ${r.detail}`, {

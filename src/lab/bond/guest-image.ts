@@ -65,6 +65,8 @@ interface Manifest {
   version: number
   kernelPackage: string
   packages: string[]
+  /** The flavor's roots the packages were resolved from (another set: resolved again). */
+  roots?: string[]
 }
 
 function envError(msg: string, ...suggestions: string[]): HachaosError {
@@ -226,9 +228,10 @@ export async function ensureGuestImage(opts: {progress?: Progress; flavor?: Gues
     // first run
   }
   const have = (pkgs: string[]): boolean => pkgs.every((p) => debFor(debsDir, p) !== null)
-  if (manifest === null || !have([manifest.kernelPackage, 'busybox-static', ...manifest.packages])) {
+  const sameRoots = (m: Manifest): boolean => (m.roots ?? []).join(' ') === flavor.roots.join(' ')
+  if (manifest === null || !sameRoots(manifest) || !have([manifest.kernelPackage, 'busybox-static', ...manifest.packages])) {
     progress(`resolving Debian packages (${KERNEL_META_PACKAGE}, busybox-static, ${flavor.roots.join(', ')} and their libraries)`)
-    manifest = {version: IMAGE_VERSION, kernelPackage: await kernelPackage(progress), packages: await rootPackages(flavor.roots)}
+    manifest = {version: IMAGE_VERSION, kernelPackage: await kernelPackage(progress), packages: await rootPackages(flavor.roots), roots: [...flavor.roots]}
   }
   const all = [manifest.kernelPackage, 'busybox-static', ...manifest.packages]
   const missing = all.filter((p) => debFor(debsDir, p) === null)

@@ -10,7 +10,7 @@
  */
 import {HachaosError} from '../../errors.js'
 import {clockOffsetsOf} from '../../drill/clock.js'
-import {EventLog, type DrillSpec, type StackHooks} from '../../drill/engine.js'
+import {EventLog, INJECT_STEP_NOTE, type DrillSpec, type StackHooks} from '../../drill/engine.js'
 import {clientObservers} from '../../drill/observers.js'
 import type {DrillOptions, PreparedDrill} from '../../drill/options.js'
 import {VipOwnerPoller, hostHasAddress} from '../../drill/pollers.js'
@@ -18,7 +18,7 @@ import {vipUrl} from '../../drill/probe-session.js'
 import {extraPhases} from '../../drill/summary.js'
 import {commonSpec, display, faultEnv} from '../../drill/setup-kit.js'
 import {executorFor, findHost, hostsWithRole} from '../../inventory/inventory.js'
-import type {EpochMicros} from '../../time.js'
+import {nowUs, type EpochMicros} from '../../time.js'
 import type {FailoverMetrics, Prediction, TimelineEvent} from '../../store/run-types.js'
 import type {Poller} from '../../util/poll-loop.js'
 import type {StackModule} from '../types.js'
@@ -31,6 +31,7 @@ import {prepareRealServer, withLabStart} from './real-server.js'
 import {LDIRECTORD_RULES} from './ldirectord/rules.js'
 import {LVS_RULES} from './rules.js'
 import {StreamsObserver} from './streams.js'
+import {DROP_STREAMS, SYNCED_AFTER_MS, SyncDropObserver, syncDivergence} from './sync-drop.js'
 
 export const DIRECTOR_ROLE = 'lvs-director'
 export const REAL_SERVER_ROLE = 'lvs-real-server'
@@ -38,8 +39,21 @@ export const REAL_SERVER_ROLE = 'lvs-real-server'
 export const STREAMS = 20
 export const STREAM_INTERVAL_MS = 100
 
+/**
+ * The drop-sync drill's part (sync-drop.ts): its observer, and whether the fault fails the master over too.
+ * Without the failover nothing moves: the drill has reacted once both tables are read.
+ */
+interface SyncDropDrill {
+  observer: SyncDropObserver
+  failover: boolean
+  /** The inject steps that make the drop (before the failover's sleep): the drop is in effect when the last has run. */
+  dropSteps: number
+}
+
 /** The VRRP hooks of keepalived, plus the streams: steady only once they are all open; LVS figures added. */
 class LvsLive implements StackHooks {
+  /** When the inject's last step returned (µs; 0: not yet). */
+  private injectedAt: number
   readonly holdAfterReactMs: number
   readonly settleWaitMs: number
   readonly mustObserve: boolean
@@ -48,27 +62,48 @@ class LvsLive implements StackHooks {
     private readonly inner: KeepalivedLive,
     private readonly streams: StreamsObserver | null,
     private readonly before: Record<string, number | null>,
+    private readonly syncDrop: SyncDropDrill | null = null,
   ) {
+    this.injectedAt = 0
     // Hold a little after the takeover: streams the new director resets fail at their next byte (100 ms).
-    this.holdAfterReactMs = Math.max(inner.holdAfterReactMs, 2500)
+    // A sync drop without failover has nothing to wait for once the tables are read.
+    this.holdAfterReactMs = syncDrop !== null && !syncDrop.failover ? 0 : Math.max(inner.holdAfterReactMs, 2500)
     this.settleWaitMs = inner.settleWaitMs
     this.mustObserve = inner.mustObserve
   }
 
   observe(e: TimelineEvent): void {
+    if (e.type === 'fault.inject' && e.phase === 'after' && e.t > this.injectedAt) this.injectedAt = e.t
+    if (this.syncDrop !== null) {
+      // the drop is in effect when its last inject step has returned (the engine's step notes); 'after' as a fallback
+      const m = e.type === 'note' && e.text.startsWith(INJECT_STEP_NOTE) ? /^(\d+)\//.exec(e.text.slice(INJECT_STEP_NOTE.length)) : null
+      if ((m !== null && Number(m[1]) >= this.syncDrop.dropSteps) || (e.type === 'fault.inject' && e.phase === 'after')) this.syncDrop.observer.onDrop(e.t)
+    }
     this.inner.observe(e)
   }
 
+  /** drop-sync: the streams opened for the drill have been open long enough for their sync to have left. */
+  private streamsSynced(): boolean {
+    if (this.syncDrop === null || this.streams === null) return true
+    const last = this.streams.fold.lastOpenT
+    return last > 0 && nowUs() - last >= SYNCED_AFTER_MS * 1000
+  }
+
   steady(since: EpochMicros): boolean {
-    return this.inner.steady(since) && (this.streams === null || this.streams.fold.survival(null, null).opened >= this.streams.count)
+    return this.inner.steady(since) && (this.streams === null || this.streams.fold.survival(null, null).opened >= this.streams.count) && this.streamsSynced()
   }
 
   notSteady(): string {
     const s = this.streams?.fold.survival(null, null)
-    return s !== undefined && this.streams !== null && s.opened < this.streams.count ? `only ${s.opened} of ${this.streams.count} streams through the VIP are open` : this.inner.notSteady()
+    if (s !== undefined && this.streams !== null && s.opened < this.streams.count) return `only ${s.opened} of ${this.streams.count} streams through the VIP are open`
+    if (!this.streamsSynced()) return `the streams through the VIP have not been open ${SYNCED_AFTER_MS} ms (their sync to the backup)`
+    return this.inner.notSteady()
   }
 
   reacted(faultAt: EpochMicros): boolean {
+    if (this.syncDrop !== null && !this.syncDrop.failover) return this.syncDrop.observer.done
+    // drop-sync's failover is its inject's last step: a new master before it (a loaded guest's late advert) is no reaction to it
+    if (this.syncDrop !== null) return this.injectedAt >= faultAt && this.inner.reacted(this.injectedAt)
     return this.inner.reacted(faultAt)
   }
 
@@ -90,24 +125,27 @@ class LvsLive implements StackHooks {
         streamsLostInFailback: s.lostInFailback,
       })
     }
+    if (this.syncDrop !== null) Object.assign(extra, this.syncDrop.observer.figures(faultAt, revertAt))
     return {...m, extra}
   }
 
   size(): number {
-    return this.inner.size() + (this.streams?.fold.size() ?? 0)
+    return this.inner.size() + (this.streams?.fold.size() ?? 0) + (this.syncDrop?.observer.fold.size() ?? 0)
   }
 }
 
-/** Connection-table sizes and sync daemons of each director before the fault (sync completeness). */
-async function ipvsBefore(lbs: LbVrrp[]): Promise<{figures: Record<string, number | null>; sync: boolean}> {
+/** Connection-table sizes and sync daemons of each director before the fault (sync completeness), and the tables. */
+async function ipvsBefore(lbs: LbVrrp[]): Promise<{figures: Record<string, number | null>; sync: boolean; tables: Map<string, string>}> {
   const figures: Record<string, number | null> = {}
+  const tables = new Map<string, string>()
   let sync = false
   for (const [i, l] of lbs.entries()) {
     const [c, d] = await Promise.all([l.exec.run(['ipvsadm', '-Lnc'], {timeoutMs: 10_000}), l.exec.run(['ipvsadm', '-Ln', '--daemon'], {timeoutMs: 10_000})])
     figures[`connTableBefore_${i + 1}`] = c.code === 0 ? parseIpvsConns(c.stdout).length : null
+    if (c.code === 0) tables.set(l.host.name, c.stdout)
     if (d.code === 0 && parseIpvsDaemon(d.stdout).length > 0) sync = true
   }
-  return {figures, sync}
+  return {figures, sync, tables}
 }
 
 async function prepare(o: DrillOptions): Promise<PreparedDrill> {
@@ -141,10 +179,27 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
     prediction = p
   }
   const before = await ipvsBefore(lbs)
+  const syncDrop = plan.kind === 'drop-sync'
+  const failover = syncDrop && plan.params['failover'] === true
+  const backup = lbs.find((l) => l.host.name !== target.name) ?? null
+  if (syncDrop) {
+    if (backup === null) throw new HachaosError('drop-sync needs a second director: whose table should diverge?', {code: 'E_USAGE', exit: 'USAGE', where: target.name, suggestions: [`give both directors the role ${DIRECTOR_ROLE}`]})
+    const dropNote = `the sync daemon's datagrams are dropped on ${target.name}: each connection it opens from the fault on (${DROP_STREAMS} streams opened during the drop, the probes' connections) is missing from ${backup.host.name}'s table; those synced before stay`
+    if (failover) {
+      prediction.formula += `; ${dropNote}; then ${target.name}'s NIC goes down: the ${DROP_STREAMS} streams of the drop are expected lost on ${backup.host.name}, the ${STREAMS} synced before it to survive`
+    } else {
+      prediction = {metric: 'syncMissingOnBackup', takeoverMs: null, minMs: null, maxMs: null, formula: dropNote, inputs: {...prediction.inputs}}
+    }
+    prediction.inputs['dropStreams'] = DROP_STREAMS
+    prediction.inputs['syncHoldMs'] = Number(plan.params['holdMs'] ?? 0)
+  }
   prediction.inputs['syncDaemon'] = before.sync
   prediction.formula += before.sync
     ? '; established connections: the backup holds synced entries (lvs_sync_daemon), they should survive'
     : '; established connections: no sync daemon, the new director does not know them (expect them lost)'
+  // the two tables' divergence before the fault (what the sync had not carried over yet)
+  const mt = before.tables.get(target.name)
+  const bt = backup === null ? undefined : before.tables.get(backup.host.name)
 
   const log = new EventLog()
   const emit = log.emit
@@ -158,6 +213,19 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   } else if (client !== null) {
     warnings.push('no fact lvs_stream_port (an echo service behind the VIP) on the directors: established-connection survival is not measured')
   }
+  let dropDrill: SyncDropDrill | null = null
+  if (syncDrop && backup !== null) {
+    if (client === null || portFact === undefined) {
+      warnings.push('drop-sync without a client and an lvs_stream_port fact: no streams are opened during the drop, the tables are not compared')
+    } else {
+      const t = lbs.find((l) => l.host.name === target.name)
+      const observer = new SyncDropObserver(client.exec, vip, Number(portFact), STREAM_INTERVAL_MS, {name: target.name, exec: t?.exec ?? env.exec}, {name: backup.host.name, exec: backup.exec}, Number(plan.params['holdMs'] ?? 0), emit)
+      pollers.push(observer)
+      const sleepAt = plan.inject.findIndex((a) => a.type === 'sleep')
+      dropDrill = {observer, failover, dropSteps: sleepAt < 0 ? plan.inject.length : sleepAt}
+    }
+  }
+  const beforeDivergence = mt === undefined || bt === undefined ? null : syncDivergence(mt, bt, portFact === undefined ? null : Number(portFact))
   const clockOffsets = await clockOffsetsOf([target, ...(client === null ? [] : [client.host]), ...directors])
   const {vrid, hosts} = pairView(lbs, oldMaster, target.name)
   const inner = new KeepalivedLive({
@@ -185,7 +253,7 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
     pollers,
     clockOffsets,
     warnings,
-    hooks: new LvsLive(inner, streams, {syncDaemon: before.sync ? 1 : 0, ...before.figures}),
+    hooks: new LvsLive(inner, streams, {syncDaemon: before.sync ? 1 : 0, ...before.figures, ...(syncDrop ? {syncMissingBefore: beforeDivergence?.missingOnBackup ?? null} : {})}, dropDrill),
   }
   return {spec, plan, prediction, stack: 'lvs', commands: display(plan, inv)}
 }

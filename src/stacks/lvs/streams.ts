@@ -51,10 +51,14 @@ export class StreamFold {
   private readonly lost = new Map<number, number>()
   readonly errors: Record<string, number> = {}
   private ended = false
+  /** When the newest stream opened (µs; 0: none yet). */
+  lastOpenT = 0
 
   add(l: StreamLine): void {
-    if (l.ev === 'open') this.opened.add(l.conn)
-    else if (l.ev === 'lost') {
+    if (l.ev === 'open') {
+      this.opened.add(l.conn)
+      if (l.t > this.lastOpenT) this.lastOpenT = l.t
+    } else if (l.ev === 'lost') {
       if (this.lost.has(l.conn)) return
       this.lost.set(l.conn, l.error === 'stalled' && l.lastEchoT !== null ? l.lastEchoT : l.t)
       this.errors[l.error] = (this.errors[l.error] ?? 0) + 1

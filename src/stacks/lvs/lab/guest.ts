@@ -9,8 +9,12 @@
 import {HX_SERVER_SH} from '../../../lab/bond/guest-init.js'
 import type {GuestFlavor} from '../../../lab/bond/guest-image.js'
 
-/** The schedulers the lab offers and the modules they need. */
-export const LVS_MODULES = ['virtio_pci', 'virtio_console', 'virtio_net', 'ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_lc', 'ip_vs_wlc', 'ip_vs_sh'] as const
+/**
+ * The schedulers the lab offers and the modules they need; and tc's clsact qdisc, u32 classifier and drop
+ * action: the guest has no nftables, so drop-vrrp and drop-sync drop a director's packets with iproute2's tc
+ * (chaos/egress-drop.ts).
+ */
+export const LVS_MODULES = ['virtio_pci', 'virtio_console', 'virtio_net', 'ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_lc', 'ip_vs_wlc', 'ip_vs_sh', 'sch_ingress', 'cls_u32', 'act_gact'] as const
 
 export const LVS_GUEST_INIT_SH = `#!/bin/sh
 # /init of the hachaos LVS-lab guest. Written by hachaos (src/stacks/lvs/lab/guest.ts).
@@ -79,8 +83,10 @@ export const RS_HTTPD_ARGV = ['httpd', '-p', '80', '-h'] as const
 
 export const LVS_FLAVOR: GuestFlavor = {
   name: 'lvs',
-  roots: ['keepalived', 'ipvsadm', 'iproute2'],
-  binaries: ['usr/sbin/keepalived', 'sbin/ipvsadm', 'bin/ip'],
+  // zlib1g: tc maps libz (through libbpf), and only lib* dependencies are followed
+  roots: ['keepalived', 'ipvsadm', 'iproute2', 'zlib1g'],
+  // tc by path (/sbin/tc): busybox's own tc applet stays first on PATH and cannot add filters
+  binaries: ['usr/sbin/keepalived', 'sbin/ipvsadm', 'bin/ip', 'sbin/tc'],
   modules: LVS_MODULES,
   init: LVS_GUEST_INIT_SH,
 }
