@@ -7,7 +7,8 @@
  * Memory: the tracker's bound (incidents.ts: 2 × maxEvents events + O(sources)), the stats' fixed buckets,
  * the capture with `keep: false` (src/capture/runner.ts: nothing kept but the first unparsed lines); an
  * incident is handed out and dropped; the frame ring of the pcap slices (frames.ts: ≤ 16,384 frames and 4 MiB)
- * and at most MAX_PENDING_SLICES slices waiting for their end margin. Nothing grows with the time the watch runs.
+ * and at most MAX_PENDING_SLICES slices waiting for their end margin. Nothing grows with the time the watch runs;
+ * a full GC a minute keeps the heap at what is alive (the windows above would otherwise pile up dead in old space).
  */
 import {join} from 'node:path'
 
@@ -21,6 +22,7 @@ import type {Executor} from '../exec/types.js'
 import type {Inventory} from '../inventory/inventory.js'
 import type {DrillRun, TimelineEvent} from '../store/run-types.js'
 import {nowUs} from '../time.js'
+import {fullGc} from '../util/full-gc.js'
 import {FrameCapture, writePcapSlice} from './frames.js'
 import {IncidentTracker, type Incident, type IncidentTrackerOptions, type NodeView} from './incidents.js'
 import {WatchStats} from './stats.js'
@@ -33,6 +35,9 @@ export function streamingCapture(exec: Executor, iface: string, emit: (e: Timeli
 
 /** Slices waiting for frames after the incident's end (more are written at once, with what there is). */
 export const MAX_PENDING_SLICES = 16
+
+/** A full GC every this many ticks (seconds): src/util/full-gc.ts says why. */
+export const FULL_GC_EVERY_TICKS = 60
 
 /**
  * How far back a slice can reach from the newest frame: an incident keeps the preMs before its trigger, lasts at
@@ -82,6 +87,8 @@ export class Watch {
   private readonly writing = new Set<Promise<void>>()
   /** Slices written (or failed: onWarning). */
   slices = 0
+  /** Full GCs done (one a minute: src/util/full-gc.ts). */
+  fullGcs = 0
 
   private constructor(
     readonly target: WatchTarget,
@@ -152,7 +159,15 @@ export class Watch {
     w.frames?.start()
     target.client?.probe?.start()
     for (const p of target.pollers) p.start()
-    w.timer = setInterval(() => w.tracker.tick(nowUs()), 1000)
+    const gc = fullGc()
+    let ticks = 0
+    w.timer = setInterval(() => {
+      w.tracker.tick(nowUs())
+      if (gc !== null && ++ticks % FULL_GC_EVERY_TICKS === 0) {
+        gc()
+        w.fullGcs++
+      }
+    }, 1000)
     return w
   }
 
