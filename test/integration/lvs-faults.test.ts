@@ -21,6 +21,7 @@ import {VmExecutor} from '../../src/exec/vm.js'
 import type {LabUpResult} from '../../src/lab/driver.js'
 import {listNetns} from '../../src/lab/netns-ops.js'
 import {labDir} from '../../src/lab/paths.js'
+import {masterDownIntervalMs} from '../../src/stacks/keepalived/timing.js'
 import type {DrillRun} from '../../src/store/run-types.js'
 import {labPrefixForTests, runCli, waitVipHome} from '../helpers/cli.js'
 
@@ -29,7 +30,8 @@ const HOME = mkdtempSync(join(tmpdir(), 'hachaos-lvs-faults-'))
 const env = {HACHAOS_HOME: HOME}
 const TOPO = ['--topology', 'lvs']
 const TAKEOVER_TOL_MS = 100
-const MDI_MS = 3609.375
+/** Master_Down_Interval of d2 (priority 100, advert_int 1, VRRPv2): 3 × 1 s + (256 − 100)/256 s. */
+const MDI_MS = masterDownIntervalMs(100, 1, 2)
 
 async function drill(args: string[]): Promise<DrillRun> {
   const r = await runCli(['failover', '--target', 'd1', ...args, '--tolerance', `${TAKEOVER_TOL_MS}ms`, '--json'], {env, timeoutMs: 120_000})

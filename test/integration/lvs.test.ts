@@ -18,6 +18,7 @@ import {after, before, describe, it} from 'node:test'
 import type {LabDownResult, LabStatus, LabUpResult} from '../../src/lab/driver.js'
 import {listNetns} from '../../src/lab/netns-ops.js'
 import {labDir} from '../../src/lab/paths.js'
+import {masterDownIntervalMs} from '../../src/stacks/keepalived/timing.js'
 import {RS_TOLERANCE_MS} from '../../src/stacks/lvs/real-server.js'
 import type {DrillRun} from '../../src/store/run-types.js'
 import {labPrefixForTests, runCli} from '../helpers/cli.js'
@@ -28,7 +29,8 @@ const env = {HACHAOS_HOME: HOME}
 const TOPO = ['--topology', 'lvs']
 /** Takeover from the packet timestamps (last advert of d1 → first of d2) vs Master_Down_Interval. */
 const TAKEOVER_TOL_MS = 50
-const MDI_MS = 3609.375
+/** Master_Down_Interval of d2 (priority 100, advert_int 1, VRRPv2): 3 × 1 s + (256 − 100)/256 s. */
+const MDI_MS = masterDownIntervalMs(100, 1, 2)
 
 async function status(): Promise<LabStatus> {
   const r = await runCli(['lab', 'status', ...TOPO, '--json'], {env})
