@@ -9,12 +9,13 @@
  * Memory: one 256 KiB write buffer, then a read and an output buffer of that size; the table of text pairs,
  * at most PAIRS (past that, and for lines given as text, the line's text itself is spooled).
  */
-import {closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync} from 'node:fs'
+import {closeSync, mkdtempSync, openSync, readSync, writeSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {type Around, around, writeAround} from './digits.js'
 import {linesOf} from './sorted-spool.js'
+import {removeSpoolDir} from './spool-dir.js'
 
 const BUF = 256 * 1024
 /** Text pairs with an id (then lines are spooled as text). */
@@ -197,7 +198,7 @@ export class PartsSpool {
   remove(): void {
     if (this.fd !== null) closeSync(this.fd)
     this.fd = null
-    if (this.dir !== null) rmSync(this.dir, {recursive: true, force: true})
+    if (this.dir !== null) removeSpoolDir(this.dir, 'parts')
     this.dir = null
   }
 }
