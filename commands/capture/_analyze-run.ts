@@ -12,8 +12,8 @@ import {eventsOf} from '../../src/capture/open.js'
 import {ExitCode, usageError} from '../../src/errors.js'
 import {type AnalyzeContext, type TimelineAnalysis, type TimelineSink, TimelineMachine} from '../../src/timeline/analyze.js'
 import type {TimelineEvent} from '../../src/store/run-types.js'
-import {advertGapJson, GarpText, garpJson, masterJson, priorityChangeJson} from '../../src/timeline/json-lines.js'
-import {FLUSH_AT, type Splice, StreamOut, spliceBytes, spliceOf, writeJson} from '../../src/util/json-out.js'
+import {advertGapJson, GarpText, garpJson, masterJson, priorityChangeJson, spliceAdvertGaps, spliceMasters} from '../../src/timeline/json-lines.js'
+import {FLUSH_AT, type Splice, StreamOut, spliceBytes, spliceInto, spliceOf, writeJson} from '../../src/util/json-out.js'
 
 export interface CaptureAnalyzeResult {
   file: string
@@ -189,12 +189,20 @@ export async function runCaptureAnalyze(o: CaptureAnalyzeOptions, io: CaptureAna
         const splices = new Map<unknown, Splice>()
         const lists = machine.spooled()
         if (lists !== null) {
-          splices.set(analysis.masters, lists.mastersJson !== null ? spliceOf(lists.mastersJson, (j) => j) : spliceOf(lists.masters, masterJson))
+          // the master spans and advert gaps from their spooled records, their text made straight into the output
+          splices.set(analysis.masters, lists.mastersRaw !== null ? spliceMasters(lists.mastersRaw) : spliceOf(lists.masters, masterJson))
           // the GARPs (the longest list) were spooled as their JSON text: copied, not decoded, unless a sender
-          // was named only after some of its GARPs
-          splices.set(analysis.garps, lists.garpsJson !== null ? spliceBytes(lists.garpsJson, analysis.counts.garps, GARP_INDENT) : spliceOf(lists.garps, garpJson))
+          // was named only after some of its GARPs; made straight into the output from the spool's (text, time) pairs
+          splices.set(
+            analysis.garps,
+            lists.garpsInto !== null
+              ? spliceInto(lists.garpsInto, analysis.counts.garps, GARP_INDENT)
+              : lists.garpsJson !== null
+                ? spliceBytes(lists.garpsJson, analysis.counts.garps, GARP_INDENT)
+                : spliceOf(lists.garps, garpJson),
+          )
           splices.set(analysis.priorityChanges, spliceOf(lists.priorityChanges, priorityChangeJson))
-          splices.set(analysis.advertGaps, lists.advertGapsJson !== null ? spliceOf(lists.advertGapsJson, (j) => j) : spliceOf(lists.advertGaps, advertGapJson))
+          splices.set(analysis.advertGaps, lists.advertGapsRaw !== null ? spliceAdvertGaps(lists.advertGapsRaw) : spliceOf(lists.advertGaps, advertGapJson))
         }
         await writeJson(result, out, '', splices)
         out.write('\n')

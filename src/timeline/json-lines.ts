@@ -5,7 +5,9 @@
  * Strings are quoted by JSON.stringify once and cached (names, addresses and MACs repeat; at most QUOTES
  * entries, cleared when full: bounded memory).
  */
-import {type Around, around} from '../util/digits.js'
+import {type Around, around, writeUint} from '../util/digits.js'
+import {FLUSH_AT, type Splice, type StreamOut} from '../util/json-out.js'
+import {GAP_FIELDS, MASTER_FIELDS, type RawRecords} from './machine.js'
 import type {AdvertGap, GarpEntry, MasterSpan, PriorityChange} from './types.js'
 
 const QUOTES = 4096
@@ -119,4 +121,159 @@ export class GarpText {
     this.memo.set(from, {source, forVip, text})
     return text
   }
+}
+
+// ---- master spans and advert gaps as bytes --------------------------------------------------------------
+
+/** A number as n() writes it, at buf[pos] (room for 24 bytes): digits straight in for a non-negative safe integer. */
+function numAt(buf: Buffer, pos: number, x: number): number {
+  if (Number.isSafeInteger(x) && x >= 0) return writeUint(buf, pos, x)
+  return pos + buf.write(n(x), pos, 'latin1')
+}
+
+const bytes = (s: string): Buffer => Buffer.from(s, 'utf8')
+const END_US = bytes(',"endUs":')
+const PRIO = bytes(',"prio":')
+const ADVERTS = bytes(',"adverts":')
+const INTERVAL = bytes(',"intervalMs":')
+const RESIGNED = bytes(',"resigned":true}')
+const NOT_RESIGNED = bytes(',"resigned":false}')
+const TO_US = bytes(',"toUs":')
+const GAP_MS = bytes(',"gapMs":')
+const CLOSE = bytes('}')
+/** Room left for an entry's numbers and the texts between them (at most 6 numbers of 24 bytes, and ~80 bytes). */
+const ROOM = 256
+/** A longer head (a very long name) goes by the text template instead. */
+const HEAD_MAX = 16 * 1024
+/** Heads cached per list (cleared when full: bounded memory). */
+const HEADS = 4096
+
+/**
+ * An entry's text up to its first number (the vrid, the sender's name, addresses: what repeats), cached by
+ * vrid and address ids (the names are final when the lists are written).
+ */
+function heads(raw: RawRecords, f0: {vrid: number; ip: number; mac: number}, make: (vrid: number, ip: number, mac: number) => string): (f: Float64Array, at: number) => Uint8Array {
+  const memo = new Map<number, Uint8Array>()
+  return (f, at) => {
+    const vrid = f[at + f0.vrid] as number
+    const ip = f[at + f0.ip] as number
+    const mac = f[at + f0.mac] as number
+    const cacheable = vrid >= 0 && vrid < 256 && Number.isInteger(vrid) && ip < 1 << 20 && mac < 1 << 20
+    const key = cacheable ? vrid + 256 * (ip + 1_048_576 * mac) : -1
+    let h = cacheable ? memo.get(key) : undefined
+    if (h === undefined) {
+      h = bytes(make(vrid, ip, mac))
+      if (cacheable) {
+        if (memo.size >= HEADS) memo.clear()
+        memo.set(key, h)
+      }
+    }
+    return h
+  }
+}
+
+/**
+ * A Splice writing raw records as spliceOf writes their entries (one compact entry per line, `[]` when there is
+ * none), each entry's bytes straight into the output: `head(f, at)`, then `rest` (its numbers, at most ROOM
+ * bytes); `text(f, at)`, the entry's JSON text, when the head is too long.
+ */
+function spliceRaw(
+  raw: RawRecords,
+  head: (f: Float64Array, at: number) => Uint8Array,
+  rest: (buf: Buffer, pos: number, f: Float64Array, at: number) => number,
+  text: (f: Float64Array, at: number) => string,
+): Splice {
+  return async (out: StreamOut, indent: string) => {
+    const first = bytes(`[\n${indent}  `)
+    const sep = bytes(`,\n${indent}  `)
+    let count = 0
+    const one = (f: Float64Array, at: number): void => {
+      const h = head(f, at)
+      const s = count === 0 ? first : sep
+      count += 1
+      if (h.length > HEAD_MAX) {
+        out.write(`${s.toString('utf8')}${text(f, at)}`)
+        return
+      }
+      let pos = out.reserve(s.length + h.length + ROOM)
+      const buf = out.target
+      buf.set(s, pos)
+      pos += s.length
+      buf.set(h, pos)
+      out.commit(rest(buf, pos + h.length, f, at))
+    }
+    for (const _ of raw.each(one)) if (out.pending > FLUSH_AT) await out.flush()
+    out.write(count === 0 ? '[]' : `\n${indent}]`)
+  }
+}
+
+const M = MASTER_FIELDS
+const G = GAP_FIELDS
+
+/** The master spans (raw records) as masterJson writes them, the same bytes. */
+export function spliceMasters(raw: RawRecords): Splice {
+  const make = (vrid: number, ip: number, mac: number): string =>
+    `{"vrid":${n(vrid)},"source":${q(raw.source(ip, mac))},"ip":${q(raw.str(ip))},"mac":${q(raw.str(mac))},"startUs":`
+  const text = (f: Float64Array, at: number): string =>
+    masterJson({
+      vrid: f[at + M.vrid] as number,
+      source: raw.source(f[at + M.ip] as number, f[at + M.mac] as number),
+      ip: raw.str(f[at + M.ip] as number),
+      mac: raw.str(f[at + M.mac] as number),
+      startUs: f[at + M.startUs] as number,
+      endUs: f[at + M.endUs] as number,
+      prio: f[at + M.prio] as number,
+      adverts: f[at + M.adverts] as number,
+      intervalMs: f[at + M.intervalMs] as number,
+      resigned: f[at + M.resigned] === 1,
+    })
+  return spliceRaw(
+    raw,
+    heads(raw, M, make),
+    (buf, pos, f, at) => {
+      let p = numAt(buf, pos, f[at + M.startUs] as number)
+      buf.set(END_US, p)
+      p = numAt(buf, p + END_US.length, f[at + M.endUs] as number)
+      buf.set(PRIO, p)
+      p = numAt(buf, p + PRIO.length, f[at + M.prio] as number)
+      buf.set(ADVERTS, p)
+      p = numAt(buf, p + ADVERTS.length, f[at + M.adverts] as number)
+      buf.set(INTERVAL, p)
+      p = numAt(buf, p + INTERVAL.length, f[at + M.intervalMs] as number)
+      const r = f[at + M.resigned] === 1 ? RESIGNED : NOT_RESIGNED
+      buf.set(r, p)
+      return p + r.length
+    },
+    text,
+  )
+}
+
+/** The advert gaps (raw records) as advertGapJson writes them, the same bytes. */
+export function spliceAdvertGaps(raw: RawRecords): Splice {
+  const make = (vrid: number, ip: number, mac: number): string => `{"vrid":${n(vrid)},"source":${q(raw.source(ip, mac))},"fromUs":`
+  const text = (f: Float64Array, at: number): string =>
+    advertGapJson({
+      vrid: f[at + G.vrid] as number,
+      source: raw.source(f[at + G.ip] as number, f[at + G.mac] as number),
+      fromUs: f[at + G.fromUs] as number,
+      toUs: f[at + G.toUs] as number,
+      gapMs: f[at + G.gapMs] as number,
+      intervalMs: f[at + G.intervalMs] as number,
+    })
+  return spliceRaw(
+    raw,
+    heads(raw, G, make),
+    (buf, pos, f, at) => {
+      let p = numAt(buf, pos, f[at + G.fromUs] as number)
+      buf.set(TO_US, p)
+      p = numAt(buf, p + TO_US.length, f[at + G.toUs] as number)
+      buf.set(GAP_MS, p)
+      p = numAt(buf, p + GAP_MS.length, f[at + G.gapMs] as number)
+      buf.set(INTERVAL, p)
+      p = numAt(buf, p + INTERVAL.length, f[at + G.intervalMs] as number)
+      buf.set(CLOSE, p)
+      return p + 1
+    },
+    text,
+  )
 }

@@ -24,7 +24,7 @@
  * A sink gets each entry named with what was known when it closed.
  */
 import type {FailoverMetrics, SplitBrainFinding, TimelineEvent} from '../store/run-types.js'
-import {PartsSpool} from '../util/parts-spool.js'
+import {type ByteSink, PartsSpool} from '../util/parts-spool.js'
 import {RecordSpool} from '../util/record-spool.js'
 import {LineSpool, type SpoolCodec, SortedSpool} from '../util/sorted-spool.js'
 import {MinHeap} from '../util/heap.js'
@@ -263,6 +263,16 @@ class SpooledRec<R> implements Keeper<R> {
   sorted(): Generator<R> {
     return this.spool.sorted((f, at) => this.codec.read(f, at, this.str))
   }
+  /** The entries in order (once) as raw fields: RawRecords, the sender named by `name(ip, mac)`. */
+  raw(name: (ip: string, mac: string) => string): RawRecords {
+    const spool = this.spool
+    const str = this.str
+    return {
+      each: <T>(read: (f: Float64Array, at: number) => T): Iterable<T> => ({[Symbol.iterator]: () => spool.sorted(read)}),
+      str,
+      source: (ip, mac) => name(str(ip), str(mac)),
+    }
+  }
 }
 
 interface MasterRec {
@@ -343,6 +353,9 @@ const GAP_CODEC: SpoolCodec<GapRec> = {
   key: (g) => g.fromUs,
   tie: (g) => g.g,
 }
+/** Where MASTER_REC and GAP_REC put each field of a record (spooled().mastersRaw / advertGapsRaw hand them out so). */
+export const MASTER_FIELDS = {startUs: 0, vrid: 2, ip: 3, mac: 4, endUs: 5, prio: 6, adverts: 7, intervalMs: 8, resigned: 9} as const
+export const GAP_FIELDS = {fromUs: 0, vrid: 2, ip: 3, mac: 4, toUs: 5, gapMs: 6, intervalMs: 7} as const
 const MASTER_REC: RecCodec<MasterRec> = {
   width: 10,
   write: (m, f, id) => {
@@ -404,8 +417,24 @@ const GARP_CODEC: SpoolCodec<GarpRec> = {
   tie: () => 0,
 }
 
+/**
+ * A list spooled as records (spill.entryJson), as its raw fields: `each(read)` hands each record in order to
+ * `read(f, at)` (the record is f[at …], laid out as MASTER_FIELDS or GAP_FIELDS, `f` reused: read it there) and
+ * yields what it returns; addresses and MACs are ids, `str(id)` their text; `source(ipId, macId)` the sender's
+ * name (as the named lists have it). Read once, instead of the list's other forms.
+ */
+export interface RawRecords {
+  each<T>(read: (f: Float64Array, at: number) => T): Iterable<T>
+  str(id: number): string
+  source(ipId: number, macId: number): string
+}
+
 /** The spooled lists of a result made with `spill`, in their order, named (read each once). */
 export interface SpooledLists {
+  /** With `spill.entryJson`: the master spans as raw records; null: read `masters`. */
+  mastersRaw: RawRecords | null
+  /** With `spill.entryJson`: the advert gaps as raw records; null: read `advertGaps`. */
+  advertGapsRaw: RawRecords | null
   masters: Iterable<MasterSpan>
   /** With `spill.entryJson`: the master spans as that JSON text, in order; null: read `masters`. */
   mastersJson: Iterable<string> | null
@@ -414,6 +443,8 @@ export interface SpooledLists {
   garps: Iterable<GarpEntry>
   /** With `spill.garpJson`: the GARPs as that JSON text joined by its `sep`, raw bytes (each chunk valid until the next); null: read `garps`. */
   garpsJson: Iterable<Buffer> | null
+  /** The same bytes as garpsJson written straight into `sink` (PartsSpool.bytesInto: yields now and then); null with garpsJson null or GARPs spooled as lines. */
+  garpsInto: ((sink: ByteSink) => Iterable<void>) | null
   priorityChanges: Iterable<PriorityChange>
   advertGaps: Iterable<AdvertGap>
 }
@@ -1228,12 +1259,16 @@ export class TimelineMachine {
         : this.garps instanceof Spooled
           ? named(this.garps, (g) => this.nameGarp(g))
           : []
+    const raw = (k: Keeper<unknown>): RawRecords | null => (k instanceof SpooledRec ? k.raw((ip, mac) => this.namer.source(ip, mac)) : null)
     return {
+      mastersRaw: raw(this.masters),
+      advertGapsRaw: raw(this.gaps),
       masters: mastersL.items,
       mastersJson: mastersL.json,
       advertGapsJson: gapsL.json,
       garps,
       garpsJson: text !== null && !renamed ? text.spool.bytes() : null,
+      garpsInto: text !== null && !renamed && text.spool instanceof PartsSpool ? (sink) => (text.spool as PartsSpool).bytesInto(sink) : null,
       priorityChanges: named(this.prios, (c) => this.namePrio(c)),
       advertGaps: gapsL.items,
     }

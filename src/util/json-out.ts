@@ -112,6 +112,27 @@ export class StreamOut {
     this.pos = writeAround(this.buf, this.pos, a, x)
   }
 
+  /**
+   * Room for `n` bytes (at most 64 KiB) written straight into the output buffer: returns the position in
+   * `target` to write at; then `commit(end)` with the position after what was written. Nothing else may be
+   * written in between.
+   */
+  reserve(n: number): number {
+    if (this.acc.length > 0) this.encode()
+    if (StreamOut.SIZE - this.pos < n) this.spill()
+    return this.pos
+  }
+
+  /** The buffer `reserve` made room in. */
+  get target(): Buffer {
+    return this.buf
+  }
+
+  /** The end of what was written after `reserve`. */
+  commit(end: number): void {
+    this.pos = end
+  }
+
   bytes(b: Buffer): void {
     this.encode()
     this.spill()
@@ -196,6 +217,23 @@ export function spliceBytes(chunks: Iterable<Buffer>, count: number, elementInde
       out.copy(c)
       if (out.pending > FLUSH_AT) await out.flush()
     }
+    out.write(`\n${indent}]`)
+  }
+}
+
+/**
+ * A Splice as spliceBytes, the entries' bytes written straight into the output by `write` (e.g.
+ * PartsSpool.bytesInto: it yields now and then, and the output is flushed then when full).
+ */
+export function spliceInto(write: (out: StreamOut) => Iterable<void>, count: number, elementIndent: string): Splice {
+  return async (out, indent) => {
+    if (count === 0) {
+      out.write('[]')
+      return
+    }
+    if (`${indent}  ` !== elementIndent) throw new Error(`spliceInto: entries laid out at ${elementIndent.length} spaces, the array's at ${indent.length + 2}`)
+    out.write(`[\n${elementIndent}`)
+    for (const _ of write(out)) if (out.pending > FLUSH_AT) await out.flush()
     out.write(`\n${indent}]`)
   }
 }

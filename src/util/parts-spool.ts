@@ -4,17 +4,18 @@
  * 12 bytes (the id of their text pair and the number) instead of their ~120 bytes of text: half a million GARPs
  * are 6 MB on disk instead of 60, written and read back once (the temporary file's write and read were a
  * large part of --json's system time). The text is made again as the bytes are read (bytes(): the same bytes
- * LineSpool gives).
+ * LineSpool gives); bytesInto() writes that text straight into the caller's buffer (no copy).
  *
- * Memory: one 256 KiB write buffer, then a read and an output buffer of that size; the table of text pairs,
- * at most PAIRS (past that, and for lines given as text, the line's text itself is spooled).
+ * Memory: one 256 KiB write buffer, then a read buffer of that size (and for bytes() the output chunks); the
+ * table of text pairs, at most PAIRS (past that, and for lines given as text, the line's text itself is spooled).
  */
-import {closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync} from 'node:fs'
+import {closeSync, mkdtempSync, openSync, readSync, writeSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {type Around, around, writeAround} from './digits.js'
 import {linesOf} from './sorted-spool.js'
+import {removeSpoolDir} from './spool-dir.js'
 
 const BUF = 256 * 1024
 /** Text pairs with an id (then lines are spooled as text). */
@@ -24,6 +25,17 @@ const PAIR_MAX = 4096
 /** Record marks: a text record ([TEXT, byte length, bytes padded to 4]); else [pair id, low 32 bits, high bits]. */
 const TEXT = 0xffffffff
 const TWO32 = 4294967296
+/** A line given as text is written out this much at a time. */
+const CHUNK = 64 * 1024
+/** bytesInto yields after about this many bytes. */
+const YIELD_EVERY = 64 * 1024
+
+/** Where bytesInto writes: room for `n` bytes (n ≤ 64 KiB) at target[reserve(n)], then commit(end). StreamOut is one. */
+export interface ByteSink {
+  reserve(n: number): number
+  readonly target: Buffer
+  commit(end: number): void
+}
 
 /** A text pair; `text`, `sepText`: it as an Around (digits.ts), without and with the separator before it (made when read back). */
 interface Pair {
@@ -113,8 +125,37 @@ export class PartsSpool {
     this.at = 0
   }
 
-  /** The lines joined by `sep`, as raw bytes: views of one output buffer, each valid until the next is asked for. */
+  /** The lines joined by `sep`, as raw bytes: chunks of at most BUF bytes (bytesInto a buffer of each's own). */
   *bytes(): Generator<Buffer> {
+    let out = Buffer.allocUnsafe(BUF)
+    let o = 0
+    const ready: Buffer[] = []
+    const sink: ByteSink = {
+      reserve: (n) => {
+        if (BUF - o < n) {
+          ready.push(out.subarray(0, o))
+          out = Buffer.allocUnsafe(Math.max(BUF, n))
+          o = 0
+        }
+        return o
+      },
+      get target() {
+        return out
+      },
+      commit: (end) => {
+        o = end
+      },
+    }
+    for (const _ of this.bytesInto(sink)) yield* ready.splice(0)
+    yield* ready.splice(0)
+    if (o > 0) yield out.subarray(0, o)
+  }
+
+  /**
+   * The lines joined by `sep`, written straight into `sink` (capture analyze --json: into its output buffer,
+   * no copy); yields every YIELD_EVERY bytes or so (the caller may flush then).
+   */
+  *bytesInto(sink: ByteSink): Generator<void> {
     this.flush()
     if (this.fd === null || this.n === 0) return
     const fd = this.fd
@@ -137,29 +178,31 @@ export class PartsSpool {
       }
       return rlen - rpos >= k
     }
-    const out = Buffer.allocUnsafe(BUF)
-    let o = 0
     let first = true
+    let since = 0
     while (need(8)) {
       const w0 = rb.readUInt32LE(rpos)
-      if (o > BUF - (PAIR_MAX + 16 + sep.length)) {
-        yield out.subarray(0, o)
-        o = 0
-      }
       if (w0 !== TEXT) {
         if (!need(12)) break
         const x = rb.readUInt32LE(rpos + 4) + rb.readUInt32LE(rpos + 8) * TWO32
         rpos += 12
         const p = this.pairs[w0] as Pair
-        if (first) {
-          first = false
-          o = writeAround(out, o, (p.text ??= around(p.head, p.tail)), x)
-        } else o = writeAround(out, o, (p.sepText ??= around(Buffer.concat([sep, p.head]), p.tail)), x)
+        const a = first ? (p.text ??= around(p.head, p.tail)) : (p.sepText ??= around(Buffer.concat([sep, p.head]), p.tail))
+        first = false
+        const o = sink.reserve(a.line.length + 16)
+        const end = writeAround(sink.target, o, a, x)
+        sink.commit(end)
+        since += end - o
+        if (since >= YIELD_EVERY) {
+          since = 0
+          yield
+        }
         continue
       }
       if (!first) {
-        out.set(sep, o)
-        o += sep.length
+        const o = sink.reserve(sep.length)
+        sink.target.set(sep, o)
+        sink.commit(o + sep.length)
       }
       first = false
       let left = rb.readUInt32LE(rpos + 4)
@@ -168,15 +211,14 @@ export class PartsSpool {
       let skip = padded - left
       while (left > 0) {
         if (!need(Math.min(4, left))) break
-        const k = Math.min(left, rlen - rpos, BUF - o)
-        rb.copy(out, o, rpos, rpos + k)
-        o += k
+        const k = Math.min(left, rlen - rpos, CHUNK)
+        const o = sink.reserve(k)
+        rb.copy(sink.target, o, rpos, rpos + k)
+        sink.commit(o + k)
         rpos += k
         left -= k
-        if (o === BUF) {
-          yield out.subarray(0, o)
-          o = 0
-        }
+        since = 0
+        yield
       }
       // the padding (the record's words are whole)
       while (skip > 0 && need(1)) {
@@ -185,7 +227,6 @@ export class PartsSpool {
         skip -= k
       }
     }
-    if (o > 0) yield out.subarray(0, o)
   }
 
   /** The lines one by one. */
@@ -197,7 +238,7 @@ export class PartsSpool {
   remove(): void {
     if (this.fd !== null) closeSync(this.fd)
     this.fd = null
-    if (this.dir !== null) rmSync(this.dir, {recursive: true, force: true})
+    if (this.dir !== null) removeSpoolDir(this.dir, 'parts')
     this.dir = null
   }
 }

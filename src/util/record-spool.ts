@@ -16,11 +16,12 @@
  * Memory: the write buffer (WRITE records), `runSize` records once one arrives out of order, and while
  * merging READ records per run.
  */
-import {closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync} from 'node:fs'
+import {closeSync, mkdtempSync, openSync, readSync, writeSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {MinHeap} from './heap.js'
+import {removeSpoolDir} from './spool-dir.js'
 
 /** Records per write (the open run's buffer). */
 const WRITE = 4096
@@ -239,7 +240,7 @@ export class RecordSpool {
   remove(): void {
     if (this.fd !== null) closeSync(this.fd)
     this.fd = null
-    if (this.dir !== null) rmSync(this.dir, {recursive: true, force: true})
+    if (this.dir !== null) removeSpoolDir(this.dir, 'records')
     this.dir = null
   }
 }

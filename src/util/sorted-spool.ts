@@ -18,13 +18,14 @@
  * Order: by `key` (a number), ties by `tie` (a number: e.g. an insertion or group order); entries equal on both
  * come out in no particular order.
  */
-import {closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync} from 'node:fs'
+import {closeSync, mkdtempSync, openSync, readSync, writeSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {StringDecoder} from 'node:string_decoder'
 
 import {MinHeap} from './heap.js'
 import {writeUint} from './digits.js'
+import {removeSpoolDir} from './spool-dir.js'
 
 export interface SpoolCodec<T> {
   /** One line, no newline in it. */
@@ -258,7 +259,7 @@ export class SortedSpool<T> {
   remove(): void {
     if (this.fd !== null) closeSync(this.fd)
     this.fd = null
-    if (this.dir !== null) rmSync(this.dir, {recursive: true, force: true})
+    if (this.dir !== null) removeSpoolDir(this.dir, 'runs')
     this.dir = null
   }
 }
@@ -374,7 +375,7 @@ export class LineSpool {
   remove(): void {
     if (this.fd !== null) closeSync(this.fd)
     this.fd = null
-    if (this.dir !== null) rmSync(this.dir, {recursive: true, force: true})
+    if (this.dir !== null) removeSpoolDir(this.dir, 'lines')
     this.dir = null
   }
 }

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {Writable} from 'node:stream'
 import {describe, it} from 'node:test'
 
 import fc from 'fast-check'
@@ -13,7 +14,8 @@ import fc from 'fast-check'
 import {readCaptureFile} from '../../../src/capture/file.js'
 import type {TimelineEvent} from '../../../src/store/run-types.js'
 import {type AnalyzeContext, TimelineMachine, analyzeTimeline} from '../../../src/timeline/analyze.js'
-import {advertGapJson, GarpText, garpJson, masterJson} from '../../../src/timeline/json-lines.js'
+import {advertGapJson, GarpText, garpJson, masterJson, spliceAdvertGaps, spliceMasters} from '../../../src/timeline/json-lines.js'
+import {type Splice, StreamOut, spliceInto, spliceOf} from '../../../src/util/json-out.js'
 import {ROOT} from '../../helpers/cli.js'
 import {analyzeTimeline as oracle} from './oracle.js'
 
@@ -346,6 +348,69 @@ describe('TimelineMachine with its lists spilled (capture analyze --json)', () =
     } finally {
       m.removeSpool()
     }
+  })
+})
+
+/** What a Splice writes (the array at indent '    ', as `capture analyze --json` lays its lists out). */
+async function spliced(splice: Splice): Promise<string> {
+  const chunks: Buffer[] = []
+  const out = new StreamOut(
+    new Writable({
+      write(c: Buffer, _e, cb) {
+        chunks.push(Buffer.from(c))
+        cb()
+      },
+    }),
+  )
+  await splice(out, '    ')
+  await out.flush()
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+describe('capture analyze --json: lists written straight into the output', () => {
+  it('master spans, advert gaps (raw records) and GARPs (bytesInto) are the bytes spliceOf writes for the named entries, on every capture', async () => {
+    const files = readdirSync(CAP).filter((f) => /\.(pcap|txt)$/.test(f) && !f.startsWith('stderr-') && f !== 'moments.txt')
+    let compared = 0
+    for (const f of files) {
+      let cap
+      try {
+        cap = await readCaptureFile(join(CAP, f), 'client')
+      } catch {
+        continue
+      }
+      for (const vip of ['10.66.0.100', null]) {
+        for (const hosts of [HOSTS, [{name: 'Ω-nœud "b"', ip: '10.66.0.12'}], []]) {
+          const ctx: AnalyzeContext = {vip, vrid: null, faultAtUs: null, revertAtUs: null, hosts}
+          const machine = (): TimelineMachine => {
+            const texts = new GarpText()
+            const m = new TimelineMachine(ctx, {
+              reorderWindowUs: 2_000_000,
+              spill: {runSize: 7, entryJson: {master: masterJson, advertGap: advertGapJson}, garpJson: {json: garpJson, sep: ',\n      ', parts: (from, source, forVip) => texts.get(from, source, forVip)}},
+            })
+            for (const e of cap.events) m.push(e)
+            m.finish()
+            return m
+          }
+          // each list is read once: the entries from one machine, the bytes from another
+          const m1 = machine()
+          const m2 = machine()
+          try {
+            const l1 = m1.spooled()
+            const l2 = m2.spooled()
+            assert.ok(l1 !== null && l2 !== null && l2.mastersRaw !== null && l2.advertGapsRaw !== null)
+            assert.equal(await spliced(spliceMasters(l2.mastersRaw)), await spliced(spliceOf(l1.masters, masterJson)), `${f} masters`)
+            assert.equal(await spliced(spliceAdvertGaps(l2.advertGapsRaw)), await spliced(spliceOf(l1.advertGaps, advertGapJson)), `${f} gaps`)
+            const garps = [...l1.garps]
+            if (l2.garpsInto !== null) assert.equal(await spliced(spliceInto(l2.garpsInto, garps.length, '      ')), await spliced(spliceOf(garps, garpJson)), `${f} GARPs`)
+            compared += 1
+          } finally {
+            m1.removeSpool()
+            m2.removeSpool()
+          }
+        }
+      }
+    }
+    assert.ok(compared >= 25 * 6, `${compared} comparisons`)
   })
 })
 
