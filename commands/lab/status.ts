@@ -44,6 +44,7 @@ export default class LabStatusCmd extends HachaosCommand {
       }
     }
     // LVS: per director its VRRP state, sync daemons, connection table size and IPVS table with counters
+    if (s.topology === 'lvs') this.log(`  forwarding LVS-${String(s.details['forwarding'] ?? 'DR')}, persistence ${Number(s.details['persistence'] ?? 0) > 0 ? `${String(s.details['persistence'])} s` : 'none'}`)
     const dirs = s.details['directors'] as Array<{name: string; vrrpState: string | null; holdsVip: boolean; connections: number; syncDaemons: Array<{role: string}>; statsText: string}> | undefined
     for (const d of dirs ?? []) {
       this.log(`  director ${d.name}: VRRP ${d.vrrpState ?? 'unknown'}${d.holdsVip ? ' (holds the VIP)' : ''}; sync daemon ${d.syncDaemons.map((x) => x.role).join('+') || 'none'}; ${d.connections} connection entries`)

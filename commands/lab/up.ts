@@ -40,7 +40,12 @@ The lvs topology runs an LVS-DR director pair with the real IPVS in a QEMU guest
 directors d1 (MASTER, prio 150) and d2 (BACKUP, prio 100), each its own namespace in the guest with real
 keepalived (vrrp_instance for the VIP 10.98.0.100, virtual_server VIP:80 and VIP:7 with TCP_CHECK), real
 servers rs1 and rs2 (VIP on lo, arp_ignore=1, arp_announce=2, a web server naming itself, an echo service on
-:7), a client namespace on this host. --sync adds lvs_sync_daemon following the VRRP instance.`
+:7), a client namespace on this host. --sync adds lvs_sync_daemon following the VRRP instance.
+--forwarding nat makes it LVS-NAT: the real servers move to 10.98.1.0/24 (the client has no route there), their
+default gateway 10.98.1.1 is a second VRRP address of the master director (a vrrp_sync_group with the VIP), the
+directors forward (ip_forward=1, send_redirects=0) and the real servers have no VIP. --forwarding tun is LVS-TUN:
+IPIP from the director, the real servers hold the VIP on tunl0 (ipip module, rp_filter=0). --persistence SECONDS
+sets persistence_timeout on the virtual servers (0: none).`
 
   static override examples = [
     '<%= config.bin %> lab up',
@@ -57,6 +62,8 @@ servers rs1 and rs2 (VIP on lo, arp_ignore=1, arp_announce=2, a web server namin
     '<%= config.bin %> lab up --topology bond --mode active-backup --miimon 100 --downdelay 200 --updelay 200',
     '<%= config.bin %> lab up --topology bond --mode active-backup --arp-interval 100 --arp-ip-target 10.88.0.11',
     '<%= config.bin %> lab up --topology lvs --sync',
+    '<%= config.bin %> lab up --topology lvs --forwarding nat --sync',
+    '<%= config.bin %> lab up --topology lvs --forwarding tun --persistence 60',
   ]
 
   static override flags = {
@@ -86,6 +93,8 @@ servers rs1 and rs2 (VIP on lo, arp_ignore=1, arp_announce=2, a web server namin
     'ping-timeout': Flags.integer({description: 'gluster lab: network.ping-timeout in seconds (Gluster default 42).', min: 1, max: 1013, default: 42, helpGroup: 'GLUSTER LAB'}),
     sync: Flags.boolean({description: 'lvs lab: lvs_sync_daemon on the directors, following the VRRP instance (connection sync).', default: false, helpGroup: 'LVS LAB'}),
     scheduler: Flags.string({description: 'lvs lab: IPVS scheduler (lb_algo).', options: ['rr', 'wrr', 'lc', 'wlc', 'sh'], helpGroup: 'LVS LAB'}),
+    forwarding: Flags.string({description: 'lvs lab: IPVS forwarding (lb_kind): dr (VIP on the real servers\' lo), nat (the directors are the real servers\' gateway), tun (IPIP).', helpGroup: 'LVS LAB'}),
+    persistence: Flags.string({description: 'lvs lab: persistence_timeout of the virtual servers in seconds (0: none).', helpGroup: 'LVS LAB'}),
     quorum: Flags.string({description: "gluster lab: cluster.quorum-type (default: Gluster's own; fixed uses quorum-count = a majority).", options: ['auto', 'fixed', 'none'], helpGroup: 'GLUSTER LAB'}),
   }
 
@@ -123,6 +132,8 @@ servers rs1 and rs2 (VIP on lo, arp_ignore=1, arp_announce=2, a web server namin
         quorum: flags.quorum,
         sync: flags.sync,
         scheduler: flags.scheduler,
+        forwarding: flags.forwarding,
+        persistence: flags.persistence,
       },
     })
     this.log(`lab ${r.topology} ${r.alreadyUp ? 'was already up' : `is up in ${(r.timings.readyMs / 1000).toFixed(2)} s`}`)
@@ -130,7 +141,7 @@ servers rs1 and rs2 (VIP on lo, arp_ignore=1, arp_announce=2, a web server namin
     this.log('  host     role          namespace      address')
     for (const h of r.hosts) this.log(`  ${h.name.padEnd(8)} ${h.role.padEnd(13)} ${h.ns.padEnd(14)} ${h.ip}`)
     this.log('')
-    if (r.topology === 'lvs') this.log(`  LVS-DR, scheduler ${String(r.details['scheduler'])}${r.details['sync'] === true ? ', lvs_sync_daemon on' : ''}: VIP ${r.vip ?? ''} (:80 web, :7 echo) answered by ${r.answeredBy.join(', ')}; director d1 MASTER, d2 BACKUP`)
+    if (r.topology === 'lvs') this.log(`  LVS-${String(r.details['forwarding'])}, scheduler ${String(r.details['scheduler'])}${Number(r.details['persistence'] ?? 0) > 0 ? `, persistence ${String(r.details['persistence'])} s` : ''}${r.details['sync'] === true ? ', lvs_sync_daemon on' : ''}: VIP ${r.vip ?? ''} (:80 web, :7 echo) answered by ${r.answeredBy.join(', ')}; director d1 MASTER, d2 BACKUP`)
     if (r.topology === 'bond') this.log(`  bond0 ${String(r.details['mode'])} in the guest (kernel ${String(r.details['kernel'])}); iperf3 servers on ${r.hosts[0]?.ip ?? ''}:8001 and :8002`)
     if (r.vip !== null) this.log(`  VIP ${r.vip} on ${r.vipOwner ?? 'nobody'}; answered by ${r.answeredBy.join(', ') || 'nobody'}`)
     this.log(`  inventory: ${r.inventory}`)

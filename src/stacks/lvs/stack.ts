@@ -31,6 +31,7 @@ import {prepareRealServer, withLabStart} from './real-server.js'
 import {LDIRECTORD_RULES} from './ldirectord/rules.js'
 import {LVS_RULES} from './rules.js'
 import {StreamsObserver} from './streams.js'
+import {syncGroupOf, syncGroupTakeoverMs} from './sync-group.js'
 import {DROP_STREAMS, SYNCED_AFTER_MS, SyncDropObserver, syncDivergence} from './sync-drop.js'
 
 export const DIRECTOR_ROLE = 'lvs-director'
@@ -63,6 +64,8 @@ class LvsLive implements StackHooks {
     private readonly streams: StreamsObserver | null,
     private readonly before: Record<string, number | null>,
     private readonly syncDrop: SyncDropDrill | null = null,
+    /** The VIP's vrrp_sync_group (LVS-NAT: with the gateway's instance): its vrids and each director's advert source. */
+    private readonly group: {vrids: number[]; ips: Record<string, string>} | null = null,
   ) {
     this.injectedAt = 0
     // Hold a little after the takeover: streams the new director resets fail at their next byte (100 ms).
@@ -112,8 +115,20 @@ class LvsLive implements StackHooks {
   }
 
   metrics(events: readonly TimelineEvent[], base: FailoverMetrics, faultAt: EpochMicros | null, revertAt: EpochMicros | null): FailoverMetrics {
-    const m = this.inner.metrics(events, base, faultAt, revertAt)
+    let m = this.inner.metrics(events, base, faultAt, revertAt)
     const extra: Record<string, number | null> = {...m.extra, ...this.before, newConnectionGapMs: m.outageMs}
+    // a sync group goes MASTER once its last member's Master_Down timer ends (sync-group.ts): from that member's last advert
+    const oldIp = m.oldOwner === null ? undefined : this.group?.ips[m.oldOwner]
+    const newIp = m.newOwner === null ? undefined : this.group?.ips[m.newOwner]
+    if (this.group !== null && faultAt !== null && oldIp !== undefined && newIp !== undefined) {
+      const g = syncGroupTakeoverMs(events, this.group.vrids, oldIp, newIp, faultAt)
+      extra['takeoverFromVipInstanceAdvertMs'] = m.takeoverFromLastAdvertMs
+      if (g !== null) {
+        extra['syncGroupLastAdvertVrid'] = g.lastAdvertVrid
+        extra['syncGroupFirstAdvertVrid'] = g.newFirstVrid
+        m = {...m, takeoverFromLastAdvertMs: g.takeoverMs}
+      }
+    }
     if (this.streams !== null) {
       const s = this.streams.fold.survival(faultAt, revertAt)
       Object.assign(extra, {
@@ -193,6 +208,11 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
     prediction.inputs['dropStreams'] = DROP_STREAMS
     prediction.inputs['syncHoldMs'] = Number(plan.params['holdMs'] ?? 0)
   }
+  const group = t === undefined ? null : syncGroupOf(t.config, t.instance.name)
+  if (group !== null && p !== null) {
+    prediction.formula += `; vrrp_sync_group ${group.name} (${group.instances.join(', ')}, vrids ${group.vrids.join(', ')}): the group goes MASTER when the last member's Master_Down timer ends, so the takeover counts from the latest of ${target.name}'s last adverts of those vrids`
+    prediction.inputs['syncGroupVrids'] = group.vrids.join(',')
+  }
   prediction.inputs['syncDaemon'] = before.sync
   prediction.formula += before.sync
     ? '; established connections: the backup holds synced entries (lvs_sync_daemon), they should survive'
@@ -253,7 +273,7 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
     pollers,
     clockOffsets,
     warnings,
-    hooks: new LvsLive(inner, streams, {syncDaemon: before.sync ? 1 : 0, ...before.figures, ...(syncDrop ? {syncMissingBefore: beforeDivergence?.missingOnBackup ?? null} : {})}, dropDrill),
+    hooks: new LvsLive(inner, streams, {syncDaemon: before.sync ? 1 : 0, ...before.figures, ...(syncDrop ? {syncMissingBefore: beforeDivergence?.missingOnBackup ?? null} : {})}, dropDrill, group === null ? null : {vrids: group.vrids, ips: Object.fromEntries(lbs.filter((l) => l.ip !== null).map((l) => [l.host.name, l.ip as string]))}),
   }
   return {spec, plan, prediction, stack: 'lvs', commands: display(plan, inv)}
 }

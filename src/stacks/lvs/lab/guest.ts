@@ -12,9 +12,10 @@ import type {GuestFlavor} from '../../../lab/bond/guest-image.js'
 /**
  * The schedulers the lab offers and the modules they need; and tc's clsact qdisc, u32 classifier and drop
  * action: the guest has no nftables, so drop-vrrp and drop-sync drop a director's packets with iproute2's tc
- * (chaos/egress-drop.ts).
+ * (chaos/egress-drop.ts). ipip (with tunnel4, ip_tunnel from its depends=): LVS-TUN's real servers decapsulate on
+ * tunl0, which ipip makes in every namespace.
  */
-export const LVS_MODULES = ['virtio_pci', 'virtio_console', 'virtio_net', 'ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_lc', 'ip_vs_wlc', 'ip_vs_sh', 'sch_ingress', 'cls_u32', 'act_gact'] as const
+export const LVS_MODULES = ['virtio_pci', 'virtio_console', 'virtio_net', 'ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_lc', 'ip_vs_wlc', 'ip_vs_sh', 'sch_ingress', 'cls_u32', 'act_gact', 'ipip'] as const
 
 export const LVS_GUEST_INIT_SH = `#!/bin/sh
 # /init of the hachaos LVS-lab guest. Written by hachaos (src/stacks/lvs/lab/guest.ts).

@@ -26,8 +26,8 @@ import {nowUs} from '../../../time.js'
 import {writeFileAtomic} from '../../../util/atomic.js'
 import {directorState, type DirectorState} from '../live.js'
 import {LVS_FLAVOR, RS_HTTPD_ARGV} from './guest.js'
-import {keepalivedConf, VRRP_INSTANCE} from './render.js'
-import {HTTP_PORT, LVS_SUBNET, PREFIX_LEN, STREAM_PORT, VIP, lvsTopology, optionsKey, parseLvsLabOptions, type LvsGuestNode, type LvsLabOptions, type LvsLabTopology} from './topology.js'
+import {keepalivedConf, LB_KIND, VRRP_INSTANCE} from './render.js'
+import {HTTP_PORT, LVS_SUBNET, NAT_GATEWAY, PREFIX_LEN, STREAM_PORT, VIP, lvsTopology, optionsKey, parseLvsLabOptions, type LvsForwarding, type LvsGuestNode, type LvsLabOptions, type LvsLabTopology} from './topology.js'
 
 export const TOPOLOGY = 'lvs'
 
@@ -74,6 +74,40 @@ export function keepalivedArgv(director: string): string[] {
   return ['sh', '-c', 'log=$1; shift; "$@" > "$log" 2>&1 < /dev/null &', 'sh', `/run/ka-${director}.log`, ...inGuestNs(director, ['keepalived', '-n', '-l', '-D', '-f', `/etc/keepalived/${director}.conf`, '-p', `/run/ka-${director}.pid`, '-c', `/run/ka-${director}-c.pid`, '-r', `/run/ka-${director}-r.pid`])]
 }
 
+/** The forwarding of a lab's state (labs brought up before --forwarding are DR). */
+export function forwardingOf(o: LvsLabOptions): LvsForwarding {
+  return o.forwarding ?? 'dr'
+}
+
+/**
+ * Scripts run in a guest namespace (`ip netns exec NS sh -c SCRIPT sh ARGS…`) after the init's DR setup: fixed
+ * text, the addresses are positional parameters. NAT director: its inside address, forwarding on, no ICMP
+ * redirects (one-armed: the real servers' replies leave by the interface they came in, and a redirect would
+ * send them around the director).
+ */
+export const NAT_DIRECTOR_SH = '/bin/ip addr add "$1" dev eth0 && echo 1 > /proc/sys/net/ipv4/ip_forward && for f in all default eth0; do echo 0 > /proc/sys/net/ipv4/conf/$f/send_redirects; done'
+/** NAT real server: no VIP on lo, ARP as usual, the default route through the directors' VRRP gateway. */
+export const NAT_REAL_SERVER_SH = '/bin/ip addr del "$1"/32 dev lo && for f in all eth0 lo; do echo 0 > /proc/sys/net/ipv4/conf/$f/arp_ignore; echo 0 > /proc/sys/net/ipv4/conf/$f/arp_announce; done && /bin/ip route add default via "$2"'
+/**
+ * TUN real server: the VIP moves from lo to tunl0 (ipip's fallback device: it takes IPIP from any source), arp_ignore
+ * and arp_announce stay (the init's), rp_filter off (the inner source, the client, is routed out eth0, not tunl0).
+ */
+export const TUN_REAL_SERVER_SH = '/bin/ip addr del "$1"/32 dev lo && /bin/ip link set tunl0 up && /bin/ip addr add "$1"/32 dev tunl0 && for f in all default tunl0; do echo 0 > /proc/sys/net/ipv4/conf/$f/rp_filter; done'
+
+/** The argv lists that turn the init's DR namespaces into NAT or TUN ones (none for DR). */
+export function forwardingSetup(t: LvsLabTopology, forwarding: LvsForwarding): Array<{node: string; argv: string[]}> {
+  const out: Array<{node: string; argv: string[]}> = []
+  for (const n of t.nodes) {
+    const sh = (script: string, ...args: string[]): void => {
+      out.push({node: n.name, argv: inGuestNs(n.name, ['sh', '-c', script, 'sh', ...args])})
+    }
+    if (forwarding === 'nat' && n.role === 'director' && n.insideIp !== null) sh(NAT_DIRECTOR_SH, `${n.insideIp}/${PREFIX_LEN}`)
+    if (forwarding === 'nat' && n.role === 'real-server') sh(NAT_REAL_SERVER_SH, VIP, NAT_GATEWAY)
+    if (forwarding === 'tun' && n.role === 'real-server') sh(TUN_REAL_SERVER_SH, VIP)
+  }
+  return out
+}
+
 function hostsOf(t: LvsLabTopology): LabHostView[] {
   return [
     ...t.nodes.map((n) => ({name: n.name, role: n.role, ns: `${n.name} (in the guest)`, ip: n.ip, mac: n.mac})),
@@ -96,7 +130,7 @@ function renderInventory(t: LvsLabTopology, x: LvsLabExtra, state: string): stri
         mac: n.mac,
         qemu_monitor: x.files.monitorSocket,
         qemu_netdev: n.netdev,
-        ...(n.role === 'director' ? {priority: n.priority, keepalived_conf: `/etc/keepalived/${n.name}.conf`, keepalived_log: `/run/ka-${n.name}.log`, lvs_sync: x.options.sync, lvs_stream_port: STREAM_PORT} : {}),
+        ...(n.role === 'director' ? {priority: n.priority, keepalived_conf: `/etc/keepalived/${n.name}.conf`, keepalived_log: `/run/ka-${n.name}.log`, lvs_sync: x.options.sync, lvs_stream_port: STREAM_PORT, lvs_forwarding: LB_KIND[forwardingOf(x.options)]} : {}),
         // No service control in the guest (services: none): how a killed daemon is started again on revert.
         lab_start: n.role === 'director' ? {keepalived: keepalivedArgv(n.name)} : {httpd: [...RS_HTTPD_ARGV, `/www/${n.name}`]},
       },
@@ -105,7 +139,7 @@ function renderInventory(t: LvsLabTopology, x: LvsLabExtra, state: string): stri
   hosts[t.client.name] = {address: t.client.ip, via: 'netns', netns: t.client.ns, roles: ['client'], services: 'none', facts: {interface: 'eth0', mac: t.client.mac}}
   const doc = {
     version: 1,
-    name: `hachaos lab (${TOPOLOGY}, prefix ${t.prefix}, DR${x.options.sync ? ', sync' : ''})`,
+    name: `hachaos lab (${TOPOLOGY}, prefix ${t.prefix}, ${LB_KIND[forwardingOf(x.options)]}${x.options.sync ? ', sync' : ''})`,
     vip: VIP,
     lab: {topology: TOPOLOGY, prefix: t.prefix, state},
     hosts,
@@ -130,7 +164,7 @@ export async function labStatus(prefix: string): Promise<LabStatus> {
   const bpid = brokerPidOf(x)
   if (qpid === null) problems.push('QEMU is not running')
   if (bpid === null) problems.push('the console broker is not running')
-  const t = lvsTopology(prefix)
+  const t = lvsTopology(prefix, forwardingOf(x.options))
   const directors: DirectorState[] = []
   if (qpid !== null && bpid !== null) {
     const vm = new VmExecutor('guest', x.files.brokerSocket)
@@ -162,7 +196,7 @@ export async function labStatus(prefix: string): Promise<LabStatus> {
     nodes,
     inventory: st.inventory,
     problems,
-    details: {options: x.options, kernel: x.kernelVersion, monitor: x.files.monitorSocket, directors, qemu: qpid === null ? [] : [qpid]},
+    details: {forwarding: LB_KIND[forwardingOf(x.options)], persistence: x.options.persistence ?? 0, options: x.options, kernel: x.kernelVersion, monitor: x.files.monitorSocket, directors, qemu: qpid === null ? [] : [qpid]},
   }
 }
 
@@ -172,7 +206,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   requireRoot('hachaos lab up --topology lvs')
   requireBinaries(['ip', 'qemu-system-x86_64', 'apt-get', 'apt-cache', 'dpkg', 'curl'])
   requireTun()
-  const t = lvsTopology(opts.prefix)
+  const t = lvsTopology(opts.prefix, o.forwarding)
   const dir = labDir(opts.prefix, TOPOLOGY)
   const sf = stateFile(opts.prefix, TOPOLOGY)
   const inv = inventoryFile(opts.prefix, TOPOLOGY)
@@ -254,7 +288,11 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     }, 20_000, 100)
     if (answers === undefined) throw notReady('the guest does not answer on its console', files.brokerLog)
 
-    progress(`starting keepalived in d1 and d2 (DR, ${o.scheduler}${o.sync ? ', lvs_sync_daemon' : ''})`)
+    const setup = forwardingSetup(t, o.forwarding)
+    if (setup.length > 0) progress(`LVS-${LB_KIND[o.forwarding]}: ${o.forwarding === 'nat' ? `directors forward (ip_forward=1, send_redirects=0) on ${NAT_GATEWAY}'s subnet, real servers route through it, no VIP on their lo` : 'real servers: the VIP on tunl0 (ipip), rp_filter=0'}`)
+    for (const s of setup) await runOk(vm, s.argv, {timeoutMs: 15_000, what: `LVS-${LB_KIND[o.forwarding]} setup of ${s.node}`})
+
+    progress(`starting keepalived in d1 and d2 (${LB_KIND[o.forwarding]}${o.persistence > 0 ? `, persistence ${o.persistence} s` : ''}, ${o.scheduler}${o.sync ? ', lvs_sync_daemon' : ''})`)
     for (const d of t.nodes.filter((n) => n.role === 'director')) {
       const conf = `/etc/keepalived/${d.name}.conf`
       await runOk(vm, ['sh', '-c', 'cat > "$1"', 'sh', conf], {input: keepalivedConf(d, o, opts.prefix), what: `writing ${conf} in the guest`})
@@ -262,14 +300,16 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     }
     const keepalivedMs = since()
 
-    progress(`waiting for ${VIP}:${HTTP_PORT} to answer from rs1 and rs2 (client)`)
+    // persistence sends one client to one real server (the template) for persistence_timeout: one answer is all there is
+    const wanted = o.persistence > 0 ? 1 : 2
+    progress(`waiting for ${VIP}:${HTTP_PORT} to answer from ${wanted === 2 ? 'rs1 and rs2' : 'a real server (persistence: the client sticks to one)'} (client)`)
     const seen = new Set<string>()
     const both = await waitFor(async () => {
       const who = await clientGet(t)
       if (who !== null) seen.add(who)
-      return seen.has('rs1') && seen.has('rs2') ? true : undefined
+      return seen.size >= wanted ? true : undefined
     }, 30_000, 50)
-    if (both === undefined) throw notReady(`the VIP did not answer from both real servers within 30 s (answered: ${[...seen].join(', ') || 'none'})`, files.consoleLog)
+    if (both === undefined) throw notReady(`the VIP did not answer from ${wanted === 2 ? 'both real servers' : 'a real server'} within 30 s (answered: ${[...seen].join(', ') || 'none'})`, files.consoleLog)
     const readyMs = since()
     const invText = renderInventory(t, x, sf)
     writeFileAtomic(inv, invText)
@@ -296,7 +336,7 @@ function result(t: LvsLabTopology, x: LvsLabExtra, inv: string, sf: string, alre
     inventory: inv,
     stateFile: sf,
     timings,
-    details: {forwarding: 'DR', scheduler: x.options.scheduler, sync: x.options.sync, options: x.options, kernel: x.kernelVersion, services: [`${VIP}:${HTTP_PORT}`, `${VIP}:${STREAM_PORT}`], monitor: x.files.monitorSocket, console: x.files.brokerSocket, downloaded},
+    details: {forwarding: LB_KIND[forwardingOf(x.options)], persistence: x.options.persistence ?? 0, scheduler: x.options.scheduler, sync: x.options.sync, options: x.options, kernel: x.kernelVersion, services: [`${VIP}:${HTTP_PORT}`, `${VIP}:${STREAM_PORT}`], monitor: x.files.monitorSocket, console: x.files.brokerSocket, downloaded},
   }
 }
 
@@ -315,7 +355,7 @@ export async function labDown(prefix: string): Promise<LabDownResult> {
 
 export const lvsLab: LabDriver = {
   topology: TOPOLOGY,
-  summary: 'an LVS-DR director pair (real IPVS + keepalived in a QEMU guest: d1, d2) with real servers rs1, rs2 and a client; --sync for lvs_sync_daemon',
+  summary: 'an LVS director pair (real IPVS + keepalived in a QEMU guest: d1, d2) with real servers rs1, rs2 and a client; --forwarding dr|nat|tun, --persistence, --sync for lvs_sync_daemon',
   up: labUp,
   status: labStatus,
   down: labDown,

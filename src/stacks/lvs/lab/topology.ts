@@ -16,6 +16,15 @@ export const HTTP_PORT = 80
 /** The echo service (busybox nc -ll -e cat) the long-lived streams use. */
 export const STREAM_PORT = 7
 export const VRID = 98
+/** LVS-NAT: the real servers' subnet (one-armed on the same bridge; the client has no route to it). */
+export const NAT_INSIDE_SUBNET = '10.98.1.0/24'
+/** LVS-NAT: the real servers' default gateway, a VRRP address of the master director (vrrp_sync_group with the VIP). */
+export const NAT_GATEWAY = '10.98.1.1'
+export const GW_VRID = 99
+
+/** IPVS forwarding methods the lab builds (keepalived lb_kind: DR, NAT, TUN). */
+export const FORWARDINGS = ['dr', 'nat', 'tun'] as const
+export type LvsForwarding = (typeof FORWARDINGS)[number]
 
 export interface LvsGuestNode {
   name: 'd1' | 'd2' | 'rs1' | 'rs2'
@@ -25,6 +34,8 @@ export interface LvsGuestNode {
   netdev: string
   tap: string
   mac: string
+  /** LVS-NAT directors: their own address on the inside subnet (the checkers' source); null otherwise. */
+  insideIp: string | null
   /** The guest's device before it moves into the node's namespace (renamed eth0 there). */
   guestDev: string
   priority: number
@@ -38,11 +49,14 @@ export interface LvsLabTopology {
   client: {name: 'client'; ns: string; ip: string; mac: string; swPort: string}
 }
 
-export function lvsTopology(prefix: string): LvsLabTopology {
+/** With `nat` the real servers sit on the inside subnet (10.98.1.11, .12) and the directors get .2, .3 there too. */
+export function lvsTopology(prefix: string, forwarding: LvsForwarding = 'dr'): LvsLabTopology {
+  const nat = forwarding === 'nat'
   const node = (i: number, name: LvsGuestNode['name'], role: LvsGuestNode['role'], ip: string, priority: number): LvsGuestNode => ({
     name,
     role,
     ip,
+    insideIp: nat && role === 'director' ? ip.replace(/^10\.98\.0\./, '10.98.1.') : null,
     netdev: `n${i}`,
     tap: `tap${i}`,
     mac: `52:54:00:98:00:${(0x10 + i).toString(16)}`,
@@ -53,7 +67,7 @@ export function lvsTopology(prefix: string): LvsLabTopology {
     prefix,
     switchNs: `${prefix}-lsw`,
     bridge: 'br0',
-    nodes: [node(0, 'd1', 'director', '10.98.0.2', 150), node(1, 'd2', 'director', '10.98.0.3', 100), node(2, 'rs1', 'real-server', '10.98.0.11', 0), node(3, 'rs2', 'real-server', '10.98.0.12', 0)],
+    nodes: [node(0, 'd1', 'director', '10.98.0.2', 150), node(1, 'd2', 'director', '10.98.0.3', 100), node(2, 'rs1', 'real-server', nat ? '10.98.1.11' : '10.98.0.11', 0), node(3, 'rs2', 'real-server', nat ? '10.98.1.12' : '10.98.0.12', 0)],
     client: {name: 'client', ns: `${prefix}-lc`, ip: '10.98.0.10', mac: '02:98:00:00:00:0a', swPort: 'v-c'},
   }
 }
@@ -70,6 +84,10 @@ export interface LvsLabOptions {
   retry: number
   delayBeforeRetry: number
   memMb: number
+  /** IPVS forwarding: dr (default), nat (directors as the real servers' gateway), tun (IPIP). */
+  forwarding: LvsForwarding
+  /** persistence_timeout of the virtual servers, seconds; 0 = none. */
+  persistence: number
 }
 
 export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'sh'] as const
@@ -89,6 +107,8 @@ function intOpt(raw: unknown, name: string, def: number, min: number, max: numbe
 export function parseLvsLabOptions(o: Record<string, string | number | boolean | undefined> = {}): LvsLabOptions {
   const sched = String(o['scheduler'] ?? 'rr')
   if (!(SCHEDULERS as readonly string[]).includes(sched)) throw usage(`--scheduler "${sched}" is not one of ${SCHEDULERS.join(', ')}`)
+  const fwd = String(o['forwarding'] ?? 'dr').toLowerCase()
+  if (!(FORWARDINGS as readonly string[]).includes(fwd)) throw usage(`--forwarding "${String(o['forwarding'])}" is not one of ${FORWARDINGS.join(', ')}`, 'dr: VIP on the real servers\' lo; nat: the directors are their gateway; tun: IPIP to the real servers')
   const advertRaw = o['advertInt']
   const advertInt = intOpt(advertRaw, 'advert-int', 1, 1, 255)
   return {
@@ -100,6 +120,9 @@ export function parseLvsLabOptions(o: Record<string, string | number | boolean |
     retry: intOpt(o['retry'], 'retry', 1, 0, 100),
     delayBeforeRetry: intOpt(o['delayBeforeRetry'], 'delay-before-retry', 1, 0, 3600),
     memMb: intOpt(o['memMb'], 'mem', 256, 128, 4096),
+    forwarding: fwd as LvsForwarding,
+    // keepalived takes persistence_timeout up to 2^31 s; a day is plenty for a lab
+    persistence: intOpt(o['persistence'], 'persistence', 0, 0, 86_400),
   }
 }
 
