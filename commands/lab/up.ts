@@ -40,7 +40,9 @@ The lvs topology runs an LVS-DR director pair with the real IPVS in a QEMU guest
 directors d1 (MASTER, prio 150) and d2 (BACKUP, prio 100), each its own namespace in the guest with real
 keepalived (vrrp_instance for the VIP 10.98.0.100, virtual_server VIP:80 and VIP:7 with TCP_CHECK), real
 servers rs1 and rs2 (VIP on lo, arp_ignore=1, arp_announce=2, a web server naming itself, an echo service on
-:7), a client namespace on this host. --sync adds lvs_sync_daemon following the VRRP instance.`
+:7), a client namespace on this host. --sync adds lvs_sync_daemon following the VRRP instance. --checker http|misc
+checks VIP:80 with HTTP_GET or MISC_CHECK instead of TCP_CHECK; --health ldirectord leaves keepalived only VRRP and
+lets ldirectord (one per director, fork=no, negotiate on :80, connect on :7) manage the IPVS table.`
 
   static override examples = [
     '<%= config.bin %> lab up',
@@ -57,6 +59,8 @@ servers rs1 and rs2 (VIP on lo, arp_ignore=1, arp_announce=2, a web server namin
     '<%= config.bin %> lab up --topology bond --mode active-backup --miimon 100 --downdelay 200 --updelay 200',
     '<%= config.bin %> lab up --topology bond --mode active-backup --arp-interval 100 --arp-ip-target 10.88.0.11',
     '<%= config.bin %> lab up --topology lvs --sync',
+    '<%= config.bin %> lab up --topology lvs --checker http',
+    '<%= config.bin %> lab up --topology lvs --health ldirectord',
   ]
 
   static override flags = {
@@ -86,6 +90,8 @@ servers rs1 and rs2 (VIP on lo, arp_ignore=1, arp_announce=2, a web server namin
     'ping-timeout': Flags.integer({description: 'gluster lab: network.ping-timeout in seconds (Gluster default 42).', min: 1, max: 1013, default: 42, helpGroup: 'GLUSTER LAB'}),
     sync: Flags.boolean({description: 'lvs lab: lvs_sync_daemon on the directors, following the VRRP instance (connection sync).', default: false, helpGroup: 'LVS LAB'}),
     scheduler: Flags.string({description: 'lvs lab: IPVS scheduler (lb_algo).', options: ['rr', 'wrr', 'lc', 'wlc', 'sh'], helpGroup: 'LVS LAB'}),
+    checker: Flags.string({description: "lvs lab: keepalived's checker of the web service VIP:80 (TCP_CHECK, HTTP_GET GET / → 200, MISC_CHECK running a wget script).", options: ['tcp', 'http', 'misc'], helpGroup: 'LVS LAB'}),
+    health: Flags.string({description: 'lvs lab: who checks the real servers and manages IPVS: keepalived (virtual_server) or ldirectord 4.12 (keepalived then runs only VRRP).', options: ['keepalived', 'ldirectord'], helpGroup: 'LVS LAB'}),
     quorum: Flags.string({description: "gluster lab: cluster.quorum-type (default: Gluster's own; fixed uses quorum-count = a majority).", options: ['auto', 'fixed', 'none'], helpGroup: 'GLUSTER LAB'}),
   }
 
@@ -121,6 +127,8 @@ servers rs1 and rs2 (VIP on lo, arp_ignore=1, arp_announce=2, a web server namin
         arbiter: flags.arbiter,
         pingTimeout: flags['ping-timeout'],
         quorum: flags.quorum,
+        checker: flags.checker,
+        health: flags.health,
         sync: flags.sync,
         scheduler: flags.scheduler,
       },

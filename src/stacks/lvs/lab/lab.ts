@@ -25,8 +25,8 @@ import {readLabState, writeLabState, type LabState} from '../../../lab/state.js'
 import {nowUs} from '../../../time.js'
 import {writeFileAtomic} from '../../../util/atomic.js'
 import {directorState, type DirectorState} from '../live.js'
-import {LVS_FLAVOR, RS_HTTPD_ARGV} from './guest.js'
-import {keepalivedConf, VRRP_INSTANCE} from './render.js'
+import {LVS_FLAVOR, LVS_LD_FLAVOR, RS_HTTPD_ARGV} from './guest.js'
+import {keepalivedConf, ldirectordCf, ldirectordCfPath, ldirectordLogPath, MISC_CHECK_PATH, MISC_CHECK_SH, VRRP_INSTANCE} from './render.js'
 import {HTTP_PORT, LVS_SUBNET, PREFIX_LEN, STREAM_PORT, VIP, lvsTopology, optionsKey, parseLvsLabOptions, type LvsGuestNode, type LvsLabOptions, type LvsLabTopology} from './topology.js'
 
 export const TOPOLOGY = 'lvs'
@@ -74,6 +74,19 @@ export function keepalivedArgv(director: string): string[] {
   return ['sh', '-c', 'log=$1; shift; "$@" > "$log" 2>&1 < /dev/null &', 'sh', `/run/ka-${director}.log`, ...inGuestNs(director, ['keepalived', '-n', '-l', '-D', '-f', `/etc/keepalived/${director}.conf`, '-p', `/run/ka-${director}.pid`, '-c', `/run/ka-${director}-c.pid`, '-r', `/run/ka-${director}-r.pid`])]
 }
 
+/**
+ * ldirectord of a director (--health ldirectord), started like keepalived: `ldirectord CF start` forks its
+ * daemon (pid file /var/run/ldirectord.ld-DIRECTOR.pid) in the director's namespace; its own messages go to
+ * the cf's logfile, what it prints before that to /run/ld-DIRECTOR.out.
+ */
+export function ldirectordArgv(director: string): string[] {
+  return ['sh', '-c', 'log=$1; shift; "$@" > "$log" 2>&1 < /dev/null &', 'sh', `/run/ld-${director}.out`, ...inGuestNs(director, ['/usr/sbin/ldirectord', ldirectordCfPath(director), 'start'])]
+}
+
+/** What ldirectord's sockets look up (IO::Socket::INET6: getprotobyname; LWP: the http service); the image has no netbase. */
+const NETBASE_PROTOCOLS = 'ip 0 IP\nicmp 1 ICMP\ntcp 6 TCP\nudp 17 UDP\n'
+const NETBASE_SERVICES = 'echo 7/tcp\nhttp 80/tcp www\n'
+
 function hostsOf(t: LvsLabTopology): LabHostView[] {
   return [
     ...t.nodes.map((n) => ({name: n.name, role: n.role, ns: `${n.name} (in the guest)`, ip: n.ip, mac: n.mac})),
@@ -97,8 +110,9 @@ function renderInventory(t: LvsLabTopology, x: LvsLabExtra, state: string): stri
         qemu_monitor: x.files.monitorSocket,
         qemu_netdev: n.netdev,
         ...(n.role === 'director' ? {priority: n.priority, keepalived_conf: `/etc/keepalived/${n.name}.conf`, keepalived_log: `/run/ka-${n.name}.log`, lvs_sync: x.options.sync, lvs_stream_port: STREAM_PORT} : {}),
+        ...(n.role === 'director' && x.options.health === 'ldirectord' ? {ldirectord_cf: ldirectordCfPath(n.name), ldirectord_log: ldirectordLogPath(n.name)} : {}),
         // No service control in the guest (services: none): how a killed daemon is started again on revert.
-        lab_start: n.role === 'director' ? {keepalived: keepalivedArgv(n.name)} : {httpd: [...RS_HTTPD_ARGV, `/www/${n.name}`]},
+        lab_start: n.role === 'director' ? {keepalived: keepalivedArgv(n.name), ...(x.options.health === 'ldirectord' ? {ldirectord: ldirectordArgv(n.name)} : {})} : {httpd: [...RS_HTTPD_ARGV, `/www/${n.name}`]},
       },
     }
   }
@@ -193,7 +207,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   await refuseTakenNamespaces(namespaces, 'HACHAOS_LAB_PREFIX=hc2 hachaos lab up --topology lvs', 'or remove leftovers')
 
   progress('preparing the guest image (kernel, busybox, keepalived, ipvsadm, iproute2 from Debian packages; cached)')
-  const img = await ensureGuestImage({progress, flavor: LVS_FLAVOR})
+  if (o.health === 'ldirectord') progress('ldirectord: the image also holds perl and ldirectord 4.12 with the perl modules it loads (its own flavor, cached)')
+  const img = await ensureGuestImage({progress, flavor: o.health === 'ldirectord' ? LVS_LD_FLAVOR : LVS_FLAVOR})
   const imageMs = since()
   const files = labFiles(dir)
   const x: LvsLabExtra = {options: o, optionsKey: optionsKey(o), kernelVersion: img.kernelVersion, files, qemuPid: null, brokerPid: null, switchNs: t.switchNs, nodes: t.nodes}
@@ -254,11 +269,22 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     }, 20_000, 100)
     if (answers === undefined) throw notReady('the guest does not answer on its console', files.brokerLog)
 
-    progress(`starting keepalived in d1 and d2 (DR, ${o.scheduler}${o.sync ? ', lvs_sync_daemon' : ''})`)
+    const writeFile = (path: string, text: string, mode = '644'): Promise<unknown> => runOk(vm, ['sh', '-c', 'cat > "$1" && chmod "$2" "$1"', 'sh', path, mode], {input: text, what: `writing ${path} in the guest`})
+    if (o.checker === 'misc') await writeFile(MISC_CHECK_PATH, MISC_CHECK_SH, '755')
+    if (o.health === 'ldirectord') {
+      await writeFile('/etc/protocols', NETBASE_PROTOCOLS)
+      await writeFile('/etc/services', NETBASE_SERVICES)
+      await runOk(vm, ['mkdir', '-p', '/etc/ha.d'], {what: 'mkdir /etc/ha.d in the guest'})
+    }
+    progress(`starting keepalived in d1 and d2 (DR, ${o.scheduler}${o.sync ? ', lvs_sync_daemon' : ''}${o.health === 'ldirectord' ? ', VRRP only: ldirectord manages IPVS' : `, ${o.checker.toUpperCase()} checker on :${HTTP_PORT}`})`)
     for (const d of t.nodes.filter((n) => n.role === 'director')) {
       const conf = `/etc/keepalived/${d.name}.conf`
-      await runOk(vm, ['sh', '-c', 'cat > "$1"', 'sh', conf], {input: keepalivedConf(d, o, opts.prefix), what: `writing ${conf} in the guest`})
+      await writeFile(conf, keepalivedConf(d, o, opts.prefix))
       await runOk(vm, keepalivedArgv(d.name), {timeoutMs: 15_000, what: `keepalived in ${d.name}`, suggestions: [`its log in the guest: /run/ka-${d.name}.log`]})
+      if (o.health === 'ldirectord') {
+        await writeFile(ldirectordCfPath(d.name), ldirectordCf(d, o, opts.prefix))
+        await runOk(vm, ldirectordArgv(d.name), {timeoutMs: 15_000, what: `ldirectord in ${d.name}`, suggestions: [`its output in the guest: /run/ld-${d.name}.out and ${ldirectordLogPath(d.name)}`]})
+      }
     }
     const keepalivedMs = since()
 
@@ -296,7 +322,7 @@ function result(t: LvsLabTopology, x: LvsLabExtra, inv: string, sf: string, alre
     inventory: inv,
     stateFile: sf,
     timings,
-    details: {forwarding: 'DR', scheduler: x.options.scheduler, sync: x.options.sync, options: x.options, kernel: x.kernelVersion, services: [`${VIP}:${HTTP_PORT}`, `${VIP}:${STREAM_PORT}`], monitor: x.files.monitorSocket, console: x.files.brokerSocket, downloaded},
+    details: {forwarding: 'DR', scheduler: x.options.scheduler, sync: x.options.sync, checker: x.options.checker, health: x.options.health, options: x.options, kernel: x.kernelVersion, services: [`${VIP}:${HTTP_PORT}`, `${VIP}:${STREAM_PORT}`], monitor: x.files.monitorSocket, console: x.files.brokerSocket, downloaded},
   }
 }
 

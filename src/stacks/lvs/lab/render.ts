@@ -8,18 +8,39 @@ import {HTTP_PORT, STREAM_PORT, VIP, VRID, lvsTopology, type LvsGuestNode, type 
 
 export const VRRP_INSTANCE = 'VI_LVS'
 
+/** The MISC_CHECK script the host writes into the guest (busybox ash; see MISC_CHECK_SH). */
+export const MISC_CHECK_PATH = '/run/hx-misc-check'
+/** Seconds keepalived's misc_timeout exceeds the script's own timeout: the script always gives up first. */
+export const MISC_TIMEOUT_MARGIN_S = 1
+
+/**
+ * MISC_CHECK's script: GET / from the real server with busybox wget, the whole check bounded by busybox
+ * timeout (SIGKILL after $3 s: a blackholed connect fails after exactly that, a refused one at once). Exit 0:
+ * up. Its arguments come from misc_path (keepalived splits the line on blanks).
+ */
+export const MISC_CHECK_SH = `#!/bin/sh
+# hachaos LVS lab MISC_CHECK: IP PORT TIMEOUT_S
+exec timeout -s KILL "$3" wget -q -O /dev/null "http://$1:$2/" </dev/null >/dev/null 2>&1
+`
+
+/** The checker block of a real server of the HTTP service (VIP:80) for --checker, or TCP_CHECK for the echo service. */
+function checkerBlock(ip: string, port: number, o: LvsLabOptions): string[] {
+  const timers = [`      retry ${o.retry}`, `      delay_before_retry ${o.delayBeforeRetry}`]
+  const kind = port === HTTP_PORT ? o.checker : 'tcp'
+  if (kind === 'http') {
+    // keepalived 2.2.7: the url block takes status_code (digest optional); connect_timeout bounds each attempt
+    return ['    HTTP_GET {', '      url {', '        path /', '        status_code 200', '      }', `      connect_timeout ${o.connectTimeout}`, ...timers, '    }']
+  }
+  if (kind === 'misc') {
+    // the script's own timeout is connect_timeout; misc_timeout is longer so keepalived never kills it first
+    return ['    MISC_CHECK {', `      misc_path "${MISC_CHECK_PATH} ${ip} ${port} ${o.connectTimeout}"`, `      misc_timeout ${o.connectTimeout + MISC_TIMEOUT_MARGIN_S}`, ...timers, '    }']
+  }
+  return ['    TCP_CHECK {', `      connect_timeout ${o.connectTimeout}`, ...timers, '    }']
+}
+
 export function keepalivedConf(director: LvsGuestNode, o: LvsLabOptions, prefix = 'hc'): string {
   const reals = lvsTopology(prefix).nodes.filter((n) => n.role === 'real-server')
-  const checker = (ip: string, port: number): string[] => [
-    `  real_server ${ip} ${port} {`,
-    '    weight 1',
-    '    TCP_CHECK {',
-    `      connect_timeout ${o.connectTimeout}`,
-    `      retry ${o.retry}`,
-    `      delay_before_retry ${o.delayBeforeRetry}`,
-    '    }',
-    '  }',
-  ]
+  const checker = (ip: string, port: number): string[] => [`  real_server ${ip} ${port} {`, '    weight 1', ...checkerBlock(ip, port, o), '  }']
   const vs = (port: number): string[] => [
     `virtual_server ${VIP} ${port} {`,
     `  delay_loop ${o.delayLoop}`,
@@ -35,6 +56,7 @@ export function keepalivedConf(director: LvsGuestNode, o: LvsLabOptions, prefix 
     `  router_id ${director.name}`,
     '  vrrp_garp_master_delay 0',
     ...(o.sync ? [`  lvs_sync_daemon eth0 ${VRRP_INSTANCE} id ${VRID}`] : []),
+    ...(o.checker === 'misc' && o.health === 'keepalived' ? ['  script_user root', '  enable_script_security'] : []),
     '}',
     `vrrp_instance ${VRRP_INSTANCE} {`,
     `  state ${director.priority >= 150 ? 'MASTER' : 'BACKUP'}`,
@@ -46,8 +68,39 @@ export function keepalivedConf(director: LvsGuestNode, o: LvsLabOptions, prefix 
     `    ${VIP}/24 dev eth0`,
     '  }',
     '}',
-    ...vs(HTTP_PORT),
-    ...vs(STREAM_PORT),
+    // with ldirectord, keepalived keeps only VRRP: ldirectord owns the IPVS table
+    ...(o.health === 'ldirectord' ? [] : [...vs(HTTP_PORT), ...vs(STREAM_PORT)]),
+    '',
+  ].join('\n')
+}
+
+/** Where a director's ldirectord.cf goes in the guest (its name also names ldirectord's pid file: /var/run/ldirectord.ld-d1.pid). */
+export const ldirectordCfPath = (director: string): string => `/etc/ha.d/ld-${director}.cf`
+export const ldirectordLogPath = (director: string): string => `/run/ld-${director}.log`
+
+/**
+ * ldirectord.cf of a director for --health ldirectord (ldirectord 4.12), shaped like the seeds' files: the
+ * keepalived timers map to checkinterval = delay_loop, checktimeout = negotiatetimeout = connect_timeout,
+ * failurecount = retry + 1 (a removal after as many failed checks as keepalived's). fork=no (the default):
+ * one loop checks every real server in turn. VIP:80 is checked with an HTTP GET /index.html that must contain "rs" (negotiate; each real server names itself), VIP:7 (echo)
+ * with a TCP connect. quiescent=no: a failed server leaves the table.
+ */
+export function ldirectordCf(director: LvsGuestNode, o: LvsLabOptions, prefix = 'hc'): string {
+  const reals = lvsTopology(prefix).nodes.filter((n) => n.role === 'real-server')
+  const virtual = (port: number, checks: string[]): string[] => [`virtual=${VIP}:${port}`, ...reals.map((r) => `\treal=${r.ip}:${port} gate`), `\tscheduler=${o.scheduler}`, '\tprotocol=tcp', ...checks.map((c) => `\t${c}`)]
+  return [
+    `# Written by hachaos lab up --topology lvs --health ldirectord (director ${director.name}).`,
+    `checkinterval=${o.delayLoop}`,
+    `checktimeout=${o.connectTimeout}`,
+    `negotiatetimeout=${o.connectTimeout}`,
+    `failurecount=${o.retry + 1}`,
+    'quiescent=no',
+    'autoreload=no',
+    'fork=no',
+    `logfile="${ldirectordLogPath(director.name)}"`,
+    '',
+    ...virtual(HTTP_PORT, ['service=http', 'checktype=negotiate', 'request="index.html"', 'receive="rs"']),
+    ...virtual(STREAM_PORT, ['checktype=connect']),
     '',
   ].join('\n')
 }
