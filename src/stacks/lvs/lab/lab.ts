@@ -26,7 +26,7 @@ import {nowUs} from '../../../time.js'
 import {writeFileAtomic} from '../../../util/atomic.js'
 import {directorState, type DirectorState} from '../live.js'
 import {LVS_FLAVOR, LVS_LD_FLAVOR, RS_HTTPD_ARGV} from './guest.js'
-import {keepalivedConf, ldirectordCf, ldirectordCfPath, ldirectordLogPath, MISC_CHECK_PATH, MISC_CHECK_SH, VRRP_INSTANCE} from './render.js'
+import {keepalivedConf, ldirectordCf, ldirectordCfPath, ldirectordLogPath, VRRP_INSTANCE} from './render.js'
 import {HTTP_PORT, LVS_SUBNET, PREFIX_LEN, STREAM_PORT, VIP, lvsTopology, optionsKey, parseLvsLabOptions, type LvsGuestNode, type LvsLabOptions, type LvsLabTopology} from './topology.js'
 
 export const TOPOLOGY = 'lvs'
@@ -83,6 +83,17 @@ export function ldirectordArgv(director: string): string[] {
   return ['sh', '-c', 'log=$1; shift; "$@" > "$log" 2>&1 < /dev/null &', 'sh', `/run/ld-${director}.out`, ...inGuestNs(director, ['/usr/sbin/ldirectord', ldirectordCfPath(director), 'start'])]
 }
 
+/**
+ * ldirectord's loop costs in this guest (TCG) while a real-server drill runs (the table poller, the probes,
+ * the other director's ldirectord share the guest's one CPU), measured from `ldirectord -d` with each line
+ * stamped with /proc/uptime (test/fixtures/lvs/d1-ldirectord-debug-drill.txt): an answering check 29 ms
+ * median, 120 ms p90; a healthy loop of 4 checks 1.10–2.01 s at checkinterval 1 (so 4 × check + overhead
+ * spans 0.10–1.01 s: check 25–150 ms, overhead 0–410 ms); the removal (the failing check's end → `ipvsadm -d`
+ * done: ldirectord reads the table with a forked `ipvsadm -L -n` first) 0.40–0.61 s, bounded here at 0.65 s.
+ * Idle, the loop takes 1.16–1.30 s (d2-ldirectord-debug-uptime.txt).
+ */
+export const LAB_LD_LOOP = {check_ms: [25, 150], cycle_overhead_ms: [0, 410], remove_ms: [400, 650]} as const
+
 /** What ldirectord's sockets look up (IO::Socket::INET6: getprotobyname; LWP: the http service); the image has no netbase. */
 const NETBASE_PROTOCOLS = 'ip 0 IP\nicmp 1 ICMP\ntcp 6 TCP\nudp 17 UDP\n'
 const NETBASE_SERVICES = 'echo 7/tcp\nhttp 80/tcp www\n'
@@ -110,7 +121,7 @@ function renderInventory(t: LvsLabTopology, x: LvsLabExtra, state: string): stri
         qemu_monitor: x.files.monitorSocket,
         qemu_netdev: n.netdev,
         ...(n.role === 'director' ? {priority: n.priority, keepalived_conf: `/etc/keepalived/${n.name}.conf`, keepalived_log: `/run/ka-${n.name}.log`, lvs_sync: x.options.sync, lvs_stream_port: STREAM_PORT} : {}),
-        ...(n.role === 'director' && x.options.health === 'ldirectord' ? {ldirectord_cf: ldirectordCfPath(n.name), ldirectord_log: ldirectordLogPath(n.name)} : {}),
+        ...(n.role === 'director' && x.options.health === 'ldirectord' ? {ldirectord_cf: ldirectordCfPath(n.name), ldirectord_log: ldirectordLogPath(n.name), ldirectord_loop: {check_ms: [...LAB_LD_LOOP.check_ms], cycle_overhead_ms: [...LAB_LD_LOOP.cycle_overhead_ms], remove_ms: [...LAB_LD_LOOP.remove_ms]}} : {}),
         // No service control in the guest (services: none): how a killed daemon is started again on revert.
         lab_start: n.role === 'director' ? {keepalived: keepalivedArgv(n.name), ...(x.options.health === 'ldirectord' ? {ldirectord: ldirectordArgv(n.name)} : {})} : {httpd: [...RS_HTTPD_ARGV, `/www/${n.name}`]},
       },
@@ -270,7 +281,6 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     if (answers === undefined) throw notReady('the guest does not answer on its console', files.brokerLog)
 
     const writeFile = (path: string, text: string, mode = '644'): Promise<unknown> => runOk(vm, ['sh', '-c', 'cat > "$1" && chmod "$2" "$1"', 'sh', path, mode], {input: text, what: `writing ${path} in the guest`})
-    if (o.checker === 'misc') await writeFile(MISC_CHECK_PATH, MISC_CHECK_SH, '755')
     if (o.health === 'ldirectord') {
       await writeFile('/etc/protocols', NETBASE_PROTOCOLS)
       await writeFile('/etc/services', NETBASE_SERVICES)
@@ -288,14 +298,17 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     }
     const keepalivedMs = since()
 
+    // ldirectord starts slowly under TCG: perl compiles ~5 s, then it adds, drops and re-adds each real server
+    // (its start-up pass) with a forked ipvsadm each time: 25–35 s measured until both answer
+    const readyWaitMs = o.health === 'ldirectord' ? 90_000 : 30_000
     progress(`waiting for ${VIP}:${HTTP_PORT} to answer from rs1 and rs2 (client)`)
     const seen = new Set<string>()
     const both = await waitFor(async () => {
       const who = await clientGet(t)
       if (who !== null) seen.add(who)
       return seen.has('rs1') && seen.has('rs2') ? true : undefined
-    }, 30_000, 50)
-    if (both === undefined) throw notReady(`the VIP did not answer from both real servers within 30 s (answered: ${[...seen].join(', ') || 'none'})`, files.consoleLog)
+    }, readyWaitMs, 50)
+    if (both === undefined) throw notReady(`the VIP did not answer from both real servers within ${readyWaitMs / 1000} s (answered: ${[...seen].join(', ') || 'none'})`, files.consoleLog)
     const readyMs = since()
     const invText = renderInventory(t, x, sf)
     writeFileAtomic(inv, invText)

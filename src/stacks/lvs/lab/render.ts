@@ -8,20 +8,18 @@ import {HTTP_PORT, STREAM_PORT, VIP, VRID, lvsTopology, type LvsGuestNode, type 
 
 export const VRRP_INSTANCE = 'VI_LVS'
 
-/** The MISC_CHECK script the host writes into the guest (busybox ash; see MISC_CHECK_SH). */
-export const MISC_CHECK_PATH = '/run/hx-misc-check'
-/** Seconds keepalived's misc_timeout exceeds the script's own timeout: the script always gives up first. */
+/** Seconds keepalived's misc_timeout exceeds the check's own timeout: the command always gives up first. */
 export const MISC_TIMEOUT_MARGIN_S = 1
 
 /**
- * MISC_CHECK's script: GET / from the real server with busybox wget, the whole check bounded by busybox
- * timeout (SIGKILL after $3 s: a blackholed connect fails after exactly that, a refused one at once). Exit 0:
- * up. Its arguments come from misc_path (keepalived splits the line on blanks).
+ * MISC_CHECK's command (keepalived splits misc_path into argv, no shell): GET / from the real server with
+ * busybox wget, the whole check bounded by busybox timeout (SIGKILL after connect_timeout s: a blackholed
+ * connect fails after exactly that, a refused one at once). The timeout is written in misc_path itself so
+ * that checker.ts reads it from the config (scriptTimeout). Exit 0: up.
  */
-export const MISC_CHECK_SH = `#!/bin/sh
-# hachaos LVS lab MISC_CHECK: IP PORT TIMEOUT_S
-exec timeout -s KILL "$3" wget -q -O /dev/null "http://$1:$2/" </dev/null >/dev/null 2>&1
-`
+export function miscPath(ip: string, port: number, timeoutS: number): string {
+  return `/bin/timeout -s KILL ${timeoutS} /bin/wget -q -O /dev/null http://${ip}:${port}/`
+}
 
 /** The checker block of a real server of the HTTP service (VIP:80) for --checker, or TCP_CHECK for the echo service. */
 function checkerBlock(ip: string, port: number, o: LvsLabOptions): string[] {
@@ -32,8 +30,8 @@ function checkerBlock(ip: string, port: number, o: LvsLabOptions): string[] {
     return ['    HTTP_GET {', '      url {', '        path /', '        status_code 200', '      }', `      connect_timeout ${o.connectTimeout}`, ...timers, '    }']
   }
   if (kind === 'misc') {
-    // the script's own timeout is connect_timeout; misc_timeout is longer so keepalived never kills it first
-    return ['    MISC_CHECK {', `      misc_path "${MISC_CHECK_PATH} ${ip} ${port} ${o.connectTimeout}"`, `      misc_timeout ${o.connectTimeout + MISC_TIMEOUT_MARGIN_S}`, ...timers, '    }']
+    // the command's own timeout is connect_timeout; misc_timeout is longer so keepalived never kills it first
+    return ['    MISC_CHECK {', `      misc_path "${miscPath(ip, port, o.connectTimeout)}"`, `      misc_timeout ${o.connectTimeout + MISC_TIMEOUT_MARGIN_S}`, ...timers, '    }']
   }
   return ['    TCP_CHECK {', `      connect_timeout ${o.connectTimeout}`, ...timers, '    }']
 }
