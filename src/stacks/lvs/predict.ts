@@ -31,9 +31,21 @@ function blackholeBound(t: CheckerTimers & CheckerKind): string {
   return t.scriptTimeoutS === null || t.scriptTimeoutS === undefined ? `${misc}: keepalived kills the script` : `the script's own timeout ${t.scriptTimeoutS} s (${misc})`
 }
 
+/**
+ * MISC_CHECK schedules its next attempt from the START of the previous one (keepalived's check_misc.c:
+ * `timer_add_long(last_ran, retry_it ? delay_before_retry : delay_loop)`), so a timed-out attempt's own
+ * time counts towards delay_before_retry: the attempts start max(delay_before_retry, t_fail) apart,
+ *   removal = U[0, delay_loop] + retry · max(delay_before_retry, t_fail) + t_fail
+ * (the lab measured 2.30–2.76 s blackholed where the TCP_CHECK form says 3–4 s, and 1.71–1.75 s refused).
+ */
+function miscFixedS(t: CheckerTimers, tFail: number): number {
+  return t.retry * Math.max(t.delayBeforeRetryS, tFail) + tFail
+}
+
 export function predictCheckerRemoval(t: CheckerTimers & CheckerKind, mode: FailMode, real: string): Prediction {
   const tFail = mode === 'refused' ? 0 : t.connectTimeoutS
-  const fixedS = (t.retry + 1) * tFail + t.retry * t.delayBeforeRetryS
+  const misc = t.kind === 'MISC_CHECK'
+  const fixedS = misc ? miscFixedS(t, tFail) : (t.retry + 1) * tFail + t.retry * t.delayBeforeRetryS
   const minMs = Math.round(fixedS * 1000)
   const maxMs = Math.round((fixedS + t.delayLoopS) * 1000)
   const kind = t.kind === undefined ? '' : `${t.kind}: `
@@ -42,7 +54,9 @@ export function predictCheckerRemoval(t: CheckerTimers & CheckerKind, mode: Fail
     takeoverMs: Math.round((minMs + maxMs) / 2),
     minMs,
     maxMs,
-    formula: `${kind}U[0, delay_loop ${t.delayLoopS} s] + (retry ${t.retry} + 1) × t_fail ${tFail} s (${mode === 'refused' ? 'connection refused' : `blackhole: ${blackholeBound(t)}`}) + retry ${t.retry} × delay_before_retry ${t.delayBeforeRetryS} s = ${(minMs / 1000).toFixed(1)}–${(maxMs / 1000).toFixed(1)} s until keepalived removes ${real}`,
+    formula: misc
+      ? `${kind}U[0, delay_loop ${t.delayLoopS} s] + retry ${t.retry} × max(delay_before_retry ${t.delayBeforeRetryS} s, t_fail) + t_fail ${tFail} s (${mode === 'refused' ? 'connection refused' : `blackhole: ${blackholeBound(t)}`}; attempts start delay_before_retry apart, from the previous start) = ${(minMs / 1000).toFixed(1)}–${(maxMs / 1000).toFixed(1)} s until keepalived removes ${real}`
+      : `${kind}U[0, delay_loop ${t.delayLoopS} s] + (retry ${t.retry} + 1) × t_fail ${tFail} s (${mode === 'refused' ? 'connection refused' : `blackhole: ${blackholeBound(t)}`}) + retry ${t.retry} × delay_before_retry ${t.delayBeforeRetryS} s = ${(minMs / 1000).toFixed(1)}–${(maxMs / 1000).toFixed(1)} s until keepalived removes ${real}`,
     inputs: {
       delayLoopS: t.delayLoopS,
       connectTimeoutS: t.connectTimeoutS,

@@ -90,14 +90,19 @@ describe('--checker misc: MISC_CHECK running busybox wget under its own timeout'
     assert.match(b.formula, /misc_timeout 6 s: keepalived kills the script/)
   })
 
-  it('the lab: refused 1–2 s; blackhole U[0,1] + 2 × 1 (the script\'s timeout) + 1 = 3–4 s; re-add ≤ 2 s', () => {
+  it('the lab: attempts start delay_before_retry apart from the previous START: refused U[0,1] + 1 × max(1, 0) + 0 = 1–2 s, blackhole U[0,1] + 1 × max(1, 1) + 1 = 2–3 s (measured 1.71–1.75 and 2.30–2.76 s)', () => {
     const c = checkerFor(cfg, VIP, 80, '10.98.0.11')
     assert.ok(c !== null)
     const r = predictCheckerRemoval(c, 'refused', 'rs1')
     assert.deepEqual([r.minMs, r.maxMs, r.inputs['checker'], r.inputs['miscTimeoutS'], r.inputs['scriptTimeoutS']], [1000, 2000, 'MISC_CHECK', 2, 1])
     const b = predictCheckerRemoval(c, 'blackhole', 'rs1')
-    assert.deepEqual([b.minMs, b.maxMs], [3000, 4000])
-    assert.match(b.formula, /^MISC_CHECK: .*blackhole: the script's own timeout 1 s \(misc_timeout 2 s\)/)
+    assert.deepEqual([b.minMs, b.maxMs], [2000, 3000])
+    assert.match(b.formula, /^MISC_CHECK: U\[0, delay_loop 1 s\] \+ retry 1 × max\(delay_before_retry 1 s, t_fail\) \+ t_fail 1 s \(blackhole: the script's own timeout 1 s \(misc_timeout 2 s\); attempts start/)
+    // the lab's runs (failover --target rs1, checkerRemovalMs): kill --process httpd, then nic-down
+    for (const m of [1751.7, 1705.6]) assert.ok(m >= 1000 - RS_TOLERANCE_MS && m <= 2000 + RS_TOLERANCE_MS)
+    for (const m of [2386.3, 2296.6, 2445.7, 2755.6]) assert.ok(m >= 2000 - RS_TOLERANCE_MS && m <= 3000 + RS_TOLERANCE_MS)
+    // a script slower than delay_before_retry: its own time is the spacing (3 s timeout, dbr 1, retry 2: 2 × 3 + 3)
+    assert.deepEqual([predictCheckerRemoval({...c, connectTimeoutS: 3, retry: 2}, 'blackhole', 'x').minMs], [9000])
     assert.equal(predictReadd(c, 'blackhole').maxMs, 2000)
   })
 })
