@@ -45,7 +45,9 @@ servers rs1 and rs2 (VIP on lo, arp_ignore=1, arp_announce=2, a web server namin
 default gateway 10.98.1.1 is a second VRRP address of the master director (a vrrp_sync_group with the VIP), the
 directors forward (ip_forward=1, send_redirects=0) and the real servers have no VIP. --forwarding tun is LVS-TUN:
 IPIP from the director, the real servers hold the VIP on tunl0 (ipip module, rp_filter=0). --persistence SECONDS
-sets persistence_timeout on the virtual servers (0: none).`
+sets persistence_timeout on the virtual servers (0: none). --checker http|misc checks VIP:80 with HTTP_GET or
+MISC_CHECK instead of TCP_CHECK; --health ldirectord leaves keepalived only VRRP and lets ldirectord (one per
+director, fork=no, negotiate on :80, connect on :7) manage the IPVS table.`
 
   static override examples = [
     '<%= config.bin %> lab up',
@@ -64,6 +66,8 @@ sets persistence_timeout on the virtual servers (0: none).`
     '<%= config.bin %> lab up --topology lvs --sync',
     '<%= config.bin %> lab up --topology lvs --forwarding nat --sync',
     '<%= config.bin %> lab up --topology lvs --forwarding tun --persistence 60',
+    '<%= config.bin %> lab up --topology lvs --checker http',
+    '<%= config.bin %> lab up --topology lvs --health ldirectord',
   ]
 
   static override flags = {
@@ -95,6 +99,8 @@ sets persistence_timeout on the virtual servers (0: none).`
     scheduler: Flags.string({description: 'lvs lab: IPVS scheduler (lb_algo).', options: ['rr', 'wrr', 'lc', 'wlc', 'sh'], helpGroup: 'LVS LAB'}),
     forwarding: Flags.string({description: 'lvs lab: IPVS forwarding (lb_kind): dr (VIP on the real servers\' lo), nat (the directors are the real servers\' gateway), tun (IPIP).', helpGroup: 'LVS LAB'}),
     persistence: Flags.string({description: 'lvs lab: persistence_timeout of the virtual servers in seconds (0: none).', helpGroup: 'LVS LAB'}),
+    checker: Flags.string({description: "lvs lab: keepalived's checker of the web service VIP:80 (TCP_CHECK, HTTP_GET GET / → 200, MISC_CHECK running a wget script).", options: ['tcp', 'http', 'misc'], helpGroup: 'LVS LAB'}),
+    health: Flags.string({description: 'lvs lab: who checks the real servers and manages IPVS: keepalived (virtual_server) or ldirectord 4.12 (keepalived then runs only VRRP).', options: ['keepalived', 'ldirectord'], helpGroup: 'LVS LAB'}),
     quorum: Flags.string({description: "gluster lab: cluster.quorum-type (default: Gluster's own; fixed uses quorum-count = a majority).", options: ['auto', 'fixed', 'none'], helpGroup: 'GLUSTER LAB'}),
   }
 
@@ -130,6 +136,8 @@ sets persistence_timeout on the virtual servers (0: none).`
         arbiter: flags.arbiter,
         pingTimeout: flags['ping-timeout'],
         quorum: flags.quorum,
+        checker: flags.checker,
+        health: flags.health,
         sync: flags.sync,
         scheduler: flags.scheduler,
         forwarding: flags.forwarding,

@@ -5,7 +5,7 @@
  * that later runs reuse; nothing else is downloaded.
  */
 import {createHash} from 'node:crypto'
-import {existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {basename, dirname, join, relative} from 'node:path'
 import {gzipSync} from 'node:zlib'
 
@@ -41,6 +41,14 @@ export interface GuestFlavor {
   binaries: string[]
   modules: readonly string[]
   init: string
+  /**
+   * Whole trees copied from every unpacked package that has them (paths inside the package, e.g.
+   * usr/share/perl5): for interpreters' modules (the LVS lab's ldirectord flavor: perl's library). Symlinks
+   * are kept, *.pod files (documentation) skipped.
+   */
+  trees?: readonly string[]
+  /** Regular expressions (sources: the flavor is hashed as JSON) of tree paths left out (headers, unused codecs…). */
+  treeSkip?: readonly string[]
 }
 
 export const BOND_FLAVOR: GuestFlavor = {name: 'bond', roots: ['iperf3'], binaries: ['usr/bin/iperf3'], modules: WANTED_MODULES, init: GUEST_INIT_SH}
@@ -339,6 +347,34 @@ async function initramfsEntries(dirs: Map<string, string>, manifest: Manifest, m
     }
   }
   entries.push({type: 'file', path: 'lib64/ld-linux-x86-64.so.2', data: readFileSync(ldso), mode: 0o755})
+
+  // whole trees (an interpreter's modules), from each package that has them
+  const treeDone = new Set<string>()
+  const skip = (flavor.treeSkip ?? []).map((x) => new RegExp(x))
+  for (const tree of flavor.trees ?? []) {
+    for (const root of dirs.values()) {
+      if (!existsSync(join(root, tree))) continue
+      const stack = [tree]
+      while (stack.length > 0) {
+        const rel = stack.pop() as string
+        const abs = join(root, rel)
+        if (treeDone.has(rel) || skip.some((r) => r.test(rel))) continue
+        const st = lstatSync(abs)
+        if (st.isSymbolicLink()) {
+          dir(dirname(rel))
+          treeDone.add(rel)
+          entries.push({type: 'symlink', path: rel, target: readlinkSync(abs)})
+        } else if (st.isDirectory()) {
+          dir(rel)
+          for (const e of readdirSync(abs)) stack.push(join(rel, e))
+        } else if (st.isFile() && !rel.endsWith('.pod')) {
+          dir(dirname(rel))
+          treeDone.add(rel)
+          entries.push({type: 'file', path: rel, data: readFileSync(abs), mode: st.mode & 0o777})
+        }
+      }
+    }
+  }
 
   // kernel modules, flat, with the load order
   for (const m of modules) entries.push({type: 'file', path: `lib/modules/${m}.ko`, data: readFileSync(modFiles.get(m) as string)})

@@ -167,9 +167,10 @@ export type KeepalivedEvent =
 export function parseKeepalivedLine(line: string): KeepalivedEvent | null {
   let m = /\((\S+)\) Entering (MASTER|BACKUP|FAULT|INIT) STATE/.exec(line)
   if (m !== null) return {kind: 'vrrp-state', instance: m[1] as string, state: m[2] as 'MASTER' | 'BACKUP' | 'FAULT' | 'INIT', line}
-  m = /TCP_CHECK on service (\[[^\]]+\]:\w+:\d+) failed/.exec(line) ?? /TCP connection to (\[[^\]]+\]:\w+:\d+) failed/.exec(line)
+  // TCP_CHECK, HTTP_GET ("HTTP_CHECK on service …"), MISC_CHECK ("Misc check for [REAL VS …] by […] failed")
+  m = /(?:TCP|HTTP|SSL)_CHECK on service (\[[^\]]+\]:\w+:\d+) failed/.exec(line) ?? /TCP connection to (\[[^\]]+\]:\w+:\d+) failed/.exec(line) ?? /Misc check for \[(\[[^\]]+\]:\w+:\d+) VS \[[^\]]+\]:\w+:\d+\] by \[[^\]]*\] failed/.exec(line)
   if (m !== null) return {kind: 'checker-failed', real: m[1] as string, service: null, line}
-  m = /TCP connection to (\[[^\]]+\]:\w+:\d+) success/.exec(line)
+  m = /TCP connection to (\[[^\]]+\]:\w+:\d+) success/.exec(line) ?? /Remote Web server (\[[^\]]+\]:\w+:\d+) succeed on service/.exec(line) ?? /Misc check for \[(\[[^\]]+\]:\w+:\d+) VS \[[^\]]+\]:\w+:\d+\] by \[[^\]]*\] succeeded/.exec(line)
   if (m !== null) return {kind: 'checker-success', real: m[1] as string, line}
   m = /Removing service (\[[^\]]+\]:\w+:\d+) (?:to|from) VS (\[[^\]]+\]:\w+:\d+)/.exec(line)
   if (m !== null) return {kind: 'rs-removed', real: m[1] as string, service: m[2] as string, line}
@@ -186,4 +187,30 @@ export function lastVrrpState(log: string, instance: string): string | null {
     if (e?.kind === 'vrrp-state' && e.instance === instance) state = e.state
   }
   return state
+}
+
+export type LdirectordEvent =
+  | {kind: 'soft-failure'; real: string; virtual: string; failure: number; of: number; line: string}
+  | {kind: 'rs-removed'; real: string; virtual: string; line: string}
+  | {kind: 'rs-quiesced'; real: string; virtual: string; line: string}
+  | {kind: 'rs-added'; real: string; virtual: string; weight: number; line: string}
+  | {kind: 'failure-reset'; real: string; virtual: string; line: string}
+
+/**
+ * One line of ldirectord 4.12's logfile (`[DATE|CFGNAME|PID] message`) → event, or null. Hand-written: the
+ * messages are ldirectord's own ld_log texts (_service_down, _remove_service, _restore_service, _service_up),
+ * no library reads them. The virtual is as ldirectord prints it (`10.98.0.100:80` or `tcp:10.98.0.100:80`).
+ */
+export function parseLdirectordLine(line: string): LdirectordEvent | null {
+  let m = /Soft failure real server: (\S+) \(([^)]+)\) failure (\d+)\/(\d+)/.exec(line)
+  if (m !== null) return {kind: 'soft-failure', real: m[1] as string, virtual: m[2] as string, failure: Number(m[3]), of: Number(m[4]), line}
+  m = /Deleted real server: (\S+) \(([^)]+)\)/.exec(line)
+  if (m !== null) return {kind: 'rs-removed', real: m[1] as string, virtual: m[2] as string, line}
+  m = /Quiescent real server: (\S+) \(([^)]+)\)/.exec(line)
+  if (m !== null) return {kind: 'rs-quiesced', real: m[1] as string, virtual: m[2] as string, line}
+  m = /(?:Added|Restored) real server: (\S+) \(([^)]+)\) \(Weight set to (\d+)\)/.exec(line)
+  if (m !== null) return {kind: 'rs-added', real: m[1] as string, virtual: m[2] as string, weight: Number(m[3]), line}
+  m = /Resetting soft failure count: (\S+) \(([^)]+)\)/.exec(line)
+  if (m !== null) return {kind: 'failure-reset', real: m[1] as string, virtual: m[2] as string, line}
+  return null
 }

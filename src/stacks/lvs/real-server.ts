@@ -24,7 +24,10 @@ import type {FailoverMetrics, Prediction, TimelineEvent} from '../../store/run-t
 import type {EpochMicros} from '../../time.js'
 import type {Poller} from '../../util/poll-loop.js'
 import {readLbVrrp, type LbVrrp} from '../keepalived/config.js'
+import {parseLdirectordCf} from '../../config/ldirectord.js'
+import {catFile} from '../../exec/run-ok.js'
 import {checkerFor} from './checker.js'
+import {predictLdirectordReadd, predictLdirectordRemoval, type LdLoopCosts} from './ldirectord/predict.js'
 import {predictCheckerRemoval, predictReadd, type FailMode} from './predict.js'
 import {parseIpvsList} from './readers.js'
 
@@ -35,6 +38,51 @@ export const IPVS_POLL_MS = 100
  * trip under TCG (≤ 100 ms) and keepalived's own scheduling (its timers fire up to ~100 ms late in the guest).
  */
 export const RS_TOLERANCE_MS = 300
+/** Facts of a director whose IPVS table ldirectord manages: its ldirectord.cf and the loop's measured costs (ms: check_ms, cycle_overhead_ms, remove_ms). */
+export const LDIRECTORD_CF_FACT = 'ldirectord_cf'
+export const LDIRECTORD_LOOP_FACT = 'ldirectord_loop'
+
+/** The loop costs a director's facts state (each a number or a [low, high] pair of ms), else undefined. */
+export function ldLoopFact(v: unknown): LdLoopCosts | undefined {
+  if (v === null || typeof v !== 'object') return undefined
+  const o = v as Record<string, unknown>
+  const ok = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x >= 0
+  const range = (k: string): readonly [number, number] | null => {
+    const x = o[k]
+    if (ok(x)) return [x, x]
+    return Array.isArray(x) && x.length === 2 && ok(x[0]) && ok(x[1]) && x[0] <= x[1] ? [x[0], x[1]] : null
+  }
+  const c = range('check_ms')
+  const ov = range('cycle_overhead_ms')
+  const r = range('remove_ms')
+  return c === null || ov === null || r === null ? undefined : {checkMs: c, cycleOverheadMs: ov, removeMs: r}
+}
+
+/**
+ * The prediction for a director whose table ldirectord manages (fact ldirectord_cf): its file read on the
+ * director, the virtual for VIP:PORT and predictLdirectordRemoval with the loop's measured costs (fact
+ * ldirectord_loop); null when the file has no such virtual with the target. The metric is the drill's
+ * checkerRemovalMs (the same table reading measures both keepalived's and ldirectord's removal).
+ */
+async function ldirectordPrediction(master: LbVrrp, vip: string, port: number, target: InventoryHost, mode: FailMode | null, plan: FaultPlan): Promise<{prediction: Prediction; delayLoopS: number} | null> {
+  const path = master.host.facts[LDIRECTORD_CF_FACT]
+  if (typeof path !== 'string') return null
+  const text = await catFile(master.exec, path, {where: `on ${master.host.name}`, suggestion: `the director's fact ${LDIRECTORD_CF_FACT} names its ldirectord.cf`})
+  const cfg = parseLdirectordCf(text, {file: `${master.host.name}:${path}`})
+  const virtual = cfg.virtuals.find((v) => v.kind === 'address' && v.address === vip && v.port === String(port) && v.reals.some((x) => x.address === target.address))
+  if (virtual === undefined) return null
+  const loop = ldLoopFact(master.host.facts[LDIRECTORD_LOOP_FACT])
+  const delayLoopS = Number(cfg.globals['checkinterval']?.value ?? 10) || 10
+  if (mode === null) {
+    return {prediction: {metric: 'checkerRemovalMs', takeoverMs: null, minMs: null, maxMs: null, formula: `a ${plan.kind} fault (${plan.summary}) leaves the port accepting connections: ldirectord's check does not fail`, inputs: {}}, delayLoopS}
+  }
+  const p = predictLdirectordRemoval({cfg, virtual, failure: mode, real: target.name, ...(loop === undefined ? {} : {loop})})
+  const readd = predictLdirectordReadd({cfg, virtual, ...(loop === undefined ? {} : {loop})})
+  p.formula += `; ldirectord ${path} on ${master.host.name}; back in the table ${readd.formula.replace(/^the next check after the revert succeeds: /, '')} after the revert`
+  Object.assign(p.inputs, {checker: 'ldirectord', director: master.host.name, mode, readdMaxMs: readd.maxMs ?? 0, config: `${path}:${virtual.line}`})
+  return {prediction: {...p, metric: 'checkerRemovalMs'}, delayLoopS}
+}
+
 /** Fact of a lab host: how to start a daemon again when it has no service control (`services: none`). */
 export const LAB_START_FACT = 'lab_start'
 
@@ -274,12 +322,13 @@ export async function prepareRealServer(o: DrillOptions, target: InventoryHost, 
   const plan = realServerPlan(await o.planFault(env), target)
   const mode = failModeOf(plan)
   const checker = checkerFor(master.config, vip, port, target.address)
+  const ld = checker === null ? await ldirectordPrediction(master, vip, port, target, mode, plan) : null
   let prediction: Prediction
-  if (checker === null) {
+  if (ld !== null) {
+    prediction = ld.prediction
+  } else if (checker === null) {
     prediction = {metric: 'checkerRemovalMs', takeoverMs: null, minMs: null, maxMs: null, formula: `no checker for real_server ${target.address} in virtual_server ${vip} ${port} of ${master.host.name}:${master.confPath}: keepalived never removes it, requests to it fail until it returns`, inputs: {}}
     warnings.push(`${target.name} has no health checker on ${master.host.name}`)
-  } else if (checker.kind === 'MISC_CHECK') {
-    prediction = {metric: 'checkerRemovalMs', takeoverMs: null, minMs: null, maxMs: null, formula: `MISC_CHECK (${checker.where}): the script's own timing, no model`, inputs: {}}
   } else if (mode === null) {
     prediction = {metric: 'checkerRemovalMs', takeoverMs: null, minMs: null, maxMs: null, formula: `a ${plan.kind} fault (${plan.summary}) leaves the port accepting connections (a stopped daemon's backlog still completes the handshake): ${checker.kind} does not fail`, inputs: {}}
   } else {
@@ -309,7 +358,7 @@ export async function prepareRealServer(o: DrillOptions, target: InventoryHost, 
     pollers: [poller],
     clockOffsets,
     warnings,
-    hooks: new RealServerLive({backend: ipvsServiceName('TCP', vip, port), server: `${target.address}:${port}`, delayLoopMs: (checker?.delayLoopS ?? 60) * 1000}),
+    hooks: new RealServerLive({backend: ipvsServiceName('TCP', vip, port), server: `${target.address}:${port}`, delayLoopMs: (checker?.delayLoopS ?? ld?.delayLoopS ?? 60) * 1000}),
   }
   return {spec, plan, prediction, stack: 'lvs', commands: display(plan, inv)}
 }

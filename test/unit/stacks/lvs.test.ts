@@ -141,7 +141,7 @@ describe('established-connection survival (the streams fold)', () => {
 describe('the LVS lab: options and keepalived.conf', () => {
   it('options: defaults, --sync, bad values refused', () => {
     const o = parseLvsLabOptions({})
-    assert.deepEqual(o, {sync: false, advertInt: 1, scheduler: 'rr', delayLoop: 1, connectTimeout: 1, retry: 1, delayBeforeRetry: 1, memMb: 256, forwarding: 'dr', persistence: 0})
+    assert.deepEqual(o, {sync: false, advertInt: 1, scheduler: 'rr', delayLoop: 1, connectTimeout: 1, retry: 1, delayBeforeRetry: 1, checker: 'tcp', health: 'keepalived', memMb: 256, forwarding: 'dr', persistence: 0})
     assert.equal(parseLvsLabOptions({sync: true}).sync, true)
     assert.throws(() => parseLvsLabOptions({scheduler: 'fancy'}), /scheduler/)
     assert.throws(() => parseLvsLabOptions({advertInt: 0}), /advert-int/)

@@ -91,3 +91,21 @@ export const LVS_FLAVOR: GuestFlavor = {
   modules: LVS_MODULES,
   init: LVS_GUEST_INIT_SH,
 }
+
+/**
+ * `--health ldirectord`: the LVS image plus ldirectord 4.12 (a perl script) and the perl it runs on. Its own
+ * flavor (own manifest and initramfs): the plain LVS image is unchanged. ldirectord `use`s at compile time
+ * Socket6, IO::Socket::INET6, LWP::UserAgent, Net::HTTP, URI, Net::Ping, Net::SMTP, Mail::Send, Digest::MD5,
+ * POSIX, Sys::Syslog…; the Debian packages holding them are ldirectord's lib*-perl dependencies (followed as
+ * the image follows lib* dependencies), perl-base, perl-modules-5.36 and libperl5.36 (XS modules). Their perl
+ * trees go in whole (without the .pod documentation).
+ */
+export const LVS_LD_FLAVOR: GuestFlavor = {
+  ...LVS_FLAVOR,
+  name: 'lvs-ld',
+  roots: [...LVS_FLAVOR.roots, 'ldirectord', 'perl-base', 'perl-modules-5.36', 'libperl5.36'],
+  binaries: [...LVS_FLAVOR.binaries, 'usr/bin/perl'],
+  // left out: C headers (CORE), the Asian Encode tables, Unicode::Collate; the guest has 512 MiB with ldirectord (its rootfs holds ~75 MB)
+  treeSkip: ['/CORE(/|$)', '/auto/Encode/(CN|JP|KR|TW)(/|$)', '/Encode/(CN|JP|KR|TW)(/|\\.pm$)', '/Unicode/Collate(/|\\.pm$)', '/unicore/TestProp\\.pl$'],
+  trees: ['usr/sbin/ldirectord', 'usr/share/perl5', 'usr/share/perl', 'usr/lib/x86_64-linux-gnu/perl5', 'usr/lib/x86_64-linux-gnu/perl', 'usr/lib/x86_64-linux-gnu/perl-base'],
+}

@@ -25,8 +25,8 @@ import {readLabState, writeLabState, type LabState} from '../../../lab/state.js'
 import {nowUs} from '../../../time.js'
 import {writeFileAtomic} from '../../../util/atomic.js'
 import {directorState, type DirectorState} from '../live.js'
-import {LVS_FLAVOR, RS_HTTPD_ARGV} from './guest.js'
-import {keepalivedConf, LB_KIND, VRRP_INSTANCE} from './render.js'
+import {LVS_FLAVOR, LVS_LD_FLAVOR, RS_HTTPD_ARGV} from './guest.js'
+import {keepalivedConf, LB_KIND, ldirectordCf, ldirectordCfPath, ldirectordLogPath, VRRP_INSTANCE} from './render.js'
 import {HTTP_PORT, LVS_SUBNET, NAT_GATEWAY, PREFIX_LEN, STREAM_PORT, VIP, lvsTopology, optionsKey, parseLvsLabOptions, type LvsForwarding, type LvsGuestNode, type LvsLabOptions, type LvsLabTopology} from './topology.js'
 
 export const TOPOLOGY = 'lvs'
@@ -107,6 +107,29 @@ export function forwardingSetup(t: LvsLabTopology, forwarding: LvsForwarding): A
   }
   return out
 }
+/**
+ * ldirectord of a director (--health ldirectord), started like keepalived: `ldirectord CF start` forks its
+ * daemon (pid file /var/run/ldirectord.ld-DIRECTOR.pid) in the director's namespace; its own messages go to
+ * the cf's logfile, what it prints before that to /run/ld-DIRECTOR.out.
+ */
+export function ldirectordArgv(director: string): string[] {
+  return ['sh', '-c', 'log=$1; shift; "$@" > "$log" 2>&1 < /dev/null &', 'sh', `/run/ld-${director}.out`, ...inGuestNs(director, ['/usr/sbin/ldirectord', ldirectordCfPath(director), 'start'])]
+}
+
+/**
+ * ldirectord's loop costs in this guest (TCG) while a real-server drill runs (the table poller, the probes,
+ * the other director's ldirectord share the guest's one CPU), measured from `ldirectord -d` with each line
+ * stamped with /proc/uptime (test/fixtures/lvs/d1-ldirectord-debug-drill.txt): an answering check 29 ms
+ * median, 120 ms p90; a healthy loop of 4 checks 1.10–2.01 s at checkinterval 1 (so 4 × check + overhead
+ * spans 0.10–1.01 s: check 25–150 ms, overhead 0–410 ms); the removal (the failing check's end → `ipvsadm -d`
+ * done: ldirectord reads the table with a forked `ipvsadm -L -n` first) 0.40–0.61 s, bounded here at 0.65 s.
+ * Idle, the loop takes 1.16–1.30 s (d2-ldirectord-debug-uptime.txt).
+ */
+export const LAB_LD_LOOP = {check_ms: [25, 150], cycle_overhead_ms: [0, 410], remove_ms: [400, 650]} as const
+
+/** What ldirectord's sockets look up (IO::Socket::INET6: getprotobyname; LWP: the http service); the image has no netbase. */
+const NETBASE_PROTOCOLS = 'ip 0 IP\nicmp 1 ICMP\ntcp 6 TCP\nudp 17 UDP\n'
+const NETBASE_SERVICES = 'echo 7/tcp\nhttp 80/tcp www\n'
 
 function hostsOf(t: LvsLabTopology): LabHostView[] {
   return [
@@ -131,8 +154,9 @@ function renderInventory(t: LvsLabTopology, x: LvsLabExtra, state: string): stri
         qemu_monitor: x.files.monitorSocket,
         qemu_netdev: n.netdev,
         ...(n.role === 'director' ? {priority: n.priority, keepalived_conf: `/etc/keepalived/${n.name}.conf`, keepalived_log: `/run/ka-${n.name}.log`, lvs_sync: x.options.sync, lvs_stream_port: STREAM_PORT, lvs_forwarding: LB_KIND[forwardingOf(x.options)]} : {}),
+        ...(n.role === 'director' && x.options.health === 'ldirectord' ? {ldirectord_cf: ldirectordCfPath(n.name), ldirectord_log: ldirectordLogPath(n.name), ldirectord_loop: {check_ms: [...LAB_LD_LOOP.check_ms], cycle_overhead_ms: [...LAB_LD_LOOP.cycle_overhead_ms], remove_ms: [...LAB_LD_LOOP.remove_ms]}} : {}),
         // No service control in the guest (services: none): how a killed daemon is started again on revert.
-        lab_start: n.role === 'director' ? {keepalived: keepalivedArgv(n.name)} : {httpd: [...RS_HTTPD_ARGV, `/www/${n.name}`]},
+        lab_start: n.role === 'director' ? {keepalived: keepalivedArgv(n.name), ...(x.options.health === 'ldirectord' ? {ldirectord: ldirectordArgv(n.name)} : {})} : {httpd: [...RS_HTTPD_ARGV, `/www/${n.name}`]},
       },
     }
   }
@@ -227,7 +251,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   await refuseTakenNamespaces(namespaces, 'HACHAOS_LAB_PREFIX=hc2 hachaos lab up --topology lvs', 'or remove leftovers')
 
   progress('preparing the guest image (kernel, busybox, keepalived, ipvsadm, iproute2 from Debian packages; cached)')
-  const img = await ensureGuestImage({progress, flavor: LVS_FLAVOR})
+  if (o.health === 'ldirectord') progress('ldirectord: the image also holds perl and ldirectord 4.12 with the perl modules it loads (its own flavor, cached)')
+  const img = await ensureGuestImage({progress, flavor: o.health === 'ldirectord' ? LVS_LD_FLAVOR : LVS_FLAVOR})
   const imageMs = since()
   const files = labFiles(dir)
   const x: LvsLabExtra = {options: o, optionsKey: optionsKey(o), kernelVersion: img.kernelVersion, files, qemuPid: null, brokerPid: null, switchNs: t.switchNs, nodes: t.nodes}
@@ -292,24 +317,37 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     if (setup.length > 0) progress(`LVS-${LB_KIND[o.forwarding]}: ${o.forwarding === 'nat' ? `directors forward (ip_forward=1, send_redirects=0) on ${NAT_GATEWAY}'s subnet, real servers route through it, no VIP on their lo` : 'real servers: the VIP on tunl0 (ipip), rp_filter=0'}`)
     for (const s of setup) await runOk(vm, s.argv, {timeoutMs: 15_000, what: `LVS-${LB_KIND[o.forwarding]} setup of ${s.node}`})
 
-    progress(`starting keepalived in d1 and d2 (${LB_KIND[o.forwarding]}${o.persistence > 0 ? `, persistence ${o.persistence} s` : ''}, ${o.scheduler}${o.sync ? ', lvs_sync_daemon' : ''})`)
+    const writeFile = (path: string, text: string, mode = '644'): Promise<unknown> => runOk(vm, ['sh', '-c', 'cat > "$1" && chmod "$2" "$1"', 'sh', path, mode], {input: text, what: `writing ${path} in the guest`})
+    if (o.health === 'ldirectord') {
+      await writeFile('/etc/protocols', NETBASE_PROTOCOLS)
+      await writeFile('/etc/services', NETBASE_SERVICES)
+      await runOk(vm, ['mkdir', '-p', '/etc/ha.d'], {what: 'mkdir /etc/ha.d in the guest'})
+    }
+    progress(`starting keepalived in d1 and d2 (${LB_KIND[o.forwarding]}${o.persistence > 0 ? `, persistence ${o.persistence} s` : ''}, ${o.scheduler}${o.sync ? ', lvs_sync_daemon' : ''}${o.health === 'ldirectord' ? ', VRRP only: ldirectord manages IPVS' : `, ${o.checker.toUpperCase()} checker on :${HTTP_PORT}`})`)
     for (const d of t.nodes.filter((n) => n.role === 'director')) {
       const conf = `/etc/keepalived/${d.name}.conf`
-      await runOk(vm, ['sh', '-c', 'cat > "$1"', 'sh', conf], {input: keepalivedConf(d, o, opts.prefix), what: `writing ${conf} in the guest`})
+      await writeFile(conf, keepalivedConf(d, o, opts.prefix))
       await runOk(vm, keepalivedArgv(d.name), {timeoutMs: 15_000, what: `keepalived in ${d.name}`, suggestions: [`its log in the guest: /run/ka-${d.name}.log`]})
+      if (o.health === 'ldirectord') {
+        await writeFile(ldirectordCfPath(d.name), ldirectordCf(d, o, opts.prefix))
+        await runOk(vm, ldirectordArgv(d.name), {timeoutMs: 15_000, what: `ldirectord in ${d.name}`, suggestions: [`its output in the guest: /run/ld-${d.name}.out and ${ldirectordLogPath(d.name)}`]})
+      }
     }
     const keepalivedMs = since()
 
     // persistence sends one client to one real server (the template) for persistence_timeout: one answer is all there is
     const wanted = o.persistence > 0 ? 1 : 2
+    // ldirectord starts slowly under TCG: perl compiles ~5 s, then it adds, drops and re-adds each real server
+    // (its start-up pass) with a forked ipvsadm each time: 25–35 s measured until both answer
+    const readyWaitMs = o.health === 'ldirectord' ? 90_000 : 30_000
     progress(`waiting for ${VIP}:${HTTP_PORT} to answer from ${wanted === 2 ? 'rs1 and rs2' : 'a real server (persistence: the client sticks to one)'} (client)`)
     const seen = new Set<string>()
     const both = await waitFor(async () => {
       const who = await clientGet(t)
       if (who !== null) seen.add(who)
       return seen.size >= wanted ? true : undefined
-    }, 30_000, 50)
-    if (both === undefined) throw notReady(`the VIP did not answer from ${wanted === 2 ? 'both real servers' : 'a real server'} within 30 s (answered: ${[...seen].join(', ') || 'none'})`, files.consoleLog)
+    }, readyWaitMs, 50)
+    if (both === undefined) throw notReady(`the VIP did not answer from ${wanted === 2 ? 'both real servers' : 'a real server'} within ${readyWaitMs / 1000} s (answered: ${[...seen].join(', ') || 'none'})`, files.consoleLog)
     const readyMs = since()
     const invText = renderInventory(t, x, sf)
     writeFileAtomic(inv, invText)
@@ -336,7 +374,7 @@ function result(t: LvsLabTopology, x: LvsLabExtra, inv: string, sf: string, alre
     inventory: inv,
     stateFile: sf,
     timings,
-    details: {forwarding: LB_KIND[forwardingOf(x.options)], persistence: x.options.persistence ?? 0, scheduler: x.options.scheduler, sync: x.options.sync, options: x.options, kernel: x.kernelVersion, services: [`${VIP}:${HTTP_PORT}`, `${VIP}:${STREAM_PORT}`], monitor: x.files.monitorSocket, console: x.files.brokerSocket, downloaded},
+    details: {forwarding: LB_KIND[forwardingOf(x.options)], persistence: x.options.persistence ?? 0, scheduler: x.options.scheduler, sync: x.options.sync, checker: x.options.checker ?? 'tcp', health: x.options.health ?? 'keepalived', options: x.options, kernel: x.kernelVersion, services: [`${VIP}:${HTTP_PORT}`, `${VIP}:${STREAM_PORT}`], monitor: x.files.monitorSocket, console: x.files.brokerSocket, downloaded},
   }
 }
 

@@ -83,12 +83,21 @@ export interface LvsLabOptions {
   connectTimeout: number
   retry: number
   delayBeforeRetry: number
+  /** The checker of the HTTP service (VIP:80): TCP_CHECK, HTTP_GET (GET / → 200) or MISC_CHECK (a busybox wget script). The echo service keeps TCP_CHECK. */
+  checker: LvsChecker
+  /** Who manages the IPVS table: keepalived's own checkers (virtual_server) or ldirectord (keepalived then only runs VRRP). */
+  health: LvsHealth
   memMb: number
   /** IPVS forwarding: dr (default), nat (directors as the real servers' gateway), tun (IPIP). */
   forwarding: LvsForwarding
   /** persistence_timeout of the virtual servers, seconds; 0 = none. */
   persistence: number
 }
+
+export const CHECKERS = ['tcp', 'http', 'misc'] as const
+export type LvsChecker = (typeof CHECKERS)[number]
+export const HEALTH = ['keepalived', 'ldirectord'] as const
+export type LvsHealth = (typeof HEALTH)[number]
 
 export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'sh'] as const
 
@@ -109,6 +118,11 @@ export function parseLvsLabOptions(o: Record<string, string | number | boolean |
   if (!(SCHEDULERS as readonly string[]).includes(sched)) throw usage(`--scheduler "${sched}" is not one of ${SCHEDULERS.join(', ')}`)
   const fwd = String(o['forwarding'] ?? 'dr').toLowerCase()
   if (!(FORWARDINGS as readonly string[]).includes(fwd)) throw usage(`--forwarding "${String(o['forwarding'])}" is not one of ${FORWARDINGS.join(', ')}`, 'dr: VIP on the real servers\' lo; nat: the directors are their gateway; tun: IPIP to the real servers')
+  const checker = String(o['checker'] ?? 'tcp')
+  if (!(CHECKERS as readonly string[]).includes(checker)) throw usage(`--checker "${checker}" is not one of ${CHECKERS.join(', ')}`)
+  const health = String(o['health'] ?? 'keepalived')
+  if (!(HEALTH as readonly string[]).includes(health)) throw usage(`--health "${health}" is not one of ${HEALTH.join(', ')}`)
+  if (health === 'ldirectord' && checker !== 'tcp') throw usage(`--checker ${checker} is keepalived's: with --health ldirectord the checks are ldirectord's (checktype negotiate on :80, connect on :7)`, 'drop --checker, or use --health keepalived')
   const advertRaw = o['advertInt']
   const advertInt = intOpt(advertRaw, 'advert-int', 1, 1, 255)
   return {
@@ -119,7 +133,10 @@ export function parseLvsLabOptions(o: Record<string, string | number | boolean |
     connectTimeout: intOpt(o['connectTimeout'], 'connect-timeout', 1, 1, 3600),
     retry: intOpt(o['retry'], 'retry', 1, 0, 100),
     delayBeforeRetry: intOpt(o['delayBeforeRetry'], 'delay-before-retry', 1, 0, 3600),
-    memMb: intOpt(o['memMb'], 'mem', 256, 128, 4096),
+    checker: checker as LvsChecker,
+    health: health as LvsHealth,
+    // ldirectord's image holds perl: its rootfs (half the RAM at most) needs more than 128 MiB
+    memMb: intOpt(o['memMb'], 'mem', health === 'ldirectord' ? 512 : 256, 128, 4096),
     forwarding: fwd as LvsForwarding,
     // keepalived takes persistence_timeout up to 2^31 s; a day is plenty for a lab
     persistence: intOpt(o['persistence'], 'persistence', 0, 0, 86_400),

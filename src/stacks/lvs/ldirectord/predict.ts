@@ -11,11 +11,19 @@
  *   removal = U[0, ci] + d + (failurecount − 1) × (ci + d),
  *   so failurecount × (ci + d) − ci … failurecount × (ci + d)  (the upper bound: "up to failurecount ×
  *   (checkinterval + check duration)").
- * Other real servers' checks in the same loop add their durations to every cycle (≈ 0 when they answer at
- * once; a second dead server adds its timeout). Re-adding after the revert: the next successful check, at
- * most ci (+ d when a timed-out check was in flight).
+ * That holds when checks cost nothing. They do not: with fork=no one loop runs every real server's check of
+ * every virtual (N checks), then its own bookkeeping (check_cfgfile, signals), then sleeps ci; and the
+ * removal itself is ldirectord reading the table (a forked `ipvsadm -L -n`) and running `ipvsadm -d` (or
+ * `-e … -w 0`). With c = one answering check's duration, o = the loop's own overhead and r = the removal's
+ * cost (measured, `loop` below; 0 when not given):
+ *   healthy cycle  C0 = ci + N·c + o            (the phase of the first failing check: U[0, C0])
+ *   failing cycle  C1 = ci + d + (N − 1)·c + o  (the target's check now takes d)
+ *   removal = U[0, C0] + d + (failurecount − 1)·C1 + r
+ * (with c = o = r = 0 this is the formula above). With fork=yes each virtual has its own loop: N counts only
+ * its real servers. Re-adding after the revert: the next successful check, at most ci (+ d when a timed-out
+ * check was in flight).
  */
-import {type LdirectordConfig, type LdVirtual, ldTimers} from '../../../config/ldirectord.js'
+import {type LdirectordConfig, type LdVirtual, ldRealCount, ldTimers} from '../../../config/ldirectord.js'
 import type {Prediction} from '../../../store/run-types.js'
 
 /** How the real server fails: its port refuses (RST: the check fails at once) or its packets vanish (the check waits out its timeout). */
@@ -27,6 +35,29 @@ export interface LdRemovalInput {
   failure: LdFailure
   /** The real server's name for the formula text (e.g. rs1 or 10.70.1.11:80). */
   real?: string
+  /** Measured costs of ldirectord's loop on the director (all ms; absent: 0). */
+  loop?: LdLoopCosts
+}
+
+/** A measured range [low, high] (ms): the low ends make the earliest removal, the high ends the latest. */
+export type MsRange = readonly [number, number]
+
+/** What one ldirectord loop costs besides checkinterval and the failing check (measured on the director). */
+export interface LdLoopCosts {
+  /** One answering check (connect or negotiate), c. */
+  checkMs: MsRange
+  /** The loop's own work per cycle (check_cfgfile, signals, the sleep's wake-up late on a busy host), o. */
+  cycleOverheadMs: MsRange
+  /** The removal: `ipvsadm -L -n` read and `ipvsadm -d` / `-e -w 0` run by ldirectord, r. */
+  removeMs: MsRange
+}
+
+const zero = (r: MsRange): boolean => r[0] === 0 && r[1] === 0
+const rangeS = (r: MsRange): string => (r[0] === r[1] ? `${r[0] / 1000} s` : `${r[0] / 1000}–${r[1] / 1000} s`)
+
+/** Checks in one loop: every real server of every virtual with fork=no, this virtual's with fork=yes. */
+export function ldChecksPerLoop(cfg: LdirectordConfig, v: LdVirtual): number {
+  return ldTimers(cfg, v).fork ? ldRealCount(v) : cfg.virtuals.reduce((n, x) => n + ldRealCount(x), 0)
 }
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(3)} s`
@@ -65,31 +96,63 @@ export function predictLdirectordRemoval(i: LdRemovalInput): Prediction {
       inputs,
     }
   }
-  const cycle = ci + d
-  const max = f * cycle
-  const min = Math.max(0, max - ci)
   const dText = i.failure === 'refused' ? 'check ≈ 0 s (refused)' : `check ${timeoutMs / 1000} s (${timeoutName}, blackhole)`
+  const loop = i.loop
+  if (loop === undefined || (zero(loop.checkMs) && zero(loop.cycleOverheadMs) && zero(loop.removeMs))) {
+    const cycle = ci + d
+    const max = f * cycle
+    const min = Math.max(0, max - ci)
+    return {
+      metric: LD_REMOVAL_METRIC,
+      takeoverMs: (min + max) / 2,
+      minMs: min,
+      maxMs: max,
+      formula: `ldirectord ${t.checktype.value} check of ${who} (${i.virtual.text}): up to failurecount ${f} × (checkinterval ${ci / 1000} s + ${dText}) = ${s(max)}, at least ${s(min)} (the first failing check starts 0 … checkinterval after the fault); then ${action}`,
+      inputs,
+    }
+  }
+  const n = ldChecksPerLoop(i.cfg, i.virtual)
+  const [c, o, r] = [loop.checkMs, loop.cycleOverheadMs, loop.removeMs]
+  const c0 = (k: 0 | 1): number => ci + n * c[k] + o[k]
+  const c1 = (k: 0 | 1): number => ci + d + (n - 1) * c[k] + o[k]
+  const min = Math.round(d + (f - 1) * c1(0) + r[0])
+  const max = Math.round(c0(1) + d + (f - 1) * c1(1) + r[1])
+  Object.assign(inputs, {checksPerLoop: n, checkMs: `${c[0]}-${c[1]}`, cycleOverheadMs: `${o[0]}-${o[1]}`, removeMs: `${r[0]}-${r[1]}`})
   return {
     metric: LD_REMOVAL_METRIC,
-    takeoverMs: (min + max) / 2,
+    takeoverMs: Math.round((min + max) / 2),
     minMs: min,
     maxMs: max,
-    formula: `ldirectord ${t.checktype.value} check of ${who} (${i.virtual.text}): up to failurecount ${f} × (checkinterval ${ci / 1000} s + ${dText}) = ${s(max)}, at least ${s(min)} (the first failing check starts 0 … checkinterval after the fault); then ${action}`,
+    formula:
+      `ldirectord ${t.checktype.value} check of ${who} (${i.virtual.text}), ${n} checks a loop (fork=${t.fork ? 'yes' : 'no'}): ` +
+      `U[0, C0] + d + (failurecount ${f} − 1) × C1 + removal ${rangeS(r)}, with d = ${dText}, ` +
+      `C0 = checkinterval ${ci / 1000} s + ${n} × check ${rangeS(c)} + loop overhead ${rangeS(o)} = ${s(c0(0))}–${s(c0(1))}, ` +
+      `C1 = checkinterval + d + ${n - 1} × check + overhead = ${s(c1(0))}–${s(c1(1))}: ${s(min)} … ${s(max)}; then ${action}`,
     inputs,
   }
 }
 
-/** Time until a recovered real server is back (weight restored / re-added): the next successful check. */
+/**
+ * Time until a recovered real server is back (weight restored / re-added): the next successful check,
+ * 0 … checkinterval (+ the timeout when a timed-out check was still running); with measured loop costs, the
+ * whole healthy cycle C0 bounds the wait and the add itself (`ipvsadm -a` / `-e`) costs about a removal's r.
+ */
 export function predictLdirectordReadd(i: Omit<LdRemovalInput, 'failure'>): Prediction {
   const t = ldTimers(i.cfg, i.virtual)
   const ci = t.checkintervalS.value * 1000
   const timeoutMs = t.activeTimeoutS.value * 1000
+  const loop = i.loop
+  const n = ldChecksPerLoop(i.cfg, i.virtual)
+  const c0 = loop === undefined ? ci : ci + n * loop.checkMs[1] + loop.cycleOverheadMs[1]
+  const add = loop?.removeMs[1] ?? 0
+  const max = Math.round(c0 + timeoutMs + add)
+  const costs = loop === undefined ? '' : ` (a loop ${s(c0)} with ${n} checks, the add ${s(add)})`
   return {
     metric: 'realServerReaddMs',
-    takeoverMs: ci / 2,
+    takeoverMs: Math.round(c0 / 2),
     minMs: 0,
-    maxMs: ci + timeoutMs,
-    formula: `the next check after the revert succeeds: 0 … checkinterval ${ci / 1000} s (+ ${timeoutMs / 1000} s when a timed-out check was still running) = 0 … ${s(ci + timeoutMs)}`,
+    maxMs: max,
+    formula: `the next check after the revert succeeds: 0 … checkinterval ${ci / 1000} s${costs} (+ ${timeoutMs / 1000} s when a timed-out check was still running) = 0 … ${s(max)}`,
     inputs: {virtual: i.virtual.text, checkintervalS: t.checkintervalS.value, timeoutS: t.activeTimeoutS.value, quiescent: t.quiescent.value},
   }
 }
