@@ -128,6 +128,17 @@ describe('--health ldirectord: keepalived VRRP only, ldirectord.cf', () => {
     assert.ok(v !== undefined)
     assert.equal(ldChecksPerLoop(cfg, v), 4)
   })
+
+  it('with --forwarding nat --persistence 60: masq to the inside addresses, persistent=60 (the parser reads both)', () => {
+    const text = ldirectordCf(d1, parseLvsLabOptions({health: 'ldirectord', forwarding: 'nat', persistence: 60}))
+    const cfg = parseLdirectordCf(text, {file: 'ld-d1.cf'})
+    assert.deepEqual(cfg.virtuals.map((v) => [v.text, v.directives['persistent']?.value]), [
+      ['10.98.0.100:80', '60'],
+      ['10.98.0.100:7', '60'],
+    ])
+    assert.match(text, /\treal=10\.98\.1\.11:80 masq\n/)
+    assert.match(ldirectordCf(d1, parseLvsLabOptions({health: 'ldirectord', forwarding: 'tun'})), /\treal=10\.98\.0\.12:7 ipip\n/)
+  })
 })
 
 /** Healthy loop durations of rs1's :80 check in a `ldirectord -d` trace stamped with /proc/uptime (s). */
