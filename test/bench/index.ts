@@ -8,6 +8,9 @@
  *   drill wall time beyond hold+failback   goal < 2 s
  *   10-drill soak vs the same 10 drills as separate `hachaos failover` commands   goal ≤ 1.10 × (test/bench/gameday.ts)
  *
+ *   lvs: lab up --sync with a warm cache    goal ≤ 15 s, next to the guest's boot; nic-down d1 takeover vs
+ *        Master_Down_Interval ± 50 ms, rs1 httpd killed vs the TCP_CHECK formula ± 300 ms (test/bench/lvs.ts)
+ *
  *   bond dashboard CPU at 10 refreshes/s, 4 members, next to bmon   goal ≤ 2 % of a core
  *   failover dashboard CPU at 10 refreshes/s, a replayed drill       goal ≤ 2 % of a core (no root)
  *   hachaos load vs bare iperf3 on the same path                     goal ≥ 95 %
@@ -37,6 +40,7 @@ import {benchCaptureRead} from './capture-read.js'
 import {benchDrillLive} from './drill-live.js'
 import {benchFailoverTui} from './failover-tui.js'
 import {benchGameDay} from './gameday.js'
+import {benchLvs} from './lvs.js'
 import {benchReport} from './report.js'
 import {benchWatchFlat} from './watch-flat.js'
 import {cli} from './cli.js'
@@ -193,6 +197,11 @@ async function captureReadSection(): Promise<Row[]> {
   ]
 }
 
+/** The LVS lab: lab up, director takeover and real-server removal against their formulas (test/bench/lvs.ts). */
+async function lvsSection(): Promise<Row[]> {
+  return (await benchLvs()).map((l) => ({what: l.what, value: l.value, goal: l.goal, ratio: l.note}))
+}
+
 /** capture analyze at scale next to tcpdump (test/bench/capture.ts). */
 async function captureSection(): Promise<Row[]> {
   return (await benchCapture()).map((l) => ({what: l.name, value: l.value, goal: l.goal, ratio: l.note}))
@@ -206,6 +215,7 @@ export const SECTIONS: Array<{name: string; root?: boolean; run: () => Promise<R
   {name: 'keepalived lab and drills', run: keepalivedSection},
   {name: 'game day soak overhead', run: gameDaySection},
   {name: 'bond dashboard and iperf3 load', run: bondSection},
+  {name: 'lvs lab and drills', run: lvsSection},
   {name: 'failover dashboard', run: failoverTuiSection, root: false},
   {name: 'report over 5,000 runs', run: reportSection, root: false},
   {name: 'capture analyze at scale', root: false, run: captureSection},
