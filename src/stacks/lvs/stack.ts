@@ -31,6 +31,7 @@ import {prepareRealServer, withLabStart} from './real-server.js'
 import {LDIRECTORD_RULES} from './ldirectord/rules.js'
 import {LVS_RULES} from './rules.js'
 import {StreamsObserver} from './streams.js'
+import {SyncCompleteness} from './sync-complete.js'
 import {syncGroupOf, syncGroupTakeoverMs} from './sync-group.js'
 import {DROP_STREAMS, SYNCED_AFTER_MS, SyncDropObserver, syncDivergence} from './sync-drop.js'
 
@@ -66,6 +67,8 @@ class LvsLive implements StackHooks {
     private readonly syncDrop: SyncDropDrill | null = null,
     /** The VIP's vrrp_sync_group (LVS-NAT: with the gateway's instance): its vrids and each director's advert source. */
     private readonly group: {vrids: number[]; ips: Record<string, string>} | null = null,
+    /** With a sync daemon: both tables compared once the streams have been open SYNCED_AFTER_MS, before the fault. */
+    private readonly complete: SyncCompleteness | null = null,
   ) {
     this.injectedAt = 0
     // Hold a little after the takeover: streams the new director resets fail at their next byte (100 ms).
@@ -92,14 +95,22 @@ class LvsLive implements StackHooks {
     return last > 0 && nowUs() - last >= SYNCED_AFTER_MS * 1000
   }
 
+  /** The sync-completeness reading is done (or failed, or out of time); it starts once the streams have been open long enough. */
+  private completeDone(): boolean {
+    if (this.complete === null) return true
+    this.complete.poke()
+    return this.complete.done
+  }
+
   steady(since: EpochMicros): boolean {
-    return this.inner.steady(since) && (this.streams === null || this.streams.fold.survival(null, null).opened >= this.streams.count) && this.streamsSynced()
+    return this.inner.steady(since) && (this.streams === null || this.streams.fold.survival(null, null).opened >= this.streams.count) && this.streamsSynced() && this.completeDone()
   }
 
   notSteady(): string {
     const s = this.streams?.fold.survival(null, null)
     if (s !== undefined && this.streams !== null && s.opened < this.streams.count) return `only ${s.opened} of ${this.streams.count} streams through the VIP are open`
     if (!this.streamsSynced()) return `the streams through the VIP have not been open ${SYNCED_AFTER_MS} ms (their sync to the backup)`
+    if (this.complete !== null && !this.complete.done) return `the directors' connection tables were not read (sync completeness: the streams open ${SYNCED_AFTER_MS} ms, then ipvsadm -Lnc on both)`
     return this.inner.notSteady()
   }
 
@@ -141,6 +152,7 @@ class LvsLive implements StackHooks {
       })
     }
     if (this.syncDrop !== null) Object.assign(extra, this.syncDrop.observer.figures(faultAt, revertAt))
+    if (this.complete !== null) Object.assign(extra, this.complete.figures())
     return {...m, extra}
   }
 
@@ -233,6 +245,14 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
   } else if (client !== null) {
     warnings.push('no fact lvs_stream_port (an echo service behind the VIP) on the directors: established-connection survival is not measured')
   }
+  // with a sync daemon: how complete the backup's table is once the streams are synced, before the fault
+  let complete: SyncCompleteness | null = null
+  const masterLb = lbs.find((l) => l.host.name === oldMaster)
+  const backupLb = lbs.find((l) => l.host.name !== oldMaster)
+  if (!syncDrop && before.sync && streams !== null && portFact !== undefined && masterLb !== undefined && backupLb !== undefined) {
+    complete = new SyncCompleteness(streams, {name: masterLb.host.name, exec: masterLb.exec}, {name: backupLb.host.name, exec: backupLb.exec}, Number(portFact), emit)
+    pollers.push(complete)
+  }
   let dropDrill: SyncDropDrill | null = null
   if (syncDrop && backup !== null) {
     if (client === null || portFact === undefined) {
@@ -273,7 +293,7 @@ async function prepare(o: DrillOptions): Promise<PreparedDrill> {
     pollers,
     clockOffsets,
     warnings,
-    hooks: new LvsLive(inner, streams, {syncDaemon: before.sync ? 1 : 0, ...before.figures, ...(syncDrop ? {syncMissingBefore: beforeDivergence?.missingOnBackup ?? null} : {})}, dropDrill, group === null ? null : {vrids: group.vrids, ips: Object.fromEntries(lbs.filter((l) => l.ip !== null).map((l) => [l.host.name, l.ip as string]))}),
+    hooks: new LvsLive(inner, streams, {syncDaemon: before.sync ? 1 : 0, ...before.figures, ...(syncDrop ? {syncMissingBefore: beforeDivergence?.missingOnBackup ?? null} : {})}, dropDrill, group === null ? null : {vrids: group.vrids, ips: Object.fromEntries(lbs.filter((l) => l.ip !== null).map((l) => [l.host.name, l.ip as string]))}, complete),
   }
   return {spec, plan, prediction, stack: 'lvs', commands: display(plan, inv)}
 }
