@@ -19,6 +19,7 @@ import {labDir} from '../../src/lab/paths.js'
 import {RS_TOLERANCE_MS} from '../../src/stacks/lvs/real-server.js'
 import type {DrillRun} from '../../src/store/run-types.js'
 import {labPrefixForTests, runCli} from '../helpers/cli.js'
+import {splitProbes} from '../helpers/lvs-probes.js'
 
 const prefix = labPrefixForTests()
 const HOME = mkdtempSync(join(tmpdir(), 'hachaos-lvs-health-'))
@@ -37,7 +38,7 @@ async function killRs1(): Promise<DrillRun> {
   return r.json as DrillRun
 }
 
-/** Removal within [minMs, maxMs] ± RS_TOLERANCE_MS, nothing failed after it, re-added within the prediction's bound. */
+/** Removal within [minMs, maxMs] ± RS_TOLERANCE_MS, no request refused after it (the failures split by kind: test/helpers/lvs-probes.ts), re-added within the prediction's bound. */
 function check(run: DrillRun, what: string, minMs: number, maxMs: number, readdMaxMs: number): void {
   assert.equal(run.stack, 'lvs')
   assert.equal(run.reverted, true, run.revertError ?? '')
@@ -48,11 +49,13 @@ function check(run: DrillRun, what: string, minMs: number, maxMs: number, readdM
   const removed = x['checkerRemovalMs']
   assert.ok(typeof removed === 'number' && removed >= minMs - RS_TOLERANCE_MS && removed <= maxMs + RS_TOLERANCE_MS, `removal ${String(removed)} ms, formula ${minMs}–${maxMs} ± ${RS_TOLERANCE_MS}`)
   assert.ok((x['failedRequests'] ?? 0) > 0, 'requests scheduled to rs1 failed until it was removed')
-  const last = x['lastFailedRequestMs']
-  assert.ok(typeof last === 'number' && last <= removed + RS_TOLERANCE_MS, `the last failed request (${String(last)} ms) was sent before the removal (${removed} ms)`)
+  // failures after the removal, by kind: a 'refused' one would be the director still sending to the dead rs1
+  const split = splitProbes(run, removed, RS_TOLERANCE_MS)
+  process.stdout.write(`# ${what}: failures after the removal: ${split.text}\n`)
+  assert.ok(split.lastRefusedMs !== null && split.lastRefusedMs <= removed + RS_TOLERANCE_MS, `the last refused request (${String(split.lastRefusedMs)} ms) was sent before the removal (${removed} ms)`)
+  assert.equal(split.afterRevert['refused'] ?? 0, 0, 'no request refused after the revert')
   const readd = x['realServerReaddMs']
   assert.ok(typeof readd === 'number' && readd <= readdMaxMs + RS_TOLERANCE_MS, `re-added ${String(readd)} ms after the revert, bound ${readdMaxMs} ± ${RS_TOLERANCE_MS}`)
-  assert.equal(x['failedRequestsAfterRevert'], 0)
 }
 
 describe('lvs lab: HTTP_GET and ldirectord health checks, rs1 httpd killed', () => {

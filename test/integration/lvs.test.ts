@@ -22,6 +22,7 @@ import {masterDownIntervalMs} from '../../src/stacks/keepalived/timing.js'
 import {RS_TOLERANCE_MS} from '../../src/stacks/lvs/real-server.js'
 import type {DrillRun} from '../../src/store/run-types.js'
 import {labPrefixForTests, runCli} from '../helpers/cli.js'
+import {splitProbes} from '../helpers/lvs-probes.js'
 
 const prefix = labPrefixForTests()
 const HOME = mkdtempSync(join(tmpdir(), 'hachaos-lvs-'))
@@ -65,13 +66,20 @@ function checkTakeover(run: DrillRun): void {
   assert.equal(run.metrics.extra['streamsLostBeforeFault'], 0)
 }
 
+/** `hachaos doctor` against the running lab (live: the directors' keepalived.conf and IPVS read through the guest). */
+async function doctorRules(): Promise<string[]> {
+  const r = await runCli(['doctor', '-i', join(labDir(prefix, 'lvs'), 'inventory.yaml'), '--json', '--fail-on', 'never'], {env, timeoutMs: 90_000})
+  assert.equal(r.code, 0, r.stderr.slice(-2000))
+  return ((r.json as {findings?: Array<{rule: string}>}).findings ?? []).map((f) => f.rule)
+}
+
 async function rsDrill(fault: string[]): Promise<DrillRun> {
   const r = await runCli(['failover', '--target', 'rs1', ...fault, '--tolerance', `${RS_TOLERANCE_MS}ms`, '--json'], {env, timeoutMs: 120_000})
   assert.ok(r.json !== undefined, `exit ${r.code}\n${r.stderr.slice(-3000)}`)
   return r.json as DrillRun
 }
 
-/** The checker's removal (from the end of the inject) within [min, max] ± RS_TOLERANCE_MS, the last failed request before it, the re-add within its bound. */
+/** The checker's removal (from the end of the inject) within [min, max] ± RS_TOLERANCE_MS, no request refused after it (by kind: test/helpers/lvs-probes.ts), the re-add within its bound. */
 function checkRealServer(run: DrillRun, minMs: number, maxMs: number, readdMaxMs: number, mode: string): void {
   assert.equal(run.stack, 'lvs')
   assert.equal(run.reverted, true, run.revertError ?? '')
@@ -83,11 +91,15 @@ function checkRealServer(run: DrillRun, minMs: number, maxMs: number, readdMaxMs
   assert.ok(typeof removed === 'number' && removed >= minMs - RS_TOLERANCE_MS && removed <= maxMs + RS_TOLERANCE_MS, `removal ${String(removed)} ms, formula ${minMs}–${maxMs} ± ${RS_TOLERANCE_MS}`)
   const failed = x['failedRequests'] ?? 0
   assert.ok(failed > 0, 'requests scheduled to rs1 failed until it was removed')
-  const last = x['lastFailedRequestMs']
-  assert.ok(typeof last === 'number' && last <= removed + RS_TOLERANCE_MS, `the last failed request (${String(last)} ms) was sent before the removal (${removed} ms)`)
+  // failures after the removal, by kind: a 'refused' one would be the director still sending to the dead rs1
+  const split = splitProbes(run, removed, RS_TOLERANCE_MS)
+  process.stdout.write(`# rs1 ${mode}: failures after the removal: ${split.text}\n`)
+  if (mode === 'refused') {
+    assert.ok(split.lastRefusedMs !== null && split.lastRefusedMs <= removed + RS_TOLERANCE_MS, `the last refused request (${String(split.lastRefusedMs)} ms) was sent before the removal (${removed} ms)`)
+  }
+  assert.equal(split.afterRevert['refused'] ?? 0, 0, 'no request refused after the revert')
   const readd = x['realServerReaddMs']
   assert.ok(typeof readd === 'number' && readd <= readdMaxMs + RS_TOLERANCE_MS, `re-added ${String(readd)} ms after the revert, bound ${readdMaxMs} ± ${RS_TOLERANCE_MS}`)
-  assert.equal(x['failedRequestsAfterRevert'], 0)
 }
 
 describe('lvs lab: director pair with the real IPVS, nic-down on the master', () => {
@@ -125,7 +137,12 @@ describe('lvs lab: director pair with the real IPVS, nic-down on the master', ()
     assert.equal(run.metrics.extra['streamsSurvivedTakeover'], 0)
   })
 
-  it('rs1 httpd killed (refused): removed from d1\'s IPVS table within the TCP_CHECK formula, no request fails after, re-added', async () => {
+  it('doctor on the live lab without --sync: lvs-pair-no-sync (what the drill just measured: 0/20 streams)', async () => {
+    const rules = await doctorRules()
+    assert.ok(rules.includes('lvs-pair-no-sync'), rules.join(', '))
+  })
+
+  it('rs1 httpd killed (refused): removed from d1\'s IPVS table within the TCP_CHECK formula, no request refused after it, re-added', async () => {
     const run = await rsDrill(['--fault', 'kill', '--process', 'httpd'])
     // U[0, delay_loop 1] + (retry 1 + 1) × 0 + retry 1 × delay_before_retry 1 = 1–2 s
     checkRealServer(run, 1000, 2000, 1000, 'refused')
@@ -151,6 +168,12 @@ describe('lvs lab: director pair with the real IPVS, nic-down on the master', ()
     const survived = run.metrics.extra['streamsSurvivedTakeover'] ?? 0
     // measured 20/20; a stream opened in the very last packets before the fault may not be synced yet (sync_threshold 3)
     assert.ok(survived >= 18, `${survived}/20 streams survived the takeover with the sync daemon`)
+    // sync completeness before the fault: both tables read once the streams were synced, no stream missing
+    process.stdout.write(`# sync completeness before the fault: ${run.metrics.extra['syncMissingBefore']} of ${run.metrics.extra['syncMasterConnsBefore']} entries of d1 missing on d2, ${run.metrics.extra['syncMissingStreamsBefore']} streams; sync_threshold ${run.metrics.extra['syncThresholdFirst']} ${run.metrics.extra['syncThresholdPeriod']}\n`)
+    assert.equal(run.metrics.extra['syncMissingStreamsBefore'], 0)
+    assert.deepEqual([run.metrics.extra['syncThresholdFirst'], run.metrics.extra['syncThresholdPeriod']], [3, 50])
+    assert.ok(run.events.some((e) => e.type === 'note' && e.text.startsWith('before the fault ')), 'the completeness note is in the timeline')
+    assert.ok(!(await doctorRules()).includes('lvs-pair-no-sync'), 'lvs-pair-no-sync no longer fires with the sync daemon')
   })
 
   it('lab down leaves nothing: no namespaces, no QEMU, no lab directory', async () => {
