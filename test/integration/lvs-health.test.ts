@@ -19,7 +19,7 @@ import {labDir} from '../../src/lab/paths.js'
 import {RS_TOLERANCE_MS} from '../../src/stacks/lvs/real-server.js'
 import type {DrillRun} from '../../src/store/run-types.js'
 import {labPrefixForTests, runCli} from '../helpers/cli.js'
-import {splitProbes} from '../helpers/lvs-probes.js'
+import {checkRealServerRun} from '../helpers/lvs-probes.js'
 
 const prefix = labPrefixForTests()
 const HOME = mkdtempSync(join(tmpdir(), 'hachaos-lvs-health-'))
@@ -38,26 +38,6 @@ async function killRs1(): Promise<DrillRun> {
   return r.json as DrillRun
 }
 
-/** Removal within [minMs, maxMs] ± RS_TOLERANCE_MS, no request refused after it (the failures split by kind: test/helpers/lvs-probes.ts), re-added within the prediction's bound. */
-function check(run: DrillRun, what: string, minMs: number, maxMs: number, readdMaxMs: number): void {
-  assert.equal(run.stack, 'lvs')
-  assert.equal(run.reverted, true, run.revertError ?? '')
-  assert.equal(run.prediction.metric, 'checkerRemovalMs')
-  assert.deepEqual([run.prediction.minMs, run.prediction.maxMs, run.prediction.inputs['readdMaxMs']], [minMs, maxMs, readdMaxMs])
-  const x = run.metrics.extra
-  process.stdout.write(`# ${what}: removed ${x['checkerRemovalMs']} ms (predicted ${minMs}–${maxMs}), inject ${x['injectMs']} ms, ${x['failedRequests']} failed requests, last sent at ${x['lastFailedRequestMs']} ms, re-added ${x['realServerReaddMs']} ms after the revert (bound ${readdMaxMs})\n`)
-  const removed = x['checkerRemovalMs']
-  assert.ok(typeof removed === 'number' && removed >= minMs - RS_TOLERANCE_MS && removed <= maxMs + RS_TOLERANCE_MS, `removal ${String(removed)} ms, formula ${minMs}–${maxMs} ± ${RS_TOLERANCE_MS}`)
-  assert.ok((x['failedRequests'] ?? 0) > 0, 'requests scheduled to rs1 failed until it was removed')
-  // failures after the removal, by kind: a 'refused' one would be the director still sending to the dead rs1
-  const split = splitProbes(run, removed, RS_TOLERANCE_MS)
-  process.stdout.write(`# ${what}: failures after the removal: ${split.text}\n`)
-  assert.ok(split.lastRefusedMs !== null && split.lastRefusedMs <= removed + RS_TOLERANCE_MS, `the last refused request (${String(split.lastRefusedMs)} ms) was sent before the removal (${removed} ms)`)
-  assert.equal(split.afterRevert['refused'] ?? 0, 0, 'no request refused after the revert')
-  const readd = x['realServerReaddMs']
-  assert.ok(typeof readd === 'number' && readd <= readdMaxMs + RS_TOLERANCE_MS, `re-added ${String(readd)} ms after the revert, bound ${readdMaxMs} ± ${RS_TOLERANCE_MS}`)
-}
-
 describe('lvs lab: HTTP_GET and ldirectord health checks, rs1 httpd killed', () => {
   before(async () => {
     await runCli(['lab', 'down', ...TOPO])
@@ -74,7 +54,7 @@ describe('lvs lab: HTTP_GET and ldirectord health checks, rs1 httpd killed', () 
     process.stdout.write(`# lab up --checker http: ${r.timings.readyMs} ms\n`)
     const run = await killRs1()
     assert.equal(run.prediction.inputs['checker'], 'HTTP_GET')
-    check(run, 'HTTP_GET', 1000, 2000, 2000)
+    checkRealServerRun(run, {what: 'HTTP_GET', minMs: 1000, maxMs: 2000, readdMaxMs: 2000, mode: 'refused'})
   })
 
   it('--health ldirectord: removed within U[0, C0] + C1 + removal = 1.475–4.520 s, re-added within C0 + 1 + 0.65 s', async () => {
@@ -85,7 +65,7 @@ describe('lvs lab: HTTP_GET and ldirectord health checks, rs1 httpd killed', () 
     const run = await killRs1()
     assert.equal(run.prediction.inputs['checker'], 'ldirectord')
     assert.equal(run.prediction.inputs['checksPerLoop'], 4)
-    check(run, 'ldirectord', 1475, 4520, 3660)
+    checkRealServerRun(run, {what: 'ldirectord', minMs: 1475, maxMs: 4520, readdMaxMs: 3660, mode: 'refused'})
   })
 
   it('lab down leaves nothing: no namespaces, no QEMU, no lab directory', async () => {

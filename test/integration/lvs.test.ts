@@ -22,7 +22,7 @@ import {masterDownIntervalMs} from '../../src/stacks/keepalived/timing.js'
 import {RS_TOLERANCE_MS} from '../../src/stacks/lvs/real-server.js'
 import type {DrillRun} from '../../src/store/run-types.js'
 import {labPrefixForTests, runCli} from '../helpers/cli.js'
-import {splitProbes} from '../helpers/lvs-probes.js'
+import {checkRealServerRun} from '../helpers/lvs-probes.js'
 
 const prefix = labPrefixForTests()
 const HOME = mkdtempSync(join(tmpdir(), 'hachaos-lvs-'))
@@ -79,29 +79,6 @@ async function rsDrill(fault: string[]): Promise<DrillRun> {
   return r.json as DrillRun
 }
 
-/** The checker's removal (from the end of the inject) within [min, max] ± RS_TOLERANCE_MS, no request refused after it (by kind: test/helpers/lvs-probes.ts), the re-add within its bound. */
-function checkRealServer(run: DrillRun, minMs: number, maxMs: number, readdMaxMs: number, mode: string): void {
-  assert.equal(run.stack, 'lvs')
-  assert.equal(run.reverted, true, run.revertError ?? '')
-  assert.equal(run.prediction.metric, 'checkerRemovalMs')
-  assert.deepEqual([run.prediction.minMs, run.prediction.maxMs, run.prediction.inputs['mode'], run.prediction.inputs['readdMaxMs']], [minMs, maxMs, mode, readdMaxMs])
-  const x = run.metrics.extra
-  process.stdout.write(`# rs1 ${mode}: removed ${x['checkerRemovalMs']} ms (predicted ${minMs}–${maxMs}), inject ${x['injectMs']} ms, ${x['failedRequests']} failed requests, last sent at ${x['lastFailedRequestMs']} ms, re-added ${x['realServerReaddMs']} ms after the revert\n`)
-  const removed = x['checkerRemovalMs']
-  assert.ok(typeof removed === 'number' && removed >= minMs - RS_TOLERANCE_MS && removed <= maxMs + RS_TOLERANCE_MS, `removal ${String(removed)} ms, formula ${minMs}–${maxMs} ± ${RS_TOLERANCE_MS}`)
-  const failed = x['failedRequests'] ?? 0
-  assert.ok(failed > 0, 'requests scheduled to rs1 failed until it was removed')
-  // failures after the removal, by kind: a 'refused' one would be the director still sending to the dead rs1
-  const split = splitProbes(run, removed, RS_TOLERANCE_MS)
-  process.stdout.write(`# rs1 ${mode}: failures after the removal: ${split.text}\n`)
-  if (mode === 'refused') {
-    assert.ok(split.lastRefusedMs !== null && split.lastRefusedMs <= removed + RS_TOLERANCE_MS, `the last refused request (${String(split.lastRefusedMs)} ms) was sent before the removal (${removed} ms)`)
-  }
-  assert.equal(split.afterRevert['refused'] ?? 0, 0, 'no request refused after the revert')
-  const readd = x['realServerReaddMs']
-  assert.ok(typeof readd === 'number' && readd <= readdMaxMs + RS_TOLERANCE_MS, `re-added ${String(readd)} ms after the revert, bound ${readdMaxMs} ± ${RS_TOLERANCE_MS}`)
-}
-
 describe('lvs lab: director pair with the real IPVS, nic-down on the master', () => {
   before(async () => {
     await runCli(['lab', 'down', ...TOPO])
@@ -145,13 +122,13 @@ describe('lvs lab: director pair with the real IPVS, nic-down on the master', ()
   it('rs1 httpd killed (refused): removed from d1\'s IPVS table within the TCP_CHECK formula, no request refused after it, re-added', async () => {
     const run = await rsDrill(['--fault', 'kill', '--process', 'httpd'])
     // U[0, delay_loop 1] + (retry 1 + 1) × 0 + retry 1 × delay_before_retry 1 = 1–2 s
-    checkRealServer(run, 1000, 2000, 1000, 'refused')
+    checkRealServerRun(run, {what: 'rs1 refused', minMs: 1000, maxMs: 2000, readdMaxMs: 1000, mode: 'refused'})
   })
 
   it('rs1 NIC down (blackhole): removed within the formula with connect_timeout, re-added after the link is back', async () => {
     const run = await rsDrill(['--fault', 'nic-down'])
     // U[0, 1] + (1 + 1) × connect_timeout 1 + 1 × 1 = 3–4 s; re-add U[0, 1] + a check in flight ≤ 1 s
-    checkRealServer(run, 3000, 4000, 2000, 'blackhole')
+    checkRealServerRun(run, {what: 'rs1 blackhole', minMs: 3000, maxMs: 4000, readdMaxMs: 2000, mode: 'blackhole'})
   })
 
   it('nic-down d1 with --sync: takeover as before, established streams survive', async () => {
