@@ -20,7 +20,7 @@ import type {LabUpResult} from '../../src/lab/driver.js'
 import {masterDownIntervalMs} from '../../src/stacks/keepalived/timing.js'
 import {RS_TOLERANCE_MS} from '../../src/stacks/lvs/real-server.js'
 import type {DrillRun} from '../../src/store/run-types.js'
-import {sleep} from '../../src/time.js'
+import {waitVipHome} from '../helpers/cli.js'
 import {cli} from './cli.js'
 
 export interface LvsBenchRow {
@@ -36,16 +36,6 @@ const TAKEOVER_TOL_MS = 50
 const TOPO = ['--topology', 'lvs']
 const s = (ms: number): string => `${(ms / 1000).toFixed(3)} s`
 const range = (xs: number[]): string => (xs.length === 0 ? '—' : `${s(Math.min(...xs))}–${s(Math.max(...xs))}`)
-
-/** Until d1 alone holds the VIP again (the failback of a preempting master), at most 30 s. */
-async function vipHome(env: Record<string, string>): Promise<void> {
-  const end = Date.now() + 30_000
-  while (Date.now() < end) {
-    const owners = (cli(['lab', 'status', ...TOPO, '--json'], env).json as {vipOwners?: string[]} | null)?.vipOwners ?? []
-    if (owners.length === 1 && owners[0] === 'd1') return
-    await sleep(500)
-  }
-}
 
 export async function benchLvs(): Promise<LvsBenchRow[]> {
   const rows: LvsBenchRow[] = []
@@ -78,7 +68,7 @@ export async function benchLvs(): Promise<LvsBenchRow[]> {
     const gaps: number[] = []
     const survived: string[] = []
     for (let i = 0; i < DRILLS; i++) {
-      await vipHome(env)
+      await waitVipHome('d1', {topology: 'lvs', env})
       const r = cli(['failover', '--target', 'd1', '--fault', 'nic-down', '--tolerance', `${TAKEOVER_TOL_MS}ms`, '--json', '-q'], env)
       const run = r.json as DrillRun | null
       if (run === null) throw new Error(`failover --target d1 failed (exit ${r.code}): ${r.stderr.slice(-500)}`)
@@ -96,7 +86,7 @@ export async function benchLvs(): Promise<LvsBenchRow[]> {
     let inBand = 0
     let band = ''
     for (let i = 0; i < DRILLS; i++) {
-      await vipHome(env)
+      await waitVipHome('d1', {topology: 'lvs', env})
       const r = cli(['failover', '--target', 'rs1', '--fault', 'kill', '--process', 'httpd', '--tolerance', `${RS_TOLERANCE_MS}ms`, '--json', '-q'], env)
       const run = r.json as DrillRun | null
       if (run === null) throw new Error(`failover --target rs1 failed (exit ${r.code}): ${r.stderr.slice(-500)}`)

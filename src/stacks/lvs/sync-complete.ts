@@ -14,7 +14,7 @@
 import type {TimelineEvent} from '../../store/run-types.js'
 import {nowUs, type EpochMicros} from '../../time.js'
 import type {Poller} from '../../util/poll-loop.js'
-import {READ_MS, SYNCED_AFTER_MS, syncDivergence, type DirectorRef, type SyncDivergence} from './sync-drop.js'
+import {READ_MS, SYNCED_AFTER_MS, readOnDirector, syncDivergence, type DirectorRef, type SyncDivergence} from './sync-drop.js'
 import type {StreamsObserver} from './streams.js'
 
 /** From the streams all open + SYNCED_AFTER_MS: at most this long for both tables (then the drill goes on). */
@@ -84,11 +84,7 @@ export class SyncCompleteness implements Poller {
   }
 
   private async read(): Promise<void> {
-    const one = async (d: DirectorRef, argv: string[]): Promise<string> => {
-      const r = await d.exec.run(argv, {timeoutMs: READ_CAP_MS})
-      if (r.code !== 0) throw new Error(`${argv.join(' ')} on ${d.name}: exit ${r.code}: ${r.stderr.trim().slice(0, 200)}`)
-      return r.stdout
-    }
+    const one = (d: DirectorRef, argv: string[]): Promise<string> => readOnDirector(d, argv, READ_CAP_MS)
     const t = nowUs()
     const [m, b, th] = await Promise.all([
       one(this.master, ['ipvsadm', '-Lnc']),

@@ -99,6 +99,13 @@ export interface DirectorRef {
   exec: Executor
 }
 
+/** A command's stdout on a director (e.g. its connection table, `ipvsadm -Lnc`); a failure throws, naming it. */
+export async function readOnDirector(d: DirectorRef, argv: string[], timeoutMs: number): Promise<string> {
+  const r = await d.exec.run(argv, {timeoutMs})
+  if (r.code !== 0) throw new Error(`${argv.join(' ')} on ${d.name}: exit ${r.code}: ${r.stderr.trim().slice(0, 200)}`)
+  return r.stdout
+}
+
 export interface SyncReading extends SyncDivergence {
   /** When both tables were asked for, µs (under load the answers come seconds later through the lab's console). */
   t: EpochMicros
@@ -169,11 +176,7 @@ export class SyncDropObserver implements Poller {
     this.emit({type: 'note', t: nowUs(), host: 'hachaos', text: `sync dropped: ${opened}/${DROP_STREAMS} streams opened through the VIP; reading both connection tables in ${(this.holdMs / 1000).toFixed(1)} s`})
     // a fixed schedule from the drop: the read comes before the failover's NIC down however slow the opening was
     await wait(dropAt + (SETTLE_MS + OPEN_MS + this.holdMs) * 1000)
-    const read = async (d: DirectorRef): Promise<string> => {
-      const r = await d.exec.run(['ipvsadm', '-Lnc'], {timeoutMs: READ_MS + 3000})
-      if (r.code !== 0) throw new Error(`ipvsadm -Lnc on ${d.name}: exit ${r.code}: ${r.stderr.trim().slice(0, 200)}`)
-      return r.stdout
-    }
+    const read = (d: DirectorRef): Promise<string> => readOnDirector(d, ['ipvsadm', '-Lnc'], READ_MS + 3000)
     const t = nowUs()
     const [m, b] = await Promise.all([read(this.master), read(this.backup)])
     const doneT = nowUs()
