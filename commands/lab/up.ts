@@ -37,7 +37,7 @@ node its own network, PID, mount, UTS and IPC namespace, bricks on a tmpfs insid
 --ping-timeout and --quorum set; gc and gc2 mount it with the FUSE client on /mnt (only in their namespace).
 
 The lvs topology runs an LVS-DR director pair with the real IPVS in a QEMU guest (this kernel has no IPVS):
-directors d1 (MASTER, prio 150) and d2 (BACKUP, prio 100), each its own namespace in the guest with real
+directors dir1 (MASTER, prio 150) and dir2 (BACKUP, prio 100), each its own namespace in the guest with real
 keepalived (vrrp_instance for the VIP 10.98.0.100, virtual_server VIP:80 and VIP:7 with TCP_CHECK), real
 servers rs1 and rs2 (VIP on lo, arp_ignore=1, arp_announce=2, a web server naming itself, an echo service on
 :7), a client namespace on this host. --sync adds lvs_sync_daemon following the VRRP instance.
@@ -149,7 +149,7 @@ director, fork=no, negotiate on :80, connect on :7) manage the IPVS table.`
     this.log('  host     role          namespace      address')
     for (const h of r.hosts) this.log(`  ${h.name.padEnd(8)} ${h.role.padEnd(13)} ${h.ns.padEnd(14)} ${h.ip}`)
     this.log('')
-    if (r.topology === 'lvs') this.log(`  LVS-${String(r.details['forwarding'])}, scheduler ${String(r.details['scheduler'])}${Number(r.details['persistence'] ?? 0) > 0 ? `, persistence ${String(r.details['persistence'])} s` : ''}${r.details['sync'] === true ? ', lvs_sync_daemon on' : ''}: VIP ${r.vip ?? ''} (:80 web, :7 echo) answered by ${r.answeredBy.join(', ')}; director d1 MASTER, d2 BACKUP`)
+    if (r.topology === 'lvs') this.log(`  LVS-${String(r.details['forwarding'])}, scheduler ${String(r.details['scheduler'])}${Number(r.details['persistence'] ?? 0) > 0 ? `, persistence ${String(r.details['persistence'])} s` : ''}${r.details['sync'] === true ? ', lvs_sync_daemon on' : ''}: VIP ${r.vip ?? ''} (:80 web, :7 echo) answered by ${r.answeredBy.join(', ')}; director dir1 MASTER, dir2 BACKUP`)
     if (r.topology === 'bond') this.log(`  bond0 ${String(r.details['mode'])} in the guest (kernel ${String(r.details['kernel'])}); iperf3 servers on ${r.hosts[0]?.ip ?? ''}:8001 and :8002`)
     if (r.vip !== null) this.log(`  VIP ${r.vip} on ${r.vipOwner ?? 'nobody'}; answered by ${r.answeredBy.join(', ') || 'nobody'}`)
     this.log(`  inventory: ${r.inventory}`)

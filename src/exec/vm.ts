@@ -130,7 +130,7 @@ export class VmExecutor implements Executor {
 
   async pidsOf(comm: string): Promise<number[]> {
     // One PID namespace in the guest: every process there is the guest's. A host that is a network namespace
-    // of the guest (the LVS lab's d1 and d2, rs1 and rs2 all run keepalived or httpd) owns only the processes
+    // of the guest (the LVS lab's dir1 and dir2, rs1 and rs2 all run keepalived or httpd) owns only the processes
     // in that namespace (`ip netns pids`): a kill of rs1's httpd must not reach rs2's.
     const ids = (text: string): number[] =>
       text

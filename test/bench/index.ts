@@ -8,7 +8,7 @@
  *   drill wall time beyond hold+failback   goal < 2 s
  *   10-drill soak vs the same 10 drills as separate `hachaos failover` commands   goal ≤ 1.10 × (test/bench/gameday.ts)
  *
- *   lvs: lab up --sync with a warm cache    goal ≤ 15 s, next to the guest's boot; nic-down d1 takeover vs
+ *   lvs: lab up --sync with a warm cache    goal ≤ 15 s, next to the guest's boot; nic-down dir1 takeover vs
  *        Master_Down_Interval ± 50 ms, rs1 httpd killed vs the TCP_CHECK formula ± 300 ms (test/bench/lvs.ts)
  *
  *   bond dashboard CPU at 10 refreshes/s, 4 members, next to bmon   goal ≤ 2 % of a core

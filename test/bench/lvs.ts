@@ -2,10 +2,10 @@
  * LVS bench (root: it boots the LVS lab's QEMU guest): issue 16's goals, printed, never asserted.
  *  1. `lab up --topology lvs --sync` with a warm image cache, UPS times: the time until the VIP answers from
  *     rs1 and rs2 (goal ≤ 15 s), next to the guest's own boot (QEMU start → console ready) and the VRRP floor.
- *     d1 is configured `state MASTER` with priority 150, so it takes the VIP without an election: the floor
+ *     dir1 is configured `state MASTER` with priority 150, so it takes the VIP without an election: the floor
  *     is the guest's boot plus keepalived's start, not a Master_Down_Interval (printed for scale).
- *  2. `failover --target d1 --fault nic-down`, DRILLS times: the takeover from the packet timestamps against
- *     d2's Master_Down_Interval (3 × advert_int + (256 − 100)/256 s; tolerance ±50 ms as in the tests), the
+ *  2. `failover --target dir1 --fault nic-down`, DRILLS times: the takeover from the packet timestamps against
+ *     dir2's Master_Down_Interval (3 × advert_int + (256 − 100)/256 s; tolerance ±50 ms as in the tests), the
  *     new-connection gap, the long-lived streams surviving with the sync daemon.
  *  3. `failover --target rs1 --fault kill --process httpd`, DRILLS times: the TCP_CHECK removal against its
  *     formula (U[0, delay_loop] + (retry+1)·0 + retry·delay_before_retry = 1–2 s; ± RS_TOLERANCE_MS as in the tests).
@@ -61,24 +61,24 @@ export async function benchLvs(): Promise<LvsBenchRow[]> {
     const med = [...ready].sort((a, b) => a - b)[Math.floor(ready.length / 2)] as number
     const mdi = masterDownIntervalMs(100, 1, 2)
     rows.push({what: `lvs: lab up --sync, warm cache, until the VIP answers from rs1 and rs2 (${ready.map(s).join(', ')})`, value: s(med), goal: '≤ 15 s', note: `${(med / 15_000).toFixed(2)} of the goal (${med <= 15_000 ? 'met' : 'NOT met'})`})
-    rows.push({what: '  of which the guest\'s boot (QEMU start → its console answers)', value: range(boot), goal: '', note: 'd1 starts as MASTER: no election to wait for'})
-    rows.push({what: '  the VRRP floor if both started BACKUP (d1\'s Master_Down_Interval, for scale)', value: s(masterDownIntervalMs(150, 1, 2)), goal: '', note: ''})
+    rows.push({what: '  of which the guest\'s boot (QEMU start → its console answers)', value: range(boot), goal: '', note: 'dir1 starts as MASTER: no election to wait for'})
+    rows.push({what: '  the VRRP floor if both started BACKUP (dir1\'s Master_Down_Interval, for scale)', value: s(masterDownIntervalMs(150, 1, 2)), goal: '', note: ''})
 
     const takeovers: number[] = []
     const gaps: number[] = []
     const survived: string[] = []
     for (let i = 0; i < DRILLS; i++) {
-      await waitVipHome('d1', {topology: 'lvs', env})
-      const r = cli(['failover', '--target', 'd1', '--fault', 'nic-down', '--tolerance', `${TAKEOVER_TOL_MS}ms`, '--json', '-q'], env)
+      await waitVipHome('dir1', {topology: 'lvs', env})
+      const r = cli(['failover', '--target', 'dir1', '--fault', 'nic-down', '--tolerance', `${TAKEOVER_TOL_MS}ms`, '--json', '-q'], env)
       const run = r.json as DrillRun | null
-      if (run === null) throw new Error(`failover --target d1 failed (exit ${r.code}): ${r.stderr.slice(-500)}`)
+      if (run === null) throw new Error(`failover --target dir1 failed (exit ${r.code}): ${r.stderr.slice(-500)}`)
       if (run.metrics.takeoverFromLastAdvertMs !== null) takeovers.push(run.metrics.takeoverFromLastAdvertMs)
       const gap = run.metrics.extra['newConnectionGapMs']
       if (typeof gap === 'number') gaps.push(gap)
       survived.push(`${run.metrics.extra['streamsSurvivedTakeover'] ?? '?'}/${run.metrics.extra['streamsOpened'] ?? '?'}`)
     }
     const inTol = takeovers.filter((t) => Math.abs(t - mdi) <= TAKEOVER_TOL_MS).length
-    rows.push({what: `lvs: nic-down d1, takeover from the packet timestamps (${takeovers.map((t) => t.toFixed(1)).join(', ')} ms)`, value: range(takeovers), goal: `Master_Down_Interval ${s(mdi)} ± ${TAKEOVER_TOL_MS} ms`, note: `${inTol}/${takeovers.length} within`})
+    rows.push({what: `lvs: nic-down dir1, takeover from the packet timestamps (${takeovers.map((t) => t.toFixed(1)).join(', ')} ms)`, value: range(takeovers), goal: `Master_Down_Interval ${s(mdi)} ± ${TAKEOVER_TOL_MS} ms`, note: `${inTol}/${takeovers.length} within`})
     rows.push({what: '  new-connection gap (client probes, a new TCP connection each)', value: range(gaps), goal: '', note: ''})
     rows.push({what: '  long-lived streams surviving the takeover (--sync)', value: survived.join(', '), goal: '', note: ''})
 
@@ -86,7 +86,7 @@ export async function benchLvs(): Promise<LvsBenchRow[]> {
     let inBand = 0
     let band = ''
     for (let i = 0; i < DRILLS; i++) {
-      await waitVipHome('d1', {topology: 'lvs', env})
+      await waitVipHome('dir1', {topology: 'lvs', env})
       const r = cli(['failover', '--target', 'rs1', '--fault', 'kill', '--process', 'httpd', '--tolerance', `${RS_TOLERANCE_MS}ms`, '--json', '-q'], env)
       const run = r.json as DrillRun | null
       if (run === null) throw new Error(`failover --target rs1 failed (exit ${r.code}): ${r.stderr.slice(-500)}`)

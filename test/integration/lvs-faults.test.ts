@@ -1,13 +1,13 @@
 /**
  * The LVS director faults in the LVS lab (one boot with `--sync` for the whole file), through the real CLI:
- * - drop-vrrp on d1: the guest has no nftables, so iproute2's tc drops d1's adverts on its egress; d2 takes
- *   over after Master_Down_Interval (3 × 1 s + (256 − 100)/256 s = 3.609375 s) from d1's last advert on the
+ * - drop-vrrp on dir1: the guest has no nftables, so iproute2's tc drops dir1's adverts on its egress; dir2 takes
+ *   over after Master_Down_Interval (3 × 1 s + (256 − 100)/256 s = 3.609375 s) from dir1's last advert on the
  *   wire, ± 100 ms; both directors hold the VIP until the revert (a dual-VIP split brain: the WARN the drill
  *   is meant to show), and the revert leaves no filter behind;
- * - drop-sync on d1: the sync daemon's datagrams dropped; 10 streams opened during the drop are on d1's
- *   connection table and missing from d2's after the hold (divergence reported);
- * - drop-sync failover=true: the same, then d1's NIC down: the takeover as above, the 20 streams synced before
- *   the drop survive on d2 and the 10 opened during it do not.
+ * - drop-sync on dir1: the sync daemon's datagrams dropped; 10 streams opened during the drop are on dir1's
+ *   connection table and missing from dir2's after the hold (divergence reported);
+ * - drop-sync failover=true: the same, then dir1's NIC down: the takeover as above, the 20 streams synced before
+ *   the drop survive on dir2 and the 10 opened during it do not.
  * Bounded: one boot and three drills, about three minutes.
  */
 import assert from 'node:assert/strict'
@@ -30,11 +30,11 @@ const HOME = mkdtempSync(join(tmpdir(), 'hachaos-lvs-faults-'))
 const env = {HACHAOS_HOME: HOME}
 const TOPO = ['--topology', 'lvs']
 const TAKEOVER_TOL_MS = 100
-/** Master_Down_Interval of d2 (priority 100, advert_int 1, VRRPv2): 3 × 1 s + (256 − 100)/256 s. */
+/** Master_Down_Interval of dir2 (priority 100, advert_int 1, VRRPv2): 3 × 1 s + (256 − 100)/256 s. */
 const MDI_MS = masterDownIntervalMs(100, 1, 2)
 
 async function drill(args: string[]): Promise<DrillRun> {
-  const r = await runCli(['failover', '--target', 'd1', ...args, '--tolerance', `${TAKEOVER_TOL_MS}ms`, '--json'], {env, timeoutMs: 120_000})
+  const r = await runCli(['failover', '--target', 'dir1', ...args, '--tolerance', `${TAKEOVER_TOL_MS}ms`, '--json'], {env, timeoutMs: 120_000})
   assert.ok(r.json !== undefined, `exit ${r.code}\n${r.stderr.slice(-3000)}`)
   const run = r.json as DrillRun
   // HACHAOS_TEST_KEEP=DIR keeps each drill's JSON (to read a failure, or take figures for the README)
@@ -51,13 +51,13 @@ function checkTakeover(run: DrillRun): number {
   const t = run.metrics.takeoverFromLastAdvertMs
   assert.ok(t !== null, 'takeover measured from the adverts')
   assert.ok(Math.abs(t - MDI_MS) <= TAKEOVER_TOL_MS, `takeover ${t} ms, Master_Down_Interval ${MDI_MS} ms ± ${TAKEOVER_TOL_MS}`)
-  assert.equal(run.metrics.newOwner, 'd2')
+  assert.equal(run.metrics.newOwner, 'dir2')
   return t
 }
 
-/** Our tc filters and the clsact qdisc are gone from d1's eth0 (the guest's own tc, by path). */
+/** Our tc filters and the clsact qdisc are gone from dir1's eth0 (the guest's own tc, by path). */
 async function noFilterLeft(): Promise<void> {
-  const vm = new VmExecutor('d1', join(labDir(prefix, 'lvs'), 'hx.sock'), 'd1')
+  const vm = new VmExecutor('dir1', join(labDir(prefix, 'lvs'), 'hx.sock'), 'dir1')
   const q = await vm.run(['/sbin/tc', 'qdisc', 'show', 'dev', 'eth0'], {timeoutMs: 10_000})
   assert.equal(q.code, 0, q.stderr)
   assert.doesNotMatch(q.stdout, /clsact/)
@@ -77,7 +77,7 @@ describe('lvs lab (--sync): drop-vrrp and drop-sync on the master director', () 
     rmSync(HOME, {recursive: true, force: true})
   })
 
-  it('drop-vrrp d1 (tc in the guest): d2 takes over after Master_Down_Interval ± 100 ms, both hold the VIP (expected: WARN), no filter left', async () => {
+  it('drop-vrrp dir1 (tc in the guest): dir2 takes over after Master_Down_Interval ± 100 ms, both hold the VIP (expected: WARN), no filter left', async () => {
     const run = await drill(['--fault', 'drop-vrrp', '--hold', '8s'])
     assert.deepEqual(run.fault.params, {interface: 'eth0', with: 'tc'})
     assert.equal(run.judgedBy?.effect, 'advert-loss')
@@ -86,48 +86,48 @@ describe('lvs lab (--sync): drop-vrrp and drop-sync on the master director', () 
     // machine slows to seconds a read — or on the wire as ARP for the VIP from both MACs (dual-arp)
     const dual = run.splitBrain.find((x) => x.kind === 'dual-vip') ?? run.splitBrain.find((x) => x.kind === 'dual-arp')
     assert.ok(dual !== undefined, JSON.stringify(run.splitBrain))
-    assert.deepEqual([...dual.parties].sort(), ['d1', 'd2'])
+    assert.deepEqual([...dual.parties].sort(), ['dir1', 'dir2'])
     assert.equal(run.verdict, 'warn', run.verdictReasons.join('; '))
     assert.ok(run.verdictReasons.some((r) => /split brain \(dual-(vip|arp)\).*expected/.test(r)), run.verdictReasons.join('; '))
-    process.stdout.write(`# drop-vrrp d1: takeover ${t} ms (predicted ${MDI_MS}), ${run.splitBrain.map((x) => `${x.kind} ${x.durationMs} ms`).join(', ')}, inject ${((run.events.find((e) => e.type === 'fault.inject' && e.phase === 'after')?.t ?? 0) - run.metrics.faultAtUs) / 1000} ms, new-connection gap ${run.metrics.extra['newConnectionGapMs']} ms, streams survived ${run.metrics.extra['streamsSurvivedTakeover']}/20\n`)
+    process.stdout.write(`# drop-vrrp dir1: takeover ${t} ms (predicted ${MDI_MS}), ${run.splitBrain.map((x) => `${x.kind} ${x.durationMs} ms`).join(', ')}, inject ${((run.events.find((e) => e.type === 'fault.inject' && e.phase === 'after')?.t ?? 0) - run.metrics.faultAtUs) / 1000} ms, new-connection gap ${run.metrics.extra['newConnectionGapMs']} ms, streams survived ${run.metrics.extra['streamsSurvivedTakeover']}/20\n`)
     await noFilterLeft()
-    await waitVipHome('d1', {topology: 'lvs', env})
+    await waitVipHome('dir1', {topology: 'lvs', env})
   })
 
-  it('drop-sync d1: the streams opened during the drop are on d1 and missing from d2 (divergence reported), nothing moves', async () => {
+  it('drop-sync dir1: the streams opened during the drop are on dir1 and missing from dir2 (divergence reported), nothing moves', async () => {
     const run = await drill(['--fault', 'drop-sync'])
     assert.equal(run.prediction.metric, 'syncMissingOnBackup')
     assert.deepEqual([run.fault.params['group'], run.fault.params['port'], run.fault.params['with']], ['224.0.0.81', 8848, 'tc'])
     const x = run.metrics.extra
-    process.stdout.write(`# drop-sync d1: d1 ${x['syncMasterConns']} entries, d2 ${x['syncBackupConns']}; missing on d2 ${x['syncMissingOnBackup']} (${x['syncMissingEstablished']} ESTABLISHED, ${x['syncMissingStreams']} of ${x['syncMasterStreams']} streams), drop in effect ${x['syncDropInEffectMs']} ms, read ${x['syncReadAtMs']} ms after the fault; before the fault ${x['syncMissingBefore']}\n`)
+    process.stdout.write(`# drop-sync dir1: dir1 ${x['syncMasterConns']} entries, dir2 ${x['syncBackupConns']}; missing on dir2 ${x['syncMissingOnBackup']} (${x['syncMissingEstablished']} ESTABLISHED, ${x['syncMissingStreams']} of ${x['syncMasterStreams']} streams), drop in effect ${x['syncDropInEffectMs']} ms, read ${x['syncReadAtMs']} ms after the fault; before the fault ${x['syncMissingBefore']}\n`)
     assert.equal(x['dropStreamsOpened'], 10)
     assert.ok((x['syncMissingOnBackup'] ?? 0) > 0, 'the tables diverged')
-    // the 10 streams of the drop are missing from d2; the 20 synced before it are not
+    // the 10 streams of the drop are missing from dir2; the 20 synced before it are not
     assert.ok((x['syncMissingStreams'] ?? 0) >= 10 && (x['syncMissingStreams'] ?? 0) <= 12, `${x['syncMissingStreams']} streams missing`)
     // nothing breaks the drill's 20 streams during the drop (one reset before the fault is a loaded guest's
-    // late advert making d2 master for a moment: not this drill's doing, and reported as lost before the fault)
+    // late advert making dir2 master for a moment: not this drill's doing, and reported as lost before the fault)
     assert.equal(x['streamsLostInTakeover'], 0)
     assert.equal(x['dropStreamsLost'], 0, 'nothing breaks the streams while only the sync is dropped')
     assert.equal(x['dropStreamsSurvived'], 10)
-    assert.equal(run.metrics.newOwner === null || run.metrics.newOwner === 'd1', true, `the VIP stays on d1 (${run.metrics.newOwner})`)
+    assert.equal(run.metrics.newOwner === null || run.metrics.newOwner === 'dir1', true, `the VIP stays on dir1 (${run.metrics.newOwner})`)
     assert.notEqual(run.verdict, 'fail', run.verdictReasons.join('; '))
     await noFilterLeft()
   })
 
-  it('drop-sync d1 failover=true: takeover as predicted; the streams synced before the drop survive, those opened during it do not', async () => {
-    await waitVipHome('d1', {topology: 'lvs', env})
+  it('drop-sync dir1 failover=true: takeover as predicted; the streams synced before the drop survive, those opened during it do not', async () => {
+    await waitVipHome('dir1', {topology: 'lvs', env})
     const run = await drill(['--fault', 'drop-sync', '--param', 'failover=true'])
     const t = checkTakeover(run)
     const x = run.metrics.extra
-    process.stdout.write(`# drop-sync d1 failover: takeover ${t} ms (predicted ${MDI_MS}); drop in effect ${x['syncDropInEffectMs']} ms, tables read ${x['syncReadAtMs']} ms after the fault (${x['syncReadMs']} ms); missing on d2 ${x['syncMissingOnBackup']} (${x['syncMissingStreams']} streams); survived: ${x['streamsSurvivedTakeover']}/20 opened before the drop, ${x['dropStreamsSurvived']}/${x['dropStreamsOpened']} opened during it\n`)
+    process.stdout.write(`# drop-sync dir1 failover: takeover ${t} ms (predicted ${MDI_MS}); drop in effect ${x['syncDropInEffectMs']} ms, tables read ${x['syncReadAtMs']} ms after the fault (${x['syncReadMs']} ms); missing on dir2 ${x['syncMissingOnBackup']} (${x['syncMissingStreams']} streams); survived: ${x['streamsSurvivedTakeover']}/20 opened before the drop, ${x['dropStreamsSurvived']}/${x['dropStreamsOpened']} opened during it\n`)
     assert.equal(x['dropStreamsOpened'], 10)
-    assert.ok((x['syncMissingStreams'] ?? 0) >= 10, `${x['syncMissingStreams']} streams missing on d2 before the failover`)
+    assert.ok((x['syncMissingStreams'] ?? 0) >= 10, `${x['syncMissingStreams']} streams missing on dir2 before the failover`)
     // the tables were read before the NIC went down (the inject's last step)
-    const down = run.events.find((e) => e.type === 'note' && e.text.startsWith(INJECT_STEP_NOTE) && / down on d1/.test(e.text))
+    const down = run.events.find((e) => e.type === 'note' && e.text.startsWith(INJECT_STEP_NOTE) && / down on dir1/.test(e.text))
     assert.ok(down !== undefined, 'the NIC-down step ran')
     const downMs = (down.t - run.metrics.faultAtUs) / 1000
     assert.ok(typeof x['syncReadAtMs'] === 'number' && x['syncReadAtMs'] < downMs, `tables read ${x['syncReadAtMs']} ms after the fault, the NIC down at ${downMs.toFixed(0)} ms`)
-    assert.equal(x['dropStreamsSurvived'], 0, 'the streams opened during the drop are unknown to d2')
+    assert.equal(x['dropStreamsSurvived'], 0, 'the streams opened during the drop are unknown to dir2')
     assert.ok((x['streamsSurvivedTakeover'] ?? 0) >= 18, `${x['streamsSurvivedTakeover']}/20 synced streams survived`)
     await noFilterLeft()
   })

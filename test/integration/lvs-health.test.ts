@@ -1,6 +1,6 @@
 /**
  * The LVS lab's other health checkers through the real CLI, two boots:
- *   --checker http: rs1's httpd killed → removed from d1's IPVS table by HTTP_GET within keepalived's formula
+ *   --checker http: rs1's httpd killed → removed from dir1's IPVS table by HTTP_GET within keepalived's formula
  *     ± RS_TOLERANCE_MS, re-added after the revert within the HTTP_GET re-add bound (retry + 1 successes);
  *   --health ldirectord (keepalived VRRP only, ldirectord 4.12 managing IPVS): the same fault, removed within
  *     ldirectord's loop formula (checkinterval, failurecount and the guest's measured loop costs);

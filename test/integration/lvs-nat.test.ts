@@ -2,10 +2,10 @@
  * The LVS lab with `--forwarding nat --sync` through the real CLI: `lab up` (timed) answers from rs1 and rs2
  * through the VIP while the client cannot reach a real server directly (they sit on 10.98.1.0/24, the client
  * has no route there) and the director carries the replies (IPVS OutPkts > 0: a real NAT, not DR). Then
- * `failover --target d1 --fault nic-down`: VI_LVS and VI_GW (the real servers' gateway) move together (a
- * vrrp_sync_group), the takeover from the packet timestamps within ±50 ms of d2's Master_Down_Interval
- * (counted from the latest of d1's last adverts of the group), the new-connection gap, the long-lived streams
- * NATed through the director surviving on d2's synced table. Then a cheap second boot with `--forwarding tun
+ * `failover --target dir1 --fault nic-down`: VI_LVS and VI_GW (the real servers' gateway) move together (a
+ * vrrp_sync_group), the takeover from the packet timestamps within ±50 ms of dir2's Master_Down_Interval
+ * (counted from the latest of dir1's last adverts of the group), the new-connection gap, the long-lived streams
+ * NATed through the director surviving on dir2's synced table. Then a cheap second boot with `--forwarding tun
  * --persistence 30` (answers through IPIP, stuck to one real server, templates in the table), and `lab down`
  * leaves nothing. Bounded: two boots and one drill, about two minutes.
  */
@@ -28,7 +28,7 @@ const HOME = mkdtempSync(join(tmpdir(), 'hachaos-lvs-nat-'))
 const env = {HACHAOS_HOME: HOME}
 const TOPO = ['--topology', 'lvs']
 const TAKEOVER_TOL_MS = 50
-/** d2: priority 100, advert_int 1, VRRPv2 (the lab's keepalived.conf). */
+/** dir2: priority 100, advert_int 1, VRRPv2 (the lab's keepalived.conf). */
 const MDI_MS = masterDownIntervalMs(100, 1, 2)
 
 interface DirectorView {
@@ -66,30 +66,30 @@ describe('lvs lab, LVS-NAT: the directors as the real servers\' gateway, nic-dow
     assert.equal(r.details['forwarding'], 'NAT')
     assert.equal(r.details['persistence'], 0)
     assert.equal(r.details['sync'], true)
-    assert.deepEqual(r.hosts.map((h) => [h.name, h.ip]), [['d1', '10.98.0.2'], ['d2', '10.98.0.3'], ['rs1', '10.98.1.11'], ['rs2', '10.98.1.12'], ['client', '10.98.0.10']])
+    assert.deepEqual(r.hosts.map((h) => [h.name, h.ip]), [['dir1', '10.98.0.2'], ['dir2', '10.98.0.3'], ['rs1', '10.98.1.11'], ['rs2', '10.98.1.12'], ['client', '10.98.0.10']])
     process.stdout.write(`# lab up --topology lvs --forwarding nat --sync: ${r.timings.readyMs} ms (guest booted at ${r.timings['bootedMs'] ?? '?'} ms)\n`)
     const st = await status()
     assert.ok(st.healthy, st.problems.join('; '))
     assert.equal(st.details['forwarding'], 'NAT')
-    assert.deepEqual(st.vipOwners, ['d1'])
+    assert.deepEqual(st.vipOwners, ['dir1'])
     const dirs = st.details['directors'] as DirectorView[]
-    assert.deepEqual(dirs.map((d) => [d.name, d.vrrpState, d.holdsVip, d.syncDaemons.map((s) => s.role).join('+')]), [['d1', 'MASTER', true, 'master'], ['d2', 'BACKUP', false, 'backup']])
+    assert.deepEqual(dirs.map((d) => [d.name, d.vrrpState, d.holdsVip, d.syncDaemons.map((s) => s.role).join('+')]), [['dir1', 'MASTER', true, 'master'], ['dir2', 'BACKUP', false, 'backup']])
     for (const d of dirs) assert.deepEqual(d.stats.filter((s) => s.kind === 'real').map((s) => s.address).sort(), ['10.98.1.11', '10.98.1.11', '10.98.1.12', '10.98.1.12'])
   })
 
-  it('a real NAT: the client cannot reach rs1 directly, and the replies come back through d1 (OutPkts)', async () => {
+  it('a real NAT: the client cannot reach rs1 directly, and the replies come back through dir1 (OutPkts)', async () => {
     const client = new NetnsExecutor('client', `${prefix}-lc`)
     const direct = await client.run(['curl', '-s', '-m', '2', 'http://10.98.1.11/'], {timeoutMs: 5000})
     assert.notEqual(direct.code, 0, `the client reached rs1 directly: ${direct.stdout}`)
     const via = await client.run(['curl', '-s', '-m', '2', 'http://10.98.0.100/'], {timeoutMs: 5000})
     assert.equal(via.code, 0)
-    const d1 = ((await status()).details['directors'] as DirectorView[]).find((d) => d.name === 'd1')
-    const web = d1?.stats.find((s) => s.kind === 'service' && s.port === 80)
-    assert.ok(web !== undefined && web.outPkts > 0, `d1 carried no reply: ${JSON.stringify(web)}`)
+    const dir1 = ((await status()).details['directors'] as DirectorView[]).find((d) => d.name === 'dir1')
+    const web = dir1?.stats.find((s) => s.kind === 'service' && s.port === 80)
+    assert.ok(web !== undefined && web.outPkts > 0, `dir1 carried no reply: ${JSON.stringify(web)}`)
   })
 
-  it('nic-down d1: the sync group moves within ±50 ms of Master_Down_Interval, a bounded gap, the NATed streams survive', async () => {
-    const r = await runCli(['failover', '--target', 'd1', '--fault', 'nic-down', '--tolerance', '50ms', '--json'], {env, timeoutMs: 120_000})
+  it('nic-down dir1: the sync group moves within ±50 ms of Master_Down_Interval, a bounded gap, the NATed streams survive', async () => {
+    const r = await runCli(['failover', '--target', 'dir1', '--fault', 'nic-down', '--tolerance', '50ms', '--json'], {env, timeoutMs: 120_000})
     assert.ok(r.json !== undefined, `exit ${r.code}\n${r.stderr.slice(-3000)}`)
     const run = r.json as DrillRun
     assert.equal(run.stack, 'lvs')
@@ -97,7 +97,7 @@ describe('lvs lab, LVS-NAT: the directors as the real servers\' gateway, nic-dow
     assert.equal(run.prediction.metric, 'takeoverFromLastAdvertMs')
     assert.equal(run.prediction.takeoverMs, MDI_MS)
     assert.equal(run.prediction.inputs['syncGroupVrids'], '98,99')
-    assert.equal(run.metrics.newOwner, 'd2')
+    assert.equal(run.metrics.newOwner, 'dir2')
     const x = run.metrics.extra
     const t = run.metrics.takeoverFromLastAdvertMs
     process.stdout.write(`# NAT with sync: takeover ${t} ms (VIP instance alone ${x['takeoverFromVipInstanceAdvertMs']} ms; Master_Down_Interval ${MDI_MS}), new-connection gap ${x['newConnectionGapMs']} ms, streams opened ${x['streamsOpened']}, lost before the fault ${x['streamsLostBeforeFault']}, survived the takeover ${x['streamsSurvivedTakeover']}, the failback ${x['streamsSurvivedFailback']}\n`)
@@ -131,9 +131,9 @@ describe('lvs lab, LVS-NAT: the directors as the real servers\' gateway, nic-dow
     const st = await status()
     assert.ok(st.healthy, st.problems.join('; '))
     assert.deepEqual([st.details['forwarding'], st.details['persistence']], ['TUN', 30])
-    const d1 = (st.details['directors'] as DirectorView[]).find((d) => d.name === 'd1')
-    assert.ok(d1 !== undefined && d1.connections >= 5, `d1's table: connections and their template (${String(d1?.connections)})`)
-    const web = d1.stats.find((s) => s.kind === 'service' && s.port === 80)
+    const dir1 = (st.details['directors'] as DirectorView[]).find((d) => d.name === 'dir1')
+    assert.ok(dir1 !== undefined && dir1.connections >= 5, `dir1's table: connections and their template (${String(dir1?.connections)})`)
+    const web = dir1.stats.find((s) => s.kind === 'service' && s.port === 80)
     assert.ok(web !== undefined && web.outPkts === 0, 'TUN: the real server answers the client directly')
   })
 

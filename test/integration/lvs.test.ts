@@ -1,12 +1,12 @@
 /**
  * The LVS lab (an LVS-DR director pair with the real IPVS and keepalived in a QEMU guest) through the real
  * CLI: `lab up --topology lvs` (timed), `lab status` (per director its VRRP state, IPVS table, connection
- * table, sync daemon), then `failover --target d1 --fault nic-down`: the VRRP takeover from the packet
+ * table, sync daemon), then `failover --target dir1 --fault nic-down`: the VRRP takeover from the packet
  * timestamps within ±50 ms of Master_Down_Interval (3 × 1 s + (256 − 100)/256 s = 3.609375 s), the
  * new-connection gap, and the survival of 20 long-lived streams through the VIP: none without the sync
  * daemon (the new director resets them), most with `--sync` (a second boot), and `lab down` leaves nothing.
  * Real servers: rs1's httpd killed (the checker's connect is refused) and rs1's NIC down (a blackhole),
- * each removed from d1's IPVS table within keepalived's TCP_CHECK formula ± RS_TOLERANCE_MS and re-added.
+ * each removed from dir1's IPVS table within keepalived's TCP_CHECK formula ± RS_TOLERANCE_MS and re-added.
  * Bounded: two boots and four drills, under three minutes.
  */
 import assert from 'node:assert/strict'
@@ -28,9 +28,9 @@ const prefix = labPrefixForTests()
 const HOME = mkdtempSync(join(tmpdir(), 'hachaos-lvs-'))
 const env = {HACHAOS_HOME: HOME}
 const TOPO = ['--topology', 'lvs']
-/** Takeover from the packet timestamps (last advert of d1 → first of d2) vs Master_Down_Interval. */
+/** Takeover from the packet timestamps (last advert of dir1 → first of dir2) vs Master_Down_Interval. */
 const TAKEOVER_TOL_MS = 50
-/** Master_Down_Interval of d2 (priority 100, advert_int 1, VRRPv2): 3 × 1 s + (256 − 100)/256 s. */
+/** Master_Down_Interval of dir2 (priority 100, advert_int 1, VRRPv2): 3 × 1 s + (256 − 100)/256 s. */
 const MDI_MS = masterDownIntervalMs(100, 1, 2)
 
 async function status(): Promise<LabStatus> {
@@ -45,7 +45,7 @@ async function up(extra: string[]): Promise<LabUpResult> {
 }
 
 async function drill(): Promise<DrillRun> {
-  const r = await runCli(['failover', '--target', 'd1', '--fault', 'nic-down', '--tolerance', '50ms', '--json'], {env, timeoutMs: 120_000})
+  const r = await runCli(['failover', '--target', 'dir1', '--fault', 'nic-down', '--tolerance', '50ms', '--json'], {env, timeoutMs: 120_000})
   assert.ok(r.json !== undefined, `exit ${r.code}\n${r.stderr.slice(-3000)}`)
   return r.json as DrillRun
 }
@@ -58,8 +58,8 @@ function checkTakeover(run: DrillRun): void {
   const t = run.metrics.takeoverFromLastAdvertMs
   assert.ok(t !== null, 'takeover measured from the adverts')
   assert.ok(Math.abs(t - MDI_MS) <= TAKEOVER_TOL_MS, `takeover ${t} ms, Master_Down_Interval ${MDI_MS} ms ± ${TAKEOVER_TOL_MS}`)
-  assert.equal(run.metrics.newOwner, 'd2')
-  // new connections: the client's probes (a new TCP connection each) fail from the fault until d2 has the VIP
+  assert.equal(run.metrics.newOwner, 'dir2')
+  // new connections: the client's probes (a new TCP connection each) fail from the fault until dir2 has the VIP
   const gap = run.metrics.extra['newConnectionGapMs']
   assert.ok(typeof gap === 'number' && gap > 0 && gap <= MDI_MS + 1500, `new-connection gap ${String(gap)} ms`)
   assert.equal(run.metrics.extra['streamsOpened'], 20)
@@ -88,17 +88,17 @@ describe('lvs lab: director pair with the real IPVS, nic-down on the master', ()
     rmSync(HOME, {recursive: true, force: true})
   })
 
-  it('lab up: d1 MASTER with the VIP, the VIP answers from rs1 and rs2 (timed)', async () => {
+  it('lab up: dir1 MASTER with the VIP, the VIP answers from rs1 and rs2 (timed)', async () => {
     const r = await up([])
-    assert.deepEqual(r.hosts.map((h) => [h.name, h.role]), [['d1', 'director'], ['d2', 'director'], ['rs1', 'real-server'], ['rs2', 'real-server'], ['client', 'client']])
+    assert.deepEqual(r.hosts.map((h) => [h.name, h.role]), [['dir1', 'director'], ['dir2', 'director'], ['rs1', 'real-server'], ['rs2', 'real-server'], ['client', 'client']])
     assert.deepEqual(r.answeredBy, ['rs1', 'rs2'])
     assert.equal(r.details['forwarding'], 'DR')
     process.stdout.write(`# lab up --topology lvs: ${r.timings.readyMs} ms (guest booted at ${r.timings['bootedMs'] ?? '?'} ms)\n`)
     const st = await status()
     assert.ok(st.healthy, st.problems.join('; '))
-    assert.deepEqual(st.vipOwners, ['d1'])
+    assert.deepEqual(st.vipOwners, ['dir1'])
     const dirs = st.details['directors'] as Array<{name: string; vrrpState: string; holdsVip: boolean; syncDaemons: unknown[]; stats: Array<{kind: string; port: number}>}>
-    assert.deepEqual(dirs.map((d) => [d.name, d.vrrpState, d.holdsVip]), [['d1', 'MASTER', true], ['d2', 'BACKUP', false]])
+    assert.deepEqual(dirs.map((d) => [d.name, d.vrrpState, d.holdsVip]), [['dir1', 'MASTER', true], ['dir2', 'BACKUP', false]])
     for (const d of dirs) {
       assert.deepEqual(d.syncDaemons, [])
       assert.deepEqual(d.stats.filter((s) => s.kind === 'service').map((s) => s.port).sort((a, b) => a - b), [7, 80])
@@ -106,7 +106,7 @@ describe('lvs lab: director pair with the real IPVS, nic-down on the master', ()
     }
   })
 
-  it('nic-down d1 without sync: takeover = Master_Down_Interval ± 50 ms, established streams all lost', async () => {
+  it('nic-down dir1 without sync: takeover = Master_Down_Interval ± 50 ms, established streams all lost', async () => {
     const run = await drill()
     checkTakeover(run)
     process.stdout.write(`# without sync: takeover ${run.metrics.takeoverFromLastAdvertMs} ms, new-connection gap ${run.metrics.extra['newConnectionGapMs']} ms, streams survived ${run.metrics.extra['streamsSurvivedTakeover']}/20\n`)
@@ -119,7 +119,7 @@ describe('lvs lab: director pair with the real IPVS, nic-down on the master', ()
     assert.ok(rules.includes('lvs-pair-no-sync'), rules.join(', '))
   })
 
-  it('rs1 httpd killed (refused): removed from d1\'s IPVS table within the TCP_CHECK formula, no request refused after it, re-added', async () => {
+  it('rs1 httpd killed (refused): removed from dir1\'s IPVS table within the TCP_CHECK formula, no request refused after it, re-added', async () => {
     const run = await rsDrill(['--fault', 'kill', '--process', 'httpd'])
     // U[0, delay_loop 1] + (retry 1 + 1) × 0 + retry 1 × delay_before_retry 1 = 1–2 s
     checkRealServerRun(run, {what: 'rs1 refused', minMs: 1000, maxMs: 2000, readdMaxMs: 1000, mode: 'refused'})
@@ -131,13 +131,13 @@ describe('lvs lab: director pair with the real IPVS, nic-down on the master', ()
     checkRealServerRun(run, {what: 'rs1 blackhole', minMs: 3000, maxMs: 4000, readdMaxMs: 2000, mode: 'blackhole'})
   })
 
-  it('nic-down d1 with --sync: takeover as before, established streams survive', async () => {
+  it('nic-down dir1 with --sync: takeover as before, established streams survive', async () => {
     const r = await up(['--sync'])
     assert.equal(r.details['sync'], true)
     const st = await status()
     assert.ok(st.healthy, st.problems.join('; '))
     const dirs = st.details['directors'] as Array<{name: string; syncDaemons: Array<{role: string}>}>
-    assert.deepEqual(dirs.map((d) => [d.name, d.syncDaemons.map((s) => s.role).join('+')]), [['d1', 'master'], ['d2', 'backup']])
+    assert.deepEqual(dirs.map((d) => [d.name, d.syncDaemons.map((s) => s.role).join('+')]), [['dir1', 'master'], ['dir2', 'backup']])
     const run = await drill()
     checkTakeover(run)
     process.stdout.write(`# with sync: takeover ${run.metrics.takeoverFromLastAdvertMs} ms, new-connection gap ${run.metrics.extra['newConnectionGapMs']} ms, streams survived ${run.metrics.extra['streamsSurvivedTakeover']}/20\n`)
@@ -146,7 +146,7 @@ describe('lvs lab: director pair with the real IPVS, nic-down on the master', ()
     // measured 20/20; a stream opened in the very last packets before the fault may not be synced yet (sync_threshold 3)
     assert.ok(survived >= 18, `${survived}/20 streams survived the takeover with the sync daemon`)
     // sync completeness before the fault: both tables read once the streams were synced, no stream missing
-    process.stdout.write(`# sync completeness before the fault: ${run.metrics.extra['syncMissingBefore']} of ${run.metrics.extra['syncMasterConnsBefore']} entries of d1 missing on d2, ${run.metrics.extra['syncMissingStreamsBefore']} streams; sync_threshold ${run.metrics.extra['syncThresholdFirst']} ${run.metrics.extra['syncThresholdPeriod']}\n`)
+    process.stdout.write(`# sync completeness before the fault: ${run.metrics.extra['syncMissingBefore']} of ${run.metrics.extra['syncMasterConnsBefore']} entries of dir1 missing on dir2, ${run.metrics.extra['syncMissingStreamsBefore']} streams; sync_threshold ${run.metrics.extra['syncThresholdFirst']} ${run.metrics.extra['syncThresholdPeriod']}\n`)
     assert.equal(run.metrics.extra['syncMissingStreamsBefore'], 0)
     assert.deepEqual([run.metrics.extra['syncThresholdFirst'], run.metrics.extra['syncThresholdPeriod']], [3, 50])
     assert.ok(run.events.some((e) => e.type === 'note' && e.text.startsWith('before the fault ')), 'the completeness note is in the timeline')

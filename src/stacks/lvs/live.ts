@@ -1,6 +1,6 @@
 /**
  * IPVS and keepalived state of one director, read through any executor (the lab's guest console, ssh):
- * `wrap` turns an argv into the one that runs where the director is (e.g. `ip netns exec d1 …` in the lab's
+ * `wrap` turns an argv into the one that runs where the director is (e.g. `ip netns exec dir1 …` in the lab's
  * guest; identity on a real host).
  */
 import type {Executor} from '../../exec/types.js'

@@ -33,7 +33,7 @@ export const LVS_RULES: readonly Rule[] = [
     why: NO_SYNC_WHY,
     fix: 'Add `lvs_sync_daemon IFACE VRRP_INSTANCE` to global_defs on both directors (the sync daemon then follows the VRRP state: master on the MASTER, backup on the BACKUP).',
     explain:
-      'Measured in the hachaos LVS lab (LVS-DR, keepalived 2.2.7, kernel 6.1): 20 long-lived TCP streams through the VIP, director d1 cut off: 0 of 20 survived the takeover without lvs_sync_daemon, 20 of 20 with it. New connections are unaffected either way (they wait Master_Down_Interval). Short flows may still be missed: a connection is synced after sync_threshold packets (default 3, then every 50).',
+      'Measured in the hachaos LVS lab (LVS-DR, keepalived 2.2.7, kernel 6.1): 20 long-lived TCP streams through the VIP, director dir1 cut off: 0 of 20 survived the takeover without lvs_sync_daemon, 20 of 20 with it. New connections are unaffected either way (they wait Master_Down_Interval). Short flows may still be missed: a connection is synced after sync_threshold packets (default 3, then every 50).',
     check: (input) =>
       directors(input)
         .filter((d) => !hasSyncDaemon(d.k))

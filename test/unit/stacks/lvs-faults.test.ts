@@ -22,8 +22,8 @@ const fx = (name: string): string => readFixture('lvs', name)
 
 const inv = parseInventory(`
 hosts:
-  d1: {address: 10.98.0.2, via: vm, vm_socket: /run/x/hx.sock, vm_netns: d1, roles: [lvs-director], services: none, facts: {interface: eth0}}
-  d2: {address: 10.98.0.3, via: vm, vm_socket: /run/x/hx.sock, vm_netns: d2, roles: [lvs-director], services: none, facts: {interface: eth0}}
+  dir1: {address: 10.98.0.2, via: vm, vm_socket: /run/x/hx.sock, vm_netns: dir1, roles: [lvs-director], services: none, facts: {interface: eth0}}
+  dir2: {address: 10.98.0.3, via: vm, vm_socket: /run/x/hx.sock, vm_netns: dir2, roles: [lvs-director], services: none, facts: {interface: eth0}}
 `)
 
 function envFor(name: string, exec: RecordingExecutor): FaultEnv {
@@ -35,7 +35,7 @@ function envFor(name: string, exec: RecordingExecutor): FaultEnv {
 
 /** The lab's guest: no nft; `tc` on PATH is busybox's applet (usage, exit 1); iproute2's is /sbin/tc. */
 function guest(qdiscs = 'qdisc noqueue 0: root refcnt 2 \n'): RecordingExecutor {
-  return new RecordingExecutor('d1')
+  return new RecordingExecutor('dir1')
     .on(['nft'], {code: 255, stderr: 'exec of "nft" failed: No such file or directory\n'})
     .on(['tc'], {code: 1, stderr: 'BusyBox v1.35.0 (Debian 1:1.35.0-4+b1) multi-call binary.\n\nUsage: tc [OPTIONS] OBJECT CMD [dev STRING]\n'})
     .on(['/sbin/tc', '-V'], {stdout: 'tc utility, iproute2-6.1.0, libbpf 1.1.0\n'})
@@ -48,7 +48,7 @@ const argvs = (as: Action[]): string[] => as.map((a) => (a.type === 'exec' ? a.a
 describe('drop-vrrp on a host without nftables (the LVS lab guest): tc by path', () => {
   it('clsact made and removed by us, one u32 filter at our preference dropping ip protocol 112, revert idempotent', async () => {
     const ex = guest()
-    const p = await faultDefinition('drop-vrrp').plan({}, envFor('d1', ex))
+    const p = await faultDefinition('drop-vrrp').plan({}, envFor('dir1', ex))
     assert.equal(p.effect, 'advert-loss')
     assert.deepEqual(p.params, {interface: 'eth0', with: 'tc'})
     assert.deepEqual(argvs(p.inject), ['/sbin/tc qdisc add dev eth0 clsact', `/sbin/tc filter add dev eth0 egress pref ${TC_PREF.vrrp} protocol ip u32 match ip protocol 112 0xff action drop`])
@@ -61,22 +61,22 @@ describe('drop-vrrp on a host without nftables (the LVS lab guest): tc by path',
   })
 
   it('a clsact someone else made is left alone: only our filter is added and deleted', async () => {
-    const p = await faultDefinition('drop-vrrp').plan({interface: 'eth1'}, envFor('d1', guest('qdisc noqueue 0: root refcnt 2 \nqdisc clsact ffff: parent ffff:fff1 \n')))
+    const p = await faultDefinition('drop-vrrp').plan({interface: 'eth1'}, envFor('dir1', guest('qdisc noqueue 0: root refcnt 2 \nqdisc clsact ffff: parent ffff:fff1 \n')))
     assert.deepEqual(argvs(p.inject), [`/sbin/tc filter add dev eth1 egress pref ${TC_PREF.vrrp} protocol ip u32 match ip protocol 112 0xff action drop`])
     assert.deepEqual(argvs(p.revert), [`/sbin/tc filter del dev eth1 egress pref ${TC_PREF.vrrp}`])
   })
 
   it('neither nft nor iproute2 tc: refused before anything runs; an unknown device: refused', async () => {
-    const none = new RecordingExecutor('d1').on(['nft'], {code: 127}).on(['tc'], {code: 127}).on(['/sbin/tc'], {code: 127}).on(['/usr/sbin/tc'], {code: 127})
-    await assert.rejects(faultDefinition('drop-vrrp').plan({}, envFor('d1', none)), (e: unknown) => e instanceof HachaosError && e.code === 'E_NO_TOOL')
+    const none = new RecordingExecutor('dir1').on(['nft'], {code: 127}).on(['tc'], {code: 127}).on(['/sbin/tc'], {code: 127}).on(['/usr/sbin/tc'], {code: 127})
+    await assert.rejects(faultDefinition('drop-vrrp').plan({}, envFor('dir1', none)), (e: unknown) => e instanceof HachaosError && e.code === 'E_NO_TOOL')
     const noDev = guest().on(['/sbin/tc', 'qdisc', 'show'], {code: 1, stderr: 'Cannot find device "eth9"\n'})
-    await assert.rejects(faultDefinition('drop-vrrp').plan({interface: 'eth9'}, envFor('d1', noDev)), (e: unknown) => e instanceof HachaosError && e.code === 'E_NO_INTERFACE')
+    await assert.rejects(faultDefinition('drop-vrrp').plan({interface: 'eth9'}, envFor('dir1', noDev)), (e: unknown) => e instanceof HachaosError && e.code === 'E_NO_INTERFACE')
   })
 })
 
 describe('drop-sync: the master director\'s sync datagrams dropped', () => {
   it('group, port and interface from the running master daemon; tc on the guest; nothing moves (effect none)', async () => {
-    const p = await faultDefinition('drop-sync').plan({}, envFor('d1', guest()))
+    const p = await faultDefinition('drop-sync').plan({}, envFor('dir1', guest()))
     assert.equal(p.kind, 'drop-sync')
     assert.equal(p.effect, 'none')
     assert.deepEqual(p.params, {interface: 'eth0', group: '224.0.0.81', port: 8848, failover: false, holdMs: DEFAULT_HOLD_MS, with: 'tc'})
@@ -88,7 +88,7 @@ describe('drop-sync: the master director\'s sync datagrams dropped', () => {
   })
 
   it('failover=true: after the phases of the hold the NIC goes down; the revert brings it up first', async () => {
-    const p = await faultDefinition('drop-sync').plan({failover: 'true', hold: '3s'}, envFor('d1', guest()))
+    const p = await faultDefinition('drop-sync').plan({failover: 'true', hold: '3s'}, envFor('dir1', guest()))
     assert.equal(p.effect, 'node-loss')
     assert.equal(failoverDelayMs(3000), SETTLE_MS + OPEN_MS + 3000 + READ_MS)
     assert.deepEqual(argvs(p.inject).slice(-2), [`sleep ${failoverDelayMs(3000)}`, 'ip link set dev eth0 down'])
@@ -97,8 +97,8 @@ describe('drop-sync: the master director\'s sync datagrams dropped', () => {
   })
 
   it('with nftables: our own table, the revert declares it before deleting it (idempotent)', async () => {
-    const ex = new RecordingExecutor('d1').on(['ipvsadm', '-Ln', '--daemon'], {stdout: 'master sync daemon (mcast=ens4, syncid=5, maxlen=1472, group=239.1.1.1, port=9000, ttl=1)\n'})
-    const p = await faultDefinition('drop-sync').plan({}, envFor('d1', ex))
+    const ex = new RecordingExecutor('dir1').on(['ipvsadm', '-Ln', '--daemon'], {stdout: 'master sync daemon (mcast=ens4, syncid=5, maxlen=1472, group=239.1.1.1, port=9000, ttl=1)\n'})
+    const p = await faultDefinition('drop-sync').plan({}, envFor('dir1', ex))
     const inj = p.inject[0]
     assert.ok(inj?.type === 'exec' && inj.input === dropSyncScript('ens4', '239.1.1.1', 9000))
     assert.match(dropSyncScript('ens4', '239.1.1.1', 9000), /oifname "ens4" ip daddr 239\.1\.1\.1 udp dport 9000 counter drop/)
@@ -109,11 +109,11 @@ describe('drop-sync: the master director\'s sync datagrams dropped', () => {
 
   it('refused on a director without a master sync daemon (the backup, or no --sync), and on bad params', async () => {
     const backup = guest().on(['ipvsadm', '-Ln', '--daemon'], {stdout: fx('d2-ipvsadm-daemon-sync.txt')})
-    await assert.rejects(faultDefinition('drop-sync').plan({}, envFor('d2', backup)), (e: unknown) => e instanceof HachaosError && e.code === 'E_NO_SYNC' && /only a backup sync daemon/.test(e.message))
+    await assert.rejects(faultDefinition('drop-sync').plan({}, envFor('dir2', backup)), (e: unknown) => e instanceof HachaosError && e.code === 'E_NO_SYNC' && /only a backup sync daemon/.test(e.message))
     const nosync = guest().on(['ipvsadm', '-Ln', '--daemon'], {stdout: fx('d1-ipvsadm-daemon-nosync.txt')})
-    await assert.rejects(faultDefinition('drop-sync').plan({}, envFor('d1', nosync)), (e: unknown) => e instanceof HachaosError && e.code === 'E_NO_SYNC' && /no sync daemon runs/.test(e.message))
+    await assert.rejects(faultDefinition('drop-sync').plan({}, envFor('dir1', nosync)), (e: unknown) => e instanceof HachaosError && e.code === 'E_NO_SYNC' && /no sync daemon runs/.test(e.message))
     for (const bad of [{failover: 'maybe'}, {hold: 'soon'}, {hold: '11s'}, {port: '70000'}, {group: '224.0.0'}, {bogus: '1'}]) {
-      await assert.rejects(faultDefinition('drop-sync').plan(bad, envFor('d1', guest())), (e: unknown) => e instanceof HachaosError && e.code === 'E_FAULT_PARAMS', JSON.stringify(bad))
+      await assert.rejects(faultDefinition('drop-sync').plan(bad, envFor('dir1', guest())), (e: unknown) => e instanceof HachaosError && e.code === 'E_FAULT_PARAMS', JSON.stringify(bad))
     }
   })
 })
@@ -135,7 +135,7 @@ describe('connection-table divergence (ipvsadm -Lnc of both directors, captured 
     assert.deepEqual(d, {masterConns: 163, backupConns: 225, missingOnBackup: 17, missingEstablished: 0, missingStreams: 0, masterStreams: 11, missingByState: {FIN_WAIT: 16, CLOSE: 1}})
   })
 
-  it('sync dropped on d1 (drop-sync, hold 20 s, read 11 s into the drop): the 10 streams opened during it are missing from d2, the 20 before it are not', () => {
+  it('sync dropped on dir1 (drop-sync, hold 20 s, read 11 s into the drop): the 10 streams opened during it are missing from dir2, the 20 before it are not', () => {
     const d = syncDivergence(fx('d1-ipvsadm-Lnc-drop-sync.txt'), fx('d2-ipvsadm-Lnc-drop-sync.txt'), 7)
     assert.deepEqual(d, {masterConns: 410, backupConns: 151, missingOnBackup: 257, missingEstablished: 10, missingStreams: 10, masterStreams: 32, missingByState: {SYN_RECV: 1, FIN_WAIT: 246, ESTABLISHED: 10}})
   })

@@ -37,16 +37,16 @@ describe('LVS lab: --forwarding and --persistence', () => {
 
   it('topology: NAT puts the real servers on 10.98.1.0/24 and gives the directors an inside address; DR/TUN unchanged', () => {
     const ip = (f: 'dr' | 'nat' | 'tun'): string[] => lvsTopology('hc', f).nodes.map((n) => `${n.name} ${n.ip} ${n.insideIp ?? '-'}`)
-    assert.deepEqual(ip('nat'), ['d1 10.98.0.2 10.98.1.2', 'd2 10.98.0.3 10.98.1.3', 'rs1 10.98.1.11 -', 'rs2 10.98.1.12 -'])
-    assert.deepEqual(ip('dr'), ['d1 10.98.0.2 -', 'd2 10.98.0.3 -', 'rs1 10.98.0.11 -', 'rs2 10.98.0.12 -'])
+    assert.deepEqual(ip('nat'), ['dir1 10.98.0.2 10.98.1.2', 'dir2 10.98.0.3 10.98.1.3', 'rs1 10.98.1.11 -', 'rs2 10.98.1.12 -'])
+    assert.deepEqual(ip('dr'), ['dir1 10.98.0.2 -', 'dir2 10.98.0.3 -', 'rs1 10.98.0.11 -', 'rs2 10.98.0.12 -'])
     assert.deepEqual(ip('tun'), ip('dr'))
   })
 
   it('keepalived.conf NAT: a sync group of the VIP and the gateway instance, lb_kind NAT to the inside addresses', () => {
     const o = parseLvsLabOptions({forwarding: 'nat', sync: true})
-    const [d1, d2] = lvsTopology('hc', 'nat').nodes
-    assert.ok(d1 !== undefined && d2 !== undefined)
-    const k = parseKeepalivedConf(keepalivedConf(d2, o), {file: 'd2.conf'})
+    const [dir1, dir2] = lvsTopology('hc', 'nat').nodes
+    assert.ok(dir1 !== undefined && dir2 !== undefined)
+    const k = parseKeepalivedConf(keepalivedConf(dir2, o), {file: 'dir2.conf'})
     assert.deepEqual(k.syncGroups.map((g) => [g.name, g.group]), [['LVS', ['VI_LVS', 'VI_GW']]])
     assert.deepEqual(k.vrrpInstances.map((i) => [i.name, i.virtualRouterId, i.priority, i.virtualIpaddresses.map((a) => a.address)]), [
       ['VI_LVS', 98, 100, ['10.98.0.100']],
@@ -58,13 +58,13 @@ describe('LVS lab: --forwarding and --persistence', () => {
     ])
     assert.deepEqual(syncGroupOf(k, 'VI_LVS'), {name: 'LVS', instances: ['VI_LVS', 'VI_GW'], vrids: [98, 99]})
     // DR has no group: the takeover stays the VIP instance's
-    assert.equal(syncGroupOf(parseKeepalivedConf(keepalivedConf(d1, parseLvsLabOptions({})), {file: 'd1.conf'}), 'VI_LVS'), null)
+    assert.equal(syncGroupOf(parseKeepalivedConf(keepalivedConf(dir1, parseLvsLabOptions({})), {file: 'dir1.conf'}), 'VI_LVS'), null)
   })
 
   it('keepalived.conf TUN with persistence: lb_kind TUN, persistence_timeout, the DR addresses, one instance', () => {
-    const [d1] = lvsTopology('hc', 'tun').nodes
-    assert.ok(d1 !== undefined)
-    const k = parseKeepalivedConf(keepalivedConf(d1, parseLvsLabOptions({forwarding: 'tun', persistence: 60})), {file: 'd1.conf'})
+    const [dir1] = lvsTopology('hc', 'tun').nodes
+    assert.ok(dir1 !== undefined)
+    const k = parseKeepalivedConf(keepalivedConf(dir1, parseLvsLabOptions({forwarding: 'tun', persistence: 60})), {file: 'dir1.conf'})
     assert.equal(k.syncGroups.length, 0)
     assert.equal(k.vrrpInstances.length, 1)
     assert.deepEqual(k.virtualServers.map((v) => [v.port, v.lbKind, v.persistenceTimeout, v.realServers.map((r) => r.address)]), [
@@ -76,8 +76,8 @@ describe('LVS lab: --forwarding and --persistence', () => {
   it('namespace setup: argv only (fixed scripts, addresses as positional parameters); nothing for DR', () => {
     assert.deepEqual(forwardingSetup(lvsTopology('hc', 'dr'), 'dr'), [])
     const nat = forwardingSetup(lvsTopology('hc', 'nat'), 'nat')
-    assert.deepEqual(nat.map((s) => s.node), ['d1', 'd2', 'rs1', 'rs2'])
-    assert.deepEqual(nat[0]?.argv, ['/bin/ip', 'netns', 'exec', 'd1', 'sh', '-c', NAT_DIRECTOR_SH, 'sh', '10.98.1.2/24'])
+    assert.deepEqual(nat.map((s) => s.node), ['dir1', 'dir2', 'rs1', 'rs2'])
+    assert.deepEqual(nat[0]?.argv, ['/bin/ip', 'netns', 'exec', 'dir1', 'sh', '-c', NAT_DIRECTOR_SH, 'sh', '10.98.1.2/24'])
     assert.deepEqual(nat[2]?.argv, ['/bin/ip', 'netns', 'exec', 'rs1', 'sh', '-c', NAT_REAL_SERVER_SH, 'sh', '10.98.0.100', '10.98.1.1'])
     assert.match(NAT_DIRECTOR_SH, /ip_forward/)
     assert.match(NAT_DIRECTOR_SH, /send_redirects/)
@@ -148,8 +148,8 @@ describe('IPVS readers on the NAT and TUN labs (ipvsadm 1.31, kernel 6.1)', () =
 })
 
 describe('takeover of a vrrp_sync_group', () => {
-  // The adverts of a NAT-lab drill (µs after the fault): d1's last adverts of vrid 98 and 99 139 ms apart; d2's
-  // first advert is of vrid 99, Master_Down_Interval + 31 ms after d1's last of 99 (the group waits for its last member)
+  // The adverts of a NAT-lab drill (µs after the fault): dir1's last adverts of vrid 98 and 99 139 ms apart; dir2's
+  // first advert is of vrid 99, Master_Down_Interval + 31 ms after dir1's last of 99 (the group waits for its last member)
   const adv = (ms: number, src: string, vrid: number, prio: number): TimelineEvent => ({type: 'vrrp.advert', t: 1_000_000_000 + ms * 1000, host: 'client', src, smac: '52:54:00:98:00:10', vrid, prio, intvl: 1, ver: 2, auth: 'none'})
   const fault = 1_000_000_000
   const events: TimelineEvent[] = [adv(-584.2, '10.98.0.2', 98, 150), adv(-445.5, '10.98.0.2', 99, 150), adv(415.8, '10.98.0.2', 98, 150), adv(554.5, '10.98.0.2', 99, 150), adv(4194.9, '10.98.0.3', 99, 100), adv(4340.6, '10.98.0.3', 98, 100)]

@@ -22,8 +22,8 @@ import {readFixture} from '../../fixture.js'
 
 const fx = (name: string): string => readFixture('lvs', name)
 const VIP = '10.98.0.100'
-const d1 = lvsTopology('hc').nodes[0]
-if (d1 === undefined) throw new Error('no d1')
+const dir1 = lvsTopology('hc').nodes[0]
+if (dir1 === undefined) throw new Error('no dir1')
 
 describe('lab options: --checker and --health', () => {
   it('defaults tcp / keepalived (256 MiB); ldirectord gets 512 MiB; bad values and --checker with ldirectord refused', () => {
@@ -38,13 +38,13 @@ describe('lab options: --checker and --health', () => {
   })
 
   it('tcp renders the same keepalived.conf as before (the captured file)', () => {
-    assert.equal(keepalivedConf(d1, parseLvsLabOptions({})), fx('d1-keepalived-nosync.conf'))
+    assert.equal(keepalivedConf(dir1, parseLvsLabOptions({})), fx('dir1-keepalived-nosync.conf'))
   })
 })
 
 describe('--checker http: HTTP_GET on VIP:80 (the echo service keeps TCP_CHECK)', () => {
-  const text = keepalivedConf(d1, parseLvsLabOptions({checker: 'http'}))
-  const cfg = parseKeepalivedConf(text, {file: 'd1.conf'})
+  const text = keepalivedConf(dir1, parseLvsLabOptions({checker: 'http'}))
+  const cfg = parseKeepalivedConf(text, {file: 'dir1.conf'})
 
   it('url { path / status_code 200 }, connect_timeout, retry, delay_before_retry', () => {
     assert.match(text, /HTTP_GET \{\n {6}url \{\n {8}path \/\n {8}status_code 200\n {6}\}\n {6}connect_timeout 1\n {6}retry 1\n {6}delay_before_retry 1\n {4}\}/)
@@ -67,8 +67,8 @@ describe('--checker http: HTTP_GET on VIP:80 (the echo service keeps TCP_CHECK)'
 })
 
 describe('--checker misc: MISC_CHECK running busybox wget under its own timeout', () => {
-  const text = keepalivedConf(d1, parseLvsLabOptions({checker: 'misc'}))
-  const cfg = parseKeepalivedConf(text, {file: 'd1.conf'})
+  const text = keepalivedConf(dir1, parseLvsLabOptions({checker: 'misc'}))
+  const cfg = parseKeepalivedConf(text, {file: 'dir1.conf'})
 
   it('misc_path states the timeout, misc_timeout is 1 s longer, script security on', () => {
     assert.equal(miscPath('10.98.0.11', 80, 1), '/bin/timeout -s KILL 1 /bin/wget -q -O /dev/null http://10.98.0.11:80/')
@@ -111,15 +111,15 @@ describe('--health ldirectord: keepalived VRRP only, ldirectord.cf', () => {
   const o = parseLvsLabOptions({health: 'ldirectord'})
 
   it('keepalived.conf has no virtual_server (the captured file)', () => {
-    const text = keepalivedConf(d1, o)
-    assert.equal(text, fx('d1-keepalived-vrrp-only.conf'))
-    assert.equal(parseKeepalivedConf(text, {file: 'd1.conf'}).virtualServers.length, 0)
+    const text = keepalivedConf(dir1, o)
+    assert.equal(text, fx('dir1-keepalived-vrrp-only.conf'))
+    assert.equal(parseKeepalivedConf(text, {file: 'dir1.conf'}).virtualServers.length, 0)
   })
 
   it('ldirectord.cf as the guest ran it, read by hachaos\'s parser: checkinterval 1, failurecount 2, negotiate :80, connect :7', () => {
-    const text = ldirectordCf(d1, o)
-    assert.equal(text, fx('d1-ldirectord.cf'))
-    const cfg = parseLdirectordCf(text, {file: 'ld-d1.cf'})
+    const text = ldirectordCf(dir1, o)
+    assert.equal(text, fx('dir1-ldirectord.cf'))
+    const cfg = parseLdirectordCf(text, {file: 'ld-dir1.cf'})
     assert.deepEqual(cfg.virtuals.map((v) => [v.text, v.directives['checktype']?.value, v.reals.length]), [
       ['10.98.0.100:80', 'negotiate', 2],
       ['10.98.0.100:7', 'connect', 2],
@@ -130,14 +130,14 @@ describe('--health ldirectord: keepalived VRRP only, ldirectord.cf', () => {
   })
 
   it('with --forwarding nat --persistence 60: masq to the inside addresses, persistent=60 (the parser reads both)', () => {
-    const text = ldirectordCf(d1, parseLvsLabOptions({health: 'ldirectord', forwarding: 'nat', persistence: 60}))
-    const cfg = parseLdirectordCf(text, {file: 'ld-d1.cf'})
+    const text = ldirectordCf(dir1, parseLvsLabOptions({health: 'ldirectord', forwarding: 'nat', persistence: 60}))
+    const cfg = parseLdirectordCf(text, {file: 'ld-dir1.cf'})
     assert.deepEqual(cfg.virtuals.map((v) => [v.text, v.directives['persistent']?.value]), [
       ['10.98.0.100:80', '60'],
       ['10.98.0.100:7', '60'],
     ])
     assert.match(text, /\treal=10\.98\.1\.11:80 masq\n/)
-    assert.match(ldirectordCf(d1, parseLvsLabOptions({health: 'ldirectord', forwarding: 'tun'})), /\treal=10\.98\.0\.12:7 ipip\n/)
+    assert.match(ldirectordCf(dir1, parseLvsLabOptions({health: 'ldirectord', forwarding: 'tun'})), /\treal=10\.98\.0\.12:7 ipip\n/)
   })
 })
 
@@ -151,7 +151,7 @@ function loopDurations(trace: string): number[] {
 }
 
 describe("ldirectord's removal: the loop's costs, measured in the lab guest", () => {
-  const cfg = parseLdirectordCf(fx('d1-ldirectord.cf'), {file: 'ld-d1.cf'})
+  const cfg = parseLdirectordCf(fx('dir1-ldirectord.cf'), {file: 'ld-dir1.cf'})
   const v = cfg.virtuals[0]
   if (v === undefined) throw new Error('no virtual')
   const loop = ldLoopFact(LAB_LD_LOOP)
@@ -240,7 +240,7 @@ describe("keepalived's HTTP_GET and MISC_CHECK in the lab's log", () => {
     const after = lines.slice(i + 2)
     const add = after.findIndex((l) => /Adding service \[10\.98\.0\.11\]:tcp:80/.test(l))
     assert.equal(after.slice(0, add).filter((l) => /HTTP status code success to \[10\.98\.0\.11\]:tcp:80 url\(\/\)/.test(l)).length, 2)
-    const c = checkerFor(parseKeepalivedConf(fx('d1-keepalived-http.conf'), {file: 'd1.conf'}), VIP, 80, '10.98.0.11')
+    const c = checkerFor(parseKeepalivedConf(fx('dir1-keepalived-http.conf'), {file: 'dir1.conf'}), VIP, 80, '10.98.0.11')
     assert.ok(c !== null)
     assert.deepEqual(predictReadd(c, 'refused'), {minMs: 1000, maxMs: 2000, formula: 'U[0, delay_loop 1 s] + retry 1 × delay_before_retry 1 s (HTTP_GET wants retry + 1 successes) = 1.0–2.0 s'})
     assert.equal(predictReadd(c, 'blackhole').maxMs, 3000)
@@ -250,7 +250,7 @@ describe("keepalived's HTTP_GET and MISC_CHECK in the lab's log", () => {
     const log = fx('d1-keepalived-misc.log')
     assert.match(log, /Misc check for \[\[10\.98\.0\.11\]:tcp:80 VS \[10\.98\.0\.100\]:tcp:80\] by \[\/bin\/timeout\] failed after 1 retry \(exited with status 1\)\./)
     assert.match(log, /Misc check for \[\[10\.98\.0\.11\]:tcp:80 VS \[10\.98\.0\.100\]:tcp:80\] by \[\/bin\/timeout\] failed after 1 retry \(due to signal 9\)\./)
-    assert.equal(parseKeepalivedConf(fx('d1-keepalived-misc.conf'), {file: 'd1.conf'}).virtualServers.length, 2)
+    assert.equal(parseKeepalivedConf(fx('dir1-keepalived-misc.conf'), {file: 'dir1.conf'}).virtualServers.length, 2)
   })
 })
 

@@ -35,14 +35,14 @@ function feed(p: IpvsRealPoller, table: string, t: number): void {
 }
 
 describe('the checker of a real server, from keepalived.conf', () => {
-  const cfg = parseKeepalivedConf(fx('d1-keepalived-nosync.conf'), {file: 'd1.conf'})
+  const cfg = parseKeepalivedConf(fx('dir1-keepalived-nosync.conf'), {file: 'dir1.conf'})
 
   it('the lab: TCP_CHECK with delay_loop 1, connect_timeout 1, retry 1, delay_before_retry 1', () => {
     const c = checkerFor(cfg, VIP, 80, '10.98.0.11')
     assert.ok(c !== null)
     assert.equal(c.kind, 'TCP_CHECK')
     assert.deepEqual([c.delayLoopS, c.connectTimeoutS, c.retry, c.delayBeforeRetryS], [1, 1, 1, 1])
-    assert.match(c.where, /^d1\.conf:\d+$/)
+    assert.match(c.where, /^dir1\.conf:\d+$/)
     assert.equal(checkerFor(cfg, VIP, 80, '10.98.0.99'), null)
     assert.equal(checkerFor(cfg, '10.98.0.200', 80, '10.98.0.11'), null)
   })
@@ -208,8 +208,8 @@ describe('the plan of a real-server drill', () => {
   })
 
   it("a director's keepalived: the lab's start command, the fault's own effect kept (a node loss)", () => {
-    const ka: FaultPlan = {...kill, target: 'd1', effect: 'node-loss', params: {process: 'keepalived', signal: 'KILL', service: 'keepalived'}, revert: [{type: 'service', host: ref, service: 'keepalived', op: 'start', what: 'start keepalived on d1'}]}
-    const p = withLabStart(ka, {...host('none', {lab_start: {keepalived: ['sh', '-c', 'x']}}), name: 'd1'})
+    const ka: FaultPlan = {...kill, target: 'dir1', effect: 'node-loss', params: {process: 'keepalived', signal: 'KILL', service: 'keepalived'}, revert: [{type: 'service', host: ref, service: 'keepalived', op: 'start', what: 'start keepalived on dir1'}]}
+    const p = withLabStart(ka, {...host('none', {lab_start: {keepalived: ['sh', '-c', 'x']}}), name: 'dir1'})
     assert.equal(p.effect, 'node-loss')
     assert.deepEqual(p.revert.map((a) => (a.type === 'exec' ? a.argv : a.type)), [['sh', '-c', 'x']])
   })

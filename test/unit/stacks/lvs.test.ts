@@ -62,7 +62,7 @@ describe('IPVS readers (ipvsadm 1.31 in the lab guest)', () => {
     const b = parseIpvsConns(fx('d2-ipvsadm-Lnc-sync.txt'))
     const streams = (c: typeof m): string[] => c.filter((x) => x.virtual === '10.98.0.100:7' && x.state === 'ESTABLISHED').map((x) => x.source).sort()
     // the 5 streams open during the capture are on both; the master also still lists 6 entries of the earlier
-    // drill's streams, closed while d2 was master (their FIN went through d2), kept until they expire
+    // drill's streams, closed while dir2 was master (their FIN went through dir2), kept until they expire
     assert.equal(streams(m).length, 11)
     assert.equal(streams(b).length, 5)
     const onMaster = new Set(streams(m))
@@ -79,7 +79,7 @@ describe('IPVS readers (ipvsadm 1.31 in the lab guest)', () => {
     assert.ok(t.every((x) => x.source.endsWith(':0') && x.virtual.endsWith(':81')))
   })
 
-  it('ipvsadm --daemon: master on d1, backup on d2 with --sync; nothing without', () => {
+  it('ipvsadm --daemon: master on dir1, backup on dir2 with --sync; nothing without', () => {
     const m = parseIpvsDaemon(fx('d1-ipvsadm-daemon-sync.txt'))
     const b = parseIpvsDaemon(fx('d2-ipvsadm-daemon-sync.txt'))
     assert.deepEqual(m.map((x) => x.role), ['master'])
@@ -149,21 +149,21 @@ describe('the LVS lab: options and keepalived.conf', () => {
 
   it('keepalived.conf as the guest runs it (the captured file), parsed by hachaos\'s own parser', () => {
     const t = lvsTopology('hc')
-    const d1 = t.nodes[0]
-    assert.ok(d1 !== undefined)
-    const conf = keepalivedConf(d1, parseLvsLabOptions({sync: true}))
-    assert.equal(conf, fx('d1-keepalived-sync.conf'))
-    const k = parseKeepalivedConf(conf, {file: 'd1.conf'})
+    const dir1 = t.nodes[0]
+    assert.ok(dir1 !== undefined)
+    const conf = keepalivedConf(dir1, parseLvsLabOptions({sync: true}))
+    assert.equal(conf, fx('dir1-keepalived-sync.conf'))
+    const k = parseKeepalivedConf(conf, {file: 'dir1.conf'})
     assert.equal(k.vrrpInstances[0]?.priority, 150)
     assert.deepEqual(k.virtualServers.map((v) => [v.port, v.lbKind, v.realServers.length]), [[80, 'DR', 2], [7, 'DR', 2]])
     assert.equal(hasSyncDaemon(k), true)
-    assert.equal(hasSyncDaemon(parseKeepalivedConf(keepalivedConf(d1, parseLvsLabOptions({})), {file: 'd1.conf'})), false)
+    assert.equal(hasSyncDaemon(parseKeepalivedConf(keepalivedConf(dir1, parseLvsLabOptions({})), {file: 'dir1.conf'})), false)
   })
 })
 
 function directorInput(conf: string): DoctorInput {
-  const h = emptyHost('d1')
-  h.keepalived.push(parseKeepalivedConf(conf, {file: 'd1/keepalived.conf'}))
+  const h = emptyHost('dir1')
+  h.keepalived.push(parseKeepalivedConf(conf, {file: 'dir1/keepalived.conf'}))
   return {hosts: [h]}
 }
 
@@ -173,8 +173,8 @@ describe('LVS doctor rules (every rule: a failing and a passing case, on the lab
     assert.ok(r !== undefined, id)
     return r
   }
-  const noSync = fx('d1-keepalived-nosync.conf')
-  const sync = fx('d1-keepalived-sync.conf')
+  const noSync = fx('dir1-keepalived-nosync.conf')
+  const sync = fx('dir1-keepalived-sync.conf')
   const persistent = (c: string): string => c.replaceAll('  lb_kind DR\n', '  lb_kind DR\n  persistence_timeout 60\n')
 
   it('lvs-pair-no-sync', () => {
@@ -197,7 +197,7 @@ describe('LVS doctor rules (every rule: a failing and a passing case, on the lab
     const ids = doctorRules().map((r) => r.id)
     for (const r of LVS_RULES) assert.ok(ids.includes(r.id), r.id)
     const inv = {file: 'x', name: 'x', hosts: []} as unknown as Parameters<typeof stackFor>[1]
-    const host = (roles: string[]): Parameters<typeof stackFor>[0] => ({name: 'd1', address: '10.98.0.2', via: 'local', roles, services: 'none', facts: {}}) as Parameters<typeof stackFor>[0]
+    const host = (roles: string[]): Parameters<typeof stackFor>[0] => ({name: 'dir1', address: '10.98.0.2', via: 'local', roles, services: 'none', facts: {}}) as Parameters<typeof stackFor>[0]
     assert.equal(stackFor(host(['lvs-director']), inv).name, 'lvs')
     assert.equal(stackFor(host(['lvs-director', 'lb']), inv).name, 'lvs')
     assert.equal(stackFor(host(['lb']), inv).name, 'keepalived')

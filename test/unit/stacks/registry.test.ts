@@ -93,7 +93,7 @@ hosts:
   both: {address: 10.0.3.1, roles: [cluster-node, lb]}
   hb1: {address: 10.0.2.1, roles: [heartbeat-node]}
   g1: {address: 10.0.5.1, roles: [gluster-node]}
-  d1: {address: 10.0.6.1, roles: [lvs-director]}
+  dir1: {address: 10.0.6.1, roles: [lvs-director]}
   client: {address: 10.0.9.1, roles: [client]}
 `,
     'inv.yaml',
@@ -118,7 +118,7 @@ hosts:
     assert.deepEqual(names('both'), names('n1'))
     assert.deepEqual(names('hb1'), ['nic-down', 'kill heartbeat KILL', 'service-stop heartbeat', 'partition'])
     assert.deepEqual(names('g1'), ['nic-down', 'kill gluster-brick'])
-    assert.deepEqual(names('d1'), ['nic-down director'])
+    assert.deepEqual(names('dir1'), ['nic-down director'])
     assert.deepEqual(soakFaultsFor(host('client'), inv), {stack: null, records: [], faults: []})
   })
 })

@@ -1,6 +1,6 @@
 /**
  * The LVS lab's guest image flavor and its /init (busybox ash, PID 1). The init loads the modules, moves
- * each NIC into its node's namespace (d1, d2, rs1, rs2; renamed eth0 there), sets the real servers up (VIP
+ * each NIC into its node's namespace (dir1, dir2, rs1, rs2; renamed eth0 there), sets the real servers up (VIP
  * on lo, arp_ignore=1, arp_announce=2, busybox httpd naming itself on :80, an echo service on :7: nc -ll -e cat) and
  * serves commands on the virtio console (the bond lab's command server, HX_SERVER_SH), through which the
  * host writes keepalived.conf and starts keepalived in each director. Parameters come from the kernel

@@ -285,7 +285,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     await addressUp(t.client.ns, 'eth0', `${t.client.ip}/${PREFIX_LEN}`)
     const namespacesMs = since()
 
-    progress(`booting the guest under QEMU (TCG, ${o.memMb} MiB): directors d1, d2 and real servers rs1, rs2 as namespaces`)
+    progress(`booting the guest under QEMU (TCG, ${o.memMb} MiB): directors dir1, dir2 and real servers rs1, rs2 as namespaces`)
     const cmdline = ['console=ttyS0', 'quiet', 'panic=-1', `hx.vip=${VIP}`, `hx.nodes=${t.nodes.map((n) => `${n.name}:${n.ip}`).join(',')}`].join(' ')
     const members = t.nodes.map((n) => ({dev: n.guestDev, netdev: n.netdev, tap: n.tap, mac: n.mac}))
     const argv = qemuArgv({kernel: img.kernel, initrd: img.initrd, cmdline, memMb: o.memMb, nicSpeed: false, members, files})
@@ -323,7 +323,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
       await writeFile('/etc/services', NETBASE_SERVICES)
       await runOk(vm, ['mkdir', '-p', '/etc/ha.d'], {what: 'mkdir /etc/ha.d in the guest'})
     }
-    progress(`starting keepalived in d1 and d2 (${LB_KIND[o.forwarding]}${o.persistence > 0 ? `, persistence ${o.persistence} s` : ''}, ${o.scheduler}${o.sync ? ', lvs_sync_daemon' : ''}${o.health === 'ldirectord' ? ', VRRP only: ldirectord manages IPVS' : `, ${o.checker.toUpperCase()} checker on :${HTTP_PORT}`})`)
+    progress(`starting keepalived in dir1 and dir2 (${LB_KIND[o.forwarding]}${o.persistence > 0 ? `, persistence ${o.persistence} s` : ''}, ${o.scheduler}${o.sync ? ', lvs_sync_daemon' : ''}${o.health === 'ldirectord' ? ', VRRP only: ldirectord manages IPVS' : `, ${o.checker.toUpperCase()} checker on :${HTTP_PORT}`})`)
     for (const d of t.nodes.filter((n) => n.role === 'director')) {
       const conf = `/etc/keepalived/${d.name}.conf`
       await writeFile(conf, keepalivedConf(d, o, opts.prefix))
@@ -368,7 +368,7 @@ function result(t: LvsLabTopology, x: LvsLabExtra, inv: string, sf: string, alre
     prefix: t.prefix,
     alreadyUp,
     vip: VIP,
-    vipOwner: 'd1',
+    vipOwner: 'dir1',
     answeredBy,
     hosts: hostsOf(t),
     inventory: inv,
@@ -393,7 +393,7 @@ export async function labDown(prefix: string): Promise<LabDownResult> {
 
 export const lvsLab: LabDriver = {
   topology: TOPOLOGY,
-  summary: 'an LVS director pair (real IPVS + keepalived in a QEMU guest: d1, d2) with real servers rs1, rs2 and a client; --forwarding dr|nat|tun, --persistence, --sync for lvs_sync_daemon',
+  summary: 'an LVS director pair (real IPVS + keepalived in a QEMU guest: dir1, dir2) with real servers rs1, rs2 and a client; --forwarding dr|nat|tun, --persistence, --sync for lvs_sync_daemon',
   up: labUp,
   status: labStatus,
   down: labDown,

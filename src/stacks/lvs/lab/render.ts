@@ -4,7 +4,7 @@
  * persistence_timeout with --persistence. With NAT a second vrrp_instance holds the real servers' gateway
  * (10.98.1.1) in a vrrp_sync_group with the VIP's, so both move together. With `sync`,
  * `lvs_sync_daemon eth0 VI_LVS` makes the sync daemon follow the VRRP instance (master on the MASTER,
- * backup on the BACKUP). d1 (prio 150) starts as MASTER so the lab serves without waiting Master_Down.
+ * backup on the BACKUP). dir1 (prio 150) starts as MASTER so the lab serves without waiting Master_Down.
  */
 import {GW_VRID, HTTP_PORT, NAT_GATEWAY, STREAM_PORT, VIP, VRID, lvsTopology, type LvsGuestNode, type LvsLabOptions} from './topology.js'
 
@@ -88,7 +88,7 @@ export function keepalivedConf(director: LvsGuestNode, o: LvsLabOptions, prefix 
   ].join('\n')
 }
 
-/** Where a director's ldirectord.cf goes in the guest (its name also names ldirectord's pid file: /var/run/ldirectord.ld-d1.pid). */
+/** Where a director's ldirectord.cf goes in the guest (its name also names ldirectord's pid file: /var/run/ldirectord.ld-dir1.pid). */
 export const ldirectordCfPath = (director: string): string => `/etc/ha.d/ld-${director}.cf`
 export const ldirectordLogPath = (director: string): string => `/run/ld-${director}.log`
 

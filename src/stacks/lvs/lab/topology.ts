@@ -1,7 +1,7 @@
 /**
  * The LVS lab's fixed shape. One QEMU guest (Debian's cloud kernel: IPVS is a module there, not on this
  * host) holds four network namespaces, each owning one of the guest's NICs (renamed eth0 inside):
- * the directors d1 (MASTER, prio 150) and d2 (BACKUP, prio 100), each a real keepalived with the VIP and an
+ * the directors dir1 (MASTER, prio 150) and dir2 (BACKUP, prio 100), each a real keepalived with the VIP and an
  * IPVS virtual_server (DR forwarding, TCP_CHECK), and the real servers rs1, rs2 (VIP on lo, arp_ignore=1,
  * arp_announce=2, a web server naming itself on :80 and an echo service on :7 for long-lived streams).
  * The guest's NICs are taps on bridge br0 in the switch namespace PREFIX-lsw, where the client namespace
@@ -27,7 +27,7 @@ export const FORWARDINGS = ['dr', 'nat', 'tun'] as const
 export type LvsForwarding = (typeof FORWARDINGS)[number]
 
 export interface LvsGuestNode {
-  name: 'd1' | 'd2' | 'rs1' | 'rs2'
+  name: 'dir1' | 'dir2' | 'rs1' | 'rs2'
   role: 'director' | 'real-server'
   ip: string
   /** QEMU netdev id (what `set_link` takes) and tap in the switch namespace. */
@@ -67,7 +67,7 @@ export function lvsTopology(prefix: string, forwarding: LvsForwarding = 'dr'): L
     prefix,
     switchNs: `${prefix}-lsw`,
     bridge: 'br0',
-    nodes: [node(0, 'd1', 'director', '10.98.0.2', 150), node(1, 'd2', 'director', '10.98.0.3', 100), node(2, 'rs1', 'real-server', nat ? '10.98.1.11' : '10.98.0.11', 0), node(3, 'rs2', 'real-server', nat ? '10.98.1.12' : '10.98.0.12', 0)],
+    nodes: [node(0, 'dir1', 'director', '10.98.0.2', 150), node(1, 'dir2', 'director', '10.98.0.3', 100), node(2, 'rs1', 'real-server', nat ? '10.98.1.11' : '10.98.0.11', 0), node(3, 'rs2', 'real-server', nat ? '10.98.1.12' : '10.98.0.12', 0)],
     client: {name: 'client', ns: `${prefix}-lc`, ip: '10.98.0.10', mac: '02:98:00:00:00:0a', swPort: 'v-c'},
   }
 }
