@@ -61,6 +61,6 @@ export function labOfHostName(name: string): 'keepalived' | 'pacemaker' | 'bond'
   if (/^(lb\d+|web\d+|client)$/.test(name)) return 'keepalived'
   if (/^n\d+$/.test(name)) return 'pacemaker'
   if (/^(guest|client\d+)$/.test(name)) return 'bond'
-  if (/^(d[12]|rs[12])$/.test(name)) return 'lvs'
+  if (/^(dir[12]|rs[12])$/.test(name)) return 'lvs'
   return undefined
 }

@@ -1,11 +1,13 @@
 /**
- * The LVS lab's other health checkers through the real CLI, two boots:
+ * The LVS lab's other health checkers through the real CLI, three boots:
  *   --checker http: rs1's httpd killed → removed from dir1's IPVS table by HTTP_GET within keepalived's formula
  *     ± RS_TOLERANCE_MS, re-added after the revert within the HTTP_GET re-add bound (retry + 1 successes);
+ *   --checker misc: the same fault, removed by MISC_CHECK (busybox wget under its own timeout) within its
+ *     formula (attempts start delay_before_retry after the previous attempt's start);
  *   --health ldirectord (keepalived VRRP only, ldirectord 4.12 managing IPVS): the same fault, removed within
- *     ldirectord's loop formula (checkinterval, failurecount and the guest's measured loop costs);
- * then `lab down` leaves nothing. MISC_CHECK is covered by unit tests on its rendered config, formula and
- * captured log (test/unit/stacks/lvs-health.test.ts). Bounded: two boots, two drills, about four minutes.
+ *     ldirectord's loop formula (checkinterval, failurecount and the guest's measured loop costs), then rs1's
+ *     NIC down (a blackhole: each failing check waits negotiatetimeout);
+ * then `lab down` leaves nothing. Bounded: three boots, four drills, about six minutes.
  */
 import assert from 'node:assert/strict'
 import {existsSync, mkdtempSync, rmSync} from 'node:fs'
@@ -33,7 +35,11 @@ async function up(extra: string[]): Promise<LabUpResult> {
 }
 
 async function killRs1(): Promise<DrillRun> {
-  const r = await runCli(['failover', '--target', 'rs1', '--fault', 'kill', '--process', 'httpd', '--tolerance', `${RS_TOLERANCE_MS}ms`, '--json'], {env, timeoutMs: 120_000})
+  return rs1Drill(['--fault', 'kill', '--process', 'httpd'])
+}
+
+async function rs1Drill(fault: string[]): Promise<DrillRun> {
+  const r = await runCli(['failover', '--target', 'rs1', ...fault, '--tolerance', `${RS_TOLERANCE_MS}ms`, '--json'], {env, timeoutMs: 120_000})
   assert.ok(r.json !== undefined, `exit ${r.code}\n${r.stderr.slice(-3000)}`)
   return r.json as DrillRun
 }
@@ -57,6 +63,16 @@ describe('lvs lab: HTTP_GET and ldirectord health checks, rs1 httpd killed', () 
     checkRealServerRun(run, {what: 'HTTP_GET', minMs: 1000, maxMs: 2000, readdMaxMs: 2000, mode: 'refused'})
   })
 
+  it('--checker misc: removed by MISC_CHECK within U[0,1] + 1 × max(1, 0) + 0 = 1–2 s, re-added within delay_loop 1 s', async () => {
+    const r = await up(['--checker', 'misc'])
+    assert.deepEqual([r.details['checker'], r.details['health']], ['misc', 'keepalived'])
+    assert.deepEqual(r.answeredBy, ['rs1', 'rs2'])
+    process.stdout.write(`# lab up --checker misc: ${r.timings.readyMs} ms\n`)
+    const run = await killRs1()
+    assert.equal(run.prediction.inputs['checker'], 'MISC_CHECK')
+    checkRealServerRun(run, {what: 'MISC_CHECK', minMs: 1000, maxMs: 2000, readdMaxMs: 1000, mode: 'refused'})
+  })
+
   it('--health ldirectord: removed within U[0, C0] + C1 + removal = 1.475–4.520 s, re-added within C0 + 1 + 0.65 s', async () => {
     const r = await up(['--health', 'ldirectord'])
     assert.deepEqual([r.details['checker'], r.details['health']], ['tcp', 'ldirectord'])
@@ -66,6 +82,12 @@ describe('lvs lab: HTTP_GET and ldirectord health checks, rs1 httpd killed', () 
     assert.equal(run.prediction.inputs['checker'], 'ldirectord')
     assert.equal(run.prediction.inputs['checksPerLoop'], 4)
     checkRealServerRun(run, {what: 'ldirectord', minMs: 1475, maxMs: 4520, readdMaxMs: 3660, mode: 'refused'})
+  })
+
+  it('--health ldirectord, rs1 NIC down (blackhole): both of rs1\'s checks in the loop wait their timeout: 4.450–8.370 s', async () => {
+    const run = await rs1Drill(['--fault', 'nic-down'])
+    assert.equal(run.prediction.inputs['checker'], 'ldirectord')
+    checkRealServerRun(run, {what: 'ldirectord blackhole', minMs: 4450, maxMs: 8370, readdMaxMs: 3660, mode: 'blackhole'})
   })
 
   it('lab down leaves nothing: no namespaces, no QEMU, no lab directory', async () => {

@@ -20,8 +20,10 @@ import type {LabDownResult, LabStatus, LabUpResult} from '../../src/lab/driver.j
 import {listNetns} from '../../src/lab/netns-ops.js'
 import {labDir} from '../../src/lab/paths.js'
 import {masterDownIntervalMs} from '../../src/stacks/keepalived/timing.js'
+import {RS_TOLERANCE_MS} from '../../src/stacks/lvs/real-server.js'
 import type {DrillRun} from '../../src/store/run-types.js'
-import {labPrefixForTests, runCli} from '../helpers/cli.js'
+import {labPrefixForTests, runCli, waitVipHome} from '../helpers/cli.js'
+import {checkRealServerRun} from '../helpers/lvs-probes.js'
 
 const prefix = labPrefixForTests()
 const HOME = mkdtempSync(join(tmpdir(), 'hachaos-lvs-nat-'))
@@ -30,6 +32,8 @@ const TOPO = ['--topology', 'lvs']
 const TAKEOVER_TOL_MS = 50
 /** dir2: priority 100, advert_int 1, VRRPv2 (the lab's keepalived.conf). */
 const MDI_MS = masterDownIntervalMs(100, 1, 2)
+/** The real server `lab up --forwarding tun --persistence 30` found the client stuck to. */
+let tunStuckTo = 'rs1'
 
 interface DirectorView {
   name: string
@@ -49,6 +53,13 @@ async function up(extra: string[]): Promise<LabUpResult> {
   const r = await runCli(['lab', 'up', ...TOPO, ...extra, '--json'], {env, timeoutMs: 150_000})
   assert.equal(r.code, 0, r.stderr.slice(-2000))
   return r.json as LabUpResult
+}
+
+/** `failover --target RS --fault kill --process httpd` (the web server killed: the checker's connect is refused). */
+async function killHttpd(target: string): Promise<DrillRun> {
+  const r = await runCli(['failover', '--target', target, '--fault', 'kill', '--process', 'httpd', '--tolerance', `${RS_TOLERANCE_MS}ms`, '--json'], {env, timeoutMs: 120_000})
+  assert.ok(r.json !== undefined, `exit ${r.code}\n${r.stderr.slice(-3000)}`)
+  return r.json as DrillRun
 }
 
 describe('lvs lab, LVS-NAT: the directors as the real servers\' gateway, nic-down on the master with --sync', () => {
@@ -114,11 +125,19 @@ describe('lvs lab, LVS-NAT: the directors as the real servers\' gateway, nic-dow
     assert.ok((x['streamsLostInTakeover'] ?? 0) <= 2, `${String(x['streamsLostInTakeover'])} streams lost in the takeover`)
   })
 
+  it('NAT, rs1 httpd killed: TCP_CHECK from the director\'s inside address removes it within U[0,1] + 2 × 0 + 1 × 1 = 1–2 s, re-added within 1 s', async () => {
+    await waitVipHome('dir1', {topology: 'lvs', env})
+    const run = await killHttpd('rs1')
+    assert.equal(run.prediction.inputs['checker'], 'TCP_CHECK')
+    checkRealServerRun(run, {what: 'NAT rs1 refused', minMs: 1000, maxMs: 2000, readdMaxMs: 1000, mode: 'refused'})
+  })
+
   it('lab up --forwarding tun --persistence 30: answers through IPIP, the client stuck to one real server', async () => {
     const r = await up(['--forwarding', 'tun', '--persistence', '30'])
     assert.equal(r.details['forwarding'], 'TUN')
     assert.equal(r.details['persistence'], 30)
     assert.equal(r.answeredBy.length, 1)
+    tunStuckTo = r.answeredBy[0] ?? 'rs1'
     process.stdout.write(`# lab up --topology lvs --forwarding tun --persistence 30: ${r.timings.readyMs} ms, answered by ${r.answeredBy.join(', ')}\n`)
     const client = new NetnsExecutor('client', `${prefix}-lc`)
     const who = new Set<string>()
@@ -135,6 +154,20 @@ describe('lvs lab, LVS-NAT: the directors as the real servers\' gateway, nic-dow
     assert.ok(dir1 !== undefined && dir1.connections >= 5, `dir1's table: connections and their template (${String(dir1?.connections)})`)
     const web = dir1.stats.find((s) => s.kind === 'service' && s.port === 80)
     assert.ok(web !== undefined && web.outPkts === 0, 'TUN: the real server answers the client directly')
+  })
+
+  it('TUN --persistence 30, the real server the client is stuck to killed: every request fails until TCP_CHECK removes it (1–2 s), then its template no longer holds', async () => {
+    const target = tunStuckTo
+    const run = await killHttpd(target)
+    checkRealServerRun(run, {what: `TUN persistent ${target} refused`, minMs: 1000, maxMs: 2000, readdMaxMs: 1000, mode: 'refused'})
+    // persistence: before the removal every new connection of the client went to the dead server
+    const x = run.metrics.extra
+    // (from the end of the inject, when httpd is surely dead, to the removal less the tolerance)
+    const injected = run.metrics.faultAtUs + Number(x['injectMs'] ?? 0) * 1000
+    const sent = run.events.filter((e) => e.type === 'probe' && e.t >= injected && (e.t - injected) / 1000 < Number(x['checkerRemovalMs'] ?? 0) - RS_TOLERANCE_MS)
+    const failed = sent.filter((e) => e.type === 'probe' && !e.ok)
+    process.stdout.write(`# TUN persistent: ${failed.length} of ${sent.length} requests before the removal failed\n`)
+    assert.ok(sent.length >= 3 && failed.length === sent.length, `persistence sends the client to ${target} until it is removed: ${failed.length}/${sent.length} failed`)
   })
 
   it('lab down leaves nothing: no namespaces, no QEMU, no lab directory', async () => {

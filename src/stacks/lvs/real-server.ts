@@ -76,7 +76,9 @@ async function ldirectordPrediction(master: LbVrrp, vip: string, port: number, t
   if (mode === null) {
     return {prediction: {metric: 'checkerRemovalMs', takeoverMs: null, minMs: null, maxMs: null, formula: `a ${plan.kind} fault (${plan.summary}) leaves the port accepting connections: ldirectord's check does not fail`, inputs: {}}, delayLoopS}
   }
-  const p = predictLdirectordRemoval({cfg, virtual, failure: mode, real: target.name, ...(loop === undefined ? {} : {loop})})
+  // nic-down blackholes the whole host: its other checks in ldirectord's loop time out as well
+  const hostAddress = plan.kind === 'nic-down' && target.address !== undefined ? {hostAddress: target.address} : {}
+  const p = predictLdirectordRemoval({cfg, virtual, failure: mode, real: target.name, ...hostAddress, ...(loop === undefined ? {} : {loop})})
   const readd = predictLdirectordReadd({cfg, virtual, ...(loop === undefined ? {} : {loop})})
   p.formula += `; ldirectord ${path} on ${master.host.name}; back in the table ${readd.formula.replace(/^the next check after the revert succeeds: /, '')} after the revert`
   Object.assign(p.inputs, {checker: 'ldirectord', director: master.host.name, mode, readdMaxMs: readd.maxMs ?? 0, config: `${path}:${virtual.line}`})

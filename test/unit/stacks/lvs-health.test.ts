@@ -191,6 +191,19 @@ describe("ldirectord's removal: the loop's costs, measured in the lab guest", ()
     for (const m of [2643.6, 3342.1, 4253.6, 3377.7, 2981.5]) assert.ok(m >= (p.minMs ?? 0) - RS_TOLERANCE_MS && m <= (p.maxMs ?? 0) + RS_TOLERANCE_MS, `${m} ms`)
     const b = predictLdirectordRemoval({cfg, virtual: v, failure: 'blackhole', loop})
     assert.deepEqual([b.minMs, b.maxMs], [3475, 6520], 'each failing check waits negotiatetimeout 1 s')
+    // rs1's NIC down: its VIP:7 connect check (checktimeout 1 s) times out in the same loop as its VIP:80 check
+    const h = predictLdirectordRemoval({cfg, virtual: v, failure: 'blackhole', real: 'rs1', hostAddress: '10.98.0.11', loop})
+    assert.deepEqual([h.minMs, h.maxMs, h.inputs['sameHostChecks'], h.inputs['sameHostTimeoutMs']], [4450, 8370, 1, 1000])
+    assert.match(h.formula, /U\[0, C0 \+ e\] \+ d \+ \(failurecount 2 − 1\) × C1/)
+    assert.match(h.formula, /e 1 s \(the host's 1 other check in the loop time out too\)/)
+    assert.match(h.formula, /C1 = checkinterval \+ d \+ e \+ 2 × check \+ overhead = 3\.050 s–3\.710 s/)
+    // the lab's drill (failover --target rs1 --fault nic-down): 7.91 s, outside the one-check form, inside this one
+    for (const m of [7913.9]) assert.ok(m > (b.maxMs ?? 0) + RS_TOLERANCE_MS && m >= (h.minMs ?? 0) - RS_TOLERANCE_MS && m <= (h.maxMs ?? 0) + RS_TOLERANCE_MS, `${m} ms`)
+    // without measured loop costs: failurecount × (ci + d + e), at least that − ci − e
+    const z = predictLdirectordRemoval({cfg, virtual: v, failure: 'blackhole', hostAddress: '10.98.0.11'})
+    assert.deepEqual([z.minMs, z.maxMs], [4000, 6000])
+    // a refused port is not a dead host: the other checks answer
+    assert.equal(predictLdirectordRemoval({cfg, virtual: v, failure: 'refused', hostAddress: '10.98.0.11', loop}).maxMs, p.maxMs)
     const r = predictLdirectordReadd({cfg, virtual: v, loop})
     assert.equal(r.maxMs, 2010 + 1000 + 650)
   })
