@@ -2,14 +2,20 @@
  * Doctor rules only LVS has: the IPVS service checks (one real server, no checker, DR and ARP) over
  * keepalived's virtual_servers and `ipvsadm` tables, and what the lab's drills taught — without the
  * connection sync daemon a director takeover resets every established connection (measured: 0 of 20
- * long-lived streams survived without `lvs_sync_daemon`, 20 of 20 with it), and persistence templates are
- * lost with them. ldirectord's rules are in ./ldirectord/rules.ts.
+ * long-lived streams survived without `lvs_sync_daemon`, 20 of 20 with it), a blackholed real server
+ * outlives a director failover when the checker's timers are slow (measured: 4.0–4.1 s against a 3.609 s
+ * Master_Down_Interval), and inhibited real servers keep their persistence templates. ldirectord's rules
+ * are in ./ldirectord/rules.ts.
  */
+import type {Evidence} from '../../doctor/types.js'
 import type {Loc} from '../../config/common.js'
 import type {IpvsService} from '../../config/ipvs.js'
 import type {KeepalivedConfig, KaVirtualServer} from '../../config/keepalived.js'
 import {normAddr} from '../../doctor/net.js'
 import {type DoctorInput, type FindingDraft, type HostConfigs, type Rule, ev} from '../../doctor/types.js'
+import {allCheckers, type CheckerOf} from './checker.js'
+import {slowestFailover} from './failover.js'
+import {predictCheckerRemoval} from './predict.js'
 
 /** `lvs_sync_daemon` in global_defs (keepalived ≥ 1.2.20; older: `lvs_sync_daemon_interface`). */
 export function hasSyncDaemon(k: KeepalivedConfig): boolean {
@@ -92,6 +98,22 @@ function fromIpvs(host: HostConfigs, s: IpvsService, key: string): LvsService {
     managedByKeepalived: false,
   }
 }
+
+const vsLabel = (vs: KaVirtualServer): string => `virtual_server ${vs.kind === 'ip' ? `${vs.address} ${vs.port}` : `${vs.kind} ${vs.address}`}`
+
+/** Seconds with up to 3 decimals and at least one: 4000 → "4.0 s", 3609 → "3.609 s". */
+const secs = (ms: number): string => `${(ms / 1000).toFixed(3).replace(/0+$/, '').replace(/\.$/, '.0')} s`
+
+/** The removal formula of a blackholed real server with this checker's numbers, short (predict.ts has the long form). */
+function blackholeFormula(c: CheckerOf): string {
+  if (c.kind === 'MISC_CHECK') {
+    const bound = c.scriptTimeoutS === null || c.scriptTimeoutS === undefined || c.scriptTimeoutS >= (c.miscTimeoutS ?? Infinity) ? `misc_timeout ${c.connectTimeoutS} s` : `the script's timeout ${c.connectTimeoutS} s`
+    return `U[0, delay_loop ${c.delayLoopS} s] + retry ${c.retry} × max(delay_before_retry ${c.delayBeforeRetryS} s, t_fail) + t_fail, t_fail = ${bound}`
+  }
+  return `U[0, delay_loop ${c.delayLoopS} s] + (retry ${c.retry} + 1) × connect_timeout ${c.connectTimeoutS} s + retry ${c.retry} × delay_before_retry ${c.delayBeforeRetryS} s`
+}
+
+const EXPIRE_QUIESCENT = 'net.ipv4.vs.expire_quiescent_template'
 
 const NO_SYNC_WHY = 'Without the connection sync daemon the backup director does not know the established connections: after a takeover it resets every one of them (its own stack answers the unknown flow with a RST).'
 
@@ -187,5 +209,76 @@ export const LVS_RULES: readonly Rule[] = [
             .filter((v) => (v.persistenceTimeout ?? 0) > 0)
             .map((v): FindingDraft => ({message: `${d.host.host} virtual_server ${v.address} ${v.port}: persistence_timeout ${v.persistenceTimeout ?? 0} without lvs_sync_daemon`, host: d.host.host, evidence: [ev(v, d.host.host)]})),
         ),
+  },
+  {
+    id: 'lvs-checker-slower-than-failover',
+    area: 'lvs',
+    severity: 'warning',
+    title: 'keepalived takes longer to drop a dead real server than the cluster takes to replace a dead director',
+    why: 'The director pair fails over in seconds, but a blackholed real server keeps receiving its share of new connections — which all fail — until its checker gives up: losing one real server costs more than losing a director.',
+    fix: 'Shorten the checker: delay_loop 1–2 s, connect_timeout 1–2 s, retry 1, delay_before_retry 1 s (in the checker block, or once in the real_server / virtual_server), so that delay_loop + (retry + 1) × connect_timeout + retry × delay_before_retry stays within the director failover time.',
+    explain:
+      'Compared: the worst case of keepalived\'s checker for a real server whose packets vanish (NIC down, host hung, port filtered), U[0, delay_loop] + (retry + 1) × connect_timeout + retry × delay_before_retry (MISC_CHECK: U[0, delay_loop] + retry × max(delay_before_retry, t_fail) + t_fail, t_fail the script\'s timeout or misc_timeout; src/stacks/lvs/predict.ts), against the slowest director failover among the configs read together: keepalived\'s Master_Down_Interval (3 × advert_int + Skew_Time), Heartbeat\'s deadtime, Corosync\'s totem token. Timers missing from the checker are the real_server\'s, then the virtual_server\'s, then keepalived\'s defaults (delay_loop 60 s, connect_timeout 5 s, retry 1, delay_before_retry 1 s, 3 s for HTTP_GET/SSL_GET). Measured in the hachaos LVS lab (keepalived 2.2.7, TCP_CHECK delay_loop 1, connect_timeout 1, retry 1, delay_before_retry 1): blackholed real servers removed after 4.0–4.1 s, the backup director takes over after its 3.609 s Master_Down_Interval. Only reported when a failover config is in the same doctor run.',
+    check(input): FindingDraft[] {
+      const slowest = slowestFailover(input)
+      if (slowest === null) return []
+      const out: FindingDraft[] = []
+      for (const host of input.hosts) {
+        for (const k of host.keepalived) {
+          const checkers = allCheckers(k)
+          for (const vs of k.virtualServers) {
+            const mine = checkers.filter((c) => c.vs === vs)
+            const slow = mine.map((c) => ({c, p: predictCheckerRemoval(c, 'blackhole', `real_server ${c.real.address}${c.real.port === 0 ? '' : ` ${c.real.port}`}`)})).filter(({p}) => (p.maxMs ?? 0) > slowest.ms)
+            const worst = slow.reduce<(typeof slow)[number] | null>((a, b) => (a === null || (b.p.maxMs ?? 0) > (a.p.maxMs ?? 0) ? b : a), null)
+            if (worst === null) continue
+            const of = slow.length === mine.length ? (mine.length === 1 ? '' : ` (all ${mine.length} checkers)`) : ` (${slow.length} of ${mine.length} checkers)`
+            out.push({
+              message: `${host.host} ${vsLabel(vs)}: a blackholed real server is removed after up to ${secs(worst.p.maxMs ?? 0)} (${worst.c.kind}: ${blackholeFormula(worst.c)})${of}, longer than ${slowest.what} ${secs(slowest.ms)} on ${slowest.host}`,
+              host: host.host,
+              evidence: [...slow.map(({c, p}) => ev(c.at, host.host, p.formula)), ev(slowest.at, slowest.host, `${slowest.what} ${secs(slowest.ms)}`)],
+            })
+          }
+        }
+      }
+      return out
+    },
+  },
+  {
+    id: 'lvs-inhibit-no-expire-template',
+    area: 'lvs',
+    severity: 'warning',
+    title: 'inhibit_on_failure without expire_quiescent_template',
+    why: 'An inhibited real server that fails its check is set to weight 0, not removed: it keeps its persistence templates, so clients that used it before keep being sent to it, dead, until the persistence timeout runs out.',
+    fix: `On every director: \`sysctl -w ${EXPIRE_QUIESCENT}=1\` (and in /etc/sysctl.d/), or drop inhibit_on_failure so failed real servers are removed.`,
+    explain:
+      `keepalived's inhibit_on_failure (in a real_server, or in the virtual_server as the default of its real servers — keepalived 2.x, check_parser.c vs_inhibit_handler) makes a failed checker set the weight to 0 (ipvsadm -e … -w 0) instead of deleting the real server: established connections may finish, no new ones are scheduled — except through persistence templates, which the kernel keeps unless ${EXPIRE_QUIESCENT}=1. The same as ldirectord's quiescent=yes. Reported as a warning when the sysctl is known to be 0 or the service is persistent (persistence_timeout), as a note when the sysctl was not read and the service is not persistent.`,
+    check(input): FindingDraft[] {
+      const out: FindingDraft[] = []
+      for (const host of input.hosts) {
+        const sc = host.sysctl[EXPIRE_QUIESCENT]
+        if (sc !== undefined && sc.value.trim() === '1') continue
+        for (const k of host.keepalived) {
+          for (const vs of k.virtualServers) {
+            const inhibited = vs.realServers.filter((r) => (r.inhibitOnFailure ?? vs.inhibitOnFailure) !== undefined)
+            if (inhibited.length === 0) continue
+            const pt = vs.persistenceTimeout ?? 0
+            const ptLine = vs.lines['persistence_timeout']
+            const where: Loc[] = [...(inhibited.some((r) => r.inhibitOnFailure === undefined) && vs.inhibitOnFailure !== undefined ? [vs.inhibitOnFailure] : []), ...inhibited.flatMap((r) => (r.inhibitOnFailure === undefined ? [] : [r.inhibitOnFailure]))]
+            const evidence: Evidence[] = [
+              ...where.map((l) => ev(l, host.host, 'inhibit_on_failure')),
+              ...(sc === undefined ? [] : [ev(sc, host.host, `expire_quiescent_template = ${sc.value}`)]),
+              ...(pt > 0 && ptLine !== undefined ? [ev({file: vs.file, line: ptLine}, host.host, `persistence_timeout ${pt}`)] : []),
+            ]
+            out.push({
+              message: `${host.host} ${vsLabel(vs)}: inhibit_on_failure on ${inhibited.length} of ${vs.realServers.length} real server${vs.realServers.length === 1 ? '' : 's'}${pt > 0 ? ` with persistence_timeout ${pt}` : ''}, ${EXPIRE_QUIESCENT} ${sc === undefined ? 'not read' : `= ${sc.value}`}`,
+              host: host.host,
+              evidence,
+              ...(sc === undefined && pt === 0 ? {severity: 'note' as const} : {}),
+            })
+          }
+        }
+      }
+      return out
+    },
   },
 ]
