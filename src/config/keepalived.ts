@@ -137,6 +137,8 @@ export interface KaRealServer extends Loc {
   /** Checker block keywords: TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, … */
   checkers: string[]
   checkerRefs: Array<Loc & {kind: string}>
+  /** `inhibit_on_failure`: on a failed check keepalived sets the weight to 0 instead of removing the real server (absent: inherits the virtual_server's). */
+  inhibitOnFailure?: Loc
   raw: KaDirective[]
 }
 
@@ -152,6 +154,8 @@ export interface KaVirtualServer extends Loc {
   delayLoop?: number
   persistenceTimeout?: number
   sorryServer?: string
+  /** `inhibit_on_failure` at virtual_server level (keepalived 2.x): the default of its real servers. */
+  inhibitOnFailure?: Loc
   realServers: KaRealServer[]
   lines: Partial<Record<string, number>>
   raw: KaDirective[]
@@ -760,6 +764,7 @@ function parseRealServer(cfg: KeepalivedConfig, d: KaDirective, vsName: string):
       rs.checkers.push(c.keyword)
       rs.checkerRefs.push({kind: c.keyword, file: c.file, line: c.line})
     } else if (c.keyword === 'weight') rs.weight = int(c)
+    else if (c.keyword === 'inhibit_on_failure') rs.inhibitOnFailure = {file: c.file, line: c.line}
     else if (!RS_KNOWN.has(c.keyword)) unknownIn(cfg, c, `${vsName} real_server ${address}`)
   }
   return rs
@@ -802,6 +807,9 @@ function parseVirtualServer(cfg: KeepalivedConfig, d: KaDirective): void {
         break
       case 'sorry_server':
         vs.sorryServer = joined(c)
+        break
+      case 'inhibit_on_failure':
+        vs.inhibitOnFailure = {file: c.file, line: c.line}
         break
       case 'real_server':
         vs.realServers.push(parseRealServer(cfg, c, vsName))

@@ -570,7 +570,8 @@ export async function collectHost(h: InventoryHost, exec: Executor, inv: Invento
     })
   }
   const keys: string[] = []
-  if (host.ldirectord.length > 0) keys.push('net.ipv4.vs.expire_quiescent_template')
+  // quiesced real servers (ldirectord's quiescent=yes, keepalived's inhibit_on_failure) keep their persistence templates unless it is 1
+  if (host.ldirectord.length > 0 || host.keepalived.some((k) => k.virtualServers.length > 0)) keys.push('net.ipv4.vs.expire_quiescent_template')
   if (host.haproxy.length > 0) keys.push('net.ipv4.ip_nonlocal_bind', 'net.ipv6.ip_nonlocal_bind')
   if (roles.has('real-server')) keys.push('net.ipv4.conf.all.arp_ignore', 'net.ipv4.conf.all.arp_announce')
   for (const k of keys) {

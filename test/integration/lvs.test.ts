@@ -67,10 +67,14 @@ function checkTakeover(run: DrillRun): void {
 }
 
 /** `hachaos doctor` against the running lab (live: the directors' keepalived.conf and IPVS read through the guest). */
-async function doctorRules(): Promise<string[]> {
+async function doctorFindings(): Promise<Array<{rule: string; message: string}>> {
   const r = await runCli(['doctor', '-i', join(labDir(prefix, 'lvs'), 'inventory.yaml'), '--json', '--fail-on', 'never'], {env, timeoutMs: 90_000})
   assert.equal(r.code, 0, r.stderr.slice(-2000))
-  return ((r.json as {findings?: Array<{rule: string}>}).findings ?? []).map((f) => f.rule)
+  return (r.json as {findings?: Array<{rule: string; message: string}>}).findings ?? []
+}
+
+async function doctorRules(): Promise<string[]> {
+  return (await doctorFindings()).map((f) => f.rule)
 }
 
 async function rsDrill(fault: string[]): Promise<DrillRun> {
@@ -114,9 +118,19 @@ describe('lvs lab: director pair with the real IPVS, nic-down on the master', ()
     assert.equal(run.metrics.extra['streamsSurvivedTakeover'], 0)
   })
 
-  it('doctor on the live lab without --sync: lvs-pair-no-sync (what the drill just measured: 0/20 streams)', async () => {
-    const rules = await doctorRules()
+  it('doctor on the live lab without --sync: lvs-pair-no-sync (what the drill just measured: 0/20 streams), lvs-checker-slower-than-failover (4.0 s against 3.609 s)', async () => {
+    const findings = await doctorFindings()
+    const rules = findings.map((f) => f.rule)
     assert.ok(rules.includes('lvs-pair-no-sync'), rules.join(', '))
+    // both directors' TCP_CHECKs (delay_loop 1, connect_timeout 1, retry 1, delay_before_retry 1): a blackholed real
+    // server goes after up to 1 + 2 × 1 + 1 × 1 = 4 s (the blackhole drill below measures 3–4 s), dir2's
+    // Master_Down_Interval as a backup (priority 100, advert 1) is 3 + 156/256 = 3.609 s
+    const slow = findings.filter((f) => f.rule === 'lvs-checker-slower-than-failover').map((f) => f.message).sort()
+    assert.equal(slow.length, 4, slow.join('\n'))
+    for (const [i, m] of slow.entries()) {
+      assert.match(m, new RegExp(`^dir${i < 2 ? 1 : 2} virtual_server 10\\.98\\.0\\.100 (7|80): a blackholed real server is removed after up to 4\\.0 s \\(TCP_CHECK: U\\[0, delay_loop 1 s\\] \\+ \\(retry 1 \\+ 1\\) × connect_timeout 1 s \\+ retry 1 × delay_before_retry 1 s\\) \\(all 2 checkers\\), longer than VRRP VI_LVS Master_Down_Interval 3\\.609 s on dir2$`))
+    }
+    assert.equal(MDI_MS, 3609.375)
   })
 
   it('rs1 httpd killed (refused): removed from dir1\'s IPVS table within the TCP_CHECK formula, no request refused after it, re-added', async () => {

@@ -1,9 +1,6 @@
-/** Bonding and LVS rules (Gluster's are the Gluster stack's: src/stacks/gluster/rules.ts). */
+/** Bonding rules (LVS's are the LVS stack's: src/stacks/lvs/rules.ts; Gluster's the Gluster stack's: src/stacks/gluster/rules.ts). */
 import {ZERO_MAC, bondLine, type BondFile, type BondMember} from '../../bond/proc.js'
 import type {Loc} from '../../config/common.js'
-import type {IpvsService} from '../../config/ipvs.js'
-import type {KaVirtualServer} from '../../config/keepalived.js'
-import {normAddr} from '../net.js'
 import {type DoctorInput, type FindingDraft, type HostConfigs, type Rule, ev} from '../types.js'
 
 function bonds(input: DoctorInput): Array<{host: HostConfigs; b: BondFile}> {
@@ -16,72 +13,6 @@ const bname = (host: HostConfigs, b: BondFile): string => `${host.host} ${b.name
 const memberLoc = (b: BondFile, i: number): Loc => bondLine(b, b.lines.members[i])
 /** A member's MII Status as the driver printed it (undefined from sysfs, which has no per-member line). */
 const memberMii = (m: BondMember): string | undefined => m.fields['MII Status']
-
-interface LvsService {
-  host: HostConfigs
-  key: string
-  label: string
-  file: string
-  line: number
-  /** Real servers with weight > 0 (quiesced ones do not count). */
-  liveReals: number
-  reals: Array<{address: string; port: number; forward: string; file: string; line: number; checkers?: string[]}>
-  dr: boolean
-  managedByKeepalived: boolean
-}
-
-const svcKey = (proto: string, address: string, port: number): string => (proto === 'FWM' ? `FWM ${address}` : `${proto} ${normAddr(address)}:${port}`)
-
-function lvsServices(input: DoctorInput): LvsService[] {
-  const out: LvsService[] = []
-  for (const host of input.hosts) {
-    const kaKeys = new Set<string>()
-    for (const k of host.keepalived) {
-      for (const vs of k.virtualServers) {
-        const proto = vs.kind === 'fwmark' ? 'FWM' : vs.protocol
-        const key = svcKey(proto, vs.address, vs.port)
-        kaKeys.add(key)
-        out.push(fromKa(host, vs, key))
-      }
-    }
-    for (const t of host.ipvs) {
-      for (const s of t.services) {
-        const key = svcKey(s.protocol, s.address, s.port)
-        if (kaKeys.has(key)) continue // keepalived's own view has the checkers: report it once, from there
-        out.push(fromIpvs(host, s, key))
-      }
-    }
-  }
-  return out
-}
-
-function fromKa(host: HostConfigs, vs: KaVirtualServer, key: string): LvsService {
-  return {
-    host,
-    key,
-    label: `virtual_server ${vs.kind === 'ip' ? `${vs.address} ${vs.port}` : `${vs.kind} ${vs.address}`}`,
-    file: vs.file,
-    line: vs.line,
-    liveReals: vs.realServers.filter((r) => r.weight === undefined || r.weight > 0).length,
-    reals: vs.realServers.map((r) => ({address: r.address, port: r.port, forward: vs.lbKind ?? 'NAT', file: r.file, line: r.line, checkers: r.checkers})),
-    dr: (vs.lbKind ?? '') === 'DR',
-    managedByKeepalived: true,
-  }
-}
-
-function fromIpvs(host: HostConfigs, s: IpvsService, key: string): LvsService {
-  return {
-    host,
-    key,
-    label: `${s.protocol} ${s.protocol === 'FWM' ? s.address : `${s.address}:${s.port}`}`,
-    file: s.file,
-    line: s.line,
-    liveReals: s.reals.filter((r) => r.weight === undefined || r.weight > 0).length,
-    reals: s.reals.map((r) => ({address: r.address, port: r.port, forward: r.forward, file: r.file, line: r.line})),
-    dr: s.reals.some((r) => r.forward === 'DR'),
-    managedByKeepalived: false,
-  }
-}
 
 export const infraRules: Rule[] = [
   {
@@ -204,66 +135,5 @@ export const infraRules: Rule[] = [
           evidence: [ev(loc, host.host, `MII Status: ${mii ?? '?'}`)],
         }))
       }),
-  },
-  {
-    id: 'lvs-single-real-server',
-    area: 'lvs',
-    severity: 'warning',
-    title: 'Virtual service with one real server',
-    why: 'The director is redundant, the service is not: one real server down is the service down.',
-    fix: 'Add a second real server (with a weight above 0), or a sorry_server so clients get an answer.',
-    explain: 'Real servers with weight 0 are quiesced (no new connections) and do not count.',
-    check: (input) =>
-      lvsServices(input)
-        .filter((s) => s.liveReals < 2)
-        .map((s) => ({message: `${s.host.host} ${s.label}: ${s.liveReals} real server${s.liveReals === 1 ? '' : 's'} with weight > 0 (of ${s.reals.length})`, host: s.host.host, evidence: [ev(s, s.host.host)]})),
-  },
-  {
-    id: 'lvs-no-health-check',
-    area: 'lvs',
-    severity: 'error',
-    title: 'LVS real servers without health checks',
-    why: 'IPVS itself never checks real servers: without a checker a dead one keeps its share of new connections, which all fail.',
-    fix: 'Manage the service with keepalived and give every real_server a checker (TCP_CHECK, HTTP_GET …), or use ldirectord.',
-    explain: 'ipvsadm only configures the kernel table. keepalived\'s checkers (the field manual uses TCP_CHECK with connect_timeout 3) remove a failed real server and add it back when it recovers. A service in `ipvsadm -Ln` that no keepalived virtual_server on the host describes is reported as a warning (something else may manage it).',
-    check: (input) =>
-      lvsServices(input).flatMap((s): FindingDraft[] => {
-        if (s.managedByKeepalived) {
-          return s.reals
-            .filter((r) => (r.checkers ?? []).length === 0)
-            .map((r) => ({message: `${s.host.host} ${s.label}: real_server ${r.address}${r.port === 0 ? '' : ` ${r.port}`} has no checker`, host: s.host.host, evidence: [ev(r, s.host.host)]}))
-        }
-        return [{message: `${s.host.host} ${s.label}: no keepalived virtual_server checks its ${s.reals.length} real server${s.reals.length === 1 ? '' : 's'}`, host: s.host.host, evidence: [ev(s, s.host.host)], severity: 'warning'}]
-      }),
-  },
-  {
-    id: 'lvs-dr-arp',
-    area: 'lvs',
-    severity: 'note',
-    title: 'LVS-DR: real servers must not answer ARP for the VIP',
-    why: 'In direct routing every real server holds the VIP; if they answer ARP for it, clients and the router send traffic straight to one real server, bypassing the director (and its failover).',
-    fix: 'On each real server: VIP on lo (/32), `net.ipv4.conf.all.arp_ignore = 1` and `net.ipv4.conf.all.arp_announce = 2` (or arptables rules as in the field manual).',
-    explain: 'The field manual\'s DR recipe adds the VIP on the real servers and drops ARP for it with arptables. When a real server of the inventory has a known arp_ignore/arp_announce, a wrong value is a warning; otherwise this is a reminder.',
-    check: (input) =>
-      lvsServices(input)
-        .filter((s) => s.dr)
-        .flatMap((s): FindingDraft[] => {
-          const out: FindingDraft[] = []
-          for (const r of s.reals) {
-            const rh = input.hosts.find((h) => h.address !== undefined && normAddr(h.address) === normAddr(r.address))
-            const ign = rh?.sysctl['net.ipv4.conf.all.arp_ignore']
-            const ann = rh?.sysctl['net.ipv4.conf.all.arp_announce']
-            if (rh !== undefined && ign !== undefined && ann !== undefined && (ign.value !== '1' || ann.value !== '2')) {
-              out.push({
-                message: `${s.host.host} ${s.label}: real server ${rh.host} (${r.address}) has arp_ignore ${ign.value}, arp_announce ${ann.value}`,
-                host: rh.host,
-                evidence: [ev(r, s.host.host), ev(ign, rh.host, `arp_ignore = ${ign.value}`), ev(ann, rh.host, `arp_announce = ${ann.value}`)],
-                severity: 'warning',
-              })
-            }
-          }
-          if (out.length > 0) return out
-          return [{message: `${s.host.host} ${s.label} uses direct routing: check ARP on its ${s.reals.length} real server${s.reals.length === 1 ? '' : 's'}`, host: s.host.host, evidence: [ev(s, s.host.host)]}]
-        }),
   },
 ]

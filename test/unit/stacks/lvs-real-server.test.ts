@@ -11,7 +11,7 @@ import {parseKeepalivedConf} from '../../../src/config/keepalived.js'
 import type {FaultPlan, HostRef} from '../../../src/fault/types.js'
 import type {InventoryHost} from '../../../src/inventory/inventory.js'
 import type {FailoverMetrics, TimelineEvent} from '../../../src/store/run-types.js'
-import {CHECKER_DEFAULTS, checkerFor} from '../../../src/stacks/lvs/checker.js'
+import {CHECKER_DEFAULTS, HTTP_DELAY_BEFORE_RETRY_S, checkerFor} from '../../../src/stacks/lvs/checker.js'
 import {predictCheckerRemoval, predictReadd} from '../../../src/stacks/lvs/predict.js'
 import {parseKeepalivedLine} from '../../../src/stacks/lvs/readers.js'
 import {IpvsRealPoller, RealServerLive, TABLE_END, failModeOf, realServerPlan, withLabStart} from '../../../src/stacks/lvs/real-server.js'
@@ -71,7 +71,8 @@ describe('the checker of a real server, from keepalived.conf', () => {
     ].join('\n')
     const c = parseKeepalivedConf(text, {file: 'k.conf'})
     const a = checkerFor(c, '10.0.0.100', 80, '10.0.0.21')
-    assert.deepEqual(a === null ? null : [a.kind, a.delayLoopS, a.connectTimeoutS, a.retry, a.delayBeforeRetryS], ['HTTP_GET', 6, CHECKER_DEFAULTS.connectTimeoutS, 3, 1])
+    // HTTP_GET's own default delay_before_retry is 3 s (keepalived check_http.c http_get_handler()), not the generic 1 s
+    assert.deepEqual(a === null ? null : [a.kind, a.delayLoopS, a.connectTimeoutS, a.retry, a.delayBeforeRetryS], ['HTTP_GET', 6, CHECKER_DEFAULTS.connectTimeoutS, 3, HTTP_DELAY_BEFORE_RETRY_S])
     const b = checkerFor(c, '10.0.0.100', 80, '10.0.0.22')
     assert.deepEqual(b === null ? null : [b.delayLoopS, b.retry], [2, 1])
     assert.equal(checkerFor(c, '10.0.0.100', 80, '10.0.0.23'), null, 'no checker block: keepalived never removes it')

@@ -7,6 +7,7 @@
 import type {Loc} from '../../../config/common.js'
 import {type LdirectordConfig, type LdVirtual, ldFallback, ldRealCount, ldTimers} from '../../../config/ldirectord.js'
 import {type DoctorInput, type FindingDraft, type HostConfigs, type Rule, ev} from '../../../doctor/types.js'
+import {fmtS, slowestFailover} from '../failover.js'
 import {predictLdirectordRemoval} from './predict.js'
 
 interface CfRef {
@@ -36,30 +37,6 @@ function virtuals(input: DoctorInput): Array<CfRef & {v: LdVirtual}> {
 
 const vloc = (v: LdVirtual): Loc => ({file: v.file, line: v.line})
 const sec = (n: number): string => `${n} s`
-const fmt = (ms: number): string => `${(ms / 1000).toFixed(3).replace(/\.?0+$/, '')} s`
-
-/** The slowest director/node failover the other configs read together describe, with where it comes from. */
-function failoverBudgets(input: DoctorInput): Array<{ms: number; what: string; at: Loc; host: string}> {
-  const out: Array<{ms: number; what: string; at: Loc; host: string}> = []
-  for (const host of input.hosts) {
-    for (const k of host.keepalived) {
-      for (const inst of k.vrrpInstances) {
-        // RFC 3768 / 5798: Master_Down_Interval = 3 × advert + Skew_Time of this instance as a backup
-        const skew = inst.version === 2 ? ((256 - inst.priority) / 256) * 1000 : (((256 - inst.priority) * Math.round(inst.advertInt * 100)) / 256) * 10
-        out.push({ms: 3 * inst.advertInt * 1000 + skew, what: `VRRP ${inst.name} Master_Down_Interval`, at: {file: inst.file, line: inst.line}, host: host.host})
-      }
-    }
-    for (const c of host.haCf) {
-      const d = c.deadtime
-      out.push({ms: d?.ms ?? 30_000, what: 'Heartbeat deadtime', at: d ?? {file: c.file, line: 1}, host: host.host})
-    }
-    for (const c of host.corosync) {
-      const t = c.totem.token
-      if (t !== undefined) out.push({ms: t.ms, what: 'Corosync totem token', at: {file: c.file, line: t.line}, host: host.host})
-    }
-  }
-  return out
-}
 
 export const LDIRECTORD_RULES: Rule[] = [
   {
@@ -79,7 +56,7 @@ export const LDIRECTORD_RULES: Rule[] = [
         const name = t.checktype.value === 'negotiate' || t.checktype.value === 'combined' ? 'negotiatetimeout' : 'checktimeout'
         const p = predictLdirectordRemoval({cfg: c, virtual: v, failure: 'blackhole'})
         return [{
-          message: `virtual=${v.text}: ${t.checktype.value} checks wait up to ${name} ${sec(t.activeTimeoutS.value)}, checkinterval is ${sec(t.checkintervalS.value)}: a blackholed real server is removed after up to ${fmt(p.maxMs ?? 0)}`,
+          message: `virtual=${v.text}: ${t.checktype.value} checks wait up to ${name} ${sec(t.activeTimeoutS.value)}, checkinterval is ${sec(t.checkintervalS.value)}: a blackholed real server is removed after up to ${fmtS(p.maxMs ?? 0)}`,
           host: host.host,
           evidence: [ev(t.activeTimeoutS.at ?? vloc(v), host.host, `${name} ${sec(t.activeTimeoutS.value)}${t.activeTimeoutS.at === undefined ? ' (default)' : t.activeTimeoutS.at.name !== name ? ` (from ${t.activeTimeoutS.at.name}=)` : ''}`), ev(t.checkintervalS.at ?? vloc(v), host.host, `checkinterval ${sec(t.checkintervalS.value)}${t.checkintervalS.at === undefined ? ' (default)' : ''}`)],
         }]
@@ -135,17 +112,16 @@ export const LDIRECTORD_RULES: Rule[] = [
     fix: 'Shorten the checks: checkinterval 1–2 s, checktimeout/negotiatetimeout 1–2 s, failurecount 1–3, so that failurecount × (checkinterval + timeout) stays within the director failover time.',
     explain: 'Compared: ldirectord\'s worst case for a blackholed real server, failurecount × (checkinterval + timeout) (./predict.ts), against the slowest director failover among the configs read together: keepalived\'s Master_Down_Interval (3 × advert_int + Skew_Time), Heartbeat\'s deadtime, Corosync\'s totem token. Only reported when such a config is in the same doctor run (files, --dir or live).',
     check(input): FindingDraft[] {
-      const budgets = failoverBudgets(input)
-      if (budgets.length === 0) return []
-      const slowest = budgets.reduce((a, b) => (b.ms > a.ms ? b : a))
+      const slowest = slowestFailover(input)
+      if (slowest === null) return []
       return virtuals(input).flatMap(({host, c, v}) => {
         const p = predictLdirectordRemoval({cfg: c, virtual: v, failure: 'blackhole'})
         if (p.maxMs === null || p.maxMs <= slowest.ms) return []
         const t = ldTimers(c, v)
         return [{
-          message: `virtual=${v.text}: a blackholed real server is removed after up to ${fmt(p.maxMs)} (failurecount ${t.failurecount.value} × (checkinterval ${sec(t.checkintervalS.value)} + ${sec(t.activeTimeoutS.value)})), longer than ${slowest.what} ${fmt(slowest.ms)} on ${slowest.host}`,
+          message: `virtual=${v.text}: a blackholed real server is removed after up to ${fmtS(p.maxMs)} (failurecount ${t.failurecount.value} × (checkinterval ${sec(t.checkintervalS.value)} + ${sec(t.activeTimeoutS.value)})), longer than ${slowest.what} ${fmtS(slowest.ms)} on ${slowest.host}`,
           host: host.host,
-          evidence: [ev(vloc(v), host.host, p.formula), ev(slowest.at, slowest.host, `${slowest.what} ${fmt(slowest.ms)}`)],
+          evidence: [ev(vloc(v), host.host, p.formula), ev(slowest.at, slowest.host, `${slowest.what} ${fmtS(slowest.ms)}`)],
         }]
       })
     },
