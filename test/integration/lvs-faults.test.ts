@@ -7,7 +7,10 @@
  * - drop-sync on dir1: the sync daemon's datagrams dropped; 10 streams opened during the drop are on dir1's
  *   connection table and missing from dir2's after the hold (divergence reported);
  * - drop-sync failover=true: the same, then dir1's NIC down: the takeover as above, the 20 streams synced before
- *   the drop survive on dir2 and the 10 opened during it do not.
+ *   the drop survive on dir2 and the 10 opened during it do not;
+ * - keepalived SIGTERM on dir1: its priority-0 advert, dir2 master after Skew_Time, no dual VIP;
+ * - keepalived SIGKILL on dir1: the VIP and the IPVS table stay in dir1's kernel, dir2 takes over after
+ *   Master_Down_Interval and both hold the VIP until the revert (the drill's verdict: fail, split brain).
  * Bounded: one boot and three drills, about three minutes.
  */
 import assert from 'node:assert/strict'
@@ -130,6 +133,37 @@ describe('lvs lab (--sync): drop-vrrp and drop-sync on the master director', () 
     assert.equal(x['dropStreamsSurvived'], 0, 'the streams opened during the drop are unknown to dir2')
     assert.ok((x['streamsSurvivedTakeover'] ?? 0) >= 18, `${x['streamsSurvivedTakeover']}/20 synced streams survived`)
     await noFilterLeft()
+  })
+
+  it('keepalived SIGTERM on dir1: its priority-0 advert hands over after Skew_Time (0.609 s ± 100 ms), no dual VIP, the synced streams survive', async () => {
+    await waitVipHome('dir1', {topology: 'lvs', env})
+    const run = await drill(['--fault', 'kill', '--process', 'keepalived', '--signal', 'TERM'])
+    const skew = ((256 - 100) / 256) * 1000
+    assert.equal(run.prediction.takeoverMs, skew)
+    const t = run.metrics.takeoverFromLastAdvertMs
+    const x = run.metrics.extra
+    process.stdout.write(`# keepalived TERM dir1: takeover ${t} ms (Skew_Time ${skew}), new-connection gap ${x['newConnectionGapMs']} ms, streams survived ${x['streamsSurvivedTakeover']}/20, split brain ${run.splitBrain.map((b) => `${b.kind} ${b.durationMs} ms`).join(', ') || 'none'}\n`)
+    assert.ok(t !== null && Math.abs(t - skew) <= TAKEOVER_TOL_MS, `takeover ${String(t)} ms, Skew_Time ${skew} ms ± ${TAKEOVER_TOL_MS}`)
+    assert.equal(run.metrics.newOwner, 'dir2')
+    assert.deepEqual(run.splitBrain.filter((b) => b.kind === 'dual-vip'), [], 'keepalived removes the VIP before its last advert')
+    assert.ok((x['streamsSurvivedTakeover'] ?? 0) >= 18, `${x['streamsSurvivedTakeover']}/20 synced streams survived`)
+  })
+
+  it('keepalived SIGKILL on dir1: the kernel keeps its VIP and IPVS table, dir2 takes over after Master_Down_Interval, both hold the VIP until the revert (split brain: fail)', async () => {
+    await waitVipHome('dir1', {topology: 'lvs', env})
+    const run = await drill(['--fault', 'kill', '--process', 'keepalived'])
+    const t = checkTakeover(run)
+    const x = run.metrics.extra
+    const dual = run.splitBrain.find((b) => b.kind === 'dual-vip')
+    process.stdout.write(`# keepalived KILL dir1: takeover ${t} ms (predicted ${MDI_MS}), new-connection gap ${x['newConnectionGapMs']} ms, streams survived ${x['streamsSurvivedTakeover']}/20, dual VIP ${dual?.durationMs ?? 'none'} ms, verdict ${run.verdict}\n`)
+    assert.ok(dual !== undefined, 'dir1 still holds the VIP when dir2 takes it')
+    assert.deepEqual([...dual.parties].sort(), ['dir1', 'dir2'])
+    assert.equal(run.verdict, 'fail', run.verdictReasons.join('; '))
+    assert.ok(run.verdictReasons.some((r) => r.startsWith('split brain (dual-vip)')), run.verdictReasons.join('; '))
+    // the dead keepalived's director keeps forwarding: new connections barely notice (measured 114 ms)
+    const gap = x['newConnectionGapMs']
+    assert.ok(typeof gap === 'number' && gap < MDI_MS, `new-connection gap ${String(gap)} ms, less than a takeover`)
+    assert.ok((x['streamsSurvivedTakeover'] ?? 0) >= 18, `${x['streamsSurvivedTakeover']}/20 streams survived`)
   })
 
   it('lab down leaves nothing', async () => {

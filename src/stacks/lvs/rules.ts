@@ -17,9 +17,13 @@ import {allCheckers, type CheckerOf} from './checker.js'
 import {slowestFailover} from './failover.js'
 import {predictCheckerRemoval} from './predict.js'
 
-/** `lvs_sync_daemon` in global_defs (keepalived ≥ 1.2.20; older: `lvs_sync_daemon_interface`). */
+/**
+ * `lvs_sync_daemon` in global_defs (keepalived ≥ 1.2.20), or the older `lvs_sync_daemon_interface` — in
+ * global_defs, or inside a vrrp_instance as keepalived's own doc/samples/keepalived.conf.vrrp.lvs_syncd has it.
+ */
 export function hasSyncDaemon(k: KeepalivedConfig): boolean {
-  return k.globalDefs.raw.some((d) => d.keyword === 'lvs_sync_daemon' || d.keyword === 'lvs_sync_daemon_interface')
+  const sync = (d: {keyword: string}): boolean => d.keyword === 'lvs_sync_daemon' || d.keyword === 'lvs_sync_daemon_interface'
+  return k.globalDefs.raw.some(sync) || k.vrrpInstances.some((i) => i.raw.some(sync))
 }
 
 interface Director {

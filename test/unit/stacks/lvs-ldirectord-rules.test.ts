@@ -93,6 +93,15 @@ describe('ldirectord doctor rules', () => {
     assert.equal(run('ldirectord-removal-slower-than-failover', input(GOOD)).length, 0)
   })
 
+  it('a dead host fails all its checks in the loop: the LVS lab\'s ldirectord.cf (rs1 on VIP:80 and VIP:7) is 2 × (1 + 1 + 1) = 6 s, not 2 × (1 + 1) = 4 s', () => {
+    const lab = readFixture('lvs', 'dir1-ldirectord.cf')
+    const f = run('ldirectord-removal-slower-than-failover', input(lab, (h) => h.keepalived.push(parseKeepalivedConf(KA(1, 100), {file: 'keepalived.conf'}))))
+    assert.deepEqual(f.map((x) => x.message), [
+      "virtual=10.98.0.100:80: a blackholed real server is removed after up to 6 s (failurecount 2 × (checkinterval 1 s + 1 s + its host's 1 other check timing out, 1 s)), longer than VRRP VI_1 Master_Down_Interval 3.609 s on dir1",
+      "virtual=10.98.0.100:7: a blackholed real server is removed after up to 6 s (failurecount 2 × (checkinterval 1 s + 1 s + its host's 1 other check timing out, 1 s)), longer than VRRP VI_1 Master_Down_Interval 3.609 s on dir1",
+    ])
+  })
+
   it('HTTP negotiate check without request/receive (per-real strings count)', () => {
     const noRecv = GOOD.replace('\treceive="ok"\n', '')
     assert.equal(run('ldirectord-negotiate-no-receive', input(noRecv))[0]?.message, 'virtual=10.70.0.100:80: http negotiate check without receive=')

@@ -110,16 +110,21 @@ export const LDIRECTORD_RULES: Rule[] = [
     title: 'ldirectord takes longer to drop a dead real server than the cluster takes to replace a dead director',
     why: 'The director pair fails over in seconds, but a blackholed real server keeps receiving its share of new connections — which all fail — for longer than that: losing one real server costs more than losing a director.',
     fix: 'Shorten the checks: checkinterval 1–2 s, checktimeout/negotiatetimeout 1–2 s, failurecount 1–3, so that failurecount × (checkinterval + timeout) stays within the director failover time.',
-    explain: 'Compared: ldirectord\'s worst case for a blackholed real server, failurecount × (checkinterval + timeout) (./predict.ts), against the slowest director failover among the configs read together: keepalived\'s Master_Down_Interval (3 × advert_int + Skew_Time), Heartbeat\'s deadtime, Corosync\'s totem token. Only reported when such a config is in the same doctor run (files, --dir or live).',
+    explain: 'Compared: ldirectord\'s worst case for a blackholed real server, failurecount × (checkinterval + timeout) (./predict.ts) — with fork=no plus the timeouts of the dead host\'s other checks in the same loop (measured in the lab: rs1\'s NIC down took 7.9 s where the one-check form said 6.5 s at most) — against the slowest director failover among the configs read together: keepalived\'s Master_Down_Interval (3 × advert_int + Skew_Time), Heartbeat\'s deadtime, Corosync\'s totem token. Only reported when such a config is in the same doctor run (files, --dir or live).',
     check(input): FindingDraft[] {
       const slowest = slowestFailover(input)
       if (slowest === null) return []
       return virtuals(input).flatMap(({host, c, v}) => {
-        const p = predictLdirectordRemoval({cfg: c, virtual: v, failure: 'blackhole'})
+        // a dead host fails every check of its address in the loop (fork=no), not only this virtual's: the worst real server
+        const p = v.reals
+          .map((r) => predictLdirectordRemoval({cfg: c, virtual: v, failure: 'blackhole', hostAddress: r.address}))
+          .reduce((a, b) => ((b.maxMs ?? 0) > (a.maxMs ?? 0) ? b : a), predictLdirectordRemoval({cfg: c, virtual: v, failure: 'blackhole'}))
         if (p.maxMs === null || p.maxMs <= slowest.ms) return []
         const t = ldTimers(c, v)
+        const others = Number(p.inputs['sameHostChecks'] ?? 0)
+        const e = others === 0 ? '' : ` + its host's ${others} other check${others === 1 ? '' : 's'} timing out, ${sec(Number(p.inputs['sameHostTimeoutMs'] ?? 0) / 1000)}`
         return [{
-          message: `virtual=${v.text}: a blackholed real server is removed after up to ${fmtS(p.maxMs)} (failurecount ${t.failurecount.value} × (checkinterval ${sec(t.checkintervalS.value)} + ${sec(t.activeTimeoutS.value)})), longer than ${slowest.what} ${fmtS(slowest.ms)} on ${slowest.host}`,
+          message: `virtual=${v.text}: a blackholed real server is removed after up to ${fmtS(p.maxMs)} (failurecount ${t.failurecount.value} × (checkinterval ${sec(t.checkintervalS.value)} + ${sec(t.activeTimeoutS.value)}${e})), longer than ${slowest.what} ${fmtS(slowest.ms)} on ${slowest.host}`,
           host: host.host,
           evidence: [ev(vloc(v), host.host, p.formula), ev(slowest.at, slowest.host, `${slowest.what} ${fmtS(slowest.ms)}`)],
         }]
