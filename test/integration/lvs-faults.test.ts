@@ -11,7 +11,7 @@
  * - keepalived SIGTERM on dir1: its priority-0 advert, dir2 master after Skew_Time, no dual VIP;
  * - keepalived SIGKILL on dir1: the VIP and the IPVS table stay in dir1's kernel, dir2 takes over after
  *   Master_Down_Interval and both hold the VIP until the revert (the drill's verdict: fail, split brain).
- * Bounded: one boot and three drills, about three minutes.
+ * Bounded: one boot and five drills, about four minutes.
  */
 import assert from 'node:assert/strict'
 import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
