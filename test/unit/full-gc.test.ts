@@ -27,7 +27,9 @@ describe('fullGc (the watch\'s full GC a minute)', () => {
     const grown = oldSpaceUsed()
     gc()
     const again = oldSpaceUsed()
-    assert.ok(again <= grown, `a full GC does not grow old space: ${grown} → ${again}`)
+    // a full GC may not shrink old space when little died there, and code that V8 compiled meanwhile (the test
+    // runner's, under the parallel unit run) lands in it: +147 KB was seen at load 5, so allow 512 KB
+    assert.ok(again <= grown + 512 * 1024, `a full GC does not grow old space: ${grown} → ${again}`)
     assert.ok(again < after * 1.5 + 1_000_000, `old space back near its live size after a full GC: ${after} → ${again}`)
     assert.equal(window.length, 1000)
   })
