@@ -10,6 +10,11 @@ const Params = z
   .strict()
 type P = z.output<typeof Params>
 
+/** SSH_CONNECTION's value in `env` output ('' when absent). */
+export function sshConnectionOf(envOut: string): string {
+  return /^SSH_CONNECTION=(.*)$/m.exec(envOut)?.[1]?.trim() ?? ''
+}
+
 /**
  * Which interface carries our ssh session on the host (from SSH_CONNECTION's client address and the
  * host's route to it). Downing it would cut hachaos off the host it must repair.
@@ -17,8 +22,14 @@ type P = z.output<typeof Params>
 export async function sessionInterface(env: FaultEnv): Promise<string | null> {
   if (env.exec.kind !== 'ssh') return null
   const r = await env.exec.run(['printenv', 'SSH_CONNECTION'])
-  const client = r.stdout.trim().split(/\s+/)[0]
-  if (r.code !== 0 || client === undefined || client === '') return null
+  let conn = r.code === 0 ? r.stdout.trim() : ''
+  if (r.code !== 0) {
+    // no printenv (Debian's busybox-static has none: the LVS lab's guest over ssh): `env`, which busybox has
+    const e = await env.exec.run(['env'])
+    conn = e.code === 0 ? sshConnectionOf(e.stdout) : ''
+  }
+  const client = conn.split(/\s+/)[0]
+  if (client === undefined || client === '') return null
   const route = await env.exec.run(['ip', '-o', 'route', 'get', client])
   return / dev (\S+)/.exec(route.stdout)?.[1] ?? null
 }

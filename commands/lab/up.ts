@@ -47,7 +47,9 @@ directors forward (ip_forward=1, send_redirects=0) and the real servers have no 
 IPIP from the director, the real servers hold the VIP on tunl0 (ipip module, rp_filter=0). --persistence SECONDS
 sets persistence_timeout on the virtual servers (0: none). --checker http|misc checks VIP:80 with HTTP_GET or
 MISC_CHECK instead of TCP_CHECK; --health ldirectord leaves keepalived only VRRP and lets ldirectord (one per
-director, fork=no, negotiate on :80, connect on :7) manage the IPVS table.`
+director, fork=no, negotiate on :80, connect on :7) manage the IPVS table. --ssh starts a dropbear (root, key
+only, port 22) in dir1, dir2, rs1 and rs2 and writes inventory-ssh.yaml next to the lab's inventory: the same
+hosts via ssh, for running hachaos inside the client namespace as against real hosts.`
 
   static override examples = [
     '<%= config.bin %> lab up',
@@ -68,6 +70,7 @@ director, fork=no, negotiate on :80, connect on :7) manage the IPVS table.`
     '<%= config.bin %> lab up --topology lvs --forwarding tun --persistence 60',
     '<%= config.bin %> lab up --topology lvs --checker http',
     '<%= config.bin %> lab up --topology lvs --health ldirectord',
+    '<%= config.bin %> lab up --topology lvs --ssh',
   ]
 
   static override flags = {
@@ -95,6 +98,7 @@ director, fork=no, negotiate on :80, connect on :7) manage the IPVS table.`
     replica: Flags.string({description: 'gluster lab: bricks per replica set (2: g1, g2; 3: g1..g3).', options: ['2', '3'], default: '3', helpGroup: 'GLUSTER LAB'}),
     arbiter: Flags.boolean({description: 'gluster lab: with --replica 2, an arbiter brick on g3 (replica 3 arbiter 1).', default: false, helpGroup: 'GLUSTER LAB'}),
     'ping-timeout': Flags.integer({description: 'gluster lab: network.ping-timeout in seconds (Gluster default 42).', min: 1, max: 1013, default: 42, helpGroup: 'GLUSTER LAB'}),
+    ssh: Flags.boolean({description: 'lvs lab: a dropbear ssh server in each director and real server (root, key only) and a second inventory, inventory-ssh.yaml, reaching them over ssh from the client namespace.', default: false, helpGroup: 'LVS LAB'}),
     sync: Flags.boolean({description: 'lvs lab: lvs_sync_daemon on the directors, following the VRRP instance (connection sync).', default: false, helpGroup: 'LVS LAB'}),
     scheduler: Flags.string({description: 'lvs lab: IPVS scheduler (lb_algo).', options: ['rr', 'wrr', 'lc', 'wlc', 'sh'], helpGroup: 'LVS LAB'}),
     forwarding: Flags.string({description: 'lvs lab: IPVS forwarding (lb_kind): dr (VIP on the real servers\' lo), nat (the directors are the real servers\' gateway), tun (IPIP).', helpGroup: 'LVS LAB'}),
@@ -139,6 +143,7 @@ director, fork=no, negotiate on :80, connect on :7) manage the IPVS table.`
         checker: flags.checker,
         health: flags.health,
         sync: flags.sync,
+        ssh: flags.ssh,
         scheduler: flags.scheduler,
         forwarding: flags.forwarding,
         persistence: flags.persistence,
@@ -150,6 +155,7 @@ director, fork=no, negotiate on :80, connect on :7) manage the IPVS table.`
     for (const h of r.hosts) this.log(`  ${h.name.padEnd(8)} ${h.role.padEnd(13)} ${h.ns.padEnd(14)} ${h.ip}`)
     this.log('')
     if (r.topology === 'lvs') this.log(`  LVS-${String(r.details['forwarding'])}, scheduler ${String(r.details['scheduler'])}${Number(r.details['persistence'] ?? 0) > 0 ? `, persistence ${String(r.details['persistence'])} s` : ''}${r.details['sync'] === true ? ', lvs_sync_daemon on' : ''}: VIP ${r.vip ?? ''} (:80 web, :7 echo) answered by ${r.answeredBy.join(', ')}; director dir1 MASTER, dir2 BACKUP`)
+    if (typeof r.details['sshInventory'] === 'string') this.log(`  over ssh (dropbear, root, key only): ip netns exec ${r.prefix}-lc hachaos … -i ${r.details['sshInventory']}`)
     if (r.topology === 'bond') this.log(`  bond0 ${String(r.details['mode'])} in the guest (kernel ${String(r.details['kernel'])}); iperf3 servers on ${r.hosts[0]?.ip ?? ''}:8001 and :8002`)
     if (r.vip !== null) this.log(`  VIP ${r.vip} on ${r.vipOwner ?? 'nobody'}; answered by ${r.answeredBy.join(', ') || 'nobody'}`)
     this.log(`  inventory: ${r.inventory}`)

@@ -170,6 +170,7 @@ export const EXAMPLES: Record<string, ExampleMeta> = {
   'hachaos lab up --topology lvs --forwarding tun --persistence 60': {lab: 'none', skip: 'boots the LVS lab\'s QEMU guest: test/integration/lvs-nat.test.ts boots TUN with --persistence 30'},
   'hachaos lab up --topology lvs --checker http': {lab: 'none', skip: 'boots the LVS lab\'s QEMU guest: test/integration/lvs-health.test.ts runs it and drills rs1'},
   'hachaos lab up --topology lvs --health ldirectord': {lab: 'none', skip: 'boots the LVS lab\'s ldirectord guest image: test/integration/lvs-health.test.ts runs it and drills rs1'},
+  'hachaos lab up --topology lvs --ssh': {lab: 'none', skip: 'boots the LVS lab with dropbear in each namespace: test/integration/lvs-over-ssh.test.ts runs it (with --sync) and drills dir1 over ssh'},
   'hachaos probe --fs /var/tmp --fsync --interval 50ms --duration 2s --json': {lab: 'none'},
   'hachaos lab up --topology bond --mode balance-rr': {lab: 'bond', order: 95, before: [['lab', 'down', '--topology', 'bond']]},
   'hachaos lab up --topology bond --mode active-backup --miimon 100 --downdelay 200 --updelay 200': {lab: 'bond', order: 96, before: [['lab', 'down', '--topology', 'bond']]},

@@ -3,6 +3,7 @@ import {describe, it} from 'node:test'
 
 import {FAULTS, faultDefinition} from '../../chaos/registry.js'
 import {dropVrrpScript, REMOVE_SCRIPT} from '../../chaos/drop-vrrp.js'
+import {sshConnectionOf} from '../../chaos/nic-down.js'
 import {HachaosError} from '../../src/errors.js'
 import {RecordingExecutor} from '../../src/exec/recording.js'
 import type {Executor} from '../../src/exec/types.js'
@@ -46,6 +47,19 @@ describe('fault plans (data first: the exact argv, before anything runs)', () =>
     await assert.rejects(faultDefinition('nic-down').plan({}, envFor('lb1', fakeSsh)), (e: unknown) => e instanceof HachaosError && e.code === 'E_MGMT_INTERFACE')
     const forced = await faultDefinition('nic-down').plan({}, envFor('lb1', fakeSsh, true))
     assert.match(forced.warnings.join(), /ssh session/)
+  })
+
+  it('nic-down finds the ssh session without printenv (busybox-static): from `env`', async () => {
+    const ex = new RecordingExecutor('lb1')
+      .on(['ip', '-o', 'link'], {stdout: '2: ens3: <UP>'})
+      .on(['printenv', 'SSH_CONNECTION'], {code: 127, stderr: 'sh: printenv: not found\n'})
+      .on(['env'], {stdout: 'USER=root\nSSH_CONNECTION=10.98.0.10 50694 10.98.0.2 22\nPATH=/usr/sbin:/usr/bin:/sbin:/bin\n'})
+      .on(['ip', '-o', 'route', 'get'], {stdout: '10.98.0.10 dev ens3 src 10.98.0.2 uid 0 \\    cache \n'})
+    const fakeSsh = Object.assign(Object.create(ex) as RecordingExecutor, {kind: 'ssh'}) as unknown as Executor
+    await assert.rejects(faultDefinition('nic-down').plan({}, envFor('lb1', fakeSsh)), (e: unknown) => e instanceof HachaosError && e.code === 'E_MGMT_INTERFACE')
+    assert.ok(ex.calls.some((c) => c.argv.join(' ') === 'ip -o route get 10.98.0.10'), JSON.stringify(ex.calls))
+    assert.equal(sshConnectionOf('A=1\nSSH_CONNECTION=192.0.2.5 1 10.0.0.1 22\n'), '192.0.2.5 1 10.0.0.1 22')
+    assert.equal(sshConnectionOf('A=1\n'), '')
   })
 
   it('kill: keepalived TERM is a graceful stop, KILL a node loss, STOP reverted by CONT; haproxy a service loss', async () => {

@@ -6,11 +6,13 @@
  * guest is driven through its console broker (VmExecutor, like the bond lab), cables are pulled through
  * QEMU's monitor (`set_link`).
  */
-import {mkdirSync, rmSync} from 'node:fs'
-import {join} from 'node:path'
+import {mkdirSync, readFileSync, rmSync} from 'node:fs'
+import {dirname, join} from 'node:path'
 
 import {stringify} from 'yaml'
 
+import {HachaosError} from '../../../errors.js'
+import {LocalExecutor} from '../../../exec/local.js'
 import {NetnsExecutor} from '../../../exec/netns.js'
 import {runOk} from '../../../exec/run-ok.js'
 import {VmExecutor} from '../../../exec/vm.js'
@@ -26,6 +28,7 @@ import {nowUs} from '../../../time.js'
 import {writeFileAtomic} from '../../../util/atomic.js'
 import {directorState, type DirectorState} from '../live.js'
 import {LVS_FLAVOR, LVS_LD_FLAVOR, RS_HTTPD_ARGV} from './guest.js'
+import {CLIENT_KEY_NAME, dropbearArgv, GUEST_HOST_KEY, GUEST_SSH_SETUP_SH, KNOWN_HOSTS_NAME, knownHostsText, parseDropbearPublicKey, SSH_INVENTORY_NAME, SSH_PORT, SSH_USER, sshInventoryDoc} from './ssh.js'
 import {keepalivedConf, LB_KIND, ldirectordCf, ldirectordCfPath, ldirectordLogPath, VRRP_INSTANCE} from './render.js'
 import {HTTP_PORT, LVS_SUBNET, NAT_GATEWAY, PREFIX_LEN, STREAM_PORT, VIP, lvsTopology, optionsKey, parseLvsLabOptions, type LvsForwarding, type LvsGuestNode, type LvsLabOptions, type LvsLabTopology} from './topology.js'
 
@@ -138,7 +141,7 @@ function hostsOf(t: LvsLabTopology): LabHostView[] {
   ]
 }
 
-function renderInventory(t: LvsLabTopology, x: LvsLabExtra, state: string): string {
+export function inventoryDoc(t: LvsLabTopology, x: LvsLabExtra, state: string): Record<string, unknown> {
   const hosts: Record<string, unknown> = {}
   for (const n of t.nodes) {
     hosts[n.name] = {
@@ -168,7 +171,46 @@ function renderInventory(t: LvsLabTopology, x: LvsLabExtra, state: string): stri
     lab: {topology: TOPOLOGY, prefix: t.prefix, state},
     hosts,
   }
-  return `# Written by \`hachaos lab up --topology lvs\`; removed by \`hachaos lab down --topology lvs\`.\n${stringify(doc)}`
+  return doc
+}
+
+const INVENTORY_HEADER = '# Written by `hachaos lab up --topology lvs`; removed by `hachaos lab down --topology lvs`.\n'
+
+function renderInventory(t: LvsLabTopology, x: LvsLabExtra, state: string): string {
+  return `${INVENTORY_HEADER}${stringify(inventoryDoc(t, x, state))}`
+}
+
+/**
+ * `--ssh`: the client key (ssh-keygen, in the lab directory), the guest's authorized_keys and host key
+ * (dropbearkey), a dropbear in each guest namespace, known_hosts, and a first `ssh … true` to each from the
+ * client namespace (with the options the ssh executor uses) before the inventory says they answer.
+ */
+async function startSsh(vm: VmExecutor, t: LvsLabTopology, dir: string, progress: (m: string) => void): Promise<{key: string; knownHosts: string}> {
+  const key = join(dir, CLIENT_KEY_NAME)
+  const knownHosts = join(dir, KNOWN_HOSTS_NAME)
+  rmSync(key, {force: true})
+  rmSync(`${key}.pub`, {force: true})
+  await runOk(new LocalExecutor(), ['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', `hachaos-lab-${t.prefix}`, '-f', key], {timeoutMs: 15_000, what: 'ssh-keygen (the lab\'s client key)'})
+  const pub = readFileSync(`${key}.pub`, 'utf8')
+  const setup = await runOk(vm, ['sh', '-c', GUEST_SSH_SETUP_SH, 'sh', GUEST_HOST_KEY], {input: pub, timeoutMs: 30_000, what: 'ssh set-up in the guest (authorized_keys, dropbearkey)'})
+  const hostKey = parseDropbearPublicKey(setup.stdout)
+  writeFileAtomic(knownHosts, knownHostsText(t.nodes.map((n) => n.ip), hostKey))
+  progress(`starting dropbear (root, key only, :${SSH_PORT}) in ${t.nodes.map((n) => n.name).join(', ')}`)
+  for (const n of t.nodes) await runOk(vm, dropbearArgv(n.name, n.ip), {timeoutMs: 15_000, what: `dropbear in ${n.name}`, suggestions: [`its log in the guest: /run/dropbear-${n.name}.log`]})
+  const client = new NetnsExecutor('client', t.client.ns)
+  const sshTrue = (ip: string): string[] => ['ssh', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'ConnectTimeout=5', '-i', key, '-l', SSH_USER, '--', ip, 'true']
+  await Promise.all(
+    t.nodes.map(async (n) => {
+      let last = ''
+      const ok = await waitFor(async () => {
+        const r = await client.run(sshTrue(n.ip), {timeoutMs: 15_000})
+        last = r.stderr.trim().split('\n').pop() ?? ''
+        return r.code === 0 ? true : undefined
+      }, 30_000, 200)
+      if (ok === undefined) throw new HachaosError(`dropbear in ${n.name} does not let the lab's key in from the client (${n.ip}:${SSH_PORT}): ${last}`, {code: 'E_LAB_SSH', exit: 'ENVIRONMENT', suggestions: [`its log in the guest: /run/dropbear-${n.name}.log`]})
+    }),
+  )
+  return {key, knownHosts}
 }
 
 /** One HTTP GET through the VIP from the client: the real server's name, or null. */
@@ -352,9 +394,15 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     const invText = renderInventory(t, x, sf)
     writeFileAtomic(inv, invText)
     writeFileAtomic(inv.replace(/\.yaml$/, '.ini'), labInventoryIni(invText, inv))
+    let sshMs: number | undefined
+    if (o.ssh === true) {
+      const keys = await startSsh(vm, t, dir, progress)
+      writeFileAtomic(sshInventoryFile(inv), `${INVENTORY_HEADER}${stringify(sshInventoryDoc(inventoryDoc(t, x, sf), {key: keys.key, knownHostsFile: keys.knownHosts}))}`)
+      sshMs = since()
+    }
     writeLabState(sf, state)
-    progress(`LVS lab up in ${(readyMs / 1000).toFixed(2)} s (guest boot ${((bootedMs - namespacesMs) / 1000).toFixed(2)} s)`)
-    return result(t, x, inv, sf, false, {imageMs, namespacesMs, bootedMs, keepalivedMs, readyMs}, [...seen].sort(), img.downloaded)
+    progress(`LVS lab up in ${(readyMs / 1000).toFixed(2)} s (guest boot ${((bootedMs - namespacesMs) / 1000).toFixed(2)} s)${sshMs === undefined ? '' : `, ssh ready at ${(sshMs / 1000).toFixed(2)} s`}`)
+    return result(t, x, inv, sf, false, {imageMs, namespacesMs, bootedMs, keepalivedMs, readyMs, ...(sshMs === undefined ? {} : {sshMs})}, [...seen].sort(), img.downloaded)
   } catch (e) {
     progress('lab up failed: removing what was made')
     await labDown(opts.prefix).catch(() => undefined)
@@ -374,11 +422,16 @@ function result(t: LvsLabTopology, x: LvsLabExtra, inv: string, sf: string, alre
     inventory: inv,
     stateFile: sf,
     timings,
-    details: {forwarding: LB_KIND[forwardingOf(x.options)], persistence: x.options.persistence ?? 0, scheduler: x.options.scheduler, sync: x.options.sync, checker: x.options.checker ?? 'tcp', health: x.options.health ?? 'keepalived', options: x.options, kernel: x.kernelVersion, services: [`${VIP}:${HTTP_PORT}`, `${VIP}:${STREAM_PORT}`], monitor: x.files.monitorSocket, console: x.files.brokerSocket, downloaded},
+    details: {...(x.options.ssh === true ? {sshInventory: sshInventoryFile(inv)} : {}), forwarding: LB_KIND[forwardingOf(x.options)], persistence: x.options.persistence ?? 0, scheduler: x.options.scheduler, sync: x.options.sync, checker: x.options.checker ?? 'tcp', health: x.options.health ?? 'keepalived', options: x.options, kernel: x.kernelVersion, services: [`${VIP}:${HTTP_PORT}`, `${VIP}:${STREAM_PORT}`], monitor: x.files.monitorSocket, console: x.files.brokerSocket, downloaded},
   }
 }
 
 const notReady = guestNotReady
+
+/** inventory-ssh.yaml next to the lab's inventory.yaml. */
+export function sshInventoryFile(inv: string): string {
+  return join(dirname(inv), SSH_INVENTORY_NAME)
+}
 
 export async function labDown(prefix: string): Promise<LabDownResult> {
   requireRoot('hachaos lab down --topology lvs')

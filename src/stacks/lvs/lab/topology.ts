@@ -92,6 +92,11 @@ export interface LvsLabOptions {
   forwarding: LvsForwarding
   /** persistence_timeout of the virtual servers, seconds; 0 = none. */
   persistence: number
+  /**
+   * `--ssh`: a dropbear in each director and real-server namespace and a second inventory (inventory-ssh.yaml)
+   * reaching them over ssh. Absent (not false) without it: a lab's options and their key stay as they were.
+   */
+  ssh?: true
 }
 
 export const CHECKERS = ['tcp', 'http', 'misc'] as const
@@ -140,6 +145,7 @@ export function parseLvsLabOptions(o: Record<string, string | number | boolean |
     forwarding: fwd as LvsForwarding,
     // keepalived takes persistence_timeout up to 2^31 s; a day is plenty for a lab
     persistence: intOpt(o['persistence'], 'persistence', 0, 0, 86_400),
+    ...(o['ssh'] === true || o['ssh'] === 'true' ? {ssh: true as const} : {}),
   }
 }
 
