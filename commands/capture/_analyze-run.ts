@@ -7,7 +7,7 @@
 import {basename} from 'node:path'
 
 import {type CaptureEvent, epochUsFromDecimal, isIpv4, isMac} from '../../src/capture/events.js'
-import {decodedEventJson, eventJsonParts, type SharedEvent} from '../../src/capture/pcap.js'
+import {decodedEventJson, eventJsonParts, type FrameBatch, type SharedEvent} from '../../src/capture/pcap.js'
 import {eventsOf} from '../../src/capture/open.js'
 import {ExitCode, usageError} from '../../src/errors.js'
 import {type AnalyzeContext, type TimelineAnalysis, type TimelineSink, TimelineMachine} from '../../src/timeline/analyze.js'
@@ -141,17 +141,9 @@ export async function runCaptureAnalyze(o: CaptureAnalyzeOptions, io: CaptureAna
       // pcap, pcapng: one shared event per distinct frame, its time beside it (no object per frame); with
       // --events ndjson each line is the event's cached JSON text around the time's digits
       for await (const fb of cap.frames) {
-        const evs = fb.events
-        const ts = fb.times
-        for (let i = 0; i < evs.length; i++) {
-          const se = evs[i] as SharedEvent
-          const t = ts[i] as number
-          machine.pushAt(se.ev, t)
-          if (ndjson) {
-            out.around(se.json ?? eventJsonParts(se), t)
-          }
-        }
-        events += evs.length
+        if (ndjson) feedFramesNdjson(machine, out, fb)
+        else feedFrames(machine, fb)
+        events += fb.events.length
         if (out.pending > FLUSH_AT) await out.flush()
         if (events >= nextProgress) {
           io.progress(`${events} events`)
@@ -215,6 +207,29 @@ export async function runCaptureAnalyze(o: CaptureAnalyzeOptions, io: CaptureAna
     return {result, wroteJson: false}
   } finally {
     machine.removeSpool()
+  }
+}
+
+/**
+ * One batch of frames into the machine. The per-frame loops are small functions of their own, not the body of
+ * runCaptureAnalyze: V8 optimised the whole of that async function (on-stack replacement) to run its loop, the
+ * largest single compile of the run, and compiled it again after each deoptimisation anywhere in it.
+ */
+function feedFrames(machine: TimelineMachine, fb: FrameBatch): void {
+  const evs = fb.events
+  const ts = fb.times
+  for (let i = 0; i < evs.length; i++) machine.pushAt((evs[i] as SharedEvent).ev, ts[i] as number)
+}
+
+/** feedFrames, each event also written as its NDJSON line (its cached text around the time's digits). */
+function feedFramesNdjson(machine: TimelineMachine, out: StreamOut, fb: FrameBatch): void {
+  const evs = fb.events
+  const ts = fb.times
+  for (let i = 0; i < evs.length; i++) {
+    const se = evs[i] as SharedEvent
+    const t = ts[i] as number
+    machine.pushAt(se.ev, t)
+    out.around(se.json ?? eventJsonParts(se), t)
   }
 }
 

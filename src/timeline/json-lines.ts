@@ -5,7 +5,7 @@
  * Strings are quoted by JSON.stringify once and cached (names, addresses and MACs repeat; at most QUOTES
  * entries, cleared when full: bounded memory).
  */
-import {type Around, around, writeUint} from '../util/digits.js'
+import {type Around, around, putBytes, writeUint} from '../util/digits.js'
 import {FLUSH_AT, type Splice, type StreamOut} from '../util/json-out.js'
 import {GAP_FIELDS, MASTER_FIELDS, type RawRecords} from './machine.js'
 import type {AdvertGap, GarpEntry, MasterSpan, PriorityChange} from './types.js'
@@ -106,6 +106,11 @@ const GARP_TEXTS = 4096
  */
 export class GarpText {
   private readonly memo = new Map<GarpSource, {source: string; forVip: boolean; text: Around}>()
+  // the last answer (GARPs come in runs of the same frame: no Map lookup for those)
+  private lastFrom: GarpSource | null = null
+  private lastSource = ''
+  private lastForVip = false
+  private lastText: Around | null = null
 
   constructor(
     private readonly prefix = '',
@@ -113,13 +118,20 @@ export class GarpText {
   ) {}
 
   get(from: GarpSource, source: string, forVip: boolean): Around {
-    const hit = this.memo.get(from)
-    if (hit !== undefined && hit.source === source && hit.forVip === forVip) return hit.text
-    if (this.memo.size >= GARP_TEXTS) this.memo.clear()
-    const s = garpJson({t: 0, op: from.op, source, mac: from.smac, ip: from.sip, forVip})
-    const text = around(Buffer.from(`{${this.prefix}"t":`, 'utf8'), Buffer.from(`${s.slice('{"t":0'.length)}${this.suffix}`, 'utf8'))
-    this.memo.set(from, {source, forVip, text})
-    return text
+    if (from === this.lastFrom && source === this.lastSource && forVip === this.lastForVip && this.lastText !== null) return this.lastText
+    let hit = this.memo.get(from)
+    if (hit === undefined || hit.source !== source || hit.forVip !== forVip) {
+      if (this.memo.size >= GARP_TEXTS) this.memo.clear()
+      const s = garpJson({t: 0, op: from.op, source, mac: from.smac, ip: from.sip, forVip})
+      const text = around(Buffer.from(`{${this.prefix}"t":`, 'utf8'), Buffer.from(`${s.slice('{"t":0'.length)}${this.suffix}`, 'utf8'))
+      hit = {source, forVip, text}
+      this.memo.set(from, hit)
+    }
+    this.lastFrom = from
+    this.lastSource = source
+    this.lastForVip = forVip
+    this.lastText = hit.text
+    return hit.text
   }
 }
 
@@ -197,8 +209,7 @@ function spliceRaw(
       }
       let pos = out.reserve(s.length + h.length + ROOM)
       const buf = out.target
-      buf.set(s, pos)
-      pos += s.length
+      pos = putBytes(buf, pos, s)
       buf.set(h, pos)
       out.commit(rest(buf, pos + h.length, f, at))
     }
@@ -232,17 +243,11 @@ export function spliceMasters(raw: RawRecords): Splice {
     heads(raw, M, make),
     (buf, pos, f, at) => {
       let p = numAt(buf, pos, f[at + M.startUs] as number)
-      buf.set(END_US, p)
-      p = numAt(buf, p + END_US.length, f[at + M.endUs] as number)
-      buf.set(PRIO, p)
-      p = numAt(buf, p + PRIO.length, f[at + M.prio] as number)
-      buf.set(ADVERTS, p)
-      p = numAt(buf, p + ADVERTS.length, f[at + M.adverts] as number)
-      buf.set(INTERVAL, p)
-      p = numAt(buf, p + INTERVAL.length, f[at + M.intervalMs] as number)
-      const r = f[at + M.resigned] === 1 ? RESIGNED : NOT_RESIGNED
-      buf.set(r, p)
-      return p + r.length
+      p = numAt(buf, putBytes(buf, p, END_US), f[at + M.endUs] as number)
+      p = numAt(buf, putBytes(buf, p, PRIO), f[at + M.prio] as number)
+      p = numAt(buf, putBytes(buf, p, ADVERTS), f[at + M.adverts] as number)
+      p = numAt(buf, putBytes(buf, p, INTERVAL), f[at + M.intervalMs] as number)
+      return putBytes(buf, p, f[at + M.resigned] === 1 ? RESIGNED : NOT_RESIGNED)
     },
     text,
   )
@@ -265,14 +270,10 @@ export function spliceAdvertGaps(raw: RawRecords): Splice {
     heads(raw, G, make),
     (buf, pos, f, at) => {
       let p = numAt(buf, pos, f[at + G.fromUs] as number)
-      buf.set(TO_US, p)
-      p = numAt(buf, p + TO_US.length, f[at + G.toUs] as number)
-      buf.set(GAP_MS, p)
-      p = numAt(buf, p + GAP_MS.length, f[at + G.gapMs] as number)
-      buf.set(INTERVAL, p)
-      p = numAt(buf, p + INTERVAL.length, f[at + G.intervalMs] as number)
-      buf.set(CLOSE, p)
-      return p + 1
+      p = numAt(buf, putBytes(buf, p, TO_US), f[at + G.toUs] as number)
+      p = numAt(buf, putBytes(buf, p, GAP_MS), f[at + G.gapMs] as number)
+      p = numAt(buf, putBytes(buf, p, INTERVAL), f[at + G.intervalMs] as number)
+      return putBytes(buf, p, CLOSE)
     },
     text,
   )

@@ -38,6 +38,12 @@ const intvlUs = (a: Advert): number => (a.intvl > 0 ? a.intvl : 1) * 1_000_000
 export class Namer {
   private readonly byIp = new Map<string, string>()
   private readonly byMac = new Map<string, string>()
+  // the last question and answer of learn() and mac(): a capture asks about the same sender frame after frame
+  // (a Map lookup each was a large part of the machine's time); byMac only grows, and only in learn()
+  private lastLearnIp: string | null = null
+  private lastLearnMac: string | null = null
+  private lastMacQ: string | null = null
+  private lastMacA = ''
 
   constructor(hosts: AnalyzeContext['hosts']) {
     for (const h of hosts) {
@@ -53,12 +59,23 @@ export class Namer {
 
   /** An ARP sender: its host name by MAC, else the MAC. */
   mac(mac: string): string {
-    return this.byMac.get(mac) ?? mac
+    if (mac === this.lastMacQ) return this.lastMacA
+    const a = this.byMac.get(mac) ?? mac
+    this.lastMacQ = mac
+    this.lastMacA = a
+    return a
   }
 
   learn(ip: string, mac: string): void {
+    // the same pair again: the first call did all there is to do (byMac never loses an entry)
+    if (ip === this.lastLearnIp && mac === this.lastLearnMac) return
+    this.lastLearnIp = ip
+    this.lastLearnMac = mac
     const name = this.byIp.get(ip)
-    if (name !== undefined && !this.byMac.has(mac)) this.byMac.set(mac, name)
+    if (name !== undefined && !this.byMac.has(mac)) {
+      this.byMac.set(mac, name)
+      this.lastMacQ = null
+    }
   }
 
   get size(): number {
@@ -523,6 +540,9 @@ interface VridState {
   newFirst: {src: string; smac: string; t: number} | null
   /** The old master's last advert (any priority) at or before newFirst. */
   oldLastT: number | null
+  /** The source of the last advert and its state (sources never loses an entry). */
+  lastSrc: string | null
+  lastS: SourceState | null
 }
 
 interface ArpRun {
@@ -612,6 +632,8 @@ export class TimelineMachine {
   private readonly garps: Keeper<GarpRec>
   private readonly findings: Kept<FindingRec>
   private nGarpRecs = 0
+  /** The MAC last added to garpText.unnamed (a Set add per GARP was most of emitGarp). */
+  private lastUnnamed: string | null = null
   private readonly spilled: boolean
   /** spill.entryJson: the JSON text of master spans and advert gaps, made as spooled() hands them out. */
   private readonly entryJson: {master: (m: MasterSpan) => string; advertGap: (g: AdvertGap) => string} | null = null
@@ -625,6 +647,11 @@ export class TimelineMachine {
   } | null = null
 
   private readonly arpIps = new Map<string, ArpIpState>()
+  private lastArpKey: string | null = null
+  private lastArpSt: ArpIpState | null = null
+  /** The instance of the last advert (vrids never loses an entry). */
+  private lastVKey: number | string | null = null
+  private lastV: VridState | null = null
   private readonly garpAfterFault = new Map<string, GarpAfterFault>()
 
   private vipOpen: {start: number; parties: Set<string>} | null = null
@@ -827,18 +854,23 @@ export class TimelineMachine {
     this.nAdverts += 1
     this.namer.learn(a.src, a.smac)
     const key = instanceMapKey(a.vrid, a.vlan, a.iface)
-    let v = this.vrids.get(key)
-    if (v === undefined) {
-      v = {vrid: a.vrid, vlan: a.vlan ?? null, iface: a.iface ?? null, idx: this.vrids.size, count: 0, sources: new Map(), list: [], pairs: new Map(), lastPos: null, newFirst: null, oldLastT: null}
+    // the last advert's instance and source again (the common case): no Map lookups (nothing is ever removed)
+    let v = key === this.lastVKey ? this.lastV : this.vrids.get(key)
+    if (v === undefined || v === null) {
+      v = {vrid: a.vrid, vlan: a.vlan ?? null, iface: a.iface ?? null, idx: this.vrids.size, count: 0, sources: new Map(), list: [], pairs: new Map(), lastPos: null, newFirst: null, oldLastT: null, lastSrc: null, lastS: null}
       this.vrids.set(key, v)
     }
+    this.lastVKey = key
+    this.lastV = v
     v.count += 1
-    let s = v.sources.get(a.src)
-    if (s === undefined) {
+    let s = a.src === v.lastSrc ? v.lastS : v.sources.get(a.src)
+    if (s === undefined || s === null) {
       s = {g: this.groups++, idx: v.list.length, ip: a.src, hasPrev: false, prevT: 0, prevPrio: 0, prevIv: 0, span: null, alive: null, aliveCount: 0, firstPosFromRevert: null}
       v.sources.set(a.src, s)
       v.list.push(s)
     }
+    v.lastSrc = a.src
+    v.lastS = s
     const iv = intvlUs(a)
 
     // master spans, priority changes, advert gaps (as collectSource in the batch analysis did)
@@ -1001,11 +1033,14 @@ export class TimelineMachine {
     if (vip !== null ? a.sip !== vip : a.sip === '0.0.0.0') return
     const isReply = a.op === 'reply' && !a.garp ? 1 : 0
     const key = a.vlan === undefined && a.iface === undefined ? a.sip : `${a.sip}%${a.vlan ?? ''}%${a.iface ?? ''}`
-    const st = this.arpIps.get(key)
-    if (st === undefined) {
+    // the address of the last ARP frame again (the common case): no Map lookup (entries are never removed)
+    const st = key === this.lastArpKey ? this.lastArpSt : this.arpIps.get(key)
+    if (st === undefined || st === null) {
       this.arpIps.set(key, {ip: a.sip, idx: this.arpIps.size, prevT: t, prevMac: a.smac, prevReply: isReply, run: null, runs: 0})
       return
     }
+    this.lastArpKey = key
+    this.lastArpSt = st
     const prevReply = st.prevReply
     if (a.smac !== st.prevMac) {
       const run = st.run
@@ -1126,7 +1161,10 @@ export class TimelineMachine {
     const plain = Number.isSafeInteger(t) && t >= 0
     if (text !== null) {
       const source = this.namer.mac(from.smac)
-      if (source === from.smac) text.unnamed.add(from.smac)
+      if (source === from.smac && from.smac !== this.lastUnnamed) {
+        text.unnamed.add(from.smac)
+        this.lastUnnamed = from.smac
+      }
       if (text.parts !== undefined && plain) {
         const p = text.parts(from, source, forVip)
         text.spool.appendAround(p.head, t, p.tail)

@@ -76,6 +76,22 @@ export function writeUint(buf: Uint8Array, pos: number, x: number): number {
   return end
 }
 
+/** Arrays up to this long are copied byte by byte (putBytes): cheaper than a call of TypedArray.prototype.set. */
+const SHORT = 24
+
+/**
+ * Copy `src` to buf[pos…] and return the position after it: the short texts between an entry's numbers (e.g.
+ * `,"endUs":`) byte by byte, in the caller's compiled code — TypedArray.prototype.set costs more in its checks
+ * than such a copy (a few million of them in `capture analyze --json`) — and longer ones by set().
+ */
+export function putBytes(buf: Uint8Array, pos: number, src: Uint8Array): number {
+  const n = src.length
+  if (n <= SHORT) {
+    for (let i = 0; i < n; i++) buf[pos + i] = src[i] as number
+  } else buf.set(src, pos)
+  return pos + n
+}
+
 /**
  * A text around a number (e.g. an NDJSON line around its time): `head`, the number's digits, `tail`. `line` is
  * head + 16 placeholder digits + tail, so that a 16-digit number (epoch µs) costs one copy of the whole line and

@@ -57,6 +57,10 @@ export class PartsSpool {
   private readonly ids = new Map<Uint8Array, number>()
   private readonly pairs: Pair[] = []
   private sepBytes: Buffer | null = null
+  /** The last pair appended and its id (lines come in runs of the same pair: no Map lookup for those). */
+  private lastTail: Uint8Array | null = null
+  private lastHead: Uint8Array | null = null
+  private lastId = 0
 
   constructor(
     readonly sep = '\n',
@@ -73,7 +77,7 @@ export class PartsSpool {
    * identity of `tail` (and `head`): pass the same buffers for the same texts.
    */
   appendAround(head: Uint8Array, x: number, tail: Uint8Array): void {
-    let id = this.ids.get(tail)
+    let id: number | undefined = tail === this.lastTail && head === this.lastHead ? this.lastId : this.ids.get(tail)
     if (id === undefined || this.pairs[id]?.head !== head) {
       if (this.pairs.length >= PAIRS || head.length + tail.length > PAIR_MAX || !Number.isSafeInteger(x) || x < 0) {
         this.append(`${Buffer.from(head).toString('utf8')}${x}${Buffer.from(tail).toString('utf8')}`)
@@ -83,6 +87,9 @@ export class PartsSpool {
       this.pairs.push({head, tail})
       this.ids.set(tail, id)
     }
+    this.lastTail = tail
+    this.lastHead = head
+    this.lastId = id
     if (this.at + 3 > this.words.length) this.flush()
     const hi = Math.floor(x / TWO32)
     this.words[this.at] = id
