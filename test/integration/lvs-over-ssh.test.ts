@@ -123,12 +123,12 @@ describe('lvs lab over ssh (--ssh --sync): hachaos in the client namespace, the 
   })
 
   it('inventory-ssh.yaml: the guest hosts via ssh (root, the lab key, host-key checking on), the client local', () => {
-    const doc = parse(readFileSync(inv, 'utf8')) as {lab?: unknown; hosts: Record<string, {via: string; address: string; ssh?: {user: string; key: string; knownHostsFile: string; strictHostKeyChecking: string}}>}
+    const doc = parse(readFileSync(inv, 'utf8')) as {lab?: unknown; hosts: Record<string, {via: string; address: string; ssh?: {user: string; key: string; knownHostsFile: string; strictHostKeyChecking: string; options?: Record<string, string>}}>}
     assert.equal(doc.lab, undefined)
     for (const h of ['dir1', 'dir2', 'rs1', 'rs2']) {
       const e = doc.hosts[h]
       assert.equal(e?.via, 'ssh', h)
-      assert.deepEqual(e?.ssh, {user: 'root', key: join(dir, 'id_ed25519'), knownHostsFile: join(dir, 'known_hosts'), strictHostKeyChecking: 'yes'})
+      assert.deepEqual(e?.ssh, {user: 'root', key: join(dir, 'id_ed25519'), knownHostsFile: join(dir, 'known_hosts'), strictHostKeyChecking: 'yes', options: {ControlMaster: 'no'}})
     }
     assert.equal(doc.hosts['client']?.via, 'local')
     const known = readFileSync(join(dir, 'known_hosts'), 'utf8')

@@ -66,7 +66,7 @@ describe('lvs lab --ssh', () => {
     assert.deepEqual(inv.hosts.map((h) => `${h.name} ${h.via} ${h.address}`), ['dir1 ssh 10.98.0.2', 'dir2 ssh 10.98.0.3', 'rs1 ssh 10.98.0.11', 'rs2 ssh 10.98.0.12', 'client local 10.98.0.10'])
     const dir1 = inv.hosts[0]
     assert.ok(dir1 !== undefined)
-    assert.deepEqual(dir1.ssh, {user: 'root', key: '/run/l/id_ed25519', knownHostsFile: '/run/l/known_hosts', strictHostKeyChecking: 'yes'})
+    assert.deepEqual(dir1.ssh, {user: 'root', key: '/run/l/id_ed25519', knownHostsFile: '/run/l/known_hosts', strictHostKeyChecking: 'yes', options: {ControlMaster: 'no'}})
     assert.equal(dir1.vm_socket, undefined)
     assert.equal(dir1.vm_netns, undefined)
     assert.equal(dir1.facts['qemu_monitor'], undefined)

@@ -87,7 +87,10 @@ export function sshInventoryDoc(lab: Doc, o: SshInventoryOptions): Doc {
       delete f['qemu_netdev']
       const start = f['lab_start']
       if (isRecord(start)) f['lab_start'] = Object.fromEntries(Object.entries(start).map(([k, v]) => [k, Array.isArray(v) ? unwrapGuestNs(v.map(String)) : v]))
-      hosts[name] = {...rest, via: 'ssh', ssh: {user: o.user ?? SSH_USER, ...(o.port === undefined || o.port === SSH_PORT ? {} : {port: o.port}), key: o.key, knownHostsFile: o.knownHostsFile, strictHostKeyChecking: 'yes'}, facts: f}
+      // ControlMaster no: dropbear 2022.83 (the guest's) ends some of several concurrent sessions on one
+      // multiplexed connection with exit 255 and no exit status (8 at a time on one master: 6–16 of 200 failed;
+      // one at a time, or 4 at a time on separate connections: none), and a drill runs its reads concurrently
+      hosts[name] = {...rest, via: 'ssh', ssh: {user: o.user ?? SSH_USER, ...(o.port === undefined || o.port === SSH_PORT ? {} : {port: o.port}), key: o.key, knownHostsFile: o.knownHostsFile, strictHostKeyChecking: 'yes', options: {ControlMaster: 'no'}}, facts: f}
     } else if (via === 'netns') {
       hosts[name] = {...rest, via: 'local', facts: f}
     } else {
