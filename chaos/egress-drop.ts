@@ -1,6 +1,6 @@
 /**
  * Dropping some of a host's own outgoing packets (VRRP adverts: drop-vrrp; the IPVS sync daemon's
- * datagrams: drop-sync) with the packet filter the host has:
+ * datagrams: drop-sync; a service port's TCP replies: drop-port) with the packet filter the host has:
  *
  * - nftables where `nft` runs: our own table with an output-hook chain, deleted on revert (the faults' own
  *   scripts);
@@ -28,7 +28,7 @@ export const TC_CANDIDATES = ['tc', '/sbin/tc', '/usr/sbin/tc'] as const
 export const TC_GONE_CODES = [0, 2]
 
 /** Our filters' preferences on clsact egress, one per fault (they can coexist on one device). */
-export const TC_PREF = {vrrp: 4112, sync: 4848} as const
+export const TC_PREF = {vrrp: 4112, sync: 4848, port: 4880} as const
 
 /**
  * nft if it runs on the host, else iproute2's tc (and whether `dev` has a clsact qdisc already); neither:

@@ -4,6 +4,7 @@ import {clusterKill} from './cluster-kill.js'
 import {clusterMove} from './cluster-move.js'
 import {clusterPartition} from './cluster-partition.js'
 import {clusterStandby} from './cluster-standby.js'
+import {dropPort} from './drop-port.js'
 import {dropSync} from './drop-sync.js'
 import {dropVrrp} from './drop-vrrp.js'
 import {kill} from './kill.js'
@@ -22,6 +23,7 @@ export const FAULTS: readonly RegisteredFault[] = [
   registerFault(serviceStop),
   registerFault(dropVrrp),
   registerFault(dropSync),
+  registerFault(dropPort),
   registerFault(clusterKill),
   registerFault(clusterStandby),
   registerFault(clusterMove),

@@ -6,8 +6,9 @@
  *     formula (attempts start delay_before_retry after the previous attempt's start);
  *   --health ldirectord (keepalived VRRP only, ldirectord 4.12 managing IPVS): the same fault, removed within
  *     ldirectord's loop formula (checkinterval, failurecount and the guest's measured loop costs), then rs1's
- *     NIC down (a blackhole: each failing check waits negotiatetimeout);
- * then `lab down` leaves nothing. Bounded: three boots, four drills, about six minutes.
+ *     NIC down (a blackhole: both of rs1's checks in the loop wait their timeout), then only rs1's port 80
+ *     dropped (drop-port: that check alone waits);
+ * then `lab down` leaves nothing. Bounded: three boots, five drills, about six minutes.
  */
 import assert from 'node:assert/strict'
 import {existsSync, mkdtempSync, rmSync} from 'node:fs'
@@ -88,6 +89,13 @@ describe('lvs lab: HTTP_GET and ldirectord health checks, rs1 httpd killed', () 
     const run = await rs1Drill(['--fault', 'nic-down'])
     assert.equal(run.prediction.inputs['checker'], 'ldirectord')
     checkRealServerRun(run, {what: 'ldirectord blackhole', minMs: 4450, maxMs: 8370, readdMaxMs: 3660, mode: 'blackhole'})
+  })
+
+  it('--health ldirectord, rs1 port 80 dropped (drop-port): only that check times out, the one-check form 3.475–6.520 s', async () => {
+    const run = await rs1Drill(['--fault', 'drop-port'])
+    assert.equal(run.prediction.inputs['checker'], 'ldirectord')
+    assert.equal(run.prediction.inputs['sameHostChecks'], undefined)
+    checkRealServerRun(run, {what: 'ldirectord port 80 dropped', minMs: 3475, maxMs: 6520, readdMaxMs: 3660, mode: 'blackhole'})
   })
 
   it('lab down leaves nothing: no namespaces, no QEMU, no lab directory', async () => {

@@ -5,9 +5,10 @@
  * timestamps within ±50 ms of Master_Down_Interval (3 × 1 s + (256 − 100)/256 s = 3.609375 s), the
  * new-connection gap, and the survival of 20 long-lived streams through the VIP: none without the sync
  * daemon (the new director resets them), most with `--sync` (a second boot), and `lab down` leaves nothing.
- * Real servers: rs1's httpd killed (the checker's connect is refused) and rs1's NIC down (a blackhole),
- * each removed from dir1's IPVS table within keepalived's TCP_CHECK formula ± RS_TOLERANCE_MS and re-added.
- * Bounded: two boots and four drills, under three minutes.
+ * Real servers: rs1's httpd killed (the checker's connect is refused), rs1's NIC down and rs1's port 80
+ * dropped (drop-port: blackholes, the second with the host up), each removed from dir1's IPVS table within
+ * keepalived's TCP_CHECK formula ± RS_TOLERANCE_MS and re-added.
+ * Bounded: two boots and five drills, about three and a half minutes.
  */
 import assert from 'node:assert/strict'
 import {existsSync, mkdtempSync, rmSync} from 'node:fs'
@@ -143,6 +144,12 @@ describe('lvs lab: director pair with the real IPVS, nic-down on the master', ()
     const run = await rsDrill(['--fault', 'nic-down'])
     // U[0, 1] + (1 + 1) × connect_timeout 1 + 1 × 1 = 3–4 s; re-add U[0, 1] + a check in flight ≤ 1 s
     checkRealServerRun(run, {what: 'rs1 blackhole', minMs: 3000, maxMs: 4000, readdMaxMs: 2000, mode: 'blackhole'})
+  })
+
+  it('rs1 port 80 dropped (drop-port: the host stays up): the same blackhole formula, removed within 3–4 s, re-added', async () => {
+    const run = await rsDrill(['--fault', 'drop-port'])
+    assert.deepEqual([run.fault.kind, run.fault.params['port']], ['drop-port', 80])
+    checkRealServerRun(run, {what: 'rs1 port 80 dropped', minMs: 3000, maxMs: 4000, readdMaxMs: 2000, mode: 'blackhole'})
   })
 
   it('nic-down dir1 with --sync: takeover as before, established streams survive', async () => {

@@ -26,7 +26,7 @@ function envFor(name: string, exec: Executor, force = false): FaultEnv {
 
 describe('fault plans (data first: the exact argv, before anything runs)', () => {
   it('every registered fault has a kind, a summary and parameter help', () => {
-    assert.deepEqual(FAULTS.map((f) => f.kind).sort(), ['cluster-kill', 'cluster-move', 'cluster-partition', 'cluster-standby', 'drop-sync', 'drop-vrrp', 'kill', 'member-down', 'nic-down', 'partition', 'service-stop'])
+    assert.deepEqual(FAULTS.map((f) => f.kind).sort(), ['cluster-kill', 'cluster-move', 'cluster-partition', 'cluster-standby', 'drop-port', 'drop-sync', 'drop-vrrp', 'kill', 'member-down', 'nic-down', 'partition', 'service-stop'])
     for (const f of FAULTS) assert.ok(f.summary.length > 20 && Object.keys(f.paramHelp).length > 0)
   })
 

@@ -264,9 +264,13 @@ export class RealServerLive implements StackHooks {
   }
 }
 
-/** How a fault makes the checker fail: RST (the daemon is gone) or silence (the NIC is down); null: no model. */
-export function failModeOf(plan: FaultPlan): FailMode | null {
+/**
+ * How a fault makes the checker fail: RST (the daemon is gone) or silence (the NIC is down, or the checked
+ * port's replies dropped: drop-port on `port`, the service the drill follows); null: no model.
+ */
+export function failModeOf(plan: FaultPlan, port?: number): FailMode | null {
   if (plan.kind === 'nic-down') return 'blackhole'
+  if (plan.kind === 'drop-port') return port === undefined || Number(plan.params['port']) === port ? 'blackhole' : null
   if (plan.kind === 'kill' || plan.kind === 'service-stop') return plan.params['signal'] === 'STOP' ? null : 'refused'
   return null
 }
@@ -322,7 +326,7 @@ export async function prepareRealServer(o: DrillOptions, target: InventoryHost, 
   const port = Number(new URL(url).port || (url.startsWith('https:') ? 443 : 80))
 
   const plan = realServerPlan(await o.planFault(env), target)
-  const mode = failModeOf(plan)
+  const mode = failModeOf(plan, port)
   const checker = checkerFor(master.config, vip, port, target.address)
   const ld = checker === null ? await ldirectordPrediction(master, vip, port, target, mode, plan) : null
   let prediction: Prediction
@@ -332,7 +336,7 @@ export async function prepareRealServer(o: DrillOptions, target: InventoryHost, 
     prediction = {metric: 'checkerRemovalMs', takeoverMs: null, minMs: null, maxMs: null, formula: `no checker for real_server ${target.address} in virtual_server ${vip} ${port} of ${master.host.name}:${master.confPath}: keepalived never removes it, requests to it fail until it returns`, inputs: {}}
     warnings.push(`${target.name} has no health checker on ${master.host.name}`)
   } else if (mode === null) {
-    prediction = {metric: 'checkerRemovalMs', takeoverMs: null, minMs: null, maxMs: null, formula: `a ${plan.kind} fault (${plan.summary}) leaves the port accepting connections (a stopped daemon's backlog still completes the handshake): ${checker.kind} does not fail`, inputs: {}}
+    prediction = {metric: 'checkerRemovalMs', takeoverMs: null, minMs: null, maxMs: null, formula: plan.kind === 'drop-port' ? `${plan.summary}: port ${port}, which ${checker.kind} checks, still answers` : `a ${plan.kind} fault (${plan.summary}) leaves the port accepting connections (a stopped daemon's backlog still completes the handshake): ${checker.kind} does not fail`, inputs: {}}
   } else {
     prediction = predictCheckerRemoval(checker, mode, target.name)
     const r = predictReadd(checker, mode)

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
+import {DROP_PORT_REMOVE_SCRIPT, NFT_DROP_PORT_TABLE, dropPortScript} from '../../../chaos/drop-port.js'
 import {NFT_SYNC_TABLE, REMOVE_SYNC_SCRIPT, dropSyncScript} from '../../../chaos/drop-sync.js'
 import {TC_GONE_CODES, TC_PREF} from '../../../chaos/egress-drop.js'
 import {faultDefinition} from '../../../chaos/registry.js'
@@ -24,6 +25,7 @@ const inv = parseInventory(`
 hosts:
   dir1: {address: 10.98.0.2, via: vm, vm_socket: /run/x/hx.sock, vm_netns: dir1, roles: [lvs-director], services: none, facts: {interface: eth0}}
   dir2: {address: 10.98.0.3, via: vm, vm_socket: /run/x/hx.sock, vm_netns: dir2, roles: [lvs-director], services: none, facts: {interface: eth0}}
+  rs1: {address: 10.98.0.11, via: vm, vm_socket: /run/x/hx.sock, vm_netns: rs1, roles: [lvs-real-server], services: none}
 `)
 
 function envFor(name: string, exec: RecordingExecutor): FaultEnv {
@@ -44,6 +46,32 @@ function guest(qdiscs = 'qdisc noqueue 0: root refcnt 2 \n'): RecordingExecutor 
 }
 
 const argvs = (as: Action[]): string[] => as.map((a) => (a.type === 'exec' ? a.argv.join(' ') : a.type === 'sleep' ? `sleep ${a.ms}` : a.type))
+
+describe('drop-port on a real server: its TCP replies from the port dropped, the host left up', () => {
+  it('the guest (no nft): one u32 filter of ours matching TCP source port 80 on clsact egress, revert idempotent', async () => {
+    const p = await faultDefinition('drop-port').plan({}, envFor('rs1', guest()))
+    assert.equal(p.effect, 'backend-loss')
+    assert.deepEqual(p.params, {port: 80, interface: 'eth0', with: 'tc'})
+    assert.deepEqual(argvs(p.inject), ['/sbin/tc qdisc add dev eth0 clsact', `/sbin/tc filter add dev eth0 egress pref ${TC_PREF.port} protocol ip u32 match ip protocol 6 0xff match ip sport 80 0xffff action drop`])
+    assert.deepEqual(argvs(p.revert), [`/sbin/tc filter del dev eth0 egress pref ${TC_PREF.port}`, '/sbin/tc qdisc del dev eth0 clsact'])
+    for (const r of p.revert) assert.ok(r.type === 'exec' && r.okCodes === TC_GONE_CODES)
+    // three preferences of ours, one per fault: they can sit on one device together
+    assert.equal(new Set(Object.values(TC_PREF)).size, 3)
+  })
+
+  it('nftables where nft runs: our own table, the port and device as given; a bad port is E_USAGE before anything runs', async () => {
+    const p = await faultDefinition('drop-port').plan({port: '7', interface: 'ens3'}, envFor('rs1', new RecordingExecutor('rs1')))
+    const inj = p.inject[0]
+    assert.ok(inj?.type === 'exec' && inj.input === dropPortScript('ens3', 7))
+    assert.match(dropPortScript('ens3', 7), /oifname "ens3" tcp sport 7 counter drop/)
+    const rev = p.revert[0]
+    assert.ok(rev?.type === 'exec' && rev.input === DROP_PORT_REMOVE_SCRIPT)
+    assert.equal(DROP_PORT_REMOVE_SCRIPT, `table inet ${NFT_DROP_PORT_TABLE}\ndelete table inet ${NFT_DROP_PORT_TABLE}\n`)
+    for (const port of ['0', '70000', 'http']) {
+      await assert.rejects(faultDefinition('drop-port').plan({port}, envFor('rs1', new RecordingExecutor('rs1'))), (e: unknown) => e instanceof HachaosError && e.exitName === 'USAGE', port)
+    }
+  })
+})
 
 describe('drop-vrrp on a host without nftables (the LVS lab guest): tc by path', () => {
   it('clsact made and removed by us, one u32 filter at our preference dropping ip protocol 112, revert idempotent', async () => {

@@ -222,5 +222,8 @@ describe('the plan of a real-server drill', () => {
     assert.equal(failModeOf(nic), 'blackhole')
     assert.equal(failModeOf(kill), 'refused')
     assert.equal(failModeOf({...kill, params: {signal: 'STOP'}}), null, 'a stopped daemon still completes the handshake')
+    // drop-port: a blackhole of the port the drill follows; another port's drop leaves the checked one answering
+    assert.equal(failModeOf({...nic, kind: 'drop-port', params: {port: 80}}, 80), 'blackhole')
+    assert.equal(failModeOf({...nic, kind: 'drop-port', params: {port: 7}}, 80), null)
   })
 })
