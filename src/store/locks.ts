@@ -12,7 +12,7 @@
  */
 import {closeSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs'
 import {hostname, tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 
 import {HachaosError} from '../errors.js'
 import {pidStartOf} from '../util/proc.js'
@@ -130,7 +130,13 @@ export class LockSet {
   private take(key: string): void {
     const dir = this.o.dir ?? lockDir()
     const file = lockFile(key, dir)
-    storeWrite(dir, 'the lock directory', () => mkdirSync(dir, {recursive: true, mode: 0o700}))
+    storeWrite(dir, 'the lock directory', () => {
+      // only the lock directory itself is private: `recursive` would give a missing parent its mode too, and a
+      // 0700 /run/hachaos made by the first lock hid the labs under it from their daemons' users (the
+      // keepalived lab's apache2, running as www-data, answered 403 to every check)
+      mkdirSync(dirname(dir), {recursive: true})
+      mkdirSync(dir, {recursive: true, mode: 0o700})
+    })
     const me: LockHolder = {schema: 'hachaos.lock/1', key, pid: process.pid, pidStart: pidStartOf(process.pid), machine: hostname(), runId: this.o.runId, what: this.o.what, since: new Date().toISOString()}
     for (let attempt = 0; attempt < 20; attempt++) {
       let fd: number | undefined

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
-import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -97,6 +97,25 @@ describe('locks: one drill per target', () => {
 function require_hostname(): string {
   return spawnSync('hostname').stdout.toString().trim()
 }
+
+describe('the lock directory', () => {
+  it('is private (0700), but a parent it creates keeps the default mode: /run/hachaos also holds the labs, whose daemons run as other users', () => {
+    const saved = process.env['HACHAOS_LOCK_DIR']
+    const parent = join(home, 'run-hachaos')
+    process.env['HACHAOS_LOCK_DIR'] = join(parent, 'locks')
+    const old = process.umask(0o022)
+    try {
+      const s = new LockSet({runId: 'run-m', what: 'failover'})
+      s.acquire(['lab-k-hc-lb1'])
+      s.release()
+      assert.equal(statSync(join(parent, 'locks')).mode & 0o777, 0o700)
+      assert.equal(statSync(parent).mode & 0o777, 0o755, 'the parent traversable by www-data (the keepalived lab\'s apache2 answered 403 under a 0700 /run/hachaos)')
+    } finally {
+      process.umask(old)
+      process.env['HACHAOS_LOCK_DIR'] = saved
+    }
+  })
+})
 
 describe('journal: from the first side effect, damaged files, recover', () => {
   it('entries open as planned, record helpers once each, and close as not-injected or reverted', () => {
