@@ -10,7 +10,7 @@
 import {z} from 'zod'
 
 import type {FaultDefinition, FaultEnv, FaultPlan} from '../src/fault/types.js'
-import {TC_PREF, dropToolOf, tcDropActions} from './egress-drop.js'
+import {TC_PREF, dropActions, dropToolOf} from './egress-drop.js'
 
 const IFNAME = /^[A-Za-z0-9_.:@][A-Za-z0-9_.:@-]{0,14}$/
 
@@ -52,13 +52,10 @@ export const dropPort: FaultDefinition<P> = {
   async plan(p: P, env: FaultEnv): Promise<FaultPlan> {
     const dev = p.interface ?? env.target.facts.interface ?? 'eth0'
     const tool = await dropToolOf(env.exec, dev, env.target.name)
-    const steps =
-      tool.kind === 'nft'
-        ? {
-            inject: [{type: 'exec' as const, host: env.ref, argv: ['nft', '-f', '-'], input: dropPortScript(dev, p.port), what: `add table inet ${NFT_DROP_PORT_TABLE} on ${env.target.name}`}],
-            revert: [{type: 'exec' as const, host: env.ref, argv: ['nft', '-f', '-'], input: DROP_PORT_REMOVE_SCRIPT, what: `delete table inet ${NFT_DROP_PORT_TABLE} on ${env.target.name}`}],
-          }
-        : tcDropActions(env.ref, tool, dev, TC_PREF.port, u32TcpSport(p.port), `TCP from port ${p.port}`)
+    const steps = dropActions(env.ref, tool, dev, {
+      nft: {table: NFT_DROP_PORT_TABLE, script: dropPortScript(dev, p.port), remove: DROP_PORT_REMOVE_SCRIPT},
+      tc: {pref: TC_PREF.port, match: u32TcpSport(p.port), what: `TCP from port ${p.port}`},
+    })
     return {
       kind: 'drop-port',
       target: env.target.name,

@@ -5,7 +5,7 @@ import type {Action, FaultDefinition, FaultEnv, FaultPlan} from '../src/fault/ty
 import {parseIpvsDaemon} from '../src/stacks/lvs/readers.js'
 import {DEFAULT_HOLD_MS, MAX_HOLD_MS, SYNC_GROUP, SYNC_PORT, failoverDelayMs} from '../src/stacks/lvs/sync-drop.js'
 import {parseDuration} from '../src/time.js'
-import {TC_PREF, dropToolOf, tcDropActions, u32Udp} from './egress-drop.js'
+import {TC_PREF, dropActions, dropToolOf, u32Udp} from './egress-drop.js'
 
 const IFNAME = /^[A-Za-z0-9_.:@][A-Za-z0-9_.:@-]{0,14}$/
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/
@@ -100,13 +100,10 @@ export const dropSync: FaultDefinition<P> = {
     const port = p.port ?? (Number(master.params['port']) || SYNC_PORT)
     const tool = await dropToolOf(env.exec, dev, name)
     const what = `the sync daemon's UDP to ${group}:${port}`
-    const drop =
-      tool.kind === 'nft'
-        ? {
-            inject: [{type: 'exec' as const, host: env.ref, argv: ['nft', '-f', '-'], input: dropSyncScript(dev, group, port), what: `add table inet ${NFT_SYNC_TABLE} on ${name}`}],
-            revert: [{type: 'exec' as const, host: env.ref, argv: ['nft', '-f', '-'], input: REMOVE_SYNC_SCRIPT, what: `delete table inet ${NFT_SYNC_TABLE} on ${name}`}],
-          }
-        : tcDropActions(env.ref, tool, dev, TC_PREF.sync, u32Udp(group, port), what)
+    const drop = dropActions(env.ref, tool, dev, {
+      nft: {table: NFT_SYNC_TABLE, script: dropSyncScript(dev, group, port), remove: REMOVE_SYNC_SCRIPT},
+      tc: {pref: TC_PREF.sync, match: u32Udp(group, port), what},
+    })
     const inject: Action[] = [...drop.inject]
     const revert: Action[] = [...drop.revert]
     const delay = failoverDelayMs(p.hold)

@@ -1,7 +1,7 @@
 import {z} from 'zod'
 
 import type {FaultDefinition, FaultEnv, FaultPlan} from '../src/fault/types.js'
-import {TC_PREF, U32_VRRP, dropToolOf, tcDropActions} from './egress-drop.js'
+import {TC_PREF, U32_VRRP, dropActions, dropToolOf} from './egress-drop.js'
 
 const Params = z
   .object({
@@ -38,13 +38,10 @@ export const dropVrrp: FaultDefinition<P> = {
     const dev = p.interface ?? env.target.facts.interface ?? 'eth0'
     // nft where it runs; else iproute2's tc (chaos/egress-drop.ts says why and how)
     const tool = await dropToolOf(env.exec, dev, env.target.name)
-    const steps =
-      tool.kind === 'nft'
-        ? {
-            inject: [{type: 'exec' as const, host: env.ref, argv: ['nft', '-f', '-'], input: dropVrrpScript(dev), what: `add table inet ${NFT_TABLE} on ${env.target.name}`}],
-            revert: [{type: 'exec' as const, host: env.ref, argv: ['nft', '-f', '-'], input: REMOVE_SCRIPT, what: `delete table inet ${NFT_TABLE} on ${env.target.name}`}],
-          }
-        : tcDropActions(env.ref, tool, dev, TC_PREF.vrrp, U32_VRRP, 'VRRP (ip protocol 112)')
+    const steps = dropActions(env.ref, tool, dev, {
+      nft: {table: NFT_TABLE, script: dropVrrpScript(dev), remove: REMOVE_SCRIPT},
+      tc: {pref: TC_PREF.vrrp, match: U32_VRRP, what: 'VRRP (ip protocol 112)'},
+    })
     return {
       kind: 'drop-vrrp',
       target: env.target.name,

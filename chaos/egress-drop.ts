@@ -79,3 +79,18 @@ export function tcDropActions(ref: HostRef, tool: Extract<DropTool, {kind: 'tc'}
   ]
   return {inject, revert}
 }
+
+/** What one drop fault gives for each tool: its own nftables table (script and idempotent removal), or a tc u32 filter. */
+export interface DropSpec {
+  nft: {table: string; script: string; remove: string}
+  tc: {pref: number; match: string[]; what: string}
+}
+
+/** The inject and revert of one egress drop with the tool the host has (nft: our table; tc: tcDropActions). */
+export function dropActions(ref: HostRef, tool: DropTool, dev: string, spec: DropSpec): {inject: Action[]; revert: Action[]} {
+  if (tool.kind === 'tc') return tcDropActions(ref, tool, dev, spec.tc.pref, spec.tc.match, spec.tc.what)
+  return {
+    inject: [{type: 'exec', host: ref, argv: ['nft', '-f', '-'], input: spec.nft.script, what: `add table inet ${spec.nft.table} on ${ref.name}`}],
+    revert: [{type: 'exec', host: ref, argv: ['nft', '-f', '-'], input: spec.nft.remove, what: `delete table inet ${spec.nft.table} on ${ref.name}`}],
+  }
+}
