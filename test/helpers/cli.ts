@@ -13,14 +13,20 @@ export interface CliResult {
   json: unknown
 }
 
-/** Run the real CLI (as a user would), with a timeout. */
-export function runCli(args: string[], opts: {env?: Record<string, string>; timeoutMs?: number; uid?: number; gid?: number} = {}): Promise<CliResult> {
+/**
+ * Run the real CLI (as a user would), with a timeout. `netns`: inside that network namespace (`ip netns exec`
+ * execs the command, so `onPid` gets hachaos's own PID), as an operator on that host runs it.
+ */
+export function runCli(args: string[], opts: {env?: Record<string, string>; timeoutMs?: number; uid?: number; gid?: number; netns?: string; onPid?: (pid: number) => void} = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const argv = [process.execPath, BIN, ...args]
+    const [file, ...rest] = opts.netns === undefined ? argv : ['ip', 'netns', 'exec', opts.netns, ...argv]
+    const child = spawn(file ?? process.execPath, rest, {
       env: {...process.env, ...opts.env},
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(opts.uid === undefined ? {} : {uid: opts.uid, gid: opts.gid ?? opts.uid}),
     })
+    if (child.pid !== undefined) opts.onPid?.(child.pid)
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))

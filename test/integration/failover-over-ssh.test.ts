@@ -5,12 +5,13 @@
  * the VIP polling — goes through the ssh executor. Traffic stays between the lab's own namespaces.
  */
 import assert from 'node:assert/strict'
-import {spawn, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
+import {labDir as labDirOf} from '../../src/lab/paths.js'
 import {NetnsExecutor} from '../../src/exec/netns.js'
 import {leftoverSshMasters} from '../../src/exec/ssh.js'
 import type {JournalEntry} from '../../src/store/journal.js'
@@ -18,7 +19,7 @@ import {pidAlive} from '../../src/util/proc.js'
 import type {DrillRun} from '../../src/store/run-types.js'
 import {sleep} from '../../src/time.js'
 import {masterDownIntervalMs} from '../../src/stacks/keepalived/timing.js'
-import {BIN, labPrefixForTests, runCli} from '../helpers/cli.js'
+import {type CliResult, labPrefixForTests, runCli} from '../helpers/cli.js'
 
 const prefix = labPrefixForTests()
 const dir = mkdtempSync(join(tmpdir(), 'hachaos-ssh-drill-'))
@@ -46,27 +47,8 @@ function sshToLbs(): number[] {
 }
 
 /** Run the CLI inside the client namespace, as an operator on the client host would. */
-function fromClient(args: string[], timeoutMs = 120_000, onPid?: (pid: number) => void): Promise<{code: number | null; json: unknown; stdout: string; stderr: string}> {
-  return new Promise((resolve) => {
-    const child = spawn('ip', ['netns', 'exec', `${prefix}-client`, process.execPath, BIN, ...args], {env: {...process.env, HACHAOS_HOME: HOME}, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-    // `ip netns exec` execs the command: this PID is hachaos's own
-    if (child.pid !== undefined) onPid?.(child.pid)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      let json: unknown
-      try {
-        json = JSON.parse(stdout)
-      } catch {
-        json = undefined
-      }
-      resolve({code, json, stdout, stderr})
-    })
-  })
+function fromClient(args: string[], timeoutMs = 120_000, onPid?: (pid: number) => void): Promise<CliResult> {
+  return runCli(args, {netns: `${prefix}-client`, env: {HACHAOS_HOME: HOME}, timeoutMs, ...(onPid === undefined ? {} : {onPid})})
 }
 
 describe('a drill over ssh (hachaos on the client, lb1/lb2 reached by ssh)', {skip: !existsSync('/usr/sbin/sshd') && 'openssh-server not installed'}, () => {
@@ -76,7 +58,7 @@ describe('a drill over ssh (hachaos on the client, lb1/lb2 reached by ssh)', {sk
     await runCli(['lab', 'down'])
     const up = await runCli(['lab', 'up', '--json'], {timeoutMs: 90_000})
     assert.equal(up.code, 0, up.stderr)
-    const labDir = `/run/hachaos/labs/${prefix}-keepalived`
+    const labDir = labDirOf(prefix, 'keepalived')
     for (const k of ['host_key', 'id_ed25519']) assert.equal(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, k)]).status, 0)
     writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'id_ed25519.pub')), {mode: 0o600})
     writeFileSync(join(dir, 'known_hosts'), LBS.map((l) => `[${l.ip}]:${PORT} ${readFileSync(join(dir, 'host_key.pub'), 'utf8').trim()}`).join('\n') + '\n')

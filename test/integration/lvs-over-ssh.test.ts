@@ -12,7 +12,6 @@
  * - `lab down` leaves no namespace, no lab directory (the keys with it), no ssh process.
  */
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
 import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -26,7 +25,7 @@ import {listNetns} from '../../src/lab/netns-ops.js'
 import {labDir} from '../../src/lab/paths.js'
 import {masterDownIntervalMs} from '../../src/stacks/keepalived/timing.js'
 import type {DrillRun} from '../../src/store/run-types.js'
-import {BIN, labPrefixForTests, runCli, waitVipHome} from '../helpers/cli.js'
+import {type CliResult, labPrefixForTests, runCli, waitVipHome} from '../helpers/cli.js'
 
 const prefix = labPrefixForTests()
 const HOME = mkdtempSync(join(tmpdir(), 'hachaos-lvs-ssh-'))
@@ -66,25 +65,8 @@ async function noSshLeft(): Promise<void> {
 }
 
 /** The CLI inside the client namespace, as an operator on the client host runs it. */
-function fromClient(args: string[], timeoutMs = 120_000): Promise<{code: number | null; json: unknown; stdout: string; stderr: string}> {
-  return new Promise((resolve) => {
-    const child = spawn('ip', ['netns', 'exec', `${prefix}-lc`, process.execPath, BIN, ...args], {env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      let json: unknown
-      try {
-        json = JSON.parse(stdout)
-      } catch {
-        json = undefined
-      }
-      resolve({code, json, stdout, stderr})
-    })
-  })
+function fromClient(args: string[], timeoutMs = 120_000): Promise<CliResult> {
+  return runCli(args, {netns: `${prefix}-lc`, env, timeoutMs})
 }
 
 async function drill(args: string[]): Promise<DrillRun> {
