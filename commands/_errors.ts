@@ -5,6 +5,7 @@
  * src/errors.ts. oclif's own parse errors (unknown flag, missing flag, bad option) become USAGE (exit 2).
  */
 import {HachaosError, isHachaosError} from '../src/errors.js'
+import {stdoutClosed} from '../src/util/stdio.js'
 
 // oclif colours parts of its messages when stderr is a TTY; our text and JSON carry none.
 // eslint-disable-next-line no-control-regex
@@ -59,7 +60,10 @@ export function formatError(e: HachaosError): string {
 /** Report `e` the way the command line was asked for (JSON on stdout, or text on stderr); sets the exit code. */
 export function reportError(e: HachaosError, json: boolean): void {
   process.exitCode = e.exit
-  if (json) process.stdout.write(`${JSON.stringify({error: e.toJSON()}, null, 2)}\n`)
+  // the reader of stdout has gone (| head): that is not worth a word (src/util/stdio.ts); any other error goes
+  // to stderr then
+  if (e.exitName === 'OUTPUT_CLOSED') return
+  if (json && !stdoutClosed()) process.stdout.write(`${JSON.stringify({error: e.toJSON()}, null, 2)}\n`)
   else process.stderr.write(formatError(e))
 }
 

@@ -29,6 +29,7 @@ export const ExitCode = {
   TIMEOUT: 9,
   BUSY: 10,
   INTERRUPTED: 130,
+  OUTPUT_CLOSED: 141,
 } as const
 
 export type ExitCodeName = keyof typeof ExitCode
@@ -47,6 +48,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{code: number; name: ExitCodeName; m
   {code: 9, name: 'TIMEOUT', meaning: 'something did not happen within the time allowed'},
   {code: 10, name: 'BUSY', meaning: 'busy: another drill (or `hachaos recover`) holds the target or a host its stack touches (the message names its PID and run id)'},
   {code: 130, name: 'INTERRUPTED', meaning: 'interrupted by SIGINT/SIGTERM (faults were reverted)'},
+  {code: 141, name: 'OUTPUT_CLOSED', meaning: 'stdout was closed before the output was complete (piped to `head`): stopped quietly, as a program ended by SIGPIPE (128 + 13)'},
 ]
 
 export interface HachaosErrorOptions {
@@ -127,3 +129,7 @@ export function fileErrorText(e: unknown): string {
       return code ?? errorMessage(e)
   }
 }
+
+/** stdout was closed by its reader (EPIPE: `hachaos … | head`): the command stops, silently, with exit 141. */
+export const outputClosed = (): HachaosError =>
+  new HachaosError('stdout was closed before the output was complete', {code: 'E_OUTPUT_CLOSED', exit: 'OUTPUT_CLOSED', where: 'stdout'})

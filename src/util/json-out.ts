@@ -5,6 +5,7 @@
  */
 import {once} from 'node:events'
 
+import {outputClosed} from '../errors.js'
 import {type Around, writeAround, writeUint} from './digits.js'
 
 /**
@@ -24,8 +25,14 @@ export class StreamOut {
   private readonly full: Array<{c: Buffer; own: Buffer | null}> = []
   private readonly free: Buffer[] = []
   private acc = ''
+  /** The stream failed with EPIPE (its reader went away): flush() throws outputClosed() from then on. */
+  private closed = false
 
-  constructor(private readonly out: NodeJS.WritableStream) {}
+  constructor(private readonly out: NodeJS.WritableStream) {
+    out.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') this.closed = true
+    })
+  }
 
   /** Bytes buffered. */
   get pending(): number {
@@ -151,22 +158,32 @@ export class StreamOut {
     this.pos = 0
   }
 
+  /** Hand the buffered bytes to the stream; throws outputClosed() once the stream's reader has gone (EPIPE). */
   async flush(): Promise<void> {
     this.encode()
     this.spill()
     const chunks = this.full.splice(0)
     for (const {c, own} of chunks) {
+      if (this.closed) throw outputClosed()
       const done =
         own === null
           ? undefined
           : (): void => {
               if (this.free.length < StreamOut.POOL) this.free.push(own)
             }
-      if (!this.out.write(c, done)) await once(this.out, 'drain')
+      if (!this.out.write(c, done)) {
+        try {
+          await once(this.out, 'drain')
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'EPIPE') throw outputClosed()
+          throw error
+        }
+      }
     }
     // let the stream's write callbacks run (a stream that writes synchronously, e.g. to a file or /dev/null,
     // calls them on the next tick, which a loop of resolved awaits never reaches): the buffers come back
     if (chunks.length > 0) await new Promise<void>((resolve) => setImmediate(resolve))
+    if (this.closed) throw outputClosed()
   }
 }
 
