@@ -3,6 +3,7 @@ import {join} from 'node:path'
 import {Flags} from '@oclif/core'
 
 import {ExitCode, HachaosError} from '../src/errors.js'
+import {onStdoutClosed} from '../src/util/stdio.js'
 import {executorFor, findHost} from '../src/inventory/inventory.js'
 import {resolveInventory} from '../src/inventory/resolve.js'
 import {MAX_RATE, runProbes, type ProbeSummary} from '../src/probe/http.js'
@@ -87,6 +88,11 @@ Exit 5 (host) when every probe failed: the URL could not be reached at all (or D
     const onSignal = (): void => ac.abort()
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
+    // `probe --forever | head`: stop once the reader has gone, exit 141 (src/util/stdio.ts)
+    const offPipe = onStdoutClosed(() => {
+      process.exitCode = ExitCode.OUTPUT_CLOSED
+      ac.abort()
+    })
     let summary: ProbeSummary
     try {
       const o = {url: url.toString(), ratePerS: flags.rate, timeoutMs, durationMs, signal: ac.signal}
@@ -94,6 +100,7 @@ Exit 5 (host) when every probe failed: the URL could not be reached at all (or D
     } finally {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
+      offPipe()
     }
     if (summary.sent > 0 && summary.ok === 0) {
       const why = Object.entries(summary.byError).map(([k, n]) => `${k} ${n}`).join(', ')
@@ -120,6 +127,11 @@ Exit 5 (host) when every probe failed: the URL could not be reached at all (or D
     const onSignal = (): void => ac.abort()
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
+    // `probe --forever | head`: stop once the reader has gone, exit 141 (src/util/stdio.ts)
+    const offPipe = onStdoutClosed(() => {
+      process.exitCode = ExitCode.OUTPUT_CLOSED
+      ac.abort()
+    })
     let summary: FsProbeSummary
     try {
       if (flags.from === undefined) {
@@ -131,6 +143,7 @@ Exit 5 (host) when every probe failed: the URL could not be reached at all (or D
     } finally {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
+      offPipe()
     }
     if (summary.sent > 0 && summary.ok === 0) {
       process.stderr.write(`every operation failed (${Object.entries(summary.byError).map(([k, n]) => `${k} ${n}`).join(', ')}): ${dir} is not writable from ${flags.from ?? 'this machine'}\n`)

@@ -3,7 +3,8 @@ import {join} from 'node:path'
 
 import {Flags} from '@oclif/core'
 
-import {HachaosError} from '../src/errors.js'
+import {ExitCode, HachaosError} from '../src/errors.js'
+import {onStdoutClosed} from '../src/util/stdio.js'
 import {resolveInventory} from '../src/inventory/resolve.js'
 import {MAX_RATE} from '../src/probe/http.js'
 import {parseObjective} from '../src/sla/nines.js'
@@ -156,6 +157,12 @@ frame ring at most 16,384 frames and 4 MiB.`
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
     if (flags.tui) process.on('SIGHUP', onSignal)
+    // `hachaos watch | head`: stop as on SIGTERM once the reader has gone, exit 141 (src/util/stdio.ts)
+    const offPipe = onStdoutClosed(() => {
+      process.exitCode = ExitCode.OUTPUT_CLOSED
+      stoppedBy = 'signal'
+      stop.abort()
+    })
 
     const incidents: WatchedIncident[] = []
     let board: FailoverBoard | null = null
@@ -271,6 +278,7 @@ frame ring at most 16,384 frames and 4 MiB.`
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
       process.off('SIGHUP', onSignal)
+      offPipe()
     }
     const w = watch
     const endUs = nowUs()

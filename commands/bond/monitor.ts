@@ -2,7 +2,8 @@ import {Args, Flags} from '@oclif/core'
 
 import {bondFsFor} from '../../src/bond/fs.js'
 import {BondReader, checkBondName} from '../../src/bond/snapshot.js'
-import {HachaosError} from '../../src/errors.js'
+import {ExitCode, HachaosError} from '../../src/errors.js'
+import {onStdoutClosed} from '../../src/util/stdio.js'
 import {executorFor} from '../../src/inventory/inventory.js'
 import {planLoad} from '../../src/iperf/plan.js'
 import {parseDuration} from '../../src/time.js'
@@ -100,6 +101,11 @@ lab's VM console), or an offline copy of the tree with --root.`
     const onSig = (): void => ac.abort()
     process.once('SIGINT', onSig)
     process.once('SIGTERM', onSig)
+    // `bond monitor bond0 | head`: stop once the reader has gone, exit 141 (src/util/stdio.ts)
+    const offPipe = onStdoutClosed(() => {
+      process.exitCode = ExitCode.OUTPUT_CLOSED
+      ac.abort()
+    })
     try {
       if (flags.once) {
         const got: MonitorSample[] = []
@@ -145,6 +151,7 @@ lab's VM console), or an offline copy of the tree with --root.`
     } finally {
       process.off('SIGINT', onSig)
       process.off('SIGTERM', onSig)
+      offPipe()
     }
   }
 

@@ -69,3 +69,27 @@ export async function waitVipHome(host: string, opts: {topology?: string; env?: 
   }
   throw new Error(`the VIP did not go back to ${host} within ${timeoutMs / 1000} s (owners: ${owners.join(',') || 'none'})`)
 }
+
+/**
+ * The CLI with stdout a pipe closed after its first bytes, as `hachaos … | head -1` does: exit code, signal,
+ * stderr, how many bytes came first, and how long until it exited (a stream that ignored the closed pipe runs
+ * until `timeoutMs`, then SIGKILL).
+ */
+export function runCliClosingStdout(args: string[], opts: {env?: Record<string, string>; timeoutMs?: number} = {}): Promise<{code: number | null; signal: NodeJS.Signals | null; stderr: string; firstBytes: number; ms: number}> {
+  return new Promise((resolve) => {
+    const t0 = performance.now()
+    const child = spawn(process.execPath, [BIN, ...args], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, ...opts.env}})
+    let stderr = ''
+    let firstBytes = 0
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.stdout.once('data', (d: Buffer) => {
+      firstBytes = d.length
+      child.stdout.destroy()
+    })
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000)
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      resolve({code, signal, stderr, firstBytes, ms: performance.now() - t0})
+    })
+  })
+}

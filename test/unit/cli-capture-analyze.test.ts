@@ -3,7 +3,7 @@ import {join} from 'node:path'
 import {describe, it} from 'node:test'
 
 import type {CaptureAnalyzeResult} from '../../commands/capture/analyze.js'
-import {ROOT, runCli} from '../helpers/cli.js'
+import {ROOT, runCli, runCliClosingStdout} from '../helpers/cli.js'
 
 const FIX = join(ROOT, 'test', 'fixtures', 'capture')
 const NAMES = ['--name', '10.66.0.11=lb1', '--name', '10.66.0.12=lb2']
@@ -184,27 +184,7 @@ describe('hachaos capture analyze --json, GARPs spooled', () => {
 })
 
 describe('hachaos capture analyze | head (the reader goes away)', () => {
-  /**
-   * The CLI with stdout a pipe that is closed after its first bytes: exit code, stderr, and whether the
-   * temporary spool directory was left behind. Before src/util/stdio.ts, the EPIPE was an unhandled 'error'
-   * event: a stack trace on stderr and exit 1.
-   */
-  async function closedAfterFirstBytes(args: string[], tmp: string): Promise<{code: number | null; signal: string | null; stderr: string; firstBytes: number}> {
-    const {spawn} = await import('node:child_process')
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, TMPDIR: tmp}})
-    let stderr = ''
-    let firstBytes = 0
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.stdout.once('data', (d: Buffer) => {
-      firstBytes = d.length
-      child.stdout.destroy()
-    })
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
-    const [code, signal] = (await new Promise((resolve) => child.on('close', (c, s) => resolve([c, s])))) as [number | null, string | null]
-    clearTimeout(timer)
-    return {code, signal, stderr, firstBytes}
-  }
-
+  // Before src/util/stdio.ts, the EPIPE was an unhandled 'error' event: a stack trace on stderr and exit 1.
   it('--json, --events ndjson and the oclif path: exit 141 (as SIGPIPE), nothing on stderr, no spool left', async () => {
     const {mkdtempSync, readdirSync, rmSync} = await import('node:fs')
     const {tmpdir} = await import('node:os')
@@ -219,7 +199,7 @@ describe('hachaos capture analyze | head (the reader goes away)', () => {
         ['capture', 'analyze', file, '-q', '--events', 'ndjson'],
         ['capture:analyze', file, '-q', '--json'],
       ]) {
-        const r = await closedAfterFirstBytes(args, dir)
+        const r = await runCliClosingStdout(args, {env: {TMPDIR: dir}})
         assert.ok(r.firstBytes > 0, args.join(' '))
         assert.equal(r.signal, null, args.join(' '))
         assert.equal(r.code, 141, `${args.join(' ')}: ${r.stderr}`)
