@@ -25,7 +25,6 @@ export class ByteSource {
     readonly head: Buffer,
     private readonly fh: FileHandle | null,
     private readonly stdin: AsyncIterator<Buffer> | null,
-    private position: number,
   ) {}
 
   /** Open a file (or stdin for '-') and read its first bytes; clear BAD_INPUT errors for a missing file. */
@@ -41,7 +40,7 @@ export class ByteSource {
         parts.push(b)
         got += b.length
       }
-      return new ByteSource(path, Buffer.concat(parts), null, it, 0)
+      return new ByteSource(path, Buffer.concat(parts), null, it)
     }
     let fh: FileHandle
     try {
@@ -56,9 +55,17 @@ export class ByteSource {
       })
     }
     try {
+      // reads at the file's own position (position null), never at an offset: a FIFO, `<(zcat day.pcap.gz)`
+      // (/dev/fd/63, a pipe) or a character device cannot seek (pread: ESPIPE), and a pipe may give the head in
+      // several short reads
       const head = Buffer.alloc(HEAD)
-      const {bytesRead} = await fh.read(head, 0, HEAD, 0)
-      return new ByteSource(path, head.subarray(0, bytesRead), fh, null, bytesRead)
+      let got = 0
+      while (got < HEAD) {
+        const {bytesRead} = await fh.read(head, got, HEAD - got, null)
+        if (bytesRead === 0) break
+        got += bytesRead
+      }
+      return new ByteSource(path, head.subarray(0, got), fh, null)
     } catch (e) {
       await fh.close()
       throw new HachaosError(`cannot read ${path}: ${fileErrorText(e)}`, {code: 'E_READ_FILE', exit: 'BAD_INPUT', where: path})
@@ -78,12 +85,11 @@ export class ByteSource {
         for (;;) {
           let n: number
           try {
-            n = (await this.fh.read(buf, 0, CHUNK, this.position)).bytesRead
+            n = (await this.fh.read(buf, 0, CHUNK, null)).bytesRead
           } catch (e) {
             throw new HachaosError(`cannot read ${this.path}: ${fileErrorText(e)}`, {code: 'E_READ_FILE', exit: 'BAD_INPUT', where: this.path})
           }
           if (n === 0) return
-          this.position += n
           yield buf.subarray(0, n)
         }
       }
