@@ -12,6 +12,7 @@ import {addSource, notAConfig} from '../../../src/doctor/collect.js'
 import {runDoctor} from '../../../src/doctor/index.js'
 import {type Finding, type HostConfigs, emptyHost} from '../../../src/doctor/types.js'
 import {isHachaosError} from '../../../src/errors.js'
+import {acquisitionSpansMs, haLogEvents, parseHaLogLine, releaseSpansMs} from '../../../src/stacks/heartbeat/ha-log.js'
 import {haresourcesServices} from '../../../src/stacks/heartbeat/lab/resource.js'
 import {commPaths, HEARTBEAT_RULES} from '../../../src/stacks/heartbeat/rules.js'
 import {renderDoctorText} from '../../../reports/doctor-text.js'
@@ -179,5 +180,43 @@ describe('heartbeat\'s own rules for values (config.c)', () => {
     assert.throws(() => parseHaCf('node a\ndeadtime 5s\n', {file: 'ha.cf'}), (e: unknown) => isHachaosError(e) && /ha\.cf:2: .*no "s" unit/.test(e.message))
     assert.throws(() => parseHaCf('keepalive 0\n', {file: 'ha.cf'}), (e: unknown) => isHachaosError(e) && /ha\.cf:1: keepalive 0: must be above 0/.test(e.message))
     assert.equal(parseHaCf('deadtime 1500ms\ninitdead 0\n', {file: 'ha.cf'}).initdead?.ms, 0)
+  })
+})
+
+describe('ha-log: every line shape cluster-glue\'s cl_log writes (heartbeat logs through it)', () => {
+  it('the example line in cl_log.c, and the same message through syslog, in syslog_logfilefmt-off files and with no level', () => {
+    // cl_log.c's own comment on its file format: "Jul 14 21:45:18 beam logd: [1056]: info: setting log file to /dev/null"
+    const a = parseHaLogLine('Jul 14 21:45:18 beam logd: [1056]: info: setting log file to /dev/null', 2026)
+    assert.deepEqual([a?.source, a?.level, a?.message, a?.atMs], ['logd', 'info', 'setting log file to /dev/null', new Date(2026, 6, 14, 21, 45, 18).getTime()])
+    // print_logline (syslog_logfilefmt off, and Heartbeat 2.x's ha-log): "%s[%d]: %s " entity, pid, YYYY/MM/DD_HH:MM:SS, then "pri: msg"
+    const b = parseHaLogLine('heartbeat[2872]: 2008/06/10_16:25:05 WARN: node node2: is dead')
+    assert.deepEqual([b?.kind, b?.node, b?.source, b?.level, b?.atMs], ['node-dead', 'node2', 'heartbeat', 'warn', new Date(2008, 5, 10, 16, 25, 5).getTime()])
+    // syslog (logfacility): the scripts' tag is PROG[PID]
+    const c = parseHaLogLine('May  9 12:10:40 gw2 ResourceManager[26976]: info: Acquiring resource group: gw2 IPaddr2::1.2.3.4', 2026)
+    assert.deepEqual([c?.kind, c?.node, c?.source, c?.atMs], ['acquiring', 'gw2', 'ResourceManager', new Date(2026, 4, 9, 12, 10, 40).getTime()])
+    // cl_direct_log without a priority string: no "LEVEL: "
+    assert.equal(parseHaLogLine('Dec 04 20:21:07 hb2 heartbeat: [133]: node hb1: is dead', 2026)?.kind, 'node-dead')
+  })
+
+  it('the lab\'s nic-down log rewritten into the syslog_logfilefmt-off and syslog shapes reads the same events and the same spans', () => {
+    const text = readFixture('heartbeat', 'ha-log-nic-down-hb2.txt')
+    const rewritten = text
+      .split('\n')
+      .map((l) => {
+        const hb = /^([A-Z][a-z]{2}) (\d\d) (\d\d:\d\d:\d\d) \S+ (\S+): \[(\d+)\]: (.*)$/.exec(l)
+        if (hb !== null) return `${hb[4] ?? ''}[${hb[5] ?? ''}]: 2026/12/${hb[2] ?? ''}_${hb[3] ?? ''} ${hb[6] ?? ''}`
+        const ra = /^\d{4}\/\d\d\/(\d\d)_(\d\d:\d\d:\d\d)\s+(\S+\[\d+\]):\s+(.*)$/.exec(l)
+        if (ra !== null) return `Dec ${ra[1] ?? ''} ${ra[2] ?? ''} hb2 ${ra[3] ?? ''}: ${ra[4] ?? ''}`
+        return l
+      })
+      .join('\n')
+    assert.notEqual(rewritten, text)
+    const shape = (t: string): string[] => haLogEvents(t, 2026).map((e) => `${e.atMs} ${e.kind ?? ''} ${e.node ?? ''} ${e.message}`)
+    const before = shape(text)
+    assert.ok(before.length >= 10, `${before.length} events`)
+    assert.deepEqual(shape(rewritten), before)
+    const spans = (t: string): number[][] => [acquisitionSpansMs(haLogEvents(t, 2026)), releaseSpansMs(haLogEvents(t, 2026))]
+    assert.deepEqual(spans(rewritten), spans(text))
+    assert.ok((spans(text)[0] ?? []).length > 0)
   })
 })
