@@ -36,8 +36,11 @@ export interface HaCf {
   initdead?: HbTime
   udpport?: number
   media: HbMedium[]
-  /** on | off | legacy (any of Heartbeat's booleans read as on/off), with its line. Absent: Heartbeat's default, legacy. */
-  autoFailback?: {value: string} & Loc
+  /**
+   * on | off | legacy (any of Heartbeat's booleans read as on/off), with its line. Absent: Heartbeat's default,
+   * legacy. `directive` nice_failback: set by that obsolete line (read as heartbeat reads it).
+   */
+  autoFailback?: {value: string; directive?: 'nice_failback'} & Loc
   nodes: Array<{name: string} & Loc>
   /** `crm` (or `pacemaker`): yes/respawn/on = Pacemaker manages resources, no/off = v1 haresources. */
   crm?: {value: string} & Loc
@@ -147,6 +150,17 @@ export function parseHaCf(text: string, opts: {file: string}): HaCf {
         const b = hbBoolean(value)
         if (b === undefined && value.toLowerCase() !== 'legacy') throw configError(WHAT, loc, `auto_failback "${value}": on, off (or another boolean: yes/no, true/false, y/n, 1/0) or legacy`, 'write "auto_failback off"')
         out.autoFailback = {value: b === undefined ? 'legacy' : b ? 'on' : 'off', ...loc}
+        break
+      }
+      case 'nice_failback': {
+        // obsolete. config.c set_nice_failback tests the global nice_failback, not the value written: on or off,
+        // it becomes auto_failback legacy ("has been strictly interpreted as 'auto_failback legacy'"), unless an
+        // auto_failback on/off line came before it (then off)
+        const b = hbBoolean(value)
+        if (b === undefined) throw configError(WHAT, loc, `nice_failback "${value}": on or off (obsolete: write auto_failback instead)`, 'write "auto_failback off"')
+        const before = out.autoFailback?.value
+        out.autoFailback = {value: before === 'on' || before === 'off' ? 'off' : 'legacy', directive: 'nice_failback', ...loc}
+        ;(out.directives[key] ??= []).push({value, ...loc})
         break
       }
       case 'node':

@@ -141,9 +141,9 @@ export const HEARTBEAT_RULES: Rule[] = [
         // legacy (also Heartbeat's default when the line is missing) fails back too; with crm/pacemaker on, haresources is not used
         else if ((af === undefined || af.value === 'legacy') && !crmEnabled(c)) {
           out.push({
-            message: `auto_failback ${af === undefined ? 'not set: Heartbeat\'s default is legacy, which' : 'legacy'} moves the resources back to the preferred node on every return (and heartbeat warns "Deprecated \'legacy\' auto_failback option selected")`,
+            message: `auto_failback ${af === undefined ? 'not set: Heartbeat\'s default is legacy, which' : af.directive === 'nice_failback' ? 'legacy (heartbeat reads the obsolete nice_failback line so, on or off)' : 'legacy'} moves the resources back to the preferred node on every return (and heartbeat warns "Deprecated \'legacy\' auto_failback option selected")`,
             host: host.host,
-            evidence: [ev(af ?? {file: c.file, line: 1}, host.host, af === undefined ? 'no auto_failback line (default legacy)' : 'auto_failback legacy')],
+            evidence: [ev(af ?? {file: c.file, line: 1}, host.host, af === undefined ? 'no auto_failback line (default legacy)' : af.directive === 'nice_failback' ? 'nice_failback (read as auto_failback legacy)' : 'auto_failback legacy')],
           })
         }
       }

@@ -176,6 +176,17 @@ describe('heartbeat\'s own rules for values (config.c)', () => {
     assert.equal(fired('heartbeat-auto-failback-on', 'crm respawn\nnode a\n').length, 0, 'Pacemaker manages the resources: auto_failback unused')
   })
 
+  it('the obsolete nice_failback: heartbeat reads "on" and "off" alike as auto_failback legacy (off after an auto_failback line)', () => {
+    const af = (text: string): string => {
+      const c = parseHaCf(text, {file: 'ha.cf'})
+      return `${c.autoFailback?.value ?? ''}@${c.autoFailback?.line ?? ''}`
+    }
+    assert.equal(af('nice_failback on\n'), 'legacy@1')
+    assert.equal(af('nice_failback off\n'), 'legacy@1')
+    assert.equal(af('auto_failback on\nnice_failback on\n'), 'off@2')
+    assert.deepEqual(fired('heartbeat-auto-failback-on', 'nice_failback on\n'), ['auto_failback legacy (heartbeat reads the obsolete nice_failback line so, on or off) moves the resources back to the preferred node on every return (and heartbeat warns "Deprecated \'legacy\' auto_failback option selected")'])
+  })
+
   it('times: "5s" and a keepalive/warntime of 0 are refused at file:line, as heartbeat refuses them', () => {
     assert.throws(() => parseHaCf('node a\ndeadtime 5s\n', {file: 'ha.cf'}), (e: unknown) => isHachaosError(e) && /ha\.cf:2: .*no "s" unit/.test(e.message))
     assert.throws(() => parseHaCf('keepalive 0\n', {file: 'ha.cf'}), (e: unknown) => isHachaosError(e) && /ha\.cf:1: keepalive 0: must be above 0/.test(e.message))
