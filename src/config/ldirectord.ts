@@ -152,6 +152,10 @@ export function parseLdirectordCf(text: string, opts: {file: string}): Ldirector
     if (gm === null && !supervised) throw err(lineNo, `unknown directive "${raw.trim()}" (expected name=value)`, 'ldirectord.cf has one name=value per line; see man ldirectord')
     const name = supervised ? 'supervised' : (gm?.[1] ?? '')
     let value = supervised ? 'yes' : (gm?.[2] ?? '').trim()
+    // read_config matches only logfile="…" and callback="…": unquoted, neither is a known command
+    if ((name === 'logfile' || name === 'callback') && !value.startsWith('"')) {
+      throw err(lineNo, `${name} must be quoted (ldirectord: Unknown command)`, `write ${name}="${value.replace(/"/g, '')}"`)
+    }
     value = value.startsWith('"') ? unquote(value) : value.replace(/\s+#.*$/, '').trim()
     if (name === 'timeout') throw err(lineNo, 'the timeout directive was removed in favour of checktimeout and negotiatetimeout (ldirectord 4.x refuses to start)', `replace "${raw.trim()}" by checktimeout=N (connect checks) and negotiatetimeout=N (negotiate checks)`)
     if (GLOBAL_NUM.has(name)) {

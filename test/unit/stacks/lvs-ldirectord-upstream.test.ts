@@ -75,6 +75,19 @@ describe('resource-agents ldirectord/ldirectord.cf, verbatim', () => {
   })
 })
 
+describe('the sample\'s commented global directives (logfile, fallback6, emailalert…)', () => {
+  it('uncommented they read; logfile and callback only in quotes, as read_config matches them', () => {
+    const globals = SAMPLE.split('\n').slice(0, 22).map((l) => l.replace(/^#(?=[a-z])/, '')).join('\n')
+    const c = parseLdirectordCf(globals, {file: 'g'})
+    assert.deepEqual(Object.values(c.globals).map((g) => `${g.name}=${g.value}@${g.line}`), [
+      'checktimeout=3@12', 'checkinterval=1@13', 'fallback=127.0.0.1:80@14', 'fallback6=[::1]:80@15', 'autoreload=yes@16', 'logfile=local0@18',
+      'emailalert=admin@x.y.z@19', 'emailalertfreq=3600@20', 'emailalertstatus=all@21', 'quiescent=no@22',
+    ])
+    assert.throws(() => parseLdirectordCf('logfile=/var/log/ldirectord.log\n', {file: 'g'}), (e: unknown) => isHachaosError(e) && /g:1: logfile must be quoted/.test(e.message) && e.suggestions.includes('write logfile="/var/log/ldirectord.log"'))
+    assert.throws(() => parseLdirectordCf('checkinterval=2\ncallback=/usr/local/bin/sync-cf\n', {file: 'g'}), /g:2: callback must be quoted/)
+  })
+})
+
 describe('its 18 commented example blocks, each read on its own', () => {
   const bs = blocks(EXAMPLES)
   const read = (b: {line: number; text: string}): LdirectordConfig => parseLdirectordCf(b.text, {file: 'ldirectord.cf.examples'})
