@@ -57,7 +57,7 @@ export const partition: FaultDefinition<P> = {
       const f = typeof env.target.facts['ha_cf'] === 'string' ? env.target.facts['ha_cf'] : DEFAULT_HA_CF
       try {
         const cf = parseHaCf(await catFile(env.exec, f), {file: `${env.target.name}:${f}`})
-        const mcast = cf.media.filter((m) => m.type === 'mcast').map((m) => Number(m.args[1])).filter((n) => Number.isInteger(n) && n > 0 && n < 65536)
+        const mcast = cf.media.filter((m) => m.type === 'mcast' || m.type === 'mcast6').map((m) => Number(m.args[1])).filter((n) => Number.isInteger(n) && n > 0 && n < 65536)
         ports = [...new Set([cf.udpport ?? HEARTBEAT_UDP_PORT, ...mcast])]
         if (cf.media.some((m) => m.type === 'serial')) warnings.push(`ha.cf on ${env.target.name} has a serial medium: a network partition does not cut it (the nodes still hear each other)`)
       } catch (e) {

@@ -15,7 +15,9 @@ function painter(color: boolean): Paint {
 
 const SEV_COLOR: Record<Severity, keyof typeof ANSI> = {error: 'red', warning: 'yellow', note: 'cyan'}
 const SEV_LABEL: Record<Severity, string> = {error: 'ERROR  ', warning: 'WARNING', note: 'NOTE   '}
-const AREA_ORDER: Area[] = ['keepalived', 'haproxy', 'corosync', 'pacemaker', 'bonding', 'lvs', 'gluster', 'cross-host', 'doctor']
+/** Every area, in print order: a Record so that an area added to Area cannot be left out (heartbeat was, and its findings were counted but never printed). */
+const AREA_RANK: Record<Area, number> = {keepalived: 0, haproxy: 1, corosync: 2, pacemaker: 3, heartbeat: 4, bonding: 5, lvs: 6, gluster: 7, 'cross-host': 8, doctor: 9}
+export const AREA_ORDER: Area[] = (Object.keys(AREA_RANK) as Area[]).sort((a, b) => AREA_RANK[a] - AREA_RANK[b])
 
 function plural(n: number, w: string): string {
   return `${n} ${w}${n === 1 ? '' : 's'}`

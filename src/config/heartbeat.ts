@@ -8,9 +8,12 @@
  */
 import {type Loc, configError, splitLines} from './common.js'
 
-export type HbMediumType = 'ucast' | 'bcast' | 'mcast' | 'serial'
+export type HbMediumType = 'ucast' | 'bcast' | 'mcast' | 'serial' | 'ucast6' | 'mcast6'
 
-/** One communication path (`ucast eth0 10.0.0.2`, `bcast eth0 eth1`, `mcast eth0 239.0.0.1 694 1 0`, `serial /dev/ttyS0`). */
+/**
+ * One communication path (`ucast eth0 10.0.0.2`, `bcast eth0 eth1`, `mcast eth0 239.0.0.1 694 1 0`, `serial /dev/ttyS0`,
+ * and the IPv6 plugins of ha.cf(5): `ucast6 eth1 fe80::5054:ff:fe29:3949`, `mcast6 eth0 ff12::1:2:3:4 694 1 0`).
+ */
 export interface HbMedium extends Loc {
   type: HbMediumType
   /** The interface (ucast/bcast/mcast) or the serial device. */
@@ -33,8 +36,11 @@ export interface HaCf {
   initdead?: HbTime
   udpport?: number
   media: HbMedium[]
-  /** on | off | legacy, as written (`auto_failback`), with its line. */
-  autoFailback?: {value: string} & Loc
+  /**
+   * on | off | legacy (any of Heartbeat's booleans read as on/off), with its line. Absent: Heartbeat's default,
+   * legacy. `directive` nice_failback: set by that obsolete line (read as heartbeat reads it).
+   */
+  autoFailback?: {value: string; directive?: 'nice_failback'} & Loc
   nodes: Array<{name: string} & Loc>
   /** `crm` (or `pacemaker`): yes/respawn/on = Pacemaker manages resources, no/off = v1 haresources. */
   crm?: {value: string} & Loc
@@ -44,8 +50,32 @@ export interface HaCf {
   directives: Record<string, Array<{value: string} & Loc>>
 }
 
-/** Heartbeat's defaults (config.c) when the directive is absent. */
-export const HB_DEFAULTS = {keepaliveMs: 2000, deadtimeMs: 30_000, warntimeMs: 10_000, initdeadMs: 30_000}
+/**
+ * Heartbeat's defaults when the directive is absent (heartbeat/config.c, init_config): keepalive 1000 ms,
+ * deadtime 30000 ms; warntime and initdead have none of their own but are derived from deadtime — see
+ * defaultWarntimeMs / defaultInitdeadMs. (The commented values in the sample ha.cf — keepalive 2, warntime 10,
+ * initdead 120 — are examples, not defaults.)
+ */
+export const HB_DEFAULTS = {keepaliveMs: 1000, deadtimeMs: 30_000}
+
+/** warntime when ha.cf has none: deadtime / 2 (config.c: `warntime_ms = deadtime_ms/2`). */
+export function defaultWarntimeMs(deadtimeMs: number): number {
+  return Math.trunc(deadtimeMs / 2)
+}
+
+/** initdead when ha.cf has none (config.c): deadtime above 10 s → deadtime; below 6 s → 12 s; else 2 × deadtime. */
+export function defaultInitdeadMs(deadtimeMs: number): number {
+  if (deadtimeMs > 10_000) return deadtimeMs
+  return deadtimeMs < 6000 ? 12_000 : 2 * deadtimeMs
+}
+
+/** Heartbeat's booleans (cl_str_to_boolean, listed in the sample ha.cf): true, on, yes, y, 1 / false, off, no, n, 0; any case. */
+export function hbBoolean(s: string): boolean | undefined {
+  const v = s.toLowerCase()
+  if (['true', 'on', 'yes', 'y', '1'].includes(v)) return true
+  if (['false', 'off', 'no', 'n', '0'].includes(v)) return false
+  return undefined
+}
 
 const WHAT = 'ha.cf'
 
@@ -82,8 +112,12 @@ export function parseHaCf(text: string, opts: {file: string}): HaCf {
     const rest = words.slice(1)
     const value = rest.join(' ')
     if ((TIMES as readonly string[]).includes(key)) {
+      // heartbeat's cl_get_msec knows ms and us but not s: "5s" makes heartbeat refuse the file
+      if (/^[\d.]+s$/i.test(value)) throw configError(WHAT, loc, `${key} "${value}": Heartbeat's time syntax has no "s" unit (heartbeat refuses to start)`, `write "${key} ${value.slice(0, -1)}" (bare numbers are seconds) or "${key} ${value.slice(0, -1)}000ms"`)
       const ms = hbTimeMs(value)
       if (ms === undefined || rest.length !== 1) throw configError(WHAT, loc, `${key} "${value}" is not a time`, `write e.g. "${key} 5" (seconds) or "${key} 500ms"`)
+      // config.c: keepalive and warntime must be above 0 (heartbeat refuses to start); deadtime and initdead may be 0
+      if (ms <= 0 && (key === 'keepalive' || key === 'warntime')) throw configError(WHAT, loc, `${key} ${value}: must be above 0 (heartbeat refuses to start)`, `e.g. "${key} ${key === 'keepalive' ? 1 : 3}"`)
       out[key as (typeof TIMES)[number]] = {ms, text: value, ...loc}
       continue
     }
@@ -95,12 +129,14 @@ export function parseHaCf(text: string, opts: {file: string}): HaCf {
         break
       }
       case 'ucast':
+      case 'ucast6':
       case 'bcast':
       case 'mcast':
+      case 'mcast6':
       case 'serial': {
-        if (rest.length === 0) throw configError(WHAT, loc, `${key} without an interface`, key === 'ucast' ? 'write "ucast eth0 PEER-ADDRESS"' : `write "${key} eth0 …"`)
-        if (key === 'ucast' && rest.length !== 2) throw configError(WHAT, loc, `ucast wants an interface and one peer address, got "${value}"`, 'write one line per peer: "ucast eth0 10.0.0.12"')
-        if (key === 'mcast' && rest.length !== 5) throw configError(WHAT, loc, `mcast wants "dev group port ttl loop", got "${value}"`, 'e.g. "mcast eth0 225.0.0.1 694 1 0"')
+        if (rest.length === 0) throw configError(WHAT, loc, `${key} without an interface`, key.startsWith('ucast') ? `write "${key} eth0 PEER-ADDRESS"` : `write "${key} eth0 …"`)
+        if ((key === 'ucast' || key === 'ucast6') && rest.length !== 2) throw configError(WHAT, loc, `${key} wants an interface and one peer address, got "${value}"`, `write one line per peer: "${key} eth0 ${key === 'ucast' ? '10.0.0.12' : 'fe80::5054:ff:fe29:3949'}"`)
+        if ((key === 'mcast' || key === 'mcast6') && rest.length !== 5) throw configError(WHAT, loc, `${key} wants "dev group port ttl loop", got "${value}"`, key === 'mcast' ? 'e.g. "mcast eth0 239.0.0.1 694 1 0"' : 'e.g. "mcast6 eth0 ff12::1:2:3:4 694 1 0"')
         if (key === 'bcast' || key === 'serial') {
           // several interfaces/devices on one line: each is a path of its own
           for (const d of rest) out.media.push({type: key, dev: d, args: [], ...loc})
@@ -110,9 +146,21 @@ export function parseHaCf(text: string, opts: {file: string}): HaCf {
         break
       }
       case 'auto_failback': {
-        const v = value.toLowerCase()
-        if (!['on', 'off', 'legacy', 'yes', 'no', 'true', 'false'].includes(v)) throw configError(WHAT, loc, `auto_failback "${value}": on, off or legacy`, 'write "auto_failback off"')
-        out.autoFailback = {value: v === 'yes' || v === 'true' ? 'on' : v === 'no' || v === 'false' ? 'off' : v, ...loc}
+        // config.c set_auto_failback: any boolean, or legacy
+        const b = hbBoolean(value)
+        if (b === undefined && value.toLowerCase() !== 'legacy') throw configError(WHAT, loc, `auto_failback "${value}": on, off (or another boolean: yes/no, true/false, y/n, 1/0) or legacy`, 'write "auto_failback off"')
+        out.autoFailback = {value: b === undefined ? 'legacy' : b ? 'on' : 'off', ...loc}
+        break
+      }
+      case 'nice_failback': {
+        // obsolete. config.c set_nice_failback tests the global nice_failback, not the value written: on or off,
+        // it becomes auto_failback legacy ("has been strictly interpreted as 'auto_failback legacy'"), unless an
+        // auto_failback on/off line came before it (then off)
+        const b = hbBoolean(value)
+        if (b === undefined) throw configError(WHAT, loc, `nice_failback "${value}": on or off (obsolete: write auto_failback instead)`, 'write "auto_failback off"')
+        const before = out.autoFailback?.value
+        out.autoFailback = {value: before === 'on' || before === 'off' ? 'off' : 'legacy', directive: 'nice_failback', ...loc}
+        ;(out.directives[key] ??= []).push({value, ...loc})
         break
       }
       case 'node':
@@ -134,13 +182,14 @@ export function parseHaCf(text: string, opts: {file: string}): HaCf {
   return out
 }
 
-/** The effective timers (ms): written ones, else Heartbeat's defaults. */
+/** The effective timers (ms): written ones, else Heartbeat's defaults (warntime and initdead derived from deadtime as heartbeat does). */
 export function haCfTimers(c: HaCf): {keepaliveMs: number; warntimeMs: number; deadtimeMs: number; initdeadMs: number} {
+  const deadtimeMs = c.deadtime?.ms ?? HB_DEFAULTS.deadtimeMs
   return {
     keepaliveMs: c.keepalive?.ms ?? HB_DEFAULTS.keepaliveMs,
-    warntimeMs: c.warntime?.ms ?? HB_DEFAULTS.warntimeMs,
-    deadtimeMs: c.deadtime?.ms ?? HB_DEFAULTS.deadtimeMs,
-    initdeadMs: c.initdead?.ms ?? HB_DEFAULTS.initdeadMs,
+    warntimeMs: c.warntime?.ms ?? defaultWarntimeMs(deadtimeMs),
+    deadtimeMs,
+    initdeadMs: c.initdead?.ms ?? defaultInitdeadMs(deadtimeMs),
   }
 }
 
@@ -149,7 +198,10 @@ export function crmEnabled(c: HaCf): boolean {
   return c.crm !== undefined && ['yes', 'on', 'respawn', 'true'].includes(c.crm.value)
 }
 
-/** One resource of a haresources group: `IPaddr::10.0.0.50/24/eth0` → agent IPaddr, args [10.0.0.50/24/eth0]. */
+/**
+ * One resource of a haresources group: `IPaddr::10.0.0.50/24/eth0` → agent IPaddr, args [10.0.0.50/24/eth0];
+ * a bare address (`10.0.0.50/24/eth0`) is the same IPaddr resource (Heartbeat implies the agent).
+ */
 export interface HbResource {
   text: string
   agent: string
@@ -166,6 +218,9 @@ export interface Haresources {
   file: string
   groups: HbResourceGroup[]
 }
+
+/** A bare IPv4 service address in haresources, optionally with /prefix[/interface][/broadcast]. */
+const BARE_ADDRESS = /^\d{1,3}(\.\d{1,3}){3}(\/[^:\s]*)?$/
 
 /** Parse haresources (`NODE RES[::ARG[::ARG]] …`, `\` continues a line). Throws HachaosError (BAD_INPUT). */
 export function parseHaresources(text: string, opts: {file: string}): Haresources {
@@ -184,7 +239,10 @@ export function parseHaresources(text: string, opts: {file: string}): Haresource
     const words = t.split(/\s+/)
     const node = words[0] as string
     if (words.length < 2) throw configError('haresources', {file, line: first}, `node ${node} has no resources`, 'write "NODE IPaddr::VIP/24/eth0 SERVICE"')
-    const resources = words.slice(1).map((w) => {
+    const resources = words.slice(1).map((w): HbResource => {
+      // "In the case of IP addresses, the resource script name IPaddr is implied" (the sample haresources):
+      // 135.9.216.110 and 135.9.216.3/28/eth0/135.9.216.12 are IPaddr::… resources
+      if (BARE_ADDRESS.test(w)) return {text: w, agent: 'IPaddr', args: [w]}
       const [agent, ...args] = w.split('::')
       return {text: w, agent: agent ?? w, args}
     })
@@ -193,11 +251,11 @@ export function parseHaresources(text: string, opts: {file: string}): Haresource
   return {file, groups}
 }
 
-/** The address of an IPaddr/IPaddr2 resource (`IPaddr::10.0.0.50/24/eth0` → 10.0.0.50), else null. */
+/** The address of an IPaddr/IPaddr2 resource (`IPaddr::10.0.0.50/24/eth0` or bare `10.0.0.50/24/eth0` → 10.0.0.50), else null. */
 export function resourceVip(r: HbResource): string | null {
   if (!/^IPaddr2?$/.test(r.agent)) return null
   const a = r.args[0]
-  if (a === undefined) return /^\d+\.\d+\.\d+\.\d+$/.test(r.agent) ? r.agent : null
+  if (a === undefined) return null
   return a.split('/')[0] ?? null
 }
 

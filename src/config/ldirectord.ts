@@ -71,7 +71,7 @@ export interface LdirectordConfig {
 }
 
 /** ldirectord 4.12's defaults (set_defaults). quiescent: the man page says yes, the code says no; the code wins. */
-export const LD_DEFAULTS = {checkintervalS: 10, checktimeoutS: 5, negotiatetimeoutS: 30, failurecount: 1, quiescent: false, fork: false, checktype: 'negotiate'} as const
+export const LD_DEFAULTS = {checkintervalS: 10, checktimeoutS: 5, negotiatetimeoutS: 30, failurecount: 1, checkcount: 1, quiescent: false, fork: false, checktype: 'negotiate'} as const
 
 const GLOBAL_NUM = new Set(['checktimeout', 'connecttimeout', 'negotiatetimeout', 'checkinterval', 'checkcount', 'failurecount'])
 const GLOBAL_YESNO = new Set(['autoreload', 'fork', 'quiescent', 'readdquiescent', 'cleanstop'])
@@ -113,6 +113,9 @@ export function parseLdirectordCf(text: string, opts: {file: string}): Ldirector
     const vm = /^virtual(6)?\s*=\s*(.*)$/.exec(raw)
     if (vm !== null) {
       const v = parseVirtualHead(vm[2] ?? '', vm[1] !== undefined, lineNo, file, err)
+      // ldirectord reads real= lines after the whole block (rsrv_todo, resolved once the protocol is known):
+      // an unknown directive further down is reported before a bad real server
+      const realsTodo: Array<{spec: string; line: number}> = []
       i++
       // the block: indented lines (tabs count as 4 spaces); comment lines are skipped anywhere
       while (i < lines.length) {
@@ -123,10 +126,11 @@ export function parseLdirectordCf(text: string, opts: {file: string}): Ldirector
         }
         const body = /^ {4,}(.+)$/.exec(l.replace(/#.*/, '').replace(/\t/g, '    '))
         if (body === null) break
-        blockDirective(v, (body[1] ?? '').trim(), i + 1, file, err)
+        blockDirective(v, (body[1] ?? '').trim(), i + 1, file, err, realsTodo)
         v.endLine = i + 1
         i++
       }
+      for (const r of realsTodo) v.reals.push(parseReal(r.spec, v, r.line, file, err))
       const id = `${v.ipv6 ? 'v6' : 'v4'} ${v.kind} ${v.address}:${v.port ?? ''}/${v.directives['protocol']?.value ?? (v.kind === 'fwmark' ? 'fwm' : 'tcp')}`
       const prev = seen.get(id)
       if (prev !== undefined) throw err(v.endLine, `duplicate virtual server ${v.text} (first at line ${prev})`, 'remove one of the two blocks, or give them different ports/protocols')
@@ -148,6 +152,10 @@ export function parseLdirectordCf(text: string, opts: {file: string}): Ldirector
     if (gm === null && !supervised) throw err(lineNo, `unknown directive "${raw.trim()}" (expected name=value)`, 'ldirectord.cf has one name=value per line; see man ldirectord')
     const name = supervised ? 'supervised' : (gm?.[1] ?? '')
     let value = supervised ? 'yes' : (gm?.[2] ?? '').trim()
+    // read_config matches only logfile="…" and callback="…": unquoted, neither is a known command
+    if ((name === 'logfile' || name === 'callback') && !value.startsWith('"')) {
+      throw err(lineNo, `${name} must be quoted (ldirectord: Unknown command)`, `write ${name}="${value.replace(/"/g, '')}"`)
+    }
     value = value.startsWith('"') ? unquote(value) : value.replace(/\s+#.*$/, '').trim()
     if (name === 'timeout') throw err(lineNo, 'the timeout directive was removed in favour of checktimeout and negotiatetimeout (ldirectord 4.x refuses to start)', `replace "${raw.trim()}" by checktimeout=N (connect checks) and negotiatetimeout=N (negotiate checks)`)
     if (GLOBAL_NUM.has(name)) {
@@ -183,12 +191,12 @@ function parseVirtualHead(vattrRaw: string, ipv6: boolean, line: number, file: s
   throw err(line, `invalid virtual service "${vattr}": expected ADDRESS:PORT${ipv6 ? ' as [IPv6]:PORT' : ''} or a firewall mark (a number above 0)`, 'e.g. virtual=192.168.6.240:80 or virtual=1 (fwmark)')
 }
 
-function blockDirective(v: LdVirtual, rcmd: string, line: number, file: string, err: (line: number, msg: string, ...hint: string[]) => Error): void {
+function blockDirective(v: LdVirtual, rcmd: string, line: number, file: string, err: (line: number, msg: string, ...hint: string[]) => Error, realsTodo: Array<{spec: string; line: number}>): void {
   const rm = /^(real6?)\s*=\s*(.*)$/.exec(rcmd)
   if (rm !== null) {
     const is6 = rm[1] === 'real6'
     if (is6 !== v.ipv6) throw err(line, `cannot specify "${rm[1]}" here: use "${v.ipv6 ? 'real6' : 'real'}" in a ${v.ipv6 ? 'virtual6' : 'virtual'} block`)
-    v.reals.push(parseReal(rm[2] ?? '', v, line, file, err))
+    realsTodo.push({spec: rm[2] ?? '', line})
     return
   }
   const dm = /^([A-Za-z0-9_]+)\s*=\s*(.*)$/.exec(rcmd)
@@ -255,6 +263,18 @@ function parseReal(spec: string, v: LdVirtual, line: number, file: string, err: 
     host = pm?.[1] ?? host
     port = pm?.[2]
     const parts = host.split('->')
+    // ldirectord's own sample writes real=192.168.6.2::1812 (its radius and sip examples). ldirectord does not
+    // refuse it: its real= pattern is not anchored and matches from "1812 gate" on, so the real server's address
+    // becomes "1812" (a number to getaddrinfo) with port 0 — not what was meant. Refused here, with the fix.
+    const dbl = /^([0-9A-Za-z._+-]+)::([0-9A-Za-z_-]+)$/.exec(addr)
+    if (dbl !== null) {
+      throw err(
+        line,
+        `invalid real server "${addr}": "::" is no port separator (ldirectord does not refuse it, but reads the address as "${dbl[2] ?? ''}" with port 0)`,
+        `write real=${dbl[1] ?? ''}:${dbl[2] ?? ''}`,
+        'an IPv6 real server is written real6=[ADDRESS]:PORT in a virtual6= block',
+      )
+    }
     if (parts.length > 2 || parts.some((p) => !/^[0-9A-Za-z._+-]+$/.test(p))) throw err(line, `invalid real server "${addr}": expected ADDRESS[:PORT] or FIRST->LAST[:PORT]`)
     first = parts[0] ?? ''
     last = parts[1]
@@ -317,8 +337,22 @@ export interface LdTimers {
   fork: boolean
   /** connect | negotiate | ping | on | off | external | external-perl | combined (a number N: negotiate every N-th check). */
   checktype: LdSetting<string>
-  /** The timeout that bounds this virtual's failing check (negotiatetimeout for negotiate checks, else checktimeout). */
+  /** Attempts of a ping check (checkcount: per virtual, else global, else 1); other checks make one attempt. */
+  checkcount: LdSetting<number>
+  /**
+   * How long this virtual's failing check lasts at most: negotiatetimeout for negotiate checks; checktimeout for
+   * connect/external checks; checkcount × checktimeout for ping checks (check_ping tries checkcount times, each
+   * waiting checktimeout). `at` is the timeout's line.
+   */
   activeTimeoutS: LdSetting<number>
+}
+
+/** How the failing check's bound is made, for messages: "negotiatetimeout 3 s", "checkcount 3 × checktimeout 3 s". */
+export function ldTimeoutText(t: LdTimers): string {
+  const negotiate = t.checktype.value === 'negotiate' || t.checktype.value === 'combined'
+  if (negotiate) return `negotiatetimeout ${t.negotiatetimeoutS.value} s`
+  if (t.checktype.value === 'ping' && t.checkcount.value > 1) return `checkcount ${t.checkcount.value} × checktimeout ${t.checktimeoutS.value} s`
+  return `checktimeout ${t.checktimeoutS.value} s`
 }
 
 const num = (d: LdValue | undefined): number | undefined => (d === undefined ? undefined : ldNumber(d.value))
@@ -327,7 +361,7 @@ const loc = (d: LdValue): Loc & {name: string} => ({file: d.file, line: d.line, 
 /**
  * The effective timers of one virtual service, as ldirectord 4.12 computes them (ld_setup): checktimeout and
  * negotiatetimeout default to each other, per virtual first, then global, then 5 s / 30 s; checkinterval per
- * virtual only counts with fork=yes; failurecount and quiescent per virtual override the global ones.
+ * virtual only counts with fork=yes; failurecount, checkcount and quiescent per virtual override the global ones.
  */
 export function ldTimers(cfg: LdirectordConfig, v: LdVirtual): LdTimers {
   const g = cfg.globals
@@ -348,8 +382,14 @@ export function ldTimers(cfg: LdirectordConfig, v: LdVirtual): LdTimers {
   const quiescent: LdSetting<boolean> = q === undefined ? {value: LD_DEFAULTS.quiescent} : {value: q.value === 'yes', at: loc(q)}
   const ct = d['checktype']
   const checktype: LdSetting<string> = ct === undefined ? {value: LD_DEFAULTS.checktype} : {value: /^\d+$/.test(ct.value) ? 'combined' : ct.value, at: loc(ct)}
-  const activeTimeoutS = checktype.value === 'negotiate' || checktype.value === 'combined' ? negotiatetimeoutS : checktimeoutS
-  return {checkintervalS, checktimeoutS, negotiatetimeoutS, failurecount, quiescent, fork, checktype, activeTimeoutS}
+  const checkcount = pick([d['checkcount'], g['checkcount']], LD_DEFAULTS.checkcount)
+  const activeTimeoutS =
+    checktype.value === 'negotiate' || checktype.value === 'combined'
+      ? negotiatetimeoutS
+      : checktype.value === 'ping'
+        ? {...checktimeoutS, value: checktimeoutS.value * checkcount.value}
+        : checktimeoutS
+  return {checkintervalS, checktimeoutS, negotiatetimeoutS, failurecount, quiescent, fork, checktype, checkcount, activeTimeoutS}
 }
 
 /** The fallback server of a virtual (its own, else the global one matching its address family). */

@@ -134,6 +134,9 @@ const STRUCTURE: Record<SourceKind, {re: RegExp; expect: string}> = {
   ldirectord: {re: /^(virtual6?|checkinterval|checktimeout|negotiatetimeout|failurecount|quiescent|autoreload|fallback6?|logfile|fork)\s*=/m, expect: 'a virtual= block or a global directive (checkinterval=, checktimeout=, quiescent= …)'},
 }
 
+/** Kinds whose comments-only file is a valid one that sets nothing. */
+const COMMENTS_ONLY_OK = new Set<SourceKind>(['sysctl', 'haresources', 'authkeys'])
+
 const KIND_NAME: Record<SourceKind, string> = {
   keepalived: 'keepalived.conf',
   haproxy: 'haproxy.cfg',
@@ -160,13 +163,18 @@ export function notAConfig(kind: SourceKind, path: string, text: string): Hachao
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/)
   const first = lines.findIndex((l) => !/^\s*([#;!].*)?$/.test(l))
   const {re, expect} = STRUCTURE[kind]
-  // sysctl: nothing but key = value lines and comments (Debian's stock sysctl.conf is all comments: valid, sets nothing)
+  // Nothing but comments: a valid file that sets nothing for sysctl (Debian's stock sysctl.conf), haresources (no
+  // resource group: Heartbeat's own sample) and authkeys (the sample: heartbeat-authkeys-weak reports the missing
+  // "auth N"); for the other kinds there is nothing to check, so it is still refused.
+  if (first < 0 && COMMENTS_ONLY_OK.has(kind) && lines.some((l) => /^\s*#/.test(l))) return null
+  // sysctl: nothing but key = value lines and comments
   const bad = kind === 'sysctl' ? lines.some((l) => !/^\s*([#;].*)?$/.test(l) && !/^\s*-?[\w.\/*-]+\s*=/.test(l)) : first < 0 || !re.test(text)
   if (!bad) return null
   const line = first < 0 ? 1 : first + 1
   const shown = first < 0 ? '' : (lines[first] ?? '').trim().slice(0, 60)
   const where = `${path}:${line}`
-  return new HachaosError(`${where}: not a ${KIND_NAME[kind]}: no ${expect} anywhere${first < 0 ? ' (the file is empty)' : `; line ${line} reads "${shown}"`}`, {
+  const empty = lines.some((l) => l.trim() !== '') ? ' (only comments and blank lines)' : ' (the file is empty)'
+  return new HachaosError(`${where}: not a ${KIND_NAME[kind]}: found no ${expect.replace(/^an? /, '')}${first < 0 ? empty : `; line ${line} reads "${shown}"`}`, {
     code: 'E_NOT_A_CONFIG',
     exit: 'BAD_INPUT',
     where,

@@ -1,8 +1,15 @@
 /**
- * Heartbeat's log file (ha.cf `logfile`, /var/log/ha-log): the lines that mark what the cluster did. Two line
- * shapes share the file: heartbeat's own (`Dec 04 20:21:07 hb2 heartbeat: [133]: WARN: node hb1: is dead`,
- * no year) and the resource scripts' (`2026/12/04_20:21:08  mach_down(default)[217]:    info: Taking over
- * resource group IPaddr::…`). Both have 1-second resolution. One line at a time, O(1) each (a stream reader).
+ * Heartbeat's log (ha.cf `logfile`, /var/log/ha-log, or syslog with `logfacility`): the lines that mark what
+ * the cluster did. The shapes (cluster-glue's cl_log.c writes the first three):
+ *   - heartbeat's own in a log file, syslog format (the default, `syslog_logfilefmt on`):
+ *     `Dec 04 20:21:07 hb2 heartbeat: [133]: WARN: node hb1: is dead` (no year);
+ *   - the same through syslog (`logfacility`), and the resource scripts through syslog:
+ *     `May  9 12:10:40 gw2 ResourceManager[26976]: info: Acquiring resource group: gw2 IPaddr2::1.2.3.4`;
+ *   - heartbeat's own in a log file with `syslog_logfilefmt off` (and Heartbeat 2.x's ha-log):
+ *     `heartbeat[2872]: 2008/06/10_16:25:05 WARN: node node2: is dead`;
+ *   - the resource scripts in a log file: `2026/12/04_20:21:08  mach_down(default)[217]:    info: Taking over
+ *     resource group IPaddr::…`.
+ * All have 1-second resolution. One line at a time, O(1) each (a stream reader).
  */
 
 export type HaLogKind =
@@ -40,8 +47,12 @@ export interface HaLogLine {
 
 const MONTHS: Record<string, number> = {Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11}
 
-/** `Mon DD HH:MM:SS HOST PROG: [PID]: LEVEL: msg` */
-const HB_LINE = /^([A-Z][a-z]{2}) +(\d{1,2}) (\d\d):(\d\d):(\d\d) (\S+) ([^:\s]+): \[\d+\]: (\w+): (.*)$/
+/** cl_log's priority strings (prio2str) and the scripts' (INFO, WARNING …), any case. */
+const LEVEL = '(?:emerg|alert|crit|error|err|warn|warning|notice|info|debug)'
+/** `Mon DD HH:MM:SS HOST PROG: [PID]: LEVEL: msg` or, through syslog, `… HOST PROG(…)[PID]: LEVEL: msg` (the level may be missing). */
+const HB_LINE = new RegExp(`^([A-Z][a-z]{2}) +(\\d{1,2}) (\\d\\d):(\\d\\d):(\\d\\d) (\\S+) ([^:\\s\\[(]+)(?:\\([^)]*\\))?(?:: \\[\\d+\\]|\\[\\d+\\]):\\s+(?:(${LEVEL}):\\s+)?(.*)$`, 'i')
+/** `PROG[PID]: YYYY/MM/DD_HH:MM:SS LEVEL: msg` (cl_log's file format with syslog_logfilefmt off; the level may be missing). */
+const CL_LINE = new RegExp(`^([^\\s\\[(]+)(?:\\([^)]*\\))?\\[\\d+\\]: (\\d{4})\\/(\\d\\d)\\/(\\d\\d)_(\\d\\d):(\\d\\d):(\\d\\d)\\s+(?:(${LEVEL}):\\s+)?(.*)$`, 'i')
 /** `YYYY/MM/DD_HH:MM:SS  PROG(…)[PID]:  level: msg` (the resource scripts; the level may be missing). */
 const RA_LINE = /^(\d{4})\/(\d\d)\/(\d\d)_(\d\d):(\d\d):(\d\d)\s+(\S+?)(?:\([^)]*\))?\[\d+\]:\s+(?:(\w+):\s+)?(.*)$/
 
@@ -77,7 +88,13 @@ export function parseHaLogLine(line: string, year = new Date().getFullYear()): H
     if (mon === undefined) return null
     const atMs = new Date(year, mon, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])).getTime()
     const message = (m[9] as string).trim()
-    return {atMs, source: m[7] as string, level: (m[8] as string).toLowerCase(), message, ...classify(message)}
+    return {atMs, source: (m[7] as string).replace(/^.*\//, ''), level: (m[8] ?? 'info').toLowerCase(), message, ...classify(message)}
+  }
+  m = CL_LINE.exec(line)
+  if (m !== null) {
+    const atMs = new Date(Number(m[2]), Number(m[3]) - 1, Number(m[4]), Number(m[5]), Number(m[6]), Number(m[7])).getTime()
+    const message = (m[9] as string).trim()
+    return {atMs, source: (m[1] as string).replace(/^.*\//, ''), level: (m[8] ?? 'info').toLowerCase(), message, ...classify(message)}
   }
   m = RA_LINE.exec(line)
   if (m !== null) {

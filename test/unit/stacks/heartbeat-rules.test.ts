@@ -64,7 +64,7 @@ describe('heartbeat doctor rules', () => {
 
   it('initdead < 2 × deadtime (defaults count when absent)', () => {
     assert.equal(fired('heartbeat-initdead-short', input(GOOD.replace('initdead 10', 'initdead 6'))), 1)
-    assert.equal(fired('heartbeat-initdead-short', input(GOOD.replace('initdead 10\n', ''))), 0, 'default initdead 30 ≥ 10')
+    assert.equal(fired('heartbeat-initdead-short', input(GOOD.replace('initdead 10\n', ''))), 0, 'no initdead with deadtime 5 s: heartbeat uses 12 s ≥ 10 s')
     assert.equal(fired('heartbeat-initdead-short', input(LAB)), 0, 'lab: initdead 2 = 2 × deadtime 1')
   })
 

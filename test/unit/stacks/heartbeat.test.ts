@@ -28,10 +28,10 @@ describe('ha.cf reader', () => {
     assert.equal(c.stonith.length, 0)
   })
 
-  it('reads the package sample (all commented out): Heartbeat defaults apply', () => {
+  it('reads the package sample (all commented out): Heartbeat defaults apply (config.c: keepalive 1 s, deadtime 30 s, warntime deadtime/2, initdead deadtime)', () => {
     const c = parseHaCf(readFixture('heartbeat', 'ha.cf.debian-sample'), {file: 'sample'})
     assert.equal(c.media.length, 0)
-    assert.deepEqual(haCfTimers(c), {keepaliveMs: 2000, warntimeMs: 10_000, deadtimeMs: 30_000, initdeadMs: 30_000})
+    assert.deepEqual(haCfTimers(c), {keepaliveMs: 1000, warntimeMs: 15_000, deadtimeMs: 30_000, initdeadMs: 30_000})
   })
 
   it('time values: bare seconds, fractions, ms, us', () => {

@@ -29,7 +29,7 @@
  * its real servers. Re-adding after the revert: the next successful check, at most ci (+ d when a timed-out
  * check was in flight).
  */
-import {type LdirectordConfig, type LdVirtual, ldRealCount, ldTimers} from '../../../config/ldirectord.js'
+import {type LdirectordConfig, type LdVirtual, ldRealCount, ldTimeoutText, ldTimers} from '../../../config/ldirectord.js'
 import type {Prediction} from '../../../store/run-types.js'
 
 /** How the real server fails: its port refuses (RST: the check fails at once) or its packets vanish (the check waits out its timeout). */
@@ -104,7 +104,7 @@ export function predictLdirectordRemoval(i: LdRemovalInput): Prediction {
   const f = t.failurecount.value
   const timeoutMs = t.activeTimeoutS.value * 1000
   const d = i.failure === 'refused' ? 0 : timeoutMs
-  const timeoutName = t.checktype.value === 'negotiate' || t.checktype.value === 'combined' ? 'negotiatetimeout' : 'checktimeout'
+  const timeoutName = ldTimeoutText(t).replace(/ \d+ s$/, '')
   const action = t.quiescent.value ? 'weight 0 (quiescent=yes: it stays in the table)' : 'removed from the table (quiescent=no)'
   const who = i.real ?? 'the real server'
   const inputs: Prediction['inputs'] = {

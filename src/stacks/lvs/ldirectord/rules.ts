@@ -55,10 +55,14 @@ export const LDIRECTORD_RULES: Rule[] = [
         if (t.activeTimeoutS.value < t.checkintervalS.value) return []
         const name = t.checktype.value === 'negotiate' || t.checktype.value === 'combined' ? 'negotiatetimeout' : 'checktimeout'
         const p = predictLdirectordRemoval({cfg: c, virtual: v, failure: 'blackhole'})
+        // a ping check tries checkcount times, each up to checktimeout
+        const times = t.checktype.value === 'ping' && t.checkcount.value > 1 ? ` (checkcount ${t.checkcount.value} × checktimeout ${sec(t.checktimeoutS.value)})` : ''
+        const timeoutEv = ev(t.activeTimeoutS.at ?? vloc(v), host.host, `${name} ${sec(times === '' ? t.activeTimeoutS.value : t.checktimeoutS.value)}${t.activeTimeoutS.at === undefined ? ' (default)' : t.activeTimeoutS.at.name !== name ? ` (from ${t.activeTimeoutS.at.name}=)` : ''}`)
+        const countEv = times === '' ? [] : [ev(t.checkcount.at ?? vloc(v), host.host, `checkcount ${t.checkcount.value}`)]
         return [{
-          message: `virtual=${v.text}: ${t.checktype.value} checks wait up to ${name} ${sec(t.activeTimeoutS.value)}, checkinterval is ${sec(t.checkintervalS.value)}: a blackholed real server is removed after up to ${fmtS(p.maxMs ?? 0)}`,
+          message: `virtual=${v.text}: ${t.checktype.value} checks wait up to ${times === '' ? name + ' ' : ''}${sec(t.activeTimeoutS.value)}${times}, checkinterval is ${sec(t.checkintervalS.value)}: a blackholed real server is removed after up to ${fmtS(p.maxMs ?? 0)}`,
           host: host.host,
-          evidence: [ev(t.activeTimeoutS.at ?? vloc(v), host.host, `${name} ${sec(t.activeTimeoutS.value)}${t.activeTimeoutS.at === undefined ? ' (default)' : t.activeTimeoutS.at.name !== name ? ` (from ${t.activeTimeoutS.at.name}=)` : ''}`), ev(t.checkintervalS.at ?? vloc(v), host.host, `checkinterval ${sec(t.checkintervalS.value)}${t.checkintervalS.at === undefined ? ' (default)' : ''}`)],
+          evidence: [timeoutEv, ...countEv, ev(t.checkintervalS.at ?? vloc(v), host.host, `checkinterval ${sec(t.checkintervalS.value)}${t.checkintervalS.at === undefined ? ' (default)' : ''}`)],
         }]
       })
     },
