@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
 import {parseIpvsadm} from '../../../src/config/ipvs.js'
-import {addSource} from '../../../src/doctor/collect.js'
+import {addSource, detectKind, notAConfig} from '../../../src/doctor/collect.js'
 import {runDoctor} from '../../../src/doctor/index.js'
 import {emptyHost} from '../../../src/doctor/types.js'
 import {isHachaosError} from '../../../src/errors.js'
@@ -115,6 +115,13 @@ describe('ipvsadm -Ln from upstream and field sources', () => {
         ['FWM', '2', 'wrr', undefined, ['10.0.1.225/TUN/1']],
       ],
     )
+  })
+
+  it('the same table indented as a whole (as pasted from a page\'s code block) is still ipvsadm output, read the same', () => {
+    const text = up('kubernetes-ipvs-readme-Ln.txt').replace(/^(?=.)/gm, '    ')
+    assert.equal(notAConfig('ipvsadm', 'k', text), null)
+    assert.equal(detectKind('k', text), 'ipvsadm')
+    assert.deepEqual(parseIpvsadm(text, {file: 'k'}).services, table('kubernetes-ipvs-readme-Ln.txt').services.map((s) => ({...s, file: 'k', reals: s.reals.map((r) => ({...r, file: 'k'}))})))
   })
 
   it('the connection table (ipvsadm -Lnc, its two header lines as list_conn prints them) is refused at its first line, saying what it is', () => {
