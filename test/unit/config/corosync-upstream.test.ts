@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
 import {corosyncPorts, corosyncSummary, parseCorosyncConf} from '../../../src/config/corosync.js'
+import {isHachaosError} from '../../../src/errors.js'
 import {addSource} from '../../../src/doctor/collect.js'
 import {runDoctor} from '../../../src/doctor/index.js'
 import {emptyHost} from '../../../src/doctor/types.js'
@@ -75,5 +76,12 @@ describe('corosync.conf from corosync and its documentation', () => {
     assert.deepEqual(c.totem, {token: 3000, tokenCoefficient: null, consensus: 3600, join: 60, tokenRetransmitsBeforeLoss: 10})
     assert.deepEqual([c.effective.tokenMs, c.effective.consensusMs, c.effective.consensusFormula], [3000, 3600, '3600 ms'])
     assert.deepEqual(findings('fuel-docs-corosync-settings.totem.conf'), ['corosync-crypto-off: cluster (unnamed): crypto_cipher none, crypto_hash none, secauth off @fuel-docs-corosync-settings.totem.conf:11'])
+  })
+
+  it('corosync-qdevice(8) EXAMPLE: its quorum { } lacks a closing brace, refused at the unclosed section; closed, it reads model net on qnetd.example.org', () => {
+    const name = 'corosync-qdevice-8-example.quorum.conf'
+    assert.throws(() => parseCorosyncConf(up(name), {file: name}), (e: unknown) => isHachaosError(e) && e.where === `${name}:1` && /section "quorum" is never closed/.test(e.message))
+    const q = parseCorosyncConf(`${up(name)}}\n`, {file: name}).quorum
+    assert.deepEqual([q.provider?.value, q.device?.model, q.device?.host, q.device?.line], ['corosync_votequorum', 'net', 'qnetd.example.org', 3])
   })
 })
