@@ -11,7 +11,7 @@ import {addSource, detectKind, notAConfig} from '../../../src/doctor/collect.js'
 import {runDoctor} from '../../../src/doctor/index.js'
 import {emptyHost} from '../../../src/doctor/types.js'
 import {isHachaosError} from '../../../src/errors.js'
-import {parseIpvsList} from '../../../src/stacks/lvs/readers.js'
+import {parseIpvsList, parseIpvsStats} from '../../../src/stacks/lvs/readers.js'
 import {doctorRules} from '../../../src/stacks/registry.js'
 import {readFixture} from '../../fixture.js'
 
@@ -100,6 +100,16 @@ describe('ipvsadm -Ln from upstream and field sources', () => {
       [
         ['172.16.1.56', 80, undefined, ['10.68.15.66:80/UNKNOWN/w-/-/-']],
         ['172.16.1.56', 443, undefined, ['10.68.15.66:443/UNKNOWN/w-/-/-']],
+      ],
+    )
+    // the drills' counter reader: every column, exact
+    assert.deepEqual(
+      parseIpvsStats(up('diamond-ipvsadm-Ln-stats-exact.txt')).map((r) => [r.kind, r.address, r.port, r.conns, r.inPkts, r.outPkts, r.inBytes, r.outBytes]),
+      [
+        ['service', '172.16.1.56', 80, 116, 582893, 578642, 45293116, 826814146],
+        ['real', '10.68.15.66', 80, 116, 582893, 578642, 45293116, 826814146],
+        ['service', '172.16.1.56', 443, 59, 469, 469, 57558, 216873],
+        ['real', '10.68.15.66', 443, 59, 469, 469, 57558, 216873],
       ],
     )
   })
