@@ -9,6 +9,7 @@ import {parseGlusterVolumeInfo} from '../../../src/config/gluster.js'
 import {addSource, detectKind, notAConfig} from '../../../src/doctor/collect.js'
 import {runDoctor} from '../../../src/doctor/index.js'
 import {emptyHost} from '../../../src/doctor/types.js'
+import {parseVolumeInfoXml} from '../../../src/stacks/gluster/cli.js'
 import {replicaSets} from '../../../src/stacks/gluster/rules.js'
 import {doctorRules} from '../../../src/stacks/registry.js'
 import {readFixture} from '../../fixture.js'
@@ -91,5 +92,15 @@ describe('gluster volume info from the Gluster docs and the field', () => {
     assert.deepEqual(v?.thinArbiter, {host: 'server-3', path: '/bricks/brick_ta', file: 'ta', line: 9})
     assert.ok(!findings('ta', text).some((f) => f.startsWith('gluster-replica2-no-arbiter')))
     assert.ok(findings('ta', text.replace('Thin-arbiter-path: server-3:/bricks/brick_ta\n', '')).some((f) => f.startsWith('gluster-replica2-no-arbiter')))
+  })
+
+  it('vdsm\'s `volume info --xml` (brick text with child elements, an empty <options/>): the stack\'s XML reader gets both volumes', () => {
+    assert.deepEqual(
+      parseVolumeInfoXml(up('vdsm-volume-info.xml'), 'vdsm-volume-info.xml').map((v) => [v.name, v.type, v.status, v.brickCount, v.replicaCount, v.arbiterCount, v.bricks.map((b) => `${b.host}:${b.path}${b.arbiter ? ' A' : ''}`), v.options]),
+      [
+        ['music', 'Replicate', 'Started', 2, 2, 1, ['192.168.122.2:/tmp/m_b1 A', '192.168.122.2:/tmp/m_b2 A'], {'auth.allow': '*'}],
+        ['test1', 'Distribute', 'Stopped', 1, 1, 0, ['192.168.122.2:/tmp/t_b1'], {}],
+      ],
+    )
   })
 })
