@@ -188,6 +188,29 @@ export interface BondProcLines {
   members: number[]
 }
 
+/**
+ * The lines without the indentation they all share: the file as the kernel prints it, from a copy that is
+ * indented as a whole (Documentation/networking/bonding.rst shows it in a tab-indented literal block). The
+ * headings ("802.3ad info", "details actor lacp pdu:") and the nesting of the aggregator and LACP PDU lines
+ * are read relative to it.
+ */
+function dedent(rows: string[]): string[] {
+  let common: string | null = null
+  for (const r of rows) {
+    if (r.trim() === '') continue
+    const ws = /^[ \t]*/.exec(r)?.[0] ?? ''
+    if (common === null) common = ws
+    else {
+      let k = 0
+      while (k < common.length && k < ws.length && common[k] === ws[k]) k++
+      common = common.slice(0, k)
+    }
+    if (common === '') return rows
+  }
+  const cut = (common ?? '').length
+  return cut === 0 ? rows : rows.map((r) => (r.trim() === '' ? '' : r.slice(cut)))
+}
+
 export function parseBondProc(text: string): BondProc {
   return parseBondProcLines(text).proc
 }
@@ -208,7 +231,7 @@ export function parseBondProcLines(text: string): {proc: BondProc; lines: BondPr
     if (cur !== null) members.push(memberOf(cur.name, cur.f, cur.actor, cur.partner))
     cur = null
   }
-  const rows = text.split('\n')
+  const rows = dedent(text.split('\n'))
   for (let i = 0; i < rows.length; i++) {
     const line = (rows[i] ?? '').replace(/\s+$/, '')
     if (line.trim() === '') {

@@ -362,13 +362,20 @@ export function nodeAddresses(c: CorosyncSummary, name: string): string[] {
   return c.nodes.find((n) => n.name === name)?.rings.filter((a) => a !== undefined && a !== '') ?? []
 }
 
-/** The UDP port(s) corosync uses: knet/udpu default 5405 for link 0, the interface's mcastport when set. */
+/**
+ * The UDP port(s) corosync uses: the interface's mcastport, else 5405 (knet: 5405 + link number). The udp and
+ * udpu transports use mcastport and the port below it (corosync.conf(5), mcastport: "mcastport (for mcast
+ * receives) and mcastport - 1 (for mcast sends)"; corosync's own example: "5405 and 5404"); knet one port a link.
+ */
 export function corosyncPorts(c: CorosyncSummary): number[] {
   const ports = new Set<number>()
   const links = Math.max(1, ...c.nodes.map((n) => n.rings.length))
+  const twoPorts = c.transport === 'udp' || c.transport === 'udpu'
   for (let i = 0; i < links; i++) {
     const l = c.links.find((x) => x.linknumber === i)
-    ports.add(l?.mcastport ?? 5405 + (c.transport === 'knet' ? i : 0))
+    const port = l?.mcastport ?? 5405 + (c.transport === 'knet' ? i : 0)
+    ports.add(port)
+    if (twoPorts) ports.add(port - 1)
   }
   return [...ports].sort((a, b) => a - b)
 }

@@ -35,10 +35,10 @@ export function detectKind(path: string, text: string): SourceKind | undefined {
     if (/<pacemaker-result[\s>]|<crm_mon[\s>]/.test(head)) return 'crm_mon'
     return undefined
   }
-  if (/^Ethernet Channel Bonding Driver|^Bonding Mode:/m.test(head)) return 'bonding'
+  if (/^[ \t]*(Ethernet Channel Bonding Driver|Bonding Mode:)/m.test(head)) return 'bonding'
   if (/^==> \S*\/bonding\/\S+ <==$/m.test(head)) return 'bonding-sysfs'
-  if (/^IP Virtual Server version|^-A -[tuf] /m.test(head)) return 'ipvsadm'
-  if (/^Volume Name:/m.test(head)) return 'gluster'
+  if (/^[ \t]*(IP Virtual Server version|-A -[tuf] )/m.test(head)) return 'ipvsadm'
+  if (/^[ \t]*Volume Name:/m.test(head)) return 'gluster'
   // Heartbeat's three files go by their names (/etc/ha.d/ha.cf, haresources, authkeys)
   if (name === 'ha.cf' || /^\s*(keepalive|deadtime)\s+\S+\s*$/m.test(head) && /^\s*(ucast|bcast|mcast|serial|node)\s/m.test(head)) return 'hacf'
   if (name === 'haresources') return 'haresources'
@@ -123,10 +123,10 @@ const STRUCTURE: Record<SourceKind, {re: RegExp; expect: string}> = {
   corosync: {re: /^\s*(totem|nodelist|quorum|logging|system|resources)\s*\{/m, expect: 'a totem { }, nodelist { } or quorum { } block'},
   cib: {re: /<cib[\s>]/, expect: 'a <cib> element (`cibadmin -Q` output)'},
   crm_mon: {re: /<pacemaker-result[\s>]|<crm_mon[\s>]/, expect: 'a <pacemaker-result> element (`crm_mon --output-as=xml` output)'},
-  bonding: {re: /^(Ethernet Channel Bonding Driver|Bonding Mode:)|^==> \S*bonding\S* <==$/m, expect: '"Bonding Mode:" (a /proc/net/bonding/BOND file)'},
+  bonding: {re: /^[ \t]*(Ethernet Channel Bonding Driver|Bonding Mode:)|^==> \S*bonding\S* <==$/m, expect: '"Bonding Mode:" (a /proc/net/bonding/BOND file)'},
   'bonding-sysfs': {re: /^==> \S*\/bonding\/\S+ <==$/m, expect: 'a sysfs bonding dump'},
-  ipvsadm: {re: /^(IP Virtual Server version|Prot LocalAddress|-A -[tuf] |(TCP|UDP|SCTP|FWM)\s+\S+\s+\w)/m, expect: '`ipvsadm -Ln` or `ipvsadm --save -n` output'},
-  gluster: {re: /^Volume Name:/m, expect: '"Volume Name:" (`gluster volume info` output)'},
+  ipvsadm: {re: /^[ \t]*(IP Virtual Server version|Prot LocalAddress|-A -[tuf] |(TCP|UDP|SCTP|FWM)\s+\S+\s+\w)/m, expect: '`ipvsadm -Ln` or `ipvsadm --save -n` output'},
+  gluster: {re: /^[ \t]*Volume Name:/m, expect: '"Volume Name:" (`gluster volume info` output)'},
   sysctl: {re: /^\s*-?[\w.\/*-]+\.[\w.\/*-]+\s*=/m, expect: 'key = value lines (net.ipv4.… = …)'},
   hacf: {re: /^\s*(keepalive|deadtime|node|ucast|bcast|mcast|serial|auto_failback)\s/m, expect: 'keepalive, deadtime, node or a medium (ucast/bcast/mcast/serial)'},
   haresources: {re: /^\s*[A-Za-z0-9][\w.-]*\s+\S/m, expect: 'a "NODE RESOURCE…" line'},

@@ -65,11 +65,11 @@ export const GLUSTER_RULES: Rule[] = [
     // volumes(): the same volume collected on several peers (`gluster volume info` shows the whole pool) is reported once
     check: (input) =>
       volumes(input)
-        .filter(({v}) => /replicate/i.test(v.type) && v.replica === 2 && v.arbiterCount === 0)
+        .filter(({v}) => /replicate/i.test(v.type) && v.replica === 2 && v.arbiterCount === 0 && v.thinArbiter === undefined)
         .map(({host, v}) => ({
           message: `${host.host}: volume ${v.name} is replica 2 without an arbiter`,
           host: host.host,
-          evidence: [ev({file: v.file, line: v.numberOfBricksLine ?? v.line}, host.host, `Number of Bricks: ${v.subvolumes} x 2 = ${v.brickCount}`)],
+          evidence: [ev({file: v.file, line: v.numberOfBricksLine ?? v.line}, host.host, `Number of Bricks: ${v.numberOfBricksText ?? `${v.subvolumes} x 2 = ${v.brickCount}`}`)],
         })),
   },
   {

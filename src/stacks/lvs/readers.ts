@@ -35,11 +35,16 @@ export function parseIpvsList(text: string): IpvsServiceRow[] {
   let cur: IpvsServiceRow | null = null
   for (const raw of text.split('\n')) {
     const l = raw.trim()
-    const svc = /^(TCP|UDP|SCTP|FWM)\s+(\S+)\s+(\S+)(?:\s+persistent\s+(\d+))?/.exec(l)
+    // "TCP  10.0.0.1:80 wlc persistent 300", "FWM  1 IPv6 wrr", "TCP  172.16.42.170:2222 mh (mh-port) persistent 60"
+    const svc = /^(TCP|UDP|SCTP|FWM)\s+(\S+)\s+(.*)$/.exec(l)
     if (svc !== null) {
       const hp = svc[1] === 'FWM' ? {address: svc[2] as string, port: 0} : hostPort(svc[2] as string)
       if (hp === null) continue
-      cur = {protocol: svc[1] as string, ...hp, scheduler: svc[3] as string, persistent: svc[4] === undefined ? null : Number(svc[4]), reals: []}
+      const w = (svc[3] as string).split(/\s+/)
+      if (svc[1] === 'FWM' && w[0] === 'IPv6') w.shift()
+      const pi = w.indexOf('persistent')
+      const persistent = pi >= 0 && /^\d+$/.test(w[pi + 1] ?? '') ? Number(w[pi + 1]) : null
+      cur = {protocol: svc[1] as string, ...hp, scheduler: w[0] ?? '', persistent, reals: []}
       out.push(cur)
       continue
     }

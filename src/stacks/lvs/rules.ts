@@ -93,7 +93,7 @@ function fromIpvs(host: HostConfigs, s: IpvsService, key: string): LvsService {
   return {
     host,
     key,
-    label: `${s.protocol} ${s.protocol === 'FWM' ? s.address : `${s.address}:${s.port}`}`,
+    label: `${s.protocol} ${s.protocol === 'FWM' ? `${s.address}${s.family === 'inet6' ? ' IPv6' : ''}` : `${s.address}:${s.port}`}`,
     file: s.file,
     line: s.line,
     liveReals: s.reals.filter((r) => r.weight === undefined || r.weight > 0).length,
