@@ -345,7 +345,11 @@ function arp(b: Uint8Array, s: number, off: number, e: number): number {
   const hlen = b[off + 4]
   const plen = b[off + 5]
   const op = u16(b, off + 6)
-  if (ptype !== ETHERTYPE_IPV4 || hlen !== 6 || plen !== 4) return NONE
+  if (ptype !== ETHERTYPE_IPV4 || hlen !== 6 || plen !== 4) {
+    // not Ethernet/IPv4 ARP: ignored, unless its own lengths run past the captured bytes (tcpdump: [|arp])
+    if (e < off + 8 + 2 * ((hlen as number) + (plen as number))) return unparsedBecause(`truncated ARP body: hardware length ${hlen}, protocol length ${plen} ([|arp])`)
+    return NONE
+  }
   if (op !== 1 && op !== 2) return NONE
   if (e < off + 28) return unparsedBecause('truncated ARP body ([|arp])')
   const sip = ip4n(b, off + 14)

@@ -20,6 +20,12 @@
  *     fe80::48:43ff:fe00:601 > ff02::12: VRRPv3, Advertisement, …, length 24, addrs: fd66::100
  *   ARP with another hardware type than Ethernet but 6-byte addresses (IEEE 802, …) prints as Ethernet's
  *   without -v and as "IEEE 802 (len 6), IPv4 (len 4), Request …" with -v: read alike (as the pcap reader).
+ *   ARP that is not for IPv4 ("Unknown Protocol (0x0000) (len 4)", "802.1Q-9200 (len 4)"), has hardware
+ *   addresses of another length ("(len 14)", or a 14-byte "(01:01:…)" without -v) or an unknown operation
+ *   ("Unknown (29953)") is ignored, as the pcap reader ignores those frames (upstream tests/arp-oobr.out).
+ *   -# (packet numbers, "    1  1795388385.257350 …"): the number is skipped. -x/-X/-xx/-XX hex dumps
+ *   ("\t0x0000:  4500 …", also printed by tcpdump after an ARP of unknown operation) are skipped (kind
+ *   'dump'): they belong to the frame line before them. -A's ASCII dump cannot be told apart: unparsed.
  *
  * Written by hand: no library parses tcpdump's text output (it is meant for people, and changes little).
  * Rules:
@@ -60,6 +66,8 @@ export type LineOutcome =
   | {kind: 'ignored'}
   /** A -v IPv4 header line: its VRRP part comes on the next line. */
   | {kind: 'pending'}
+  /** A line of a -x/-X hex dump (of the frame line before it): skipped. */
+  | {kind: 'dump'}
 
 const MAC_RE = '[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}'
 /** TIMESTAMP SRCMAC > DSTMAC, ethertype NAME (0xNNNN), length N: REST */
@@ -87,6 +95,14 @@ const INFO = [
 
 const TRUNCATED = /\[\|(\w+)\]/
 const TIMESTAMP_START = /^\d+\.\d/
+/** tcpdump -#: the packet number ("%5u  ") before the timestamp (-tt or time of day). */
+const PACKET_NUMBER = /^ *\d+ {2}(?=\d)/
+/** A line of tcpdump's -x/-X/-xx/-XX hex dump: a tab, the offset, two spaces, hex. */
+const HEX_DUMP = /^\t0x[0-9a-f]{4}: {2}[0-9a-f]/
+/** -v ARP of a protocol other than IPv4, or with hardware addresses of another length than 6. */
+const ARP_VERBOSE_OTHER = /^[A-Za-z0-9 ./()-]+? \(len \d+\), [^,]+ \(len \d+\), /
+/** A hardware address of another length than 6 bytes, as tcpdump prints it ("(01:01:10:18:00:10:00:…)"). */
+const ODD_HW_ADDR = /(?:^| |\()(?:[0-9a-f]{2}:){6,}[0-9a-f]{2}\b|(?:^| |\()(?:[0-9a-f]{2}:){0,4}[0-9a-f]{2}\)/
 
 function unparsed(n: number, text: string, reason: string): LineOutcome {
   return {kind: 'unparsed', unparsed: {n, text, reason}}
@@ -108,8 +124,20 @@ export class TcpdumpTextParser {
   /** One line of tcpdump output (without its newline). */
   push(raw: string): LineOutcome[] {
     this.n += 1
-    const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw
+    let line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw
     const out: LineOutcome[] = []
+    const c0 = line.charCodeAt(0)
+    if (c0 === 9 && HEX_DUMP.test(line)) {
+      // a hex dump line (-x): it belongs to the frame before; a -v header still waiting had no VRRP line
+      if (this.pending !== null) out.push(this.orphan())
+      out.push({kind: 'dump'})
+      return out
+    }
+    if (c0 === 32) {
+      // -#: a packet number before the timestamp (never before a -v continuation line: that is an address)
+      const num = PACKET_NUMBER.exec(line)
+      if (num !== null) line = line.slice(num[0].length)
+    }
     // A -v continuation: the VRRP part of the previous line's IPv4 header.
     if (this.pending !== null && /^\s+\S/.test(line)) {
       const p = this.pending
@@ -117,12 +145,16 @@ export class TcpdumpTextParser {
       out.push(this.ipv4(p.n, `${p.text}\n${line}`, p.head, line.trim()))
       return out
     }
-    if (this.pending !== null) {
-      out.push(unparsed(this.pending.n, this.pending.text, 'verbose IPv4 header without the line that should follow it'))
-      this.pending = null
-    }
+    if (this.pending !== null) out.push(this.orphan())
     out.push(this.line(this.n, line))
     return out
+  }
+
+  /** The -v header waiting for its VRRP line, which did not come: unparsed. */
+  private orphan(): LineOutcome {
+    const p = this.pending as {n: number; text: string}
+    this.pending = null
+    return unparsed(p.n, p.text, 'verbose IPv4 header without the line that should follow it')
   }
 
   /** End of input: a -v header still waiting for its continuation is unparsed. */
@@ -143,6 +175,7 @@ export class TcpdumpTextParser {
     if (m === null) {
       if (/^\d+\.\d+ (IP|ARP|IP6|vlan)\b/.test(line)) return unparsed(n, line, 'no link-level header: capture with tcpdump -e')
       if (/^\d{2}:\d{2}:\d{2}\.\d+ /.test(line)) return unparsed(n, line, 'time of day instead of epoch seconds: capture with tcpdump -tt')
+      if (/^(?:IP6?|ARP|vlan|[0-9a-f]{2}(?::[0-9a-f]{2}){5} >)[ ,]/.test(line)) return unparsed(n, line, 'no timestamp (tcpdump -t): capture with tcpdump -tt -e')
       return unparsed(n, line, 'not a tcpdump -n -tt -e line')
     }
     const [, sec, frac, smacRaw, dmacRaw, etherName, etherHex, llc, , restRaw] = m as unknown as string[]
@@ -266,6 +299,10 @@ export class TcpdumpTextParser {
       return {kind: 'event', event: ev}
     }
     if (/^(Reverse |InARP |NAK|ATMARP|ARP, )/.test(rest) || /^(Reverse Request|Reverse Reply|Inverse)/.test(rest)) return {kind: 'ignored'}
+    // Well-formed ARP that is not Ethernet/IPv4 request or reply (as the pcap reader, which ignores them):
+    // an unknown operation, another protocol than IPv4 or hardware addresses of another length (-v says so in
+    // its prefix; without -v only the length of the address shows)
+    if (/^Unknown \(\d+\)\s*$/.test(rest) || ARP_VERBOSE_OTHER.test(rest) || (/^(?:Request who-has|Reply) /.test(rest) && ODD_HW_ADDR.test(rest))) return {kind: 'ignored'}
     return unparsed(n, line, 'ARP part not understood')
   }
 }

@@ -1,0 +1,237 @@
+/**
+ * capture analyze on upstream tcpdump's own test material (the-tcpdump-group/tcpdump tests/, see
+ * test/fixtures/capture-upstream/README.md): its .out texts verbatim (made with -# and time of day, no -tt, no
+ * -e: a form hachaos cannot use, so every line must be unparsed with its line number, never a crash or an
+ * event), and pcaps rebuilt from them (make-upstream.ts) with the text the real tcpdump 4.99.3 prints of them
+ * under the flags users run it with (-e -tt with -v, -vv, -vvv, -#, -nn, -x, -XX).
+ */
+import assert from 'node:assert/strict'
+import {readdirSync} from 'node:fs'
+import {join} from 'node:path'
+import {describe, it} from 'node:test'
+
+import type {CaptureAnalyzeResult} from '../../commands/capture/analyze.js'
+import type {CaptureEvent} from '../../src/capture/events.js'
+import {readCaptureFile} from '../../src/capture/file.js'
+import {parseTcpdumpText} from '../../src/capture/tcpdump-text.js'
+import {ROOT, runCli} from '../helpers/cli.js'
+
+const UP = join(ROOT, 'test', 'fixtures', 'capture-upstream')
+const up = (n: string): string => join(UP, n)
+/** 2014-01-01T00:00:00Z: the date make-upstream.ts put the upstream times of day on. */
+const DAY = 1388534400
+const at = (hms: string): number => {
+  const [h, m, s] = hms.split(':') as [string, string, string]
+  const [si, frac] = s.split('.') as [string, string]
+  return (DAY + Number(h) * 3600 + Number(m) * 60 + Number(si)) * 1_000_000 + Number(frac)
+}
+
+/** What text and pcap share of an event (text has no tmac and no reply target IP). */
+function comparable(e: CaptureEvent): string {
+  const o: Record<string, unknown> = {...e}
+  delete o.host
+  delete o.tmac
+  if (e.type === 'arp' && e.op === 'reply') o.tip = ''
+  return JSON.stringify(o)
+}
+
+const variants = (base: string): string[] => readdirSync(UP).filter((f) => f.startsWith(`${base}.tt-`) && f.endsWith('.txt'))
+
+describe('upstream tcpdump tests/vrrp-v.out, rebuilt as a pcap', () => {
+  it('VRRPv2 (auth simple / none), VRRPv3 over IPv4 and IPv6 (1000 cs), several VIPs: every value read', async () => {
+    const p = await readCaptureFile(up('vrrp.pcap'), 'h')
+    assert.equal(p.total, 16)
+    assert.deepEqual(p.unparsed, [])
+    assert.equal(p.ignored, 0)
+    const rows = p.events.map((e) => (e.type === 'vrrp.advert' ? [e.t, e.src, e.vrid, e.prio, e.intvl, e.ver, e.auth ?? '-'] : []))
+    assert.deepEqual(rows.slice(0, 7), [
+      [at('21:55:06.745865'), '10.0.0.91', 42, 191, 10, 2, 'simple'],
+      [at('21:55:06.749784'), '10.0.0.91', 43, 191, 10, 2, 'none'],
+      [at('21:55:09.074730'), '10.0.0.91', 44, 191, 10, 3, '-'],
+      [at('21:55:16.753372'), '10.0.0.91', 42, 191, 10, 2, 'simple'],
+      [at('21:55:16.753436'), '10.0.0.91', 43, 191, 10, 2, 'none'],
+      [at('21:55:19.064377'), 'fe80::d6ca:6dff:fe66:cf60', 45, 191, 10, 3, '-'],
+      [at('21:55:19.064509'), 'fe80::d6ca:6dff:fe66:cf60', 46, 191, 10, 3, '-'],
+    ])
+    assert.deepEqual(rows[15], [at('21:55:37.044216'), '10.0.0.92', 44, 192, 10, 3, '-'])
+  })
+
+  it("tcpdump's text of it with -e -tt and -v, -vv, -vvv -#, -nn -x, -v -XX: the same events, nothing unparsed", async () => {
+    const want = (await readCaptureFile(up('vrrp.pcap'), 'h')).events.map(comparable)
+    const files = variants('vrrp')
+    assert.equal(files.length, 6)
+    for (const f of files) {
+      const t = await readCaptureFile(up(f), 'h')
+      assert.equal(t.format, 'text', f)
+      assert.deepEqual(t.events.map(comparable), want, f)
+      assert.deepEqual(t.unparsed, [], f)
+      assert.equal(t.ignored, 0, f)
+    }
+  })
+
+  it('the timeline: one instance per vrid (42–46, IPv6 ones too), 10 s intervals, 10.0.0.92 (prio 192) after 10.0.0.91', async () => {
+    const res = await runCli(['capture', 'analyze', up('vrrp.pcap'), '--json'])
+    assert.equal(res.code, 0)
+    const r = res.json as CaptureAnalyzeResult
+    assert.deepEqual(r.analysis.vrids, [42, 43, 44, 45, 46])
+    const m42 = r.analysis.masters.filter((m) => m.vrid === 42).map((m) => [m.ip, m.prio, m.adverts, m.intervalMs, m.startUs])
+    assert.deepEqual(m42, [
+      ['10.0.0.91', 191, 3, 10000, at('21:55:06.745865')],
+      ['10.0.0.92', 192, 1, 10000, at('21:55:34.773565')],
+    ])
+    assert.deepEqual(
+      r.analysis.masters.filter((m) => m.vrid === 46).map((m) => [m.ip, m.adverts, m.intervalMs]),
+      [['fe80::d6ca:6dff:fe66:cf60', 2, 10000]],
+    )
+    assert.deepEqual(r.analysis.splitBrain, [])
+    assert.deepEqual(r.analysis.advertGaps, [])
+  })
+})
+
+describe('upstream tcpdump tests/arp-oobr.out (fuzzed ARP), rebuilt as a pcap from its hex dumps and text', () => {
+  it('pcap: requests, a reply, a GARP, Unknown Hardware (513) read; ARP cut by its own lengths is [|arp] unparsed with its frame number; other ARP ignored', async () => {
+    const p = await readCaptureFile(up('arp.pcap'), 'h')
+    assert.equal(p.total, 11)
+    assert.deepEqual(
+      p.events.map((e) => (e.type === 'arp' ? [e.t, e.op, e.sip, e.smac, e.tip, e.garp] : [])),
+      [
+        [at('22:14:54.558191'), 'request', '192.168.1.104', '00:1f:29:da:2d:79', '192.168.1.1', false],
+        [at('22:15:42.069443'), 'reply', '192.168.0.1', '00:21:d8:01:03:45', '192.168.0.30', false],
+        [at('22:15:47.992392'), 'request', '192.168.0.37', '00:1f:29:da:f8:fb', '192.168.0.37', true],
+        [at('22:20:28.301692'), 'request', '192.168.1.104', '00:1f:29:da:2d:79', '192.168.1.1', false],
+      ],
+    )
+    assert.deepEqual(
+      p.unparsed.map((u) => [u.n, u.reason]),
+      [
+        [3, 'truncated ARP body: hardware length 134, protocol length 4 ([|arp])'],
+        [9, 'truncated ARP body: hardware length 6, protocol length 36 ([|arp])'],
+      ],
+    )
+    // unknown operations 29953 and 22785, hardware length 14, Unknown Protocol (0x0000), 802.1Q-9200
+    assert.equal(p.ignored, 5)
+  })
+
+  it("tcpdump's text of it (-e -tt, -v, -vv, -vvv -#, -nn -x, -v -XX): the same events, the same 2 unparsed ([|arp], by line) and 5 ignored; hex dump lines skipped", async () => {
+    const pcap = await readCaptureFile(up('arp.pcap'), 'h')
+    const want = pcap.events.map(comparable)
+    const lines: Record<string, number[]> = {}
+    for (const f of variants('arp')) {
+      const t = await readCaptureFile(up(f), 'h')
+      assert.deepEqual(t.events.map(comparable), want, f)
+      assert.equal(t.ignored, 5, f)
+      assert.ok(t.unparsed.every((u) => u.reason === 'truncated ([|arp])'), f)
+      lines[f] = t.unparsed.map((u) => u.n)
+    }
+    assert.deepEqual(lines, {
+      'arp.tt-e-nn-x.txt': [9, 40],
+      'arp.tt-e-v-XX.txt': [11, 47],
+      'arp.tt-e-v.txt': [3, 15],
+      'arp.tt-e-vv.txt': [3, 15],
+      'arp.tt-e-vvv-num.txt': [3, 15],
+      'arp.tt-e.txt': [3, 15],
+    })
+  })
+
+  it('QinQpacket.out: ARP in an 802.1ad tag (ethertype 0x88a8, VLAN 200), pcap and text alike', async () => {
+    const p = await readCaptureFile(up('qinq-arp.pcap'), 'h')
+    assert.deepEqual(
+      p.events.map((e) => (e.type === 'arp' ? [e.sip, e.tip, e.vlan, e.tmac] : [])),
+      [
+        ['172.17.0.20', '172.17.0.2', 200, '00:00:00:00:00:00'],
+        ['172.17.0.20', '172.17.0.2', 200, '03:6f:72:67:00:00'],
+      ],
+    )
+    for (const f of variants('qinq-arp')) {
+      const t = await readCaptureFile(up(f), 'h')
+      assert.deepEqual(t.events.map(comparable), p.events.map(comparable), f)
+      assert.deepEqual(t.unparsed, [], f)
+    }
+  })
+})
+
+describe('upstream .out texts verbatim (-#, time of day, no -e): unparsed line by line, never an event or a crash', () => {
+  it('vrrp.out, vrrp-v.out, arp-oobr.out, QinQpacket.out, arp-too-long-tha.out: every frame line unparsed with its reason and line number', async () => {
+    const cases: Array<[string, number, number, string]> = [
+      // file, lines, unparsed, reason of line 1
+      ['vrrp.out', 16, 16, 'time of day instead of epoch seconds: capture with tcpdump -tt'],
+      ['vrrp-v.out', 28, 28, 'time of day instead of epoch seconds: capture with tcpdump -tt'],
+      ['arp-oobr.out', 33, 21, 'time of day instead of epoch seconds: capture with tcpdump -tt'],
+      ['QinQpacket.out', 5, 5, 'time of day instead of epoch seconds: capture with tcpdump -tt'],
+      ['arp-too-long-tha.out', 1, 1, 'no timestamp (tcpdump -t): capture with tcpdump -tt -e'],
+    ]
+    for (const [f, lines, count, reason] of cases) {
+      const {readFileSync} = await import('node:fs')
+      const r = parseTcpdumpText(readFileSync(up(f), 'utf8'), 'h')
+      assert.equal(r.total, lines, f)
+      assert.equal(r.events.length, 0, f)
+      assert.equal(r.unparsed.length, count, f)
+      assert.equal(r.unparsed[0]?.n, 1, f)
+      assert.equal(r.unparsed[0]?.reason, reason, f)
+    }
+  })
+
+  it('vrrp-v.out: the -v continuation lines are unparsed as such, at their own line numbers', async () => {
+    const {readFileSync} = await import('node:fs')
+    const r = parseTcpdumpText(readFileSync(up('vrrp-v.out'), 'utf8'), 'h')
+    assert.deepEqual(
+      r.unparsed.slice(0, 4).map((u) => [u.n, u.reason]),
+      [
+        [1, 'time of day instead of epoch seconds: capture with tcpdump -tt'],
+        [2, 'continuation line without a verbose header before it'],
+        [3, 'time of day instead of epoch seconds: capture with tcpdump -tt'],
+        [4, 'continuation line without a verbose header before it'],
+      ],
+    )
+  })
+
+  it('the CLI on vrrp.out: exit 3 naming line 1 and what to capture with, no stack trace', async () => {
+    const res = await runCli(['capture', 'analyze', up('vrrp.out'), '--json'])
+    assert.equal(res.code, 3)
+    const e = (res.json as {error: {code: string; message: string; where: string}}).error
+    assert.equal(e.code, 'E_CAPTURE_FORMAT')
+    assert.match(e.message, /16 unparsed; line 1: time of day instead of epoch seconds/)
+    assert.match(e.where, /vrrp\.out:1$/)
+  })
+})
+
+describe('text parser: -#, hex dumps, non-IPv4 ARP (from the upstream material)', () => {
+  const ADV = '1388613306.745865 00:00:5e:00:01:2a > 01:00:5e:00:00:12, ethertype IPv4 (0x0800), length 62: '
+  it('a -v header followed by a hex dump line instead of its VRRP line is unparsed; the dump is skipped', () => {
+    const r = parseTcpdumpText(
+      [
+        `${ADV}(tos 0x0, ttl 255, id 4660, offset 0, flags [none], proto VRRP (112), length 48)`,
+        '\t0x0000:  4500 0030 1234 0000 ff70 bebc 0a00 005b  E..0.4...p.....[',
+        `    1  ${ADV}10.0.0.91 > 224.0.0.18: VRRPv2, Advertisement, vrid 42, prio 191, authtype simple, intvl 10s, length 28`,
+      ].join('\n'),
+      'h',
+    )
+    assert.deepEqual(
+      r.unparsed.map((u) => [u.n, u.reason]),
+      [[1, 'verbose IPv4 header without the line that should follow it']],
+    )
+    assert.equal(r.events.length, 1)
+    assert.equal(r.total, 3)
+  })
+
+  it('without -v: an ARP with a 14-byte hardware address, another protocol or an unknown operation is ignored', () => {
+    const E = '1388614584.303826 00:1f:29:da:2d:79 > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 60: '
+    const r = parseTcpdumpText(
+      [
+        `${E}Request who-has 0.0.0.0 (01:01:10:18:00:10:00:00:00:00:00:00:00:00) tell 0.0.192.168, length 46`,
+        `${E}Unknown Hardware (37) (len 6), Unknown Protocol (0x0000) (len 4), length 46`,
+        `${E}Ethernet (len 6), 802.1Q-9200 (len 4), Request who-has <wrong proto type> tell <wrong proto type>, length 46`,
+        `${E}Unknown (29953) `,
+        `${E}Request who-has 192.168.1.1 (00:55:00:00:00:00) tell 192.168.1.104, length 46`,
+        `${E}Request who-has 192.168.1.1 tell 192.168.1.104, length`,
+      ].join('\n'),
+      'h',
+    )
+    assert.equal(r.ignored, 4)
+    assert.equal(r.events.length, 1)
+    assert.deepEqual(
+      r.unparsed.map((u) => [u.n, u.reason]),
+      [[6, 'ARP part not understood']],
+    )
+  })
+})
