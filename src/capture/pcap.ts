@@ -350,8 +350,9 @@ function arp(b: Uint8Array, s: number, off: number, e: number): number {
     if (e < off + 8 + 2 * ((hlen as number) + (plen as number))) return unparsedBecause(`truncated ARP body: hardware length ${hlen}, protocol length ${plen} ([|arp])`)
     return NONE
   }
-  if (op !== 1 && op !== 2) return NONE
+  // cut before its addresses: truncated, whatever its operation (as tcpdump: "[|arp]")
   if (e < off + 28) return unparsedBecause('truncated ARP body ([|arp])')
+  if (op !== 1 && op !== 2) return NONE
   const sip = ip4n(b, off + 14)
   const tip = ip4n(b, off + 24)
   // isGratuitous() (events.ts) on bytes: sender IP = target IP (not 0.0.0.0), or a reply to the broadcast MAC

@@ -173,6 +173,10 @@ export class TcpdumpTextParser {
     if (/^\s/.test(line)) return unparsed(n, line, 'continuation line without a verbose header before it')
     const m = FRAME.exec(line)
     if (m === null) {
+      // a frame cut inside its Ethernet header ("1795388385.257350  [|ether]"), a record tcpdump rejects
+      const cut = /^\d+\.\d+ (?:\S+ > \S+, )? *\[\|(ether|vlan)\]$/.exec(line)
+      if (cut !== null) return unparsed(n, line, `truncated ([|${cut[1]}])`)
+      if (/^\[Invalid header: .*\]$/.test(line)) return unparsed(n, line, 'invalid record header (as tcpdump printed it)')
       if (/^\d+\.\d+ (IP|ARP|IP6|vlan)\b/.test(line)) return unparsed(n, line, 'no link-level header: capture with tcpdump -e')
       if (/^\d{2}:\d{2}:\d{2}\.\d+ /.test(line)) return unparsed(n, line, 'time of day instead of epoch seconds: capture with tcpdump -tt')
       if (/^(?:IP6?|ARP|vlan|[0-9a-f]{2}(?::[0-9a-f]{2}){5} >)[ ,]/.test(line)) return unparsed(n, line, 'no timestamp (tcpdump -t): capture with tcpdump -tt -e')

@@ -150,6 +150,43 @@ describe('upstream tcpdump tests/arp-oobr.out (fuzzed ARP), rebuilt as a pcap fr
   })
 })
 
+describe('upstream frames cut at every length (cuts.pcap: 8 frames, 0 … whole; tcpdump 4.99.3 text of it)', () => {
+  it('pcap: what is left of each frame is an event (a whole VRRP header, a whole ARP body) or unparsed with its layer; text alike, frame for line', async () => {
+    const p = await readCaptureFile(up('cuts.pcap'), 'h')
+    // 62 + 50 + 94 + 4 × 60 + 64 bytes, each cut at 0 … its length
+    assert.equal(p.total, 518)
+    // kept from the first cut holding a whole VRRP header (23 + 11 + 35) or ARP body (3 × 19); two ARP of
+    // other kinds ignored from there (2 × 19)
+    assert.equal(p.events.length, 126)
+    assert.equal(p.ignored, 38)
+    const layers: Record<string, number> = {}
+    for (const u of p.unparsed) {
+      const l = /\[\|(\w+)\]/.exec(u.reason)?.[1] ?? u.reason
+      layers[l] = (layers[l] ?? 0) + 1
+    }
+    // 8 × 14 Ethernet cuts; 2 × 20 IPv4, 40 IPv6; 3 × 6 VRRP; 5 × 28 ARP; the QinQ tag's 4
+    assert.deepEqual(layers, {ether: 112, ip: 40, ip6: 40, vrrp: 18, arp: 140, vlan: 4})
+    const t = await readCaptureFile(up('cuts.tt-e.txt'), 'h')
+    // 518 frame lines and the hex dumps tcpdump prints after an ARP of unknown operation (skipped)
+    assert.equal(t.total, 570)
+    assert.deepEqual(t.events.map(comparable), p.events.map(comparable))
+    assert.equal(t.ignored, 38)
+    assert.equal(t.unparsed.length, p.unparsed.length)
+    assert.ok(t.unparsed.every((u) => !u.text.startsWith('\t0x')))
+    // the frames before the first unknown-operation ARP (VRRP 63 + 51 + 95, ARP 2 × 61) are one line each
+    assert.deepEqual(
+      t.unparsed.filter((u) => u.n <= 331).map((u) => u.n),
+      p.unparsed.filter((u) => u.n <= 331).map((u) => u.n),
+    )
+    for (const f of ['cuts.tt-e-v.txt', 'cuts.tt-e-nn-x.txt']) {
+      const v = await readCaptureFile(up(f), 'h')
+      assert.deepEqual(v.events.map(comparable), p.events.map(comparable), f)
+      assert.equal(v.unparsed.length, p.unparsed.length, f)
+      assert.equal(v.ignored, 38, f)
+    }
+  })
+})
+
 describe('upstream .out texts verbatim (-#, time of day, no -e): unparsed line by line, never an event or a crash', () => {
   it('vrrp.out, vrrp-v.out, arp-oobr.out, QinQpacket.out, arp-too-long-tha.out: every frame line unparsed with its reason and line number', async () => {
     const cases: Array<[string, number, number, string]> = [
