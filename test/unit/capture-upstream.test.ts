@@ -272,3 +272,73 @@ describe('text parser: -#, hex dumps, non-IPv4 ARP (from the upstream material)'
     )
   })
 })
+
+describe('pcapng written by hand per the spec, with the upstream frames', () => {
+  /** SHB (with shb_hardware/os/userappl options), 2 IDBs, an NRB, 6 EPBs with options, an ISB. */
+  function pcapng(le: boolean, frames: Array<{sec: number; frac: number; data: Buffer}>): Buffer {
+    const u32 = (v: number): Buffer => {
+      const b = Buffer.alloc(4)
+      if (le) b.writeUInt32LE(v >>> 0)
+      else b.writeUInt32BE(v >>> 0)
+      return b
+    }
+    const u16 = (v: number): Buffer => {
+      const b = Buffer.alloc(2)
+      if (le) b.writeUInt16LE(v)
+      else b.writeUInt16BE(v)
+      return b
+    }
+    const pad = (b: Buffer): Buffer => Buffer.concat([b, Buffer.alloc((4 - (b.length % 4)) % 4)])
+    const opt = (code: number, v: Buffer): Buffer => Buffer.concat([u16(code), u16(v.length), pad(v)])
+    const end = opt(0, Buffer.alloc(0))
+    const block = (type: number, body: Buffer): Buffer => Buffer.concat([u32(type), u32(12 + body.length), body, u32(12 + body.length)])
+    const parts: Buffer[] = []
+    parts.push(block(0x0a0d0d0a, Buffer.concat([u32(0x1a2b3c4d), u16(1), u16(0), Buffer.alloc(8, 0xff), opt(2, Buffer.from('x86_64')), opt(3, Buffer.from('Linux 6.1')), opt(4, Buffer.from('by hand')), end])))
+    // interface 0: if_description before if_name (odd length: padded), if_tsresol 10^-3, if_fcslen 0
+    parts.push(block(1, Buffer.concat([u16(1), u16(0), u32(0), opt(3, Buffer.from('a description, odd length')), opt(2, Buffer.from('eth0')), opt(9, Buffer.from([3])), opt(13, Buffer.from([0])), end])))
+    // interface 1: if_tsresol 2^-10, if_tsoffset 1000 s
+    const off = Buffer.alloc(8)
+    if (le) off.writeBigInt64LE(1000n)
+    else off.writeBigInt64BE(1000n)
+    parts.push(block(1, Buffer.concat([u16(1), u16(0), u32(0), opt(2, Buffer.from('eth1')), opt(9, Buffer.from([0x80 | 10])), opt(14, off), end])))
+    parts.push(block(4, Buffer.concat([u16(1), u16(8), Buffer.from([10, 0, 0, 91]), Buffer.from('lb1\0'), u16(0), u16(0)])))
+    frames.forEach((f, i) => {
+      const us = BigInt(f.sec) * 1_000_000n + BigInt(f.frac)
+      const ts = i % 2 === 0 ? us / 1000n : ((us - 1_000_000_000n) << 10n) / 1_000_000n
+      parts.push(block(6, Buffer.concat([u32(i % 2), u32(Number(ts >> 32n)), u32(Number(ts & 0xffffffffn)), u32(f.data.length), u32(f.data.length), pad(f.data), opt(2, u32(1)), opt(1, Buffer.from('comment')), end])))
+    })
+    parts.push(block(5, Buffer.concat([u32(0), u32(0), u32(0), end])))
+    return Buffer.concat(parts)
+  }
+
+  it('both byte orders: options everywhere skipped, name and statistics blocks skipped, if_tsresol 10^-3 and 2^-10 + if_tsoffset: the times tcpdump 4.99.3 prints', async () => {
+    const {mkdtempSync, rmSync, writeFileSync} = await import('node:fs')
+    const {tmpdir} = await import('node:os')
+    const {readPcapFrames} = await import('../helpers/capture-writer.js')
+    const frames = readPcapFrames(up('vrrp.pcap')).frames.slice(0, 6)
+    const dir = mkdtempSync(join(tmpdir(), 'hachaos-ng-'))
+    try {
+      for (const le of [true, false]) {
+        const f = join(dir, `${le ? 'le' : 'be'}.pcapng`)
+        writeFileSync(f, pcapng(le, frames))
+        const r = await readCaptureFile(f, 'h')
+        assert.equal(r.format, 'pcapng')
+        assert.deepEqual(r.unparsed, [])
+        // `tcpdump -r FILE -n -tt` of the same file (ms on eth0; 2^-10 s on eth1, rounded down to the µs)
+        assert.deepEqual(
+          r.events.map((e) => [e.t, e.iface, e.type === 'vrrp.advert' ? e.vrid : 0]),
+          [
+            [1388613306745000, 'eth0', 42],
+            [1388613306749023, 'eth1', 43],
+            [1388613309074000, 'eth0', 44],
+            [1388613316752929, 'eth1', 42],
+            [1388613316753000, 'eth0', 43],
+            [1388613319063476, 'eth1', 45],
+          ],
+        )
+      }
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+})
