@@ -104,6 +104,11 @@ const ARP_VERBOSE_OTHER = /^[A-Za-z0-9 ./()-]+? \(len \d+\), [^,]+ \(len \d+\), 
 /** A hardware address of another length than 6 bytes, as tcpdump prints it ("(01:01:10:18:00:10:00:…)"). */
 const ODD_HW_ADDR = /(?:^| |\()(?:[0-9a-f]{2}:){6,}[0-9a-f]{2}\b|(?:^| |\()(?:[0-9a-f]{2}:){0,4}[0-9a-f]{2}\)/
 
+/** A name where an address should be: tcpdump resolved it (run without -n). */
+function hostHint(s: string): string {
+  return /^[A-Za-z][A-Za-z0-9.-]*$/.test(s) ? ' (a host name: capture with tcpdump -n)' : ''
+}
+
 function unparsed(n: number, text: string, reason: string): LineOutcome {
   return {kind: 'unparsed', unparsed: {n, text, reason}}
 }
@@ -240,7 +245,7 @@ export class TcpdumpTextParser {
     const vrid = Number(vridS)
     const prio = Number(prioS)
     const intvlRaw = Number(intvlS)
-    if (!isIpv4(src as string) && !isIpv6(src as string)) return unparsed(n, line, `bad source address "${src}"`)
+    if (!isIpv4(src as string) && !isIpv6(src as string)) return unparsed(n, line, `bad source address "${src}"${hostHint(src as string)}`)
     if (vrid < 1 || vrid > 255) return unparsed(n, line, `vrid ${vrid} is outside 1–255`)
     if (prio > 255) return unparsed(n, line, `priority ${prio} is outside 0–255`)
     if ((ver === 2 && unit !== 's') || (ver === 3 && unit !== 'cs')) return unparsed(n, line, `VRRPv${ver} interval in "${unit}"`)
@@ -270,7 +275,7 @@ export class TcpdumpTextParser {
     const rq = ARP_REQUEST.exec(rest)
     if (rq !== null) {
       const [, tip, tmac, sip] = rq as unknown as [string, string, string | undefined, string]
-      if (!isIpv4(tip) || !isIpv4(sip)) return unparsed(n, line, 'bad address in ARP request')
+      if (!isIpv4(tip) || !isIpv4(sip)) return unparsed(n, line, `bad address in ARP request${hostHint(isIpv4(tip) ? sip : tip)}`)
       const ev: ArpEvent = {
         type: 'arp',
         t: head.t,
@@ -288,7 +293,7 @@ export class TcpdumpTextParser {
     const rp = ARP_REPLY.exec(rest)
     if (rp !== null) {
       const [, sip, smac] = rp as unknown as [string, string, string]
-      if (!isIpv4(sip) || !isMac(smac.toLowerCase())) return unparsed(n, line, 'bad address in ARP reply')
+      if (!isIpv4(sip) || !isMac(smac.toLowerCase())) return unparsed(n, line, `bad address in ARP reply${isIpv4(sip) ? '' : hostHint(sip)}`)
       const ev: ArpEvent = {
         type: 'arp',
         t: head.t,

@@ -273,6 +273,27 @@ describe('text parser: -#, hex dumps, non-IPv4 ARP (from the upstream material)'
   })
 })
 
+describe('text parser: tcpdump without -n (host names where addresses should be)', () => {
+  it('unparsed with a reason that says to capture with -n', () => {
+    const r = parseTcpdumpText(
+      [
+        '1795388385.257350 02:48:43:00:00:0b > 01:00:5e:00:00:12, ethertype IPv4 (0x0800), length 54: lb1.example > vrrp.mcast.net: VRRPv2, Advertisement, vrid 51, prio 150, authtype simple, intvl 1s, length 20',
+        '1795388385.804855 02:48:43:00:00:32 > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42: Request who-has vip.example tell client, length 28',
+        '1795388385.804893 02:48:43:00:00:0b > 02:48:43:00:00:32, ethertype ARP (0x0806), length 42: Reply vip.example is-at 02:48:43:00:00:0b, length 28',
+      ].join('\n'),
+      'h',
+    )
+    assert.deepEqual(
+      r.unparsed.map((u) => [u.n, u.reason]),
+      [
+        [1, 'bad source address "lb1.example" (a host name: capture with tcpdump -n)'],
+        [2, 'bad address in ARP request (a host name: capture with tcpdump -n)'],
+        [3, 'bad address in ARP reply (a host name: capture with tcpdump -n)'],
+      ],
+    )
+  })
+})
+
 describe('pcapng written by hand per the spec, with the upstream frames', () => {
   /** SHB (with shb_hardware/os/userappl options), 2 IDBs, an NRB, 6 EPBs with options, an ISB. */
   function pcapng(le: boolean, frames: Array<{sec: number; frac: number; data: Buffer}>): Buffer {
