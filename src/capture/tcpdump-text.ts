@@ -18,6 +18,9 @@
  *     prio 150, intvl 100cs, length 24
  *   -v: … length 78: (class 0xc0, flowlabel 0x484e8, hlim 255, next-header VRRP (112) payload length: 24)
  *     fe80::48:43ff:fe00:601 > ff02::12: VRRPv3, Advertisement, …, length 24, addrs: fd66::100
+ *   Older tcpdump releases (upstream tests/vrrp-v.out before 4.99) print -v adverts as "A > B: vrrp A > B: VRRPv2, …"
+ *   (read alike), VRRPv3 with -v as "VRRPv3, Advertisement" without its fields and VRRP over IPv6 as
+ *   "ip-proto-112 40": both unparsed, saying so (read the pcap instead).
  *   ARP with another hardware type than Ethernet but 6-byte addresses (IEEE 802, …) prints as Ethernet's
  *   without -v and as "IEEE 802 (len 6), IPv4 (len 4), Request …" with -v: read alike (as the pcap reader).
  *   ARP that is not for IPv4 ("Unknown Protocol (0x0000) (len 4)", "802.1Q-9200 (len 4)"), has hardware
@@ -75,7 +78,7 @@ const FRAME = new RegExp(`^(\\d+)\\.(\\d+) (${MAC_RE}) > (${MAC_RE}), (?:etherty
 /** vlan 10, p 0[, DEI], ethertype IPv4 (0x0800), REST  (one per 802.1Q / 802.1ad tag) */
 const VLAN = /^vlan (\d+), p (\d+)(?:, DEI)?, ethertype (.+?)(?: \((0x[0-9a-fA-F]{4})\))?, (.*)$/
 const VRRP =
-  /^(\S+) > (\S+): VRRPv(\d+), (Advertisement|unknown type \(\d+\))(?:, \(ttl \d+\))?(?:, vrid (\d+), prio (\d+)(?:, authtype (\S+))?, intvl (\d+)(s|cs), length (\d+)(.*))?$/
+  /^(\S+) > (\S+): (?:vrrp \S+ > \S+: )?VRRPv(\d+), (Advertisement|unknown type \(\d+\))(?:, \(ttl \d+\))?(?:, vrid (\d+), prio (\d+)(?:, authtype (\S+))?, intvl (\d+)(s|cs), length (\d+)(.*))?$/
 const ARP_REQUEST = new RegExp(`^Request who-has (\\S+)(?: \\((${MAC_RE})\\))? tell (\\S+), length \\d+$`)
 const ARP_REPLY = new RegExp(`^Reply (\\S+) is-at (${MAC_RE}), length \\d+$`)
 /** -v: "Ethernet (len 6), IPv4 (len 4), " — or another hardware type with 6-byte addresses ("IEEE 802 (len 6)"). */
@@ -235,13 +238,19 @@ export class TcpdumpTextParser {
     const v = VRRP.exec(rest)
     // "[|vrrp]" after a whole header (vrid … length N) is a cut address list (-v): the advert is still whole
     if (tr !== null && (tr[1] === 'ip' || tr[1] === 'ip6' || (tr[1] === 'vrrp' && v?.[5] === undefined))) return unparsed(n, line, `truncated ([|${tr[1]}])`)
-    if (!/: VRRPv\d/.test(rest)) return /^\S+ > \S+: /.test(rest) ? {kind: 'ignored'} : unparsed(n, line, 'IP part not understood')
+    if (!/: VRRPv\d/.test(rest)) {
+      // VRRP that this tcpdump did not decode (older releases print VRRPv3 over IPv6 so): not an event, not ignorable
+      if (/: ip-proto-112 \d+$/.test(rest)) return unparsed(n, line, 'VRRP not decoded by this tcpdump ("ip-proto-112"): read the pcap, or print it with tcpdump 4.99 or later')
+      return /^\S+ > \S+: /.test(rest) ? {kind: 'ignored'} : unparsed(n, line, 'IP part not understood')
+    }
     if (v === null) return unparsed(n, line, 'VRRP part not understood')
     const [, src, , verS, type, vridS, prioS, auth, intvlS, unit] = v as unknown as Array<string | undefined>
     if (type !== 'Advertisement') return {kind: 'ignored'}
     const ver = Number(verS)
     if (ver !== 2 && ver !== 3) return {kind: 'ignored'}
-    if (vridS === undefined || prioS === undefined || intvlS === undefined) return unparsed(n, line, 'VRRP advert without vrid/prio/intvl')
+    if (vridS === undefined || prioS === undefined || intvlS === undefined) {
+      return unparsed(n, line, `VRRP advert without vrid/prio/intvl${ver === 3 ? ' (older tcpdump releases print VRRPv3 so with -v: read the pcap, or print it with tcpdump 4.99 or later)' : ''}`)
+    }
     const vrid = Number(vridS)
     const prio = Number(prioS)
     const intvlRaw = Number(intvlS)

@@ -273,6 +273,28 @@ describe('text parser: -#, hex dumps, non-IPv4 ARP (from the upstream material)'
   })
 })
 
+describe('older tcpdump -v text (upstream tests/vrrp-v.out at 32d5e449: "A > B: vrrp A > B: VRRPv2, …")', () => {
+  it('its VRRPv2 adverts are read; its VRRPv3 without fields and IPv6 "ip-proto-112" are unparsed saying why, not ignored', async () => {
+    const t = await readCaptureFile(up('vrrp-v.old.tt-e.txt'), 'h')
+    const p = await readCaptureFile(up('vrrp.pcap'), 'h')
+    // packets 1, 2, 4, 5 of vrrp.pcap (the VRRPv2 ones among the first 8)
+    assert.deepEqual(
+      t.events.map(comparable),
+      [0, 1, 3, 4].map((i) => comparable(p.events[i] as CaptureEvent)),
+    )
+    assert.deepEqual(
+      t.unparsed.map((u) => [u.n, u.reason.replace(/ \(.*$/, '').replace(/:.*$/, '')]),
+      [
+        [5, 'VRRP advert without vrid/prio/intvl'],
+        [11, 'VRRP not decoded by this tcpdump'],
+        [12, 'VRRP not decoded by this tcpdump'],
+        [13, 'VRRP advert without vrid/prio/intvl'],
+      ],
+    )
+    assert.equal(t.ignored, 0)
+  })
+})
+
 describe('text parser: tcpdump without -n (host names where addresses should be)', () => {
   it('unparsed with a reason that says to capture with -n', () => {
     const r = parseTcpdumpText(
