@@ -244,7 +244,7 @@ export class TcpdumpTextParser {
       return /^\S+ > \S+: /.test(rest) ? {kind: 'ignored'} : unparsed(n, line, 'IP part not understood')
     }
     if (v === null) return unparsed(n, line, 'VRRP part not understood')
-    const [, src, , verS, type, vridS, prioS, auth, intvlS, unit] = v as unknown as Array<string | undefined>
+    const [, src, , verS, type, vridS, prioS, auth, intvlS, unit, lenS, tail] = v as unknown as Array<string | undefined>
     if (type !== 'Advertisement') return {kind: 'ignored'}
     const ver = Number(verS)
     if (ver !== 2 && ver !== 3) return {kind: 'ignored'}
@@ -260,6 +260,14 @@ export class TcpdumpTextParser {
     if ((ver === 2 && unit !== 's') || (ver === 3 && unit !== 'cs')) return unparsed(n, line, `VRRPv${ver} interval in "${unit}"`)
     if (ver === 2 && intvlRaw > 255) return unparsed(n, line, `advert interval ${intvlRaw} s is outside 0–255`)
     if (ver === 3 && intvlRaw > 4095) return unparsed(n, line, `advert interval ${intvlRaw} cs is outside 0–4095`)
+    if (ver === 2 && tail !== undefined && tail !== '') {
+      // -v shows the address count: a VRRPv2 advert holds count × 4 bytes of addresses and 8 of authentication
+      // data; CARP, which tcpdump prints as VRRP without -T carp, does not fit (as the pcap reader checks)
+      const a = /^, addrs(?:\((\d+)\))?:/.exec(tail)
+      const count = a === null ? 0 : Number(a[1] ?? 1)
+      const len = Number(lenS)
+      if (len < 16 + 4 * count) return unparsed(n, line, `IP protocol 112, version 2, but not a VRRPv2 advert: ${count} addresses and the authentication data need ${16 + 4 * count} bytes, it has ${len} (CARP? hachaos reads VRRP)`)
+    }
     const ev: VrrpAdvertEvent = {
       type: 'vrrp.advert',
       t: head.t,

@@ -385,3 +385,68 @@ describe('pcapng written by hand per the spec, with the upstream frames', () => 
     }
   })
 })
+
+describe('CARP (IP protocol 112, version 2, type 1, as tcpdump prints it without -T carp) is not read as VRRP', () => {
+  /** A CARP advertisement (OpenBSD ip_carp.h): vhid, advskew, authlen 7, demote, advbase, counter, 20-byte HMAC. */
+  function carp(vhid: number, advskew: number, advbase: number): Buffer {
+    const sum = (b: Buffer): number => {
+      let s = 0
+      for (let i = 0; i < b.length; i += 2) s += ((b[i] as number) << 8) + (b[i + 1] ?? 0)
+      while (s > 0xffff) s = (s & 0xffff) + (s >>> 16)
+      return ~s & 0xffff
+    }
+    const body = Buffer.alloc(36)
+    body[0] = 0x21
+    body[1] = vhid
+    body[2] = advskew
+    body[3] = 7
+    body[5] = advbase
+    body.writeUInt32BE(0x12345678, 8)
+    for (let i = 16; i < 36; i++) body[i] = (i * 7) & 255
+    body.writeUInt16BE(sum(body), 6)
+    const ip = Buffer.from('45000038000000000ff700000a080001e0000012', 'hex')
+    ip[8] = 255
+    ip[9] = 112
+    ip.writeUInt16BE(0, 10)
+    ip.writeUInt16BE(sum(ip), 10)
+    return Buffer.concat([Buffer.from(`01005e00001200005e0001${vhid.toString(16).padStart(2, '0')}0800`, 'hex'), ip, body])
+  }
+
+  it('pcap: unparsed (its authlen 7 where VRRP has the address count: 44 bytes needed, 36 there), naming CARP; a real VRRPv2 advert still read', async () => {
+    const {mkdtempSync, rmSync, writeFileSync} = await import('node:fs')
+    const {tmpdir} = await import('node:os')
+    const {pcapFile, readPcapFrames} = await import('../helpers/capture-writer.js')
+    const dir = mkdtempSync(join(tmpdir(), 'hachaos-carp-'))
+    try {
+      const vrrp = readPcapFrames(up('vrrp.pcap')).frames[1] as {sec: number; frac: number; data: Buffer}
+      const f = join(dir, 'carp.pcap')
+      writeFileSync(f, pcapFile([{sec: 1800000000, frac: 0, data: carp(5, 100, 1)}, {sec: 1800000001, frac: 0, data: carp(5, 0, 1)}, vrrp]))
+      const r = await readCaptureFile(f, 'h')
+      assert.deepEqual(
+        r.unparsed.map((u) => [u.n, u.reason]),
+        [1, 2].map((n) => [n, 'IP protocol 112, version 2, but not a VRRPv2 advert: 7 addresses and the authentication data need 44 bytes, it has 36 (CARP? hachaos reads VRRP)']),
+      )
+      assert.deepEqual(
+        r.events.map((e) => (e.type === 'vrrp.advert' ? [e.vrid, e.prio] : [])),
+        [[43, 191]],
+      )
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
+  it('text -v (tcpdump 4.99.3: "length 36, addrs(7): …"): unparsed alike; without -v the text cannot tell (read as tcpdump prints it)', () => {
+    const head = '1800000000.000000 00:00:5e:00:01:05 > 01:00:5e:00:00:12, ethertype IPv4 (0x0800), length 70: '
+    const v = parseTcpdumpText(
+      [
+        `${head}(tos 0x0, ttl 255, id 0, offset 0, flags [none], proto VRRP (112), length 56)`,
+        '    10.8.0.1 > 224.0.0.18: VRRPv2, Advertisement, vrid 5, prio 100, authtype none, intvl 1s, length 36, addrs(7): 18.52.86.120,154.188.222.240,112.119.126.133,140.147.154.161,168.175.182.189,196.203.210.217,224.231.238.245',
+      ].join('\n'),
+      'h',
+    )
+    assert.deepEqual(v.events, [])
+    assert.match(v.unparsed[0]?.reason ?? '', /need 44 bytes, it has 36 \(CARP\?/)
+    const plain = parseTcpdumpText(`${head}10.8.0.1 > 224.0.0.18: VRRPv2, Advertisement, vrid 5, prio 100, authtype none, intvl 1s, length 36`, 'h')
+    assert.equal(plain.events.length, 1)
+  })
+})
