@@ -87,6 +87,8 @@ const ARP_VERBOSE_PREFIX = /^[A-Za-z0-9 ./()-]+? \(len 6\), IPv4 \(len 4\), /
 const VERBOSE_IP_HEADER = /^\(tos 0x[0-9a-f]+(?:,(?:ECT\([01]\)|CE))?, ttl \d+, .*\)$/
 /** -v IPv6 header before the addresses on the same line: "(class 0xc0, flowlabel 0x484e8, hlim 255, next-header VRRP (112) payload length: 24) " */
 const VERBOSE_IP6_HEADER = /^\((?:[^()]|\([^()]*\))*\) /
+/** IPv6 hop-by-hop / destination options headers as tcpdump prints them, between the addresses and VRRP. */
+const IP6_EXT_HEADERS = /^(\S+ > \S+: )(?:(?:HBH|DSTOPT) (?:\([^()]*(?:\([^()]*\)[^()]*)*\) ?)*)+(?=VRRPv\d)/
 /** tcpdump's own lines (stderr, or a capture saved with 2>&1). */
 const INFO = [
   /^tcpdump: /,
@@ -223,10 +225,14 @@ export class TcpdumpTextParser {
     }
     if (ether === '0x86dd') {
       const h = VERBOSE_IP6_HEADER.exec(rest)
+      // hop-by-hop or destination options before VRRP (as the pcap reader skips them): "fe80::1 > ff02::12:
+      // HBH (rtalert: 0x0000) (padn) VRRPv3, …"
+      const ext = IP6_EXT_HEADERS.exec(h === null ? rest : rest.slice(h[0].length))
       if (h !== null) {
-        if (!/next-header VRRP \(112\)/.test(h[0])) return {kind: 'ignored'}
+        if (!/next-header VRRP \(112\)/.test(h[0]) && ext === null) return {kind: 'ignored'}
         rest = rest.slice(h[0].length)
       }
+      if (ext !== null) rest = `${ext[1] as string}${rest.slice(ext[0].length)}`
       return this.ipv4(n, line, head, rest)
     }
     return {kind: 'ignored'}

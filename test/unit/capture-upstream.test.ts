@@ -150,6 +150,28 @@ describe('upstream tcpdump tests/arp-oobr.out (fuzzed ARP), rebuilt as a pcap fr
   })
 })
 
+describe('upstream adverts behind IPv6 extension headers, with an IPv4 option, in 802.1Q tags (ext.pcap)', () => {
+  it('pcap and every text variant (-e -tt, -v, -vv, -vvv -#, -nn -x, -v -XX): the same 5 adverts (HBH and DSTOPT were ignored by the text reader)', async () => {
+    const p = await readCaptureFile(up('ext.pcap'), 'h')
+    assert.deepEqual(
+      p.events.map((e) => (e.type === 'vrrp.advert' ? [e.src, e.vrid, e.ver, e.vlan ?? null] : [])),
+      [
+        ['fe80::d6ca:6dff:fe66:cf60', 45, 3, null],
+        ['fe80::d6ca:6dff:fe66:cf60', 45, 3, null],
+        ['10.0.0.91', 43, 2, null],
+        ['fe80::d6ca:6dff:fe66:cf60', 45, 3, 10],
+        ['10.0.0.91', 43, 2, 30],
+      ],
+    )
+    for (const f of variants('ext')) {
+      const t = await readCaptureFile(up(f), 'h')
+      assert.deepEqual(t.events.map(comparable), p.events.map(comparable), f)
+      assert.deepEqual(t.unparsed, [], f)
+      assert.equal(t.ignored, 0, f)
+    }
+  })
+})
+
 describe('upstream frames cut at every length (cuts.pcap: 8 frames, 0 … whole; tcpdump 4.99.3 text of it)', () => {
   it('pcap: what is left of each frame is an event (a whole VRRP header, a whole ARP body) or unparsed with its layer; text alike, frame for line', async () => {
     const p = await readCaptureFile(up('cuts.pcap'), 'h')
