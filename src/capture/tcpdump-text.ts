@@ -26,7 +26,8 @@
  *   ARP that is not for IPv4 ("Unknown Protocol (0x0000) (len 4)", "802.1Q-9200 (len 4)"), has hardware
  *   addresses of another length ("(len 14)", or a 14-byte "(01:01:…)" without -v) or an unknown operation
  *   ("Unknown (29953)") is ignored, as the pcap reader ignores those frames (upstream tests/arp-oobr.out).
- *   -# (packet numbers, "    1  1795388385.257350 …"): the number is skipped. -x/-X/-xx/-XX hex dumps
+ *   -q prints the type's name without "ethertype" and its number ("…, IPv4, length 54: …", "vlan 10, p 0, ARP, …"):
+ *   read alike. -# (packet numbers, "    1  1795388385.257350 …"): the number is skipped. -x/-X/-xx/-XX hex dumps
  *   ("\t0x0000:  4500 …", also printed by tcpdump after an ARP of unknown operation) are skipped (kind
  *   'dump'): they belong to the frame line before them. -A's ASCII dump cannot be told apart: unparsed.
  *
@@ -74,9 +75,9 @@ export type LineOutcome =
 
 const MAC_RE = '[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}'
 /** TIMESTAMP SRCMAC > DSTMAC, ethertype NAME (0xNNNN), length N: REST */
-const FRAME = new RegExp(`^(\\d+)\\.(\\d+) (${MAC_RE}) > (${MAC_RE}), (?:ethertype (.+?) \\((0x[0-9a-fA-F]{4})\\)|(802\\.3|LLC)), length (\\d+): ?(.*)$`)
+const FRAME = new RegExp(`^(\\d+)\\.(\\d+) (${MAC_RE}) > (${MAC_RE}), (?:ethertype (.+?) \\((0x[0-9a-fA-F]{4})\\)|(802\\.3|LLC)|(IPv4|IPv6|ARP|802\\.1Q(?:-QinQ|-9100)?)), length (\\d+): ?(.*)$`)
 /** vlan 10, p 0[, DEI], ethertype IPv4 (0x0800), REST  (one per 802.1Q / 802.1ad tag) */
-const VLAN = /^vlan (\d+), p (\d+)(?:, DEI)?, ethertype (.+?)(?: \((0x[0-9a-fA-F]{4})\))?, (.*)$/
+const VLAN = /^vlan (\d+), p (\d+)(?:, DEI)?, (?:ethertype )?(.+?)(?: \((0x[0-9a-fA-F]{4})\))?, (.*)$/
 const VRRP =
   /^(\S+) > (\S+): (?:vrrp \S+ > \S+: )?VRRPv(\d+), (Advertisement|unknown type \(\d+\))(?:, \(ttl \d+\))?(?:, vrid (\d+), prio (\d+)(?:, authtype (\S+))?, intvl (\d+)(s|cs), length (\d+)(.*))?$/
 const ARP_REQUEST = new RegExp(`^Request who-has (\\S+)(?: \\((${MAC_RE})\\))? tell (\\S+), length \\d+$`)
@@ -108,6 +109,11 @@ const HEX_DUMP = /^\t0x[0-9a-f]{4}: {2}[0-9a-f]/
 const ARP_VERBOSE_OTHER = /^[A-Za-z0-9 ./()-]+? \(len \d+\), [^,]+ \(len \d+\), /
 /** A hardware address of another length than 6 bytes, as tcpdump prints it ("(01:01:10:18:00:10:00:…)"). */
 const ODD_HW_ADDR = /(?:^| |\()(?:[0-9a-f]{2}:){6,}[0-9a-f]{2}\b|(?:^| |\()(?:[0-9a-f]{2}:){0,4}[0-9a-f]{2}\)/
+
+/** The ethertype of a name tcpdump prints without its number (-q; inside a VLAN tag in newer releases). */
+function quickEther(name: string): string {
+  return name === 'IPv4' ? '0x0800' : name === 'ARP' ? '0x0806' : name === 'IPv6' ? '0x86dd' : name === '802.1Q' ? '0x8100' : name === '802.1Q-QinQ' ? '0x88a8' : name === '802.1Q-9100' ? '0x9100' : ''
+}
 
 /** A name where an address should be: tcpdump resolved it (run without -n). */
 function hostHint(s: string): string {
@@ -192,13 +198,14 @@ export class TcpdumpTextParser {
       if (/^(?:IP6?|ARP|vlan|[0-9a-f]{2}(?::[0-9a-f]{2}){5} >)[ ,]/.test(line)) return unparsed(n, line, 'no timestamp (tcpdump -t): capture with tcpdump -tt -e')
       return unparsed(n, line, 'not a tcpdump -n -tt -e line')
     }
-    const [, sec, frac, smacRaw, dmacRaw, etherName, etherHex, llc, , restRaw] = m as unknown as string[]
+    const [, sec, frac, smacRaw, dmacRaw, etherName, etherHex, llc, quick, , restRaw] = m as unknown as string[]
     const t = epochUsFromDecimal(sec as string, frac as string)
     if (t === null) return unparsed(n, line, 'bad timestamp')
     if (llc !== undefined) return {kind: 'ignored'}
     const head: FrameHead = {t, smac: (smacRaw as string).toLowerCase(), dmac: (dmacRaw as string).toLowerCase(), vlan: -1}
-    let ether = (etherHex as string).toLowerCase()
-    let name = etherName as string
+    // -q prints the type's name alone ("IPv4, length 54: …"): its number from the name
+    let ether = quick === undefined ? (etherHex as string).toLowerCase() : quickEther(quick)
+    let name = quick ?? (etherName as string)
     let rest = restRaw as string
     // Strip 802.1Q / 802.1ad tags (tcpdump prints each as "vlan N, p P, ethertype X (0x…), ").
     for (let tags = 0; ether === '0x8100' || ether === '0x88a8' || ether === '0x9100'; tags++) {
@@ -212,7 +219,7 @@ export class TcpdumpTextParser {
       ether = (v[4] ?? '').toLowerCase()
       rest = v[5] as string
       if (tags === 0) this.vlanTagged += 1
-      if (ether === '') ether = name === 'IPv4' ? '0x0800' : name === 'ARP' ? '0x0806' : name === 'IPv6' ? '0x86dd' : ''
+      if (ether === '') ether = quickEther(name)
     }
     if (ether === '0x0806') return this.arp(n, line, head, rest)
     if (ether === '0x0800') {
@@ -269,8 +276,9 @@ export class TcpdumpTextParser {
     if (ver === 2 && tail !== undefined && tail !== '') {
       // -v shows the address count: a VRRPv2 advert holds count × 4 bytes of addresses and 8 of authentication
       // data; CARP, which tcpdump prints as VRRP without -T carp, does not fit (as the pcap reader checks)
-      const a = /^, addrs(?:\((\d+)\))?:/.exec(tail)
-      const count = a === null ? 0 : Number(a[1] ?? 1)
+      // "addrs(3): a,b,c", "addrs: a" (one), "addrs: auth …" or "addrs:" (none)
+      const a = /^, addrs(?:\((\d+)\))?: ?(\S?)/.exec(tail)
+      const count = a === null ? 0 : a[1] !== undefined ? Number(a[1]) : /\d/.test(a[2] ?? '') ? 1 : 0
       const len = Number(lenS)
       if (len < 16 + 4 * count) return unparsed(n, line, `IP protocol 112, version 2, but not a VRRPv2 advert: ${count} addresses and the authentication data need ${16 + 4 * count} bytes, it has ${len} (CARP? hachaos reads VRRP)`)
     }

@@ -56,10 +56,10 @@ describe('upstream tcpdump tests/vrrp-v.out, rebuilt as a pcap', () => {
     assert.deepEqual(rows[15], [at('21:55:37.044216'), '10.0.0.92', 44, 192, 10, 3, '-'])
   })
 
-  it("tcpdump's text of it with -e -tt and -v, -vv, -vvv -#, -nn -x, -v -XX: the same events, nothing unparsed", async () => {
+  it("tcpdump's text of it with -e -tt and -v, -vv, -vvv -#, -nn -x, -v -XX, -q: the same events, nothing unparsed", async () => {
     const want = (await readCaptureFile(up('vrrp.pcap'), 'h')).events.map(comparable)
     const files = variants('vrrp')
-    assert.equal(files.length, 6)
+    assert.equal(files.length, 7)
     for (const f of files) {
       const t = await readCaptureFile(up(f), 'h')
       assert.equal(t.format, 'text', f)
@@ -125,6 +125,7 @@ describe('upstream tcpdump tests/arp-oobr.out (fuzzed ARP), rebuilt as a pcap fr
     }
     assert.deepEqual(lines, {
       'arp.tt-e-nn-x.txt': [9, 40],
+      'arp.tt-e-q.txt': [3, 15],
       'arp.tt-e-v-XX.txt': [11, 47],
       'arp.tt-e-v.txt': [3, 15],
       'arp.tt-e-vv.txt': [3, 15],
@@ -271,6 +272,21 @@ describe('text parser: -#, hex dumps, non-IPv4 ARP (from the upstream material)'
     )
     assert.equal(r.events.length, 1)
     assert.equal(r.total, 3)
+  })
+
+  it('-v: a VRRPv2 advert with no address ("addrs: auth …") is an advert (16 bytes: fits), not CARP', () => {
+    const r = parseTcpdumpText(
+      [
+        '1800000002.000002 00:00:5e:00:01:ff > 01:00:5e:00:00:12, ethertype IPv4 (0x0800), length 50: (tos 0x0, ttl 255, id 0, offset 0, flags [none], proto VRRP (112), length 36)',
+        '    10.9.0.1 > 224.0.0.18: VRRPv2, Advertisement, vrid 255, prio 100, authtype simple, intvl 255s, length 16, addrs: auth "pw"',
+      ].join('\n'),
+      'h',
+    )
+    assert.deepEqual(r.unparsed, [])
+    assert.deepEqual(
+      r.events.map((e) => (e.type === 'vrrp.advert' ? [e.vrid, e.intvl, e.auth] : [])),
+      [[255, 255, 'simple']],
+    )
   })
 
   it('without -v: an ARP with a 14-byte hardware address, another protocol or an unknown operation is ignored', () => {
