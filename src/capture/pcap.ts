@@ -345,9 +345,14 @@ function arp(b: Uint8Array, s: number, off: number, e: number): number {
   const hlen = b[off + 4]
   const plen = b[off + 5]
   const op = u16(b, off + 6)
-  if (ptype !== ETHERTYPE_IPV4 || hlen !== 6 || plen !== 4) return NONE
-  if (op !== 1 && op !== 2) return NONE
+  if (ptype !== ETHERTYPE_IPV4 || hlen !== 6 || plen !== 4) {
+    // not Ethernet/IPv4 ARP: ignored, unless its own lengths run past the captured bytes (tcpdump: [|arp])
+    if (e < off + 8 + 2 * ((hlen as number) + (plen as number))) return unparsedBecause(`truncated ARP body: hardware length ${hlen}, protocol length ${plen} ([|arp])`)
+    return NONE
+  }
+  // cut before its addresses: truncated, whatever its operation (as tcpdump: "[|arp]")
   if (e < off + 28) return unparsedBecause('truncated ARP body ([|arp])')
+  if (op !== 1 && op !== 2) return NONE
   const sip = ip4n(b, off + 14)
   const tip = ip4n(b, off + 24)
   // isGratuitous() (events.ts) on bytes: sender IP = target IP (not 0.0.0.0), or a reply to the broadcast MAC
@@ -370,7 +375,18 @@ function vrrp4(b: Uint8Array, s: number, off: number, e: number): number {
   if (ihl < 20) return unparsedBecause(`bad IPv4 header length ${ihl}`)
   if ((u16(b, off + 6) & 0x1fff) !== 0) return NONE // a later fragment
   F.sip = ip4n(b, off + 12)
-  return vrrp(b, s, off + ihl, e, VRRP4)
+  const k = vrrp(b, s, off + ihl, e, VRRP4)
+  // A VRRPv2 advert (RFC 3768) is 8 bytes, count × 4 of addresses and 8 of authentication data. CARP (OpenBSD,
+  // FreeBSD; also IP protocol 112, version 2, type 1, as tcpdump prints it without -T carp) is 36 bytes with its
+  // authlen (7) where the count is, its advskew where the priority is: not an advert to read as VRRP.
+  if (k === VRRP4 && F.ver === 2 && u16(b, off + 2) - ihl < 16 + 4 * (b[off + ihl + 3] as number)) return notVrrpV2(u16(b, off + 2) - ihl, b[off + ihl + 3] as number)
+  return k
+}
+
+/** (rare path) a version-2 packet of IP protocol 112 too short for its address count: CARP, or broken. */
+function notVrrpV2(len: number, count: number): number {
+  F.kind = NONE
+  return unparsedBecause(`IP protocol 112, version 2, but not a VRRPv2 advert: ${count} addresses and the authentication data need ${16 + 4 * count} bytes, it has ${len} (CARP? hachaos reads VRRP)`)
 }
 
 function vrrp6(b: Uint8Array, s: number, off: number, e: number): number {
