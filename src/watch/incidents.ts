@@ -371,7 +371,7 @@ export function incidentRun(ctx: IncidentContext, o: OpenIncident, cut: boolean,
   const first = o.changes[0]
   // The "fault" moment: the stack's own anchor (Pacemaker: standby seen, corosync gone), else just after the
   // old master's last advert (the analysis counts "before" strictly), else the first trigger.
-  const anchor = ctx.model?.anchor(events) ?? null
+  const anchor = ctx.model?.anchor(events, o.openedUs) ?? null
   const anchorUs = anchor?.atUs ?? first?.fromLastAdvertUs ?? o.openedUs
   const faultAtUs = anchorUs + 1
   const a = analyzeTimeline(events, {

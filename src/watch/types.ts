@@ -28,8 +28,12 @@ export interface MasterChange {
  * Both pure; called once when an incident closes, on its events (sorted by time).
  */
 export interface IncidentModel {
-  /** The moment the change began (the analysis's "fault") and what changed; null: no cause seen (the trigger is used). */
-  anchor(events: readonly TimelineEvent[]): {atUs: number; change: MasterChange} | null
+  /**
+   * The moment the change began (the analysis's "fault") and what changed; null: no cause seen (the trigger is
+   * used). `openedUs`: when the incident opened (its events start up to the pre-trigger window earlier, and may
+   * hold an earlier incident's change).
+   */
+  anchor(events: readonly TimelineEvent[], openedUs: number): {atUs: number; change: MasterChange} | null
   /** The stack's figures added to the analysis's (the one the prediction is about among them). */
   metrics(events: readonly TimelineEvent[], base: FailoverMetrics, faultAtUs: number, change: MasterChange): FailoverMetrics
 }

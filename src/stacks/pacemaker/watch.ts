@@ -91,8 +91,14 @@ const HEALTHY = new Set(['online', 'up'])
  * The incident's anchor (pure): the VIP's first departure from its single holder P (vip.owner), and the
  * earliest cause seen on P since P was last seen healthy, before that departure. `names` maps Pacemaker node
  * names to inventory host names (the VIP owner poll uses the latter).
+ *
+ * `openedUs`: when the incident opened. Its record starts up to the watch's pre-trigger window (15 s) earlier,
+ * so a second incident soon after a first one holds the first one's move too; a move that was over (the VIP on
+ * one other node) before the incident opened is history, and the holder it left is where this one starts. It
+ * took the first move before: the second incident was anchored on the first one's node and cause (a standby
+ * where corosync had been killed: seen once in test/integration/watch-pacemaker.test.ts).
  */
-export function pacemakerAnchor(events: readonly TimelineEvent[], names: ReadonlyMap<string, string>): {atUs: number; change: MasterChange} | null {
+export function pacemakerAnchor(events: readonly TimelineEvent[], names: ReadonlyMap<string, string>, openedUs = Number.NEGATIVE_INFINITY): {atUs: number; change: MasterChange} | null {
   let holder: string | null = null
   let left: {t: number; from: string} | null = null
   let to: string | null = null
@@ -106,6 +112,12 @@ export function pacemakerAnchor(events: readonly TimelineEvent[], names: Readonl
     if (left !== null) {
       const other = e.owners.find((o) => o !== left?.from)
       if (other !== undefined) {
+        if (e.t < openedUs && e.owners.length === 1) {
+          // an earlier incident's move, over before this one opened
+          holder = other
+          left = null
+          continue
+        }
         to = other
         break
       }
@@ -138,7 +150,7 @@ export function pacemakerAnchor(events: readonly TimelineEvent[], names: Readonl
 export function pacemakerIncidentModel(o: {names: ReadonlyMap<string, string>; vip: string | null; macs: Record<string, string>; firstMember: string}): IncidentModel {
   const clusterName = (host: string | null): string => [...o.names].find(([, h]) => h === host)?.[0] ?? host ?? ''
   return {
-    anchor: (events) => pacemakerAnchor(events, o.names),
+    anchor: (events, openedUs) => pacemakerAnchor(events, o.names, openedUs),
     metrics(events: readonly TimelineEvent[], base: FailoverMetrics, faultAtUs: number, c: MasterChange): FailoverMetrics {
       const f = pacemakerFigures(events, {faultAtUs, revertAtUs: null, oldOwner: c.from, vip: o.vip, macs: o.macs, firstMember: o.firstMember, targetNode: clusterName(c.from)})
       return {...base, oldOwner: f.oldOwner, newOwner: f.newOwner ?? c.to, garpMs: base.garpMs ?? f.garpMs, extra: {...base.extra, ...f.extra}}

@@ -44,6 +44,31 @@ describe('watch: Pacemaker incidents (records of the pacemaker lab)', () => {
     }
   })
 
+  it('a second incident whose events reach back past the first one\'s move: anchored on its own move, not the first', () => {
+    // the pre-trigger window (15 s) of the node-loss incident, reaching back to before the standby's move:
+    // both records' events, as the watch's ring can hold them when the two come close together
+    const [r1, r2] = runs as [DrillRun, DrillRun]
+    const seen = new Set<string>()
+    const merged = [...r1.events, ...r2.events].filter((e) => {
+      const k = JSON.stringify(e)
+      if (seen.has(k)) return false
+      seen.add(k)
+      return true
+    })
+    merged.sort((x, y) => x.t - y.t)
+    // when the second incident opened: its id's second (new Date(openedUs / 1000), cut to the second), after the
+    // first move was over (n2 alone since 1796530046.148892) and before the second one began
+    const m = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z/.exec(r2.id)
+    assert.ok(m !== null)
+    const openedUs = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])) * 1000
+    // without the opening time, the first move in the window was taken: n1's standby (the bug)
+    assert.deepEqual([pacemakerAnchor(merged, names)?.change.from, pacemakerAnchor(merged, names)?.change.cause], ['n1', 'standby'])
+    const a = pacemakerAnchor(merged, names, openedUs)
+    assert.ok(a !== null)
+    assert.deepEqual([a.change.from, a.change.to, a.change.cause], ['n2', 'n1', 'node-loss'])
+    assert.equal(a.atUs + 1, r2.metrics.faultAtUs)
+  })
+
   it('fed again through the tracker: the same two incidents, relocation, outage and split brain', () => {
     const seen = new Set<string>()
     const events: TimelineEvent[] = []
