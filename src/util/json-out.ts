@@ -4,6 +4,7 @@
  * element by element (one compact element per line) and everything else as JSON.stringify would.
  */
 import {once} from 'node:events'
+import type {Writable} from 'node:stream'
 
 import {outputClosed} from '../errors.js'
 import {type Around, writeAround, writeUint} from './digits.js'
@@ -25,13 +26,16 @@ export class StreamOut {
   private readonly full: Array<{c: Buffer; own: Buffer | null}> = []
   private readonly free: Buffer[] = []
   private acc = ''
-  /** The stream failed with EPIPE (its reader went away): flush() throws outputClosed() from then on. */
-  private closed = false
 
-  constructor(private readonly out: NodeJS.WritableStream) {
-    out.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') this.closed = true
-    })
+  constructor(private readonly out: NodeJS.WritableStream) {}
+
+  /**
+   * The stream failed with EPIPE, its reader gone (`| head`): read from the stream's own `errored`, not from a
+   * listener of ours (one per StreamOut on a shared stdout would pile up); bin/run.js's guardStdio keeps the
+   * error event itself from ending the process.
+   */
+  private get closed(): boolean {
+    return ((this.out as Writable).errored as NodeJS.ErrnoException | null | undefined)?.code === 'EPIPE'
   }
 
   /** Bytes buffered. */
